@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests need (PostgreSQL server), or says what to install.
+set -euo pipefail
+
+need=()
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  need+=(postgresql)
+fi
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing system packages: ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  echo "error: the tests need these system packages: ${need[*]}" >&2
+  echo "       install them with: sudo apt-get install -y ${need[*]}" >&2
+  exit 2
+fi

@@ -1,0 +1,159 @@
+"""The `shoutu` command. Every command is a thin shell over shoutu.services."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shoutu import __version__
+from shoutu.cli import imports, protocols, registry
+from shoutu.cli.output import emit_json, err, errors_as_exit, out, progress_bars
+from shoutu.cli.render import print_situation
+from shoutu.cli.state import State, state
+from shoutu.io.provenance import build_provenance
+from shoutu.services import context, demo, situation
+from shoutu.settings import settings_doc
+
+app = typer.Typer(
+    help="守土 shoutu — outbreak prevention and control. Settings come from SHOUTU_* "
+    "environment variables (`shoutu settings`).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(imports.app, name="import")
+app.add_typer(protocols.app, name="protocols")
+app.add_typer(registry.people_app, name="people")
+app.add_typer(registry.audit_app, name="audit")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"shoutu {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database URL or SQLite file (overrides SHOUTU_DATABASE_URL)."),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """守土 shoutu."""
+    found = State()
+    if db:
+        found.overrides["database_url"] = db if "://" in db else f"sqlite:///{db}"
+    ctx.obj = found
+
+
+@app.command()
+def init(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """Create the key file (if missing) and create or migrate the database."""
+    settings = state(ctx).settings()
+    with errors_as_exit(json):
+        created, revision = context.init_store(settings)
+    if json:
+        emit_json({"key_file_created": created, "schema_revision": revision})
+        return
+    if created:
+        err.print(
+            f"created key file {settings.key_file} — back it up: without it the "
+            "encrypted personal data cannot be read",
+            highlight=False,
+        )
+    out.print(f"database ready at schema revision {revision}", markup=False)
+
+
+@app.command()
+def summary(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """The situation summary: population, places, cases, control, risk areas, tasks."""
+    with errors_as_exit(json):
+        service = state(ctx).context()
+        data = situation.situation(service)
+        protocol, digest = service.protocol()
+    if json:
+        emit_json(
+            {
+                **data,
+                "provenance": build_provenance(
+                    command="summary", parameters={}, protocol=(protocol.name, digest)
+                ),
+            }
+        )
+        return
+    print_situation(data)
+
+
+@app.command("demo")
+def demo_(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Option("--db", help="SQLite file to (re)create.")] = Path(
+        "demo.db"
+    ),
+    people: Annotated[int, typer.Option(min=10, max=2_000_000, help="Residents.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 20220320,
+    json: JsonOpt = False,
+) -> None:
+    """Build the demo city (synthetic people, marked synthetic) and print its situation."""
+    for suffix in ("", "-wal", "-shm"):
+        stale = Path(f"{path}{suffix}")
+        if stale.exists():
+            os.remove(stale)
+    current = state(ctx)
+    current.overrides["database_url"] = f"sqlite:///{path}"
+    settings = current.settings()
+    with errors_as_exit(json), progress_bars() as bars:
+        context.init_store(settings)
+        service = context.open_context(settings)
+        bars.stage(f"generating {people:,} synthetic residents", None)
+        city = demo.build_demo_city(people=people, seed=seed)
+        demo.load_demo_city(service, city, progress=bars)
+        data = situation.situation(service)
+        protocol, digest = service.protocol()
+    if json:
+        emit_json(
+            {
+                **data,
+                "provenance": build_provenance(
+                    command="demo",
+                    parameters={"people": people, "seed": seed},
+                    protocol=(protocol.name, digest),
+                ),
+            }
+        )
+        return
+    err.print(f"demo city written to {path}", highlight=False)
+    print_situation(data)
+
+
+@app.command("settings")
+def settings_(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """Every setting: its environment variable, current value and meaning."""
+    current = state(ctx).settings()
+    rows = []
+    for env, text in settings_doc():
+        name = env.removeprefix("SHOUTU_").lower()
+        value = getattr(current, name)
+        shown = "(set)" if name == "key" and value else value
+        rows.append(
+            {"variable": env, "value": None if shown is None else str(shown), "description": text}
+        )
+    if json:
+        emit_json({"settings": rows})
+        return
+    for row in rows:
+        out.print(f"{row['variable']}={row['value'] or ''}\n    {row['description']}", markup=False)
+
+
+def main() -> None:
+    app()

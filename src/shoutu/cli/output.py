@@ -1,0 +1,99 @@
+"""Output conventions shared by every command.
+
+stdout holds results (only JSON with ``--json``); progress, logs and errors go to stderr.
+Exit codes: 0 success, 1 bad input (with the report), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from shoutu.io.provenance import dumps
+from shoutu.io.report import InputError
+from shoutu.protocols import ProtocolError
+from shoutu.services.registry import NotFound
+from shoutu.store.crypto import KeyringError
+
+EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
+
+err = Console(stderr=True, soft_wrap=True)
+out = Console(highlight=False)
+if not out.is_terminal:  # piped: do not wrap tables at the default 80 columns
+    out = Console(highlight=False, width=160)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def emit_json(payload: dict[str, Any]) -> None:
+    sys.stdout.write(dumps(payload))
+
+
+def fail(message: str, *, json_mode: bool, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    if json_mode:
+        emit_json({"ok": False, "error": message})
+    else:
+        err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def errors_as_exit(json_mode: bool) -> Iterator[None]:
+    """Turn the service layer's errors into messages and exit codes."""
+    try:
+        yield
+    except InputError as exc:
+        if json_mode:
+            emit_json({"ok": False, "error": str(exc), "problems": exc.report.as_json()})
+        else:
+            err.print(f"[bold red]error:[/] {exc}; nothing was written", highlight=False)
+            sys.stderr.write("".join(f"  {line}\n" for line in exc.report.lines()))
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except (ProtocolError, KeyringError, NotFound, ValueError) as exc:
+        fail(str(exc), json_mode=json_mode)
+
+
+class RichProgress:
+    """Progress bars on stderr (hidden when stderr is not a terminal)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._task: TaskID | None = None
+
+    def stage(self, description: str, total: int | None) -> None:
+        if self._task is not None:
+            self._progress.update(self._task, completed=self._progress.tasks[-1].total or 0)
+            self._progress.stop_task(self._task)
+        self._task = self._progress.add_task(description, total=total)
+
+    def advance(self, units: int) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task, units)
+
+
+@contextmanager
+def progress_bars() -> Iterator[RichProgress]:
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bars:
+        yield RichProgress(bars)

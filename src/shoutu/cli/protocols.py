@@ -1,0 +1,111 @@
+"""`shoutu protocols`: list, show and compare protocol editions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from shoutu.cli.output import emit_json, errors_as_exit, out
+from shoutu.cli.state import state
+from shoutu.io.provenance import build_provenance
+from shoutu.protocols import ProtocolRegistry, diff_protocols
+from shoutu.protocols.loader import protocol_hash
+
+app = typer.Typer(
+    help="Protocol editions (versioned files): list, show, diff.", no_args_is_help=True
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
+
+
+def _registry(ctx: typer.Context) -> ProtocolRegistry:
+    return ProtocolRegistry(state(ctx).settings().protocol_dir)
+
+
+@app.command("list")
+def list_(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """One line per protocol: name, title, jurisdiction, effective date."""
+    with errors_as_exit(json):
+        rows = _registry(ctx).info()
+    if json:
+        emit_json(
+            {
+                "protocols": [
+                    {
+                        "name": r.name,
+                        "title_zh": r.title_zh,
+                        "title_en": r.title_en,
+                        "jurisdiction": r.jurisdiction,
+                        "effective_date": r.effective_date,
+                        "extends": r.extends,
+                        "builtin": r.builtin,
+                    }
+                    for r in rows
+                ]
+            }
+        )
+        return
+    for r in rows:
+        origin = f" (extends {r.extends})" if r.extends else ""
+        typer.echo(
+            f"{r.name}\t{r.jurisdiction}\t{r.effective_date}\t{r.title_zh} / {r.title_en}{origin}"
+        )
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Protocol name, e.g. cn-9th-2022.")],
+    json: JsonOpt = False,
+) -> None:
+    """Every value of a protocol, resolved (with what it extends)."""
+    with errors_as_exit(json):
+        protocol = _registry(ctx).load(name)
+    digest = protocol_hash(protocol)
+    if json:
+        emit_json(
+            {
+                "protocol": protocol.model_dump(mode="json"),
+                "provenance": build_provenance(
+                    command="protocols show", parameters={"name": name}, protocol=(name, digest)
+                ),
+            }
+        )
+        return
+    from shoutu.protocols.loader import flatten
+
+    table = Table(
+        title=f"{protocol.name}: {protocol.title_zh} / {protocol.title_en}",
+        caption=f"sha256 {digest}",
+    )
+    table.add_column("key")
+    table.add_column("value")
+    for key, value in flatten(protocol.model_dump(mode="json")).items():
+        table.add_row(key, str(value))
+    out.print(table)
+
+
+@app.command()
+def diff(
+    ctx: typer.Context,
+    a: Annotated[str, typer.Argument(help="First protocol.")],
+    b: Annotated[str, typer.Argument(help="Second protocol.")],
+    json: JsonOpt = False,
+) -> None:
+    """The values that differ between two protocols."""
+    with errors_as_exit(json):
+        registry = _registry(ctx)
+        changes = diff_protocols(registry.load(a), registry.load(b))
+    if json:
+        emit_json(
+            {"a": a, "b": b, "differences": [{"key": k, "a": va, "b": vb} for k, va, vb in changes]}
+        )
+        return
+    table = Table(title=f"{a} → {b}: {len(changes)} differences")
+    for column in ("key", a, b):
+        table.add_column(column)
+    for key, va, vb in changes:
+        table.add_row(key, "—" if va is None else str(va), "—" if vb is None else str(vb))
+    out.print(table)

@@ -1,0 +1,67 @@
+"""Human-readable rendering of service results (bilingual labels from the vocabulary)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from shoutu.cli.output import out
+from shoutu.domain.vocabulary import (
+    ControlKind,
+    KeyPopulation,
+    Labeled,
+    PlaceType,
+    RegionLevel,
+    RiskLevel,
+    SignalStatus,
+)
+
+SECTIONS: tuple[tuple[str, str, type[Labeled]], ...] = (
+    ("regions", "行政区划 Regions", RegionLevel),
+    ("places", "场所 Places", PlaceType),
+    ("key_populations", "重点人群 Key populations", KeyPopulation),
+    ("under_control", "在管人员 Under control", ControlKind),
+    ("risk_areas", "风险区 Risk areas", RiskLevel),
+    ("signals", "预警信号 Signals", SignalStatus),
+)
+
+
+def _label(enum: type[Labeled], value: str) -> str:
+    member = enum(value)
+    return f"{member.zh} {member.en}"
+
+
+def print_situation(data: dict[str, Any]) -> None:
+    cases = data["cases"]
+    head = Table(
+        title=f"疫情态势 Situation — {data['as_of']} ({data['protocol']})", show_header=False
+    )
+    head.add_column("item")
+    head.add_column("value", justify="right")
+    head.add_row("人口 People", f"{data['people']:,}")
+    head.add_row("  其中合成 of which synthetic", f"{data['synthetic_people']:,}")
+    head.add_row("病例 Cases", f"{cases['total']:,}")
+    head.add_row("  本土 local / 境外输入 imported", f"{cases['local']:,} / {cases['imported']:,}")
+    head.add_row(
+        "  管控内 in control / 社会面 community",
+        f"{cases['found_in_control']:,} / {cases['found_in_community']:,}",
+    )
+    days = cases["days_since_last_community_case"]
+    head.add_row(
+        "社会面清零天数 Days since last community case", "—" if days is None else str(days)
+    )
+    head.add_row(
+        "任务 Tasks open / overdue", f"{data['tasks']['open']:,} / {data['tasks']['overdue']:,}"
+    )
+    out.print(head)
+    for key, title, enum in SECTIONS:
+        counts = data[key]
+        if not counts:
+            continue
+        table = Table(title=title, show_header=False)
+        table.add_column("label")
+        table.add_column("count", justify="right")
+        for value, count in counts.items():
+            table.add_row(_label(enum, value), f"{count:,}")
+        out.print(table)

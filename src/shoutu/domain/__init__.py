@@ -1,0 +1,1 @@
+"""Entities' value objects and rules that need no storage: vocabulary, identifiers, time."""

@@ -1,0 +1,150 @@
+"""Identifiers: GB 11643-1999 citizen ID numbers, region codes, and masks for display."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from shoutu.domain.vocabulary import RegionLevel
+
+# GB 11643-1999: weights of the first 17 digits and the check character for sum mod 11.
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+_ID_RE = re.compile(r"^\d{17}[\dX]$")
+
+#: Largest integer id accepted in files (ids must survive a round trip through a float64).
+MAX_INT_ID = 2**53 - 1
+
+
+class IdentifierError(ValueError):
+    """An identifier that does not follow its standard."""
+
+
+def resident_id_check_char(first17: str) -> str:
+    """The GB 11643 check character for the first 17 digits."""
+    if len(first17) != 17 or not first17.isdigit():
+        raise IdentifierError("need exactly 17 digits to compute a check character")
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
+    return _CHECK[total % 11]
+
+
+def validate_resident_id(text: str) -> str:
+    """Return the normalised 18-character ID number, or raise IdentifierError saying why."""
+    value = text.strip().upper()
+    if not _ID_RE.match(value):
+        raise IdentifierError("must be 17 digits followed by a digit or X (18 characters)")
+    try:
+        dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise IdentifierError(f"birth date {value[6:14]} inside the ID is not a date") from None
+    expected = resident_id_check_char(value[:17])
+    if value[17] != expected:
+        raise IdentifierError(f"bad checksum: last character should be {expected}")
+    return value
+
+
+def make_resident_id(county: str, birth: dt.date, sequence: int) -> str:
+    """A checksum-valid ID number (for synthetic people): county code, birth date, sequence."""
+    if len(county) != 6 or not county.isdigit():
+        raise IdentifierError("county code must be 6 digits")
+    first17 = f"{county}{birth:%Y%m%d}{sequence % 1000:03d}"
+    return first17 + resident_id_check_char(first17)
+
+
+def resident_id_birth_date(value: str) -> dt.date:
+    return dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+
+
+def mask_middle(value: str, keep_start: int, keep_end: int, fill: str = "*") -> str:
+    """Keep the first and last characters, replace the middle: ``110***********123X``."""
+    if len(value) <= keep_start + keep_end:
+        return fill * len(value)
+    middle = len(value) - keep_start - keep_end
+    return value[:keep_start] + fill * middle + value[len(value) - keep_end :]
+
+
+def mask_id_number(value: str) -> str:
+    return mask_middle(value, 3, 4)
+
+
+def mask_phone(value: str) -> str:
+    return mask_middle(value, 3, 4)
+
+
+def mask_name(value: str) -> str:
+    """张三丰 → 张**; John Smith → J*********."""
+    return mask_middle(value, 1, 0) if value else value
+
+
+_PHONE_RE = re.compile(r"^\+?\d[\d\- ]{5,19}$")
+
+
+def validate_phone(text: str) -> str:
+    value = text.strip()
+    if not _PHONE_RE.match(value):
+        raise IdentifierError("must be digits (optionally a leading + and separators), 6-20 long")
+    return re.sub(r"[\- ]", "", value)
+
+
+# --- Region codes: 12-digit statistical division codes (+ 4-digit building suffix) ------------
+
+# (level, number of significant digits)
+_LEVEL_DIGITS: tuple[tuple[RegionLevel, int], ...] = (
+    (RegionLevel.PROVINCE, 2),
+    (RegionLevel.CITY, 4),
+    (RegionLevel.DISTRICT, 6),
+    (RegionLevel.TOWN, 9),
+    (RegionLevel.COMMUNITY, 12),
+    (RegionLevel.BUILDING, 16),
+)
+# (start, end) digits of each level's own part of a 12-digit code
+_SEGMENTS: tuple[tuple[int, int], ...] = ((0, 2), (2, 4), (4, 6), (6, 9), (9, 12))
+
+
+@dataclass(frozen=True)
+class RegionCode:
+    """A parsed region code: its level and its parent's code (None for a province)."""
+
+    code: str
+    level: RegionLevel
+    parent: str | None
+
+    @property
+    def county(self) -> str:
+        """The 6-digit GB/T 2260 county code."""
+        return self.code[:6]
+
+
+def parse_region_code(text: str) -> RegionCode:
+    """Parse a 12-digit division code or a 16-digit building code.
+
+    The level is the longest non-zero prefix among 2/4/6/9/12 digits (16 for buildings); the
+    parent is the code with that level's digits zeroed, at the next level up.
+    """
+    code = text.strip()
+    if not code.isdigit() or len(code) not in (12, 16):
+        raise IdentifierError("must be 12 digits (division code) or 16 digits (building)")
+    if len(code) == 16:
+        if code[12:] == "0000":
+            raise IdentifierError("building suffix 0000 is not a building")
+        if parse_region_code(code[:12]).level != RegionLevel.COMMUNITY:
+            raise IdentifierError("a building must belong to a community (digits 10-12 non-zero)")
+        return RegionCode(code, RegionLevel.BUILDING, code[:12])
+    if code[:2] == "00":
+        raise IdentifierError("province digits cannot be 00")
+    filled = [bool(code[a:b].strip("0")) for a, b in _SEGMENTS]
+    level_index = max(i for i, f in enumerate(filled) if f)
+    if not all(filled[: level_index + 1]):
+        raise IdentifierError("a level above this one is zero: codes must nest")
+    level = _LEVEL_DIGITS[level_index][0]
+    if level_index == 0:
+        return RegionCode(code, level, None)
+    parent = code[: _SEGMENTS[level_index - 1][1]].ljust(12, "0")
+    return RegionCode(code, level, parent)
+
+
+def validate_int_id(value: int) -> int:
+    if value < 0 or value > MAX_INT_ID:
+        raise IdentifierError(f"must be an integer from 0 to {MAX_INT_ID}")
+    return value

@@ -1,0 +1,72 @@
+"""Dates and timestamps: local days for protocols, timezone-aware UTC for storage.
+
+Dates are ``YYYY-MM-DD`` unless a ``date_format`` (strptime) is given. Timestamps are ISO 8601;
+a naive timestamp is read as local time in the configured zone and converted to UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+UTC = dt.UTC
+
+
+@lru_cache(maxsize=32)
+def zone(name: str) -> ZoneInfo:
+    """The IANA time zone ``name``, with a clear error for an unknown one."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (expected an IANA name)") from None
+
+
+def parse_date(value: object, date_format: str | None = None) -> dt.date:
+    """A date from a ``date``, a ``datetime`` (its date) or text (ISO or ``date_format``)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if date_format:
+        try:
+            return dt.datetime.strptime(text, date_format).date()
+        except ValueError:
+            raise ValueError(f"{text!r} does not match the date format {date_format!r}") from None
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def parse_timestamp(value: object, tz: str, date_format: str | None = None) -> dt.datetime:
+    """A timezone-aware UTC timestamp; naive input is local time in ``tz``."""
+    if isinstance(value, dt.datetime):
+        stamp = value
+    else:
+        text = str(value).strip()
+        try:
+            if date_format:
+                stamp = dt.datetime.strptime(text, date_format)
+            else:
+                stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            expected = (
+                repr(date_format) if date_format else "ISO 8601, e.g. 2022-03-20T08:30:00+08:00"
+            )
+            raise ValueError(f"{text!r} is not a timestamp (expected {expected})") from None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=zone(tz))
+    return stamp.astimezone(UTC)
+
+
+def local_date(stamp: dt.datetime, tz: str) -> dt.date:
+    """The local calendar day of a timestamp (protocol days are local days)."""
+    return stamp.astimezone(zone(tz)).date()
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(UTC)

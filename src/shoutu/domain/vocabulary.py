@@ -1,0 +1,295 @@
+"""The controlled vocabulary: every enumerated string shoutu reads or writes.
+
+Each value carries a Chinese (``zh``) and an English (``en``) label. Files, tables, protocol
+files and the CLI use these values; no other module spells them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+
+class Labeled(StrEnum):
+    """A string enum whose members carry a Chinese and an English label."""
+
+    zh: str
+    en: str
+
+    def __new__(cls, value: str, zh: str = "", en: str = "") -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.zh = zh
+        member.en = en
+        return member
+
+    def label(self, lang: str = "en") -> str:
+        """The label in ``lang`` ("zh" or "en")."""
+        return self.zh if lang == "zh" else self.en
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        """The member whose value, Chinese or English label equals ``text`` (case-insensitive)."""
+        key = text.strip()
+        folded = key.casefold()
+        for member in cls:
+            if folded in (member.value, member.en.casefold()) or key == member.zh:
+                return member
+        allowed = ", ".join(m.value for m in cls)
+        raise ValueError(f"{text!r} is not a known {cls.__name__}; expected one of: {allowed}")
+
+
+class Setting(Labeled):
+    """Where an exposure happens (transmission settings; the first eight are group types)."""
+
+    HOUSEHOLD = "household", "家庭", "Household"
+    SCHOOL_CLASS = "school_class", "班级", "School class"
+    OFFICE = "office", "办公室", "Office"
+    WORKPLACE = "workplace", "工作单位", "Workplace"
+    DORMITORY = "dormitory", "宿舍", "Dormitory"
+    VENUE = "venue", "公共场所", "Venue"
+    TRANSPORT = "transport", "交通工具", "Transport"
+    NURSING_HOME = "nursing_home", "养老机构", "Nursing home"
+    HOSPITAL = "hospital", "医疗机构", "Hospital"
+    COMMUNITY = "community", "社区", "Community"
+    IMPORTED = "imported", "境外输入", "Imported"
+
+
+#: Settings that are also the group types of memberships (groups.parquet ``group_type``).
+GROUP_TYPES: tuple[Setting, ...] = tuple(list(Setting)[:8])
+
+
+class ContactKind(Labeled):
+    CLOSE = "close", "密切接触者", "Close contact"
+    SECONDARY = "secondary", "密接的密接", "Secondary contact"
+
+
+class Channel(Labeled):
+    """How a case or signal was detected."""
+
+    FEVER_CLINIC = "fever_clinic", "发热门诊", "Fever clinic"
+    ANTIGEN_SELF_TEST = "antigen_self_test", "抗原自测", "Antigen self-test"
+    ROUTINE_SCREENING = "routine_screening", "常规筛查", "Routine screening"
+    MASS_SCREENING = "mass_screening", "区域核酸筛查", "Mass screening"
+    QUARANTINE_TESTING = "quarantine_testing", "隔离人员检测", "Quarantine testing"
+    CONTACT_TRACING = "contact_tracing", "密接追踪", "Contact tracing"
+    PORT_SCREENING = "port_screening", "口岸筛查", "Port screening"
+    HOSPITAL = "hospital", "医疗机构就诊", "Hospital"
+    OTHER = "other", "其他", "Other"
+
+
+class KeyPopulation(Labeled):
+    """Key-population categories with protocol-defined screening frequencies."""
+
+    PORT_WORKER = "port_worker", "口岸工作人员", "Port worker"
+    AIRPORT_WORKER = "airport_worker", "机场工作人员", "Airport worker"
+    COLD_CHAIN = "cold_chain", "冷链从业人员", "Cold-chain worker"
+    MEDICAL_STAFF = "medical_staff", "医务人员", "Medical staff"
+    FEVER_CLINIC_STAFF = "fever_clinic_staff", "发热门诊工作人员", "Fever-clinic staff"
+    ISOLATION_SITE_STAFF = "isolation_site_staff", "隔离场所工作人员", "Isolation-site staff"
+    DELIVERY = "delivery", "快递外卖人员", "Delivery worker"
+    LOGISTICS = "logistics", "物流人员", "Logistics worker"
+    PHARMACY = "pharmacy", "药店工作人员", "Pharmacy worker"
+    MARKET = "market", "农贸市场从业人员", "Market worker"
+    HOTEL = "hotel", "酒店从业人员", "Hotel worker"
+    TRANSPORT = "transport", "交通运输从业人员", "Transport worker"
+    CARE_HOME = "care_home", "养老机构工作人员", "Care-home worker"
+    TEACHER = "teacher", "教职员工", "Teacher"
+    OTHER = "other", "其他重点人群", "Other key population"
+
+
+class PlaceType(Labeled):
+    """Venues and key places."""
+
+    RESIDENTIAL = "residential", "住宅小区", "Residential compound"
+    SCHOOL = "school", "学校", "School"
+    KINDERGARTEN = "kindergarten", "幼儿园", "Kindergarten"
+    NURSING_HOME = "nursing_home", "养老院", "Nursing home"
+    WORKPLACE = "workplace", "工作单位", "Workplace"
+    AIRPORT = "airport", "机场", "Airport"
+    RAILWAY_STATION = "railway_station", "火车站", "Railway station"
+    PORT = "port", "口岸", "Port"
+    COLD_CHAIN_WAREHOUSE = "cold_chain_warehouse", "冷链仓库", "Cold-chain warehouse"
+    FARMERS_MARKET = "farmers_market", "农贸市场", "Farmers' market"
+    SUPERMARKET = "supermarket", "超市", "Supermarket"
+    PHARMACY = "pharmacy", "药店", "Pharmacy"
+    CLINIC = "clinic", "诊所", "Clinic"
+    FEVER_CLINIC = "fever_clinic", "发热门诊", "Fever clinic"
+    HOSPITAL = "hospital", "医院", "Hospital"
+    DESIGNATED_HOSPITAL = "designated_hospital", "定点医院", "Designated hospital"
+    MAKESHIFT_HOSPITAL = "makeshift_hospital", "方舱医院", "Makeshift hospital"
+    RESTAURANT = "restaurant", "餐馆", "Restaurant"
+    MALL = "mall", "商场", "Mall"
+    GYM = "gym", "健身房", "Gym"
+    HOTEL = "hotel", "酒店", "Hotel"
+    QUARANTINE_HOTEL = "quarantine_hotel", "集中隔离点", "Quarantine hotel"
+    SAMPLING_SITE = "sampling_site", "采样点", "Sampling site"
+    LAB = "lab", "检测实验室", "Laboratory"
+    OTHER = "other", "其他场所", "Other place"
+
+
+class TestMethod(Labeled):
+    __test__ = False  # not a pytest class
+
+    PCR = "pcr", "核酸检测", "PCR"
+    ANTIGEN = "antigen", "抗原检测", "Antigen"
+
+
+class TestOutcome(Labeled):
+    __test__ = False
+
+    POSITIVE = "positive", "阳性", "Positive"
+    NEGATIVE = "negative", "阴性", "Negative"
+    INVALID = "invalid", "无效", "Invalid"
+
+
+class Sex(Labeled):
+    MALE = "male", "男", "Male"
+    FEMALE = "female", "女", "Female"
+    UNKNOWN = "unknown", "未知", "Unknown"
+
+
+class IdType(Labeled):
+    """Kinds of personal identifier."""
+
+    RESIDENT_ID = "resident_id", "居民身份证", "Resident ID card"
+    PASSPORT = "passport", "护照", "Passport"
+    EXTERNAL = "external", "其他证件", "External identifier"
+
+
+class RegionLevel(Labeled):
+    PROVINCE = "province", "省", "Province"
+    CITY = "city", "市", "City"
+    DISTRICT = "district", "区县", "District"
+    TOWN = "town", "街道乡镇", "Town / subdistrict"
+    COMMUNITY = "community", "社区村", "Community"
+    BUILDING = "building", "楼栋", "Building"
+
+
+class CaseClass(Labeled):
+    CONFIRMED = "confirmed", "确诊病例", "Confirmed case"
+    ASYMPTOMATIC = "asymptomatic", "无症状感染者", "Asymptomatic infection"
+    SUSPECTED = "suspected", "疑似病例", "Suspected case"
+
+
+class Severity(Labeled):
+    NONE = "none", "无症状", "None"
+    MILD = "mild", "轻型", "Mild"
+    MODERATE = "moderate", "普通型", "Moderate"
+    SEVERE = "severe", "重型", "Severe"
+    CRITICAL = "critical", "危重型", "Critical"
+
+
+class Origin(Labeled):
+    LOCAL = "local", "本土", "Local"
+    IMPORTED = "imported", "境外输入", "Imported"
+
+
+class CaseStatus(Labeled):
+    ACTIVE = "active", "在治", "Active"
+    RELEASED = "released", "出院/解除隔离", "Released"
+    DIED = "died", "死亡", "Died"
+
+
+class ControlKind(Labeled):
+    """Control-measure episodes (also the simulator's quarantine kinds)."""
+
+    CENTRALISED = "centralised", "集中隔离", "Centralised quarantine"
+    HOME = "home", "居家隔离", "Home quarantine"
+    HEALTH_MONITORING = "health_monitoring", "居家健康监测", "Health monitoring"
+    ISOLATION = "isolation", "隔离治疗", "Isolation of a case"
+
+
+class ControlStatus(Labeled):
+    ACTIVE = "active", "管控中", "Active"
+    ENDED = "ended", "已解除", "Ended"
+    CANCELLED = "cancelled", "已取消", "Cancelled"
+
+
+class IsolationSite(Labeled):
+    """Where a protocol isolates cases."""
+
+    DESIGNATED_HOSPITAL = "designated_hospital", "定点医院", "Designated hospital"
+    MAKESHIFT_HOSPITAL = "makeshift_hospital", "方舱医院", "Makeshift hospital"
+    CENTRALISED_FACILITY = "centralised_facility", "集中隔离点", "Centralised facility"
+    HOSPITAL = "hospital", "医院", "Hospital"
+    HOME = "home", "居家", "Home"
+
+
+class RiskLevel(Labeled):
+    HIGH = "high", "高风险区", "High risk"
+    MEDIUM = "medium", "中风险区", "Medium risk"
+    LOW = "low", "低风险区", "Low risk"
+
+
+class AreaMeasure(Labeled):
+    """What a risk level means for the people in the area."""
+
+    STAY_HOME = "stay_home", "足不出户", "Stay at home"
+    STAY_IN_AREA = "stay_in_area", "人不出区", "Stay in the area"
+    NO_GATHERING = "no_gathering", "严格限制聚集", "No gatherings"
+    NONE = "none", "无", "None"
+
+
+class SignalStatus(Labeled):
+    """The CIDARS response workflow of a signal."""
+
+    NEW = "new", "新信号", "New"
+    VERIFYING = "verifying", "核实中", "Under verification"
+    INVESTIGATING = "investigating", "现场调查", "Field investigation"
+    CONFIRMED = "confirmed", "确认暴发", "Confirmed outbreak"
+    FALSE_ALARM = "false_alarm", "排除", "False alarm"
+
+
+class TaskKind(Labeled):
+    REPORT = "report", "病例报告", "Case report"
+    INVESTIGATION = "investigation", "流行病学调查", "Investigation"
+    CONTACT_CONTROL = "contact_control", "密接管控", "Contact control"
+    RESAMPLE = "resample", "单采复核", "Single-tube re-sampling"
+    PCR_CONFIRMATION = "pcr_confirmation", "核酸复核", "PCR confirmation"
+    QUARANTINE_TEST = "quarantine_test", "隔离期检测", "Quarantine test"
+    SIGNAL_RESPONSE = "signal_response", "信号响应", "Signal response"
+    HELP_REQUEST = "help_request", "求助处置", "Help request"
+    RELEASE = "release", "解除隔离", "Release"
+    OTHER = "other", "其他", "Other"
+
+
+class TaskStatus(Labeled):
+    OPEN = "open", "待办", "Open"
+    DONE = "done", "已完成", "Done"
+    CANCELLED = "cancelled", "已取消", "Cancelled"
+
+
+class AuditAction(Labeled):
+    CREATE = "create", "新建", "Create"
+    UPDATE = "update", "修改", "Update"
+    DELETE = "delete", "删除", "Delete"
+    READ = "read", "查阅", "Read"
+    READ_PII = "read_pii", "查阅个人信息", "Read personal data"
+
+
+ALL_ENUMS: tuple[type[Labeled], ...] = (
+    Setting,
+    ContactKind,
+    Channel,
+    KeyPopulation,
+    PlaceType,
+    TestMethod,
+    TestOutcome,
+    Sex,
+    IdType,
+    RegionLevel,
+    CaseClass,
+    Severity,
+    Origin,
+    CaseStatus,
+    ControlKind,
+    ControlStatus,
+    IsolationSite,
+    RiskLevel,
+    AreaMeasure,
+    SignalStatus,
+    TaskKind,
+    TaskStatus,
+    AuditAction,
+)

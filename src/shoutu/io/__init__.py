@@ -1,0 +1,1 @@
+"""File edges: reading input tables, validation reports, provenance-stamped outputs."""

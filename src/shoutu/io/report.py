@@ -1,0 +1,64 @@
+"""Validation reports: every problem names the file, the row, the field and the reason."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One bad value. ``row`` counts data rows from 1; ``line`` is the CSV line (header = 1)."""
+
+    file: str
+    row: int | None
+    field: str | None
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}" + (f" (line {self.line})" if self.line else ""))
+        if self.field:
+            where.append(f"field {self.field}")
+        return ": ".join([", ".join(where), self.reason])
+
+
+@dataclass
+class ValidationReport:
+    problems: list[Problem] = field(default_factory=list)
+    max_problems: int = 1000
+
+    def add(
+        self,
+        file: str,
+        row: int | None,
+        field_name: str | None,
+        reason: str,
+        line: int | None = None,
+    ) -> None:
+        self.problems.append(Problem(file, row, field_name, reason, line))
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        shown = [str(p) for p in self.problems[: self.max_problems]]
+        hidden = len(self.problems) - len(shown)
+        if hidden > 0:
+            shown.append(f"... and {hidden} more problems")
+        return shown
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [asdict(p) for p in self.problems]
+
+
+class InputError(Exception):
+    """Bad input: nothing was written. Carries the full report."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        self.report = report
+        count = len(report.problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the input")

@@ -1,0 +1,178 @@
+"""The protocol schema. Every value a protocol edition sets is declared here, with its unit.
+
+Durations are whole days (local days) or hours; test days are 1-based days of the episode.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shoutu.domain.vocabulary import (
+    AreaMeasure,
+    IsolationSite,
+    KeyPopulation,
+    RiskLevel,
+    Setting,
+    TestMethod,
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ContactRule(_Strict):
+    """When sharing a setting with a case makes someone a close contact."""
+
+    min_overlap_minutes: int = Field(ge=0, description="minimum co-presence (0: any overlap)")
+    max_distance_m: float | None = Field(default=None, ge=0, description="proximity, if set")
+    note: str = ""
+
+
+class SecondaryRule(_Strict):
+    enabled: bool
+    settings: tuple[Setting, ...] = ()
+    tracing_delay_hours: int = Field(
+        default=24,
+        ge=0,
+        description="assumed time from a case's isolation to its close "
+        "contacts' quarantine when no quarantine time is known",
+    )
+
+
+class Contacts(_Strict):
+    lookback_days: int = Field(ge=0, description="days before onset (or sampling) traced")
+    lookback_from_last_negative: bool = Field(
+        description="cases found by repeated screening: trace from the last negative sample"
+    )
+    rules: dict[Setting, ContactRule]
+    secondary: SecondaryRule
+
+
+class Quarantine(_Strict):
+    """One management episode: centralised, then home quarantine, then health monitoring."""
+
+    centralised_days: int = Field(ge=0)
+    home_days: int = Field(ge=0)
+    health_monitoring_days: int = Field(default=0, ge=0)
+    test_days_centralised: tuple[int, ...] = ()
+    test_days_home: tuple[int, ...] = ()
+    test_days_monitoring: tuple[int, ...] = ()
+    counted_from: str = Field(
+        default="last_exposure", pattern="^(last_exposure|arrival|identification)$"
+    )
+
+    @model_validator(mode="after")
+    def _test_days_inside(self) -> Self:
+        for name, days, limit in (
+            ("test_days_centralised", self.test_days_centralised, self.centralised_days),
+            ("test_days_home", self.test_days_home, self.home_days),
+            ("test_days_monitoring", self.test_days_monitoring, self.health_monitoring_days),
+        ):
+            outside = [d for d in days if not 1 <= d <= limit]
+            if outside:
+                raise ValueError(f"{name} {outside} fall outside the {limit}-day period")
+        return self
+
+    @property
+    def total_days(self) -> int:
+        return self.centralised_days + self.home_days + self.health_monitoring_days
+
+
+class QuarantineRules(_Strict):
+    close_contact: Quarantine
+    secondary_contact: Quarantine | None = None
+    inbound_traveller: Quarantine | None = None
+
+
+class Release(_Strict):
+    """When an isolated case may be released."""
+
+    negative_tests: int = Field(ge=0, description="consecutive negative PCR tests required")
+    min_interval_hours: int = Field(default=24, ge=0)
+    ct_threshold: float | None = Field(default=None, description="Ct at or above = negative")
+    genes: tuple[str, ...] = ()
+    min_days_after_onset: int = Field(default=0, ge=0)
+    symptom_free_days: int = Field(default=0, ge=0)
+    post_release_monitoring_days: int = Field(default=0, ge=0)
+
+
+class Isolation(_Strict):
+    confirmed_site: IsolationSite
+    asymptomatic_site: IsolationSite
+    min_days: int = Field(default=0, ge=0)
+
+
+class RiskLevelRule(_Strict):
+    measure: AreaMeasure
+    definition_zh: str
+    definition_en: str
+    downgrade_to: RiskLevel | None = None
+    downgrade_after_days: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _both_or_none(self) -> Self:
+        if (self.downgrade_to is None) != (self.downgrade_after_days is None):
+            raise ValueError("downgrade_to and downgrade_after_days go together")
+        return self
+
+
+class ScreeningFrequency(_Strict):
+    interval_days: float = Field(gt=0, description="days between routine tests (1 = daily)")
+    method: TestMethod = TestMethod.PCR
+
+
+class MassScreening(_Strict):
+    round_hours: int = Field(gt=0, description="a delineated region finished within")
+    daily_if_case_in_last_rounds: int = Field(default=0, ge=0)
+    otherwise_interval_days: int = Field(default=2, ge=1)
+    within_days: int = Field(default=14, ge=1)
+
+
+class Pooling(_Strict):
+    default_ratio: int = Field(ge=1, description="samples per tube in mass screening")
+    by_risk: dict[RiskLevel, int] = Field(default_factory=dict)
+    single_tube_groups: tuple[KeyPopulation, ...] = ()
+    validated_ratios: tuple[int, ...] = (1,)
+
+
+class Timeliness(_Strict):
+    report_hours: float = Field(gt=0, description="positive result to case report")
+    investigation_hours: float = Field(gt=0, description="report to completed investigation")
+    contact_control_hours: float = Field(gt=0, description="report to contacts under control")
+    pool_recall_hours: float = Field(gt=0, description="positive pool to members re-sampled")
+    signal_response_hours: float = Field(gt=0, description="signal to first response")
+
+
+class Protocol(_Strict):
+    """A protocol edition, resolved (``extends`` applied)."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")
+    title_zh: str
+    title_en: str
+    jurisdiction: str
+    effective_date: dt.date
+    sources: tuple[str, ...] = ()
+    extends: str | None = None
+    contacts: Contacts
+    quarantine: QuarantineRules
+    release: Release
+    isolation: Isolation
+    risk_levels: dict[RiskLevel, RiskLevelRule] = Field(default_factory=dict)
+    key_populations: dict[KeyPopulation, ScreeningFrequency] = Field(default_factory=dict)
+    mass_screening: MassScreening | None = None
+    pooling: Pooling
+    timeliness: Timeliness
+
+    @model_validator(mode="after")
+    def _downgrades_go_down(self) -> Self:
+        order = list(RiskLevel)
+        for level, rule in self.risk_levels.items():
+            if rule.downgrade_to is not None and order.index(rule.downgrade_to) <= order.index(
+                level
+            ):
+                raise ValueError(f"risk level {level.value} must downgrade to a lower level")
+        return self

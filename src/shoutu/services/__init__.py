@@ -1,0 +1,1 @@
+"""Use cases: the only way into the registry. Each validates, writes through store, audits."""

@@ -1,0 +1,272 @@
+"""The batch import flow shared by every registry file.
+
+1. parse every row with the entity's field specs (problems name file, row, line and field);
+2. refuse duplicate natural keys inside the batch;
+3. let the entity check references against the registry and build database rows;
+4. if anything is wrong, raise InputError: nothing is written;
+5. otherwise insert new keys, update changed ones, leave identical ones untouched (so
+   re-importing a batch changes nothing), and audit every write, in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Table
+
+from shoutu.domain.timeutil import utcnow
+from shoutu.domain.vocabulary import AuditAction
+from shoutu.io.report import InputError, ValidationReport
+from shoutu.io.tables import InputTable
+from shoutu.services.context import ServiceContext
+from shoutu.services.imports.fields import FieldSpec, ParseOptions, is_blank
+from shoutu.services.progress import Progress, Silent
+from shoutu.store.repositories import audit, entities
+
+STAMPS = frozenset({"created_at", "updated_at", "updated_by"})
+
+
+@dataclass
+class ParsedRow:
+    row: int
+    line: int | None
+    values: dict[str, Any]
+
+
+@dataclass
+class Batch:
+    """What an entity's ``prepare`` step sees and fills in."""
+
+    ctx: ServiceContext
+    conn: Connection
+    name: str
+    rows: list[ParsedRow]
+    report: ValidationReport
+    db_rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def problem(self, parsed: ParsedRow, field_name: str | None, reason: str) -> None:
+        self.report.add(self.name, parsed.row, field_name, reason, parsed.line)
+
+    def check_known(
+        self,
+        *,
+        field_name: str,
+        table: Table,
+        key: str,
+        also_known: set[Any] | None = None,
+        what: str,
+    ) -> None:
+        """Report rows whose ``field_name`` names no row of ``table`` (nor ``also_known``)."""
+        wanted = {r.values[field_name] for r in self.rows if r.values.get(field_name) is not None}
+        known = set(also_known or ())
+        missing = wanted - known
+        if missing:
+            known |= entities.existing_keys(self.conn, table=table, key=key, keys=sorted(missing))
+        for parsed in self.rows:
+            value = parsed.values.get(field_name)
+            if value is not None and value not in known:
+                self.problem(parsed, field_name, f"unknown {what} {value}")
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    entity: str
+    table: Table
+    key: str
+    fields: tuple[FieldSpec, ...]
+    prepare: Callable[[Batch], None]
+    compare_exclude: frozenset[str] = (
+        frozenset()
+    )  # columns that differ even when equal (ciphertext)
+    insert_order: Callable[[dict[str, Any]], Any] | None = None
+
+    @property
+    def required(self) -> list[str]:
+        return [f.name for f in self.fields if f.required]
+
+
+@dataclass
+class ImportResult:
+    entity: str
+    file: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    ignored_columns: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "entity": self.entity,
+            "file": self.file,
+            "rows": self.rows,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "ignored_columns": self.ignored_columns,
+        }
+
+
+def _parse_rows(
+    spec: EntitySpec, table: InputTable, options: ParseOptions, progress: Progress
+) -> tuple[list[ParsedRow], ValidationReport]:
+    report = ValidationReport()
+    for column in spec.required:
+        if column not in table.columns:
+            report.add(table.name, None, column, "required column is missing")
+    if not report.ok:
+        return [], report
+    # Rows with unparseable fields go on to the registry checks (with those fields None), so
+    # one report names every problem in the file.
+    present = [f for f in spec.fields if f.name in table.columns]
+    absent = [f for f in spec.fields if f.name not in table.columns]
+    parsed_rows: list[ParsedRow] = []
+    first_seen: dict[Any, int] = {}
+    progress.stage(f"validating {table.name}", len(table))
+    for row_number, line, raw in table.numbered():
+        if row_number % 10_000 == 0:
+            progress.advance(10_000)
+        values: dict[str, Any] = {f.name: f.default for f in absent}
+        for spec_field in present:
+            value = raw.get(spec_field.name)
+            if is_blank(value):
+                if spec_field.required:
+                    report.add(table.name, row_number, spec_field.name, "is required", line)
+                values[spec_field.name] = spec_field.default
+                continue
+            try:
+                values[spec_field.name] = spec_field.parser(value, options)
+            except ValueError as exc:
+                report.add(table.name, row_number, spec_field.name, str(exc), line)
+                values[spec_field.name] = None
+        key = values.get(spec.key)
+        if key is not None:
+            if key in first_seen:
+                report.add(
+                    table.name,
+                    row_number,
+                    spec.key,
+                    f"duplicate key {key} (first at row {first_seen[key]})",
+                    line,
+                )
+            else:
+                first_seen[key] = row_number
+        parsed_rows.append(ParsedRow(row_number, line, values))
+    return parsed_rows, report
+
+
+def jsonable(values: dict[str, Any], exclude: frozenset[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in exclude or name in STAMPS:
+            continue
+        if isinstance(value, (dt.date, dt.datetime)):
+            out[name] = value.isoformat()
+        elif isinstance(value, bytes):
+            continue
+        else:
+            out[name] = value
+    return out
+
+
+def import_table(
+    ctx: ServiceContext,
+    spec: EntitySpec,
+    table: InputTable,
+    *,
+    date_format: str | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Validate and write one batch; raises InputError (writing nothing) on any problem."""
+    progress = progress or Silent()
+    options = ParseOptions(date_format=date_format, timezone=ctx.settings.timezone)
+    parsed_rows, report = _parse_rows(spec, table, options, progress)
+    if not parsed_rows and not report.ok:  # required columns missing: nothing to check
+        raise InputError(report)
+    with ctx.transaction() as conn:
+        batch = Batch(ctx=ctx, conn=conn, name=table.name, rows=parsed_rows, report=report)
+        progress.stage(f"checking {table.name} against the registry", None)
+        spec.prepare(batch)
+        if not report.ok:
+            raise InputError(report)
+        progress.stage(f"writing {spec.entity}", None)
+        inserted, updated = _write(ctx, conn, spec, batch.db_rows)
+    known = {f.name for f in spec.fields}
+    return ImportResult(
+        entity=spec.entity,
+        file=table.name,
+        rows=len(parsed_rows),
+        inserted=inserted,
+        updated=updated,
+        unchanged=len(parsed_rows) - inserted - updated,
+        ignored_columns=[c for c in table.columns if c not in known],
+    )
+
+
+def _write(
+    ctx: ServiceContext, conn: Connection, spec: EntitySpec, rows: Sequence[dict[str, Any]]
+) -> tuple[int, int]:
+    existing = entities.fetch_by_keys(
+        conn, table=spec.table, key=spec.key, keys=[r[spec.key] for r in rows]
+    )
+    now = utcnow()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    hidden = spec.compare_exclude
+    for row in rows:
+        key = row[spec.key]
+        before = existing.get(key)
+        if before is None:
+            inserts.append({**row, "created_at": now, "updated_at": now, "updated_by": ctx.actor})
+            events.append(
+                _event(ctx, now, AuditAction.CREATE, spec, key, None, jsonable(row, hidden))
+            )
+            continue
+        changed = [
+            c for c in row if c not in hidden and c not in STAMPS and before.get(c) != row[c]
+        ]
+        if not changed:
+            continue
+        updates.append({**row, "updated_at": now, "updated_by": ctx.actor})
+        events.append(
+            _event(
+                ctx,
+                now,
+                AuditAction.UPDATE,
+                spec,
+                key,
+                jsonable({c: before.get(c) for c in changed}, hidden),
+                jsonable({c: row[c] for c in changed}, hidden),
+            )
+        )
+    if spec.insert_order is not None:
+        inserts.sort(key=spec.insert_order)
+    entities.insert_rows(conn, table=spec.table, rows=inserts)
+    entities.update_rows(conn, table=spec.table, key=spec.key, rows=updates)
+    audit.append(conn, events=events)
+    return len(inserts), len(updates)
+
+
+def _event(
+    ctx: ServiceContext,
+    at: dt.datetime,
+    action: AuditAction,
+    spec: EntitySpec,
+    key: Any,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "at": at,
+        "actor": ctx.actor,
+        "action": action,
+        "entity": spec.entity,
+        "entity_id": str(key),
+        "before": before,
+        "after": after,
+        "detail": "import",
+    }

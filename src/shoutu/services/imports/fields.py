@@ -1,0 +1,107 @@
+"""Field parsers for imported rows. Each takes the raw value and raises ValueError with a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from shoutu.domain.identifiers import MAX_INT_ID, parse_region_code
+from shoutu.domain.timeutil import parse_date
+from shoutu.domain.vocabulary import Labeled
+
+Parser = Callable[[Any, "ParseOptions"], Any]
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    date_format: str | None
+    timezone: str
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def text(max_length: int) -> Parser:
+    def parse(value: Any, _: ParseOptions) -> str:
+        result = str(value).strip()
+        if len(result) > max_length:
+            raise ValueError(f"longer than {max_length} characters")
+        return result
+
+    return parse
+
+
+def integer(minimum: int = 0, maximum: int = MAX_INT_ID) -> Parser:
+    def parse(value: Any, _: ParseOptions) -> int:
+        if isinstance(value, bool):
+            raise ValueError(f"{value!r} is not an integer")
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ValueError(f"{value!r} is not an integer")
+            number = int(value)
+        elif isinstance(value, int):
+            number = value
+        else:
+            raw = str(value).strip()
+            try:
+                number = int(raw)
+            except ValueError:
+                raise ValueError(f"{raw!r} is not an integer") from None
+        if not minimum <= number <= maximum:
+            raise ValueError(f"{number} is outside {minimum}..{maximum}")
+        return number
+
+    return parse
+
+
+def number(minimum: float = -math.inf, maximum: float = math.inf) -> Parser:
+    def parse(value: Any, _: ParseOptions) -> float:
+        try:
+            result = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{value!r} is not a number") from None
+        if not math.isfinite(result) or not minimum <= result <= maximum:
+            raise ValueError(f"{result} is outside {minimum}..{maximum}")
+        return result
+
+    return parse
+
+
+def date(value: Any, options: ParseOptions) -> dt.date:
+    return parse_date(value, options.date_format)
+
+
+def boolean(value: Any, _: ParseOptions) -> bool:
+    if isinstance(value, bool):
+        return value
+    raw = str(value).strip().casefold()
+    if raw in {"1", "true", "yes", "y", "t", "是"}:
+        return True
+    if raw in {"0", "false", "no", "n", "f", "否"}:
+        return False
+    raise ValueError(f"{value!r} is not true/false")
+
+
+def vocab(enum: type[Labeled]) -> Parser:
+    def parse(value: Any, _: ParseOptions) -> Labeled:
+        return enum.parse(str(value))
+
+    return parse
+
+
+def region_code(value: Any, _: ParseOptions) -> str:
+    return parse_region_code(str(value)).code
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One input column: its parser, whether it is required, and a default when blank."""
+
+    name: str
+    parser: Parser
+    required: bool = False
+    default: Any = None

@@ -1,0 +1,123 @@
+"""Reading people from the registry: masked by default, every read audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from shoutu.domain.identifiers import mask_id_number, mask_name, mask_phone
+from shoutu.domain.timeutil import utcnow
+from shoutu.domain.vocabulary import AuditAction, IdType
+from shoutu.services.context import ServiceContext
+from shoutu.services.imports.people import ID_FIELD, PHONE_FIELD, id_hash
+from shoutu.store.repositories import audit, entities
+from shoutu.store.repositories import people as people_repo
+from shoutu.store.tables import Person, table
+
+
+class NotFound(LookupError):
+    """No such record."""
+
+
+@dataclass(frozen=True)
+class PersonView:
+    person_id: int
+    name: str | None
+    id_type: str | None
+    id_number: str | None
+    phone: str | None
+    sex: str
+    birth_date: dt.date | None
+    home_region_code: str | None
+    workplace_id: int | None
+    school_id: int | None
+    key_population: str | None
+    vaccination_doses: int
+    synthetic: bool
+    masked: bool
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["birth_date"] = self.birth_date.isoformat() if self.birth_date else None
+        return data
+
+
+def _view(ctx: ServiceContext, row: dict[str, Any], reveal: bool) -> PersonView:
+    keyring = ctx.keyring
+    id_number = keyring.decrypt(ID_FIELD, row["id_number_enc"]) if row["id_number_enc"] else None
+    phone = keyring.decrypt(PHONE_FIELD, row["phone_enc"]) if row["phone_enc"] else None
+    name = row["name"]
+    if not reveal:
+        id_number = mask_id_number(id_number) if id_number else None
+        phone = mask_phone(phone) if phone else None
+        name = mask_name(name) if name else None
+    return PersonView(
+        person_id=row["person_id"],
+        name=name,
+        id_type=row["id_type"],
+        id_number=id_number,
+        phone=phone,
+        sex=row["sex"],
+        birth_date=row["birth_date"],
+        home_region_code=row["home_region_code"],
+        workplace_id=row["workplace_id"],
+        school_id=row["school_id"],
+        key_population=row["key_population"],
+        vaccination_doses=row["vaccination_doses"],
+        synthetic=row["synthetic"],
+        masked=not reveal,
+    )
+
+
+def _audit_read(ctx: ServiceContext, person_id: int, reveal: bool, purpose: str | None) -> None:
+    with ctx.transaction() as conn:
+        audit.append(
+            conn,
+            events=[
+                {
+                    "at": utcnow(),
+                    "actor": ctx.actor,
+                    "action": AuditAction.READ_PII if reveal else AuditAction.READ,
+                    "entity": "people",
+                    "entity_id": str(person_id),
+                    "before": None,
+                    "after": None,
+                    "detail": purpose,
+                }
+            ],
+        )
+
+
+def get_person(
+    ctx: ServiceContext, person_id: int, *, reveal: bool = False, purpose: str | None = None
+) -> PersonView:
+    """One person, masked unless ``reveal`` (which needs a purpose). Audited either way."""
+    if reveal and not purpose:
+        raise ValueError("revealing personal data needs a stated purpose")
+    with ctx.engine.connect() as conn:
+        found = entities.fetch_by_keys(conn, table=table(Person), key="person_id", keys=[person_id])
+    if person_id not in found:
+        raise NotFound(f"no person {person_id}")
+    view = _view(ctx, found[person_id], reveal)
+    _audit_read(ctx, person_id, reveal, purpose)
+    return view
+
+
+def find_by_id_number(
+    ctx: ServiceContext,
+    id_number: str,
+    *,
+    id_type: IdType = IdType.RESIDENT_ID,
+    reveal: bool = False,
+    purpose: str | None = None,
+) -> PersonView:
+    """Exact lookup by identifier through its keyed hash (no decryption of other rows)."""
+    number = id_number.strip().upper() if id_type == IdType.RESIDENT_ID else id_number.strip()
+    with ctx.engine.connect() as conn:
+        row = people_repo.by_id_hash(
+            conn, id_type=id_type.value, id_hash=id_hash(ctx.keyring, id_type, number)
+        )
+    if row is None:
+        raise NotFound("no person with that identifier")
+    return get_person(ctx, row["person_id"], reveal=reveal, purpose=purpose)

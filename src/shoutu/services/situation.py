@@ -1,0 +1,74 @@
+"""The situation summary (疫情态势): what the command centre reads first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from shoutu.domain.timeutil import local_date, utcnow
+from shoutu.domain.vocabulary import (
+    ControlKind,
+    KeyPopulation,
+    Origin,
+    PlaceType,
+    RegionLevel,
+    RiskLevel,
+    SignalStatus,
+)
+from shoutu.services.context import ServiceContext
+from shoutu.store.repositories import entities
+from shoutu.store.repositories import situation as repo
+from shoutu.store.tables import Person, Place, Region, Signal, table
+
+
+def _ordered(counts: dict[Any, int], order: list[Any]) -> dict[str, int]:
+    """Counts keyed by vocabulary value, in vocabulary order, zeros left out."""
+    return {str(m): counts[m] for m in order if counts.get(m)}
+
+
+def situation(ctx: ServiceContext, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Counts of the registry as of ``now``: population, places, cases, control, tasks."""
+    now = now or utcnow()
+    tz = ctx.settings.timezone
+    with ctx.engine.connect() as conn:
+        regions = entities.count_by(conn, table=table(Region), column="level")
+        places = entities.count_by(conn, table=table(Place), column="type")
+        key_pops = entities.count_by(conn, table=table(Person), column="key_population")
+        synthetic = entities.count_by(conn, table=table(Person), column="synthetic")
+        cases = repo.case_counts(conn)
+        measures = repo.active_measures(conn)
+        areas = repo.active_risk_areas(conn)
+        tasks_open, tasks_overdue = repo.open_tasks(conn, now=now)
+        signals = entities.count_by(conn, table=table(Signal), column="status")
+    by_origin = {o.value: 0 for o in Origin}
+    in_control = community = 0
+    for origin, found_in_control, count in cases["groups"]:
+        by_origin[origin] += count
+        if found_in_control:
+            in_control += count
+        else:
+            community += count
+    last = cases["last_community"]
+    today = local_date(now, tz)
+    return {
+        "as_of": today.isoformat(),
+        "protocol": ctx.settings.protocol,
+        "regions": _ordered(regions, list(RegionLevel)),
+        "people": sum(synthetic.values()),
+        "synthetic_people": synthetic.get(True, 0),
+        "key_populations": _ordered(key_pops, list(KeyPopulation)),
+        "places": _ordered(places, list(PlaceType)),
+        "cases": {
+            "total": in_control + community,
+            **by_origin,
+            "found_in_control": in_control,
+            "found_in_community": community,
+            "days_since_last_community_case": (today - local_date(last, tz)).days if last else None,
+        },
+        "under_control": _ordered(
+            {ControlKind(k): n for k, n in measures.items()}, list(ControlKind)
+        ),
+        "risk_areas": _ordered({RiskLevel(k): n for k, n in areas.items()}, list(RiskLevel)),
+        "tasks": {"open": tasks_open, "overdue": tasks_overdue},
+        "signals": _ordered(signals, list(SignalStatus)),
+    }

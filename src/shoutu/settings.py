@@ -1,0 +1,85 @@
+"""The one settings object. Built by :func:`get_settings`, never at import time.
+
+Every setting is read from the environment variable named in its description (prefix
+``SHOUTU_``); README.md ("Settings") lists them all, and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # pragma: no cover - no passwd entry
+        return "unknown"
+
+
+class Settings(BaseSettings):
+    """shoutu's settings (environment variables ``SHOUTU_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="SHOUTU_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default="sqlite:///shoutu.db",
+        description="SHOUTU_DATABASE_URL: the operational store, an SQLAlchemy URL. "
+        "Default ./shoutu.db (SQLite); e.g. postgresql+psycopg://user@host/db for PostgreSQL.",
+    )
+    event_dir: Path = Field(
+        default=Path("events"),
+        description="SHOUTU_EVENT_DIR: folder of the event store (day-partitioned Parquet).",
+    )
+    key_file: Path = Field(
+        default=Path("shoutu.key"),
+        description="SHOUTU_KEY_FILE: file holding the key that encrypts and hashes personal "
+        "data; `shoutu init` creates it (mode 0600).",
+    )
+    key: str | None = Field(
+        default=None,
+        description="SHOUTU_KEY: the same key given directly (base64 of 32 bytes); "
+        "takes precedence over the key file.",
+    )
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        description="SHOUTU_TIMEZONE: IANA zone for naive input timestamps and protocol days.",
+    )
+    protocol_dir: Path | None = Field(
+        default=None,
+        description="SHOUTU_PROTOCOL_DIR: folder of city protocol variants (NAME.toml files "
+        "that may `extends` a built-in protocol).",
+    )
+    protocol: str = Field(
+        default="cn-9th-2022",
+        description="SHOUTU_PROTOCOL: the protocol in force when a command is not given one.",
+    )
+    user: str = Field(
+        default_factory=_default_user,
+        description="SHOUTU_USER: who is acting, recorded in every audit event and "
+        "updated_by column (default: the OS login name).",
+    )
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Build the settings from the environment, with explicit overrides on top."""
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def settings_doc() -> list[tuple[str, str]]:
+    """(environment variable, description) for every setting, in declaration order."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        env = f"SHOUTU_{name.upper()}"
+        text = field.description or ""
+        rows.append((env, text.split(": ", 1)[1] if text.startswith(env) else text))
+    return rows
+
+
+def resolve_path(path: Path) -> Path:
+    """A settings path made absolute against the current directory."""
+    return path if path.is_absolute() else Path(os.getcwd()) / path

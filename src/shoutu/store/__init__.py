@@ -1,0 +1,1 @@
+"""The operational store: tables, migrations, repositories, PII encryption and audit."""

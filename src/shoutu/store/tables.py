@@ -1,0 +1,261 @@
+"""The operational store's tables (SQLAlchemy 2.x declarative). Migrations: store/migrations.
+
+Every entity carries ``created_at``, ``updated_at`` and ``updated_by``. Personal identifiers
+are stored only as AES-GCM ciphertext (``*_enc``) plus a keyed hash (``*_hash``) for lookup.
+Vocabulary columns hold the values of :mod:`shoutu.domain.vocabulary`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.schema import Table
+
+from shoutu.domain import vocabulary as v
+from shoutu.store.types import BigId, UTCDateTime, Vocab
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime()}
+
+
+class Stamped:
+    """Who changed a row and when."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class Responsible:
+    """The four responsible parties (四方责任): territory, department, unit, person."""
+
+    resp_region: Mapped[str | None] = mapped_column(String(16), ForeignKey("regions.code"))
+    resp_department: Mapped[str | None] = mapped_column(String(128))
+    resp_unit: Mapped[str | None] = mapped_column(String(128))
+    resp_person: Mapped[str | None] = mapped_column(String(64))
+
+
+class Region(Stamped, Base):
+    __tablename__ = "regions"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    level: Mapped[v.RegionLevel] = mapped_column(Vocab(v.RegionLevel))
+    parent_code: Mapped[str | None] = mapped_column(
+        String(16), ForeignKey("regions.code"), index=True
+    )
+    name_zh: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str | None] = mapped_column(String(128))
+    population: Mapped[int | None] = mapped_column(Integer)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    polygon: Mapped[str | None] = mapped_column(Text)  # GeoJSON geometry
+
+
+class Place(Stamped, Base):
+    __tablename__ = "places"
+    place_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[v.PlaceType] = mapped_column(Vocab(v.PlaceType))
+    region_code: Mapped[str] = mapped_column(String(16), ForeignKey("regions.code"), index=True)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    venue_code: Mapped[str | None] = mapped_column(String(64), unique=True)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+
+
+class Person(Stamped, Base):
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("id_type", "id_number_hash"),)
+    person_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str | None] = mapped_column(String(128))
+    id_type: Mapped[v.IdType | None] = mapped_column(Vocab(v.IdType))
+    id_number_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64))
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    sex: Mapped[v.Sex] = mapped_column(Vocab(v.Sex))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    home_region_code: Mapped[str | None] = mapped_column(
+        String(16), ForeignKey("regions.code"), index=True
+    )
+    workplace_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("places.place_id"))
+    school_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("places.place_id"))
+    key_population: Mapped[v.KeyPopulation | None] = mapped_column(Vocab(v.KeyPopulation))
+    vaccination_doses: Mapped[int] = mapped_column(Integer, default=0)
+    last_vaccination_date: Mapped[dt.date | None] = mapped_column(Date)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Case(Stamped, Responsible, Base):
+    __tablename__ = "cases"
+    case_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.person_id"), index=True)
+    classification: Mapped[v.CaseClass] = mapped_column(Vocab(v.CaseClass))
+    severity: Mapped[v.Severity | None] = mapped_column(Vocab(v.Severity))
+    origin: Mapped[v.Origin] = mapped_column(Vocab(v.Origin))
+    channel: Mapped[v.Channel] = mapped_column(Vocab(v.Channel))
+    found_in_control: Mapped[bool] = mapped_column(Boolean)
+    region_code: Mapped[str | None] = mapped_column(String(16), ForeignKey("regions.code"))
+    infection_time: Mapped[dt.datetime | None]
+    onset_time: Mapped[dt.datetime | None]
+    sample_time: Mapped[dt.datetime | None]
+    report_time: Mapped[dt.datetime]
+    isolation_time: Mapped[dt.datetime | None]
+    release_time: Mapped[dt.datetime | None]
+    status: Mapped[v.CaseStatus] = mapped_column(Vocab(v.CaseStatus))
+    infector_case_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("cases.case_id"))
+    cluster_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    protocol: Mapped[str] = mapped_column(String(64))
+
+
+class Contact(Stamped, Base):
+    __tablename__ = "contacts"
+    contact_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    index_case_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("cases.case_id"), index=True)
+    person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.person_id"), index=True)
+    kind: Mapped[v.ContactKind] = mapped_column(Vocab(v.ContactKind))
+    via_person_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("people.person_id"))
+    setting: Mapped[v.Setting] = mapped_column(Vocab(v.Setting))
+    place_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("places.place_id"))
+    exposure_start: Mapped[dt.datetime | None]
+    exposure_end: Mapped[dt.datetime | None]
+    last_exposure_date: Mapped[dt.date] = mapped_column(Date)
+    rule: Mapped[str] = mapped_column(Text)
+
+
+class Sample(Stamped, Base):
+    __tablename__ = "samples"
+    sample_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tube_id: Mapped[str] = mapped_column(String(64), index=True)
+    pool_size: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.person_id"), index=True)
+    site_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("places.place_id"))
+    method: Mapped[v.TestMethod] = mapped_column(Vocab(v.TestMethod))
+    sample_time: Mapped[dt.datetime]
+
+
+class TestResult(Stamped, Base):
+    __tablename__ = "test_results"
+    __test__ = False
+    result_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tube_id: Mapped[str] = mapped_column(String(64), index=True)
+    lab_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("places.place_id"))
+    method: Mapped[v.TestMethod] = mapped_column(Vocab(v.TestMethod))
+    result_time: Mapped[dt.datetime]
+    result: Mapped[v.TestOutcome] = mapped_column(Vocab(v.TestOutcome))
+    ct_n: Mapped[float | None] = mapped_column(Float)
+    ct_orf1ab: Mapped[float | None] = mapped_column(Float)
+
+
+class ControlMeasure(Stamped, Responsible, Base):
+    __tablename__ = "control_measures"
+    measure_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.person_id"), index=True)
+    kind: Mapped[v.ControlKind] = mapped_column(Vocab(v.ControlKind))
+    status: Mapped[v.ControlStatus] = mapped_column(Vocab(v.ControlStatus))
+    reason: Mapped[str] = mapped_column(Text)
+    case_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("cases.case_id"))
+    contact_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("contacts.contact_id"))
+    place_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("places.place_id"))
+    start_time: Mapped[dt.datetime]
+    planned_end_time: Mapped[dt.datetime | None]
+    end_time: Mapped[dt.datetime | None]
+    protocol: Mapped[str] = mapped_column(String(64))
+
+
+class RiskArea(Stamped, Responsible, Base):
+    __tablename__ = "risk_areas"
+    area_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    region_code: Mapped[str] = mapped_column(String(16), ForeignKey("regions.code"), index=True)
+    level: Mapped[v.RiskLevel] = mapped_column(Vocab(v.RiskLevel))
+    measure: Mapped[v.AreaMeasure] = mapped_column(Vocab(v.AreaMeasure))
+    reason: Mapped[str] = mapped_column(Text)
+    start_time: Mapped[dt.datetime]
+    last_case_time: Mapped[dt.datetime | None]
+    end_time: Mapped[dt.datetime | None]
+    protocol: Mapped[str] = mapped_column(String(64))
+
+
+class Signal(Stamped, Responsible, Base):
+    __tablename__ = "signals"
+    signal_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(64))  # a Channel value or an imported series name
+    region: Mapped[str] = mapped_column(String(64))  # region code or analytics label
+    method: Mapped[str] = mapped_column(String(32))
+    date_start: Mapped[dt.date] = mapped_column(Date)
+    date_end: Mapped[dt.date] = mapped_column(Date)
+    observed: Mapped[float] = mapped_column(Float)
+    statistic: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[v.SignalStatus] = mapped_column(Vocab(v.SignalStatus))
+    due_time: Mapped[dt.datetime | None]
+    __table_args__ = (Index("ix_signals_series", "channel", "region", "method", "date_end"),)
+
+
+class Task(Stamped, Responsible, Base):
+    __tablename__ = "tasks"
+    task_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[v.TaskKind] = mapped_column(Vocab(v.TaskKind))
+    status: Mapped[v.TaskStatus] = mapped_column(Vocab(v.TaskStatus))
+    subject_type: Mapped[str] = mapped_column(String(32))  # table name of the subject
+    subject_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    due_time: Mapped[dt.datetime | None]
+    done_time: Mapped[dt.datetime | None]
+    __table_args__ = (Index("ix_tasks_subject", "subject_type", "subject_id"),)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    event_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[v.AuditAction] = mapped_column(Vocab(v.AuditAction))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    detail: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+
+ENTITY_TABLES = {
+    cls.__tablename__: cls
+    for cls in (
+        *(Region, Place, Person, Case, Contact, Sample, TestResult),
+        *(ControlMeasure, RiskArea, Signal, Task),
+    )
+}
+
+
+def table(model: type[Base]) -> Table:
+    """The Core table behind a mapped class (typed, for the repositories)."""
+    result = model.__table__
+    assert isinstance(result, Table)
+    return result
