@@ -223,6 +223,8 @@ def load_demo_city(
     progress = progress or Silent()
     results = []
     for kind, rows in (("regions", city.regions), ("places", city.places), ("people", city.people)):
+        if not rows:
+            continue
         table = InputTable.from_records(f"demo:{kind}", rows)
         results.append(import_table(ctx, SPECS[kind], table, progress=progress))
     return results

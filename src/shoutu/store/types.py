@@ -46,11 +46,15 @@ class Vocab(TypeDecorator[Labeled]):
     def __init__(self, enum: type[Labeled]) -> None:
         super().__init__()
         self.enum = enum
+        self._values = frozenset(m.value for m in enum)
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
-        return self.enum(value).value
+        text = str.__str__(value) if isinstance(value, str) else value
+        if text not in self._values:  # a set lookup: this runs for every row of a bulk write
+            return self.enum(value).value
+        return text
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Labeled | None:
         return None if value is None else self.enum(value)

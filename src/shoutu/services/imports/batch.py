@@ -78,10 +78,13 @@ class EntitySpec:
     key: str
     fields: tuple[FieldSpec, ...]
     prepare: Callable[[Batch], None]
-    compare_exclude: frozenset[str] = (
-        frozenset()
-    )  # columns that differ even when equal (ciphertext)
+    # columns that differ even when the value is equal (ciphertexts)
+    compare_exclude: frozenset[str] = frozenset()
     insert_order: Callable[[dict[str, Any]], Any] | None = None
+    # Turns a prepared row into the stored row, only for rows that will be written (e.g. it
+    # encrypts personal data, so unchanged rows are never re-encrypted). Keys starting "_" are
+    # working values for it: never compared, audited or stored.
+    finalize: Callable[[ServiceContext, dict[str, Any]], dict[str, Any]] | None = None
 
     @property
     def required(self) -> list[str]:
@@ -161,7 +164,7 @@ def _parse_rows(
 def jsonable(values: dict[str, Any], exclude: frozenset[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in values.items():
-        if name in exclude or name in STAMPS:
+        if name in exclude or name in STAMPS or name[0] == "_":
             continue
         if isinstance(value, (dt.date, dt.datetime)):
             out[name] = value.isoformat()
@@ -217,21 +220,22 @@ def _write(
     updates: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     hidden = spec.compare_exclude
+    compared = [c for c in rows[0] if c not in hidden and c[0] != "_"] if rows else []
+    finalize = spec.finalize or (lambda _ctx, row: row)
     for row in rows:
         key = row[spec.key]
         before = existing.get(key)
         if before is None:
-            inserts.append({**row, "created_at": now, "updated_at": now, "updated_by": ctx.actor})
+            stamps = {"created_at": now, "updated_at": now, "updated_by": ctx.actor}
+            inserts.append({**finalize(ctx, row), **stamps})
             events.append(
                 _event(ctx, now, AuditAction.CREATE, spec, key, None, jsonable(row, hidden))
             )
             continue
-        changed = [
-            c for c in row if c not in hidden and c not in STAMPS and before.get(c) != row[c]
-        ]
+        changed = [c for c in compared if before.get(c) != row[c]]
         if not changed:
             continue
-        updates.append({**row, "updated_at": now, "updated_by": ctx.actor})
+        updates.append({**finalize(ctx, row), "updated_at": now, "updated_by": ctx.actor})
         events.append(
             _event(
                 ctx,

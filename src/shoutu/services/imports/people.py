@@ -11,6 +11,7 @@ from shoutu.domain.identifiers import (
     validate_resident_id,
 )
 from shoutu.domain.vocabulary import IdType, KeyPopulation, Sex
+from shoutu.services.context import ServiceContext
 from shoutu.services.imports import fields as f
 from shoutu.services.imports.batch import Batch, EntitySpec, ParsedRow
 from shoutu.store.crypto import Keyring
@@ -104,9 +105,9 @@ def prepare(batch: Batch) -> None:
             "person_id": values["person_id"],
             "name": values["name"],
             "id_type": id_type,
-            "id_number_enc": keyring.encrypt(ID_FIELD, number) if number else None,
+            "_id_number": number,
             "id_number_hash": hashed,
-            "phone_enc": keyring.encrypt(PHONE_FIELD, phone) if phone else None,
+            "_phone": phone,
             "phone_hash": phone_hash(keyring, phone) if phone else None,
             "sex": values["sex"],
             "birth_date": values["birth_date"],
@@ -129,6 +130,15 @@ def prepare(batch: Batch) -> None:
     batch.db_rows = [row for _, row in rows]
 
 
+def encrypt(ctx: ServiceContext, row: dict[str, Any]) -> dict[str, Any]:
+    """The stored row: plaintext identifiers replaced by their ciphertexts."""
+    stored = {k: v for k, v in row.items() if k[0] != "_"}
+    number, phone = row["_id_number"], row["_phone"]
+    stored["id_number_enc"] = ctx.keyring.encrypt(ID_FIELD, number) if number else None
+    stored["phone_enc"] = ctx.keyring.encrypt(PHONE_FIELD, phone) if phone else None
+    return stored
+
+
 SPEC = EntitySpec(
     entity="people",
     table=TABLE,
@@ -136,4 +146,5 @@ SPEC = EntitySpec(
     fields=FIELDS,
     prepare=prepare,
     compare_exclude=frozenset({"id_number_enc", "phone_enc"}),
+    finalize=encrypt,
 )
