@@ -168,3 +168,52 @@ def test_missing_required_column_and_unknown_file(ctx: ServiceContext, tmp_path:
     shutil.copy(DATA / "places.csv", odd)
     with pytest.raises(InputError):
         import_file(ctx, "places", odd)
+
+
+def test_chunks_are_one_batch(ctx: ServiceContext, tmp_path: Path) -> None:
+    """A problem in a later chunk rolls back the chunks already written; keys and identifiers
+    are unique across chunks."""
+    import dataclasses
+
+    from shoutu.io.tables import read_table
+    from shoutu.services.imports import batch, people
+
+    import_file(ctx, "regions", DATA / "regions.csv")
+    import_file(ctx, "places", DATA / "places.csv")
+    small = dataclasses.replace(people.SPEC, chunk_rows=2)
+    lines = (DATA / "people.csv").read_text().splitlines()
+    late_bad = tmp_path / "late.csv"
+    late_bad.write_text("\n".join([*lines, "1006,x,,,,female,2001-02-30,,,,,0"]) + "\n")
+    with pytest.raises(InputError) as info:
+        batch.import_table(ctx, small, read_table(late_bad))
+    assert [(p.row, p.field) for p in info.value.report.problems] == [(6, "birth_date")]
+    assert rows(ctx, Person) == []
+
+    repeated = tmp_path / "repeated.csv"
+    again = lines[1].replace("1001,", "1009,", 1)  # same ID number, three chunks later
+    repeated.write_text("\n".join([*lines, again, lines[3]]) + "\n")
+    with pytest.raises(InputError) as info:
+        batch.import_table(ctx, small, read_table(repeated))
+    reasons = {(p.row, p.field): p.reason for p in info.value.report.problems}
+    assert reasons[(6, "id_number")] == "same identifier as row 1"
+    assert reasons[(7, "person_id")] == "duplicate key 1003 (first at row 3)"
+    assert rows(ctx, Person) == []
+
+    result = batch.import_table(ctx, small, read_table(DATA / "people.csv"))
+    assert (result.rows, result.inserted) == (5, 5)
+
+
+def test_malformed_csv_rows_are_reported_with_the_rest(ctx: ServiceContext, tmp_path: Path) -> None:
+    path = tmp_path / "places.csv"
+    path.write_text(
+        "place_id,name,type,region_code\n"
+        "1,a,school,310101002001\n"
+        "2,b,school\n"
+        "3,c,spaceport,310101002001\n"
+    )
+    with pytest.raises(InputError) as info:
+        import_file(ctx, "places", path)
+    problems = [(p.row, p.line, p.field) for p in info.value.report.problems]
+    assert problems == [(2, 3, None), (3, 4, "type"), (1, 2, "region_code"), (3, 4, "region_code")]
+    assert "has 3 fields, the header has 4" in info.value.report.problems[0].reason
+    assert rows(ctx, Place) == []

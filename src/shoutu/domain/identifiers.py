@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from shoutu.domain.vocabulary import RegionLevel
 
@@ -116,6 +117,7 @@ class RegionCode:
         return self.code[:6]
 
 
+@lru_cache(maxsize=1 << 16)  # a city's files repeat a few thousand codes millions of times
 def parse_region_code(text: str) -> RegionCode:
     """Parse a 12-digit division code or a 16-digit building code.
 

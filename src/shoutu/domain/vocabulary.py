@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Self
 
+_LOOKUPS: dict[type, dict[str, Labeled]] = {}
+
 
 class Labeled(StrEnum):
     """A string enum whose members carry a Chinese and an English label."""
@@ -30,13 +32,19 @@ class Labeled(StrEnum):
     @classmethod
     def parse(cls, text: str) -> Self:
         """The member whose value, Chinese or English label equals ``text`` (case-insensitive)."""
-        key = text.strip()
-        folded = key.casefold()
-        for member in cls:
-            if folded in (member.value, member.en.casefold()) or key == member.zh:
-                return member
-        allowed = ", ".join(m.value for m in cls)
-        raise ValueError(f"{text!r} is not a known {cls.__name__}; expected one of: {allowed}")
+        lookup = _LOOKUPS.get(cls)
+        if lookup is None:
+            lookup = {}
+            for member in cls:
+                lookup.update(
+                    {member.value: member, member.en.casefold(): member, member.zh: member}
+                )
+            _LOOKUPS[cls] = lookup
+        found = lookup.get(text.strip().casefold())
+        if found is None:
+            allowed = ", ".join(m.value for m in cls)
+            raise ValueError(f"{text!r} is not a known {cls.__name__}; expected one of: {allowed}")
+        return found  # type: ignore[return-value]
 
 
 class Setting(Labeled):

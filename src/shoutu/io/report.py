@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+#: Problems kept in a report; beyond this they are only counted (a file of a million bad rows
+#: must not exhaust memory).
+KEEP = 10_000
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -28,7 +32,8 @@ class Problem:
 @dataclass
 class ValidationReport:
     problems: list[Problem] = field(default_factory=list)
-    max_problems: int = 1000
+    omitted: int = 0
+    max_shown: int = 1000
 
     def add(
         self,
@@ -38,17 +43,24 @@ class ValidationReport:
         reason: str,
         line: int | None = None,
     ) -> None:
+        if len(self.problems) >= KEEP:
+            self.omitted += 1
+            return
         self.problems.append(Problem(file, row, field_name, reason, line))
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def count(self) -> int:
+        return len(self.problems) + self.omitted
+
     def lines(self) -> list[str]:
-        shown = [str(p) for p in self.problems[: self.max_problems]]
-        hidden = len(self.problems) - len(shown)
+        shown = [str(p) for p in self.problems[: self.max_shown]]
+        hidden = self.count - len(shown)
         if hidden > 0:
-            shown.append(f"... and {hidden} more problems")
+            shown.append(f"... and {hidden:,} more problems")
         return shown
 
     def as_json(self) -> list[dict[str, Any]]:
@@ -60,5 +72,5 @@ class InputError(Exception):
 
     def __init__(self, report: ValidationReport) -> None:
         self.report = report
-        count = len(report.problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the input")
+        count = report.count
+        super().__init__(f"{count:,} problem{'s' if count != 1 else ''} in the input")

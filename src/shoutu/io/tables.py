@@ -1,7 +1,8 @@
-"""Read input tables (CSV or Parquet, by extension) into rows that remember where they came from.
+"""Input tables (CSV or Parquet, by extension) read in chunks of rows that remember their origin.
 
 CSV values stay text (an empty field is None); Parquet values keep their types. Row numbers
-count data rows from 1; CSV rows also carry their line number (the header is line 1).
+count data rows from 1; CSV rows also carry their line number (the header is line 1). Files are
+streamed: a chunk of rows at a time, so millions of rows fit in memory.
 """
 
 from __future__ import annotations
@@ -17,29 +18,31 @@ from shoutu.io.report import InputError, ValidationReport
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 
+#: (row number, CSV line or None, values by column)
+Row = tuple[int, int | None, dict[str, Any]]
+
 
 @dataclass
 class InputTable:
-    name: str  # how problems name the file
+    """A table to import: its name (how problems name it), columns, and its rows in chunks."""
+
+    name: str
     columns: list[str]
-    rows: list[dict[str, Any]]
-    lines: list[int] | None = None  # CSV line of each row
     content_hash: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def numbered(self) -> Iterator[tuple[int, int | None, dict[str, Any]]]:
-        """(row number, CSV line or None, row) for every row."""
-        for index, row in enumerate(self.rows):
-            yield index + 1, (self.lines[index] if self.lines else None), row
+    _rows: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     @classmethod
     def from_records(cls, name: str, records: Sequence[Mapping[str, Any]]) -> InputTable:
         """A table from in-memory records; columns are the union of their keys, in order."""
         columns = list(dict.fromkeys(key for record in records for key in record))
-        return cls(name=name, columns=columns, rows=[dict(r) for r in records])
+        return cls(name=name, columns=columns, _rows=[dict(r) for r in records])
+
+    def chunks(self, size: int | None, report: ValidationReport) -> Iterator[list[Row]]:
+        """Rows in chunks of ``size`` (None: one chunk); structural problems go to ``report``."""
+        rows: list[Row] = [(index + 1, None, row) for index, row in enumerate(self._rows)]
+        step = size or max(len(rows), 1)
+        for start in range(0, len(rows), step):
+            yield rows[start : start + step]
 
 
 def _fail(name: str, reason: str) -> InputError:
@@ -48,73 +51,100 @@ def _fail(name: str, reason: str) -> InputError:
     return InputError(report)
 
 
+class CsvTable(InputTable):
+    def __init__(self, path: Path, delimiter: str) -> None:
+        self.path = path
+        self.delimiter = delimiter
+        super().__init__(name=str(path), columns=self._header())
+
+    def _open(self) -> Any:
+        return self.path.open(encoding="utf-8-sig", newline="")
+
+    def _header(self) -> list[str]:
+        try:
+            with self._open() as handle:
+                header = next(csv.reader(handle, delimiter=self.delimiter), None)
+        except UnicodeDecodeError as exc:
+            raise _fail(self.name, f"not UTF-8 text (byte {exc.start})") from None
+        if header is None:
+            raise _fail(self.name, "empty file: no header row")
+        columns = [c.strip() for c in header]
+        seen: set[str] = set()
+        for column in columns:
+            if not column:
+                raise _fail(self.name, "the header has an empty column name")
+            if column in seen:
+                raise _fail(self.name, f"column {column!r} appears twice in the header")
+            seen.add(column)
+        return columns
+
+    def chunks(self, size: int | None, report: ValidationReport) -> Iterator[list[Row]]:
+        columns, width = self.columns, len(self.columns)
+        chunk: list[Row] = []
+        number = 0
+        with self._open() as handle:
+            reader = csv.reader(handle, delimiter=self.delimiter)
+            next(reader)
+            try:
+                for record in reader:
+                    if not any(cell.strip() for cell in record):
+                        continue  # blank line
+                    number += 1
+                    if len(record) != width:
+                        report.add(
+                            self.name,
+                            number,
+                            None,
+                            f"has {len(record)} fields, the header has {width}",
+                            reader.line_num,
+                        )
+                        continue
+                    values = [cell.strip() or None for cell in record]
+                    chunk.append((number, reader.line_num, dict(zip(columns, values, strict=True))))
+                    if size and len(chunk) >= size:
+                        yield chunk
+                        chunk = []
+            except csv.Error as exc:
+                report.add(self.name, number + 1, None, f"malformed CSV: {exc}", reader.line_num)
+            except UnicodeDecodeError as exc:
+                report.add(self.name, number + 1, None, f"not UTF-8 text (byte {exc.start})")
+        if chunk:
+            yield chunk
+
+
+class ParquetTable(InputTable):
+    def __init__(self, path: Path) -> None:
+        import pyarrow.parquet as pq
+
+        try:
+            self.file = pq.ParquetFile(path)
+        except Exception as exc:  # pyarrow raises several error types for a bad file
+            raise _fail(str(path), f"not a readable Parquet file: {exc}") from None
+        super().__init__(name=str(path), columns=list(self.file.schema_arrow.names))
+
+    def chunks(self, size: int | None, report: ValidationReport) -> Iterator[list[Row]]:
+        number = 0
+        batches = self.file.iter_batches(batch_size=size) if size else iter([self.file.read()])
+        for batch in batches:
+            records = batch.to_pylist()
+            rows: list[Row] = [(number + i + 1, None, row) for i, row in enumerate(records)]
+            yield rows
+            number += len(rows)
+
+
 def read_table(path: Path) -> InputTable:
-    """Read ``path`` as CSV (comma, or tab for .tsv) or Parquet."""
+    """Open ``path`` as CSV (comma, or tab for .tsv) or Parquet, ready to stream."""
     from shoutu.io.provenance import file_hash
 
-    name = str(path)
     if not path.exists():
-        raise _fail(name, "file not found")
+        raise _fail(str(path), "file not found")
     suffix = path.suffix.lower()
+    table: InputTable
     if suffix in PARQUET_SUFFIXES:
-        table = _read_parquet(path, name)
+        table = ParquetTable(path)
     elif suffix in CSV_SUFFIXES:
-        table = _read_csv(path, name, "\t" if suffix == ".tsv" else ",")
+        table = CsvTable(path, "\t" if suffix == ".tsv" else ",")
     else:
-        raise _fail(name, f"unknown file type {suffix!r}: use .csv, .tsv or .parquet")
+        raise _fail(str(path), f"unknown file type {suffix!r}: use .csv, .tsv or .parquet")
     table.content_hash = file_hash(path)
     return table
-
-
-def _read_csv(path: Path, name: str, delimiter: str) -> InputTable:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _fail(name, f"not UTF-8 text (byte {exc.start})") from None
-    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise _fail(name, "empty file: no header row") from None
-    columns = [c.strip() for c in header]
-    seen: set[str] = set()
-    for column in columns:
-        if not column:
-            raise _fail(name, "the header has an empty column name")
-        if column in seen:
-            raise _fail(name, f"column {column!r} appears twice in the header")
-        seen.add(column)
-    rows: list[dict[str, Any]] = []
-    lines: list[int] = []
-    report = ValidationReport()
-    try:
-        for record in reader:
-            if not any(cell.strip() for cell in record):
-                continue  # blank line
-            row_number = len(rows) + 1
-            if len(record) != len(columns):
-                report.add(
-                    name,
-                    row_number,
-                    None,
-                    f"has {len(record)} fields, the header has {len(columns)}",
-                    reader.line_num,
-                )
-            values = [cell.strip() or None for cell in record]
-            rows.append(dict(zip(columns, values, strict=False)))
-            lines.append(reader.line_num)
-    except csv.Error as exc:
-        report.add(name, len(rows) + 1, None, f"malformed CSV: {exc}", reader.line_num)
-    if not report.ok:
-        raise InputError(report)
-    return InputTable(name=name, columns=columns, rows=rows, lines=lines)
-
-
-def _read_parquet(path: Path, name: str) -> InputTable:
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(path)
-    except Exception as exc:  # pyarrow raises several error types for a bad file
-        raise _fail(name, f"not a readable Parquet file: {exc}") from None
-    return InputTable(name=name, columns=list(table.column_names), rows=table.to_pylist())

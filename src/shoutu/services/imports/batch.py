@@ -1,11 +1,15 @@
 """The batch import flow shared by every registry file.
 
-1. parse every row with the entity's field specs (problems name file, row, line and field);
-2. refuse duplicate natural keys inside the batch;
-3. let the entity check references against the registry and build database rows;
-4. if anything is wrong, raise InputError: nothing is written;
-5. otherwise insert new keys, update changed ones, leave identical ones untouched (so
-   re-importing a batch changes nothing), and audit every write, in one transaction.
+A file is one batch: all of it is imported or none of it. It streams in chunks, inside one
+transaction:
+
+1. parse each row with the entity's field specs (problems name file, row, line and field) and
+   refuse natural keys seen earlier in the file;
+2. let the entity check the chunk against the registry and build database rows;
+3. while the file is clean, write the chunk: insert new keys, update changed ones, leave
+   identical ones untouched (so re-importing a file changes nothing), audit every write;
+4. after the first problem, keep validating (so the report names every bad row) but write no
+   more; at the end any problem rolls the transaction back and raises InputError.
 """
 
 from __future__ import annotations
@@ -20,13 +24,14 @@ from sqlalchemy import Connection, Table
 from shoutu.domain.timeutil import utcnow
 from shoutu.domain.vocabulary import AuditAction
 from shoutu.io.report import InputError, ValidationReport
-from shoutu.io.tables import InputTable
+from shoutu.io.tables import InputTable, Row
 from shoutu.services.context import ServiceContext
 from shoutu.services.imports.fields import FieldSpec, ParseOptions, is_blank
 from shoutu.services.progress import Progress, Silent
 from shoutu.store.repositories import audit, entities
 
 STAMPS = frozenset({"created_at", "updated_at", "updated_by"})
+CHUNK_ROWS = 50_000
 
 
 @dataclass
@@ -38,17 +43,24 @@ class ParsedRow:
 
 @dataclass
 class Batch:
-    """What an entity's ``prepare`` step sees and fills in."""
+    """One chunk, as an entity's ``prepare`` step sees it and fills it in."""
 
     ctx: ServiceContext
     conn: Connection
     name: str
     rows: list[ParsedRow]
     report: ValidationReport
+    state: dict[str, Any]  # kept across the chunks of one file (e.g. identifiers seen so far)
     db_rows: list[dict[str, Any]] = field(default_factory=list)
 
     def problem(self, parsed: ParsedRow, field_name: str | None, reason: str) -> None:
         self.report.add(self.name, parsed.row, field_name, reason, parsed.line)
+
+    def first_seen(self, kind: str, value: Any, parsed: ParsedRow) -> int | None:
+        """The row where ``value`` of ``kind`` first appeared in this file, if not this one."""
+        seen: dict[Any, int] = self.state.setdefault(kind, {})
+        first = seen.setdefault(value, parsed.row)
+        return None if first == parsed.row else first
 
     def check_known(
         self,
@@ -85,6 +97,8 @@ class EntitySpec:
     # encrypts personal data, so unchanged rows are never re-encrypted). Keys starting "_" are
     # working values for it: never compared, audited or stored.
     finalize: Callable[[ServiceContext, dict[str, Any]], dict[str, Any]] | None = None
+    # None: the whole file is one chunk (rows may refer to rows further down, as regions do)
+    chunk_rows: int | None = CHUNK_ROWS
 
     @property
     def required(self) -> list[str]:
@@ -113,26 +127,21 @@ class ImportResult:
         }
 
 
-def _parse_rows(
-    spec: EntitySpec, table: InputTable, options: ParseOptions, progress: Progress
-) -> tuple[list[ParsedRow], ValidationReport]:
-    report = ValidationReport()
-    for column in spec.required:
-        if column not in table.columns:
-            report.add(table.name, None, column, "required column is missing")
-    if not report.ok:
-        return [], report
+def _parse_chunk(
+    spec: EntitySpec,
+    table: InputTable,
+    chunk: list[Row],
+    options: ParseOptions,
+    report: ValidationReport,
+    seen_keys: dict[Any, int],
+) -> list[ParsedRow]:
     # Rows with unparseable fields go on to the registry checks (with those fields None), so
     # one report names every problem in the file.
     present = [f for f in spec.fields if f.name in table.columns]
-    absent = [f for f in spec.fields if f.name not in table.columns]
+    defaults = {f.name: f.default for f in spec.fields if f.name not in table.columns}
     parsed_rows: list[ParsedRow] = []
-    first_seen: dict[Any, int] = {}
-    progress.stage(f"validating {table.name}", len(table))
-    for row_number, line, raw in table.numbered():
-        if row_number % 10_000 == 0:
-            progress.advance(10_000)
-        values: dict[str, Any] = {f.name: f.default for f in absent}
+    for row_number, line, raw in chunk:
+        values = dict(defaults)
         for spec_field in present:
             value = raw.get(spec_field.name)
             if is_blank(value):
@@ -147,18 +156,17 @@ def _parse_rows(
                 values[spec_field.name] = None
         key = values.get(spec.key)
         if key is not None:
-            if key in first_seen:
+            first = seen_keys.setdefault(key, row_number)
+            if first != row_number:
                 report.add(
                     table.name,
                     row_number,
                     spec.key,
-                    f"duplicate key {key} (first at row {first_seen[key]})",
+                    f"duplicate key {key} (first at row {first})",
                     line,
                 )
-            else:
-                first_seen[key] = row_number
         parsed_rows.append(ParsedRow(row_number, line, values))
-    return parsed_rows, report
+    return parsed_rows
 
 
 def jsonable(values: dict[str, Any], exclude: frozenset[str]) -> dict[str, Any]:
@@ -183,28 +191,40 @@ def import_table(
     date_format: str | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Validate and write one batch; raises InputError (writing nothing) on any problem."""
+    """Validate and write one file; raises InputError (writing nothing) on any problem."""
     progress = progress or Silent()
     options = ParseOptions(date_format=date_format, timezone=ctx.settings.timezone)
-    parsed_rows, report = _parse_rows(spec, table, options, progress)
-    if not parsed_rows and not report.ok:  # required columns missing: nothing to check
+    report = ValidationReport()
+    for column in spec.required:
+        if column not in table.columns:
+            report.add(table.name, None, column, "required column is missing")
+    if not report.ok:
         raise InputError(report)
+    seen_keys: dict[Any, int] = {}
+    state: dict[str, Any] = {}
+    rows = inserted = updated = 0
+    progress.stage(f"importing {table.name}", None)
     with ctx.transaction() as conn:
-        batch = Batch(ctx=ctx, conn=conn, name=table.name, rows=parsed_rows, report=report)
-        progress.stage(f"checking {table.name} against the registry", None)
-        spec.prepare(batch)
+        for chunk in table.chunks(spec.chunk_rows, report):
+            parsed = _parse_chunk(spec, table, chunk, options, report, seen_keys)
+            batch = Batch(ctx, conn, table.name, parsed, report, state)
+            spec.prepare(batch)
+            rows += len(parsed)
+            if report.ok:
+                chunk_inserted, chunk_updated = _write(ctx, conn, spec, batch.db_rows)
+                inserted += chunk_inserted
+                updated += chunk_updated
+            progress.advance(len(chunk))
         if not report.ok:
-            raise InputError(report)
-        progress.stage(f"writing {spec.entity}", None)
-        inserted, updated = _write(ctx, conn, spec, batch.db_rows)
+            raise InputError(report)  # leaving the block rolls back what was written
     known = {f.name for f in spec.fields}
     return ImportResult(
         entity=spec.entity,
         file=table.name,
-        rows=len(parsed_rows),
+        rows=rows,
         inserted=inserted,
         updated=updated,
-        unchanged=len(parsed_rows) - inserted - updated,
+        unchanged=rows - inserted - updated,
         ignored_columns=[c for c in table.columns if c not in known],
     )
 

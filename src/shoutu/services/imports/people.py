@@ -85,7 +85,7 @@ def prepare(batch: Batch) -> None:
     batch.check_known(field_name="workplace_id", table=place_table, key="place_id", what="place id")
     batch.check_known(field_name="school_id", table=place_table, key="place_id", what="place id")
     rows: list[tuple[ParsedRow, dict[str, Any]]] = []
-    first_id: dict[str, int] = {}
+    hashes: set[str] = set()
     for parsed in batch.rows:
         values = parsed.values
         id_type, number = _identity(batch, parsed)
@@ -98,9 +98,11 @@ def prepare(batch: Batch) -> None:
                 phone = None
         hashed = id_hash(keyring, id_type, number) if id_type and number else None
         if hashed is not None:
-            if hashed in first_id:
-                batch.problem(parsed, "id_number", f"same identifier as row {first_id[hashed]}")
-            first_id.setdefault(hashed, parsed.row)
+            first = batch.first_seen("id_number", hashed, parsed)
+            if first is not None:
+                batch.problem(parsed, "id_number", f"same identifier as row {first}")
+            else:
+                hashes.add(hashed)  # first in the file: check who holds it in the registry
         row = {
             "person_id": values["person_id"],
             "name": values["name"],
@@ -121,10 +123,10 @@ def prepare(batch: Batch) -> None:
         }
         rows.append((parsed, row))
     held = entities.owners(
-        batch.conn, table=TABLE, column="id_number_hash", key="person_id", values=sorted(first_id)
+        batch.conn, table=TABLE, column="id_number_hash", key="person_id", values=sorted(hashes)
     )
     for parsed, row in rows:
-        owner = held.get(row["id_number_hash"])
+        owner = held.get(row["id_number_hash"]) if row["id_number_hash"] in hashes else None
         if owner is not None and owner != row["person_id"]:
             batch.problem(parsed, "id_number", f"already registered to person {owner}")
     batch.db_rows = [row for _, row in rows]

@@ -24,19 +24,22 @@ FIELDS = (
 
 def prepare(batch: Batch) -> None:
     batch.check_known(field_name="region_code", table=table(Region), key="code", what="region code")
-    first: dict[str, int] = {}
+    codes: set[str] = set()
     for parsed in batch.rows:
         code = parsed.values["venue_code"]
         if code is None:
             continue
-        if code in first:
-            batch.problem(parsed, "venue_code", f"duplicates row {first[code]}")
-        first.setdefault(code, parsed.row)
+        first = batch.first_seen("venue_code", code, parsed)
+        if first is not None:
+            batch.problem(parsed, "venue_code", f"duplicates row {first}")
+        else:
+            codes.add(code)
     held = entities.owners(
-        batch.conn, table=TABLE, column="venue_code", key="place_id", values=sorted(first)
+        batch.conn, table=TABLE, column="venue_code", key="place_id", values=sorted(codes)
     )
     for parsed in batch.rows:
-        owner = held.get(parsed.values["venue_code"])
+        code = parsed.values["venue_code"]
+        owner = held.get(code) if code in codes else None
         if owner is not None and owner != parsed.values["place_id"]:
             batch.problem(parsed, "venue_code", f"already belongs to place {owner}")
     batch.db_rows = [dict(r.values) for r in batch.rows]

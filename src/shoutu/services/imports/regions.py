@@ -81,4 +81,5 @@ SPEC = EntitySpec(
     fields=FIELDS,
     prepare=prepare,
     insert_order=lambda row: LEVELS.index(row["level"]),
+    chunk_rows=None,  # parents may come anywhere in the file
 )
