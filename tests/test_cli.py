@@ -105,3 +105,20 @@ def test_typer_app_is_thin() -> None:
     src = Path(__file__).resolve().parents[1] / "src" / "shoutu" / "cli"
     for path in src.glob("*.py"):
         assert "sqlalchemy" not in path.read_text(), path
+
+
+def test_cli_start_up_stays_lean() -> None:
+    """`shoutu --help` must not load the database or columnar stacks (start-up time)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, shoutu.cli.app\n"
+        "heavy = [m for m in ('sqlalchemy', 'alembic', 'pyarrow', 'cryptography', 'pydantic')"
+        " if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == ""

@@ -14,8 +14,6 @@ from shoutu.cli.output import emit_json, err, errors_as_exit, out, progress_bars
 from shoutu.cli.render import print_situation
 from shoutu.cli.state import State, state
 from shoutu.io.provenance import build_provenance
-from shoutu.services import context, demo, situation
-from shoutu.settings import settings_doc
 
 app = typer.Typer(
     help="守土 shoutu — outbreak prevention and control. Settings come from SHOUTU_* "
@@ -59,6 +57,8 @@ def root(
 @app.command()
 def init(ctx: typer.Context, json: JsonOpt = False) -> None:
     """Create the key file (if missing) and create or migrate the database."""
+    from shoutu.services import context
+
     settings = state(ctx).settings()
     with errors_as_exit(json):
         created, revision = context.init_store(settings)
@@ -77,6 +77,8 @@ def init(ctx: typer.Context, json: JsonOpt = False) -> None:
 @app.command()
 def summary(ctx: typer.Context, json: JsonOpt = False) -> None:
     """The situation summary: population, places, cases, control, risk areas, tasks."""
+    from shoutu.services import situation
+
     with errors_as_exit(json):
         service = state(ctx).context()
         data = situation.situation(service)
@@ -105,6 +107,8 @@ def demo_(
     json: JsonOpt = False,
 ) -> None:
     """Build the demo city (synthetic people, marked synthetic) and print its situation."""
+    from shoutu.services import context, demo, situation
+
     for suffix in ("", "-wal", "-shm"):
         stale = Path(f"{path}{suffix}")
         if stale.exists():
@@ -139,6 +143,8 @@ def demo_(
 @app.command("settings")
 def settings_(ctx: typer.Context, json: JsonOpt = False) -> None:
     """Every setting: its environment variable, current value and meaning."""
+    from shoutu.settings import settings_doc
+
     current = state(ctx).settings()
     rows = []
     for env, text in settings_doc():

@@ -10,7 +10,6 @@ import typer
 from shoutu.cli.output import emit_json, errors_as_exit, out, progress_bars
 from shoutu.cli.state import state
 from shoutu.io.provenance import build_provenance, file_hash
-from shoutu.services.imports import import_file
 
 app = typer.Typer(
     help="Import registry files (CSV or Parquet). A file is imported whole or not at all; "
@@ -27,6 +26,8 @@ DateFormat = Annotated[
 
 
 def _run(ctx: typer.Context, kind: str, path: Path, json: bool, date_format: str | None) -> None:
+    from shoutu.services.imports import import_file
+
     with errors_as_exit(json), progress_bars() as bars:
         service = state(ctx).context()
         try:

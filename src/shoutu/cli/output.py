@@ -23,11 +23,9 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from shoutu.errors import ShoutuError
 from shoutu.io.provenance import dumps
 from shoutu.io.report import InputError
-from shoutu.protocols import ProtocolError
-from shoutu.services.registry import NotFound
-from shoutu.store.crypto import KeyringError
 
 EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2
@@ -64,7 +62,7 @@ def errors_as_exit(json_mode: bool) -> Iterator[None]:
             err.print(f"[bold red]error:[/] {exc}; nothing was written", highlight=False)
             sys.stderr.write("".join(f"  {line}\n" for line in exc.report.lines()))
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    except (ProtocolError, KeyringError, NotFound, ValueError) as exc:
+    except (ShoutuError, ValueError) as exc:
         fail(str(exc), json_mode=json_mode)
 
 

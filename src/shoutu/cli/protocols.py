@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -10,8 +10,9 @@ from rich.table import Table
 from shoutu.cli.output import emit_json, errors_as_exit, out
 from shoutu.cli.state import state
 from shoutu.io.provenance import build_provenance
-from shoutu.protocols import ProtocolRegistry, diff_protocols
-from shoutu.protocols.loader import protocol_hash
+
+if TYPE_CHECKING:
+    from shoutu.protocols import ProtocolRegistry
 
 app = typer.Typer(
     help="Protocol editions (versioned files): list, show, diff.", no_args_is_help=True
@@ -21,6 +22,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 
 
 def _registry(ctx: typer.Context) -> ProtocolRegistry:
+    from shoutu.protocols import ProtocolRegistry
+
     return ProtocolRegistry(state(ctx).settings().protocol_dir)
 
 
@@ -61,6 +64,8 @@ def show(
     json: JsonOpt = False,
 ) -> None:
     """Every value of a protocol, resolved (with what it extends)."""
+    from shoutu.protocols.loader import flatten, protocol_hash
+
     with errors_as_exit(json):
         protocol = _registry(ctx).load(name)
     digest = protocol_hash(protocol)
@@ -74,8 +79,6 @@ def show(
             }
         )
         return
-    from shoutu.protocols.loader import flatten
-
     table = Table(
         title=f"{protocol.name}: {protocol.title_zh} / {protocol.title_en}",
         caption=f"sha256 {digest}",
@@ -95,6 +98,8 @@ def diff(
     json: JsonOpt = False,
 ) -> None:
     """The values that differ between two protocols."""
+    from shoutu.protocols import diff_protocols
+
     with errors_as_exit(json):
         registry = _registry(ctx)
         changes = diff_protocols(registry.load(a), registry.load(b))

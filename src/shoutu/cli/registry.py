@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -10,7 +10,9 @@ from rich.table import Table
 from shoutu.cli.output import emit_json, errors_as_exit, out
 from shoutu.cli.state import state
 from shoutu.domain.vocabulary import IdType
-from shoutu.services import audit_log, registry
+
+if TYPE_CHECKING:
+    from shoutu.services.registry import PersonView
 
 people_app = typer.Typer(
     help="Look people up (masked by default; every read is audited).", no_args_is_help=True
@@ -22,7 +24,7 @@ Reveal = Annotated[bool, typer.Option("--reveal", help="Show personal data unmas
 Purpose = Annotated[str | None, typer.Option("--purpose", help="Why (required with --reveal).")]
 
 
-def _print(view: registry.PersonView, json: bool) -> None:
+def _print(view: PersonView, json: bool) -> None:
     if json:
         emit_json({"person": view.as_json()})
         return
@@ -45,6 +47,8 @@ def show(
     json: JsonOpt = False,
 ) -> None:
     """One person by id."""
+    from shoutu.services import registry
+
     with errors_as_exit(json):
         service = state(ctx).context()
         view = registry.get_person(service, person_id, reveal=reveal, purpose=purpose)
@@ -63,6 +67,8 @@ def find(
     json: JsonOpt = False,
 ) -> None:
     """Find a person by identifier (exact match through its keyed hash)."""
+    from shoutu.services import registry
+
     with errors_as_exit(json):
         service = state(ctx).context()
         view = registry.find_by_id_number(
@@ -81,6 +87,8 @@ def list_(
     json: JsonOpt = False,
 ) -> None:
     """Recent audit events, newest first."""
+    from shoutu.services import audit_log
+
     with errors_as_exit(json):
         events = audit_log.recent(
             state(ctx).context(), entity=entity, entity_id=entity_id, actor=actor, limit=limit

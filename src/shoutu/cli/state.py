@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import typer
 
-from shoutu.services.context import ServiceContext, open_context
-from shoutu.settings import Settings, get_settings
+if TYPE_CHECKING:  # the services load on first use, so `--help` stays fast
+    from shoutu.services.context import ServiceContext
+    from shoutu.settings import Settings
 
 
 @dataclass
@@ -15,9 +17,13 @@ class State:
     overrides: dict[str, object] = field(default_factory=dict)
 
     def settings(self) -> Settings:
+        from shoutu.settings import get_settings
+
         return get_settings(**self.overrides)
 
     def context(self) -> ServiceContext:
+        from shoutu.services.context import open_context
+
         return open_context(self.settings())
 
 

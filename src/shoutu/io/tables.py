@@ -55,7 +55,8 @@ class CsvTable(InputTable):
     def __init__(self, path: Path, delimiter: str) -> None:
         self.path = path
         self.delimiter = delimiter
-        super().__init__(name=str(path), columns=self._header())
+        self.name = str(path)
+        super().__init__(name=self.name, columns=self._header())
 
     def _open(self) -> Any:
         return self.path.open(encoding="utf-8-sig", newline="")

@@ -16,13 +16,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from shoutu.errors import ProtocolError
 from shoutu.protocols.schema import Protocol
 
 BUILTIN_DIR = Path(__file__).with_name("files")
-
-
-class ProtocolError(ValueError):
-    """A protocol that cannot be found, parsed or validated; the message names file and field."""
 
 
 @dataclass(frozen=True)

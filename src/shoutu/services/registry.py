@@ -9,15 +9,14 @@ from typing import Any
 from shoutu.domain.identifiers import mask_id_number, mask_name, mask_phone
 from shoutu.domain.timeutil import utcnow
 from shoutu.domain.vocabulary import AuditAction, IdType
+from shoutu.errors import NotFound
 from shoutu.services.context import ServiceContext
 from shoutu.services.imports.people import ID_FIELD, PHONE_FIELD, id_hash
 from shoutu.store.repositories import audit, entities
 from shoutu.store.repositories import people as people_repo
 from shoutu.store.tables import Person, table
 
-
-class NotFound(LookupError):
-    """No such record."""
+__all__ = ["NotFound", "PersonView", "find_by_id_number", "get_person"]
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from shoutu.errors import KeyringError
+
+__all__ = ["Keyring", "KeyringError", "create_key_file", "load_keyring"]
+
 _PREFIX = "shoutu-key-v1:"
 _VERSION = b"\x01"
 _NONCE = 12
-
-
-class KeyringError(Exception):
-    """The key is missing, malformed, or does not open this data."""
 
 
 def _derive(master: bytes, info: bytes) -> bytes:
