@@ -84,18 +84,20 @@ def test_demo_builds_a_city_and_summarises_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    result = runner.invoke(app, ["demo", "--people", "600", "--json"])
+    result = runner.invoke(app, ["demo", "--people", "600", "--days", "3", "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["people"] == 600 == summary["synthetic_people"]
     assert summary["regions"]["building"] > 0 and summary["places"]["fever_clinic"] == 1
-    assert summary["provenance"]["parameters"] == {"people": 600, "seed": 20220320}
+    assert summary["provenance"]["parameters"] == {"days": 3, "people": 600, "seed": 20220320}
+    assert summary["simulation"]["checkins"] > 0 and summary["as_of"] == "2022-03-04"
     assert (tmp_path / "demo.db").exists() and (tmp_path / "shoutu.key").exists()
-    again = runner.invoke(app, ["demo", "--people", "600", "--json"])
+    assert (tmp_path / "demo-city" / "checkins.parquet").exists()
+    again = runner.invoke(app, ["demo", "--people", "600", "--days", "3", "--json"])
     assert json.loads(again.stdout)["people"] == 600  # rebuilt, not appended
     plain = runner.invoke(app, ["--db", "demo.db", "summary"])
     assert plain.exit_code == 0 and "Situation" in plain.stdout
-    person = runner.invoke(app, ["--db", "demo.db", "people", "show", "100000", "--json"])
+    person = runner.invoke(app, ["--db", "demo.db", "people", "show", "1", "--json"])
     shown = json.loads(person.stdout)["person"]
     assert shown["masked"] and "*" in shown["id_number"] and shown["synthetic"]
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shoutu import __version__
-from shoutu.cli import imports, protocols, registry
+from shoutu.cli import imports, protocols, registry, simulate
 from shoutu.cli.output import emit_json, err, errors_as_exit, out, progress_bars
 from shoutu.cli.render import print_situation
 from shoutu.cli.state import State, state
 from shoutu.io.provenance import build_provenance
+
+if TYPE_CHECKING:
+    from shoutu.settings import Settings
 
 app = typer.Typer(
     help="守土 shoutu — outbreak prevention and control. Settings come from SHOUTU_* "
@@ -26,6 +29,7 @@ app.add_typer(imports.app, name="import")
 app.add_typer(protocols.app, name="protocols")
 app.add_typer(registry.people_app, name="people")
 app.add_typer(registry.audit_app, name="audit")
+app.command("simulate")(simulate.simulate)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 
@@ -102,12 +106,17 @@ def demo_(
     path: Annotated[Path, typer.Option("--db", help="SQLite file to (re)create.")] = Path(
         "demo.db"
     ),
-    people: Annotated[int, typer.Option(min=10, max=2_000_000, help="Residents.")] = 10_000,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 20220320,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the simulator's files (replaced).")
+    ] = Path("demo-city"),
+    people: Annotated[int, typer.Option(min=50, max=2_000_000, help="Residents.")] = 100_000,
+    days: Annotated[int, typer.Option(min=1, max=365, help="Days to simulate.")] = 30,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 20220320,
     json: JsonOpt = False,
 ) -> None:
-    """Build the demo city (synthetic people, marked synthetic) and print its situation."""
-    from shoutu.services import context, demo, situation
+    """Simulate Demo City, load it into a fresh registry (synthetic people, marked synthetic)
+    and print its situation."""
+    from shoutu.services.demo import run_demo
 
     for suffix in ("", "-wal", "-shm"):
         stale = Path(f"{path}{suffix}")
@@ -117,26 +126,27 @@ def demo_(
     current.overrides["database_url"] = f"sqlite:///{path}"
     settings = current.settings()
     with errors_as_exit(json), progress_bars() as bars:
-        context.init_store(settings)
-        service = context.open_context(settings)
-        bars.stage(f"generating {people:,} synthetic residents", None)
-        city = demo.build_demo_city(people=people, seed=seed)
-        demo.load_demo_city(service, city, progress=bars)
-        data = situation.situation(service)
-        protocol, digest = service.protocol()
+        run, data = run_demo(
+            settings, out_dir=out_dir, people=people, days=days, seed=seed, progress=bars
+        )
     if json:
         emit_json(
             {
                 **data,
+                "simulation": run,
                 "provenance": build_provenance(
                     command="demo",
-                    parameters={"people": people, "seed": seed},
-                    protocol=(protocol.name, digest),
+                    parameters={"people": people, "days": days, "seed": seed},
+                    protocol=(settings.protocol, run_protocol_hash(settings)),
                 ),
             }
         )
         return
-    err.print(f"demo city written to {path}", highlight=False)
+    err.print(
+        f"Demo City: {run['people']:,} people, {run['checkins']:,} check-ins over "
+        f"{run['days']} days in {out_dir}/; registry in {path}",
+        highlight=False,
+    )
     print_situation(data)
 
 
@@ -159,6 +169,13 @@ def settings_(ctx: typer.Context, json: JsonOpt = False) -> None:
         return
     for row in rows:
         out.print(f"{row['variable']}={row['value'] or ''}\n    {row['description']}", markup=False)
+
+
+def run_protocol_hash(settings: Settings) -> str:
+    from shoutu.protocols import ProtocolRegistry
+    from shoutu.protocols.loader import protocol_hash
+
+    return protocol_hash(ProtocolRegistry(settings.protocol_dir).load(settings.protocol))
 
 
 def main() -> None:

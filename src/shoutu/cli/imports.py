@@ -81,3 +81,32 @@ def people(
     workplace_id, school_id, key_population, vaccination_doses, last_vaccination_date,
     synthetic. ID numbers and phones are stored encrypted."""
     _run(ctx, "people", file, json, date_format)
+
+
+@app.command()
+def simulation(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path, typer.Argument(help="A `shoutu simulate --out` folder.", file_okay=False)
+    ],
+    json: JsonOpt = False,
+) -> None:
+    """A simulator run: its regions, places and people (with synthetic names and valid-checksum
+    ID numbers, marked synthetic)."""
+    from shoutu.services.simulation_import import import_simulation
+
+    with errors_as_exit(json), progress_bars() as bars:
+        service = state(ctx).context()
+        try:
+            results = import_simulation(service, directory, progress=bars)
+        finally:
+            service.close()
+    if json:
+        emit_json({"ok": True, "results": [r.as_json() for r in results]})
+        return
+    for result in results:
+        out.print(
+            f"{result.entity}: {result.rows:,} rows — {result.inserted:,} new, "
+            f"{result.updated:,} updated, {result.unchanged:,} unchanged",
+            markup=False,
+        )

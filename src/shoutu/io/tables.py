@@ -8,7 +8,7 @@ streamed: a chunk of rows at a time, so millions of rows fit in memory.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,25 @@ class InputTable:
         step = size or max(len(rows), 1)
         for start in range(0, len(rows), step):
             yield rows[start : start + step]
+
+
+class GeneratedTable(InputTable):
+    """Rows produced chunk by chunk by a function (e.g. converted from another file)."""
+
+    def __init__(
+        self,
+        name: str,
+        columns: list[str],
+        produce: Callable[[int | None], Iterator[list[dict[str, Any]]]],
+    ) -> None:
+        super().__init__(name=name, columns=columns)
+        self.produce = produce
+
+    def chunks(self, size: int | None, report: ValidationReport) -> Iterator[list[Row]]:
+        number = 0
+        for records in self.produce(size):
+            yield [(number + i + 1, None, row) for i, row in enumerate(records)]
+            number += len(records)
 
 
 def _fail(name: str, reason: str) -> InputError:

@@ -1,0 +1,123 @@
+"""Load a simulator run (``shoutu simulate --out DIR``) into the registry.
+
+Regions, places and people go through the same validating importers as user files. People get
+synthetic names, phones and checksum-valid resident ID numbers (derived from their id, age,
+sex and building, so a run always loads the same), and are marked synthetic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from shoutu.domain.identifiers import make_resident_id
+from shoutu.domain.vocabulary import IdType, Sex
+from shoutu.io.report import InputError, ValidationReport
+from shoutu.io.tables import GeneratedTable, InputTable
+from shoutu.services.context import ServiceContext
+from shoutu.services.imports import SPECS, ImportResult, import_table
+from shoutu.services.progress import Progress, Silent
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯"
+    "邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+)
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力鹏飞宇浩然子涵欣怡梓轩雨桐"
+PEOPLE_COLUMNS = [
+    "person_id",
+    "name",
+    "id_type",
+    "id_number",
+    "phone",
+    "sex",
+    "birth_date",
+    "home_region_code",
+    "workplace_id",
+    "school_id",
+    "key_population",
+    "vaccination_doses",
+    "synthetic",
+]
+
+
+def _hash(ids: np.ndarray, salt: int) -> np.ndarray:
+    z = (ids.astype(np.uint64) + np.uint64(salt)) * np.uint64(0x9E3779B97F4A7C15)
+    z ^= z >> np.uint64(31)
+    z *= np.uint64(0xBF58476D1CE4E5B9)
+    return z ^ (z >> np.uint64(29))
+
+
+def _people(path: Path, start: dt.date) -> GeneratedTable:
+    """People rows with synthetic identities, produced in chunks from people.parquet."""
+    source = pq.ParquetFile(path)
+
+    def produce(size: int | None) -> Iterator[list[dict[str, Any]]]:
+        sequences: dict[tuple[str, dt.date], int] = {}
+        for batch in source.iter_batches(batch_size=size or 1_000_000):
+            data = batch.to_pydict()
+            ids = np.asarray(data["person_id"], np.int64)
+            h1, h2, h3 = _hash(ids, 1), _hash(ids, 2), _hash(ids, 3)
+            rows = []
+            for i, person_id in enumerate(data["person_id"]):
+                sex = Sex(data["sex"][i])
+                born = start - dt.timedelta(days=365 * data["age"][i] + int(h1[i] % 365))
+                county = data["building_id"][i][:6]
+                n = sequences.get((county, born), 0)
+                sequences[(county, born)] = n + 1
+                name = SURNAMES[int(h2[i] % len(SURNAMES))] + "".join(
+                    GIVEN[int(h3[i] >> np.uint64(8 * k)) % len(GIVEN)]
+                    for k in range(1 + int(h3[i] % 2))
+                )
+                rows.append(
+                    {
+                        "person_id": person_id,
+                        "name": name,
+                        "id_type": IdType.RESIDENT_ID,
+                        "id_number": make_resident_id(county, born, 2 * n + (sex == Sex.MALE)),
+                        "phone": f"199{int(h2[i] % 10**8):08d}" if data["age"][i] >= 12 else None,
+                        "sex": sex,
+                        "birth_date": born,
+                        "home_region_code": data["building_id"][i],
+                        "workplace_id": data["workplace_id"][i],
+                        "school_id": data["school_id"][i],
+                        "key_population": data["key_population"][i],
+                        "vaccination_doses": data["vaccination_doses"][i],
+                        "synthetic": True,
+                    }
+                )
+            yield rows
+
+    return GeneratedTable(str(path), PEOPLE_COLUMNS, produce)
+
+
+def import_simulation(
+    ctx: ServiceContext, directory: Path, *, progress: Progress | None = None
+) -> list[ImportResult]:
+    """Import a simulator run's regions, places and people (in that order)."""
+    progress = progress or Silent()
+    summary_path = directory / "summary.json"
+    needed = [directory / f for f in ("regions.parquet", "places.parquet", "people.parquet")]
+    missing = [p for p in [summary_path, *needed] if not p.exists()]
+    if missing:
+        report = ValidationReport()
+        for path in missing:
+            report.add(
+                str(path),
+                None,
+                None,
+                "file not found (is this a full simulator run, not --summary-only?)",
+            )
+        raise InputError(report)
+    start = dt.date.fromisoformat(json.loads(summary_path.read_text())["start_date"])
+    tables: list[tuple[str, InputTable]] = [
+        ("regions", InputTable.from_records(str(needed[0]), pq.read_table(needed[0]).to_pylist())),
+        ("places", InputTable.from_records(str(needed[1]), pq.read_table(needed[1]).to_pylist())),
+        ("people", _people(needed[2], start)),
+    ]
+    return [import_table(ctx, SPECS[kind], table, progress=progress) for kind, table in tables]

@@ -1,0 +1,188 @@
+"""The simulator's files: Parquet with provenance in the metadata, check-ins streamed per day.
+
+Columns follow the simulator issue's layouts (more columns may follow the listed ones). Ids:
+``person_id = index + 1``, ``place_id = index + 1``; group ids are strings (H households,
+C school classes, O offices, D dormitories, W workplaces, N nursing homes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from shoutu.domain.vocabulary import PlaceType, Setting, Sex
+from shoutu.io.provenance import PARQUET_KEY, dumps
+from shoutu.sim import geography
+from shoutu.sim.population import KEY_POPULATIONS, PLACE_TYPES, City
+from shoutu.sim.schedule import CheckIns
+
+UTC_US = pa.timestamp("us", tz="UTC")
+
+
+def _ids(prefix: str, index: np.ndarray, width: int) -> pa.Array:
+    """Group ids like H00000042 (null where index < 0)."""
+    text = np.char.mod(f"{prefix}%0{width}d", np.maximum(index, 0))
+    return pa.array(text, pa.string(), mask=index < 0)
+
+
+def _optional_int(index: np.ndarray) -> pa.Array:
+    return pa.array(index.astype(np.int64) + 1, pa.int64(), mask=index < 0)
+
+
+def _labels(values: list[Any], index: np.ndarray) -> pa.Array:
+    """Vocabulary values by index (null where index < 0), dictionary-decoded to strings."""
+    dictionary = pa.array([str(v) for v in values], pa.string())
+    indices = pa.array(np.maximum(index, 0).astype(np.int32), mask=index < 0)
+    return pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.string())
+
+
+class Writer:
+    """Writes one run's files into ``out_dir``."""
+
+    def __init__(
+        self, out_dir: Path, provenance: dict[str, Any], day0_utc: dt.datetime, summary_only: bool
+    ) -> None:
+        self.out_dir = out_dir
+        self.meta = {PARQUET_KEY: dumps(provenance).encode()}
+        self.provenance = provenance
+        self.day0_us = int(day0_utc.timestamp() * 1_000_000)
+        self.summary_only = summary_only
+        self._checkins: pq.ParquetWriter | None = None
+        out_dir.mkdir(parents=True, exist_ok=True)
+
+    def _write(self, name: str, table: pa.Table) -> None:
+        pq.write_table(table.replace_schema_metadata(self.meta), self.out_dir / name)
+
+    def city(self, city: City, regions: list[dict[str, Any]]) -> None:
+        if self.summary_only:
+            return
+        n = city.n
+        person_id = pa.array(np.arange(1, n + 1, dtype=np.int64))
+        community = city.geo.building_community[city.building]
+        building_codes = np.asarray(city.geo.building_codes)
+        community_codes = np.asarray(city.geo.community_codes)
+        self._write(
+            "people.parquet",
+            pa.table(
+                {
+                    "person_id": person_id,
+                    "age": pa.array(city.age.astype(np.int16)),
+                    "sex": _labels([Sex.FEMALE, Sex.MALE], city.sex.astype(np.int32)),
+                    "household_id": _ids("H", city.household, 8),
+                    "building_id": pa.array(building_codes[city.building]),
+                    "region_code": pa.array(community_codes[community]),
+                    "workplace_id": _optional_int(city.workplace),
+                    "office_id": _ids("O", city.office, 7),
+                    "school_class_id": _ids("C", city.school_class, 6),
+                    "key_population": _labels(
+                        KEY_POPULATIONS, city.key_population.astype(np.int32)
+                    ),
+                    "school_id": _optional_int(city.school),
+                    "dormitory_id": _ids("D", city.dormitory, 6),
+                    "nursing_home_id": _optional_int(city.nursing_home),
+                    "vaccination_doses": pa.array(city.doses.astype(np.int8)),
+                }
+            ),
+        )
+        place_id = np.arange(1, city.n_places + 1, dtype=np.int64)
+        types = city.place_type.astype(np.int32)
+        ordinal = np.zeros(city.n_places, np.int64)
+        for t in np.unique(types):
+            sel = types == t
+            ordinal[sel] = np.arange(1, int(sel.sum()) + 1)
+        names = [f"{PLACE_TYPES[t].zh}{k}" for t, k in zip(types, ordinal, strict=True)]
+        self._write(
+            "places.parquet",
+            pa.table(
+                {
+                    "place_id": pa.array(place_id),
+                    "type": _labels(PLACE_TYPES, types),
+                    "region_code": pa.array(community_codes[city.place_community]),
+                    "lat": pa.array(np.round(city.place_lat, 6)),
+                    "lon": pa.array(np.round(city.place_lon, 6)),
+                    "name": pa.array(names, pa.string()),
+                    "venue_code": pa.array(np.char.mod("V%08d", place_id)),
+                    "capacity": pa.array(city.place_size.astype(np.int32)),
+                }
+            ),
+        )
+        self._write("groups.parquet", _groups(city))
+        columns = ["code", "name_zh", "name_en", "population", "lat", "lon", "polygon"]
+        self._write(
+            "regions.parquet", pa.table({c: pa.array([r.get(c) for r in regions]) for c in columns})
+        )
+
+    def checkins(self, day: int, rows: CheckIns) -> None:
+        if self.summary_only:
+            return
+        base = self.day0_us + day * 86_400_000_000
+        table = pa.table(
+            {
+                "person_id": pa.array(rows.person.astype(np.int64) + 1),
+                "place_id": pa.array(rows.place.astype(np.int64) + 1),
+                "t_in": pa.array(base + rows.t_in.astype(np.int64) * 60_000_000, UTC_US),
+                "t_out": pa.array(base + rows.t_out.astype(np.int64) * 60_000_000, UTC_US),
+            }
+        )
+        if self._checkins is None:
+            self._checkins = pq.ParquetWriter(
+                self.out_dir / "checkins.parquet", table.schema.with_metadata(self.meta)
+            )
+        self._checkins.write_table(table)
+
+    def close(self, summary: dict[str, Any]) -> None:
+        if self._checkins is not None:
+            self._checkins.close()
+        payload = {**summary, "provenance": self.provenance}
+        (self.out_dir / "summary.json").write_text(dumps(payload), encoding="utf-8")
+
+
+def _groups(city: City) -> pa.Table:
+    """Memberships an investigator would learn: one row per person and group."""
+    person_ids, types, ids = [], [], []
+    place_type = city.place_type
+    nursing = np.where(
+        city.nursing_home >= 0,
+        city.nursing_home,
+        np.where(
+            (city.workplace >= 0)
+            & (
+                place_type[np.maximum(city.workplace, 0)]
+                == PLACE_TYPES.index(PlaceType.NURSING_HOME)
+            ),
+            city.workplace,
+            -1,
+        ),
+    )
+    for setting, prefix, index, width in (
+        (Setting.HOUSEHOLD, "H", city.household, 8),
+        (Setting.SCHOOL_CLASS, "C", city.school_class, 6),
+        (Setting.OFFICE, "O", city.office, 7),
+        (Setting.WORKPLACE, "W", city.workplace + 1, 7),
+        (Setting.DORMITORY, "D", city.dormitory, 6),
+        (Setting.NURSING_HOME, "N", nursing + 1, 7),
+    ):
+        valid = index >= (1 if prefix in "WN" else 0)
+        who = np.flatnonzero(valid)
+        person_ids.append(who.astype(np.int64) + 1)
+        types.append(np.full(len(who), setting.value, dtype=object))
+        ids.append(np.char.mod(f"{prefix}%0{width}d", index[who]))
+    return pa.table(
+        {
+            "person_id": pa.array(np.concatenate(person_ids)),
+            "group_type": pa.array(np.concatenate(types), pa.string()),
+            "group_id": pa.array(np.concatenate(ids), pa.string()),
+        }
+    )
+
+
+def building_population(city: City) -> np.ndarray:
+    return np.bincount(city.building, minlength=len(city.geo.building_codes))
+
+
+__all__ = ["Writer", "building_population", "geography"]
