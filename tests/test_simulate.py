@@ -17,7 +17,7 @@ from shoutu.services.context import ServiceContext
 from shoutu.services.simulation_import import import_simulation
 
 runner = CliRunner()
-FILES = ["people", "places", "groups", "checkins", "regions"]
+FILES = ["people", "places", "groups", "checkins", "regions", "truth_infections", "daily"]
 
 
 def _simulate(out: Path, *extra: str) -> dict[str, object]:
@@ -66,6 +66,15 @@ def test_files_and_columns(run_dir: Path) -> None:
         "places": ["place_id", "type", "region_code", "lat", "lon"],
         "checkins": ["person_id", "place_id", "t_in", "t_out"],
         "groups": ["person_id", "group_type", "group_id"],
+        "truth_infections": [
+            "infectee_id",
+            "infector_id",
+            "setting",
+            "place_id",
+            "infection_time",
+            "traceable",
+        ],
+        "daily": ["date", "region_code", "new_infections"],
     }
     for name, columns in layouts.items():
         schema = pq.read_schema(run_dir / f"{name}.parquet")
@@ -95,9 +104,10 @@ def test_same_seed_gives_byte_identical_files(run_dir: Path, tmp_path: Path) -> 
 def test_summary_only(tmp_path: Path, run_dir: Path) -> None:
     out = tmp_path / "summary"
     summary = _simulate(out, "--summary-only")
-    assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["daily.parquet", "summary.json"]
     full = json.loads((run_dir / "summary.json").read_text())
     assert summary["checkins"] == full["checkins"]
+    assert summary["infections"] == full["infections"] >= 10
 
 
 def test_bad_arguments() -> None:

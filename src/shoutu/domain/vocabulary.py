@@ -106,6 +106,15 @@ class KeyPopulation(Labeled):
     OTHER = "other", "其他重点人群", "Other key population"
 
 
+class ImportRoute(Labeled):
+    """How an infection enters the city (the simulator's importations)."""
+
+    PORT_WORKER = "port_worker", "口岸工作人员", "Port worker"
+    AIRPORT_WORKER = "airport_worker", "机场工作人员", "Airport worker"
+    COLD_CHAIN = "cold_chain", "冷链从业人员", "Cold-chain worker"
+    TRAVELLER = "traveller", "入境旅客", "Inbound traveller"
+
+
 class PlaceType(Labeled):
     """Venues and key places."""
 
@@ -281,6 +290,7 @@ ALL_ENUMS: tuple[type[Labeled], ...] = (
     ContactKind,
     Channel,
     KeyPopulation,
+    ImportRoute,
     PlaceType,
     TestMethod,
     TestOutcome,

@@ -96,11 +96,8 @@ def _people(path: Path, start: dt.date) -> GeneratedTable:
     return GeneratedTable(str(path), PEOPLE_COLUMNS, produce)
 
 
-def import_simulation(
-    ctx: ServiceContext, directory: Path, *, progress: Progress | None = None
-) -> list[ImportResult]:
-    """Import a simulator run's regions, places and people (in that order)."""
-    progress = progress or Silent()
+def simulation_tables(directory: Path) -> list[tuple[str, InputTable]]:
+    """The registry tables of a simulator run, in import order (regions, places, people)."""
     summary_path = directory / "summary.json"
     needed = [directory / f for f in ("regions.parquet", "places.parquet", "people.parquet")]
     missing = [p for p in [summary_path, *needed] if not p.exists()]
@@ -115,9 +112,18 @@ def import_simulation(
             )
         raise InputError(report)
     start = dt.date.fromisoformat(json.loads(summary_path.read_text())["start_date"])
-    tables: list[tuple[str, InputTable]] = [
+    return [
         ("regions", InputTable.from_records(str(needed[0]), pq.read_table(needed[0]).to_pylist())),
         ("places", InputTable.from_records(str(needed[1]), pq.read_table(needed[1]).to_pylist())),
         ("people", _people(needed[2], start)),
     ]
-    return [import_table(ctx, SPECS[kind], table, progress=progress) for kind, table in tables]
+
+
+def import_simulation(
+    ctx: ServiceContext, directory: Path, *, progress: Progress | None = None
+) -> list[ImportResult]:
+    """Import a simulator run's regions, places and people (in that order)."""
+    return [
+        import_table(ctx, SPECS[kind], table, progress=progress or Silent())
+        for kind, table in simulation_tables(directory)
+    ]

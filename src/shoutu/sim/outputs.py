@@ -20,6 +20,7 @@ from shoutu.io.provenance import PARQUET_KEY, dumps
 from shoutu.sim import geography
 from shoutu.sim.population import KEY_POPULATIONS, PLACE_TYPES, City
 from shoutu.sim.schedule import CheckIns
+from shoutu.sim.transmission import SETTINGS, TRACEABLE, NewInfections
 
 UTC_US = pa.timestamp("us", tz="UTC")
 
@@ -52,7 +53,7 @@ class Writer:
         self.provenance = provenance
         self.day0_us = int(day0_utc.timestamp() * 1_000_000)
         self.summary_only = summary_only
-        self._checkins: pq.ParquetWriter | None = None
+        self._streams: dict[str, pq.ParquetWriter] = {}
         out_dir.mkdir(parents=True, exist_ok=True)
 
     def _write(self, name: str, table: pa.Table) -> None:
@@ -117,27 +118,63 @@ class Writer:
             "regions.parquet", pa.table({c: pa.array([r.get(c) for r in regions]) for c in columns})
         )
 
+    def _append(self, name: str, table: pa.Table) -> None:
+        """Append a day's rows to a file written day by day (one row group a day)."""
+        if name not in self._streams:
+            self._streams[name] = pq.ParquetWriter(
+                self.out_dir / name, table.schema.with_metadata(self.meta)
+            )
+        self._streams[name].write_table(table)
+
+    def _times(self, days: np.ndarray) -> pa.Array:
+        """Timestamps from times in days since day 0 (inf = null), to the microsecond."""
+        finite = np.isfinite(days)
+        micros = np.rint(np.where(finite, days, 0) * 86_400_000_000).astype(np.int64)
+        return pa.array(self.day0_us + micros, UTC_US, mask=~finite)
+
     def checkins(self, day: int, rows: CheckIns) -> None:
         if self.summary_only:
             return
         base = self.day0_us + day * 86_400_000_000
-        table = pa.table(
-            {
-                "person_id": pa.array(rows.person.astype(np.int64) + 1),
-                "place_id": pa.array(rows.place.astype(np.int64) + 1),
-                "t_in": pa.array(base + rows.t_in.astype(np.int64) * 60_000_000, UTC_US),
-                "t_out": pa.array(base + rows.t_out.astype(np.int64) * 60_000_000, UTC_US),
-            }
+        self._append(
+            "checkins.parquet",
+            pa.table(
+                {
+                    "person_id": pa.array(rows.person.astype(np.int64) + 1),
+                    "place_id": pa.array(rows.place.astype(np.int64) + 1),
+                    "t_in": pa.array(base + rows.t_in.astype(np.int64) * 60_000_000, UTC_US),
+                    "t_out": pa.array(base + rows.t_out.astype(np.int64) * 60_000_000, UTC_US),
+                }
+            ),
         )
-        if self._checkins is None:
-            self._checkins = pq.ParquetWriter(
-                self.out_dir / "checkins.parquet", table.schema.with_metadata(self.meta)
-            )
-        self._checkins.write_table(table)
+
+    def infections(self, new: NewInfections, onset: np.ndarray) -> None:
+        """Ground truth: who infected whom, where and when."""
+        if self.summary_only or len(new) == 0:
+            return
+        setting = np.asarray([s.value for s in SETTINGS])[new.setting]
+        traceable = np.isin(setting, [s.value for s in TRACEABLE])
+        self._append(
+            "truth_infections.parquet",
+            pa.table(
+                {
+                    "infectee_id": pa.array(new.person + 1),
+                    "infector_id": pa.array(new.infector + 1, pa.int64(), mask=new.infector < 0),
+                    "setting": pa.array(setting, pa.string()),
+                    "place_id": pa.array(new.place + 1, pa.int64(), mask=new.place < 0),
+                    "infection_time": self._times(new.time),
+                    "traceable": pa.array(traceable),
+                    "onset_time": self._times(onset),
+                }
+            ),
+        )
+
+    def daily(self, columns: dict[str, Any]) -> None:
+        self._write("daily.parquet", pa.table(columns))
 
     def close(self, summary: dict[str, Any]) -> None:
-        if self._checkins is not None:
-            self._checkins.close()
+        for stream in self._streams.values():
+            stream.close()
         payload = {**summary, "provenance": self.provenance}
         (self.out_dir / "summary.json").write_text(dumps(payload), encoding="utf-8")
 
