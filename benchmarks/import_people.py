@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import os
 import sqlite3
 import statistics
@@ -28,7 +27,7 @@ from shoutu.services.context import init_store, open_context
 from shoutu.services.imports import SPECS, import_table
 from shoutu.services.simulation_import import simulation_tables
 from shoutu.settings import get_settings
-from shoutu.sim.engine import RunConfig, simulate
+from shoutu.sim.engine import run_config, simulate
 
 SHOUTU = Path(sys.executable).with_name("shoutu")
 COLUMNS = [
@@ -50,17 +49,7 @@ COLUMNS = [
 def simulate_city(work: Path, people: int) -> Path:
     """A one-day simulator run: Demo City's regions, places and people."""
     out = work / "city"
-    simulate(
-        RunConfig(
-            people=people,
-            days=1,
-            seed=1,
-            start=dt.date(2022, 3, 1),
-            timezone="Asia/Shanghai",
-            protocol=("none", ""),
-        ),
-        out,
-    )
+    simulate(run_config(people=people, days=1, seed=1, scenario="none"), out)
     return out
 
 

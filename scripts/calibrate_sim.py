@@ -8,11 +8,10 @@ time and the share of infections by setting.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import tempfile
 from pathlib import Path
 
-from shoutu.sim.engine import RunConfig, simulate
+from shoutu.sim.engine import run_config, simulate
 from shoutu.sim.validation import emergent_measures
 
 
@@ -25,14 +24,7 @@ def main() -> None:
     rows = []
     for seed in args.seeds:
         with tempfile.TemporaryDirectory() as tmp:
-            config = RunConfig(
-                people=args.people,
-                days=args.days,
-                seed=seed,
-                start=dt.date(2022, 3, 1),
-                timezone="Asia/Shanghai",
-                protocol=("none", ""),
-            )
+            config = run_config(people=args.people, days=args.days, seed=seed, scenario="none")
             simulate(config, Path(tmp))
             rows.append(emergent_measures(Path(tmp), args.people))
     keys = sorted({k for r in rows for k in r})

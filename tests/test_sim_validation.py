@@ -4,13 +4,12 @@ scripts/calibrate_sim.py gives SAR 0.31, serial interval 3.3 days, doubling 2.7-
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from shoutu.sim.engine import RunConfig, simulate
+from shoutu.sim.engine import run_config, simulate
 from shoutu.sim.validation import emergent_measures
 
 PEOPLE = 20_000
@@ -21,14 +20,7 @@ def run(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, dict[str, float]]:
     out = tmp_path_factory.mktemp(f"unmitigated{request.param}")
-    config = RunConfig(
-        people=PEOPLE,
-        days=45,
-        seed=request.param,
-        start=dt.date(2022, 3, 1),
-        timezone="Asia/Shanghai",
-        protocol=("none", ""),
-    )
+    config = run_config(people=PEOPLE, days=45, seed=request.param, scenario="none")
     simulate(config, out)
     return out, emergent_measures(out, PEOPLE)
 

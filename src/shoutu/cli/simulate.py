@@ -24,18 +24,26 @@ def simulate(
         str | None, typer.Option(help="Protocol (default: the configured one, cn-9th-2022).")
     ] = None,
     start_date: Annotated[str, typer.Option(help="Day 0, YYYY-MM-DD (local).")] = "2022-03-01",
+    scenario: Annotated[
+        str,
+        typer.Option(
+            help="Built-in scenario (default, none, screening, lockdown) or a scenario file."
+        ),
+    ] = "default",
     summary_only: Annotated[
         bool, typer.Option("--summary-only", help="Write only the summary files.")
     ] = False,
     json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
-    """Simulate Demo City: people, places, memberships and daily venue check-ins (Parquet),
-    identical for the same seed and inputs."""
+    """Simulate Demo City's outbreak and response: people, places, memberships, check-ins,
+    infections (ground truth), tests, cases, quarantine, visits, sales and daily counts
+    (Parquet); identical files for the same seed and inputs."""
     from shoutu.domain.timeutil import parse_date
     from shoutu.protocols import ProtocolRegistry
     from shoutu.protocols.loader import protocol_hash
     from shoutu.sim.engine import RunConfig
     from shoutu.sim.engine import simulate as run
+    from shoutu.sim.scenario import load_scenario
 
     settings = state(ctx).settings()
     with errors_as_exit(json), progress_bars() as bars:
@@ -48,7 +56,9 @@ def simulate(
             seed=seed,
             start=start,
             timezone=settings.timezone,
-            protocol=(name, protocol_hash(loaded)),
+            protocol=loaded,
+            protocol_hash=protocol_hash(loaded),
+            scenario=load_scenario(scenario),
             summary_only=summary_only,
         )
         summary = run(config, out_dir, progress=bars)

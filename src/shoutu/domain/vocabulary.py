@@ -115,6 +115,21 @@ class ImportRoute(Labeled):
     TRAVELLER = "traveller", "入境旅客", "Inbound traveller"
 
 
+class VisitReason(Labeled):
+    """Why someone visited a clinic (the sentinel channel's records)."""
+
+    ILI = "ili", "流感样病例", "Influenza-like illness"
+    OTHER = "other", "其他就诊", "Other"
+
+
+class SaleCategory(Labeled):
+    """Pharmacy sales monitored as a sentinel channel."""
+
+    FEVER = "fever", "退烧药", "Fever medicine"
+    COUGH = "cough", "止咳药", "Cough medicine"
+    ANTIGEN_KIT = "antigen_kit", "抗原检测试剂", "Antigen test kit"
+
+
 class PlaceType(Labeled):
     """Venues and key places."""
 
@@ -291,6 +306,8 @@ ALL_ENUMS: tuple[type[Labeled], ...] = (
     Channel,
     KeyPopulation,
     ImportRoute,
+    VisitReason,
+    SaleCategory,
     PlaceType,
     TestMethod,
     TestOutcome,

@@ -13,6 +13,7 @@ from shoutu.services.simulation_import import import_simulation
 from shoutu.services.situation import situation
 from shoutu.settings import Settings
 from shoutu.sim.engine import RunConfig, simulate
+from shoutu.sim.scenario import load_scenario
 
 START = dt.date(2022, 3, 1)
 
@@ -43,7 +44,9 @@ def run_demo(
             seed=seed,
             start=START,
             timezone=settings.timezone,
-            protocol=(protocol.name, digest),
+            protocol=protocol,
+            protocol_hash=digest,
+            scenario=load_scenario("default"),
         )
         run = simulate(config, out_dir, progress=progress)
         import_simulation(ctx, out_dir, progress=progress)

@@ -53,6 +53,7 @@ class Disease:
         self.clearance = np.ones(n)
         self.orf1ab_offset = np.zeros(n)
         self.infectiousness_scale = np.zeros(n)
+        self.imported = np.zeros(n, bool)
 
     @property
     def ever_infected(self) -> np.ndarray:
@@ -94,9 +95,10 @@ class Disease:
     def ct(self, who: np.ndarray, t: float | np.ndarray, gene: str = "N") -> np.ndarray:
         """Ct of ``gene`` ("N" or "ORF1ab") at time ``t``; 40 when nothing is detectable."""
         since = t - self.infected_at[who]
+        since = np.where(np.isfinite(since), since, -1.0)  # never infected: nothing to read
         inc, peak = self.incubation[who], self.peak_ct[who]
         rising = peak + (40.0 - peak) * (since - inc) / self.clearance[who]
-        falling = 40.0 - (40.0 - peak) * since / inc
+        falling = 40.0 - (40.0 - peak) * since / np.maximum(inc, 1e-9)
         value = np.where(since <= 0, 40.0, np.where(since <= inc, falling, rising))
         if gene == "ORF1ab":
             value = value + self.orf1ab_offset[who]

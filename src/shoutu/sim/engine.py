@@ -5,20 +5,23 @@ and offices, dormitories, nursing homes, venues and key places) from the populat
 parameters; write the city's files.
 
 Each day d — one local calendar day of the city's time zone, from day 0 = the start date:
-  1. schedules: weekday or weekend; every person free to go out draws their venue visits
-     (customers) and staff their shifts, at open places -> the day's check-ins;
+  0. control: at mid-day, who is free to go out (not isolated, quarantined or in a risk area),
+     who mixes at all (not isolated or in centralised quarantine), which places are open;
+  1. schedules: weekday or weekend; everyone free draws their venue visits (customers) and
+     staff their shifts, at open places -> the day's check-ins;
   2. transmission: infectiousness of everyone infected, at mid-day; hazards in households,
      classes and offices (weekdays), dormitories, nursing homes, venues (overlapping minutes of
      today's check-ins) and the community; new infections with their setting, infector and
      place; then importations (day 0: the initial ones);
   3. natural history: each new infection's course (incubation, symptoms, severity, Ct curve)
      is drawn from streams keyed by the person;
-  4. outputs: the day's check-ins and infections are appended to their files; the day's
-     counts per district are kept for ``daily.parquet``.
-
-Interventions (testing, tracing, quarantine, risk areas, closures) are the simulator issue's
-next increment: they act between steps 1 and 2 by deciding who is free to go out, who mixes,
-and which places are open.
+  4. response (scenario + protocol): other respiratory illness; clinic visits and pharmacy
+     sales; samples from fever clinics, antigen self-tests (PCR confirmation), hospitals,
+     quarantine test days, routine and mass screening (pooled tubes, recall of positive tubes);
+     results known by the end of the day make cases — reported, isolated, their risk areas
+     set, venues closed; contacts due today are traced and quarantined;
+  5. outputs: the day's check-ins, infections and samples are appended to their files; the
+     day's counts per district are kept for ``daily.parquet``.
 """
 
 from __future__ import annotations
@@ -32,14 +35,19 @@ import numpy as np
 
 from shoutu.domain.timeutil import zone
 from shoutu.io.provenance import build_provenance, file_hash
+from shoutu.protocols.schema import Protocol
 from shoutu.services.progress import Progress, Silent
 from shoutu.sim import geography
+from shoutu.sim.control import Control
 from shoutu.sim.disease import Disease
 from shoutu.sim.outputs import Writer, building_population
 from shoutu.sim.params import PARAMS_DIR, load_disease_params, load_population_params
 from shoutu.sim.population import build_city
+from shoutu.sim.response import Response
 from shoutu.sim.rng import Streams
+from shoutu.sim.scenario import Scenario
 from shoutu.sim.schedule import Scheduler
+from shoutu.sim.tracing import Tracer
 from shoutu.sim.transmission import NewInfections, Transmission, importations
 
 
@@ -50,8 +58,40 @@ class RunConfig:
     seed: int
     start: dt.date
     timezone: str
-    protocol: tuple[str, str]  # name and hash
+    protocol: Protocol
+    protocol_hash: str
+    scenario: Scenario
     summary_only: bool = False
+
+
+def run_config(
+    *,
+    people: int,
+    days: int,
+    seed: int,
+    scenario: str = "default",
+    protocol: str = "cn-9th-2022",
+    start: dt.date = dt.date(2022, 3, 1),
+    timezone: str = "Asia/Shanghai",
+    summary_only: bool = False,
+) -> RunConfig:
+    """A run configuration from names (built-in protocol and scenario, or scenario file)."""
+    from shoutu.protocols import ProtocolRegistry
+    from shoutu.protocols.loader import protocol_hash
+    from shoutu.sim.scenario import load_scenario
+
+    loaded = ProtocolRegistry().load(protocol)
+    return RunConfig(
+        people=people,
+        days=days,
+        seed=seed,
+        start=start,
+        timezone=timezone,
+        protocol=loaded,
+        protocol_hash=protocol_hash(loaded),
+        scenario=load_scenario(scenario),
+        summary_only=summary_only,
+    )
 
 
 def simulate(config: RunConfig, out_dir: Path, progress: Progress | None = None) -> dict[str, Any]:
@@ -63,6 +103,12 @@ def simulate(config: RunConfig, out_dir: Path, progress: Progress | None = None)
     disease_path = PARAMS_DIR / "omicron.toml"
     params = load_population_params(params_path)
     disease_params = load_disease_params(disease_path)
+    scenario = config.scenario
+    if scenario.importation_daily_rate is not None:
+        importation = disease_params.importation.model_copy(
+            update={"daily_rate": scenario.importation_daily_rate}
+        )
+        disease_params = disease_params.model_copy(update={"importation": importation})
     streams = Streams(config.seed)
     provenance = build_provenance(
         command="simulate",
@@ -73,9 +119,10 @@ def simulate(config: RunConfig, out_dir: Path, progress: Progress | None = None)
             "start_date": config.start.isoformat(),
             "timezone": config.timezone,
             "summary_only": config.summary_only,
+            "scenario": scenario.model_dump(mode="json"),
         },
         input_hashes=[file_hash(params_path), file_hash(disease_path)],
-        protocol=config.protocol,
+        protocol=(config.protocol.name, config.protocol_hash),
     )
     local_midnight = dt.datetime.combine(config.start, dt.time(), tzinfo=zone(config.timezone))
     writer = Writer(out_dir, provenance, local_midnight.astimezone(dt.UTC), config.summary_only)
@@ -86,46 +133,89 @@ def simulate(config: RunConfig, out_dir: Path, progress: Progress | None = None)
     scheduler = Scheduler(city, params)
     disease = Disease(city.age, city.doses, disease_params, streams)
     transmission = Transmission(city, disease_params, params)
-    free = np.ones(city.n, bool)
-    mixing = np.ones(city.n, bool)
-    open_places = np.ones(city.n_places, bool)
-    district = transmission.district
-    n_districts = transmission.n_districts
-    new_by_day = np.zeros((config.days, n_districts), np.int64)
-    onsets_by_day = np.zeros((config.days, n_districts), np.int64)
-    infectious_by_day = np.zeros((config.days, n_districts), np.int64)
+    control = Control(
+        city.n,
+        len(city.geo.building_codes),
+        city.geo.n_communities,
+        city.n_places,
+        city.geo.building_community,
+        city.building,
+        config.protocol,
+    )
+    keep_days = config.protocol.contacts.lookback_days + 14
+    tracer = Tracer(transmission.groups, config.protocol, keep_days)
+    response = Response(
+        city, disease, control, tracer, scenario, config.protocol, streams, transmission.district
+    )
+    district, n_districts = transmission.district, transmission.n_districts
+    counts = {
+        name: np.zeros((config.days, n_districts), np.int64)
+        for name in (
+            "new_infections",
+            "new_cases",
+            "cases_in_control",
+            "cases_in_community",
+            "in_quarantine",
+            "in_lockdown",
+            "new_onsets",
+            "infectious",
+        )
+    }
 
     progress.stage(f"simulating {config.days} days", config.days)
     checkins = 0
     for day in range(config.days):
+        t_mid = day + 0.5
+        free, mixing = control.masks(t_mid)  # 0
+        open_places = ~control.closed
         weekend = (config.start + dt.timedelta(days=day)).weekday() >= 5
         today = scheduler.day(day, weekend, streams, free, open_places)  # 1
-        local = transmission.day(day, weekend, disease, today, mixing, streams)  # 2
+        tracer.remember(day, today)
+        local = transmission.day(day, weekend, disease, today, mixing, streams, free)  # 2
         imported = importations(day, city, disease, disease_params, streams)
-        local_only = ~np.isin(local.person, imported.person)
+        keep = ~np.isin(local.person, imported.person)
         new = NewInfections.concat(
             [
                 imported,
                 NewInfections(
                     *(
-                        getattr(local, f)[local_only]
+                        getattr(local, f)[keep]
                         for f in ("person", "infector", "setting", "place", "time")
                     )
                 ),
             ]
         )
         disease.infect(new.person, new.time)  # 3
-        onset = disease.onset(new.person)
-        checkins += len(today)  # 4
+        disease.imported[imported.person] = True
+        cases = response.day(day)  # 4
+        checkins += len(today)  # 5
         writer.checkins(day, today)
-        writer.infections(new, onset)
-        new_by_day[day] = np.bincount(district[new.person], minlength=n_districts)
+        writer.infections(new, disease.onset(new.person))
+        samples = response.lab.samples.take()
+        if samples is not None:
+            writer.tests(samples)
+        counts["new_infections"][day] = np.bincount(district[new.person], minlength=n_districts)
+        in_control = control.under_control(t_mid)[cases] if len(cases) else np.zeros(0, bool)
+        counts["new_cases"][day] = np.bincount(district[cases], minlength=n_districts)
+        counts["cases_in_control"][day] = np.bincount(
+            district[cases[in_control]], minlength=n_districts
+        )
+        counts["cases_in_community"][day] = (
+            counts["new_cases"][day] - counts["cases_in_control"][day]
+        )
+        quarantined = (
+            control.centralised(t_mid) | control.home_quarantine(t_mid) | (control.isolated(t_mid))
+        )
+        high, medium = control.locked_down(t_mid)
+        counts["in_quarantine"][day] = np.bincount(district[quarantined], minlength=n_districts)
+        counts["in_lockdown"][day] = np.bincount(district[high | medium], minlength=n_districts)
         infected = np.flatnonzero(disease.ever_infected)
-        all_onsets = disease.onset(infected)
-        onset_today = infected[(all_onsets >= day) & (all_onsets < day + 1)]
-        onsets_by_day[day] = np.bincount(district[onset_today], minlength=n_districts)
-        infectious = infected[disease.infectiousness(infected, day + 0.5) > 0]
-        infectious_by_day[day] = np.bincount(district[infectious], minlength=n_districts)
+        onsets = disease.onset(infected)
+        counts["new_onsets"][day] = np.bincount(
+            district[infected[(onsets >= day) & (onsets < day + 1)]], minlength=n_districts
+        )
+        infectious = infected[disease.infectiousness(infected, t_mid) > 0]
+        counts["infectious"][day] = np.bincount(district[infectious], minlength=n_districts)
         progress.advance(1)
 
     dates = [config.start + dt.timedelta(days=d) for d in range(config.days)]
@@ -133,16 +223,29 @@ def simulate(config: RunConfig, out_dir: Path, progress: Progress | None = None)
         {
             "date": np.repeat(np.asarray(dates, dtype="datetime64[D]"), n_districts),
             "region_code": np.tile(np.asarray(city.geo.district_codes), config.days),
-            "new_infections": new_by_day.ravel(),
-            "new_onsets": onsets_by_day.ravel(),
-            "infectious": infectious_by_day.ravel(),
+            **{name: values.ravel() for name, values in counts.items()},
         }
     )
+    case_rows = response.cases.merged() if response.cases.columns else None
+    writer.cases(case_rows)
+    writer.episodes(control.episodes)
+    writer.visits(response.visits.merged() if response.visits.columns else None)
+    writer.sales(response.sales.merged() if response.sales.columns else None)
+    citywide = counts["new_infections"].sum(axis=1)
+    cases_total = int(counts["new_cases"].sum())
     households = city.household[city.household >= 0]
-    citywide = new_by_day.sum(axis=1)
     summary = {
         "infections": int(citywide.sum()),
+        "cases": cases_total,
+        "cases_in_control_share": (
+            round(int(counts["cases_in_control"].sum()) / cases_total, 4) if cases_total else None
+        ),
+        "tubes_tested": response.lab.tube_count,
+        "people_tested": int(response.lab.people_tested.sum()),
+        "quarantine_person_days": int(counts["in_quarantine"].sum()),
+        "lockdown_person_days": int(counts["in_lockdown"].sum()),
         "peak_day": dates[int(np.argmax(citywide))].isoformat() if citywide.any() else None,
+        "scenario": scenario.name,
         "people": city.n,
         "households": len(np.unique(households)),
         "places": city.n_places,

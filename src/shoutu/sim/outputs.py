@@ -15,11 +15,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from shoutu.domain.vocabulary import PlaceType, Setting, Sex
+from shoutu.domain.vocabulary import PlaceType, SaleCategory, Setting, Sex, VisitReason
 from shoutu.io.provenance import PARQUET_KEY, dumps
 from shoutu.sim import geography
+from shoutu.sim.control import KINDS, Episodes
 from shoutu.sim.population import KEY_POPULATIONS, PLACE_TYPES, City
 from shoutu.sim.schedule import CheckIns
+from shoutu.sim.testing import CHANNELS, METHODS, OUTCOMES
 from shoutu.sim.transmission import SETTINGS, TRACEABLE, NewInfections
 
 UTC_US = pa.timestamp("us", tz="UTC")
@@ -165,6 +167,121 @@ class Writer:
                     "infection_time": self._times(new.time),
                     "traceable": pa.array(traceable),
                     "onset_time": self._times(onset),
+                }
+            ),
+        )
+
+    def tests(self, rows: dict[str, np.ndarray]) -> None:
+        """One day's samples: PCR (single or pooled tubes) and antigen tests."""
+        if self.summary_only:
+            return
+        antigen = rows["tube_id"] == ""
+        self._append(
+            "tests.parquet",
+            pa.table(
+                {
+                    "sample_id": pa.array(rows["sample_id"]),
+                    "tube_id": pa.array(rows["tube_id"], pa.string(), mask=antigen),
+                    "pool_size": pa.array(rows["pool_size"].astype(np.int32)),
+                    "person_id": pa.array(rows["person"].astype(np.int64) + 1),
+                    "site_id": _optional_int(rows["site"]),
+                    "lab_id": _optional_int(rows["lab"]),
+                    "sample_time": self._times(rows["sample_time"]),
+                    "result_time": self._times(rows["result_time"]),
+                    "method": _labels(METHODS, rows["method"].astype(np.int32)),
+                    "result": _labels(OUTCOMES, rows["result"].astype(np.int32)),
+                    "ct_n": pa.array(rows["ct_n"], pa.float64(), mask=np.isnan(rows["ct_n"])),
+                    "ct_orf1ab": pa.array(
+                        rows["ct_orf1ab"], pa.float64(), mask=np.isnan(rows["ct_orf1ab"])
+                    ),
+                }
+            ),
+        )
+
+    def cases(self, rows: dict[str, np.ndarray] | None) -> None:
+        if self.summary_only:
+            return
+        rows = rows or {
+            k: np.empty(0)
+            for k in (
+                "person",
+                "infection_time",
+                "onset_time",
+                "sample_time",
+                "report_time",
+                "isolation_time",
+                "channel",
+                "found_in_control",
+                "imported",
+            )
+        }
+        order = np.lexsort((rows["person"], rows["report_time"]))
+        rows = {k: v[order] for k, v in rows.items()}
+        self._write(
+            "cases.parquet",
+            pa.table(
+                {
+                    "person_id": pa.array(rows["person"].astype(np.int64) + 1),
+                    "infection_time": self._times(rows["infection_time"]),
+                    "onset_time": self._times(rows["onset_time"]),
+                    "sample_time": self._times(rows["sample_time"]),
+                    "report_time": self._times(rows["report_time"]),
+                    "isolation_time": self._times(rows["isolation_time"]),
+                    "channel": _labels(CHANNELS, rows["channel"].astype(np.int32)),
+                    "found_in_control": pa.array(rows["found_in_control"].astype(bool)),
+                    "imported": pa.array(rows["imported"].astype(bool)),
+                }
+            ),
+        )
+
+    def episodes(self, episodes: Episodes) -> None:
+        if self.summary_only:
+            return
+        self._write(
+            "quarantine.parquet",
+            pa.table(
+                {
+                    "person_id": pa.array(np.asarray(episodes.person, np.int64) + 1),
+                    "kind": _labels(KINDS, np.asarray(episodes.kind, np.int32)),
+                    "start_time": self._times(np.asarray(episodes.start, float)),
+                    "end_time": self._times(np.asarray(episodes.end, float)),
+                    "reason": pa.array(episodes.reason, pa.string()),
+                }
+            ),
+        )
+
+    def visits(self, rows: dict[str, np.ndarray] | None) -> None:
+        if self.summary_only:
+            return
+        rows = rows or {k: np.empty(0, np.int64) for k in ("person", "place", "time", "reason")}
+        order = np.argsort(rows["time"], kind="stable")
+        self._write(
+            "visits.parquet",
+            pa.table(
+                {
+                    "person_id": pa.array(rows["person"][order].astype(np.int64) + 1),
+                    "place_id": pa.array(rows["place"][order].astype(np.int64) + 1),
+                    "time": self._times(rows["time"][order].astype(float)),
+                    "reason": _labels(list(VisitReason), rows["reason"][order].astype(np.int32)),
+                }
+            ),
+        )
+
+    def sales(self, rows: dict[str, np.ndarray] | None) -> None:
+        if self.summary_only:
+            return
+        rows = rows or {k: np.empty(0, np.int64) for k in ("place", "time", "category", "quantity")}
+        order = np.argsort(rows["time"], kind="stable")
+        self._write(
+            "sales.parquet",
+            pa.table(
+                {
+                    "place_id": pa.array(rows["place"][order].astype(np.int64) + 1),
+                    "time": self._times(rows["time"][order].astype(float)),
+                    "category": _labels(
+                        list(SaleCategory), rows["category"][order].astype(np.int32)
+                    ),
+                    "quantity": pa.array(rows["quantity"][order].astype(np.int32)),
                 }
             ),
         )

@@ -120,6 +120,7 @@ class DiseaseParams(_Strict):
     post_peak_decay_days: float = Field(gt=0)
     antigen_midpoint_ct: float
     antigen_scale: float = Field(gt=0)
+    antigen_specificity: float = Field(gt=0, le=1)
     severe: tuple[tuple[int, float, float, float], ...]
     susceptibility: tuple[float, float, float, float]
     beta: Beta

@@ -120,9 +120,12 @@ class Transmission:
         checkins: CheckIns,
         mixing: np.ndarray,
         streams: Streams,
+        outside: np.ndarray | None = None,
     ) -> NewInfections:
-        """New infections of day ``day``; ``mixing`` is False for people kept apart from
-        everyone (e.g. isolated in hospital)."""
+        """New infections of day ``day``. ``mixing`` is False for people kept apart from
+        everyone (isolated, in centralised quarantine); ``outside`` is False for people at
+        home (quarantine, lockdown): they meet only their household (or dormitory, home)."""
+        outside = np.ones(self.n, bool) if outside is None else outside
         beta = self.params.beta
         t_mid = day + 0.5
         current = np.flatnonzero(disease.ever_infected & ~disease.recovered_by(day) & mixing)
@@ -140,20 +143,24 @@ class Transmission:
             if weekend and setting in WEEKDAY_ONLY:
                 continue
             group = self.groups[setting]
-            member = group[source] >= 0
+            away = setting in WEEKDAY_ONLY  # meets away from home: only people out and about
+            member = (group[source] >= 0) & (outside[source] if away else True)
             if not member.any():
                 continue
             total = np.bincount(
                 group[source][member], weights=w[member], minlength=self.n_groups[setting]
             )
             components[setting] = getattr(beta, setting.value) * np.where(
-                group >= 0, total[np.maximum(group, 0)], 0.0
+                (group >= 0) & (outside if away else True), total[np.maximum(group, 0)], 0.0
             )
         venue = self._venue_exposure(checkins, weight, susceptible)
         if venue is not None:
             components[Setting.VENUE] = beta.venue * venue
-        share = np.bincount(self.district[source], weights=w, minlength=self.n_districts)
-        components[Setting.COMMUNITY] = beta.community * (share / self.district_size)[self.district]
+        out = outside[source]
+        share = np.bincount(self.district[source][out], weights=w[out], minlength=self.n_districts)
+        components[Setting.COMMUNITY] = (
+            beta.community * (share / self.district_size)[self.district] * outside
+        )
         settings = list(components)
         hazard = np.zeros(self.n)
         for component in components.values():
@@ -183,6 +190,8 @@ class Transmission:
                 continue
             group = self.district if setting == Setting.COMMUNITY else self.groups[setting]
             member = group[source] >= 0
+            if setting == Setting.COMMUNITY or setting in WEEKDAY_ONLY:
+                member &= outside[source]
             infector[sel] = _weighted_pick(
                 group[source][member], w[member], source[member], group[infected[sel]], u_who[sel]
             )

@@ -1,0 +1,198 @@
+"""Control measures in force: isolation of cases, quarantine episodes, risk areas, closures.
+
+Everything is kept per person (or building, community, place) as times in days since day 0,
+and turned each day into the three masks the rest of the simulation reads:
+  free     may go out (venue visits, classes, offices, community mixing);
+  mixing   meets anyone at all (False when isolated or in centralised quarantine);
+  at home  otherwise meets only their household.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from shoutu.domain.vocabulary import ControlKind, RiskLevel
+from shoutu.protocols.schema import Protocol, Quarantine
+
+INF = np.inf
+KINDS: list[ControlKind] = list(ControlKind)
+
+
+@dataclass
+class Episodes:
+    """Control episodes, for quarantine.parquet (end may be revised, e.g. by isolation)."""
+
+    person: list[int] = field(default_factory=list)
+    kind: list[int] = field(default_factory=list)
+    start: list[float] = field(default_factory=list)
+    end: list[float] = field(default_factory=list)
+    reason: list[str] = field(default_factory=list)
+
+    def add(
+        self, person: np.ndarray, kind: ControlKind, start: np.ndarray, end: np.ndarray, reason: str
+    ) -> np.ndarray:
+        first = len(self.person)
+        self.person += person.tolist()
+        self.kind += [KINDS.index(kind)] * len(person)
+        self.start += np.broadcast_to(start, person.shape).tolist()
+        self.end += np.broadcast_to(end, person.shape).tolist()
+        self.reason += [reason] * len(person)
+        return np.arange(first, first + len(person))
+
+
+class Control:
+    def __init__(
+        self,
+        n: int,
+        n_buildings: int,
+        n_communities: int,
+        n_places: int,
+        building_community: np.ndarray,
+        person_building: np.ndarray,
+        protocol: Protocol,
+    ) -> None:
+        self.protocol = protocol
+        self.isolated_at = np.full(n, INF)
+        self.released_at = np.full(n, INF)
+        # quarantine phases: [start, centralised_end) centralised, then home until home_end,
+        # then health monitoring until monitoring_end
+        self.q_start = np.full(n, INF)
+        self.q_centralised_end = np.full(n, -INF)
+        self.q_home_end = np.full(n, -INF)
+        self.q_monitoring_end = np.full(n, -INF)
+        self.q_anchor = np.full(n, INF)  # what test days count from
+        self.q_rules: list[Quarantine | None] = [None] * n
+        self.q_episode = np.full(n, -1, np.int64)
+        self.reported = np.zeros(n, bool)
+        self.building_high_until = np.full(n_buildings, -INF)
+        self.community_medium_until = np.full(n_communities, -INF)
+        self.closed = np.zeros(n_places, bool)
+        self.building_community = building_community
+        self.person_building = person_building
+        self.episodes = Episodes()
+
+    # -- status at a time --------------------------------------------------------------------
+    def isolated(self, t: float) -> np.ndarray:
+        result: np.ndarray = (self.isolated_at <= t) & (t < self.released_at)
+        return result
+
+    def centralised(self, t: float) -> np.ndarray:
+        result: np.ndarray = (self.q_start <= t) & (t < self.q_centralised_end)
+        return result
+
+    def home_quarantine(self, t: float) -> np.ndarray:
+        result: np.ndarray = (
+            (self.q_start <= t) & (t >= self.q_centralised_end) & (t < self.q_home_end)
+        )
+        return result
+
+    def locked_down(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """(people in high-risk buildings: stay home, people in medium-risk communities)."""
+        building = self.person_building
+        high = self.building_high_until[building] > t
+        community = self.building_community[building]
+        medium = (self.community_medium_until[community] > t) & ~high
+        return high, medium
+
+    def under_control(self, t: float) -> np.ndarray:
+        """Isolated, quarantined (any phase but monitoring) or locked down at home (管控内)."""
+        high, _ = self.locked_down(t)
+        result: np.ndarray = self.isolated(t) | self.centralised(t) | self.home_quarantine(t) | high
+        return result
+
+    def masks(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """(free to go out, mixing with anyone) at time ``t``."""
+        away = self.isolated(t) | self.centralised(t)
+        high, medium = self.locked_down(t)
+        free = ~(away | self.home_quarantine(t) | high | medium)
+        return free, ~away
+
+    # -- changes ---------------------------------------------------------------------------------
+    def isolate(self, who: np.ndarray, at: np.ndarray, release: np.ndarray) -> None:
+        """Isolate cases from ``at`` until ``release``; ends their quarantine."""
+        new = who[~np.isfinite(self.isolated_at[who])]
+        index = np.searchsorted(who, new) if len(who) else np.empty(0, int)
+        at_new, release_new = at[index], release[index]
+        self.isolated_at[new] = at_new
+        self.released_at[new] = release_new
+        open_episode = self.q_episode[new]
+        for person, episode, start in zip(new, open_episode, at_new, strict=True):
+            if episode >= 0 and self.episodes.end[episode] > start:
+                self.episodes.end[episode] = max(float(start), self.episodes.start[episode])
+            self.q_episode[person] = -1
+        self.q_centralised_end[new] = np.minimum(self.q_centralised_end[new], at_new)
+        self.q_home_end[new] = np.minimum(self.q_home_end[new], at_new)
+        self.q_monitoring_end[new] = np.minimum(self.q_monitoring_end[new], at_new)
+        self.episodes.add(new, ControlKind.ISOLATION, at_new, release_new, "case")
+
+    def quarantine(
+        self, who: np.ndarray, start: float, anchor: np.ndarray, rules: Quarantine, reason: str
+    ) -> np.ndarray:
+        """Put ``who`` under ``rules`` from ``start``, counting days from ``anchor``; people
+        already isolated, or already quarantined until later, are left as they are."""
+        end = anchor + rules.total_days
+        keep = (
+            ~np.isfinite(self.isolated_at[who]) & (self.q_monitoring_end[who] < end) & (end > start)
+        )
+        who, anchor = who[keep], anchor[keep]
+        if len(who) == 0:
+            return who
+        centralised_end = anchor + rules.centralised_days
+        home_end = centralised_end + rules.home_days
+        self.q_start[who] = start
+        self.q_anchor[who] = anchor
+        self.q_centralised_end[who] = (
+            np.maximum(centralised_end, start) if rules.centralised_days else start
+        )
+        self.q_home_end[who] = np.maximum(home_end, start)
+        self.q_monitoring_end[who] = anchor + rules.total_days
+        for person in who:
+            self.q_rules[person] = rules
+        kind = ControlKind.CENTRALISED if rules.centralised_days else ControlKind.HOME
+        self.q_episode[who] = self.episodes.add(
+            who, kind, np.full(len(who), start), self.q_home_end[who], reason
+        )
+        return who
+
+    def quarantine_test_due(self, day: int) -> np.ndarray:
+        """People whose protocol test day falls on ``day`` (while in quarantine or monitoring)."""
+        active = np.flatnonzero((self.q_start <= day + 0.5) & (day + 0.5 < self.q_monitoring_end))
+        due = []
+        for person in active:
+            rules = self.q_rules[person]
+            if rules is None:
+                continue
+            k = int(np.floor(day - self.q_anchor[person])) + 1  # 1-based day of the episode
+            c, h = rules.centralised_days, rules.home_days
+            if (
+                (k in rules.test_days_centralised and k <= c)
+                or (k - c in rules.test_days_home and c < k <= c + h)
+                or (k - c - h in rules.test_days_monitoring and k > c + h)
+            ):
+                due.append(person)
+        return np.asarray(due, np.int64)
+
+    def risk_areas(self, buildings: np.ndarray, t: float) -> None:
+        """Cases reported at ``t`` living in ``buildings``: high risk there, medium risk in
+        their communities, each held for the protocol's downgrade time after the last case."""
+        levels = self.protocol.risk_levels
+        high, medium = levels.get(RiskLevel.HIGH), levels.get(RiskLevel.MEDIUM)
+        if high is None or medium is None:
+            return
+        high_days = high.downgrade_after_days or 0
+        medium_days = medium.downgrade_after_days or 0
+        self.building_high_until[buildings] = np.maximum(
+            self.building_high_until[buildings], t + high_days
+        )
+        communities = self.building_community[buildings]
+        self.community_medium_until[communities] = np.maximum(
+            self.community_medium_until[communities], t + high_days + medium_days
+        )
+
+    def person_days(self, t: float) -> tuple[int, int]:
+        """(people in quarantine or isolation, people in risk areas) at ``t``."""
+        high, medium = self.locked_down(t)
+        quarantined = self.centralised(t) | self.home_quarantine(t) | self.isolated(t)
+        return int(quarantined.sum()), int((high | medium).sum())

@@ -1,0 +1,155 @@
+"""The simulated response: cases from tests, isolation, tracing and quarantine by protocol,
+pooled screening, risk areas; common random numbers across scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from shoutu.sim.engine import run_config, simulate
+
+PEOPLE = 20_000
+DAYS = 35
+
+
+def _run(tmp: Path, scenario: str, protocol: str = "cn-9th-2022", seed: int = 3) -> Path:
+    out = tmp / f"{scenario}-{protocol}-{seed}"
+    simulate(
+        run_config(people=PEOPLE, days=DAYS, seed=seed, scenario=scenario, protocol=protocol), out
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("response")
+    return {name: _run(tmp, name) for name in ("none", "default", "lockdown")}
+
+
+def _table(out: Path, name: str) -> dict[str, list[object]]:
+    return pq.read_table(out / f"{name}.parquet").to_pydict()
+
+
+def test_the_response_contains_the_outbreak(runs: dict[str, Path]) -> None:
+    none = len(_table(runs["none"], "truth_infections")["infectee_id"])
+    default = len(_table(runs["default"], "truth_infections")["infectee_id"])
+    assert none > 0.5 * PEOPLE
+    assert default < 0.1 * none
+
+
+def test_cases_are_consistent(runs: dict[str, Path]) -> None:
+    out = runs["default"]
+    cases = _table(out, "cases")
+    truth = _table(out, "truth_infections")
+    infected = dict(zip(truth["infectee_id"], truth["infection_time"], strict=True))
+    assert len(cases["person_id"]) > 5
+    assert len(set(cases["person_id"])) == len(cases["person_id"])
+    channels = set(cases["channel"])
+    assert channels <= {"fever_clinic", "antigen_self_test", "quarantine_testing", "hospital"}
+    for person, sample, report, isolation, infection in zip(
+        cases["person_id"],
+        cases["sample_time"],
+        cases["report_time"],
+        cases["isolation_time"],
+        cases["infection_time"],
+        strict=True,
+    ):
+        assert infected[person] == infection <= sample <= report == isolation
+    assert any(cases["found_in_control"]) and "quarantine_testing" in channels
+
+
+def test_positive_tests_carry_ct_values(runs: dict[str, Path]) -> None:
+    tests = _table(runs["default"], "tests")
+    pcr = [i for i, m in enumerate(tests["method"]) if m == "pcr"]
+    for i in pcr:
+        positive = tests["result"][i] == "positive"
+        assert (tests["ct_n"][i] is not None) == positive
+        if positive:
+            assert tests["ct_n"][i] < 40 and tests["ct_orf1ab"][i] < 40
+        assert tests["result_time"][i] > tests["sample_time"][i]
+    antigen = [i for i, m in enumerate(tests["method"]) if m == "antigen"]
+    assert antigen and all(tests["tube_id"][i] is None for i in antigen)
+
+
+def test_quarantine_follows_the_protocol(runs: dict[str, Path]) -> None:
+    episodes = _table(runs["default"], "quarantine")
+    kinds = set(episodes["kind"])
+    assert {"centralised", "isolation", "home"} <= kinds
+    close = [
+        (s, e)
+        for k, s, e, r in zip(
+            episodes["kind"],
+            episodes["start_time"],
+            episodes["end_time"],
+            episodes["reason"],
+            strict=True,
+        )
+        if k == "centralised" and r == "close contact"
+    ]
+    assert close
+    # cn-9th: 7 days centralised, counted from the last exposure, so at most 7 days in the hotel
+    assert all((e - s).total_seconds() <= 7 * 86400 + 1 for s, e in close)
+    secondary = [
+        (s, e)
+        for k, s, e, r in zip(
+            episodes["kind"],
+            episodes["start_time"],
+            episodes["end_time"],
+            episodes["reason"],
+            strict=True,
+        )
+        if r == "secondary contact"
+    ]
+    # cn-9th: 7 days at home from identification (shorter only if isolated as a case)
+    lengths = [(e - s).total_seconds() / 86400 for s, e in secondary]
+    assert secondary and max(lengths) < 7.001
+    assert sum(abs(x - 7) < 0.001 for x in lengths) > 0.9 * len(lengths)
+
+
+def test_another_protocol_changes_quarantine(tmp_path: Path) -> None:
+    out = _run(tmp_path, "default", protocol="who-2021")
+    episodes = _table(out, "quarantine")
+    reasons = set(episodes["reason"])
+    assert "secondary contact" not in reasons  # WHO: no secondary contacts
+    assert "centralised" not in set(episodes["kind"])  # WHO: 14 days at home
+
+
+def test_lockdown_and_mass_screening(runs: dict[str, Path]) -> None:
+    out = runs["lockdown"]
+    daily = _table(out, "daily")
+    assert sum(daily["in_lockdown"]) > 0
+    tests = _table(out, "tests")
+    pooled = [t for t, k in zip(tests["tube_id"], tests["pool_size"], strict=True) if k == 10]
+    assert pooled
+    _, counts = np.unique(np.asarray(pooled), return_counts=True)
+    assert counts.max() <= 10
+
+
+def test_sentinel_channels_have_a_baseline(runs: dict[str, Path]) -> None:
+    visits, sales = _table(runs["none"], "visits"), _table(runs["none"], "sales")
+    assert set(visits["reason"]) == {"ili", "other"} or set(visits["reason"]) == {"other"}
+    assert {"fever", "cough", "antigen_kit"} <= set(sales["category"])
+    default_visits = _table(runs["default"], "visits")
+    assert "ili" in set(default_visits["reason"])
+
+
+def test_scenarios_share_random_numbers(runs: dict[str, Path]) -> None:
+    """Before the first case is reported, 'none' and 'default' are the same epidemic."""
+    cases = _table(runs["default"], "cases")
+    first_report = min(cases["report_time"])
+    infections = []
+    for name in ("none", "default"):
+        truth = _table(runs[name], "truth_infections")
+        infections.append(
+            {
+                (a, b)
+                for a, b, t in zip(
+                    truth["infectee_id"], truth["infector_id"], truth["infection_time"], strict=True
+                )
+                if t < first_report
+            }
+        )
+    assert infections[0] == infections[1] and len(infections[0]) >= 10
