@@ -63,12 +63,17 @@ class Control:
         self.q_home_end = np.full(n, -INF)
         self.q_monitoring_end = np.full(n, -INF)
         self.q_anchor = np.full(n, INF)  # what test days count from
-        self.q_rules: list[Quarantine | None] = [None] * n
+        self.q_rule = np.full(n, -1, np.int64)  # index into self.rules
+        self.rules: list[Quarantine] = []
+        self.version = 0  # bumped on every change; status caches key on it
+        self._cache: dict[tuple[str, float], tuple[np.ndarray, ...]] = {}
+        self._cache_version = 0
         self.q_episode = np.full(n, -1, np.int64)
         self.reported = np.zeros(n, bool)
         self.building_high_until = np.full(n_buildings, -INF)
         self.community_medium_until = np.full(n_communities, -INF)
         self.closed = np.zeros(n_places, bool)
+        self.any_lockdown = False
         self.building_community = building_community
         self.person_building = person_building
         self.episodes = Episodes()
@@ -88,12 +93,26 @@ class Control:
         )
         return result
 
+    def _cached(self, name: str, t: float) -> tuple[np.ndarray, ...] | None:
+        """A status computed earlier for ``t``, unless control has changed since."""
+        if self._cache_version != self.version:
+            self._cache, self._cache_version = {}, self.version
+        return self._cache.get((name, t))
+
     def locked_down(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """(people in high-risk buildings: stay home, people in medium-risk communities)."""
+        cached = self._cached("locked_down", t)
+        if cached is not None:
+            return cached[0], cached[1]
+        if not self.any_lockdown:
+            none = np.zeros(len(self.person_building), bool)
+            self._cache[("locked_down", t)] = (none, none)
+            return none, none
         building = self.person_building
         high = self.building_high_until[building] > t
         community = self.building_community[building]
         medium = (self.community_medium_until[community] > t) & ~high
+        self._cache[("locked_down", t)] = (high, medium)
         return high, medium
 
     def under_control(self, t: float) -> np.ndarray:
@@ -112,6 +131,7 @@ class Control:
     # -- changes ---------------------------------------------------------------------------------
     def isolate(self, who: np.ndarray, at: np.ndarray, release: np.ndarray) -> None:
         """Isolate cases from ``at`` until ``release``; ends their quarantine."""
+        self.version += 1
         new = who[~np.isfinite(self.isolated_at[who])]
         index = np.searchsorted(who, new) if len(who) else np.empty(0, int)
         at_new, release_new = at[index], release[index]
@@ -148,8 +168,10 @@ class Control:
         )
         self.q_home_end[who] = np.maximum(home_end, start)
         self.q_monitoring_end[who] = anchor + rules.total_days
-        for person in who:
-            self.q_rules[person] = rules
+        if rules not in self.rules:
+            self.rules.append(rules)
+        self.q_rule[who] = self.rules.index(rules)
+        self.version += 1
         kind = ControlKind.CENTRALISED if rules.centralised_days else ControlKind.HOME
         self.q_episode[who] = self.episodes.add(
             who, kind, np.full(len(who), start), self.q_home_end[who], reason
@@ -158,21 +180,26 @@ class Control:
 
     def quarantine_test_due(self, day: int) -> np.ndarray:
         """People whose protocol test day falls on ``day`` (while in quarantine or monitoring)."""
-        active = np.flatnonzero((self.q_start <= day + 0.5) & (day + 0.5 < self.q_monitoring_end))
-        due = []
-        for person in active:
-            rules = self.q_rules[person]
-            if rules is None:
+        active = np.flatnonzero(
+            (self.q_start <= day + 0.5) & (day + 0.5 < self.q_monitoring_end) & (self.q_rule >= 0)
+        )
+        if len(active) == 0:
+            return active.astype(np.int64)
+        k = np.floor(day - self.q_anchor[active]).astype(np.int64) + 1  # 1-based episode day
+        due = np.zeros(len(active), bool)
+        for index, rules in enumerate(self.rules):
+            mine = self.q_rule[active] == index
+            if not mine.any():
                 continue
-            k = int(np.floor(day - self.q_anchor[person])) + 1  # 1-based day of the episode
-            c, h = rules.centralised_days, rules.home_days
-            if (
-                (k in rules.test_days_centralised and k <= c)
-                or (k - c in rules.test_days_home and c < k <= c + h)
-                or (k - c - h in rules.test_days_monitoring and k > c + h)
-            ):
-                due.append(person)
-        return np.asarray(due, np.int64)
+            c, h, m = rules.centralised_days, rules.home_days, rules.health_monitoring_days
+            table = np.zeros(c + h + m + 2, bool)
+            table[list(rules.test_days_centralised)] = True
+            table[[c + d for d in rules.test_days_home]] = True
+            table[[c + h + d for d in rules.test_days_monitoring]] = True
+            days = np.clip(k[mine], 0, len(table) - 1)
+            due[mine] = table[days] & (k[mine] >= 1)
+        result: np.ndarray = active[due]
+        return result
 
     def risk_areas(self, buildings: np.ndarray, t: float) -> None:
         """Cases reported at ``t`` living in ``buildings``: high risk there, medium risk in
@@ -181,6 +208,8 @@ class Control:
         high, medium = levels.get(RiskLevel.HIGH), levels.get(RiskLevel.MEDIUM)
         if high is None or medium is None:
             return
+        self.any_lockdown = True
+        self.version += 1
         high_days = high.downgrade_after_days or 0
         medium_days = medium.downgrade_after_days or 0
         self.building_high_until[buildings] = np.maximum(

@@ -175,13 +175,17 @@ class Writer:
         """One day's samples: PCR (single or pooled tubes) and antigen tests."""
         if self.summary_only:
             return
-        antigen = rows["tube_id"] == ""
+        antigen = rows["tube_id"] < 0
         self._append(
             "tests.parquet",
             pa.table(
                 {
-                    "sample_id": pa.array(rows["sample_id"]),
-                    "tube_id": pa.array(rows["tube_id"], pa.string(), mask=antigen),
+                    "sample_id": pa.array(np.char.mod("S%010d", rows["sample_id"])),
+                    "tube_id": pa.array(
+                        np.char.mod("T%010d", np.maximum(rows["tube_id"], 0)),
+                        pa.string(),
+                        mask=antigen,
+                    ),
                     "pool_size": pa.array(rows["pool_size"].astype(np.int32)),
                     "person_id": pa.array(rows["person"].astype(np.int64) + 1),
                     "site_id": _optional_int(rows["site"]),

@@ -57,10 +57,11 @@ class Streams:
         return (_mix(z) >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
 
     def uniform(self, name: str, n: int, day: int | None = None) -> np.ndarray:
-        """``n`` uniforms, one per person (index = person index), for decisions drawn for the
-        whole population whatever the scenario (so still common random numbers); about 5x
-        cheaper per number than ``uniform_for``."""
-        return self.rng(name, day).random(n)
+        """``n`` uniforms (float32), one per person (index = person index), for decisions drawn
+        for the whole population whatever the scenario (so still common random numbers);
+        several times cheaper per number than ``uniform_for``."""
+        drawn: np.ndarray = self.rng(name, day).random(n, dtype=np.float32)
+        return drawn
 
     def rng(self, name: str, day: int | None = None) -> np.random.Generator:
         """A sequential generator for decisions about things, not people (building the city)."""

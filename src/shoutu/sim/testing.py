@@ -97,10 +97,6 @@ class Lab:
         self.tube_count = 0
         self.people_tested = np.zeros(len(disease.age), bool)
 
-    def _ids(self, prefix: str, count: int, start: int) -> np.ndarray:
-        ids: np.ndarray = np.char.mod(f"{prefix}%010d", np.arange(start, start + count))
-        return ids
-
     def pcr(
         self,
         who: np.ndarray,
@@ -128,8 +124,8 @@ class Lab:
             ct_n, ct_orf = tube_n[tube], tube_orf[tube]
         positive = (ct_n < cutoff) & (ct_orf < cutoff)
         self.samples.add(
-            sample_id=self._ids("S", n, self.sample_count),
-            tube_id=self._ids("T", int(tube[-1]) + 1, self.tube_count)[tube],
+            sample_id=np.arange(self.sample_count, self.sample_count + n),
+            tube_id=self.tube_count + tube,
             pool_size=np.full(n, k),
             person=who,
             site=np.broadcast_to(site, who.shape),
@@ -161,8 +157,8 @@ class Lab:
         )
         positive = (u < p) | false
         self.samples.add(
-            sample_id=self._ids("A", n, self.sample_count),
-            tube_id=np.full(n, "", dtype="<U11"),
+            sample_id=np.arange(self.sample_count, self.sample_count + n),
+            tube_id=np.full(n, -1),
             pool_size=np.ones(n, int),
             person=who,
             site=np.full(n, -1),
