@@ -217,3 +217,29 @@ def test_malformed_csv_rows_are_reported_with_the_rest(ctx: ServiceContext, tmp_
     assert problems == [(2, 3, None), (3, 4, "type"), (1, 2, "region_code"), (3, 4, "region_code")]
     assert "has 3 fields, the header has 4" in info.value.report.problems[0].reason
     assert rows(ctx, Place) == []
+
+
+def test_cases_import_checks_people_and_timeline(ctx: ServiceContext, tmp_path: Path) -> None:
+    load_all(ctx)
+    path = tmp_path / "cases.csv"
+    path.write_text(
+        "case_id,person_id,classification,origin,channel,found_in_control,region_code,"
+        "infection_time,sample_time,report_time,protocol\n"
+        "1,1001,confirmed,local,fever_clinic,false,310101002001,2022-03-01 08:00,"
+        "2022-03-04 09:00,2022-03-04 20:00,cn-9th-2022\n"
+        "2,9999,asymptomatic,local,mass_screening,true,,,2022-03-05 09:00,"
+        "2022-03-05 20:00,cn-9th-2022\n"
+        "3,1002,confirmed,imported,port_screening,false,,2022-03-06 08:00,2022-03-05 09:00,"
+        "2022-03-05 20:00,cn-9th-2022\n"
+    )
+    with pytest.raises(InputError) as info:
+        import_file(ctx, "cases", path)
+    found = {(p.row, p.field): p.reason for p in info.value.report.problems}
+    assert found == {
+        (2, "person_id"): "unknown person id 9999",
+        (3, "sample_time"): "is before infection_time",
+    }
+    good = tmp_path / "good.csv"
+    good.write_text("\n".join(path.read_text().splitlines()[:2]) + "\n")
+    assert import_file(ctx, "cases", good).inserted == 1
+    assert import_file(ctx, "cases", good).unchanged == 1

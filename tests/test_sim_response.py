@@ -3,12 +3,17 @@ pooled screening, risk areas; common random numbers across scenarios."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from shoutu.services.context import ServiceContext
+from shoutu.services.simulation_import import import_simulation, run_end
+from shoutu.services.situation import situation
 from shoutu.sim.engine import run_config, simulate
 
 PEOPLE = 20_000
@@ -153,3 +158,15 @@ def test_scenarios_share_random_numbers(runs: dict[str, Path]) -> None:
             }
         )
     assert infections[0] == infections[1] and len(infections[0]) >= 10
+
+
+def test_a_run_loads_into_the_registry(ctx: ServiceContext, runs: dict[str, Path]) -> None:
+    out = runs["default"]
+    results = {r.entity: r for r in import_simulation(ctx, out)}
+    cases = _table(out, "cases")
+    assert results["cases"].inserted == len(cases["person_id"])
+    assert results["control_measures"].inserted == len(_table(out, "quarantine")["person_id"])
+    summary = json.loads((out / "summary.json").read_text())
+    data = situation(ctx, now=run_end(summary) - dt.timedelta(seconds=1))
+    assert data["cases"]["total"] == summary["cases"]
+    assert data["cases"]["found_in_control"] == sum(cases["found_in_control"])

@@ -17,7 +17,8 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from shoutu.domain.identifiers import make_resident_id
-from shoutu.domain.vocabulary import IdType, Sex
+from shoutu.domain.timeutil import zone
+from shoutu.domain.vocabulary import CaseClass, ControlStatus, IdType, Origin, Sex
 from shoutu.io.report import InputError, ValidationReport
 from shoutu.io.tables import GeneratedTable, InputTable
 from shoutu.services.context import ServiceContext
@@ -96,8 +97,60 @@ def _people(path: Path, start: dt.date) -> GeneratedTable:
     return GeneratedTable(str(path), PEOPLE_COLUMNS, produce)
 
 
+def _cases(directory: Path, protocol: str) -> InputTable:
+    """The run's cases as registry rows (ids by report order)."""
+    rows = pq.read_table(directory / "cases.parquet").to_pylist()
+    people = pq.read_table(directory / "people.parquet", columns=["region_code"]).column(0)
+    return InputTable.from_records(
+        str(directory / "cases.parquet"),
+        [
+            {
+                "case_id": index + 1,
+                "person_id": row["person_id"],
+                "classification": CaseClass.CONFIRMED
+                if row["onset_time"]
+                else CaseClass.ASYMPTOMATIC,
+                "origin": Origin.IMPORTED if row["imported"] else Origin.LOCAL,
+                "channel": row["channel"],
+                "found_in_control": row["found_in_control"],
+                "region_code": people[row["person_id"] - 1].as_py(),
+                "infection_time": row["infection_time"],
+                "onset_time": row["onset_time"],
+                "sample_time": row["sample_time"],
+                "report_time": row["report_time"],
+                "isolation_time": row["isolation_time"],
+                "protocol": protocol,
+            }
+            for index, row in enumerate(rows)
+        ],
+    )
+
+
+def _measures(directory: Path, protocol: str, end: dt.datetime) -> InputTable:
+    """The run's quarantine and isolation episodes, active or ended at the end of the run."""
+    rows = pq.read_table(directory / "quarantine.parquet").to_pylist()
+    return InputTable.from_records(
+        str(directory / "quarantine.parquet"),
+        [
+            {
+                "measure_id": index + 1,
+                "person_id": row["person_id"],
+                "kind": row["kind"],
+                "status": ControlStatus.ENDED if row["end_time"] <= end else ControlStatus.ACTIVE,
+                "reason": row["reason"],
+                "start_time": row["start_time"],
+                "planned_end_time": row["end_time"],
+                "end_time": row["end_time"] if row["end_time"] <= end else None,
+                "protocol": protocol,
+            }
+            for index, row in enumerate(rows)
+        ],
+    )
+
+
 def simulation_tables(directory: Path) -> list[tuple[str, InputTable]]:
-    """The registry tables of a simulator run, in import order (regions, places, people)."""
+    """The registry tables of a simulator run, in import order (regions, places, people, cases,
+    control measures)."""
     summary_path = directory / "summary.json"
     needed = [directory / f for f in ("regions.parquet", "places.parquet", "people.parquet")]
     missing = [p for p in [summary_path, *needed] if not p.exists()]
@@ -111,12 +164,27 @@ def simulation_tables(directory: Path) -> list[tuple[str, InputTable]]:
                 "file not found (is this a full simulator run, not --summary-only?)",
             )
         raise InputError(report)
-    start = dt.date.fromisoformat(json.loads(summary_path.read_text())["start_date"])
-    return [
+    summary = json.loads(summary_path.read_text())
+    start = dt.date.fromisoformat(summary["start_date"])
+    protocol = summary["provenance"]["protocol"]["name"]
+    end = run_end(summary)
+    tables: list[tuple[str, InputTable]] = [
         ("regions", InputTable.from_records(str(needed[0]), pq.read_table(needed[0]).to_pylist())),
         ("places", InputTable.from_records(str(needed[1]), pq.read_table(needed[1]).to_pylist())),
         ("people", _people(needed[2], start)),
     ]
+    if (directory / "cases.parquet").exists():
+        tables.append(("cases", _cases(directory, protocol)))
+    if (directory / "quarantine.parquet").exists():
+        tables.append(("control_measures", _measures(directory, protocol, end)))
+    return [(kind, table) for kind, table in tables if table.columns]  # none: nothing to load
+
+
+def run_end(summary: dict[str, Any]) -> dt.datetime:
+    """The end of a run (midnight after its last day, in the run's time zone), in UTC."""
+    tz = zone(summary["provenance"]["parameters"]["timezone"])
+    last = dt.date.fromisoformat(summary["start_date"]) + dt.timedelta(days=summary["days"])
+    return dt.datetime.combine(last, dt.time(), tzinfo=tz).astimezone(dt.UTC)
 
 
 def import_simulation(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shoutu.domain.identifiers import MAX_INT_ID, parse_region_code
-from shoutu.domain.timeutil import parse_date
+from shoutu.domain.timeutil import parse_date, parse_timestamp
 from shoutu.domain.vocabulary import Labeled
 
 Parser = Callable[[Any, "ParseOptions"], Any]
@@ -73,6 +73,11 @@ def number(minimum: float = -math.inf, maximum: float = math.inf) -> Parser:
 
 def date(value: Any, options: ParseOptions) -> dt.date:
     return parse_date(value, options.date_format)
+
+
+def timestamp(value: Any, options: ParseOptions) -> dt.datetime:
+    """ISO 8601 (naive = local time in the configured zone) or a datetime, to aware UTC."""
+    return parse_timestamp(value, options.timezone, options.date_format)
 
 
 def boolean(value: Any, _: ParseOptions) -> bool:

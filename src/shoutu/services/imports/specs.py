@@ -6,7 +6,7 @@ from pathlib import Path
 
 from shoutu.io.tables import read_table
 from shoutu.services.context import ServiceContext
-from shoutu.services.imports import people, places, regions
+from shoutu.services.imports import cases, control_measures, people, places, regions
 from shoutu.services.imports.batch import EntitySpec, ImportResult, import_table
 from shoutu.services.progress import Progress
 
@@ -14,6 +14,8 @@ SPECS: dict[str, EntitySpec] = {
     "regions": regions.SPEC,
     "places": places.SPEC,
     "people": people.SPEC,
+    "cases": cases.SPEC,
+    "control_measures": control_measures.SPEC,
 }
 
 

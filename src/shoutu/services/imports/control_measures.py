@@ -1,0 +1,46 @@
+"""Control measures file: quarantine, home quarantine, health monitoring and isolation
+episodes of people."""
+
+from __future__ import annotations
+
+from shoutu.domain.vocabulary import ControlKind, ControlStatus
+from shoutu.services.imports import fields as f
+from shoutu.services.imports.batch import Batch, EntitySpec
+from shoutu.store.tables import ControlMeasure, Person, table
+
+FIELDS = (
+    f.FieldSpec("measure_id", f.integer(), required=True),
+    f.FieldSpec("person_id", f.integer(), required=True),
+    f.FieldSpec("kind", f.vocab(ControlKind), required=True),
+    f.FieldSpec("status", f.vocab(ControlStatus), required=True),
+    f.FieldSpec("reason", f.text(500), required=True),
+    f.FieldSpec("start_time", f.timestamp, required=True),
+    f.FieldSpec("planned_end_time", f.timestamp),
+    f.FieldSpec("end_time", f.timestamp),
+    f.FieldSpec("protocol", f.text(64), required=True),
+)
+
+
+def prepare(batch: Batch) -> None:
+    batch.check_known(
+        field_name="person_id", table=table(Person), key="person_id", what="person id"
+    )
+    for parsed in batch.rows:
+        values = parsed.values
+        for name in ("planned_end_time", "end_time"):
+            if (
+                values.get(name) is not None
+                and values.get("start_time") is not None
+                and values[name] < values["start_time"]
+            ):
+                batch.problem(parsed, name, "is before start_time")
+    batch.db_rows = [dict(r.values) for r in batch.rows]
+
+
+SPEC = EntitySpec(
+    entity="control_measures",
+    table=table(ControlMeasure),
+    key="measure_id",
+    fields=FIELDS,
+    prepare=prepare,
+)
