@@ -170,3 +170,17 @@ def test_a_run_loads_into_the_registry(ctx: ServiceContext, runs: dict[str, Path
     data = situation(ctx, now=run_end(summary) - dt.timedelta(seconds=1))
     assert data["cases"]["total"] == summary["cases"]
     assert data["cases"]["found_in_control"] == sum(cases["found_in_control"])
+
+
+def test_a_runs_events_load_into_the_event_store(
+    ctx: ServiceContext, runs: dict[str, Path]
+) -> None:
+    from shoutu.events.store import read_events
+    from shoutu.services.simulation_import import load_simulation_events
+
+    out = runs["default"]
+    batches = {b.kind: b for b in load_simulation_events(ctx, out)}
+    assert set(batches) == {"checkins", "tests", "visits", "sales"}
+    for kind, batch in batches.items():
+        assert batch.rows == pq.read_metadata(out / f"{kind}.parquet").num_rows, kind
+    assert read_events(ctx.settings.event_dir, "tests").num_rows == batches["tests"].rows

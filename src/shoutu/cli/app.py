@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -30,6 +31,7 @@ app.add_typer(protocols.app, name="protocols")
 app.add_typer(registry.people_app, name="people")
 app.add_typer(registry.audit_app, name="audit")
 app.command("simulate")(simulate.simulate)
+app.add_typer(simulate.policy_app, name="policy")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 
@@ -122,8 +124,12 @@ def demo_(
         stale = Path(f"{path}{suffix}")
         if stale.exists():
             os.remove(stale)
+    events = Path(f"{out_dir}-events")
+    if events.exists():
+        shutil.rmtree(events)
     current = state(ctx)
     current.overrides["database_url"] = f"sqlite:///{path}"
+    current.overrides["event_dir"] = events
     settings = current.settings()
     with errors_as_exit(json), progress_bars() as bars:
         run, data = run_demo(
@@ -144,7 +150,7 @@ def demo_(
         return
     err.print(
         f"Demo City: {run['people']:,} people, {run['checkins']:,} check-ins over "
-        f"{run['days']} days in {out_dir}/; registry in {path}",
+        f"{run['days']} days in {out_dir}/; registry in {path}, events in {events}/",
         highlight=False,
     )
     print_situation(data)

@@ -91,18 +91,26 @@ def simulation(
     ],
     json: JsonOpt = False,
 ) -> None:
-    """A simulator run: its regions, places and people (with synthetic names and valid-checksum
-    ID numbers, marked synthetic)."""
-    from shoutu.services.simulation_import import import_simulation
+    """A simulator run: regions, places, people (with synthetic names and valid-checksum ID
+    numbers, marked synthetic), cases and control measures into the registry; check-ins, tests,
+    visits and sales into the event store."""
+    from shoutu.services.simulation_import import import_simulation, load_simulation_events
 
     with errors_as_exit(json), progress_bars() as bars:
         service = state(ctx).context()
         try:
             results = import_simulation(service, directory, progress=bars)
+            events = load_simulation_events(service, directory)
         finally:
             service.close()
     if json:
-        emit_json({"ok": True, "results": [r.as_json() for r in results]})
+        emit_json(
+            {
+                "ok": True,
+                "results": [r.as_json() for r in results],
+                "events": [{"kind": e.kind, "rows": e.rows, "days": e.days} for e in events],
+            }
+        )
         return
     for result in results:
         out.print(

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 from shoutu.services.context import init_store, open_context
 from shoutu.services.progress import Progress, Silent
-from shoutu.services.simulation_import import import_simulation
+from shoutu.services.simulation_import import (
+    import_simulation,
+    load_simulation_events,
+    run_end,
+)
 from shoutu.services.situation import situation
 from shoutu.settings import Settings
 from shoutu.sim.engine import RunConfig, simulate
@@ -50,8 +55,8 @@ def run_demo(
         )
         run = simulate(config, out_dir, progress=progress)
         import_simulation(ctx, out_dir, progress=progress)
-        return run, situation(
-            ctx, now=dt.datetime.combine(START + dt.timedelta(days=days), dt.time(), tzinfo=dt.UTC)
-        )
+        load_simulation_events(ctx, out_dir)
+        summary = json.loads((out_dir / "summary.json").read_text())
+        return run, situation(ctx, now=run_end(summary) - dt.timedelta(seconds=1))
     finally:
         ctx.close()

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from shoutu.domain.identifiers import make_resident_id
 from shoutu.domain.timeutil import zone
 from shoutu.domain.vocabulary import CaseClass, ControlStatus, IdType, Origin, Sex
+from shoutu.events.store import EventBatch
 from shoutu.io.report import InputError, ValidationReport
 from shoutu.io.tables import GeneratedTable, InputTable
 from shoutu.services.context import ServiceContext
@@ -194,4 +195,16 @@ def import_simulation(
     return [
         import_table(ctx, SPECS[kind], table, progress=progress or Silent())
         for kind, table in simulation_tables(directory)
+    ]
+
+
+def load_simulation_events(ctx: ServiceContext, directory: Path) -> list[EventBatch]:
+    """A run's check-ins, tests, visits and sales into the event store (idempotent)."""
+    from shoutu.events.store import KINDS, write_events
+
+    event_dir = ctx.settings.event_dir
+    return [
+        write_events(event_dir, kind, directory / f"{kind}.parquet", ctx.settings.timezone)
+        for kind in KINDS
+        if (directory / f"{kind}.parquet").exists()
     ]

@@ -1,0 +1,86 @@
+"""Day-partitioned Parquet files under the event folder (``SHOUTU_EVENT_DIR``).
+
+Layout: ``{event_dir}/{kind}/day=YYYY-MM-DD/{batch}-{part}.parquet``, where the day is the
+local day (configured time zone) of the kind's event time, ``batch`` is the first 16 hex
+digits of the source file's SHA-256 and ``part`` its row group: re-importing a batch rewrites
+the same files with the same bytes (idempotent), and a reader picks days by folder. Inside a
+file, rows are sorted by the kind's keys (check-ins by place, then entry time), so a trace
+reads only the days and places it needs. Sources are streamed one row group at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from shoutu.io.provenance import file_hash
+
+#: kind -> (event time column, sort keys)
+KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "checkins": ("t_in", ("place_id", "t_in")),
+    "tests": ("sample_time", ("person_id", "sample_time")),
+    "visits": ("time", ("place_id", "time")),
+    "sales": ("time", ("place_id", "time")),
+}
+
+
+@dataclass(frozen=True)
+class EventBatch:
+    kind: str
+    rows: int
+    days: int
+    batch: str
+
+
+def local_days(times: pa.ChunkedArray | pa.Array, timezone: str) -> pa.Array:
+    """The local calendar day of each UTC timestamp."""
+    local = pc.local_timestamp(pc.cast(times, pa.timestamp("us", tz=timezone)))
+    return pc.cast(local, pa.date32())
+
+
+def write_events(event_dir: Path, kind: str, source: Path, timezone: str) -> EventBatch:
+    """Partition ``source`` (a Parquet file of ``kind``) by local day into the event store."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown event kind {kind!r}; expected one of {sorted(KINDS)}")
+    time_column, keys = KINDS[kind]
+    batch = file_hash(source)[:16]
+    reader = pq.ParquetFile(source)
+    rows, days = 0, set()
+    for part in range(reader.num_row_groups):
+        table = reader.read_row_group(part)
+        if table.num_rows == 0:
+            continue
+        day = local_days(table.column(time_column), timezone)
+        table = table.append_column("_day", day)
+        for value in pc.unique(day).to_pylist():
+            chunk = table.filter(pc.equal(table.column("_day"), pa.scalar(value, pa.date32())))
+            chunk = chunk.drop_columns(["_day"]).sort_by([(k, "ascending") for k in keys])
+            folder = event_dir / kind / f"day={value.isoformat()}"
+            folder.mkdir(parents=True, exist_ok=True)
+            pq.write_table(
+                chunk.replace_schema_metadata(None), folder / f"{batch}-{part:05d}.parquet"
+            )
+            rows += chunk.num_rows
+            days.add(value)
+    return EventBatch(kind=kind, rows=rows, days=len(days), batch=batch)
+
+
+def event_days(event_dir: Path, kind: str) -> list[str]:
+    """The days (YYYY-MM-DD) that hold events of ``kind``."""
+    folder = event_dir / kind
+    return (
+        sorted(p.name.removeprefix("day=") for p in folder.glob("day=*")) if folder.exists() else []
+    )
+
+
+def read_events(event_dir: Path, kind: str, days: list[str] | None = None) -> pa.Table:
+    """Events of ``kind`` (on ``days`` only, if given)."""
+    folders = [event_dir / kind / f"day={d}" for d in (days or event_days(event_dir, kind))]
+    files = sorted(f for folder in folders if folder.exists() for f in folder.glob("*.parquet"))
+    if not files:
+        return pa.table({})
+    return pa.concat_tables([pq.read_table(f) for f in files])
