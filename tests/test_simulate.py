@@ -17,7 +17,20 @@ from shoutu.services.context import ServiceContext
 from shoutu.services.simulation_import import import_simulation
 
 runner = CliRunner()
-FILES = ["people", "places", "groups", "checkins", "regions", "truth_infections", "daily"]
+FILES = [
+    "people",
+    "places",
+    "groups",
+    "checkins",
+    "regions",
+    "truth_infections",
+    "daily",
+    "cases",
+    "tests",
+    "quarantine",
+    "visits",
+    "sales",
+]
 
 
 def _simulate(out: Path, *extra: str) -> dict[str, object]:
