@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from shoutu import __version__
-from shoutu.cli import imports, protocols, registry, simulate
+from shoutu.cli import analytics, imports, protocols, registry, simulate
 from shoutu.cli.output import emit_json, err, errors_as_exit, out, progress_bars
 from shoutu.cli.render import print_situation
 from shoutu.cli.state import State, state
@@ -32,6 +32,7 @@ app.add_typer(registry.people_app, name="people")
 app.add_typer(registry.audit_app, name="audit")
 app.command("simulate")(simulate.simulate)
 app.add_typer(simulate.policy_app, name="policy")
+app.command("rt")(analytics.rt)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 

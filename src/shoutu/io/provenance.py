@@ -7,7 +7,6 @@ get ``OUT.csv.json`` beside them; Parquet outputs carry it in the file's key-val
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -69,32 +68,63 @@ def dumps(payload: Mapping[str, Any]) -> str:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, indent=2, default=str) + "\n"
 
 
-def write_table(
-    path: Path, columns: Mapping[str, Sequence[Any]], provenance: Mapping[str, Any]
-) -> None:
-    """Write columns to CSV (plus ``.json`` sidecar) or Parquet (metadata) by extension."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def as_arrow(columns: Mapping[str, Any]) -> Any:
+    """An Arrow table from columns of lists or numpy arrays (NaN and None become null)."""
+    import numpy as np
+    import pyarrow as pa
+
+    def column(values: Any) -> Any:
+        if isinstance(values, (pa.Array, pa.ChunkedArray)):
+            return values
+        if isinstance(values, np.ndarray):
+            return pa.array(values, from_pandas=values.dtype.kind == "f")
+        return pa.array(list(values))
+
+    return pa.table({name: column(values) for name, values in columns.items()})
+
+
+def write_csv(table: Any, sink: Any) -> None:
+    """CSV with a header, nulls as empty fields; quotes only when a value needs them."""
+    import pyarrow.csv as pacsv
+
+    try:
+        buffer = io.BytesIO()
+        pacsv.write_csv(
+            table, buffer, pacsv.WriteOptions(quoting_style="none", quoting_header="none")
+        )
+    except Exception:  # a value needs quoting (a comma, quote or newline)
+        buffer = io.BytesIO()
+        pacsv.write_csv(
+            table, buffer, pacsv.WriteOptions(quoting_style="needed", quoting_header="none")
+        )
+    sink.write(buffer.getvalue())
+
+
+def write_table(path: Path, columns: Mapping[str, Any], provenance: Mapping[str, Any]) -> None:
+    """Write columns (lists or numpy arrays) to CSV (plus a ``.json`` sidecar) or Parquet
+    (provenance in the metadata), chosen by extension."""
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise ValueError(f"{path}: output must end in .csv or .parquet")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = as_arrow(columns)
     if suffix == ".parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.table({name: list(values) for name, values in columns.items()})
         meta = dict(table.schema.metadata or {})
         meta[PARQUET_KEY] = dumps(provenance).encode()
-        pq.write_table(table.replace_schema_metadata(meta), path)
-    elif suffix == ".csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        names = list(columns)
-        writer.writerow(names)
-        length = len(next(iter(columns.values()))) if columns else 0
-        for index in range(length):
-            writer.writerow(["" if columns[n][index] is None else columns[n][index] for n in names])
-        path.write_text(buffer.getvalue(), encoding="utf-8")
-        path.with_name(path.name + ".json").write_text(dumps(provenance), encoding="utf-8")
-    else:
-        raise ValueError(f"{path}: output must end in .csv or .parquet")
+        # dictionary pages pay off for labels, not for continuous numbers
+        labels = [
+            f.name
+            for f in table.schema
+            if pa.types.is_string(f.type) or pa.types.is_dictionary(f.type)
+        ]
+        pq.write_table(table.replace_schema_metadata(meta), path, use_dictionary=labels)
+        return
+    with path.open("wb") as handle:
+        write_csv(table, handle)
+    path.with_name(path.name + ".json").write_text(dumps(provenance), encoding="utf-8")
 
 
 def read_provenance(path: Path) -> dict[str, Any]:

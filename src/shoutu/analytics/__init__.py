@@ -1,0 +1,1 @@
+"""Pure numerics over arrays: no I/O, no database. Each method names its reference."""

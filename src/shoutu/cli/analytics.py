@@ -1,0 +1,76 @@
+"""Analytics commands: `shoutu rt` (and, next, scan and detect)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shoutu.cli.output import emit_json, err, errors_as_exit
+
+
+def rt(
+    input_file: Annotated[
+        Path,
+        typer.Argument(
+            help="Daily series: date,cases | date,local,imported | dates,I; optional region column."
+        ),
+    ],
+    si_mean: Annotated[float | None, typer.Option(help="Serial interval mean (days).")] = None,
+    si_sd: Annotated[float | None, typer.Option(help="Serial interval sd (days).")] = None,
+    si_distr: Annotated[Path | None, typer.Option(help="Serial interval file day,p.")] = None,
+    window: Annotated[int, typer.Option(min=1, help="Window length in days.")] = 7,
+    prior_mean: Annotated[float, typer.Option(help="Prior mean of R.")] = 5.0,
+    prior_sd: Annotated[float, typer.Option(help="Prior sd of R.")] = 5.0,
+    no_quantiles: Annotated[
+        bool, typer.Option("--no-quantiles", help="Only mean and sd (faster).")
+    ] = False,
+    incomplete_days: Annotated[
+        int,
+        typer.Option(min=0, help="Warn about windows in the last N days of an onset-dated curve."),
+    ] = 0,
+    date_format: Annotated[str | None, typer.Option(help="strptime format of dates.")] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="CSV or Parquet file (default: CSV on stdout).")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Time-varying reproduction number, exactly as R EpiEstim's estimate_R (Cori et al. 2013):
+    one row per region and window, empty where EpiEstim gives NA."""
+    from shoutu.io.provenance import write_table
+    from shoutu.services.rt import rt_from_file
+
+    with errors_as_exit(json):
+        table = rt_from_file(
+            input_file,
+            si_mean=si_mean,
+            si_sd=si_sd,
+            si_distr=si_distr,
+            window=window,
+            prior_mean=prior_mean,
+            prior_sd=prior_sd,
+            quantiles=not no_quantiles,
+            incomplete_days=incomplete_days,
+            date_format=date_format,
+        )
+        if output is not None:
+            write_table(output, table.columns, table.provenance)
+    for warning in table.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    if json:
+        from shoutu.io.provenance import as_arrow
+
+        emit_json(
+            {
+                "rows": as_arrow(table.columns).to_pylist(),
+                "warnings": table.warnings,
+                "provenance": table.provenance,
+            }
+        )
+    elif output is None:
+        from shoutu.io.provenance import as_arrow, write_csv
+
+        sys.stdout.flush()
+        write_csv(as_arrow(table.columns), sys.stdout.buffer)

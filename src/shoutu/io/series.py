@@ -1,0 +1,226 @@
+"""Daily count series for the analytics commands: ``date`` plus counts, optionally by region.
+
+Accepted count columns: ``cases``; or ``local`` with optional ``imported``; or EpiEstim's own
+``dates`` and ``I``. Each region's days run from the first to the last date of the file; days
+missing from the file count as zero. Bad rows are reported by row and field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from shoutu.domain.timeutil import parse_date
+from shoutu.io.report import InputError, ValidationReport
+from shoutu.io.tables import read_table
+
+ALL = ""  # the region label when the file has no region column
+
+
+@dataclass
+class DailySeries:
+    regions: list[str]
+    start: dt.date
+    local: np.ndarray  # regions x days
+    imported: np.ndarray
+    content_hash: str
+
+    @property
+    def days(self) -> int:
+        return int(self.local.shape[1])
+
+    def date(self, index: int) -> dt.date:
+        return self.start + dt.timedelta(days=index)
+
+
+def _fast(path: Path) -> DailySeries | None:
+    """A clean file, read column by column with Arrow (millions of rows in a fraction of a
+    second); None when anything is unusual, so the row-by-row reader can report it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from shoutu.io.provenance import file_hash
+
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            table = pq.read_table(path)
+        elif path.suffix.lower() == ".csv":
+            table = pacsv.read_csv(
+                path,
+                convert_options=pacsv.ConvertOptions(
+                    column_types={"date": pa.date32(), "dates": pa.date32(), "region": pa.string()}
+                ),
+            )
+        else:
+            return None
+        names = set(table.column_names)
+        date_col = "date" if "date" in names else "dates" if "dates" in names else None
+        count_cols = (
+            ["cases"]
+            if "cases" in names
+            else ["I"]
+            if "I" in names
+            else ["local", "imported"]
+            if {"local", "imported"} <= names
+            else ["local"]
+            if "local" in names
+            else []
+        )
+        if date_col is None or not count_cols or table.num_rows == 0:
+            return None
+        dates = pc.cast(table.column(date_col), pa.date32())
+        counts = [
+            pc.cast(table.column(c), pa.float64()).to_numpy(zero_copy_only=False)
+            for c in count_cols
+        ]
+        if dates.null_count or any(np.isnan(c).any() or (c < 0).any() for c in counts):
+            return None
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    day = dates.to_numpy(zero_copy_only=False).astype("datetime64[D]").astype(np.int64)
+    if "region" in names:
+        encoded = pc.dictionary_encode(pc.cast(table.column("region"), pa.string()))
+        combined = encoded.combine_chunks()
+        if combined.null_count:
+            return None
+        labels = combined.dictionary.to_pylist()
+        codes = combined.indices.to_numpy(zero_copy_only=False)
+    else:
+        labels, codes = [ALL], np.zeros(len(day), np.int64)
+    order = np.argsort(labels)
+    rank = np.empty(len(labels), np.int64)
+    rank[order] = np.arange(len(labels))
+    region = rank[codes]
+    first = int(day.min())
+    n_days = int(day.max()) - first + 1
+    flat = region * n_days + (day - first)
+    if np.bincount(flat, minlength=len(labels) * n_days).max() > 1:
+        return None  # a date twice for a region: the row reader says where
+    local = np.zeros(len(labels) * n_days)
+    imported = np.zeros(len(labels) * n_days)
+    local[flat] = counts[0]
+    if len(counts) > 1:
+        imported[flat] = counts[1]
+    return DailySeries(
+        [labels[i] for i in order],
+        dt.date.fromordinal(dt.date(1970, 1, 1).toordinal() + first),
+        local.reshape(len(labels), n_days),
+        imported.reshape(len(labels), n_days),
+        file_hash(path),
+    )
+
+
+def read_daily_series(path: Path, date_format: str | None = None) -> DailySeries:
+    if date_format is None and path.exists():
+        fast = _fast(path)
+        if fast is not None:
+            return fast
+    table = read_table(path)
+    columns = set(table.columns)
+    report = ValidationReport()
+    date_col = "date" if "date" in columns else "dates" if "dates" in columns else None
+    count_cols = (
+        ["cases"]
+        if "cases" in columns
+        else ["I"]
+        if "I" in columns
+        else ["local", "imported"]
+        if {"local", "imported"} <= columns
+        else ["local"]
+        if "local" in columns
+        else []
+    )
+    if date_col is None:
+        report.add(table.name, None, "date", "required column is missing (date or dates)")
+    if not count_cols:
+        report.add(
+            table.name, None, "cases", "required column is missing (cases, local[,imported] or I)"
+        )
+    if not report.ok:
+        raise InputError(report)
+    assert date_col is not None
+    rows: dict[tuple[str, dt.date], tuple[float, float]] = {}
+    first_row: dict[tuple[str, dt.date], int] = {}
+    for chunk in table.chunks(None, report):
+        for number, line, raw in chunk:
+            region = str(raw.get("region") or ALL) if "region" in columns else ALL
+            try:
+                day = parse_date(raw.get(date_col), date_format)
+            except ValueError as exc:
+                report.add(table.name, number, date_col, str(exc), line)
+                continue
+            values = []
+            for name in count_cols:
+                value = raw.get(name)
+                try:
+                    number_value = 0.0 if value is None or value == "" else float(str(value))
+                    if number_value < 0 or not np.isfinite(number_value):
+                        raise ValueError
+                except (TypeError, ValueError):
+                    report.add(table.name, number, name, f"{value!r} is not a count >= 0", line)
+                    number_value = 0.0
+                values.append(number_value)
+            key = (region, day)
+            if key in first_row:
+                report.add(
+                    table.name,
+                    number,
+                    date_col,
+                    f"{day} appears twice for region {region!r} (first at row {first_row[key]})",
+                    line,
+                )
+                continue
+            first_row[key] = number
+            rows[key] = (values[0], values[1] if len(values) > 1 else 0.0)
+    if not report.ok:
+        raise InputError(report)
+    if not rows:
+        report.add(table.name, None, None, "no data rows")
+        raise InputError(report)
+    regions = sorted({r for r, _ in rows})
+    start = min(d for _, d in rows)
+    end = max(d for _, d in rows)
+    n_days = (end - start).days + 1
+    local = np.zeros((len(regions), n_days))
+    imported = np.zeros((len(regions), n_days))
+    index = {r: i for i, r in enumerate(regions)}
+    for (region, day), (value_local, value_imported) in rows.items():
+        local[index[region], (day - start).days] = value_local
+        imported[index[region], (day - start).days] = value_imported
+    return DailySeries(regions, start, local, imported, table.content_hash or "")
+
+
+def read_si_distr(path: Path) -> np.ndarray:
+    """A serial-interval file ``day,p`` (days 0, 1, 2, …)."""
+    table = read_table(path)
+    report = ValidationReport()
+    for column in ("day", "p"):
+        if column not in table.columns:
+            report.add(table.name, None, column, "required column is missing")
+    if not report.ok:
+        raise InputError(report)
+    values: dict[int, float] = {}
+    for chunk in table.chunks(None, report):
+        for number, line, raw in chunk:
+            try:
+                day = int(str(raw["day"]))
+                if day < 0:
+                    raise ValueError
+            except ValueError:
+                report.add(table.name, number, "day", f"{raw['day']!r} is not a day >= 0", line)
+                continue
+            try:
+                values[day] = float(str(raw["p"]))
+            except ValueError:
+                report.add(table.name, number, "p", f"{raw['p']!r} is not a number", line)
+    if not report.ok:
+        raise InputError(report)
+    si = np.zeros(max(values) + 1)
+    for day, p in values.items():
+        si[day] = p
+    return si

@@ -1,0 +1,114 @@
+"""Reproduction number from a file of daily series: EpiEstim's estimate_R for each region,
+with the warnings a user needs (too few cases for the posterior CV, incomplete last days)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from shoutu.analytics.rt import (
+    QUANTILE_NAMES,
+    check_si_distr,
+    discr_si,
+    estimate_r,
+    min_cases_for_cv,
+)
+from shoutu.io.provenance import build_provenance, file_hash
+from shoutu.io.series import ALL, read_daily_series, read_si_distr
+
+
+@dataclass
+class RtTable:
+    columns: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+
+def rt_from_file(
+    path: Path,
+    *,
+    si_mean: float | None = None,
+    si_sd: float | None = None,
+    si_distr: Path | None = None,
+    window: int = 7,
+    prior_mean: float = 5.0,
+    prior_sd: float = 5.0,
+    quantiles: bool = True,
+    incomplete_days: int = 0,
+    date_format: str | None = None,
+) -> RtTable:
+    """R_t for every region of ``path`` (EpiEstim windows; NaN where EpiEstim gives NA)."""
+    series = read_daily_series(path, date_format)
+    if si_distr is not None:
+        if si_mean is not None or si_sd is not None:
+            raise ValueError("give either --si-distr or --si-mean/--si-sd, not both")
+        si = check_si_distr(read_si_distr(si_distr))
+        si_hashes = [file_hash(si_distr)]
+    elif si_mean is not None and si_sd is not None:
+        si = discr_si(np.arange(series.days), si_mean, si_sd)
+        si_hashes = []
+    else:
+        raise ValueError("give --si-mean and --si-sd, or --si-distr")
+    est = estimate_r(
+        series.local, series.imported, si, window=window, prior_mean=prior_mean, prior_sd=prior_sd
+    )
+    n_regions, n_windows = est.shape.shape
+    columns: dict[str, Any] = {}
+    if series.regions != [ALL]:
+        index = pa.array(np.repeat(np.arange(n_regions, dtype=np.int32), n_windows))
+        columns["region"] = pa.DictionaryArray.from_arrays(index, pa.array(series.regions))
+    t_start, t_end = np.tile(est.t_start, n_regions), np.tile(est.t_end, n_regions)
+    columns["t_start"], columns["t_end"] = t_start, t_end
+    day0 = np.datetime64(series.start.isoformat(), "D")
+    columns["date_start"] = day0 + (t_start - 1)
+    columns["date_end"] = day0 + (t_end - 1)
+    values = {"mean": est.mean, "sd": est.sd}
+    if quantiles:
+        values.update(est.quantiles())
+    for name, array in values.items():
+        columns[name] = array.ravel()
+    warnings = []
+    need = min_cases_for_cv(0.3, prior_mean, prior_sd)
+    few = (est.cases_in_window < need) & np.isfinite(est.shape)
+    if few.any():
+        regions = np.flatnonzero(few.any(axis=1))
+        named = ", ".join(series.regions[r] for r in regions[:5] if series.regions[r] != ALL)
+        where = (
+            f" in {len(regions)} regions ({named}{', …' if len(regions) > 5 else ''})"
+            if (named)
+            else ""
+        )
+        warnings.append(
+            f"{int(few.sum())} windows{where} have fewer than {need} local cases, "
+            "too few for a posterior CV of 0.3 (EpiEstim's rule); read them with "
+            "care"
+        )
+    if incomplete_days > 0:
+        last = series.date(series.days - 1)
+        hit = int(np.sum(est.t_end > series.days - incomplete_days))
+        warnings.append(
+            f"the last {incomplete_days} days (to {last}) are still incomplete for an "
+            f"onset-dated curve: {hit} windows per region end in them and "
+            "underestimate R"
+        )
+    provenance = build_provenance(
+        command="rt",
+        parameters={
+            "si_mean": si_mean,
+            "si_sd": si_sd,
+            "window": window,
+            "prior_mean": prior_mean,
+            "prior_sd": prior_sd,
+            "quantiles": quantiles,
+            "incomplete_days": incomplete_days,
+        },
+        input_hashes=[series.content_hash, *si_hashes],
+    )
+    return RtTable(columns, warnings, provenance)
+
+
+__all__ = ["QUANTILE_NAMES", "RtTable", "rt_from_file"]
