@@ -74,3 +74,48 @@ def rt(
 
         sys.stdout.flush()
         write_csv(as_arrow(table.columns), sys.stdout.buffer)
+
+
+def scan(
+    input_file: Annotated[
+        Path, typer.Argument(help="Cases: date,region,count (or one row per case: date,region).")
+    ],
+    centroids: Annotated[Path, typer.Option(help="region,lat,lon or region,x,y (km).")],
+    max_share: Annotated[
+        float, typer.Option(min=0.01, max=1.0, help="Largest share of cases in a circle.")
+    ] = 0.5,
+    max_days: Annotated[int, typer.Option(min=1, help="Longest window, in days.")] = 7,
+    replications: Annotated[
+        int, typer.Option(min=9, max=99_999, help="Monte Carlo replications.")
+    ] = 999,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
+    date_format: Annotated[str | None, typer.Option(help="strptime format of dates.")] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="CSV or Parquet file (default: CSV on stdout).")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Prospective space-time permutation scan (Kulldorff 2005, as SaTScan): clusters ending on
+    the last day, most likely first, with Monte Carlo p-values and recurrence intervals."""
+    from shoutu.io.provenance import as_arrow, write_csv, write_table
+    from shoutu.services.scan import scan_file
+
+    with errors_as_exit(json):
+        result = scan_file(
+            input_file,
+            centroids,
+            max_share=max_share,
+            max_days=max_days,
+            replications=replications,
+            seed=seed,
+            date_format=date_format,
+        )
+        if output is not None:
+            write_table(output, result.columns, result.provenance)
+    if json:
+        emit_json(
+            {"clusters": as_arrow(result.columns).to_pylist(), "provenance": result.provenance}
+        )
+    elif output is None:
+        sys.stdout.flush()
+        write_csv(as_arrow(result.columns), sys.stdout.buffer)

@@ -12,7 +12,7 @@ import typer
 from shoutu import __version__
 from shoutu.cli import analytics, imports, protocols, registry, simulate
 from shoutu.cli.output import emit_json, err, errors_as_exit, out, progress_bars
-from shoutu.cli.render import print_situation
+from shoutu.cli.render import print_analytics, print_situation
 from shoutu.cli.state import State, state
 from shoutu.io.provenance import build_provenance
 
@@ -33,6 +33,7 @@ app.add_typer(registry.audit_app, name="audit")
 app.command("simulate")(simulate.simulate)
 app.add_typer(simulate.policy_app, name="policy")
 app.command("rt")(analytics.rt)
+app.command("scan")(analytics.scan)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 
@@ -155,6 +156,7 @@ def demo_(
         highlight=False,
     )
     print_situation(data)
+    print_analytics(data.get("analytics", {}))
 
 
 @app.command("settings")

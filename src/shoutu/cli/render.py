@@ -65,3 +65,42 @@ def print_situation(data: dict[str, Any]) -> None:
         for value, count in counts.items():
             table.add_row(_label(enum, value), f"{count:,}")
         out.print(table)
+
+
+def print_analytics(data: dict[str, Any]) -> None:
+    """The demo's R_t curve and space-time clusters."""
+    rt = data.get("rt", [])
+    if not rt:
+        out.print(
+            f"R_t: no 7-day window has the {data.get('rt_min_cases', 11)} local cases "
+            "EpiEstim's rule asks for",
+            markup=False,
+        )
+    else:
+        table = Table(title="再生数 R_t (7-day windows, EpiEstim method)")
+        for column in ("window", "mean", "95% CrI"):
+            table.add_column(column, justify="right")
+        for row in rt:
+            table.add_row(
+                f"{row['date_start']} – {row['date_end']}",
+                f"{row['mean']:.2f}",
+                f"{row['q025']:.2f}–{row['q975']:.2f}",
+            )
+        out.print(table)
+    clusters = data.get("clusters", [])
+    table = Table(title="时空聚集 Space-time clusters (p ≤ 0.05, last 7 days)")
+    for column in ("center", "regions", "days", "observed", "expected", "p", "recurrence"):
+        table.add_column(column)
+    for c in clusters:
+        table.add_row(
+            c["center_region"],
+            str(len(c["regions"].split(";"))),
+            f"{c['start_date']} – {c['end_date']}",
+            str(c["observed"]),
+            f"{c['expected']:.1f}",
+            f"{c['p_value']:.3f}",
+            f"{c['recurrence_days']:.0f} days",
+        )
+    if not clusters:
+        table.add_row("none", "", "", "", "", "", "")
+    out.print(table)
