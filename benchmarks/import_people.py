@@ -25,25 +25,12 @@ from pathlib import Path
 from shoutu.io.report import ValidationReport
 from shoutu.services.context import init_store, open_context
 from shoutu.services.imports import SPECS, import_table
-from shoutu.services.simulation_import import simulation_tables
+from shoutu.services.simulation_import import PEOPLE_COLUMNS, simulation_tables
 from shoutu.settings import get_settings
 from shoutu.sim.engine import run_config, simulate
 
 SHOUTU = Path(sys.executable).with_name("shoutu")
-COLUMNS = [
-    "person_id",
-    "name",
-    "id_type",
-    "id_number",
-    "phone",
-    "sex",
-    "home_region_code",
-    "workplace_id",
-    "school_id",
-    "key_population",
-    "vaccination_doses",
-    "synthetic",
-]
+COLUMNS = [c for c in PEOPLE_COLUMNS if c != "birth_date"]
 
 
 def simulate_city(work: Path, people: int) -> Path:

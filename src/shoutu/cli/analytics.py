@@ -4,11 +4,29 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from shoutu.cli.output import emit_json, err, errors_as_exit
+
+
+def _emit(
+    columns: dict[str, Any],
+    provenance: dict[str, Any],
+    key: str,
+    json: bool,
+    output: Path | None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """JSON on stdout, or CSV on stdout when there is no --output file."""
+    from shoutu.io.provenance import as_arrow, write_csv
+
+    if json:
+        emit_json({key: as_arrow(columns).to_pylist(), **(extra or {}), "provenance": provenance})
+    elif output is None:
+        sys.stdout.flush()
+        write_csv(as_arrow(columns), sys.stdout.buffer)
 
 
 def rt(
@@ -59,21 +77,7 @@ def rt(
             write_table(output, table.columns, table.provenance)
     for warning in table.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    if json:
-        from shoutu.io.provenance import as_arrow
-
-        emit_json(
-            {
-                "rows": as_arrow(table.columns).to_pylist(),
-                "warnings": table.warnings,
-                "provenance": table.provenance,
-            }
-        )
-    elif output is None:
-        from shoutu.io.provenance import as_arrow, write_csv
-
-        sys.stdout.flush()
-        write_csv(as_arrow(table.columns), sys.stdout.buffer)
+    _emit(table.columns, table.provenance, "rows", json, output, {"warnings": table.warnings})
 
 
 def scan(
@@ -97,7 +101,7 @@ def scan(
 ) -> None:
     """Prospective space-time permutation scan (Kulldorff 2005, as SaTScan): clusters ending on
     the last day, most likely first, with Monte Carlo p-values and recurrence intervals."""
-    from shoutu.io.provenance import as_arrow, write_csv, write_table
+    from shoutu.io.provenance import write_table
     from shoutu.services.scan import scan_file
 
     with errors_as_exit(json):
@@ -112,10 +116,4 @@ def scan(
         )
         if output is not None:
             write_table(output, result.columns, result.provenance)
-    if json:
-        emit_json(
-            {"clusters": as_arrow(result.columns).to_pylist(), "provenance": result.provenance}
-        )
-    elif output is None:
-        sys.stdout.flush()
-        write_csv(as_arrow(result.columns), sys.stdout.buffer)
+    _emit(result.columns, result.provenance, "clusters", json, output)

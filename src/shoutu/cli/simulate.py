@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -39,27 +38,21 @@ def simulate(
     infections (ground truth), tests, cases, quarantine, visits, sales and daily counts
     (Parquet); identical files for the same seed and inputs."""
     from shoutu.domain.timeutil import parse_date
-    from shoutu.protocols import ProtocolRegistry
-    from shoutu.protocols.loader import protocol_hash
-    from shoutu.sim.engine import RunConfig
+    from shoutu.sim.engine import run_config
     from shoutu.sim.engine import simulate as run
-    from shoutu.sim.scenario import load_scenario
 
     settings = state(ctx).settings()
     with errors_as_exit(json), progress_bars() as bars:
-        start: dt.date = parse_date(start_date)
-        name = protocol or settings.protocol
-        loaded = ProtocolRegistry(settings.protocol_dir).load(name)
-        config = RunConfig(
+        config = run_config(
             people=people,
             days=days,
             seed=seed,
-            start=start,
+            scenario=scenario,
+            protocol=protocol or settings.protocol,
+            start=parse_date(start_date),
             timezone=settings.timezone,
-            protocol=loaded,
-            protocol_hash=protocol_hash(loaded),
-            scenario=load_scenario(scenario),
             summary_only=summary_only,
+            protocol_dir=settings.protocol_dir,
         )
         summary = run(config, out_dir, progress=bars)
     if json:

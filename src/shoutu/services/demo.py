@@ -17,8 +17,7 @@ from shoutu.services.simulation_import import (
 )
 from shoutu.services.situation import situation
 from shoutu.settings import Settings
-from shoutu.sim.engine import RunConfig, simulate
-from shoutu.sim.scenario import load_scenario
+from shoutu.sim.engine import run_config, simulate
 
 START = dt.date(2022, 3, 1)
 
@@ -40,18 +39,16 @@ def run_demo(
     init_store(settings)
     ctx = open_context(settings)
     try:
-        protocol, digest = ctx.protocol()
         if out_dir.exists():
             shutil.rmtree(out_dir)
-        config = RunConfig(
+        config = run_config(
             people=people,
             days=days,
             seed=seed,
+            protocol=settings.protocol,
             start=START,
             timezone=settings.timezone,
-            protocol=protocol,
-            protocol_hash=digest,
-            scenario=load_scenario("default"),
+            protocol_dir=settings.protocol_dir,
         )
         run = simulate(config, out_dir, progress=progress)
         import_simulation(ctx, out_dir, progress=progress)

@@ -74,13 +74,15 @@ def run_config(
     start: dt.date = dt.date(2022, 3, 1),
     timezone: str = "Asia/Shanghai",
     summary_only: bool = False,
+    protocol_dir: Path | None = None,
 ) -> RunConfig:
-    """A run configuration from names (built-in protocol and scenario, or scenario file)."""
+    """A run configuration from names: a protocol (built in, or a city variant in
+    ``protocol_dir``) and a scenario (built in, or a file)."""
     from shoutu.protocols import ProtocolRegistry
     from shoutu.protocols.loader import protocol_hash
     from shoutu.sim.scenario import load_scenario
 
-    loaded = ProtocolRegistry().load(protocol)
+    loaded = ProtocolRegistry(protocol_dir).load(protocol)
     return RunConfig(
         people=people,
         days=days,
