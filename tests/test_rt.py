@@ -218,3 +218,13 @@ def test_fast_and_row_readers_agree(tmp_path: Path) -> None:
     assert fast.regions == slow.regions == ["a", "b", "c"]
     assert fast.start == slow.start
     assert np.array_equal(fast.local, slow.local) and np.array_equal(fast.imported, slow.imported)
+
+
+@pytest.mark.parametrize("shape", [0.05, 0.3, 0.71, 1.0, 2.5, 7.3, 30.0, 120.0, 800.0])
+def test_own_gamma_cdf_matches_scipy(shape: float) -> None:
+    from scipy import special
+
+    from shoutu.analytics.rt import gamma_cdf
+
+    x = np.concatenate([np.linspace(0, 5 * shape + 50, 2000), [1e-8, shape, shape + 1]])
+    assert np.max(np.abs(gamma_cdf(x, shape) - special.gammainc(shape, x))) < 1e-12
