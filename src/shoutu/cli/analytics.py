@@ -117,3 +117,63 @@ def scan(
         if output is not None:
             write_table(output, result.columns, result.provenance)
     _emit(result.columns, result.provenance, "clusters", json, output)
+
+
+def detect(
+    input_file: Annotated[
+        Path,
+        typer.Argument(
+            help="Counts: date,region,count (long) or, with "
+            "--wide, a date column and one column per "
+            "region; daily or weekly."
+        ),
+    ],
+    method: Annotated[str, typer.Option(help="ears-c1, ears-c2, ears-c3 or cusum.")],
+    wide: Annotated[bool, typer.Option("--wide", help="Wide input.")] = False,
+    baseline: Annotated[int, typer.Option(min=3, help="EARS baseline length.")] = 7,
+    alpha: Annotated[
+        float | None, typer.Option(help="EARS alpha (default 0.001 for C1/C2, 0.025 for C3).")
+    ] = None,
+    min_sigma: Annotated[float, typer.Option(min=0, help="EARS minimum sigma.")] = 0.0,
+    k: Annotated[float, typer.Option(help="CUSUM reference value k.")] = 1.04,
+    h: Annotated[float, typer.Option(help="CUSUM decision boundary h.")] = 2.26,
+    m: Annotated[
+        float | None,
+        typer.Option(help="CUSUM in-control mean (default: the mean before monitoring)."),
+    ] = None,
+    trans: Annotated[
+        str,
+        typer.Option(help="CUSUM transformation: standard, rossi, anscombe, anscombe2nd, none."),
+    ] = "standard",
+    date_from: Annotated[str | None, typer.Option("--from", help="First monitored date.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last monitored date.")] = None,
+    date_format: Annotated[str | None, typer.Option(help="strptime format of dates.")] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="CSV or Parquet file (default: CSV on stdout).")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Aberration detection exactly as R surveillance (earsC, algo.cusum): one row per region
+    and monitored date — date,region,count,expected,upperbound,alarm."""
+    from shoutu.io.provenance import write_table
+    from shoutu.services.detect import detect_file
+
+    with errors_as_exit(json):
+        table = detect_file(
+            input_file,
+            method=method,
+            wide=wide,
+            baseline=baseline,
+            alpha=alpha,
+            min_sigma=min_sigma,
+            k=k,
+            h=h,
+            m=m,
+            trans=trans,
+            date_from=date_from,
+            date_to=date_to,
+            date_format=date_format,
+        )
+        if output is not None:
+            write_table(output, table.columns, table.provenance)
+    _emit(table.columns, table.provenance, "rows", json, output)

@@ -34,6 +34,7 @@ app.command("simulate")(simulate.simulate)
 app.add_typer(simulate.policy_app, name="policy")
 app.command("rt")(analytics.rt)
 app.command("scan")(analytics.scan)
+app.command("detect")(analytics.detect)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 

@@ -24,16 +24,31 @@ ALL = ""  # the region label when the file has no region column
 class DailySeries:
     regions: list[str]
     start: dt.date
-    local: np.ndarray  # regions x days
+    local: np.ndarray  # regions x times
     imported: np.ndarray
     content_hash: str
+    step_days: int = 1  # 7 for weekly series (every date on the same weekday)
 
     @property
     def days(self) -> int:
+        """The number of time steps (days, or weeks for weekly series)."""
         return int(self.local.shape[1])
 
     def date(self, index: int) -> dt.date:
-        return self.start + dt.timedelta(days=index)
+        return self.start + dt.timedelta(days=index * self.step_days)
+
+    def weekly(self, present: np.ndarray) -> DailySeries:
+        """Weekly when every date present (day offsets) falls on one weekday, 7 days apart."""
+        if len(present) < 2 or np.any(present % 7):
+            return self
+        return DailySeries(
+            self.regions,
+            self.start,
+            self.local[:, ::7],
+            self.imported[:, ::7],
+            self.content_hash,
+            7,
+        )
 
 
 def _fast(path: Path) -> DailySeries | None:
@@ -63,6 +78,8 @@ def _fast(path: Path) -> DailySeries | None:
         count_cols = (
             ["cases"]
             if "cases" in names
+            else ["count"]
+            if "count" in names
             else ["I"]
             if "I" in names
             else ["local", "imported"]
@@ -106,13 +123,14 @@ def _fast(path: Path) -> DailySeries | None:
     local[flat] = counts[0]
     if len(counts) > 1:
         imported[flat] = counts[1]
-    return DailySeries(
+    daily = DailySeries(
         [labels[i] for i in order],
         dt.date.fromordinal(dt.date(1970, 1, 1).toordinal() + first),
         local.reshape(len(labels), n_days),
         imported.reshape(len(labels), n_days),
         file_hash(path),
     )
+    return daily.weekly(np.unique(day - first))
 
 
 def read_daily_series(path: Path, date_format: str | None = None) -> DailySeries:
@@ -127,6 +145,8 @@ def read_daily_series(path: Path, date_format: str | None = None) -> DailySeries
     count_cols = (
         ["cases"]
         if "cases" in columns
+        else ["count"]
+        if "count" in columns
         else ["I"]
         if "I" in columns
         else ["local", "imported"]
@@ -139,7 +159,10 @@ def read_daily_series(path: Path, date_format: str | None = None) -> DailySeries
         report.add(table.name, None, "date", "required column is missing (date or dates)")
     if not count_cols:
         report.add(
-            table.name, None, "cases", "required column is missing (cases, local[,imported] or I)"
+            table.name,
+            None,
+            "cases",
+            "required column is missing (cases, count, local[,imported] or I)",
         )
     if not report.ok:
         raise InputError(report)
@@ -192,7 +215,8 @@ def read_daily_series(path: Path, date_format: str | None = None) -> DailySeries
     for (region, day), (value_local, value_imported) in rows.items():
         local[index[region], (day - start).days] = value_local
         imported[index[region], (day - start).days] = value_imported
-    return DailySeries(regions, start, local, imported, table.content_hash or "")
+    present = np.unique([(d - start).days for _, d in rows])
+    return DailySeries(regions, start, local, imported, table.content_hash or "").weekly(present)
 
 
 def read_si_distr(path: Path) -> np.ndarray:
@@ -224,3 +248,59 @@ def read_si_distr(path: Path) -> np.ndarray:
     for day, p in values.items():
         si[day] = p
     return si
+
+
+def read_wide_series(path: Path, date_format: str | None = None) -> DailySeries:
+    """A wide file: the first column the date, one column of counts per region."""
+    table = read_table(path)
+    report = ValidationReport()
+    if len(table.columns) < 2:
+        report.add(table.name, None, None, "a wide file needs a date column and region columns")
+        raise InputError(report)
+    date_col, regions = table.columns[0], table.columns[1:]
+    days: list[dt.date] = []
+    values: list[list[float]] = []
+    seen: dict[dt.date, int] = {}
+    for chunk in table.chunks(None, report):
+        for number, line, raw in chunk:
+            try:
+                day = parse_date(raw.get(date_col), date_format)
+            except ValueError as exc:
+                report.add(table.name, number, date_col, str(exc), line)
+                continue
+            if day in seen:
+                report.add(
+                    table.name,
+                    number,
+                    date_col,
+                    f"{day} appears twice (first at row {seen[day]})",
+                    line,
+                )
+                continue
+            seen[day] = number
+            row = []
+            for region in regions:
+                value = raw.get(region)
+                try:
+                    count = 0.0 if value is None or value == "" else float(str(value))
+                    if count < 0 or not np.isfinite(count):
+                        raise ValueError
+                except ValueError:
+                    report.add(table.name, number, region, f"{value!r} is not a count >= 0", line)
+                    count = 0.0
+                row.append(count)
+            days.append(day)
+            values.append(row)
+    if not report.ok:
+        raise InputError(report)
+    if not days:
+        report.add(table.name, None, None, "no data rows")
+        raise InputError(report)
+    start = min(days)
+    n_days = (max(days) - start).days + 1
+    local = np.zeros((len(regions), n_days))
+    offsets = np.asarray([(d - start).days for d in days])
+    local[:, offsets] = np.asarray(values).T
+    return DailySeries(
+        list(regions), start, local, np.zeros_like(local), table.content_hash or ""
+    ).weekly(np.unique(offsets))

@@ -43,6 +43,8 @@ def rt_from_file(
 ) -> RtTable:
     """R_t for every region of ``path`` (EpiEstim windows; NaN where EpiEstim gives NA)."""
     series = read_daily_series(path, date_format)
+    if series.step_days != 1:
+        raise ValueError(f"{path}: R_t needs daily counts; these dates are weekly")
     if si_distr is not None:
         if si_mean is not None or si_sd is not None:
             raise ValueError("give either --si-distr or --si-mean/--si-sd, not both")

@@ -1,0 +1,52 @@
+# Refreshes the detector golden files listed in cases_detect.csv (run only on purpose):
+#   apt-get install -y r-base-core r-cran-surveillance
+#   Rscript tests/golden/make_detector_golden.R ../shared/data tests/golden
+# Calls (R surveillance 1.20.x), rows where R gives no upper bound left out:
+#   ears_c3_agona:          earsC(agona, list(range = 20:312, method = "C3", baseline = 7))
+#   ears_c1_minsigma_agona: earsC(agona, list(range = 20:312, method = "C1", baseline = 10,
+#                                             minSigma = 1, alpha = 0.01))
+#   ears_c2_measles_de:     earsC(measlesDE 16 states, list(method = "C2"))  (default range)
+#   cusum_standard_agona:   algo.cusum(agona, list(range = 105:312, k = 1.04, h = 2.26))
+#   cusum_rossi_agona:      algo.cusum(agona, list(range = 105:312, k = 1.5, h = 3,
+#                                                  trans = "rossi"))
+suppressMessages(library(surveillance))
+args <- commandArgs(trailingOnly = TRUE)
+data <- args[1]
+out <- args[2]
+agona <- read.csv(file.path(data, "reference", "input_agona_long.csv"))
+dates <- as.Date(agona$date)
+y <- agona$count
+as_sts <- function(obs, epoch) sts(observed = obs, epoch = epoch, frequency = 52)
+write_rows <- function(date, region, count, upper, alarms, file) {
+  keep <- !is.na(upper)
+  rows <- data.frame(date = format(date)[keep], region = region[keep], count = count[keep],
+                     upperbound = upper[keep], alarm = as.integer(alarms[keep]))
+  rows <- rows[order(rows$region, rows$date), ]
+  write.csv(rows, file.path(out, file), row.names = FALSE, quote = FALSE)
+  cat("wrote", file, nrow(rows), "rows\n")
+}
+from_sts <- function(res, file) {
+  obs <- observed(res)
+  regions <- colnames(obs)
+  n <- nrow(obs)
+  write_rows(rep(epoch(res), ncol(obs)), rep(regions, each = n), as.vector(obs),
+             as.vector(upperbound(res)), as.vector(alarms(res)), file)
+}
+single <- as_sts(matrix(y, ncol = 1, dimnames = list(NULL, "agona")), dates)
+from_sts(earsC(single, control = list(range = 20:312, method = "C3", baseline = 7)),
+         "ears_c3_agona.csv")
+from_sts(earsC(single, control = list(range = 20:312, method = "C1", baseline = 10,
+                                      minSigma = 1, alpha = 0.01)),
+         "ears_c1_minsigma_agona.csv")
+measles <- read.csv(file.path(data, "public", "measles_de_weekly.csv"), check.names = FALSE)
+obs <- as.matrix(measles[, -1])
+from_sts(earsC(as_sts(obs, as.Date(measles[[1]])), control = list(method = "C2")),
+         "ears_c2_measles_de.csv")
+for (spec in list(list("standard", 1.04, 2.26, "cusum_standard_agona.csv"),
+                  list("rossi", 1.5, 3, "cusum_rossi_agona.csv"))) {
+  range <- 105:312
+  res <- algo.cusum(list(observed = y), control = list(range = range, k = spec[[2]],
+                                                        h = spec[[3]], trans = spec[[1]]))
+  write_rows(dates[range], rep("agona", length(range)), y[range], res$upperbound,
+             res$alarm, spec[[4]])
+}

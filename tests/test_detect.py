@@ -1,0 +1,129 @@
+"""Aberration detectors against R surveillance: the shared references
+(../shared/data/reference/ears_c*_agona.csv) and more R runs made by
+tests/golden/make_detector_golden.R (cases in tests/golden/cases_detect.csv)."""
+
+from __future__ import annotations
+
+import csv
+import shlex
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from shoutu.analytics.detectors.cusum import cusum
+from shoutu.analytics.detectors.ears import ears
+from shoutu.cli.app import app
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+GOLDEN = Path(__file__).with_name("golden")
+runner = CliRunner()
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def _check(ours: Path, reference: Path) -> int:
+    mine = {(r["region"], r["date"]): r for r in _rows(ours)}
+    theirs = _rows(reference)
+    for row in theirs:
+        got = mine[(row["region"], row["date"])]
+        assert float(got["count"]) == float(row["count"])
+        assert float(got["upperbound"]) == pytest.approx(
+            float(row["upperbound"]), rel=1e-4, abs=1e-9
+        )
+        assert int(got["alarm"]) == int(row["alarm"]), (row["region"], row["date"])
+    return len(theirs)
+
+
+@pytest.mark.parametrize("method", ["c1", "c2"])
+def test_shared_ears_references(tmp_path: Path, method: str) -> None:
+    out = tmp_path / "out.csv"
+    result = runner.invoke(
+        app,
+        [
+            "detect",
+            str(DATA / "reference" / "input_agona_long.csv"),
+            "--method",
+            f"ears-{method}",
+            "--from",
+            "1990-05-14",
+            "--output",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert _check(out, DATA / "reference" / f"ears_{method}_agona.csv") == 293
+    assert list(_rows(out)[0]) == ["date", "region", "count", "expected", "upperbound", "alarm"]
+
+
+@pytest.mark.parametrize("case", _rows(GOLDEN / "cases_detect.csv"), ids=lambda c: c["golden"])
+def test_more_r_runs(tmp_path: Path, case: dict[str, str]) -> None:
+    out = tmp_path / "out.csv"
+    args = ["detect", str(DATA / case["input"]), *shlex.split(case["args"]), "--output", str(out)]
+    if case["wide"] == "1":
+        args.append("--wide")
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert _check(out, GOLDEN / case["golden"]) > 100
+
+
+def test_flat_baseline_bound_is_the_mean() -> None:
+    """METHODS.md: with sd = 0 and minSigma = 0 the bound collapses to the mean."""
+    counts = np.array([[3, 3, 3, 3, 3, 3, 3, 4, 3]], float)
+    d = ears(counts, np.array([7, 8]), method="C1")
+    window = np.array([3, 3, 3, 3, 3, 3, 4], float)  # the 7 weeks before time 8
+    z = 3.090232306167813  # qnorm(0.999)
+    assert d.upperbound[0][0] == 3.0
+    assert d.upperbound[0][1] == pytest.approx(window.mean() + z * window.std(ddof=1))
+    assert list(d.alarm[0]) == [True, False]
+
+
+def test_many_series_at_once_equal_one_by_one() -> None:
+    rng = np.random.default_rng(2)
+    counts = rng.poisson(rng.uniform(0.5, 20, (30, 1)), size=(30, 120)).astype(float)
+    times = np.arange(20, 120)
+    for method in ("C1", "C2", "C3"):
+        together = ears(counts, times, method=method)
+        for i in range(0, 30, 7):
+            alone = ears(counts[i : i + 1], times, method=method)
+            np.testing.assert_allclose(together.upperbound[i], alone.upperbound[0], rtol=1e-12)
+    together_c = cusum(counts, times)
+    alone_c = cusum(counts[3:4], times)
+    np.testing.assert_array_equal(together_c.alarm[3], alone_c.alarm[0])
+
+
+def test_bad_input(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("date,region,count\n2022-03-01,a,1\n2022-03-02,a,-4\n")
+    result = runner.invoke(app, ["detect", str(path), "--method", "ears-c1"])
+    assert result.exit_code == 1 and "row 2 (line 3), field count" in result.stderr
+    week = runner.invoke(
+        app,
+        [
+            "detect",
+            str(DATA / "reference" / "input_agona_long.csv"),
+            "--method",
+            "ears-c1",
+            "--from",
+            "1990-05-15",
+        ],
+    )
+    assert week.exit_code == 1 and "is not a week of the series" in week.stderr
+    short = runner.invoke(
+        app,
+        [
+            "detect",
+            str(DATA / "reference" / "input_agona_long.csv"),
+            "--method",
+            "ears-c2",
+            "--from",
+            "1990-01-15",
+        ],
+    )
+    assert short.exit_code == 1 and "too short" in short.stderr
+    unknown = runner.invoke(app, ["detect", str(path), "--method", "farrington"])
+    assert unknown.exit_code == 1 and "ears-c1" in unknown.stderr
