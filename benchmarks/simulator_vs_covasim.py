@@ -68,6 +68,12 @@ def main() -> None:
     parser.add_argument("--covasim-python", default="/tmp/covenv/bin/python")
     parser.add_argument("--skip-covasim", action="store_true")
     args = parser.parse_args()
+    if not args.skip_covasim and not Path(args.covasim_python).exists():
+        print(
+            f"Covasim python {args.covasim_python} not found: python -m venv /tmp/covenv && "
+            "/tmp/covenv/bin/pip install covasim (timing shoutu only)"
+        )
+        args.skip_covasim = True
     print(f"{args.people:,} people x {args.days} days; median of {args.runs} runs; whole process")
     with tempfile.TemporaryDirectory() as tmp:
 
