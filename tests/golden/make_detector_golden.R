@@ -50,3 +50,13 @@ for (spec in list(list("standard", 1.04, 2.26, "cusum_standard_agona.csv"),
   write_rows(dates[range], rep("agona", length(range)), y[range], res$upperbound,
              res$alarm, spec[[4]])
 }
+#   bayes_agona:            algo.bayes(agona, list(range = 7:312, b = 0, w = 6, alpha = 0.05))
+#   bayes_b1_agona:         algo.bayes(agona, list(range = 59:312, b = 1, w = 6, alpha = 0.01))
+for (spec in list(list(0, 0.05, 7:312, "bayes_agona.csv"),
+                  list(1, 0.01, 59:312, "bayes_b1_agona.csv"))) {
+  range <- spec[[3]]
+  res <- algo.bayes(list(observed = y, freq = 52),
+                    control = list(range = range, b = spec[[1]], w = 6, alpha = spec[[2]]))
+  write_rows(dates[range], rep("agona", length(range)), y[range], res$upperbound,
+             res$alarm, spec[[4]])
+}

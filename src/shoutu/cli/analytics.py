@@ -128,7 +128,7 @@ def detect(
             "region; daily or weekly."
         ),
     ],
-    method: Annotated[str, typer.Option(help="ears-c1, ears-c2, ears-c3 or cusum.")],
+    method: Annotated[str, typer.Option(help="ears-c1, ears-c2, ears-c3, cusum or bayes.")],
     wide: Annotated[bool, typer.Option("--wide", help="Wide input.")] = False,
     baseline: Annotated[int, typer.Option(min=3, help="EARS baseline length.")] = 7,
     alpha: Annotated[
@@ -145,6 +145,11 @@ def detect(
         str,
         typer.Option(help="CUSUM transformation: standard, rossi, anscombe, anscombe2nd, none."),
     ] = "standard",
+    b: Annotated[int, typer.Option("--b", min=0, help="Bayes: years back.")] = 0,
+    w: Annotated[int, typer.Option("--w", min=0, help="Bayes: baseline weeks (or days).")] = 6,
+    act_y: Annotated[
+        bool, typer.Option("--act-y/--no-act-y", help="Bayes: include the current year.")
+    ] = True,
     date_from: Annotated[str | None, typer.Option("--from", help="First monitored date.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last monitored date.")] = None,
     date_format: Annotated[str | None, typer.Option(help="strptime format of dates.")] = None,
@@ -170,6 +175,9 @@ def detect(
             h=h,
             m=m,
             trans=trans,
+            b=b,
+            w=w,
+            act_y=act_y,
             date_from=date_from,
             date_to=date_to,
             date_format=date_format,

@@ -9,13 +9,14 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from shoutu.analytics.detectors.bayes import bayes, first_time
 from shoutu.analytics.detectors.cusum import cusum
 from shoutu.analytics.detectors.ears import default_start, ears
 from shoutu.domain.timeutil import parse_date
 from shoutu.io.provenance import build_provenance
 from shoutu.io.series import read_daily_series, read_wide_series
 
-METHODS = ("ears-c1", "ears-c2", "ears-c3", "cusum")
+METHODS = ("ears-c1", "ears-c2", "ears-c3", "cusum", "bayes")
 
 
 @dataclass
@@ -36,13 +37,17 @@ def detect_file(
     h: float = 2.26,
     m: float | None = None,
     trans: str = "standard",
+    b: int = 0,
+    w: int = 6,
+    act_y: bool = True,
     date_from: str | None = None,
     date_to: str | None = None,
     date_format: str | None = None,
 ) -> DetectTable:
     """Detector output for every monitored date of every region, sorted by region then date.
     Without ``date_from``, monitoring starts where R's default range starts (EARS), or half
-    way through the series (CUSUM, which has no default range in R)."""
+    way through the series (CUSUM, which has no default range in R), or at the first time R
+    accepts (Bayes: b years and w steps of baseline)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
     series = read_wide_series(path, date_format) if wide else read_daily_series(path, date_format)
@@ -64,6 +69,8 @@ def detect_file(
         first = index(date_from, "--from")
     elif method == "cusum":
         first = max(1, series.days // 2)
+    elif method == "bayes":
+        first = first_time(b, w, 52 if step == 7 else 365)
     else:
         first = default_start(ears_method, baseline)
     last = index(date_to, "--to") if date_to is not None else series.days - 1
@@ -73,6 +80,16 @@ def detect_file(
     counts = series.local + series.imported
     if method == "cusum":
         result = cusum(counts, times, k=k, h=h, m=m, trans=trans)
+    elif method == "bayes":
+        result = bayes(
+            counts,
+            times,
+            b=b,
+            w=w,
+            act_y=act_y,
+            alpha=0.05 if alpha is None else alpha,
+            freq=52 if step == 7 else 365,
+        )
     else:
         result = ears(
             counts, times, method=ears_method, baseline=baseline, alpha=alpha, min_sigma=min_sigma
