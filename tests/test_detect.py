@@ -127,3 +127,71 @@ def test_bad_input(tmp_path: Path) -> None:
     assert short.exit_code == 1 and "too short" in short.stderr
     unknown = runner.invoke(app, ["detect", str(path), "--method", "farrington"])
     assert unknown.exit_code == 1 and "ears-c1" in unknown.stderr
+
+
+def test_moving_percentile_by_hand() -> None:
+    """Counts 0, 1, 2, …; periods of 2 days; 1 year of 10 days back; 1 neighbour each side.
+    At t = 13: current = 12 + 13 = 25; baseline periods end at t-12, t-10, t-8, i.e. days
+    1, 3, 5: sums 0+1, 2+3, 4+5 = 1, 5, 9; P80 (type 7) = 5 + 0.6 x (9 - 5) = 7.4."""
+    from shoutu.analytics.detectors.moving_percentile import moving_percentile
+
+    counts = np.arange(20, dtype=float)[None, :]
+    d = moving_percentile(
+        counts, np.array([13]), period=2, years=1, neighbours=1, percentile=80, year_steps=10
+    )
+    assert d.upperbound[0, 0] == pytest.approx(7.4)
+    assert d.expected[0, 0] == pytest.approx(5.0)
+    assert bool(d.alarm[0, 0])
+    with pytest.raises(ValueError, match="time 14 or later"):
+        moving_percentile(counts, np.array([12]), period=2, years=1, neighbours=1, year_steps=10)
+
+
+def test_moving_percentile_matches_a_plain_loop() -> None:
+    from shoutu.analytics.detectors.moving_percentile import moving_percentile
+
+    rng = np.random.default_rng(8)
+    counts = rng.poisson(20, size=(4, 365 * 3 + 60)).astype(float)
+    period, years, neighbours, pct = 7, 3, 2, 85
+    first = years * 365 + neighbours * period + period - 1
+    times = np.arange(first, counts.shape[1])
+    d = moving_percentile(
+        counts, times, period=period, years=years, neighbours=neighbours, percentile=pct
+    )
+    for s in range(4):
+        for i, t in enumerate(times[::17]):
+
+            def total(end: int, s: int = s) -> float:
+                return float(counts[s, end - period + 1 : end + 1].sum())
+
+            base = [
+                total(t - y * 365 + j * period)
+                for y in range(1, years + 1)
+                for j in range(-neighbours, neighbours + 1)
+            ]
+            threshold = float(np.percentile(base, pct))
+            assert d.upperbound[s, i * 17] == pytest.approx(threshold)
+            assert bool(d.alarm[s, i * 17]) == (total(t) > threshold)
+
+
+def test_moving_percentile_cli(tmp_path: Path) -> None:
+    rng = np.random.default_rng(9)
+    days = np.datetime64("2019-01-01") + np.arange(365 * 3 + 30)
+    rows = ["date,region,count", *(f"{d},east,{rng.poisson(5)}" for d in days)]
+    path = tmp_path / "daily.csv"
+    path.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(
+        app,
+        [
+            "detect",
+            str(path),
+            "--method",
+            "moving-percentile",
+            "--percentile",
+            "90",
+            "--output",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert len(_rows(out)) == len(days) - (3 * 365 + 2 * 7 + 7 - 1)

@@ -128,7 +128,9 @@ def detect(
             "region; daily or weekly."
         ),
     ],
-    method: Annotated[str, typer.Option(help="ears-c1, ears-c2, ears-c3, cusum or bayes.")],
+    method: Annotated[
+        str, typer.Option(help="ears-c1, ears-c2, ears-c3, cusum, bayes or moving-percentile.")
+    ],
     wide: Annotated[bool, typer.Option("--wide", help="Wide input.")] = False,
     baseline: Annotated[int, typer.Option(min=3, help="EARS baseline length.")] = 7,
     alpha: Annotated[
@@ -150,6 +152,16 @@ def detect(
     act_y: Annotated[
         bool, typer.Option("--act-y/--no-act-y", help="Bayes: include the current year.")
     ] = True,
+    period_days: Annotated[
+        int, typer.Option(min=1, help="Moving percentile: period length in days.")
+    ] = 7,
+    years: Annotated[int, typer.Option(min=1, help="Moving percentile: years back.")] = 3,
+    neighbours: Annotated[
+        int, typer.Option(min=0, help="Moving percentile: neighbouring periods on each side.")
+    ] = 2,
+    percentile: Annotated[
+        float, typer.Option(help="Moving percentile: the alarm percentile.")
+    ] = 80.0,
     date_from: Annotated[str | None, typer.Option("--from", help="First monitored date.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last monitored date.")] = None,
     date_format: Annotated[str | None, typer.Option(help="strptime format of dates.")] = None,
@@ -178,6 +190,10 @@ def detect(
             b=b,
             w=w,
             act_y=act_y,
+            period_days=period_days,
+            years=years,
+            neighbours=neighbours,
+            percentile=percentile,
             date_from=date_from,
             date_to=date_to,
             date_format=date_format,

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from shoutu.analytics.detectors import moving_percentile as mp
 from shoutu.analytics.detectors.bayes import bayes, first_time
 from shoutu.analytics.detectors.cusum import cusum
 from shoutu.analytics.detectors.ears import default_start, ears
@@ -16,7 +17,7 @@ from shoutu.domain.timeutil import parse_date
 from shoutu.io.provenance import build_provenance
 from shoutu.io.series import read_daily_series, read_wide_series
 
-METHODS = ("ears-c1", "ears-c2", "ears-c3", "cusum", "bayes")
+METHODS = ("ears-c1", "ears-c2", "ears-c3", "cusum", "bayes", "moving-percentile")
 
 
 @dataclass
@@ -40,6 +41,10 @@ def detect_file(
     b: int = 0,
     w: int = 6,
     act_y: bool = True,
+    period_days: int = 7,
+    years: int = 3,
+    neighbours: int = 2,
+    percentile: float = 80.0,
     date_from: str | None = None,
     date_to: str | None = None,
     date_format: str | None = None,
@@ -71,6 +76,10 @@ def detect_file(
         first = max(1, series.days // 2)
     elif method == "bayes":
         first = first_time(b, w, 52 if step == 7 else 365)
+    elif method == "moving-percentile":
+        first = mp.first_time(
+            max(1, period_days // step), years, neighbours, 52 if step == 7 else 365
+        )
     else:
         first = default_start(ears_method, baseline)
     last = index(date_to, "--to") if date_to is not None else series.days - 1
@@ -89,6 +98,16 @@ def detect_file(
             act_y=act_y,
             alpha=0.05 if alpha is None else alpha,
             freq=52 if step == 7 else 365,
+        )
+    elif method == "moving-percentile":
+        result = mp.moving_percentile(
+            counts,
+            times,
+            period=max(1, period_days // step),
+            years=years,
+            neighbours=neighbours,
+            percentile=percentile,
+            year_steps=52 if step == 7 else 365,
         )
     else:
         result = ears(
