@@ -184,3 +184,33 @@ def test_a_runs_events_load_into_the_event_store(
     for kind, batch in batches.items():
         assert batch.rows == pq.read_metadata(out / f"{kind}.parquet").num_rows, kind
     assert read_events(ctx.settings.event_dir, "tests").num_rows == batches["tests"].rows
+
+
+def test_channel_series_count_what_happened(ctx: ServiceContext, runs: dict[str, Path]) -> None:
+    import datetime as dt
+
+    from shoutu.domain.vocabulary import RegionLevel
+    from shoutu.services.channels import channel_series
+    from shoutu.services.simulation_import import load_simulation_events
+
+    out = runs["default"]
+    import_simulation(ctx, out)
+    load_simulation_events(ctx, out)
+    cases = _table(out, "cases")
+    series = channel_series(ctx, "cases_report", level=RegionLevel.DISTRICT)
+    assert sum(series["count"]) == len(cases["person_id"])
+    days = sorted(set(series["date"]))
+    assert len(days) == (dt.date.fromisoformat(days[-1]) - dt.date.fromisoformat(days[0])).days + 1
+    visits = _table(out, "visits")
+    ili = channel_series(ctx, "ili_visits", level=RegionLevel.CITY, weekly=True)
+    assert sum(ili["count"]) == sum(1 for r in visits["reason"] if r == "ili")
+    assert all(dt.date.fromisoformat(d).weekday() == 0 for d in ili["date"])
+    assert set(ili["region"]) == {"990100000000"}
+    assert ili["rate_per_100k"][0] == pytest.approx(ili["count"][0] / PEOPLE * 100_000)
+    sales = _table(out, "sales")
+    fever = channel_series(ctx, "sales_fever", level=RegionLevel.COMMUNITY)
+    assert sum(fever["count"]) == sum(
+        q for c, q in zip(sales["category"], sales["quantity"], strict=True) if c == "fever"
+    )
+    with pytest.raises(ValueError, match="unknown channel"):
+        channel_series(ctx, "tweets")

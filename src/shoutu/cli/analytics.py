@@ -201,3 +201,41 @@ def detect(
         if output is not None:
             write_table(output, table.columns, table.provenance)
     _emit(table.columns, table.provenance, "rows", json, output)
+
+
+def channels(
+    ctx: typer.Context,
+    channel: Annotated[str | None, typer.Argument(help="Channel (omit with --list).")] = None,
+    level: Annotated[
+        str, typer.Option(help="Region level: city, district, town, community, building.")
+    ] = "district",
+    weekly: Annotated[bool, typer.Option("--weekly", help="ISO weeks keyed by Monday.")] = False,
+    list_: Annotated[bool, typer.Option("--list", help="List the channels.")] = False,
+    output: Annotated[
+        Path | None, typer.Option(help="CSV or Parquet file (default: CSV on stdout).")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Count series of a surveillance channel (registry and event store) per region, as
+    `shoutu detect` reads them: date,region,count,rate_per_100k."""
+    from shoutu.cli.state import state
+    from shoutu.domain.vocabulary import RegionLevel
+    from shoutu.io.provenance import build_provenance, write_table
+    from shoutu.services.channels import channel_names, channel_series
+
+    if list_ or channel is None:
+        names = channel_names()
+        if json:
+            emit_json({"channels": names})
+        else:
+            sys.stdout.write("\n".join(names) + "\n")
+        return
+    with errors_as_exit(json):
+        service = state(ctx).context()
+        columns = channel_series(service, channel, level=RegionLevel.parse(level), weekly=weekly)
+        provenance = build_provenance(
+            command="channels", parameters={"channel": channel, "level": level, "weekly": weekly}
+        )
+        if output is not None:
+            write_table(output, columns, provenance)
+    _emit(columns, provenance, "rows", json, output)

@@ -35,6 +35,7 @@ app.add_typer(simulate.policy_app, name="policy")
 app.command("rt")(analytics.rt)
 app.command("scan")(analytics.scan)
 app.command("detect")(analytics.detect)
+app.command("channels")(analytics.channels)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 

@@ -1,0 +1,131 @@
+"""Count series per channel and region level, for the detectors (``shoutu detect``).
+
+Channels: reported cases by report date and by onset date, cases by detection channel, clinic
+visits for influenza-like illness and for any reason, pharmacy sales by category, antigen
+positives; from the registry (cases) and the event store (visits, sales, tests). Regions are
+aggregated to a level of the administrative tree by their codes; missing dates count as zero;
+weekly series use ISO weeks keyed by their Monday; rates per 100,000 use the registry's
+populations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from shoutu.domain.identifiers import parse_region_code
+from shoutu.domain.timeutil import local_date
+from shoutu.domain.vocabulary import Channel, RegionLevel, SaleCategory, TestMethod, VisitReason
+from shoutu.events.store import read_events
+from shoutu.services.context import ServiceContext
+from shoutu.store.repositories import series as repo
+
+LEVEL_DIGITS = {
+    RegionLevel.PROVINCE: 2,
+    RegionLevel.CITY: 4,
+    RegionLevel.DISTRICT: 6,
+    RegionLevel.TOWN: 9,
+    RegionLevel.COMMUNITY: 12,
+}
+
+
+def channel_names() -> list[str]:
+    names = ["cases_report", "cases_onset", "ili_visits", "clinic_visits", "antigen_positives"]
+    names += [f"cases_{c.value}" for c in Channel]
+    names += [f"sales_{c.value}" for c in SaleCategory]
+    return names
+
+
+def level_code(code: str | None, level: RegionLevel) -> str | None:
+    """The code of the region at ``level`` containing ``code`` (None if ``code`` is above it)."""
+    if not code:
+        return None
+    parsed = parse_region_code(code)
+    levels = list(RegionLevel)
+    if levels.index(parsed.level) < levels.index(level):
+        return None
+    if level == RegionLevel.BUILDING:
+        return parsed.code
+    return parsed.code[: LEVEL_DIGITS[level]].ljust(12, "0")
+
+
+def _events(ctx: ServiceContext, channel: str) -> list[tuple[dt.datetime, str | None, int]]:
+    """(time, region code, count) of each event of ``channel``."""
+    with ctx.engine.connect() as conn:
+        if channel.startswith("cases_"):
+            cases = repo.case_times(conn)
+            if channel == "cases_report":
+                return [(r, g, 1) for r, _, _, g in cases]
+            if channel == "cases_onset":
+                return [(o, g, 1) for _, o, _, g in cases if o is not None]
+            wanted = channel.removeprefix("cases_")
+            return [(r, g, 1) for r, _, c, g in cases if c == wanted]
+        places = (
+            repo.place_regions(conn)
+            if channel.endswith("visits") or channel.startswith("sales_")
+            else {}
+        )
+        people = repo.person_regions(conn) if channel == "antigen_positives" else {}
+    event_dir = ctx.settings.event_dir
+    if channel in ("ili_visits", "clinic_visits"):
+        visits = read_events(event_dir, "visits").to_pylist()
+        return [
+            (v["time"], places.get(v["place_id"]), 1)
+            for v in visits
+            if channel == "clinic_visits" or v["reason"] == VisitReason.ILI.value
+        ]
+    if channel.startswith("sales_"):
+        category = channel.removeprefix("sales_")
+        sales = read_events(event_dir, "sales").to_pylist()
+        return [
+            (s["time"], places.get(s["place_id"]), int(s["quantity"]))
+            for s in sales
+            if s["category"] == category
+        ]
+    tests = read_events(event_dir, "tests").to_pylist()
+    return [
+        (t["sample_time"], people.get(t["person_id"]), 1)
+        for t in tests
+        if t["method"] == TestMethod.ANTIGEN.value and t["result"] == "positive"
+    ]
+
+
+def channel_series(
+    ctx: ServiceContext,
+    channel: str,
+    *,
+    level: RegionLevel = RegionLevel.DISTRICT,
+    weekly: bool = False,
+) -> dict[str, list[Any]]:
+    """Long columns date, region, count, rate_per_100k (every date from first to last)."""
+    if channel not in channel_names():
+        raise ValueError(f"unknown channel {channel!r}; one of: {', '.join(channel_names())}")
+    tz = ctx.settings.timezone
+    counts: Counter[tuple[dt.date, str]] = Counter()
+    for time, code, count in _events(ctx, channel):
+        region = level_code(code, level)
+        if region is None:
+            continue
+        day = local_date(time if time.tzinfo else time.replace(tzinfo=dt.UTC), tz)
+        if weekly:
+            day -= dt.timedelta(days=day.weekday())  # the ISO week's Monday
+        counts[(day, region)] += count
+    with ctx.engine.connect() as conn:
+        population = repo.populations(conn)
+    columns: dict[str, list[Any]] = {"date": [], "region": [], "count": [], "rate_per_100k": []}
+    if not counts:
+        return columns
+    step = 7 if weekly else 1
+    first, last = min(d for d, _ in counts), max(d for d, _ in counts)
+    for region in sorted({r for _, r in counts}):
+        day = first
+        while day <= last:
+            count = counts.get((day, region), 0)
+            people = population.get(region)
+            columns["date"].append(day.isoformat())
+            columns["region"].append(region)
+            columns["count"].append(count)
+            columns["rate_per_100k"].append(round(count / people * 100_000, 6) if people else None)
+            day += dt.timedelta(days=step)
+    return columns
