@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from shoutu import __version__
-from shoutu.cli import analytics, imports, protocols, registry, simulate
+from shoutu.cli import analytics, imports, protocols, registry, signals, simulate
 from shoutu.cli.output import emit_json, err, errors_as_exit, out, progress_bars
 from shoutu.cli.render import print_analytics, print_situation
+from shoutu.cli.signals import print_signals
 from shoutu.cli.state import State, state
 from shoutu.io.provenance import build_provenance
 
@@ -36,6 +37,7 @@ app.command("rt")(analytics.rt)
 app.command("scan")(analytics.scan)
 app.command("detect")(analytics.detect)
 app.command("channels")(analytics.channels)
+app.add_typer(signals.app, name="signals")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 
@@ -62,6 +64,7 @@ def root(
     if db:
         found.overrides["database_url"] = db if "://" in db else f"sqlite:///{db}"
     ctx.obj = found
+    ctx.call_on_close(found.close)
 
 
 @app.command()
@@ -159,6 +162,7 @@ def demo_(
     )
     print_situation(data)
     print_analytics(data.get("analytics", {}))
+    print_signals(data.get("open_signals", []), "未处置预警信号 Open signals")
 
 
 @app.command("settings")

@@ -15,6 +15,13 @@ if TYPE_CHECKING:  # the services load on first use, so `--help` stays fast
 @dataclass
 class State:
     overrides: dict[str, object] = field(default_factory=dict)
+    opened: list[ServiceContext] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Close every store this command opened (called when the command ends)."""
+        for service in self.opened:
+            service.close()
+        self.opened.clear()
 
     def settings(self) -> Settings:
         from shoutu.settings import get_settings
@@ -24,12 +31,16 @@ class State:
     def context(self) -> ServiceContext:
         from shoutu.services.context import open_context
 
-        return open_context(self.settings())
+        service = open_context(self.settings())
+        self.opened.append(service)
+        return service
 
 
 def state(ctx: typer.Context) -> State:
-    found = ctx.find_root().obj
+    root = ctx.find_root()
+    found = root.obj
     if not isinstance(found, State):
         found = State()
-        ctx.find_root().obj = found
+        root.obj = found
+        root.call_on_close(found.close)
     return found

@@ -10,6 +10,7 @@ from typing import Any
 
 from shoutu.services.context import init_store, open_context
 from shoutu.services.progress import Progress, Silent
+from shoutu.services.signals import list_signals, run_signals
 from shoutu.services.simulation_import import (
     import_simulation,
     load_simulation_events,
@@ -56,6 +57,8 @@ def run_demo(
         summary = json.loads((out_dir / "summary.json").read_text())
         data = situation(ctx, now=run_end(summary) - dt.timedelta(seconds=1))
         data["analytics"] = outbreak_analytics(out_dir, summary)
+        run_signals(ctx, [START + dt.timedelta(days=d) for d in range(days)])
+        data["open_signals"] = list_signals(ctx, open_only=True)
         return run, data
     finally:
         ctx.close()

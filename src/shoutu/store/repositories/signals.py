@@ -1,0 +1,64 @@
+"""Signals: the alarms that need a response."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from shoutu.domain.vocabulary import SignalStatus
+from shoutu.store.tables import Signal, table
+
+OPEN = (SignalStatus.NEW.value, SignalStatus.VERIFYING.value, SignalStatus.INVESTIGATING.value)
+
+
+def ending_on(
+    conn: Connection, *, channel: str, region: str, method: str, date_end: dt.date
+) -> dict[str, Any] | None:
+    """The open signal of this series whose last day is ``date_end``, if any."""
+    signals = table(Signal)
+    row = (
+        conn.execute(
+            select(signals).where(
+                signals.c.channel == channel,
+                signals.c.region == region,
+                signals.c.method == method,
+                signals.c.date_end == date_end,
+                signals.c.status.in_(OPEN),
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
+def add(conn: Connection, *, values: dict[str, Any]) -> int:
+    signals = table(Signal)
+    result = conn.execute(insert(signals).values(**values).returning(signals.c.signal_id))
+    return int(result.scalar_one())
+
+
+def change(conn: Connection, *, signal_id: int, values: dict[str, Any]) -> None:
+    signals = table(Signal)
+    conn.execute(update(signals).where(signals.c.signal_id == signal_id).values(**values))
+
+
+def get(conn: Connection, *, signal_id: int) -> dict[str, Any] | None:
+    signals = table(Signal)
+    row = conn.execute(select(signals).where(signals.c.signal_id == signal_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def listing(
+    conn: Connection, *, status: str | None = None, open_only: bool = False, limit: int = 200
+) -> list[dict[str, Any]]:
+    signals = table(Signal)
+    statement = select(signals)
+    if status is not None:
+        statement = statement.where(signals.c.status == status)
+    if open_only:
+        statement = statement.where(signals.c.status.in_(OPEN))
+    statement = statement.order_by(signals.c.date_end.desc(), signals.c.signal_id).limit(limit)
+    return [dict(r) for r in conn.execute(statement).mappings()]

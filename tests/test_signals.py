@@ -1,0 +1,100 @@
+"""Signals: alarms become signals, consecutive days extend them, and the CIDARS response
+workflow moves only forward, audited, with a deadline from the protocol."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from shoutu.cli.app import app
+from shoutu.domain.vocabulary import AuditAction, SignalStatus
+from shoutu.services import audit_log
+from shoutu.services.context import ServiceContext
+from shoutu.services.imports import import_file
+from shoutu.services.signals import (
+    DetectorConfig,
+    list_signals,
+    run_signals,
+    update_signal,
+)
+
+DATA = Path(__file__).with_name("data")
+START = dt.date(2022, 3, 1)
+CASES_ONLY = (DetectorConfig("cases_report", "ears-c2"),)
+
+
+def _cases(ctx: ServiceContext, tmp_path: Path) -> None:
+    """One case a day for three weeks, then 9 a day on days 15 and 16 (in district 310101)."""
+    for kind in ("regions", "places", "people"):
+        import_file(ctx, kind, DATA / f"{kind}.csv")
+    lines = [
+        "case_id,person_id,classification,origin,channel,found_in_control,region_code,"
+        "report_time,protocol"
+    ]
+    case_id = 0
+    for offset in range(21):
+        for _ in range(9 if offset in (15, 16) else 1 + offset % 2):
+            case_id += 1
+            day = START + dt.timedelta(days=offset)
+            lines.append(
+                f"{case_id},1001,confirmed,local,fever_clinic,false,310101002001,"
+                f"{day}T10:00:00+08:00,cn-9th-2022"
+            )
+    path = tmp_path / "cases.csv"
+    path.write_text("\n".join(lines) + "\n")
+    import_file(ctx, "cases", path)
+
+
+def test_alarms_become_signals_and_extend(ctx: ServiceContext, tmp_path: Path) -> None:
+    _cases(ctx, tmp_path)
+    counts = [run_signals(ctx, START + dt.timedelta(days=d), CASES_ONLY) for d in range(21)]
+    assert sum(c["created"] for c in counts) == 1
+    assert counts[15] == {"created": 1, "extended": 0}
+    assert counts[16] == {"created": 0, "extended": 1}
+    (signal,) = list_signals(ctx, open_only=True)
+    assert (signal["date_start"], signal["date_end"]) == (
+        START + dt.timedelta(days=15),
+        START + dt.timedelta(days=16),
+    )
+    assert signal["region"] == "310101000000" and signal["status"] == SignalStatus.NEW
+    assert signal["observed"] == 9 and signal["threshold"] < 9
+    hours = (signal["due_time"] - signal["created_at"]).total_seconds() / 3600
+    assert hours == pytest.approx(24, abs=0.01)  # cn-9th: respond within 24 h
+
+
+def test_workflow_moves_forward_and_is_audited(ctx: ServiceContext, tmp_path: Path) -> None:
+    _cases(ctx, tmp_path)
+    run_signals(ctx, START + dt.timedelta(days=15), CASES_ONLY)
+    (signal,) = list_signals(ctx)
+    sid = signal["signal_id"]
+    with pytest.raises(ValueError, match="next can be false_alarm, verifying"):
+        update_signal(ctx, sid, status=SignalStatus.CONFIRMED)
+    update_signal(ctx, sid, status=SignalStatus.VERIFYING, unit="Huangpu CDC")
+    update_signal(ctx, sid, status=SignalStatus.INVESTIGATING, note="cluster at a market")
+    done = update_signal(ctx, sid, status=SignalStatus.CONFIRMED)
+    assert done["status"] == SignalStatus.CONFIRMED and done["resp_unit"] == "Huangpu CDC"
+    with pytest.raises(ValueError, match="none"):
+        update_signal(ctx, sid, status=SignalStatus.FALSE_ALARM)
+    trail = audit_log.recent(ctx, entity="signals", entity_id=str(sid))
+    assert [e["action"] for e in reversed(trail)] == [AuditAction.CREATE] + [AuditAction.UPDATE] * 3
+    assert list_signals(ctx, open_only=True) == []
+
+
+def test_cli(ctx: ServiceContext, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    _cases(ctx, tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(app, ["signals", "run", "--date", "2022-03-16", "--json"])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(runner.invoke(app, ["signals", "list", "--open", "--json"]).stdout)
+    assert len(listed["signals"]) >= 1
+    sid = str(listed["signals"][0]["signal_id"])
+    moved = runner.invoke(app, ["signals", "update", sid, "--status", "verifying"])
+    assert moved.exit_code == 0 and "verifying" in moved.stdout
+    bad = runner.invoke(app, ["signals", "update", sid, "--status", "confirmed"])
+    assert bad.exit_code == 1 and "next can be" in bad.stderr
+    shown = json.loads(runner.invoke(app, ["signals", "show", sid, "--json"]).stdout)
+    assert shown["signal"]["status"] == "verifying" and len(shown["audit"]) == 2
