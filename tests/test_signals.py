@@ -98,3 +98,32 @@ def test_cli(ctx: ServiceContext, tmp_path: Path, cli_env: dict[str, str]) -> No
     assert bad.exit_code == 1 and "next can be" in bad.stderr
     shown = json.loads(runner.invoke(app, ["signals", "show", sid, "--json"]).stdout)
     assert shown["signal"]["status"] == "verifying" and len(shown["audit"]) == 2
+
+
+def test_configured_detectors(ctx: ServiceContext, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    from shoutu.services.signals import load_detectors
+
+    _cases(ctx, tmp_path)
+    config = tmp_path / "detectors.toml"
+    config.write_text(
+        '[[detector]]\nchannel = "cases_report"\nmethod = "ears-c1"\nlevel = "city"\n'
+    )
+    (detector,) = load_detectors(config)
+    assert (detector.channel, detector.method, detector.level.value) == (
+        "cases_report",
+        "ears-c1",
+        "city",
+    )
+    result = CliRunner().invoke(
+        app, ["signals", "run", "--date", "2022-03-16", "--config", str(config), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    (signal,) = list_signals(ctx)
+    assert signal["method"] == "ears-c1" and signal["region"] == "310100000000"
+    config.write_text('[[detector]]\nchannel = "tweets"\n')
+    bad = CliRunner().invoke(
+        app, ["signals", "run", "--date", "2022-03-16", "--config", str(config)]
+    )
+    assert bad.exit_code == 1 and "detector 1: field channel: unknown channel 'tweets'" in (
+        bad.stderr
+    )

@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         default="cn-9th-2022",
         description="SHOUTU_PROTOCOL: the protocol in force when a command is not given one.",
     )
+    signals_config: Path | None = Field(
+        default=None,
+        description="SHOUTU_SIGNALS_CONFIG: TOML file of the detectors `signals run` uses "
+        "([[detector]] channel, method, level); default: EARS C2 per district on reported "
+        "cases, ILI visits, fever-medicine sales and antigen positives.",
+    )
     user: str = Field(
         default_factory=_default_user,
         description="SHOUTU_USER: who is acting, recorded in every audit event and "

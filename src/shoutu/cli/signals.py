@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -60,14 +61,21 @@ def print_signals(rows: list[dict[str, Any]], title: str) -> None:
 def run(
     ctx: typer.Context,
     date: Annotated[str, typer.Option("--date", help="The day to run (YYYY-MM-DD).")],
+    config: Annotated[
+        Path | None,
+        typer.Option(help="Detectors file (default: SHOUTU_SIGNALS_CONFIG, else built in)."),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Run the configured detectors for a day; alarms become (or extend) signals."""
     from shoutu.domain.timeutil import parse_date
-    from shoutu.services.signals import run_signals
+    from shoutu.services.signals import DEFAULT_DETECTORS, load_detectors, run_signals
 
     with errors_as_exit(json):
-        counts = run_signals(state(ctx).context(), parse_date(date))
+        service = state(ctx).context()
+        path = config or service.settings.signals_config
+        detectors = load_detectors(path) if path else DEFAULT_DETECTORS
+        counts = run_signals(service, parse_date(date), detectors)
     if json:
         emit_json(counts)
         return

@@ -11,7 +11,9 @@ signal_response_hours.
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,6 +44,36 @@ DEFAULT_DETECTORS = (
     DetectorConfig("sales_fever", "ears-c2"),
     DetectorConfig("antigen_positives", "ears-c2"),
 )
+
+
+def load_detectors(path: Path) -> tuple[DetectorConfig, ...]:
+    """Detectors from a TOML file: ``[[detector]]`` tables with channel, method and level."""
+    from shoutu.services.channels import channel_names
+    from shoutu.services.detect import METHODS
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    found = []
+    for number, entry in enumerate(data.get("detector", []), start=1):
+        where = f"{path}: detector {number}"
+        channel, method = entry.get("channel"), entry.get("method", "ears-c2")
+        if channel not in channel_names():
+            raise ValueError(f"{where}: field channel: unknown channel {channel!r}")
+        if method not in METHODS or method in ("bayes", "moving-percentile"):
+            raise ValueError(
+                f"{where}: field method: {method!r} is not one of ears-c1, ears-c2, ears-c3, cusum"
+            )
+        try:
+            level = RegionLevel.parse(entry.get("level", "district"))
+        except ValueError as exc:
+            raise ValueError(f"{where}: field level: {exc}") from None
+        found.append(DetectorConfig(channel, method, level))
+    if not found:
+        raise ValueError(f"{path}: no [[detector]] tables")
+    return tuple(found)
+
 
 NEXT: dict[SignalStatus, set[SignalStatus]] = {
     SignalStatus.NEW: {SignalStatus.VERIFYING, SignalStatus.FALSE_ALARM},
