@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
+
+from _synthetic import write_series
 
 SHOUTU = Path(sys.executable).with_name("shoutu")
 R_CALL = {
@@ -34,20 +34,7 @@ R_CALL = {
 def make_input(path: Path, series: int, days: int) -> Path:
     rng = np.random.default_rng(1)
     counts = rng.poisson(rng.uniform(1, 50, (series, 1)), size=(series, days))
-    dates = np.datetime64("2022-01-01") + np.arange(days)
-    pq.write_table(
-        pa.table(
-            {
-                "date": pa.array(np.tile(dates, series)),
-                "region": pa.array(np.repeat([f"R{i:05d}" for i in range(series)], days)),
-                "count": pa.array(counts.ravel()),
-            }
-        ),
-        path,
-    )
-    subset = path.with_suffix(".subset.csv")
-    np.savetxt(subset, counts[:200].T, fmt="%d", delimiter=",")
-    return subset
+    return write_series(path, counts, "count")
 
 
 def r_seconds_per_series(subset: Path, method: str, count: int) -> float | None:

@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
+
+from _synthetic import write_series
 
 SHOUTU = Path(sys.executable).with_name("shoutu")
 
@@ -33,19 +33,7 @@ def make_input(path: Path, series: int, days: int) -> None:
     growth = rng.normal(0.0, 0.03, size=(series, 1))
     level = rng.uniform(5, 200, size=(series, 1))
     t = np.arange(days)[None, :]
-    cases = rng.poisson(level * np.exp(growth * np.sin(t / 40.0) * 10))
-    dates = np.datetime64("2022-01-01") + np.arange(days)
-    pq.write_table(
-        pa.table(
-            {
-                "date": pa.array(np.tile(dates, series)),
-                "region": pa.array(np.repeat([f"R{i:05d}" for i in range(series)], days)),
-                "cases": pa.array(cases.ravel()),
-            }
-        ),
-        path,
-    )
-    np.savetxt(path.with_suffix(".subset.csv"), cases[:200].T, fmt="%d", delimiter=",")
+    write_series(path, rng.poisson(level * np.exp(growth * np.sin(t / 40.0) * 10)), "cases")
 
 
 def time_ours(args: list[str], runs: int) -> list[float]:

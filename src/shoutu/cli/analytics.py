@@ -10,6 +10,12 @@ import typer
 
 from shoutu.cli.output import emit_json, err, errors_as_exit
 
+DateFormatOpt = Annotated[str | None, typer.Option(help="strptime format of dates.")]
+OutputOpt = Annotated[
+    Path | None, typer.Option(help="CSV or Parquet file (default: CSV on stdout).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
+
 
 def _emit(
     columns: dict[str, Any],
@@ -19,9 +25,13 @@ def _emit(
     output: Path | None,
     extra: dict[str, Any] | None = None,
 ) -> None:
-    """JSON on stdout, or CSV on stdout when there is no --output file."""
-    from shoutu.io.provenance import as_arrow, write_csv
+    """Write --output (CSV or Parquet), then JSON on stdout, or CSV on stdout when there is
+    no --output file."""
+    from shoutu.io.provenance import as_arrow, write_csv, write_table
 
+    if output is not None:
+        with errors_as_exit(json):
+            write_table(output, columns, provenance)
     if json:
         emit_json({key: as_arrow(columns).to_pylist(), **(extra or {}), "provenance": provenance})
     elif output is None:
@@ -49,15 +59,12 @@ def rt(
         int,
         typer.Option(min=0, help="Warn about windows in the last N days of an onset-dated curve."),
     ] = 0,
-    date_format: Annotated[str | None, typer.Option(help="strptime format of dates.")] = None,
-    output: Annotated[
-        Path | None, typer.Option(help="CSV or Parquet file (default: CSV on stdout).")
-    ] = None,
-    json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+    date_format: DateFormatOpt = None,
+    output: OutputOpt = None,
+    json: JsonOpt = False,
 ) -> None:
     """Time-varying reproduction number, exactly as R EpiEstim's estimate_R (Cori et al. 2013):
     one row per region and window, empty where EpiEstim gives NA."""
-    from shoutu.io.provenance import write_table
     from shoutu.services.rt import rt_from_file
 
     with errors_as_exit(json):
@@ -73,8 +80,6 @@ def rt(
             incomplete_days=incomplete_days,
             date_format=date_format,
         )
-        if output is not None:
-            write_table(output, table.columns, table.provenance)
     for warning in table.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
     _emit(table.columns, table.provenance, "rows", json, output, {"warnings": table.warnings})
@@ -93,15 +98,12 @@ def scan(
         int, typer.Option(min=9, max=99_999, help="Monte Carlo replications.")
     ] = 999,
     seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
-    date_format: Annotated[str | None, typer.Option(help="strptime format of dates.")] = None,
-    output: Annotated[
-        Path | None, typer.Option(help="CSV or Parquet file (default: CSV on stdout).")
-    ] = None,
-    json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+    date_format: DateFormatOpt = None,
+    output: OutputOpt = None,
+    json: JsonOpt = False,
 ) -> None:
     """Prospective space-time permutation scan (Kulldorff 2005, as SaTScan): clusters ending on
     the last day, most likely first, with Monte Carlo p-values and recurrence intervals."""
-    from shoutu.io.provenance import write_table
     from shoutu.services.scan import scan_file
 
     with errors_as_exit(json):
@@ -114,8 +116,6 @@ def scan(
             seed=seed,
             date_format=date_format,
         )
-        if output is not None:
-            write_table(output, result.columns, result.provenance)
     _emit(result.columns, result.provenance, "clusters", json, output)
 
 
@@ -164,15 +164,12 @@ def detect(
     ] = 80.0,
     date_from: Annotated[str | None, typer.Option("--from", help="First monitored date.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last monitored date.")] = None,
-    date_format: Annotated[str | None, typer.Option(help="strptime format of dates.")] = None,
-    output: Annotated[
-        Path | None, typer.Option(help="CSV or Parquet file (default: CSV on stdout).")
-    ] = None,
-    json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+    date_format: DateFormatOpt = None,
+    output: OutputOpt = None,
+    json: JsonOpt = False,
 ) -> None:
     """Aberration detection exactly as R surveillance (earsC, algo.cusum): one row per region
     and monitored date — date,region,count,expected,upperbound,alarm."""
-    from shoutu.io.provenance import write_table
     from shoutu.services.detect import detect_file
 
     with errors_as_exit(json):
@@ -198,8 +195,6 @@ def detect(
             date_to=date_to,
             date_format=date_format,
         )
-        if output is not None:
-            write_table(output, table.columns, table.provenance)
     _emit(table.columns, table.provenance, "rows", json, output)
 
 
@@ -211,16 +206,14 @@ def channels(
     ] = "district",
     weekly: Annotated[bool, typer.Option("--weekly", help="ISO weeks keyed by Monday.")] = False,
     list_: Annotated[bool, typer.Option("--list", help="List the channels.")] = False,
-    output: Annotated[
-        Path | None, typer.Option(help="CSV or Parquet file (default: CSV on stdout).")
-    ] = None,
-    json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+    output: OutputOpt = None,
+    json: JsonOpt = False,
 ) -> None:
     """Count series of a surveillance channel (registry and event store) per region, as
     `shoutu detect` reads them: date,region,count,rate_per_100k."""
     from shoutu.cli.state import state
     from shoutu.domain.vocabulary import RegionLevel
-    from shoutu.io.provenance import build_provenance, write_table
+    from shoutu.io.provenance import build_provenance
     from shoutu.services.channels import channel_names, channel_series
 
     if list_ or channel is None:
@@ -236,6 +229,4 @@ def channels(
         provenance = build_provenance(
             command="channels", parameters={"channel": channel, "level": level, "weekly": weekly}
         )
-        if output is not None:
-            write_table(output, columns, provenance)
     _emit(columns, provenance, "rows", json, output)
