@@ -130,7 +130,7 @@ def _fast(path: Path) -> DailySeries | None:
         imported.reshape(len(labels), n_days),
         file_hash(path),
     )
-    return daily.weekly(np.unique(day - first))
+    return daily.weekly(np.flatnonzero(np.bincount(day - first)))  # the days present
 
 
 def read_daily_series(path: Path, date_format: str | None = None) -> DailySeries:

@@ -32,13 +32,19 @@ def window_stats(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean and sample sd (n - 1) of counts[t - first_lag - length + 1 … t - first_lag] for
     each monitored t, from running sums (one pass, any number of series)."""
-    zero = np.zeros((counts.shape[0], 1))
-    s1 = np.concatenate([zero, np.cumsum(counts, axis=1)], axis=1)
-    s2 = np.concatenate([zero, np.cumsum(counts * counts, axis=1)], axis=1)
+    n_series, n_times = counts.shape
+    s1 = np.zeros((n_series, n_times + 1))
+    np.cumsum(counts, axis=1, out=s1[:, 1:])
+    s2 = np.zeros((n_series, n_times + 1))
+    np.cumsum(counts * counts, axis=1, out=s2[:, 1:])
     end = times - first_lag + 1  # exclusive end in running-sum coordinates
     start = end - length
-    total = s1[:, end] - s1[:, start]
-    squares = s2[:, end] - s2[:, start]
+    if len(times) > 1 and np.all(np.diff(times) == 1):  # contiguous: slices, not gathers
+        window = slice(int(end[0]), int(end[-1]) + 1)
+        earlier = slice(int(start[0]), int(start[-1]) + 1)
+        total, squares = s1[:, window] - s1[:, earlier], s2[:, window] - s2[:, earlier]
+    else:
+        total, squares = s1[:, end] - s1[:, start], s2[:, end] - s2[:, start]
     mean = total / length
     var = np.maximum((squares - total * mean) / (length - 1), 0.0)
     return mean, np.sqrt(var)
