@@ -195,3 +195,12 @@ def test_moving_percentile_cli(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert len(_rows(out)) == len(days) - (3 * 365 + 2 * 7 + 7 - 1)
+
+
+def test_bad_wide_input(tmp_path: Path) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text("week,north,south\n2022-01-03,1,2\n2022-01-10,x,3\n2022-01-10,4,5\n")
+    result = runner.invoke(app, ["detect", str(path), "--wide", "--method", "ears-c1"])
+    assert result.exit_code == 1
+    assert "row 2 (line 3), field north: 'x' is not a count >= 0" in result.stderr
+    assert "row 3 (line 4), field week: 2022-01-10 appears twice" in result.stderr

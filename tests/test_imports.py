@@ -243,3 +243,24 @@ def test_cases_import_checks_people_and_timeline(ctx: ServiceContext, tmp_path: 
     good.write_text("\n".join(path.read_text().splitlines()[:2]) + "\n")
     assert import_file(ctx, "cases", good).inserted == 1
     assert import_file(ctx, "cases", good).unchanged == 1
+
+
+def test_control_measures_import_checks_people_and_times(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    from shoutu.store.tables import ControlMeasure
+
+    load_all(ctx)
+    path = tmp_path / "measures.csv"
+    path.write_text(
+        "measure_id,person_id,kind,status,reason,start_time,planned_end_time,protocol\n"
+        "1,1001,centralised,active,close contact,2022-03-02 10:00,2022-03-09 10:00,cn-9th-2022\n"
+        "2,9999,home,active,secondary contact,2022-03-02 10:00,,cn-9th-2022\n"
+        "3,1002,home,active,secondary contact,2022-03-05 10:00,2022-03-01 10:00,cn-9th-2022\n"
+        "4,1003,sauna,active,close contact,2022-03-02 10:00,,cn-9th-2022\n"
+    )
+    with pytest.raises(InputError) as info:
+        import_file(ctx, "control_measures", path)
+    found = {(p.row, p.field) for p in info.value.report.problems}
+    assert found == {(2, "person_id"), (3, "planned_end_time"), (4, "kind")}
+    assert rows(ctx, ControlMeasure) == []

@@ -228,3 +228,12 @@ def test_own_gamma_cdf_matches_scipy(shape: float) -> None:
 
     x = np.concatenate([np.linspace(0, 5 * shape + 50, 2000), [1e-8, shape, shape + 1]])
     assert np.max(np.abs(gamma_cdf(x, shape) - special.gammainc(shape, x))) < 1e-12
+
+
+def test_bad_serial_interval_file(tmp_path: Path) -> None:
+    path = tmp_path / "si.csv"
+    path.write_text("day,p\n0,0\n1,half\n-2,0.5\n")
+    result = runner.invoke(app, ["rt", str(FLU), "--si-distr", str(path)])
+    assert result.exit_code == 1
+    assert "row 2 (line 3), field p: 'half' is not a number" in result.stderr
+    assert "row 3 (line 4), field day: '-2' is not a day >= 0" in result.stderr

@@ -7,7 +7,6 @@ Every setting is read from the environment variable named in its description (pr
 from __future__ import annotations
 
 import getpass
-import os
 from pathlib import Path
 
 from pydantic import Field
@@ -84,8 +83,3 @@ def settings_doc() -> list[tuple[str, str]]:
         text = field.description or ""
         rows.append((env, text.split(": ", 1)[1] if text.startswith(env) else text))
     return rows
-
-
-def resolve_path(path: Path) -> Path:
-    """A settings path made absolute against the current directory."""
-    return path if path.is_absolute() else Path(os.getcwd()) / path

@@ -7,9 +7,9 @@ Exit codes: 0 success, 1 bad input (with the report), 2 usage error.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -28,14 +28,11 @@ from shoutu.io.provenance import dumps
 from shoutu.io.report import InputError
 
 EXIT_BAD_INPUT = 1
-EXIT_USAGE = 2
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(highlight=False)
 if not out.is_terminal:  # piped: do not wrap tables at the default 80 columns
     out = Console(highlight=False, width=160)
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def emit_json(payload: dict[str, Any]) -> None:

@@ -144,9 +144,3 @@ def parse_region_code(text: str) -> RegionCode:
         return RegionCode(code, level, None)
     parent = code[: _SEGMENTS[level_index - 1][1]].ljust(12, "0")
     return RegionCode(code, level, parent)
-
-
-def validate_int_id(value: int) -> int:
-    if value < 0 or value > MAX_INT_ID:
-        raise IdentifierError(f"must be an integer from 0 to {MAX_INT_ID}")
-    return value

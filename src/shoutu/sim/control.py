@@ -219,9 +219,3 @@ class Control:
         self.community_medium_until[communities] = np.maximum(
             self.community_medium_until[communities], t + high_days + medium_days
         )
-
-    def person_days(self, t: float) -> tuple[int, int]:
-        """(people in quarantine or isolation, people in risk areas) at ``t``."""
-        high, medium = self.locked_down(t)
-        quarantined = self.centralised(t) | self.home_quarantine(t) | self.isolated(t)
-        return int(quarantined.sum()), int((high | medium).sum())

@@ -103,10 +103,3 @@ def count_by(conn: Connection, *, table: Table, column: str) -> dict[Any, int]:
     col = table.c[column]
     result = conn.execute(select(col, func.count()).group_by(col))
     return {value: int(count) for value, count in result}
-
-
-def count_rows(conn: Connection, *, table: Table, where: Any = None) -> int:
-    statement = select(func.count()).select_from(table)
-    if where is not None:
-        statement = statement.where(where)
-    return int(conn.execute(statement).scalar_one())
