@@ -127,3 +127,46 @@ def test_configured_detectors(ctx: ServiceContext, tmp_path: Path, cli_env: dict
     assert bad.exit_code == 1 and "detector 1: field channel: unknown channel 'tweets'" in (
         bad.stderr
     )
+
+
+def test_weekly_detector_with_options(ctx: ServiceContext, tmp_path: Path) -> None:
+    """A weekly detector judges complete ISO weeks (on their Sunday), keyed by the Monday;
+    options are the method's R settings, checked when the configuration is read."""
+    from shoutu.services.signals import load_detectors
+
+    for kind in ("regions", "places", "people"):
+        import_file(ctx, kind, DATA / f"{kind}.csv")
+    monday = dt.date(2022, 2, 28)
+    lines = [
+        "case_id,person_id,classification,origin,channel,found_in_control,region_code,"
+        "report_time,protocol"
+    ]
+    for offset in range(8 * 7):
+        for _ in range(6 if offset >= 49 else offset % 3):
+            day = monday + dt.timedelta(days=offset)
+            lines.append(
+                f"{len(lines)},1001,confirmed,local,fever_clinic,false,310101002001,"
+                f"{day}T10:00:00+08:00,cn-9th-2022"
+            )
+    path = tmp_path / "cases.csv"
+    path.write_text("\n".join(lines) + "\n")
+    import_file(ctx, "cases", path)
+    config = tmp_path / "detectors.toml"
+    config.write_text(
+        '[[detector]]\nchannel = "cases_report"\nmethod = "ears-c1"\nweekly = true\n'
+        "options = {baseline = 3, alpha = 0.01}\n"
+    )
+    (detector,) = load_detectors(config)
+    assert detector.weekly and dict(detector.options) == {"baseline": 3, "alpha": 0.01}
+    days = [monday + dt.timedelta(days=d) for d in range(8 * 7)]
+    counts = run_signals(ctx, days, (detector,))
+    assert counts == {"created": 1, "extended": 0}
+    (signal,) = list_signals(ctx)
+    last_week = monday + dt.timedelta(weeks=7)
+    assert signal["date_start"] == signal["date_end"] == last_week
+    assert signal["observed"] == 42
+    config.write_text(
+        '[[detector]]\nchannel = "cases_report"\nmethod = "farrington"\noptions = {k = 2}\n'
+    )
+    with pytest.raises(ValueError, match="detector 1: field options: --k does not apply"):
+        load_detectors(config)

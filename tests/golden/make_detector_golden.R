@@ -60,3 +60,57 @@ for (spec in list(list(0, 0.05, 7:312, "bayes_agona.csv"),
   write_rows(dates[range], rep("agona", length(range)), y[range], res$upperbound,
              res$alarm, spec[[4]])
 }
+# Farrington (algo.farrington through farrington(sts)) and farringtonFlexible, dates as epochs:
+#   farrington_agona:        farrington(agona, list(range = 257:312))   (b = 5, w = 3)
+#   farrington_b3_agona:     farrington(agona, list(range = 105:312, b = 3, w = 2, alpha = 0.01,
+#                                                   powertrans = "none", reweight = FALSE))
+#   ff_noufaily_flu12:       farringtonFlexible(fluBYBW first 12 districts, last 104 weeks,
+#                                      b = 5, w = 3, Noufaily options)
+#   ff_muan_newport:         farringtonFlexible(salmNewport 16 states, last 104 weeks, b = 5,
+#                                      w = 2, noPeriods = 4, thresholdMethod = "muan")
+#   ff_none_hepatitis:       farringtonFlexible(ha.sts 12 districts, last 80 weeks, b = 4, w = 2,
+#                                      powertrans = "none", reweight = FALSE, alpha = 0.01,
+#                                      limit54 = c(1, 4), pastWeeksNotIncluded = 4)
+#   ff_half_campylobacter:   farringtonFlexible(campyDE, last 104 weeks, powertrans = "1/2",
+#                                      trend = TRUE, pThresholdTrend = 0.1)
+#   ff_notrend_agona:        farringtonFlexible(agona, last 104 weeks, b = 3, trend = FALSE,
+#                                      weightsThreshold = 1, noPeriods = 3)
+wide_sts <- function(file, columns = NULL) {
+  d <- read.csv(file.path(data, "public", file), check.names = FALSE)
+  obs <- as.matrix(d[, -1, drop = FALSE])
+  if (!is.null(columns)) obs <- obs[, columns, drop = FALSE]
+  as_sts(obs, as.Date(d[[1]]))
+}
+last_weeks <- function(s, n) (nrow(observed(s)) - n + 1):nrow(observed(s))
+from_sts(farrington(single, control = list(range = 257:312)), "farrington_agona.csv")
+from_sts(farrington(single, control = list(range = 105:312, b = 3, w = 2, alpha = 0.01,
+                                           powertrans = "none", reweight = FALSE)),
+         "farrington_b3_agona.csv")
+flu <- wide_sts("influenza_bybw_weekly.csv", 1:12)
+from_sts(farringtonFlexible(flu, control = list(range = last_weeks(flu, 104), b = 5, w = 3,
+                                                noPeriods = 10, weightsThreshold = 2.58,
+                                                pastWeeksNotIncluded = 26, pThresholdTrend = 1,
+                                                thresholdMethod = "nbPlugin")),
+         "ff_noufaily_flu12.csv")
+newport <- wide_sts("salmonella_newport_de_weekly.csv")
+from_sts(farringtonFlexible(newport, control = list(range = last_weeks(newport, 104), b = 5,
+                                                    w = 2, noPeriods = 4,
+                                                    thresholdMethod = "muan")),
+         "ff_muan_newport.csv")
+hepatitis <- wide_sts("hepatitis_a_berlin_weekly.csv")
+from_sts(farringtonFlexible(hepatitis, control = list(range = last_weeks(hepatitis, 80), b = 4,
+                                                      w = 2, powertrans = "none",
+                                                      reweight = FALSE, alpha = 0.01,
+                                                      limit54 = c(1, 4),
+                                                      pastWeeksNotIncluded = 4)),
+         "ff_none_hepatitis.csv")
+campy <- read.csv(file.path(data, "public", "campylobacter_de_weekly.csv"))
+campy_sts <- as_sts(matrix(campy$case, ncol = 1, dimnames = list(NULL, "campylobacter")),
+                    as.Date(campy$date))
+from_sts(farringtonFlexible(campy_sts, control = list(range = last_weeks(campy_sts, 104),
+                                                      powertrans = "1/2",
+                                                      pThresholdTrend = 0.1)),
+         "ff_half_campylobacter.csv")
+from_sts(farringtonFlexible(single, control = list(range = 209:312, b = 3, trend = FALSE,
+                                                   weightsThreshold = 1, noPeriods = 3)),
+         "ff_notrend_agona.csv")

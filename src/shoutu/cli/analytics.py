@@ -1,4 +1,4 @@
-"""Analytics commands: `shoutu rt` (and, next, scan and detect)."""
+"""Analytics commands: `shoutu rt`, `scan`, `detect` and `channels`."""
 
 from __future__ import annotations
 
@@ -119,6 +119,15 @@ def scan(
     _emit(result.columns, result.provenance, "clusters", json, output)
 
 
+def _int_pair(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    parts = text.split(",")
+    if len(parts) != 2 or not all(part.strip().lstrip("-").isdigit() for part in parts):
+        raise typer.BadParameter("expected two integers: CASES,PERIODS (e.g. 5,4)")
+    return int(parts[0]), int(parts[1])
+
+
 def detect(
     input_file: Annotated[
         Path,
@@ -129,68 +138,126 @@ def detect(
         ),
     ],
     method: Annotated[
-        str, typer.Option(help="ears-c1, ears-c2, ears-c3, cusum, bayes or moving-percentile.")
+        str,
+        typer.Option(
+            help="ears-c1, ears-c2, ears-c3, cusum, bayes, farrington, farrington-flexible "
+            "or moving-percentile."
+        ),
     ],
     wide: Annotated[bool, typer.Option("--wide", help="Wide input.")] = False,
-    baseline: Annotated[int, typer.Option(min=3, help="EARS baseline length.")] = 7,
+    baseline: Annotated[int | None, typer.Option(min=3, help="EARS baseline length [7].")] = None,
     alpha: Annotated[
-        float | None, typer.Option(help="EARS alpha (default 0.001 for C1/C2, 0.025 for C3).")
+        float | None,
+        typer.Option(help="Alpha [EARS 0.001 for C1/C2, 0.025 for C3; Bayes, Farrington 0.05]."),
     ] = None,
-    min_sigma: Annotated[float, typer.Option(min=0, help="EARS minimum sigma.")] = 0.0,
-    k: Annotated[float, typer.Option(help="CUSUM reference value k.")] = 1.04,
-    h: Annotated[float, typer.Option(help="CUSUM decision boundary h.")] = 2.26,
+    min_sigma: Annotated[float | None, typer.Option(min=0, help="EARS minimum sigma [0].")] = None,
+    k: Annotated[float | None, typer.Option(help="CUSUM reference value k [1.04].")] = None,
+    h: Annotated[float | None, typer.Option(help="CUSUM decision boundary h [2.26].")] = None,
     m: Annotated[
         float | None,
-        typer.Option(help="CUSUM in-control mean (default: the mean before monitoring)."),
+        typer.Option(help="CUSUM in-control mean [the mean before monitoring]."),
     ] = None,
     trans: Annotated[
-        str,
+        str | None,
         typer.Option(help="CUSUM transformation: standard, rossi, anscombe, anscombe2nd, none."),
-    ] = "standard",
-    b: Annotated[int, typer.Option("--b", min=0, help="Bayes: years back.")] = 0,
-    w: Annotated[int, typer.Option("--w", min=0, help="Bayes: baseline weeks (or days).")] = 6,
+    ] = None,
+    b: Annotated[
+        int | None, typer.Option("--b", min=0, help="Years back [Bayes 0, Farrington 5].")
+    ] = None,
+    w: Annotated[
+        int | None,
+        typer.Option("--w", min=0, help="Half-window (Farrington) or weeks back (Bayes) [3; 6]."),
+    ] = None,
     act_y: Annotated[
-        bool, typer.Option("--act-y/--no-act-y", help="Bayes: include the current year.")
-    ] = True,
+        bool | None, typer.Option("--act-y/--no-act-y", help="Bayes: include the current year.")
+    ] = None,
+    reweight: Annotated[
+        bool | None,
+        typer.Option("--reweight/--no-reweight", help="Farrington: reweight outbreaks [yes]."),
+    ] = None,
+    weights_threshold: Annotated[
+        float | None, typer.Option(help="Farrington flexible: reweighting threshold [2.58].")
+    ] = None,
+    trend: Annotated[
+        bool | None, typer.Option("--trend/--no-trend", help="Farrington: allow a trend [yes].")
+    ] = None,
+    p_threshold_trend: Annotated[
+        float | None, typer.Option(help="Farrington flexible: p-value to keep a trend [0.05].")
+    ] = None,
+    limit54: Annotated[
+        str | None,
+        typer.Option(help="Farrington: no bound below CASES in the last PERIODS steps [5,4]."),
+    ] = None,
+    powertrans: Annotated[
+        str | None, typer.Option(help="Farrington: power transformation 2/3, 1/2 or none.")
+    ] = None,
+    no_periods: Annotated[
+        int | None, typer.Option(min=1, help="Farrington flexible: periods per year [1].")
+    ] = None,
+    past_weeks_not_included: Annotated[
+        int | None,
+        typer.Option(min=0, help="Farrington flexible: recent steps left out [w]."),
+    ] = None,
+    threshold_method: Annotated[
+        str | None,
+        typer.Option(help="Farrington flexible: delta, nbPlugin or muan [delta]."),
+    ] = None,
     period_days: Annotated[
-        int, typer.Option(min=1, help="Moving percentile: period length in days.")
-    ] = 7,
-    years: Annotated[int, typer.Option(min=1, help="Moving percentile: years back.")] = 3,
+        int | None, typer.Option(min=1, help="Moving percentile: period length in days [7].")
+    ] = None,
+    years: Annotated[
+        int | None, typer.Option(min=1, help="Moving percentile: years back [3].")
+    ] = None,
     neighbours: Annotated[
-        int, typer.Option(min=0, help="Moving percentile: neighbouring periods on each side.")
-    ] = 2,
+        int | None,
+        typer.Option(min=0, help="Moving percentile: neighbouring periods on each side [2]."),
+    ] = None,
     percentile: Annotated[
-        float, typer.Option(help="Moving percentile: the alarm percentile.")
-    ] = 80.0,
+        float | None, typer.Option(help="Moving percentile: the alarm percentile [80].")
+    ] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First monitored date.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last monitored date.")] = None,
     date_format: DateFormatOpt = None,
     output: OutputOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Aberration detection exactly as R surveillance (earsC, algo.cusum): one row per region
-    and monitored date — date,region,count,expected,upperbound,alarm."""
+    """Aberration detection exactly as R surveillance (earsC, algo.cusum, algo.bayes,
+    algo.farrington, farringtonFlexible) plus CIDARS' moving percentile: one row per region
+    and monitored date — date,region,count,expected,upperbound,alarm. Options are R's control
+    names; [defaults] are R's for the method."""
     from shoutu.services.detect import detect_file
 
+    options = {
+        "baseline": baseline,
+        "alpha": alpha,
+        "min_sigma": min_sigma,
+        "k": k,
+        "h": h,
+        "m": m,
+        "trans": trans,
+        "b": b,
+        "w": w,
+        "act_y": act_y,
+        "reweight": reweight,
+        "weights_threshold": weights_threshold,
+        "trend": trend,
+        "p_threshold_trend": p_threshold_trend,
+        "limit54": _int_pair(limit54),
+        "powertrans": powertrans,
+        "no_periods": no_periods,
+        "past_weeks_not_included": past_weeks_not_included,
+        "threshold_method": threshold_method,
+        "period_days": period_days,
+        "years": years,
+        "neighbours": neighbours,
+        "percentile": percentile,
+    }
     with errors_as_exit(json):
         table = detect_file(
             input_file,
             method=method,
             wide=wide,
-            baseline=baseline,
-            alpha=alpha,
-            min_sigma=min_sigma,
-            k=k,
-            h=h,
-            m=m,
-            trans=trans,
-            b=b,
-            w=w,
-            act_y=act_y,
-            period_days=period_days,
-            years=years,
-            neighbours=neighbours,
-            percentile=percentile,
+            options=options,
             date_from=date_from,
             date_to=date_to,
             date_format=date_format,

@@ -9,15 +9,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from shoutu.analytics.detectors import moving_percentile as mp
-from shoutu.analytics.detectors.bayes import bayes, first_time
-from shoutu.analytics.detectors.cusum import cusum
-from shoutu.analytics.detectors.ears import default_start, ears
+from shoutu.analytics.detectors.base import Calendar
+from shoutu.analytics.detectors.methods import METHODS, plan
 from shoutu.domain.timeutil import parse_date
 from shoutu.io.provenance import build_provenance
 from shoutu.io.series import read_daily_series, read_wide_series
-
-METHODS = ("ears-c1", "ears-c2", "ears-c3", "cusum", "bayes", "moving-percentile")
 
 
 @dataclass
@@ -31,88 +27,42 @@ def detect_file(
     *,
     method: str,
     wide: bool = False,
-    baseline: int = 7,
-    alpha: float | None = None,
-    min_sigma: float = 0.0,
-    k: float = 1.04,
-    h: float = 2.26,
-    m: float | None = None,
-    trans: str = "standard",
-    b: int = 0,
-    w: int = 6,
-    act_y: bool = True,
-    period_days: int = 7,
-    years: int = 3,
-    neighbours: int = 2,
-    percentile: float = 80.0,
+    options: dict[str, Any] | None = None,
     date_from: str | None = None,
     date_to: str | None = None,
     date_format: str | None = None,
 ) -> DetectTable:
     """Detector output for every monitored date of every region, sorted by region then date.
-    Without ``date_from``, monitoring starts where R's default range starts (EARS), or half
-    way through the series (CUSUM, which has no default range in R), or at the first time R
-    accepts (Bayes: b years and w steps of baseline)."""
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    ``options`` are the method's R control settings in snake case (None = R's default).
+    Without ``date_from``, monitoring starts where R's default range starts (see
+    ``Plan.first_time``)."""
+    detector = plan(method, options)
     series = read_wide_series(path, date_format) if wide else read_daily_series(path, date_format)
     step = series.step_days
+    calendar = Calendar(series.start, step, series.days)
 
     def index(text: str, name: str) -> int:
         day = parse_date(text)
-        offset = (day - series.start).days
-        if offset % step or not 0 <= offset // step < series.days:
+        found = calendar.index(day)
+        if found is None:
             unit = "week" if step == 7 else "day"
             raise ValueError(
                 f"{name} {day} is not a {unit} of the series "
                 f"({series.start} … {series.date(series.days - 1)})"
             )
-        return offset // step
+        return found
 
-    ears_method = method.removeprefix("ears-").upper()
-    if date_from is not None:
-        first = index(date_from, "--from")
-    elif method == "cusum":
-        first = max(1, series.days // 2)
-    elif method == "bayes":
-        first = first_time(b, w, 52 if step == 7 else 365)
-    elif method == "moving-percentile":
-        first = mp.first_time(
-            max(1, period_days // step), years, neighbours, 52 if step == 7 else 365
-        )
-    else:
-        first = default_start(ears_method, baseline)
+    first = index(date_from, "--from") if date_from is not None else detector.first_time(calendar)
     last = index(date_to, "--to") if date_to is not None else series.days - 1
     if first > last:
-        raise ValueError("nothing to monitor: --from is after --to")
+        raise ValueError(
+            "nothing to monitor: --from is after --to"
+            if date_from is not None
+            else f"the series ({series.days} steps) is too short for {method}'s baseline"
+        )
     times = np.arange(first, last + 1)
     counts = series.local + series.imported
-    if method == "cusum":
-        result = cusum(counts, times, k=k, h=h, m=m, trans=trans)
-    elif method == "bayes":
-        result = bayes(
-            counts,
-            times,
-            b=b,
-            w=w,
-            act_y=act_y,
-            alpha=0.05 if alpha is None else alpha,
-            freq=52 if step == 7 else 365,
-        )
-    elif method == "moving-percentile":
-        result = mp.moving_percentile(
-            counts,
-            times,
-            period=max(1, period_days // step),
-            years=years,
-            neighbours=neighbours,
-            percentile=percentile,
-            year_steps=52 if step == 7 else 365,
-        )
-    else:
-        result = ears(
-            counts, times, method=ears_method, baseline=baseline, alpha=alpha, min_sigma=min_sigma
-        )
+    result = detector.run(counts, times, calendar)
     n_regions, n_times = len(series.regions), len(times)
     day0 = np.datetime64(series.start.isoformat(), "D")
     dates = day0 + times * step
@@ -130,13 +80,7 @@ def detect_file(
         parameters={
             "method": method,
             "wide": wide,
-            "baseline": baseline,
-            "alpha": alpha,
-            "min_sigma": min_sigma,
-            "k": k,
-            "h": h,
-            "m": m,
-            "trans": trans,
+            **detector.options,
             "from": date_from,
             "to": date_to,
             "step_days": step,

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from shoutu.analytics.detectors.cusum import cusum
-from shoutu.analytics.detectors.ears import ears
+from shoutu.analytics.detectors.base import Calendar
+from shoutu.analytics.detectors.methods import METHODS, Plan, plan
 from shoutu.domain.timeutil import utcnow
 from shoutu.domain.vocabulary import AuditAction, RegionLevel, SignalStatus
 from shoutu.errors import NotFound
@@ -32,8 +32,13 @@ from shoutu.store.repositories import signals as repo
 @dataclass(frozen=True)
 class DetectorConfig:
     channel: str
-    method: str  # ears-c1, ears-c2, ears-c3 or cusum
+    method: str  # any of analytics.detectors.methods.METHODS
     level: RegionLevel = RegionLevel.DISTRICT
+    weekly: bool = False  # ISO weeks keyed by Monday, judged when the week is complete
+    options: tuple[tuple[str, Any], ...] = ()  # R control settings, snake case
+
+    def plan(self) -> Plan:
+        return plan(self.method, dict(self.options))
 
 
 #: The detectors ``signals run`` uses by default: sentinel and case channels, daily, EARS C2
@@ -47,9 +52,10 @@ DEFAULT_DETECTORS = (
 
 
 def load_detectors(path: Path) -> tuple[DetectorConfig, ...]:
-    """Detectors from a TOML file: ``[[detector]]`` tables with channel, method and level."""
+    """Detectors from a TOML file: ``[[detector]]`` tables with channel, method, level,
+    weekly (true/false) and an ``options`` table of the method's R settings (snake case),
+    e.g. ``options = {b = 3, w = 2, no_periods = 10}``."""
     from shoutu.services.channels import channel_names
-    from shoutu.services.detect import METHODS
 
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -61,15 +67,27 @@ def load_detectors(path: Path) -> tuple[DetectorConfig, ...]:
         channel, method = entry.get("channel"), entry.get("method", "ears-c2")
         if channel not in channel_names():
             raise ValueError(f"{where}: field channel: unknown channel {channel!r}")
-        if method not in METHODS or method in ("bayes", "moving-percentile"):
+        if method not in METHODS:
             raise ValueError(
-                f"{where}: field method: {method!r} is not one of ears-c1, ears-c2, ears-c3, cusum"
+                f"{where}: field method: {method!r} is not one of {', '.join(METHODS)}"
             )
         try:
             level = RegionLevel.parse(entry.get("level", "district"))
         except ValueError as exc:
             raise ValueError(f"{where}: field level: {exc}") from None
-        found.append(DetectorConfig(channel, method, level))
+        weekly = entry.get("weekly", False)
+        if not isinstance(weekly, bool):
+            raise ValueError(f"{where}: field weekly: expected true or false")
+        options = entry.get("options", {})
+        if not isinstance(options, dict):
+            raise ValueError(f"{where}: field options: expected a table")
+        options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
+        config = DetectorConfig(channel, method, level, weekly, tuple(sorted(options.items())))
+        try:
+            config.plan()
+        except ValueError as exc:
+            raise ValueError(f"{where}: field options: {exc}") from None
+        found.append(config)
     if not found:
         raise ValueError(f"{path}: no [[detector]] tables")
     return tuple(found)
@@ -115,7 +133,8 @@ def run_signals(
     protocol, _ = ctx.protocol()
     counts = {"created": 0, "extended": 0}
     for config in detectors:
-        series = channel_series(ctx, config.channel, level=config.level)
+        detector = config.plan()
+        series = channel_series(ctx, config.channel, level=config.level, weekly=config.weekly)
         if not series["date"]:
             continue
         regions = sorted(set(series["region"]))
@@ -125,18 +144,16 @@ def run_signals(
         column_of = {d: i for i, d in enumerate(dates)}
         for d, r, c in zip(series["date"], series["region"], series["count"], strict=True):
             matrix[row_of[r], column_of[d]] = c
+        calendar = Calendar(dt.date.fromisoformat(dates[0]), 7 if config.weekly else 1, len(dates))
         for today in days:
-            t = column_of.get(today.isoformat())
+            if config.weekly and today.weekday() != 6:
+                continue  # a week is judged on its Sunday, when complete
+            key = today - dt.timedelta(days=today.weekday()) if config.weekly else today
+            t = column_of.get(key.isoformat())
             if t is None:
                 continue
             try:
-                result = (
-                    cusum(matrix, np.array([t]))
-                    if config.method == "cusum"
-                    else ears(
-                        matrix, np.array([t]), method=config.method.removeprefix("ears-").upper()
-                    )
-                )
+                result = detector.run(matrix, np.array([t]), calendar)
             except ValueError:
                 continue  # not enough history yet for this detector
             alarms = [
@@ -148,7 +165,7 @@ def run_signals(
                 )
                 for r in np.flatnonzero(result.alarm[:, 0])
             ]
-            _record(ctx, config, today, alarms, protocol.timeliness.signal_response_hours, counts)
+            _record(ctx, config, key, alarms, protocol.timeliness.signal_response_hours, counts)
     return counts
 
 
@@ -160,7 +177,8 @@ def _record(
     response_hours: float,
     counts: dict[str, int],
 ) -> None:
-    """New signals for the day's alarms, or extend the series' signal from the day before."""
+    """New signals for the day's (or week's) alarms, or extend the series' signal from the
+    step before."""
     with ctx.transaction() as conn:
         for region, observed, expected, threshold in alarms:
             now = utcnow()
@@ -175,7 +193,7 @@ def _record(
                 channel=config.channel,
                 region=region,
                 method=config.method,
-                date_end=day - dt.timedelta(days=1),
+                date_end=day - dt.timedelta(days=7 if config.weekly else 1),
             )
             if previous is not None:
                 repo.change(

@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The dates of a regular series: ``start`` plus ``step_days`` per step."""
+
+    start: dt.date
+    step_days: int
+    length: int
+
+    @property
+    def freq(self) -> int:
+        return 52 if self.step_days == 7 else 365
+
+    def date(self, index: int) -> dt.date:
+        return self.start + dt.timedelta(days=index * self.step_days)
+
+    def index(self, day: dt.date) -> int | None:
+        offset = (day - self.start).days
+        if offset % self.step_days:
+            return None
+        index = offset // self.step_days
+        return index if 0 <= index < self.length else None
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from shoutu.analytics.detectors.base import Detection
+from shoutu.analytics.detectors.quantiles import qnbinom
 
 
 def first_time(b: int, w: int, freq: int) -> int:
@@ -28,8 +29,6 @@ def bayes(
     alpha: float = 0.05,
     freq: int = 52,
 ) -> Detection:
-    from scipy import stats  # only here: its import costs start-up time
-
     counts = np.atleast_2d(np.asarray(counts, float))
     times = np.asarray(times, int)
     if b < 0 or w < 0:
@@ -52,6 +51,6 @@ def bayes(
         centre = times - year * freq
         total += running[:, centre + w + 1] - running[:, centre - w]
         length += 2 * w + 1
-    bound = stats.nbinom.ppf(1 - alpha, total + 0.5, length / (length + 1))
+    bound = qnbinom(1 - alpha, total + 0.5, np.full(total.shape, length / (length + 1)))
     mean = (total + 0.5) / length  # the predictive mean, (size x (1 - p) / p)
     return Detection.from_bound(counts, times, mean, bound)
