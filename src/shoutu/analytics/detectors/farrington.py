@@ -17,6 +17,8 @@ together over all series (``glm.fit``).
 from __future__ import annotations
 
 import datetime as dt
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
@@ -29,7 +31,7 @@ from shoutu.analytics.detectors.quantiles import qnbinom, qpois
 
 POWERS = {"none": 1.0, "1/2": 0.5, "2/3": 2 / 3}
 THRESHOLD_METHODS = ("delta", "nbPlugin", "muan")
-CHUNK_CELLS = 500_000  # model rows fitted at once: small arrays stay in the heap (no page faults)
+CHUNK_CELLS = 300_000  # model rows per batch: arrays that stay in cache, one batch per core
 
 
 def years_back(day: dt.date, years: int) -> dt.date:
@@ -206,6 +208,7 @@ def _fit_once(
     y: np.ndarray,
     real: np.ndarray,
     times: np.ndarray,
+    layout: glm.Layout,
     *,
     trend: bool,
     reweight: bool,
@@ -216,14 +219,14 @@ def _fit_once(
     the model, phi = max(dispersion, 1), and the dispersion R's later summary() and
     predict() calls see: fitGLM.flexible replaces the reweighted model's working weights by
     the Anscombe weights, so there it is sum(omega ((y - mu) / mu)^2) / df."""
-    model = glm.fit(y, real, times, trend=trend)
+    model = glm.fit(y, real, times, trend=trend, layout=layout)
     phi = np.maximum(model.dispersion, 1.0)
     seen = model.dispersion
     if reweight:
         residuals = glm.anscombe_residuals(y, model, phi, model.hat(times))
         weights = glm.reweights(residuals, real, threshold)
         converged = model.converged
-        model = glm.fit(y, weights, times, trend=trend)
+        model = glm.fit(y, weights, times, trend=trend, layout=layout)
         model.converged = converged  # R checks the first fit only
         phi = np.maximum(model.dispersion, 1.0)
         seen = model.dispersion
@@ -236,33 +239,43 @@ def _fit_once(
 
 @dataclass
 class _Batch:
-    """The models of some monitored times x all series, rows grouped by level and padded:
-    arrays (models, levels, slots); model = group x n_series + series."""
+    """The models of some monitored times x all series, rows grouped by level in segments of
+    equal length (see glm.Layout): arrays (models, segments, slots); model = group x n_series
+    + series."""
 
     y: np.ndarray
     real: np.ndarray
     times: np.ndarray
     level_now: np.ndarray  # per model
     time_now: np.ndarray
+    layout: glm.Layout
 
     @classmethod
     def build(cls, counts: np.ndarray, baselines: list[Baseline]) -> _Batch:
         n_levels = max(base.level_now for base in baselines) + 1
-        slots = max(int(np.bincount(base.levels).max()) for base in baselines)
-        groups, n_series = len(baselines), counts.shape[0]
-        index = np.zeros((groups, n_levels, slots), int)
-        real = np.zeros((groups, n_levels, slots))
-        times = np.zeros((groups, n_levels, slots))
+        most = np.zeros(n_levels, int)  # rows per level, at most, over the groups
+        for base in baselines:
+            np.maximum(most, np.bincount(base.levels, minlength=n_levels), out=most)
+        # the segment length that needs the fewest slots in all
+        slots = min(range(1, int(most.max()) + 1), key=lambda k: int((-(-most // k) * k).sum()))
+        per_level = -(-most // slots)
+        first_segment = np.concatenate([[0], np.cumsum(per_level)[:-1]])
+        layout = glm.Layout(np.repeat(np.arange(n_levels), per_level))
+        groups, n_series, n_segments = len(baselines), counts.shape[0], int(per_level.sum())
+        index = np.zeros((groups, n_segments, slots), int)
+        real = np.zeros((groups, n_segments, slots))
+        times = np.zeros((groups, n_segments, slots))
         for g, base in enumerate(baselines):
             order = np.argsort(base.levels, kind="stable")
             levels = base.levels[order]
-            starts = np.searchsorted(levels, levels)  # first position of each row's level
-            slot = np.arange(len(levels)) - starts
-            index[g, levels, slot] = base.rows[order]
-            real[g, levels, slot] = 1.0
-            times[g, levels, slot] = base.rows[order] - base.rows[0]
+            position = np.arange(len(levels)) - np.searchsorted(levels, levels)
+            segment = first_segment[levels] + position // slots
+            slot = position % slots
+            index[g, segment, slot] = base.rows[order]
+            real[g, segment, slot] = 1.0
+            times[g, segment, slot] = base.rows[order] - base.rows[0]
         y = np.moveaxis(counts[:, index], 0, 1) * real[:, None]
-        shape = (groups * n_series, n_levels, slots)
+        shape = (groups * n_series, n_segments, slots)
 
         def per_model(values: np.ndarray) -> np.ndarray:
             return np.repeat(values, n_series, axis=0)
@@ -273,6 +286,7 @@ class _Batch:
             per_model(times),
             per_model(np.array([base.level_now for base in baselines])),
             per_model(np.array([base.time_now for base in baselines], float)),
+            layout,
         )
 
 
@@ -298,7 +312,7 @@ def _predict(
     plain = np.ones(n_models, bool)
     if trend:
         sloped, sloped_phi, seen = _fit_once(
-            batch.y, batch.real, batch.times, trend=True, **options
+            batch.y, batch.real, batch.times, batch.layout, trend=True, **options
         )
         s_eta, s_variance = sloped.predict(batch.level_now, batch.time_now)
         y_max = np.max(np.where(batch.real > 0, batch.y, -np.inf), axis=(1, 2))
@@ -316,7 +330,7 @@ def _predict(
     if plain.any():
         sub = np.flatnonzero(plain)
         model, model_phi, seen = _fit_once(
-            batch.y[sub], batch.real[sub], batch.times[sub], trend=False, **options
+            batch.y[sub], batch.real[sub], batch.times[sub], batch.layout, trend=False, **options
         )
         p_eta, p_variance = model.predict(batch.level_now[sub], batch.time_now[sub])
         eta[sub], variance[sub], dispersion[sub], phi[sub] = p_eta, p_variance, seen, model_phi
@@ -337,17 +351,26 @@ def _run(
     baselines: list[Baseline],
     **options: Any,
 ) -> list[tuple[np.ndarray, _Prediction]]:
-    """Predictions in chunks of monitored times that keep the arrays within CHUNK_CELLS."""
+    """Predictions in chunks of monitored times that keep the arrays within CHUNK_CELLS
+    (small enough to stay in cache), on all cores: numpy releases the GIL in the row passes
+    that take most of the time."""
     n_series = max(counts.shape[0], 1)
-    out = []
+    chunks = []
     start = 0
     while start < len(times):
         rows = len(baselines[start].rows)
         size = max(1, CHUNK_CELLS // (n_series * max(rows, 1)))
-        chunk = slice(start, min(start + size, len(times)))
-        out.append((times[chunk], _predict(counts, baselines[chunk], **options)))
-        start = chunk.stop
-    return out
+        chunks.append(slice(start, min(start + size, len(times))))
+        start = chunks[-1].stop
+
+    def one(chunk: slice) -> tuple[np.ndarray, _Prediction]:
+        return times[chunk], _predict(counts, baselines[chunk], **options)
+
+    workers = min(len(chunks), os.cpu_count() or 1)
+    if workers <= 1:
+        return [one(chunk) for chunk in chunks]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(one, chunks))
 
 
 def _limit54(counts: np.ndarray, times: np.ndarray, limit54: tuple[int, int]) -> np.ndarray:

@@ -34,6 +34,44 @@ def inverse_link(eta: np.ndarray) -> np.ndarray:
         return np.asarray(np.maximum(np.exp(eta), MU_FLOOR))
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Rows are stored in segments of equal length; ``levels[j]`` is the level of segment j
+    (a level's segments are adjacent). One segment per level unless a level has many more
+    rows than the others (the reference windows), which then spans several: less padding."""
+
+    levels: np.ndarray
+
+    @classmethod
+    def identity(cls, n_levels: int) -> Layout:
+        return cls(np.arange(n_levels))
+
+    @property
+    def n_levels(self) -> int:
+        return int(self.levels[-1]) + 1
+
+    def sum(self, rows: np.ndarray) -> np.ndarray:
+        """Row values (models, segments, slots) summed per level (models, levels)."""
+        segments = np.einsum("bls->bl", rows)
+        if len(self.levels) == self.n_levels:
+            return np.asarray(segments)
+        return np.asarray(np.add.reduceat(segments, self._starts(), axis=1))
+
+    def extreme(self, per_segment: np.ndarray, low: bool) -> np.ndarray:
+        """Minimum (or maximum) over each level's segments."""
+        if len(self.levels) == self.n_levels:
+            return per_segment
+        ufunc = np.minimum if low else np.maximum
+        return np.asarray(ufunc.reduceat(per_segment, self._starts(), axis=1))
+
+    def spread(self, per_level: np.ndarray) -> np.ndarray:
+        """Per-level values (models, levels) to (models, segments, 1), for rows."""
+        return per_level[:, self.levels, None]
+
+    def _starts(self) -> np.ndarray:
+        return np.flatnonzero(np.r_[True, np.diff(self.levels) != 0])
+
+
 @dataclass
 class Fit:
     """One fitted model per row of the batch."""
@@ -48,11 +86,12 @@ class Fit:
     dispersion: np.ndarray  # Pearson chi^2 / residual df (summary.glm), not floored
     df: np.ndarray  # residual degrees of freedom
     converged: np.ndarray
+    layout: Layout
 
     def hat(self, times: np.ndarray) -> np.ndarray:
         """Leverages of the last weighted least-squares step (R's ``hatvalues``)."""
-        shift = times - self.level_means[..., None]
-        inverse = _safe_inverse(self.level_sums)[..., None]
+        shift = times - self.layout.spread(self.level_means)
+        inverse = self.layout.spread(_safe_inverse(self.level_sums))
         return np.asarray(self.weights * (inverse + shift**2 / self.schur[:, None, None]))
 
     def predict(self, level: np.ndarray, time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -127,13 +166,21 @@ def _solve(s: _Sums) -> _Step:
     return _Step(z_means - t_means * slope[:, None], slope, s.w, t_means, schur)
 
 
-def fit(y: np.ndarray, prior: np.ndarray, times: np.ndarray, *, trend: bool) -> Fit:
+def fit(
+    y: np.ndarray,
+    prior: np.ndarray,
+    times: np.ndarray,
+    *,
+    trend: bool,
+    layout: Layout | None = None,
+) -> Fit:
     """Fit every model of the batch; ``prior`` weights are 0 on padding slots.
 
     Between steps a model is its coefficients: eta = intercept(level) + slope x t, so the
     sums a step needs come from one pass over the rows (with a trend) or none at all (without:
     sum W = mu(level) x sum prior)."""
-    n_models, n_levels, _ = y.shape
+    layout = layout or Layout.identity(y.shape[1])
+    n_models, n_levels = len(y), layout.n_levels
     rows = {"eta": np.empty_like(y), "weights": np.empty_like(y)}
     coefs = {
         "intercepts": np.empty((n_models, n_levels)),
@@ -151,20 +198,20 @@ def fit(y: np.ndarray, prior: np.ndarray, times: np.ndarray, *, trend: bool) -> 
     c_prior, c_py = prior, py
     c_times = times if trend else None
     c_const = np.einsum("bls,bls->b", prior, y_log_y - y)
-    c_total = prior.sum(axis=-1)  # sum prior per level
-    c_ptotal = py.sum(axis=-1)  # sum prior y per level
+    c_total = layout.sum(prior)  # sum prior per level
+    c_ptotal = layout.sum(py)  # sum prior y per level
     c_pt = np.einsum("bls,bls->b", py, times) if trend else np.zeros(n_models)
-    c_span = _time_span(times, prior)
+    c_span = _time_span(times, prior, layout)
 
     # start (R: mustart = y + 0.1): the only step whose eta is not linear in t
     eta = np.log(y + 0.1)
     mu = inverse_link(eta)
     weights = prior * mu
     wz = weights * eta + py - weights  # W z, z = eta + (y - mu) / mu.eta
-    sums = _Sums(weights.sum(axis=-1), wz.sum(axis=-1))
+    sums = _Sums(layout.sum(weights), layout.sum(wz))
     if c_times is not None:
         wt = weights * c_times
-        sums.wt, sums.wtt = wt.sum(axis=-1), np.einsum("bls,bls->b", wt, c_times)
+        sums.wt, sums.wtt = layout.sum(wt), np.einsum("bls,bls->b", wt, c_times)
         sums.wzt = np.einsum("bls,bls->b", wz, c_times)
     linear = np.einsum("bls,bls->b", py, np.maximum(eta, LOG_MU_FLOOR))
     dev_old = 2 * (c_const - linear + weights.sum(axis=(1, 2)))
@@ -182,11 +229,10 @@ def fit(y: np.ndarray, prior: np.ndarray, times: np.ndarray, *, trend: bool) -> 
             w_rows = (
                 step_weights[chosen]
                 if step_weights.ndim == 3
-                else c_prior[chosen] * step_weights[chosen][..., None]
+                else c_prior[chosen] * layout.spread(step_weights[chosen])
             )
-            return w_rows, np.broadcast_to(
-                step.intercepts[chosen][..., None], c_prior[chosen].shape
-            )
+            eta_rows = np.broadcast_to(layout.spread(step.intercepts[chosen]), w_rows.shape)
+            return w_rows, eta_rows
         return step_weights[chosen], new_eta[chosen]
 
     new_eta = eta
@@ -216,16 +262,20 @@ def fit(y: np.ndarray, prior: np.ndarray, times: np.ndarray, *, trend: bool) -> 
             n = len(ids)
             new_eta, new_rows_w, wt = eta_buffer[:n], buffers[1 - current][:n], wt_buffer[:n]
             np.multiply(b[:, None, None], c_times, out=new_eta)
-            new_eta += a[..., None]
+            new_eta += layout.spread(a)
             with np.errstate(over="ignore"):
                 np.exp(new_eta, out=new_rows_w)
-            np.maximum(new_rows_w, MU_FLOOR, out=new_rows_w)  # inverse_link, in place
+            with np.errstate(invalid="ignore"):  # lowest eta of each level, from its time span
+                lowest = a + np.minimum(b[:, None] * c_span[..., 0], b[:, None] * c_span[..., 1])
+                floored = (c_total > 0) & ~(lowest >= LOG_MU_FLOOR)
+            if floored.any():  # inverse_link's floor, in place (rarely reached: skip the pass)
+                np.maximum(new_rows_w, MU_FLOOR, out=new_rows_w)
             new_rows_w *= c_prior
-            new_w = np.einsum("bls->bl", new_rows_w)
+            new_w = layout.sum(new_rows_w)
             np.multiply(new_rows_w, c_times, out=wt)
-            st = np.einsum("bls->bl", wt)
+            st = layout.sum(wt)
             stt = np.einsum("bls,bls->b", wt, c_times)
-            linear = _linear_term(c_py, new_eta, a, b, c_ptotal, c_pt, c_span)
+            linear = _linear_term(c_py, new_eta, a, b, c_ptotal, c_pt, floored)
             new_sums = _Sums(
                 new_w,
                 a * new_w + b[:, None] * st + c_ptotal - new_w,
@@ -266,14 +316,15 @@ def fit(y: np.ndarray, prior: np.ndarray, times: np.ndarray, *, trend: bool) -> 
         dispersion,
         df,
         converged,
+        layout,
     )
 
 
-def _time_span(times: np.ndarray, prior: np.ndarray) -> np.ndarray:
+def _time_span(times: np.ndarray, prior: np.ndarray, layout: Layout) -> np.ndarray:
     """First and last time of each level's real rows, (models, levels, 2)."""
     real = prior > 0
-    low = np.where(real, times, np.inf).min(axis=-1)
-    high = np.where(real, times, -np.inf).max(axis=-1)
+    low = layout.extreme(np.where(real, times, np.inf).min(axis=-1), low=True)
+    high = layout.extreme(np.where(real, times, -np.inf).max(axis=-1), low=False)
     return np.stack([low, high], axis=-1)
 
 
@@ -284,15 +335,12 @@ def _linear_term(
     slope: np.ndarray,
     py_sums: np.ndarray,
     pt_sum: np.ndarray,
-    span: np.ndarray,
+    floored: np.ndarray,
 ) -> np.ndarray:
     """sum prior y log(mu) = sum prior y max(eta, log eps): from the coefficients (eta is
     linear within a level: sum_l intercept_l sum(py)_l + slope sum(py t)) unless a level with
-    cases may reach the floor, then from the rows."""
-    with np.errstate(invalid="ignore"):
-        ends = slope[:, None, None] * span
-        lowest = intercepts + ends.min(axis=-1)
-        exposed = np.flatnonzero(np.any((py_sums > 0) & ~(lowest >= LOG_MU_FLOOR), axis=-1))
+    cases may reach the floor (``floored`` per level), then from the rows."""
+    exposed = np.flatnonzero(np.any((py_sums > 0) & floored, axis=-1))
     linear = np.einsum("bl,bl->b", intercepts, py_sums) + slope * pt_sum
     if len(exposed):
         floored = np.maximum(eta[exposed], LOG_MU_FLOOR)
@@ -335,4 +383,4 @@ def reweights(residuals: np.ndarray, real: np.ndarray, threshold: float) -> np.n
     return np.asarray(raw * gamma[:, None, None])
 
 
-__all__ = ["Fit", "anscombe_residuals", "fit", "reweights"]
+__all__ = ["Fit", "Layout", "anscombe_residuals", "fit", "reweights"]
