@@ -214,3 +214,24 @@ def test_bad_wide_input(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "row 2 (line 3), field north: 'x' is not a count >= 0" in result.stderr
     assert "row 3 (line 4), field week: 2022-01-10 appears twice" in result.stderr
+
+
+def test_detector_estimator_matches_its_function_twin() -> None:
+    """The estimator (settings in __init__, fit returns self, results end in _) gives what
+    the function gives; R's default range without times; unknown options are errors."""
+    import datetime as dt
+
+    from shoutu.analytics.detectors.base import Calendar
+    from shoutu.analytics.detectors.farrington import farrington_flexible
+    from shoutu.analytics.detectors.methods import Detector
+
+    rows = _rows(DATA / "reference" / "input_agona_long.csv")
+    counts = np.array([[float(r["count"]) for r in rows]])
+    calendar = Calendar(dt.date.fromisoformat(rows[0]["date"]), 7, counts.shape[1])
+    fitted = Detector("farrington-flexible", b=3, threshold_method="nbPlugin").fit(counts, calendar)
+    assert fitted.times_[0] == 52 * 3 + 3  # R: freq * b + w + 1, 1-based
+    twin = farrington_flexible(counts, fitted.times_, calendar, b=3, threshold_method="nbPlugin")
+    np.testing.assert_array_equal(fitted.upperbound_, twin.upperbound)
+    np.testing.assert_array_equal(fitted.alarm_, twin.alarm)
+    with pytest.raises(ValueError, match="--k does not apply to farrington-flexible"):
+        Detector("farrington-flexible", k=1.0).fit(counts, calendar)

@@ -170,3 +170,38 @@ def test_weekly_detector_with_options(ctx: ServiceContext, tmp_path: Path) -> No
     )
     with pytest.raises(ValueError, match="detector 1: field options: --k does not apply"):
         load_detectors(config)
+
+
+def test_user_channel_import(ctx: ServiceContext, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """`import series`: a user's date,region,count file becomes a channel; re-sending it
+    changes nothing; a bad file is reported by row and field and writes nothing."""
+    from shoutu.domain.vocabulary import RegionLevel
+    from shoutu.events.store import read_events
+    from shoutu.services.channels import channel_names, channel_series
+
+    good = tmp_path / "absence.csv"
+    good.write_text(
+        "date,region,count\n"
+        "2022-03-01,310101002001,4\n2022-03-01,310101002002,1\n2022-03-03,310101002001,2\n"
+    )
+    runner = CliRunner()
+    args = ["import", "series", str(good), "--channel", "school_absence", "--json"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["rows"] == 3
+    assert runner.invoke(app, args).exit_code == 0
+    assert read_events(ctx.settings.event_dir, "series").num_rows == 3  # idempotent
+    assert "school_absence" in channel_names(ctx.settings.event_dir)
+    listed = runner.invoke(app, ["channels", "--list", "--json"])
+    assert "school_absence" in json.loads(listed.stdout)["channels"]
+    series = channel_series(ctx, "school_absence", level=RegionLevel.TOWN)
+    assert series["date"] == ["2022-03-01", "2022-03-02", "2022-03-03"]
+    assert series["count"] == [5, 0, 2]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,region,count\n2022-03-01,31010x,4\n2022-03-02,310101002001,-1\n")
+    result = runner.invoke(app, ["import", "series", str(bad), "--channel", "other_channel"])
+    assert result.exit_code == 1
+    assert "row 1" in result.stderr and "field region" in result.stderr
+    assert "other_channel" not in channel_names(ctx.settings.event_dir)
+    clash = runner.invoke(app, ["import", "series", str(good), "--channel", "ili_share"])
+    assert clash.exit_code == 1 and "built-in" in clash.stderr

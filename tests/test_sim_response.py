@@ -212,5 +212,12 @@ def test_channel_series_count_what_happened(ctx: ServiceContext, runs: dict[str,
     assert sum(fever["count"]) == sum(
         q for c, q in zip(sales["category"], sales["quantity"], strict=True) if c == "fever"
     )
+    share = channel_series(ctx, "ili_share", level=RegionLevel.CITY, weekly=True)
+    all_visits = channel_series(ctx, "clinic_visits", level=RegionLevel.CITY, weekly=True)
+    for day, pct, ili_count, total in zip(
+        share["date"], share["count"], ili["count"], all_visits["count"], strict=True
+    ):
+        assert pct == pytest.approx(100 * ili_count / total if total else 0.0, abs=1e-4), day
+    assert share["rate_per_100k"][0] is None
     with pytest.raises(ValueError, match="unknown channel"):
         channel_series(ctx, "tweets")

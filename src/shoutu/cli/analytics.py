@@ -284,7 +284,8 @@ def channels(
     from shoutu.services.channels import channel_names, channel_series
 
     if list_ or channel is None:
-        names = channel_names()
+        with errors_as_exit(json):
+            names = channel_names(state(ctx).settings().event_dir)
         if json:
             emit_json({"channels": names})
         else:

@@ -118,3 +118,44 @@ def simulation(
             f"{result.updated:,} updated, {result.unchanged:,} unchanged",
             markup=False,
         )
+
+
+@app.command()
+def series(
+    ctx: typer.Context,
+    file: FileArg,
+    channel: Annotated[str, typer.Option(help="Channel name (lower case, e.g. school_absence).")],
+    json: JsonOpt = False,
+    date_format: DateFormat = None,
+) -> None:
+    """A surveillance channel of your own: date, region (a region code), count; daily or
+    weekly. It becomes a channel for `shoutu channels`, `signals run` and `detect`."""
+    from shoutu.services.channel_import import import_channel
+
+    with errors_as_exit(json):
+        service = state(ctx).context()
+        try:
+            batch = import_channel(service, channel, file, date_format=date_format)
+        finally:
+            service.close()
+    if json:
+        emit_json(
+            {
+                "ok": True,
+                "channel": channel,
+                "rows": batch.rows,
+                "days": batch.days,
+                "batch": batch.batch,
+                "provenance": build_provenance(
+                    command="import series",
+                    parameters={"channel": channel, "date_format": date_format},
+                    input_hashes=[file_hash(file)],
+                ),
+            }
+        )
+        return
+    out.print(
+        f"{file}: channel {channel}: {batch.rows:,} non-zero counts on {batch.days:,} days "
+        f"(batch {batch.batch})",
+        markup=False,
+    )

@@ -74,7 +74,7 @@ def run(
     with errors_as_exit(json):
         service = state(ctx).context()
         path = config or service.settings.signals_config
-        detectors = load_detectors(path) if path else DEFAULT_DETECTORS
+        detectors = load_detectors(path, service.settings.event_dir) if path else DEFAULT_DETECTORS
         counts = run_signals(service, parse_date(date), detectors)
     if json:
         emit_json(counts)

@@ -25,6 +25,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "tests": ("sample_time", ("person_id", "sample_time")),
     "visits": ("time", ("place_id", "time")),
     "sales": ("time", ("place_id", "time")),
+    "series": ("time", ("channel", "region")),  # user channels: date,region,count imports
 }
 
 
@@ -42,12 +43,15 @@ def local_days(times: pa.ChunkedArray | pa.Array, timezone: str) -> pa.Array:
     return pc.cast(local, pa.date32())
 
 
-def write_events(event_dir: Path, kind: str, source: Path, timezone: str) -> EventBatch:
-    """Partition ``source`` (a Parquet file of ``kind``) by local day into the event store."""
+def write_events(
+    event_dir: Path, kind: str, source: Path, timezone: str, batch: str | None = None
+) -> EventBatch:
+    """Partition ``source`` (a Parquet file of ``kind``) by local day into the event store.
+    The batch id defaults to the source's content hash."""
     if kind not in KINDS:
         raise ValueError(f"unknown event kind {kind!r}; expected one of {sorted(KINDS)}")
     time_column, keys = KINDS[kind]
-    batch = file_hash(source)[:16]
+    batch = batch or file_hash(source)[:16]
     reader = pq.ParquetFile(source)
     rows, days = 0, set()
     for part in range(reader.num_row_groups):

@@ -1,17 +1,18 @@
 """Count series per channel and region level, for the detectors (``shoutu detect``).
 
 Channels: reported cases by report date and by onset date, cases by detection channel, clinic
-visits for influenza-like illness and for any reason, pharmacy sales by category, antigen
-positives; from the registry (cases) and the event store (visits, sales, tests). Regions are
-aggregated to a level of the administrative tree by their codes; missing dates count as zero;
-weekly series use ISO weeks keyed by their Monday; rates per 100,000 use the registry's
-populations.
+visits for influenza-like illness and for any reason, the ILI share of clinic visits, pharmacy
+sales by category, antigen positives; from the registry (cases) and the event store (visits,
+sales, tests); and channels users import as date,region,count (``services.channel_import``).
+Regions are aggregated to a level of the administrative tree by their codes; missing dates
+count as zero; weekly series use ISO weeks keyed by their Monday; rates per 100,000 use the
+registry's populations.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from shoutu.domain.identifiers import parse_region_code
@@ -30,11 +31,23 @@ LEVEL_DIGITS = {
 }
 
 
-def channel_names() -> list[str]:
-    names = ["cases_report", "cases_onset", "ili_visits", "clinic_visits", "antigen_positives"]
-    names += [f"cases_{c.value}" for c in Channel]
-    names += [f"sales_{c.value}" for c in SaleCategory]
-    return names
+BUILT_IN = (
+    "cases_report",
+    "cases_onset",
+    "ili_visits",
+    "clinic_visits",
+    "ili_share",
+    "antigen_positives",
+    *(f"cases_{c.value}" for c in Channel),
+    *(f"sales_{c.value}" for c in SaleCategory),
+)
+
+
+def channel_names(event_dir: Path | None = None) -> list[str]:
+    """The built-in channels, and those users imported into ``event_dir``."""
+    from shoutu.services.channel_import import user_channels
+
+    return [*BUILT_IN, *(user_channels(event_dir) if event_dir is not None else [])]
 
 
 def level_code(code: str | None, level: RegionLevel) -> str | None:
@@ -50,8 +63,11 @@ def level_code(code: str | None, level: RegionLevel) -> str | None:
     return parsed.code[: LEVEL_DIGITS[level]].ljust(12, "0")
 
 
-def _events(ctx: ServiceContext, channel: str) -> list[tuple[dt.datetime, str | None, int]]:
+def _events(ctx: ServiceContext, channel: str) -> list[tuple[dt.datetime, str | None, float]]:
     """(time, region code, count) of each event of ``channel``."""
+    if channel not in BUILT_IN:  # a user channel
+        table = read_events(ctx.settings.event_dir, "series").to_pylist()
+        return [(r["time"], r["region"], r["count"]) for r in table if r["channel"] == channel]
     with ctx.engine.connect() as conn:
         if channel.startswith("cases_"):
             cases = repo.case_times(conn)
@@ -98,11 +114,44 @@ def channel_series(
     level: RegionLevel = RegionLevel.DISTRICT,
     weekly: bool = False,
 ) -> dict[str, list[Any]]:
-    """Long columns date, region, count, rate_per_100k (every date from first to last)."""
-    if channel not in channel_names():
-        raise ValueError(f"unknown channel {channel!r}; one of: {', '.join(channel_names())}")
+    """Long columns date, region, count, rate_per_100k (every date from first to last).
+    ``ili_share``: ILI visits per 100 clinic visits (count = the percentage, no rate)."""
+    names = channel_names(ctx.settings.event_dir)
+    if channel not in names:
+        raise ValueError(f"unknown channel {channel!r}; one of: {', '.join(names)}")
+    share = channel == "ili_share"
+    counts = _binned(ctx, "ili_visits" if share else channel, level, weekly)
+    visits = _binned(ctx, "clinic_visits", level, weekly) if share else counts
+    with ctx.engine.connect() as conn:
+        population = repo.populations(conn)
+    columns: dict[str, list[Any]] = {"date": [], "region": [], "count": [], "rate_per_100k": []}
+    if not visits:
+        return columns
+    step = 7 if weekly else 1
+    first, last = min(d for d, _ in visits), max(d for d, _ in visits)
+    for region in sorted({r for _, r in visits}):
+        day = first
+        while day <= last:
+            count: float = counts.get((day, region), 0)
+            people = population.get(region)
+            rate = round(count / people * 100_000, 6) if people and not share else None
+            if share:
+                total = visits.get((day, region), 0)
+                count = round(100 * count / total, 4) if total else 0.0
+            columns["date"].append(day.isoformat())
+            columns["region"].append(region)
+            columns["count"].append(count)
+            columns["rate_per_100k"].append(rate)
+            day += dt.timedelta(days=step)
+    return columns
+
+
+def _binned(
+    ctx: ServiceContext, channel: str, level: RegionLevel, weekly: bool
+) -> dict[tuple[dt.date, str], float]:
+    """Counts per (local day or ISO week's Monday, region at ``level``)."""
     tz = ctx.settings.timezone
-    counts: Counter[tuple[dt.date, str]] = Counter()
+    counts: dict[tuple[dt.date, str], float] = {}
     for time, code, count in _events(ctx, channel):
         region = level_code(code, level)
         if region is None:
@@ -110,22 +159,5 @@ def channel_series(
         day = local_date(time if time.tzinfo else time.replace(tzinfo=dt.UTC), tz)
         if weekly:
             day -= dt.timedelta(days=day.weekday())  # the ISO week's Monday
-        counts[(day, region)] += count
-    with ctx.engine.connect() as conn:
-        population = repo.populations(conn)
-    columns: dict[str, list[Any]] = {"date": [], "region": [], "count": [], "rate_per_100k": []}
-    if not counts:
-        return columns
-    step = 7 if weekly else 1
-    first, last = min(d for d, _ in counts), max(d for d, _ in counts)
-    for region in sorted({r for _, r in counts}):
-        day = first
-        while day <= last:
-            count = counts.get((day, region), 0)
-            people = population.get(region)
-            columns["date"].append(day.isoformat())
-            columns["region"].append(region)
-            columns["count"].append(count)
-            columns["rate_per_100k"].append(round(count / people * 100_000, 6) if people else None)
-            day += dt.timedelta(days=step)
-    return columns
+        counts[(day, region)] = counts.get((day, region), 0) + count
+    return counts

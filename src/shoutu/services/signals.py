@@ -51,10 +51,11 @@ DEFAULT_DETECTORS = (
 )
 
 
-def load_detectors(path: Path) -> tuple[DetectorConfig, ...]:
+def load_detectors(path: Path, event_dir: Path | None = None) -> tuple[DetectorConfig, ...]:
     """Detectors from a TOML file: ``[[detector]]`` tables with channel, method, level,
     weekly (true/false) and an ``options`` table of the method's R settings (snake case),
-    e.g. ``options = {b = 3, w = 2, no_periods = 10}``."""
+    e.g. ``options = {b = 3, w = 2, no_periods = 10}``. Channels: the built-in ones and those
+    imported into ``event_dir``."""
     from shoutu.services.channels import channel_names
 
     try:
@@ -65,7 +66,7 @@ def load_detectors(path: Path) -> tuple[DetectorConfig, ...]:
     for number, entry in enumerate(data.get("detector", []), start=1):
         where = f"{path}: detector {number}"
         channel, method = entry.get("channel"), entry.get("method", "ears-c2")
-        if channel not in channel_names():
+        if channel not in channel_names(event_dir):
             raise ValueError(f"{where}: field channel: unknown channel {channel!r}")
         if method not in METHODS:
             raise ValueError(

@@ -106,4 +106,31 @@ def plan(method: str, options: dict[str, Any] | None = None) -> Plan:
     return Plan(method, {**defaults, **given})
 
 
-__all__ = ["DEFAULTS", "METHODS", "Plan", "plan"]
+class Detector:
+    """Any detector, scikit-learn style: the method and its R settings in ``__init__``,
+    ``fit(counts, calendar, times=None)`` returns self with ``times_``, ``expected_``,
+    ``upperbound_`` (NaN where undefined) and ``alarm_`` (series x monitored times). Without
+    ``times``, monitoring starts where R's default range starts. The function twins are the
+    detector functions themselves (``ears``, ``cusum``, ``bayes``, ``farrington``,
+    ``farrington_flexible``, ``moving_percentile``)."""
+
+    def __init__(self, method: str = "ears-c1", **options: Any) -> None:
+        self.method = method
+        self.options = options
+
+    def fit(
+        self, counts: np.ndarray, calendar: Calendar, times: np.ndarray | None = None
+    ) -> Detector:
+        detector = plan(self.method, self.options)
+        counts = np.atleast_2d(np.asarray(counts, float))
+        if times is None:
+            times = np.arange(detector.first_time(calendar), calendar.length)
+        result = detector.run(counts, np.asarray(times, int), calendar)
+        self.times_ = result.times
+        self.expected_ = result.expected
+        self.upperbound_ = result.upperbound
+        self.alarm_ = result.alarm
+        return self
+
+
+__all__ = ["DEFAULTS", "METHODS", "Detector", "Plan", "plan"]
