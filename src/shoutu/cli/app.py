@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from shoutu import __version__
-from shoutu.cli import analytics, imports, protocols, registry, signals, simulate
+from shoutu.cli import analytics, imports, protocols, registry, screening, signals, simulate
 from shoutu.cli.output import emit_json, err, errors_as_exit, out, progress_bars
 from shoutu.cli.render import print_analytics, print_situation
 from shoutu.cli.signals import print_signals
@@ -38,6 +38,7 @@ app.command("scan")(analytics.scan)
 app.command("detect")(analytics.detect)
 app.command("channels")(analytics.channels)
 app.add_typer(signals.app, name="signals")
+app.add_typer(screening.app, name="screening")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 

@@ -115,6 +115,8 @@ class DiseaseParams(_Strict):
     orf1ab_offset_mean: float
     orf1ab_offset_sd: float = Field(ge=0)
     pcr_cutoff: float
+    screening_positive_ct_mean: float
+    screening_positive_ct_sd: float = Field(gt=0)
     culture_ct: float
     asymptomatic_infectiousness: float = Field(ge=0)
     post_peak_decay_days: float = Field(gt=0)
