@@ -159,3 +159,36 @@ def series(
         f"(batch {batch.batch})",
         markup=False,
     )
+
+
+@app.command()
+def results(ctx: typer.Context, file: FileArg, json: JsonOpt = False) -> None:
+    """Lab results: sample_id, tube_id, pool_size, person_id, site_id, lab_id, sample_time,
+    result_time, method (pcr, antigen), result, ct_n, ct_orf1ab [, purpose]. Validated whole
+    (by row and field), stored in the event store; positive pools recall their members, antigen
+    positives ask for PCR confirmation, single-tube positives become cases."""
+    from shoutu.services.lab_results import import_results
+
+    with errors_as_exit(json):
+        service = state(ctx).context()
+        try:
+            batch = import_results(service, file)
+        finally:
+            service.close()
+    if json:
+        emit_json(
+            {
+                "ok": True,
+                "result": batch.as_json(),
+                "provenance": build_provenance(
+                    command="import results", parameters={}, input_hashes=[file_hash(file)]
+                ),
+            }
+        )
+        return
+    flow = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in batch.workflow.items())
+    out.print(
+        f"{batch.file}: {batch.rows:,} results — {batch.new:,} new, {batch.already_stored:,} "
+        f"already stored" + (f"; {flow}" if flow else ""),
+        markup=False,
+    )

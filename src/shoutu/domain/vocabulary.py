@@ -215,6 +215,7 @@ class Severity(Labeled):
 class Origin(Labeled):
     LOCAL = "local", "本土", "Local"
     IMPORTED = "imported", "境外输入", "Imported"
+    UNKNOWN = "unknown", "待查", "Not yet known"
 
 
 class CaseStatus(Labeled):
@@ -230,6 +231,7 @@ class ControlKind(Labeled):
     HOME = "home", "居家隔离", "Home quarantine"
     HEALTH_MONITORING = "health_monitoring", "居家健康监测", "Health monitoring"
     ISOLATION = "isolation", "隔离治疗", "Isolation of a case"
+    TEMPORARY = "temporary", "临时管控", "Temporary control (positive pool, awaiting re-test)"
 
 
 class ControlStatus(Labeled):

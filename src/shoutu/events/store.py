@@ -87,4 +87,5 @@ def read_events(event_dir: Path, kind: str, days: list[str] | None = None) -> pa
     files = sorted(f for folder in folders if folder.exists() for f in folder.glob("*.parquet"))
     if not files:
         return pa.table({})
-    return pa.concat_tables([pq.read_table(f) for f in files])
+    # batches from different sources may carry optional columns the others lack
+    return pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")

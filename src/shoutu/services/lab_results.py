@@ -1,0 +1,306 @@
+"""Lab results in: ``shoutu import results FILE`` (CSV or Parquet, the simulator's tests.parquet
+columns: sample_id, tube_id, pool_size, person_id, site_id, lab_id, sample_time, result_time,
+method, result, ct_n, ct_orf1ab; optional purpose, a detection channel).
+
+Columnar all the way, so that millions of rows validate in seconds: the file is read whole
+into Arrow, every rule runs over whole columns, and people are checked against the registry's
+roster snapshot (``services.roster``). Problems are named by row and field: unknown person, a
+tube with more samples than its pool size or with members of different results, a result
+before its sample, Ct out of range or missing on a PCR positive, a sample id given twice with
+different results (in the file or against results stored before). One problem and nothing is
+written. Samples already stored with the same result are skipped, so re-sending a batch
+changes nothing. New results go to the event store (kind ``tests``); the registry gets only
+what needs a workflow (``services.pooled_workflow``).
+"""
+
+from __future__ import annotations
+
+import csv as csv_module
+import datetime as dt
+import hashlib
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from shoutu.domain.timeutil import parse_timestamp
+from shoutu.domain.vocabulary import Channel, TestMethod, TestOutcome
+from shoutu.events.store import read_events, write_events
+from shoutu.io.provenance import file_hash
+from shoutu.io.report import InputError, ValidationReport
+from shoutu.services.context import ServiceContext
+from shoutu.services.roster import known, roster_ids
+
+REQUIRED = ("sample_id", "person_id", "sample_time", "result_time", "method", "result")
+OPTIONAL = ("tube_id", "pool_size", "site_id", "lab_id", "ct_n", "ct_orf1ab", "purpose")
+CT_RANGE = (0.0, 45.0)  # cycles: a Ct outside (0, 45] is not a reading
+SCHEMA = pa.schema(
+    [
+        ("sample_id", pa.string()),
+        ("tube_id", pa.string()),
+        ("pool_size", pa.int32()),
+        ("person_id", pa.int64()),
+        ("site_id", pa.int64()),
+        ("lab_id", pa.int64()),
+        ("sample_time", pa.timestamp("us", tz="UTC")),
+        ("result_time", pa.timestamp("us", tz="UTC")),
+        ("method", pa.string()),
+        ("result", pa.string()),
+        ("ct_n", pa.float64()),
+        ("ct_orf1ab", pa.float64()),
+        ("purpose", pa.string()),
+    ]
+)
+
+
+@dataclass
+class ResultsBatch:
+    file: str
+    rows: int
+    new: int
+    already_stored: int
+    workflow: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "rows": self.rows,
+            "new": self.new,
+            "already_stored": self.already_stored,
+            "workflow": self.workflow,
+        }
+
+
+class _Checker:
+    """Collects problems by row (data rows count from 1; CSV lines = row + 1)."""
+
+    def __init__(self, name: str, csv: bool) -> None:
+        self.name, self.csv, self.report = name, csv, ValidationReport()
+
+    def rows(self, mask: np.ndarray, field_name: str, reason: str | list[str]) -> None:
+        for i, index in enumerate(np.flatnonzero(mask)):
+            text = reason if isinstance(reason, str) else reason[i]
+            row = int(index) + 1
+            self.report.add(self.name, row, field_name, text, row + 1 if self.csv else None)
+
+
+def read_results(path: Path, timezone: str) -> tuple[pa.Table, _Checker]:
+    """The file as a table of SCHEMA (problems so far in the checker)."""
+    csv = path.suffix.lower() != ".parquet"
+    check = _Checker(path.name, csv)
+    if not path.exists():
+        check.report.add(path.name, None, None, "file not found")
+        raise InputError(check.report)
+    try:
+        if csv:
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                names = next(csv_module.reader(handle), [])
+            strings = {name: pa.string() for name in names}
+            raw = pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(column_types=strings))
+        else:
+            raw = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        check.report.add(path.name, None, None, f"cannot be read: {exc}")
+        raise InputError(check.report) from None
+    missing = [name for name in REQUIRED if name not in raw.column_names]
+    for name in missing:
+        check.report.add(path.name, None, name, "required column is missing")
+    if missing:
+        raise InputError(check.report)
+    n = raw.num_rows
+    columns: dict[str, pa.Array] = {}
+    for name, kind in zip(SCHEMA.names, SCHEMA.types, strict=True):
+        values = raw.column(name).combine_chunks() if name in raw.column_names else None
+        if values is None:
+            columns[name] = pa.nulls(n, kind) if name != "pool_size" else pa.array([1] * n, kind)
+        elif pa.types.is_timestamp(kind):
+            columns[name] = _timestamps(values, name, timezone, check)
+        else:
+            columns[name] = _cast(values, kind, name, check)
+    table = pa.table(columns, schema=SCHEMA)
+    for name in REQUIRED:
+        check.rows(np.asarray(table[name].is_null()), name, "is empty")
+    return table, check
+
+
+def _cast(values: pa.Array, kind: pa.DataType, name: str, check: _Checker) -> pa.Array:
+    if pa.types.is_string(values.type):
+        values = pc.if_else(pc.equal(pc.utf8_trim_whitespace(values), ""), None, values)
+    try:
+        return pc.cast(values, kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    out, bad = [], []
+    for value in values.to_pylist():
+        try:
+            out.append(pc.cast(pa.array([value]), kind)[0].as_py())
+            bad.append(False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            out.append(None)
+            bad.append(True)
+    check.rows(np.array(bad), name, f"is not a valid {kind}")
+    return pa.array(out, kind)
+
+
+def _timestamps(values: pa.Array, name: str, timezone: str, check: _Checker) -> pa.Array:
+    """UTC timestamps; naive values are local time (``timezone``)."""
+    utc = pa.timestamp("us", tz="UTC")
+    if pa.types.is_timestamp(values.type):
+        if values.type.tz is None:
+            values = pc.assume_timezone(pc.cast(values, pa.timestamp("us")), timezone)
+        return pc.cast(values, utc)
+    text = pc.cast(values, pa.string())
+    for attempt in (utc, None):
+        try:
+            if attempt is not None:
+                return pc.cast(text, attempt)
+            naive = pc.cast(text, pa.timestamp("us"))
+            return pc.cast(pc.assume_timezone(naive, timezone), utc)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    out: list[dt.datetime | None] = []
+    bad = []
+    for value in text.to_pylist():
+        try:
+            out.append(None if value in (None, "") else parse_timestamp(value, timezone))
+            bad.append(False)
+        except ValueError:
+            out.append(None)
+            bad.append(True)
+    check.rows(np.array(bad), name, "is not a timestamp")
+    return pa.array(out, utc)
+
+
+def validate(table: pa.Table, check: _Checker, roster: np.ndarray) -> None:
+    """Every rule over whole columns; problems go to the checker."""
+    method = table["method"]
+    result = table["result"]
+    methods = pa.array([m.value for m in TestMethod])
+    outcomes = pa.array([o.value for o in TestOutcome])
+    check.rows(
+        _np(pc.invert(pc.is_in(method, methods))) & _np(method.is_valid()),
+        "method",
+        f"is not one of {', '.join(m.value for m in TestMethod)}",
+    )
+    check.rows(
+        _np(pc.invert(pc.is_in(result, outcomes))) & _np(result.is_valid()),
+        "result",
+        f"is not one of {', '.join(o.value for o in TestOutcome)}",
+    )
+    purpose = table["purpose"]
+    channels = pa.array([c.value for c in Channel])
+    check.rows(
+        _np(pc.invert(pc.is_in(purpose, channels))) & _np(purpose.is_valid()),
+        "purpose",
+        "is not a detection channel",
+    )
+    people = np.asarray(table["person_id"].fill_null(-1).to_numpy())
+    check.rows(~known(roster, people) & (people >= 0), "person_id", "unknown person")
+    early = pc.less(table["result_time"], table["sample_time"])
+    check.rows(_np(early.fill_null(False)), "result_time", "is before sample_time")
+    pcr_positive = _np(
+        pc.and_(pc.equal(method, "pcr"), pc.equal(result, "positive")).fill_null(False)
+    )
+    for gene in ("ct_n", "ct_orf1ab"):
+        ct = table[gene]
+        check.rows(pcr_positive & _np(ct.is_null()), gene, "is missing on a PCR positive")
+        low, high = CT_RANGE
+        outside = pc.or_(pc.less_equal(ct, low), pc.greater(ct, high)).fill_null(False)
+        check.rows(_np(outside), gene, f"is outside ({low:g}, {high:g}]")
+    pools = pa.array(np.asarray(table["pool_size"].fill_null(1).to_numpy()) < 1)
+    check.rows(_np(pools), "pool_size", "must be at least 1")
+    _check_tubes(table, check)
+    _check_duplicates(table, check)
+
+
+def _np(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(values.to_numpy(zero_copy_only=False), bool)
+
+
+def _check_tubes(table: pa.Table, check: _Checker) -> None:
+    """A PCR tube holds at most pool_size samples, all with one result."""
+    pcr = _np(
+        pc.and_(pc.equal(table["method"], "pcr"), table["tube_id"].is_valid()).fill_null(False)
+    )
+    if not pcr.any():
+        return
+    tubes = table.filter(pa.array(pcr)).select(["tube_id", "pool_size", "result"])
+    stats = tubes.group_by("tube_id").aggregate(
+        [("tube_id", "count"), ("pool_size", "max"), ("result", "count_distinct")]
+    )
+    over = stats.filter(pc.greater(stats["tube_id_count"], stats["pool_size_max"]))
+    mixed = stats.filter(pc.greater(stats["result_count_distinct"], 1))
+    ids = table["tube_id"]
+    texts: dict[str, str] = {}
+    for r in over.to_pylist():
+        texts[r["tube_id"]] = (
+            f"tube {r['tube_id']} holds {r['tube_id_count']} samples, more than its pool size "
+            f"{r['pool_size_max']}"
+        )
+    for r in mixed.to_pylist():
+        texts.setdefault(r["tube_id"], f"members of tube {r['tube_id']} have different results")
+    if texts:
+        hit = _np(pc.is_in(ids, pa.array(list(texts), pa.string())).fill_null(False)) & pcr
+        tube_of = np.asarray(ids.to_pylist(), object)[hit]
+        check.rows(hit, "tube_id", [texts[t] for t in tube_of])
+
+
+def _check_duplicates(table: pa.Table, check: _Checker) -> None:
+    """A sample id given twice must carry the same result."""
+    stats = table.group_by("sample_id").aggregate([("result", "count_distinct")])
+    clash = stats.filter(pc.greater(stats["result_count_distinct"], 1))["sample_id"]
+    if len(clash):
+        hit = _np(pc.is_in(table["sample_id"], clash).fill_null(False))
+        check.rows(hit, "sample_id", "given again with a different result")
+
+
+def _stored(ctx: ServiceContext, table: pa.Table) -> pa.Table:
+    """Stored results (sample_id, result) of the batch's sample days, one day either side."""
+    days = pc.unique(pc.cast(table["sample_time"].drop_null(), pa.date32())).to_pylist()
+    wanted = sorted({(d + dt.timedelta(days=k)).isoformat() for d in days for k in (-1, 0, 1)})
+    stored = read_events(ctx.settings.event_dir, "tests", wanted)
+    if stored.num_rows == 0:
+        return pa.table(
+            {"sample_id": pa.array([], pa.string()), "stored": pa.array([], pa.string())}
+        )
+    return stored.select(["sample_id", "result"]).rename_columns(["sample_id", "stored"])
+
+
+def import_results(ctx: ServiceContext, path: Path) -> ResultsBatch:
+    from shoutu.services.pooled_workflow import run_workflow
+
+    table, check = read_results(path, ctx.settings.timezone)
+    validate(table, check, roster_ids(ctx))
+    stored = _stored(ctx, table)
+    joined = (
+        table.append_column("_row", pa.array(np.arange(table.num_rows)))
+        .join(stored, "sample_id", join_type="left outer")
+        .sort_by("_row")
+    )
+    differs = pc.and_(joined["stored"].is_valid(), pc.not_equal(joined["stored"], joined["result"]))
+    check.rows(_np(differs.fill_null(False)), "sample_id", "stored before with a different result")
+    if not check.report.ok:
+        raise InputError(check.report)
+    seen = _np(joined["stored"].is_valid())
+    first = np.zeros(table.num_rows, bool)  # the first of exact duplicates in the file
+    _, index = np.unique(np.asarray(table["sample_id"].to_pylist(), object), return_index=True)
+    first[index] = True
+    fresh = table.filter(pa.array(first & ~seen))
+    batch = ResultsBatch(path.name, table.num_rows, fresh.num_rows, int(seen.sum()))
+    if fresh.num_rows:
+        tag = hashlib.sha256(f"results:{file_hash(path)}".encode()).hexdigest()[:16]
+        with tempfile.TemporaryDirectory() as tmp:
+            staged = Path(tmp) / "results.parquet"
+            pq.write_table(fresh, staged)
+            write_events(ctx.settings.event_dir, "tests", staged, ctx.settings.timezone, tag)
+        batch.workflow = run_workflow(ctx, fresh)
+    return batch
+
+
+__all__ = ["ResultsBatch", "import_results", "read_results", "validate"]

@@ -1,0 +1,180 @@
+"""What the lab-results workflow reads and writes in the registry: the people roster, tasks
+(re-sampling, PCR confirmation), control measures in force, and cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, or_, select, update
+
+from shoutu.domain.vocabulary import TaskStatus
+from shoutu.store.tables import Case, ControlMeasure, Person, Task, table
+
+CHUNK = 5_000
+
+
+def roster_stamp(conn: Connection) -> tuple[int, str]:
+    """How many people the registry holds and when the last one changed."""
+    people = table(Person)
+    count, latest = conn.execute(
+        select(func.count(), func.max(people.c.updated_at)).select_from(people)
+    ).one()
+    return int(count), str(latest)
+
+
+def person_ids(conn: Connection, *, size: int = 100_000) -> Iterator[list[int]]:
+    """Every person id, in ascending chunks."""
+    people = table(Person)
+    last = None
+    while True:
+        statement = select(people.c.person_id).order_by(people.c.person_id).limit(size)
+        if last is not None:
+            statement = statement.where(people.c.person_id > last)
+        ids = [int(v) for v in conn.execute(statement).scalars()]
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def open_tasks(
+    conn: Connection, *, kind: str, subject_type: str, subject_ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Open tasks of ``kind`` by subject id (the earliest per subject)."""
+    tasks = table(Task)
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(subject_ids), CHUNK):
+        rows = conn.execute(
+            select(tasks)
+            .where(
+                tasks.c.kind == kind,
+                tasks.c.subject_type == subject_type,
+                tasks.c.subject_id.in_(subject_ids[start : start + CHUNK]),
+                tasks.c.status == TaskStatus.OPEN.value,
+            )
+            .order_by(tasks.c.task_id)
+        ).mappings()
+        for row in rows:
+            found.setdefault(row["subject_id"], dict(row))
+    return found
+
+
+def _insert_numbered(
+    conn: Connection, *, entity: type, key: str, rows: Sequence[dict[str, Any]]
+) -> list[int]:
+    """Insert rows with ids after the largest in use (imports bring their own ids, which a
+    PostgreSQL sequence does not see)."""
+    target = table(entity)
+    first = int(conn.execute(select(func.max(target.c[key]))).scalar_one() or 0) + 1
+    numbered = [{key: first + i, **row} for i, row in enumerate(rows)]
+    if numbered:
+        conn.execute(insert(target), numbered)
+    return [first + i for i in range(len(rows))]
+
+
+def add_tasks(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
+    return _insert_numbered(conn, entity=Task, key="task_id", rows=rows)
+
+
+def finish_tasks(
+    conn: Connection, *, task_ids: Sequence[int], done_time: dt.datetime, values: dict[str, Any]
+) -> None:
+    tasks = table(Task)
+    for start in range(0, len(task_ids), CHUNK):
+        conn.execute(
+            update(tasks)
+            .where(tasks.c.task_id.in_(task_ids[start : start + CHUNK]))
+            .values(status=TaskStatus.DONE.value, done_time=done_time, **values)
+        )
+
+
+def measures_in_force(
+    conn: Connection, *, person_ids: Sequence[int], at: dt.datetime
+) -> dict[int, list[dict[str, Any]]]:
+    """Control measures of these people in force at ``at``."""
+    measures = table(ControlMeasure)
+    found: dict[int, list[dict[str, Any]]] = {}
+    for start in range(0, len(person_ids), CHUNK):
+        rows = conn.execute(
+            select(measures).where(
+                measures.c.person_id.in_(person_ids[start : start + CHUNK]),
+                measures.c.start_time <= at,
+                or_(measures.c.end_time.is_(None), measures.c.end_time > at),
+            )
+        ).mappings()
+        for row in rows:
+            found.setdefault(int(row["person_id"]), []).append(dict(row))
+    return found
+
+
+def add_measures(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
+    return _insert_numbered(conn, entity=ControlMeasure, key="measure_id", rows=rows)
+
+
+def end_measures(
+    conn: Connection, *, measure_ids: Sequence[int], end_time: dt.datetime, values: dict[str, Any]
+) -> None:
+    measures = table(ControlMeasure)
+    for start in range(0, len(measure_ids), CHUNK):
+        conn.execute(
+            update(measures)
+            .where(measures.c.measure_id.in_(measure_ids[start : start + CHUNK]))
+            .values(end_time=end_time, **values)
+        )
+
+
+def people_with_cases(conn: Connection, *, person_ids: Sequence[int]) -> set[int]:
+    cases = table(Case)
+    found: set[int] = set()
+    for start in range(0, len(person_ids), CHUNK):
+        found.update(
+            int(v)
+            for v in conn.execute(
+                select(cases.c.person_id).where(
+                    cases.c.person_id.in_(person_ids[start : start + CHUNK])
+                )
+            ).scalars()
+        )
+    return found
+
+
+def home_regions(conn: Connection, *, person_ids: Sequence[int]) -> dict[int, str | None]:
+    people = table(Person)
+    found: dict[int, str | None] = {}
+    for start in range(0, len(person_ids), CHUNK):
+        rows = conn.execute(
+            select(people.c.person_id, people.c.home_region_code).where(
+                people.c.person_id.in_(person_ids[start : start + CHUNK])
+            )
+        )
+        found.update({int(p): r for p, r in rows})
+    return found
+
+
+def next_case_id(conn: Connection) -> int:
+    cases = table(Case)
+    latest = conn.execute(select(func.max(cases.c.case_id))).scalar_one()
+    return int(latest or 0) + 1
+
+
+def add_cases(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(table(Case)), list(rows))
+
+
+__all__ = [
+    "add_cases",
+    "add_measures",
+    "add_tasks",
+    "end_measures",
+    "finish_tasks",
+    "home_regions",
+    "measures_in_force",
+    "next_case_id",
+    "open_tasks",
+    "people_with_cases",
+    "person_ids",
+    "roster_stamp",
+]
