@@ -163,7 +163,15 @@ def main() -> None:
         subset = make_input(data, args.series, args.days)
         for method in ("ears-c1", "cusum"):
             ours, runs = _timed(
-                [str(SHOUTU), "detect", str(data), "--method", method, "--output", f"{tmp}/o.pq"],
+                [
+                    str(SHOUTU),
+                    "detect",
+                    str(data),
+                    "--method",
+                    method,
+                    "--output",
+                    f"{tmp}/o.parquet",
+                ],
                 args.runs,
             )
             print(f"shoutu detect --method {method:8s} {ours:7.2f} s  (runs {runs}; whole process)")

@@ -16,7 +16,7 @@ from shoutu.store.repositories import audit, entities
 from shoutu.store.repositories import people as people_repo
 from shoutu.store.tables import Person, table
 
-__all__ = ["NotFound", "PersonView", "find_by_id_number", "get_person"]
+__all__ = ["NotFound", "PersonView", "find_by_id_number", "get_person", "masked_names"]
 
 
 @dataclass(frozen=True)
@@ -120,3 +120,29 @@ def find_by_id_number(
     if row is None:
         raise NotFound("no person with that identifier")
     return get_person(ctx, row["person_id"], reveal=reveal, purpose=purpose)
+
+
+def masked_names(ctx: ServiceContext, person_ids: list[int], purpose: str) -> dict[int, str]:
+    """Masked names for a list (e.g. people not yet tested), each read audited."""
+    with ctx.engine.connect() as conn:
+        found = entities.fetch_by_keys(conn, table=table(Person), key="person_id", keys=person_ids)
+    names = {p: mask_name(r["name"]) if r["name"] else "" for p, r in found.items()}
+    now = utcnow()
+    with ctx.transaction() as conn:
+        audit.append(
+            conn,
+            events=[
+                {
+                    "at": now,
+                    "actor": ctx.actor,
+                    "action": AuditAction.READ,
+                    "entity": "people",
+                    "entity_id": str(p),
+                    "before": None,
+                    "after": None,
+                    "detail": purpose,
+                }
+                for p in names
+            ],
+        )
+    return names

@@ -1,8 +1,9 @@
-"""A columnar snapshot of the registry's people, for validating millions of rows at once.
+"""A columnar snapshot of the registry's people, for validating and counting millions of rows
+at once.
 
-``{event_dir}/roster/people.parquet`` holds every person id (sorted); ``stamp.txt`` the
-registry's person count and last change it was made from. ``roster_ids`` rebuilds the snapshot
-when the registry changed since, then answers membership with a binary search.
+``{event_dir}/roster/people.parquet`` holds every person id (sorted) with their home region,
+workplace and key-population category; ``stamp.txt`` the registry's person count and last
+change it was made from. ``roster`` rebuilds the snapshot when the registry changed since.
 """
 
 from __future__ import annotations
@@ -14,30 +15,44 @@ import pyarrow.parquet as pq
 from shoutu.services.context import ServiceContext
 from shoutu.store.repositories import lab as repo
 
+SCHEMA = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("home_region_code", pa.string()),
+        ("workplace_id", pa.int64()),
+        ("key_population", pa.string()),
+    ]
+)
 
-def roster_ids(ctx: ServiceContext) -> np.ndarray:
-    """Sorted person ids of the registry (int64), from the snapshot when it is current."""
+
+def roster(ctx: ServiceContext) -> pa.Table:
+    """The snapshot (sorted by person id), rebuilt when the registry changed."""
     folder = ctx.settings.event_dir / "roster"
     data, stamp_file = folder / "people.parquet", folder / "stamp.txt"
     with ctx.engine.connect() as conn:
         count, latest = repo.roster_stamp(conn)
         stamp = f"{count} {latest}"
         if data.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
-            return np.asarray(pq.read_table(data).column("person_id").to_numpy(), np.int64)
-        chunks = [np.asarray(ids, np.int64) for ids in repo.person_ids(conn)]
-    ids = np.sort(np.concatenate(chunks)) if chunks else np.zeros(0, np.int64)
+            return pq.read_table(data)
+        parts = [pa.Table.from_pylist(rows, SCHEMA) for rows in repo.roster_rows(conn)]
+    table = pa.concat_tables(parts) if parts else SCHEMA.empty_table()
     folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.table({"person_id": ids}), data)
+    pq.write_table(table, data)
     stamp_file.write_text(stamp)
-    return ids
+    return table
 
 
-def known(roster: np.ndarray, person_ids: np.ndarray) -> np.ndarray:
-    """Which of ``person_ids`` are in the (sorted) roster."""
-    if len(roster) == 0:
+def roster_ids(ctx: ServiceContext) -> np.ndarray:
+    """Sorted person ids of the registry (int64)."""
+    return np.asarray(roster(ctx).column("person_id").to_numpy(), np.int64)
+
+
+def known(ids: np.ndarray, person_ids: np.ndarray) -> np.ndarray:
+    """Which of ``person_ids`` are in ``ids`` (sorted)."""
+    if len(ids) == 0:
         return np.zeros(len(person_ids), bool)
-    at = np.minimum(np.searchsorted(roster, person_ids), len(roster) - 1)
-    return np.asarray(roster[at] == person_ids)
+    at = np.minimum(np.searchsorted(ids, person_ids), len(ids) - 1)
+    return np.asarray(ids[at] == person_ids)
 
 
-__all__ = ["known", "roster_ids"]
+__all__ = ["known", "roster", "roster_ids"]

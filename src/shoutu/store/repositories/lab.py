@@ -24,19 +24,33 @@ def roster_stamp(conn: Connection) -> tuple[int, str]:
     return int(count), str(latest)
 
 
-def person_ids(conn: Connection, *, size: int = 100_000) -> Iterator[list[int]]:
-    """Every person id, in ascending chunks."""
+def roster_rows(conn: Connection, *, size: int = 100_000) -> Iterator[list[dict[str, Any]]]:
+    """Every person's id, home region, workplace and key population, in ascending chunks."""
     people = table(Person)
+    columns = (
+        people.c.person_id,
+        people.c.home_region_code,
+        people.c.workplace_id,
+        people.c.key_population,
+    )
     last = None
     while True:
-        statement = select(people.c.person_id).order_by(people.c.person_id).limit(size)
+        statement = select(*columns).order_by(people.c.person_id).limit(size)
         if last is not None:
             statement = statement.where(people.c.person_id > last)
-        ids = [int(v) for v in conn.execute(statement).scalars()]
-        if not ids:
+        rows = [
+            {
+                "person_id": int(p),
+                "home_region_code": region,
+                "workplace_id": None if work is None else int(work),
+                "key_population": None if key is None else getattr(key, "value", str(key)),
+            }
+            for p, region, work, key in conn.execute(statement)
+        ]
+        if not rows:
             return
-        yield ids
-        last = ids[-1]
+        yield rows
+        last = rows[-1]["person_id"]
 
 
 def open_tasks(
@@ -175,6 +189,6 @@ __all__ = [
     "next_case_id",
     "open_tasks",
     "people_with_cases",
-    "person_ids",
+    "roster_rows",
     "roster_stamp",
 ]
