@@ -89,7 +89,13 @@ def test_demo_builds_a_city_and_summarises_it(
     summary = json.loads(result.stdout)
     assert summary["people"] == 600 == summary["synthetic_people"]
     assert summary["regions"]["building"] > 0 and summary["places"]["fever_clinic"] == 1
-    assert summary["provenance"]["parameters"] == {"days": 3, "people": 600, "seed": 20220320}
+    assert summary["provenance"]["parameters"] == {
+        "days": 3,
+        "people": 600,
+        "seed": 20220320,
+        "scenario": "screening",
+    }
+    assert {row["kind"] for row in summary["screening"]["positivity"]} >= {"pcr single"}
     assert summary["simulation"]["checkins"] > 0 and summary["as_of"] == "2022-03-03"
     assert (tmp_path / "demo.db").exists() and (tmp_path / "shoutu.key").exists()
     assert (tmp_path / "demo-city" / "checkins.parquet").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -47,7 +48,8 @@ def _reference(out: Path, day: dt.date, window: int, intervals: dict[str, float]
         e = window / intervals[category]
         expected += e
         done += min(sum(1 for s in mine if s >= start), e)
-        if not mine or (end - max(mine)).total_seconds() / 3600 > intervals[category] * 24:
+        allowed = math.ceil(intervals[category]) * 24
+        if not mine or (end - max(mine)).total_seconds() / 3600 > allowed:
             overdue.add(p["person_id"])
     return {"compliance": done / expected, "overdue": overdue}
 

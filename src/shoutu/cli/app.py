@@ -12,7 +12,7 @@ import typer
 from shoutu import __version__
 from shoutu.cli import analytics, imports, protocols, registry, screening, signals, simulate
 from shoutu.cli.output import emit_json, err, errors_as_exit, out, progress_bars
-from shoutu.cli.render import print_analytics, print_situation
+from shoutu.cli.render import print_analytics, print_screening, print_situation
 from shoutu.cli.signals import print_signals
 from shoutu.cli.state import State, state
 from shoutu.io.provenance import build_provenance
@@ -122,6 +122,9 @@ def demo_(
     people: Annotated[int, typer.Option(min=50, max=2_000_000, help="Residents.")] = 100_000,
     days: Annotated[int, typer.Option(min=1, max=365, help="Days to simulate.")] = 30,
     seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 20220320,
+    scenario: Annotated[
+        str, typer.Option(help="Response scenario (see `shoutu simulate --help`).")
+    ] = "screening",
     json: JsonOpt = False,
 ) -> None:
     """Simulate Demo City, load it into a fresh registry (synthetic people, marked synthetic)
@@ -141,7 +144,13 @@ def demo_(
     settings = current.settings()
     with errors_as_exit(json), progress_bars() as bars:
         run, data = run_demo(
-            settings, out_dir=out_dir, people=people, days=days, seed=seed, progress=bars
+            settings,
+            out_dir=out_dir,
+            people=people,
+            days=days,
+            seed=seed,
+            scenario=scenario,
+            progress=bars,
         )
     if json:
         emit_json(
@@ -150,7 +159,7 @@ def demo_(
                 "simulation": run,
                 "provenance": build_provenance(
                     command="demo",
-                    parameters={"people": people, "days": days, "seed": seed},
+                    parameters={"people": people, "days": days, "seed": seed, "scenario": scenario},
                     protocol=(settings.protocol, run_protocol_hash(settings)),
                 ),
             }
@@ -164,6 +173,7 @@ def demo_(
     print_situation(data)
     print_analytics(data.get("analytics", {}))
     print_signals(data.get("open_signals", []), "未处置预警信号 Open signals")
+    print_screening(data.get("screening", {}))
 
 
 @app.command("settings")

@@ -104,3 +104,45 @@ def print_analytics(data: dict[str, Any]) -> None:
     if not clusters:
         table.add_row("none", "", "", "", "", "", "")
     out.print(table)
+
+
+def print_screening(data: dict[str, Any]) -> None:
+    """The demo's testing: positivity by kind, mass-screening coverage, key populations."""
+    if not data:
+        return
+    table = Table(title="检测 Tests: positivity by kind")
+    for column in ("kind", "samples", "positive", "positivity"):
+        table.add_column(column, justify="right")
+    for row in data.get("positivity", []):
+        table.add_row(
+            row["kind"], f"{row['samples']:,}", f"{row['positive']:,}", f"{row['positivity']:.3%}"
+        )
+    out.print(table)
+    rounds = data.get("rounds", [])
+    if rounds:
+        campaign = data["campaign"]
+        table = Table(
+            title=f"区域核酸筛查 Mass screening {campaign['region']}: coverage by round "
+            f"(areas not yet clear: {data.get('areas_not_clear', 0)})"
+        )
+        for column in ("round", "start", "expected", "sampled", "coverage", "positive"):
+            table.add_column(column, justify="right")
+        for r in rounds:
+            table.add_row(
+                str(r["round"]),
+                r["start"][:16],
+                f"{r['expected']:,}",
+                f"{r['sampled']:,}",
+                f"{r['coverage']:.1%}",
+                f"{r['positive']:,}",
+            )
+        out.print(table)
+    keys = data.get("key_populations", [])
+    if keys:
+        table = Table(title="重点人群 Key populations: routine screening, last 7 days")
+        for column in ("category", "people", "compliance", "overdue"):
+            table.add_column(column, justify="right")
+        for row in keys:
+            share = "—" if row["compliance"] is None else f"{row['compliance']:.1%}"
+            table.add_row(str(row["key"]), f"{row['people']:,}", share, f"{row['overdue']:,}")
+        out.print(table)

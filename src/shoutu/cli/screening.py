@@ -113,3 +113,99 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["person_id"])
         writer.writeheader()
         writer.writerows(rows)
+
+
+@app.command("campaign")
+def campaign(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Campaign name, e.g. huangpu-2022-04-02.")],
+    region: Annotated[str, typer.Option(help="Region code of the area (its subtree).")],
+    start: Annotated[str, typer.Option(help="Start of round 1 (local time if no offset).")],
+    risk: Annotated[str, typer.Option(help="Area risk level: high, medium or low.")] = "medium",
+    rounds: Annotated[int | None, typer.Option(min=1, help="Rounds [the protocol's].")] = None,
+    round_hours: Annotated[
+        float | None, typer.Option(help="Time limit of a round [the protocol's, e.g. 24].")
+    ] = None,
+    interval_hours: Annotated[
+        float | None, typer.Option(help="Hours from one round's start to the next [protocol].")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Create a mass-screening campaign (pool ratio from the protocol by the area's risk)."""
+    from shoutu.domain.timeutil import parse_timestamp
+    from shoutu.domain.vocabulary import RiskLevel
+    from shoutu.services.campaigns import create_campaign
+
+    with errors_as_exit(json):
+        service = state(ctx).context()
+        created = create_campaign(
+            service,
+            name,
+            region_code=region,
+            start_time=parse_timestamp(start, service.settings.timezone),
+            risk_level=RiskLevel(risk),
+            rounds=rounds,
+            round_hours=round_hours,
+            interval_hours=interval_hours,
+        )
+    if json:
+        emit_json({k: v for k, v in created.items() if k not in ("created_at", "updated_at")})
+        return
+    out.print(
+        f"campaign {name} (#{created['campaign_id']}): {created['rounds']} rounds of "
+        f"{created['round_hours']:g} h every {created['interval_hours']:g} h from "
+        f"{created['start_time'].isoformat()}, {created['pool_ratio']}-in-1",
+        markup=False,
+    )
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Campaign name.")],
+    level: Annotated[str, typer.Option(help="Areas: community or building.")] = "community",
+    untested_output: Annotated[
+        Path | None,
+        typer.Option(help="CSV of who is not yet tested in the latest round (masked, audited)."),
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Coverage per round and area (expected, sampled, resulted, positive), turnaround by lab and
+    site, and rounds still needed before each area can be declared clear."""
+    from shoutu.services.campaigns import campaign_status
+    from shoutu.services.registry import masked_names
+
+    if level not in ("community", "building"):
+        raise typer.BadParameter("level must be community or building")
+    with errors_as_exit(json):
+        service = state(ctx).context()
+        report = campaign_status(service, name, level=level)
+        if untested_output is not None:
+            names = masked_names(service, report.untested, f"campaign {name}: not yet tested")
+            _write_csv(
+                untested_output,
+                [{"person_id": p, "name": names.get(p, "")} for p in report.untested],
+            )
+    if json:
+        emit_json(report.as_json())
+        return
+    out.print(f"campaign {name}: {len(report.rounds)} round(s) started", markup=False)
+    out.print("round  expected  sampled  resulted  positive  coverage", markup=False)
+    for r in report.rounds:
+        out.print(
+            f"{r['round']:5}  {r['expected']:8}  {r['sampled']:7}  {r['resulted']:8}  "
+            f"{r['positive']:8}  {r['coverage']:8.1%}",
+            markup=False,
+        )
+    waiting = [c for c in report.clearance if c["rounds_needed"]]
+    out.print(
+        f"areas: {len(report.clearance)}; not yet clear: {len(waiting)}; "
+        f"not yet tested in the latest round: {len(report.untested):,}",
+        markup=False,
+    )
+    for t in report.turnaround:
+        out.print(
+            f"lab {t['lab_id']} site {t['site_id']}: {t['samples']} samples, median "
+            f"{t['median_hours']} h, p90 {t['p90_hours']} h",
+            markup=False,
+        )

@@ -130,6 +130,9 @@ class MassScreening(_Strict):
     daily_if_case_in_last_rounds: int = Field(default=0, ge=0)
     otherwise_interval_days: int = Field(default=2, ge=1)
     within_days: int = Field(default=14, ge=1)
+    clear_after_negative_rounds: int = Field(
+        default=2, ge=1, description="consecutive rounds without a positive before an area is clear"
+    )
 
 
 class Pooling(_Strict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ def run_demo(
     people: int,
     days: int,
     seed: int,
+    scenario: str = "screening",
     progress: Progress | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(simulation summary, situation summary) of a freshly built demo registry.
@@ -46,6 +48,7 @@ def run_demo(
             people=people,
             days=days,
             seed=seed,
+            scenario=scenario,
             protocol=settings.protocol,
             start=START,
             timezone=settings.timezone,
@@ -59,9 +62,65 @@ def run_demo(
         data["analytics"] = outbreak_analytics(out_dir, summary)
         run_signals(ctx, [START + dt.timedelta(days=d) for d in range(days)])
         data["open_signals"] = list_signals(ctx, open_only=True)
+        data["screening"] = screening_summary(ctx, run_end(summary))
         return run, data
     finally:
         ctx.close()
+
+
+def screening_summary(ctx: Any, end: dt.datetime) -> dict[str, Any]:
+    """Positivity by kind of test; the mass screening the simulator ran, as a campaign (a
+    round per day with pooled mass-screening tubes, over the district that had most of them)
+    with its coverage; key-population compliance over the last week."""
+    from zoneinfo import ZoneInfo
+
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from shoutu.domain.vocabulary import Channel
+    from shoutu.events.store import local_days, read_events
+    from shoutu.services.campaigns import campaign_status, create_campaign
+    from shoutu.services.key_populations import compliance
+    from shoutu.services.screening import positivity
+    from shoutu.store.repositories import series as series_repo
+
+    result: dict[str, Any] = {"positivity": positivity(ctx)}
+    tests = read_events(ctx.settings.event_dir, "tests")
+    if tests.num_rows:
+        mass = (
+            pc.equal(tests["purpose"], Channel.MASS_SCREENING.value)
+            if "purpose" in tests.column_names
+            else pc.greater(tests["pool_size"], 1)
+        )
+        pooled = tests.filter(pc.and_(mass, pc.greater(tests["pool_size"], 1)).fill_null(False))
+        if pooled.num_rows:
+            with ctx.engine.connect() as conn:
+                sites = series_repo.place_regions(conn)
+            districts = [
+                (sites.get(s) or "")[:6] for s in pooled["site_id"].to_pylist() if s is not None
+            ]
+            values, counts = np.unique(np.asarray(districts, object), return_counts=True)
+            district = str(values[int(np.argmax(counts))]) + "000000"
+            days = sorted(set(local_days(pooled["sample_time"], ctx.settings.timezone).to_pylist()))
+            gaps = [(b - a).days for a, b in pairwise(days)]
+            gap = min(gaps) if gaps else 1
+            start = dt.datetime.combine(days[0], dt.time(), ZoneInfo(ctx.settings.timezone))
+            create_campaign(
+                ctx,
+                "demo-mass-screening",
+                region_code=district,
+                start_time=start,
+                rounds=len(range(0, (days[-1] - days[0]).days + 1, gap)),
+                round_hours=24,
+                interval_hours=24 * gap,
+            )
+            status = campaign_status(ctx, "demo-mass-screening", now=end)
+            result["campaign"] = {"name": "demo-mass-screening", "region": district}
+            result["rounds"] = status.rounds
+            result["areas_not_clear"] = sum(1 for c in status.clearance if c["rounds_needed"])
+    report = compliance(ctx, (end - dt.timedelta(seconds=1)).date(), window_days=7)
+    result["key_populations"] = report.by_category
+    return result
 
 
 SERIAL_INTERVAL = (3.3, 2.0)  # the simulator's emergent Omicron serial interval (mean, sd)

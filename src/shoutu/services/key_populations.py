@@ -7,7 +7,8 @@ workers...). For a day D and a window of W days ending on it:
 - expected tests of a person = W / interval; done = their PCR samples in the window;
   compliance = sum of min(done, expected) / sum of expected;
 - a person is overdue when their last PCR sample (up to the end of D) is older than the
-  interval, or when they have none in the look-back (W days plus the interval).
+  interval rounded up to whole days (testing is scheduled by day: twice a week means gaps of
+  3 or 4 days), or when they have none in the look-back (W days plus the interval).
 
 Reported per category and per unit (the workplace), with the overdue list. People and their
 categories come from the registry's columnar roster, samples from the event store.
@@ -79,7 +80,7 @@ def compliance(ctx: ServiceContext, day: dt.date, *, window_days: int = 7) -> Co
     category = people["key_population"].to_pylist()
     interval = np.array([intervals[c] for c in category])
     expected = window_days / interval if n else np.zeros(0)
-    overdue_hours = (end.timestamp() - last) / 3600 - interval * 24
+    overdue_hours = (end.timestamp() - last) / 3600 - np.ceil(interval) * 24
     overdue = overdue_hours > 0
     units = people["workplace_id"].to_pylist()
     report = ComplianceReport(day, window_days)

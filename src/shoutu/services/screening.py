@@ -10,6 +10,7 @@ the protocol's validated pool ratios.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pyarrow.compute as pc
@@ -73,4 +74,28 @@ def pool_size_advice(
     return advice, ct
 
 
-__all__ = ["pool_size_advice", "recent_positive_ct"]
+def positivity(ctx: ServiceContext) -> list[dict[str, Any]]:
+    """Samples, positives and positivity in the event store by kind of test: pooled PCR tubes
+    (per sample), single-tube PCR and antigen."""
+    tests = read_events(ctx.settings.event_dir, "tests")
+    if tests.num_rows == 0:
+        return []
+    method = tests["method"].to_pylist()
+    pooled = np.asarray(tests["pool_size"].to_numpy(zero_copy_only=False)) > 1
+    positive = np.asarray(pc.equal(tests["result"], "positive").to_numpy(zero_copy_only=False))
+    kinds = np.array(
+        [
+            "pcr pooled" if m == "pcr" and p else f"{m} single" if m == "pcr" else str(m)
+            for m, p in zip(method, pooled, strict=True)
+        ]
+    )
+    rows = []
+    for kind in ("pcr pooled", "pcr single", "antigen"):
+        mine = kinds == kind
+        if mine.any():
+            n, k = int(mine.sum()), int(positive[mine].sum())
+            rows.append({"kind": kind, "samples": n, "positive": k, "positivity": round(k / n, 6)})
+    return rows
+
+
+__all__ = ["pool_size_advice", "positivity", "recent_positive_ct"]

@@ -201,6 +201,7 @@ class Writer:
                     "ct_orf1ab": pa.array(
                         rows["ct_orf1ab"], pa.float64(), mask=np.isnan(rows["ct_orf1ab"])
                     ),
+                    "purpose": _labels(CHANNELS, rows["purpose"].astype(np.int32)),
                 }
             ),
         )

@@ -193,7 +193,9 @@ class Response:
         if len(who) == 0:
             return np.zeros(0, bool)
         in_control = self.control.under_control(float(np.mean(times)))[who]
-        positive = self.lab.pcr(who, times, result_hours, site, self.lab_place, pool_size, shift)
+        positive = self.lab.pcr(
+            who, times, result_hours, site, self.lab_place, pool_size, shift, purpose=channel
+        )
         self.pending.add(who, times, times + result_hours / 24.0, channel, in_control)
         return positive
 
@@ -244,6 +246,7 @@ class Response:
             self.lab_place,
             ms.pool_size,
             ms.dilution_ct_shift_per_doubling,
+            purpose=Channel.MASS_SCREENING,
         )
         recalled = who[positive & ~self.control.reported[who]]
         self._sample(

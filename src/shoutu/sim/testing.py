@@ -106,6 +106,7 @@ class Lab:
         lab: int,
         pool_size: int = 1,
         dilution_shift: float = 1.0,
+        purpose: Channel = Channel.OTHER,
     ) -> np.ndarray:
         """Sample ``who`` (in tube order: consecutive people share a tube); returns, per person,
         whether their sample was reported positive."""
@@ -138,6 +139,7 @@ class Lab:
             ),
             ct_n=np.where(positive, np.round(ct_n, 1), np.nan),
             ct_orf1ab=np.where(positive, np.round(ct_orf, 1), np.nan),
+            purpose=np.full(n, CHANNELS.index(purpose)),
         )
         self.sample_count += n
         self.tube_count += int(tube[-1]) + 1
@@ -171,6 +173,7 @@ class Lab:
             ),
             ct_n=np.full(n, np.nan),
             ct_orf1ab=np.full(n, np.nan),
+            purpose=np.full(n, CHANNELS.index(Channel.ANTIGEN_SELF_TEST)),
         )
         self.sample_count += n
         result: np.ndarray = positive

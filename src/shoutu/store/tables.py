@@ -231,6 +231,22 @@ class Task(Stamped, Responsible, Base):
     __table_args__ = (Index("ix_tasks_subject", "subject_type", "subject_id"),)
 
 
+class Campaign(Stamped, Responsible, Base):
+    """A mass-screening campaign: an area (a region subtree), rounds and their time limits."""
+
+    __tablename__ = "campaigns"
+    campaign_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    region_code: Mapped[str] = mapped_column(String(16), ForeignKey("regions.code"))
+    risk_level: Mapped[v.RiskLevel] = mapped_column(Vocab(v.RiskLevel))
+    start_time: Mapped[dt.datetime]
+    rounds: Mapped[int] = mapped_column(Integer)
+    round_hours: Mapped[float] = mapped_column(Float)
+    interval_hours: Mapped[float] = mapped_column(Float)
+    pool_ratio: Mapped[int] = mapped_column(Integer)
+    protocol: Mapped[str] = mapped_column(String(64))
+
+
 class AuditEvent(Base):
     __tablename__ = "audit_events"
     event_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

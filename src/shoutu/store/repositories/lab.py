@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, or_, select, update
 
 from shoutu.domain.vocabulary import TaskStatus
-from shoutu.store.tables import Case, ControlMeasure, Person, Task, table
+from shoutu.store.tables import Campaign, Case, ControlMeasure, Person, Task, table
 
 CHUNK = 5_000
 
@@ -178,10 +178,28 @@ def add_cases(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> None:
         conn.execute(insert(table(Case)), list(rows))
 
 
+def add_campaign(conn: Connection, *, values: dict[str, Any]) -> int:
+    return _insert_numbered(conn, entity=Campaign, key="campaign_id", rows=[values])[0]
+
+
+def campaign_by_name(conn: Connection, *, name: str) -> dict[str, Any] | None:
+    campaigns = table(Campaign)
+    row = conn.execute(select(campaigns).where(campaigns.c.name == name)).mappings().first()
+    return dict(row) if row else None
+
+
+def campaign_names(conn: Connection) -> list[str]:
+    campaigns = table(Campaign)
+    return [str(v) for v in conn.execute(select(campaigns.c.name).order_by(campaigns.c.name))]
+
+
 __all__ = [
+    "add_campaign",
     "add_cases",
     "add_measures",
     "add_tasks",
+    "campaign_by_name",
+    "campaign_names",
     "end_measures",
     "finish_tasks",
     "home_regions",
