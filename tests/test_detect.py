@@ -235,3 +235,51 @@ def test_detector_estimator_matches_its_function_twin() -> None:
     np.testing.assert_array_equal(fitted.alarm_, twin.alarm)
     with pytest.raises(ValueError, match="--k does not apply to farrington-flexible"):
         Detector("farrington-flexible", k=1.0).fit(counts, calendar)
+
+
+@pytest.mark.parametrize(
+    ("powertrans", "expected"),
+    [
+        ("none", (1.3073128, 8.6926872, 0.0907246, 0.8124165)),
+        ("1/2", (1.9891097, 9.3744842, 0.1189986, 0.6857951)),
+        ("2/3", (1.8084477, 9.1154825, 0.1094727, 0.7289546)),
+    ],
+)
+def test_delta_threshold_as_r_unit_tests(powertrans: str, expected: tuple[float, ...]) -> None:
+    """R surveillance's unit test (METHODS.md): predFit 5, se 0.2, phi 1, alpha 0.05, y 8."""
+    from shoutu.analytics.detectors.thresholds import delta_threshold
+
+    one = np.array([1.0])
+    got = delta_threshold(5 * one, 0.2 * one, one, powertrans, 0.05, 8 * one)
+    assert [float(v[0]) for v in got] == pytest.approx(expected, abs=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("phi", "expected"),
+    [(1.5, (8, 24, 0.8597797, 0.4193982)), (1.0, (9, 22, 0.9093099, 0.4605347))],
+)
+def test_muan_threshold_as_r_unit_tests(phi: float, expected: tuple[float, ...]) -> None:
+    """R surveillance's unit test (METHODS.md): muan with eta = log 5, se = log 2, y = 11."""
+    from shoutu.analytics.detectors.thresholds import noufaily_threshold
+
+    one = np.array([1.0])
+    got = noufaily_threshold(np.log(5) * one, np.log(2) * one, phi * one, 0.05, 11 * one, "muan")
+    assert [float(v[0]) for v in got] == pytest.approx(expected, abs=1e-7)
+
+
+@pytest.mark.parametrize("size", [1e-13, 0.3, 4.0, 250.0, 1e7])
+def test_negative_binomial_quantiles_match_scipy(size: float) -> None:
+    """Our vectorised qnbinom/qpois search against scipy's ppf on ordinary parameters (and,
+    at an exact tie, R: qnbinom(0.5, 4, 0.5) = 3 where pnbinom(3, 4, 0.5) = 0.5)."""
+    from scipy import stats
+
+    from shoutu.analytics.detectors.quantiles import qnbinom, qpois
+
+    prob = np.linspace(0.02, 0.98, 49)
+    for p in (0.01, 0.5, 0.95, 0.999):
+        np.testing.assert_array_equal(
+            qnbinom(p, np.full(prob.shape, size), prob), stats.nbinom.ppf(p, size, prob)
+        )
+        mean = size * prob * 10
+        np.testing.assert_array_equal(qpois(p, mean), stats.poisson.ppf(p, mean))
+    assert qnbinom(0.5, np.array([4.0]), np.array([0.5]))[0] == 3

@@ -171,7 +171,11 @@ def campaign_status(
                 .select(["lab_id", "site_id"])
                 .append_column("hours", pa.array((result[done] - sample[done]) / 3600))
             )
-    codes, index = np.unique(np.asarray(area, object), return_inverse=True)
+    encoded = pc.dictionary_encode(pa.array(area, pa.string()))
+    codes = np.asarray(encoded.dictionary.to_pylist(), object)
+    index = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), np.int64)
+    reorder = np.argsort(codes)
+    codes, index = codes[reorder], np.argsort(reorder)[index]
     for r, (lo, hi) in enumerate(windows):
         expected = np.bincount(index, minlength=len(codes))
         counts = [
@@ -220,26 +224,37 @@ def campaign_status(
 
 def _targets(
     people: pa.Table, places: dict[int, str], region_code: str, level: str
-) -> tuple[list[str], np.ndarray]:
-    """Area code (community or building) and id of each target person, ids ascending."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Area code (community or building) and id of each target person, ids ascending:
+    residents of the area where they live, workers from outside where they work."""
     parsed = parse_region_code(region_code)
-    digits = 16 if parsed.code and len(parsed.code) == 16 else LEVEL_DIGITS[parsed.level]
+    digits = 16 if len(parsed.code) == 16 else LEVEL_DIGITS[parsed.level]
     prefix = parsed.code[:digits]
-    ids = people["person_id"].to_pylist()
-    homes = people["home_region_code"].to_pylist()
-    works = people["workplace_id"].to_pylist()
-    area: list[str] = []
-    chosen: list[int] = []
-    for person, home, work in zip(ids, homes, works, strict=True):
-        place = places.get(work) if work is not None else None
-        where = home if home and home.startswith(prefix) else None
-        if where is None and place and place.startswith(prefix):
-            where = place
-        if where is None:
-            continue
-        chosen.append(person)
-        area.append(where if level == "building" and len(where) == 16 else where[:12])
-    return area, np.asarray(chosen, np.int64)
+    homes = people["home_region_code"]
+    home_in = pc.starts_with(homes, prefix).fill_null(False)
+    # workplace -> region, through a lookup table over the place ids
+    work = np.asarray(people["workplace_id"].fill_null(-1).to_numpy(), np.int64)
+    if places:
+        place_ids = np.fromiter(places.keys(), np.int64, len(places))
+        order = np.argsort(place_ids)
+        at = np.minimum(np.searchsorted(place_ids[order], work), len(order) - 1)
+        regions = pa.array(list(places.values()), pa.string()).take(pa.array(order[at]))
+        found = pa.array(place_ids[order][at] == work)
+        workplace = pc.if_else(found, regions, pa.scalar(None, pa.string()))
+    else:
+        workplace = pa.nulls(len(work), pa.string())
+    work_in = pc.and_(pc.invert(home_in), pc.starts_with(workplace, prefix).fill_null(False))
+    where = pc.if_else(home_in, homes, workplace)
+    chosen = pc.or_(home_in, work_in)
+    ids = np.asarray(people["person_id"].filter(chosen).to_numpy(), np.int64)
+    where = where.filter(chosen)
+    if level == "building":
+        area = pc.if_else(
+            pc.equal(pc.utf8_length(where), 16), where, pc.utf8_slice_codeunits(where, 0, 12)
+        )
+    else:
+        area = pc.utf8_slice_codeunits(where, 0, 12)
+    return np.asarray(area.to_numpy(zero_copy_only=False), object), ids
 
 
 def _days(first: dt.datetime, last: dt.datetime, timezone: str) -> list[str]:

@@ -247,7 +247,7 @@ def _check_tubes(table: pa.Table, check: _Checker) -> None:
         texts.setdefault(r["tube_id"], f"members of tube {r['tube_id']} have different results")
     if texts:
         hit = _np(pc.is_in(ids, pa.array(list(texts), pa.string())).fill_null(False)) & pcr
-        tube_of = np.asarray(ids.to_pylist(), object)[hit]
+        tube_of = ids.filter(pa.array(hit)).to_pylist()
         check.rows(hit, "tube_id", [texts[t] for t in tube_of])
 
 
@@ -289,7 +289,8 @@ def import_results(ctx: ServiceContext, path: Path) -> ResultsBatch:
         raise InputError(check.report)
     seen = _np(joined["stored"].is_valid())
     first = np.zeros(table.num_rows, bool)  # the first of exact duplicates in the file
-    _, index = np.unique(np.asarray(table["sample_id"].to_pylist(), object), return_index=True)
+    codes = pc.dictionary_encode(table["sample_id"]).combine_chunks().indices
+    _, index = np.unique(np.asarray(codes.to_numpy(zero_copy_only=False)), return_index=True)
     first[index] = True
     fresh = table.filter(pa.array(first & ~seen))
     batch = ResultsBatch(path.name, table.num_rows, fresh.num_rows, int(seen.sum()))

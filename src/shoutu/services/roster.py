@@ -34,7 +34,7 @@ def roster(ctx: ServiceContext) -> pa.Table:
         stamp = f"{count} {latest}"
         if data.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
             return pq.read_table(data)
-        parts = [pa.Table.from_pylist(rows, SCHEMA) for rows in repo.roster_rows(conn)]
+        parts = [pa.Table.from_pydict(columns, SCHEMA) for columns in repo.roster_rows(conn)]
     table = pa.concat_tables(parts) if parts else SCHEMA.empty_table()
     folder.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, data)

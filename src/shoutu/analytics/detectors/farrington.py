@@ -16,183 +16,24 @@ together over all series (``glm.fit``).
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
 from shoutu.analytics.detectors import glm
 from shoutu.analytics.detectors.base import Calendar, Detection
-from shoutu.analytics.detectors.quantiles import qnbinom, qpois
+from shoutu.analytics.detectors.reference_weeks import (
+    Baseline,
+    farrington_baseline,
+    flexible_baseline,
+)
+from shoutu.analytics.detectors.thresholds import POWERS, delta_threshold, noufaily_threshold
 
-POWERS = {"none": 1.0, "1/2": 0.5, "2/3": 2 / 3}
 THRESHOLD_METHODS = ("delta", "nbPlugin", "muan")
 CHUNK_CELLS = 300_000  # model rows per batch: arrays that stay in cache, one batch per core
-
-
-def years_back(day: dt.date, years: int) -> dt.date:
-    """R's seq(day, by = "-1 year"): same month and day; 29 February becomes 1 March."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return dt.date(day.year - years, 3, 1)
-
-
-def same_weekday(day: dt.date, target: dt.date) -> dt.date:
-    """The date nearest ``day`` on ``target``'s weekday."""
-    forward = (target.weekday() - day.weekday()) % 7
-    return day + dt.timedelta(days=forward if forward < 7 - forward else forward - 7)
-
-
-def reference_points(calendar: Calendar, k: int, b: int) -> list[int | None]:
-    """Indexes of the same date 1 … b years before time k (None where outside the series)."""
-    today = calendar.date(k)
-    points = []
-    for year in range(1, b + 1):
-        day = years_back(today, year)
-        if calendar.step_days == 7:
-            day = same_weekday(day, today)
-        points.append(calendar.index(day))
-    return points
-
-
-@dataclass
-class Baseline:
-    """The GLM rows for one monitored time: series indexes, period levels (0-based), the level
-    and time to predict at (times in steps from the first row)."""
-
-    rows: np.ndarray
-    levels: np.ndarray
-    level_now: int
-    time_now: int
-
-
-def flexible_baseline(
-    calendar: Calendar, k: int, *, b: int, w: int, no_periods: int, past_excluded: int
-) -> Baseline:
-    """surveillance's ``blocks``: reference windows at level p = no_periods, the gaps between
-    them cut into p - 1 periods; the last ``past_excluded`` steps and now left out."""
-    points = reference_points(calendar, k, b)
-    if any(point is None for point in points):
-        raise ValueError(
-            f"some reference time points of {calendar.date(k)} are not in the series; "
-            "decrease b or monitor later dates"
-        )
-    refs = [k] + [int(point) for point in points if point is not None]
-    factor = np.zeros(k + 1, int)  # 0 = not in the baseline
-    factor[max(k - w, 0) : k + 1] = no_periods
-    for i in range(1, b + 1):
-        ref = refs[i]
-        factor[max(ref - w, 0) : ref + w + 1] = no_periods  # a window may start before t = 1
-        if no_periods != 1:
-            period = refs[i - 1] - 2 * w - 1 - ref
-            if period < no_periods - 1:
-                raise ValueError("number of periods too big for the gap between windows")
-            size, rest = divmod(period, no_periods - 1)
-            lengths = np.full(no_periods - 1, size)
-            lengths[:rest] += 1
-            edges = ref + w + 1 + np.concatenate([[0], np.cumsum(lengths)])
-            for j in range(no_periods - 1):
-                factor[edges[j] : edges[j + 1]] = j + 1
-    factor[max(k - past_excluded, 0) : k + 1] = 0
-    rows = np.flatnonzero(factor)
-    return Baseline(rows, factor[rows] - 1, no_periods - 1, k - int(rows[0]))
-
-
-def farrington_baseline(calendar: Calendar, k: int, *, b: int, w: int) -> Baseline:
-    """``refvalIdxByDate``: the 2w + 1 steps around each reference point, those in the
-    series (R drops the others with a warning)."""
-    today = calendar.date(k)
-    found = []
-    for year in range(1, b + 1):
-        centre = years_back(today, year)
-        for j in range(-w, w + 1):
-            day = centre + dt.timedelta(days=j * calendar.step_days)
-            if calendar.step_days == 7:
-                day = same_weekday(day, today)
-            index = calendar.index(day)
-            if index is not None:
-                found.append(index)
-    if not found:
-        raise ValueError(f"no reference values for {today}: the series is too short")
-    rows = np.array(sorted(found))
-    return Baseline(rows, np.zeros(len(rows), int), 0, k - int(rows[0]))
-
-
-def delta_threshold(
-    fit: np.ndarray, se: np.ndarray, phi: np.ndarray, powertrans: str, alpha: float, y: np.ndarray
-) -> tuple[np.ndarray, ...]:
-    """``algo.farrington.threshold.farrington``: (lower, upper, prob, score) from the
-    predicted mean and its standard error, one-sided alpha."""
-    from scipy import special  # not scipy.stats: its import costs a second
-
-    power = POWERS[powertrans]
-    tau = phi + se**2 / fit
-    if powertrans == "none":
-        sd = np.sqrt(fit * tau)
-    elif powertrans == "1/2":
-        sd = np.sqrt(tau / 4)
-    else:
-        sd = np.sqrt(4 / 9 * fit ** (1 / 3) * tau)
-    z = NormalDist().inv_cdf(1 - alpha)
-    with np.errstate(invalid="ignore"):
-        a = (fit**power - z * sd) ** (1 / power)
-        c = (fit**power + z * sd) ** (1 / power)
-    upper = np.fmax(a, c)
-    lower = np.where(np.isnan(a) | np.isnan(c), 0.0, np.maximum(np.fmin(a, c), 0.0))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        prob = special.ndtr((fit**power - y**power) / sd)  # upper tail of N(fit^p, sd)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        score = (y - fit) / (upper - fit)
-    return lower, upper, prob, score
-
-
-def noufaily_threshold(
-    eta: np.ndarray,
-    se: np.ndarray,
-    phi: np.ndarray,
-    alpha: float,
-    y: np.ndarray,
-    method: str = "nbPlugin",
-) -> tuple[np.ndarray, ...]:
-    """``algo.farrington.threshold.noufaily``: negative binomial (Poisson when phi = 1)
-    quantiles around exp(eta) ("nbPlugin") or around the (1 - alpha) quantile of the mean
-    ("muan"); the score divides by the bound minus the linear predictor, as R does."""
-    from scipy import special
-
-    with np.errstate(over="ignore", invalid="ignore"):
-        if method == "nbPlugin":
-            mean = np.exp(eta)
-        else:
-            mean = np.exp(eta + NormalDist().inv_cdf(1 - alpha) * se)
-    finite = np.isfinite(mean) & np.isfinite(phi)
-    mean = np.where(finite, mean, 1.0)
-    over = finite & (phi > 1)
-    size = mean / np.where(over, phi - 1, 1.0)
-    prob = 1 / np.where(over, phi, 2.0)
-    bounds = []
-    for q in (alpha, 1 - alpha):
-        bound = np.full(mean.shape, np.nan)
-        bound[over] = qnbinom(q, size[over], prob[over])
-        poisson = finite & ~over
-        bound[poisson] = qpois(q, mean[poisson])
-        bounds.append(bound)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # P(Y >= y): I_(1-prob)(y, size) for the negative binomial, P(y, mean) for Poisson
-        positive = np.maximum(y, 1e-300)
-        tail = np.where(
-            over,
-            special.betainc(positive, size, 1 - prob),
-            special.gammainc(positive, mean),
-        )
-        tail = np.where(y <= 0, 1.0, tail)
-        score = (y - eta) / (bounds[1] - eta)
-    lower = np.maximum(bounds[0], 0.0)
-    return lower, bounds[1], np.where(finite, tail, np.nan), score
 
 
 @dataclass
@@ -519,11 +360,4 @@ def farrington(
     return Detection(times, expected, np.where(enough, upper, 0.0), alarm)
 
 
-__all__ = [
-    "Calendar",
-    "default_start",
-    "delta_threshold",
-    "farrington",
-    "farrington_flexible",
-    "noufaily_threshold",
-]
+__all__ = ["Calendar", "default_start", "farrington", "farrington_flexible"]

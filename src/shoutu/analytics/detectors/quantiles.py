@@ -2,7 +2,8 @@
 give them, for whole arrays at once.
 
 R starts from the Cornish-Fisher approximation and searches the integers for the smallest y
-with F(y) >= p (1 + 8 eps), the fuzz that keeps the search left-continuous. Here the same
+with F(y) >= p (1 - 8 eps), the fuzz that keeps the search left-continuous (a
+probability that rounds just below p still counts). Here the same
 start, then a vectorised bracket (doubling steps) and bisection on the integers, with F from
 the regularised incomplete beta (negative binomial: F(y) = I_prob(size, y + 1)) or gamma
 (Poisson: F(y) = Q(y + 1, mu)) functions. Unlike a scalar search, this stays quick for huge
@@ -16,7 +17,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-FUZZ = 1 + 8 * np.finfo(float).eps
+FUZZ = 1 - 8 * np.finfo(float).eps  # R: p *= 1 - 8 DBL_EPSILON (lower tail)
 
 
 def _search(

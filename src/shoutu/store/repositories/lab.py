@@ -24,8 +24,9 @@ def roster_stamp(conn: Connection) -> tuple[int, str]:
     return int(count), str(latest)
 
 
-def roster_rows(conn: Connection, *, size: int = 100_000) -> Iterator[list[dict[str, Any]]]:
-    """Every person's id, home region, workplace and key population, in ascending chunks."""
+def roster_rows(conn: Connection, *, size: int = 200_000) -> Iterator[dict[str, list[Any]]]:
+    """Every person's id, home region, workplace and key population, as columns, in ascending
+    chunks of ``size`` people."""
     people = table(Person)
     columns = (
         people.c.person_id,
@@ -38,19 +39,17 @@ def roster_rows(conn: Connection, *, size: int = 100_000) -> Iterator[list[dict[
         statement = select(*columns).order_by(people.c.person_id).limit(size)
         if last is not None:
             statement = statement.where(people.c.person_id > last)
-        rows = [
-            {
-                "person_id": int(p),
-                "home_region_code": region,
-                "workplace_id": None if work is None else int(work),
-                "key_population": None if key is None else getattr(key, "value", str(key)),
-            }
-            for p, region, work, key in conn.execute(statement)
-        ]
+        rows = conn.execute(statement).all()
         if not rows:
             return
-        yield rows
-        last = rows[-1]["person_id"]
+        ids, homes, works, keys = (list(column) for column in zip(*rows, strict=True))
+        yield {
+            "person_id": ids,
+            "home_region_code": homes,
+            "workplace_id": works,
+            "key_population": [None if k is None else getattr(k, "value", str(k)) for k in keys],
+        }
+        last = ids[-1]
 
 
 def open_tasks(
