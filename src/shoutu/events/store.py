@@ -10,6 +10,7 @@ reads only the days and places it needs. Sources are streamed one row group at a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,18 +45,23 @@ def local_days(times: pa.ChunkedArray | pa.Array, timezone: str) -> pa.Array:
 
 
 def write_events(
-    event_dir: Path, kind: str, source: Path, timezone: str, batch: str | None = None
+    event_dir: Path, kind: str, source: Path | pa.Table, timezone: str, batch: str | None = None
 ) -> EventBatch:
-    """Partition ``source`` (a Parquet file of ``kind``) by local day into the event store.
-    The batch id defaults to the source's content hash."""
+    """Partition ``source`` (a Parquet file of ``kind``, or a table) by local day into the
+    event store. The batch id defaults to the source file's content hash (a table needs one)."""
     if kind not in KINDS:
         raise ValueError(f"unknown event kind {kind!r}; expected one of {sorted(KINDS)}")
     time_column, keys = KINDS[kind]
-    batch = batch or file_hash(source)[:16]
-    reader = pq.ParquetFile(source)
+    if isinstance(source, pa.Table):
+        if batch is None:
+            raise ValueError("a table of events needs a batch id")
+        parts: Iterator[pa.Table] = iter([source])
+    else:
+        batch = batch or file_hash(source)[:16]
+        reader = pq.ParquetFile(source)
+        parts = (reader.read_row_group(part) for part in range(reader.num_row_groups))
     rows, days = 0, set()
-    for part in range(reader.num_row_groups):
-        table = reader.read_row_group(part)
+    for part, table in enumerate(parts):
         if table.num_rows == 0:
             continue
         day = local_days(table.column(time_column), timezone)
@@ -81,11 +87,15 @@ def event_days(event_dir: Path, kind: str) -> list[str]:
     )
 
 
-def read_events(event_dir: Path, kind: str, days: list[str] | None = None) -> pa.Table:
-    """Events of ``kind`` (on ``days`` only, if given)."""
+def read_events(
+    event_dir: Path, kind: str, days: list[str] | None = None, columns: list[str] | None = None
+) -> pa.Table:
+    """Events of ``kind`` (on ``days`` only, and only ``columns``, if given)."""
     folders = [event_dir / kind / f"day={d}" for d in (days or event_days(event_dir, kind))]
     files = sorted(f for folder in folders if folder.exists() for f in folder.glob("*.parquet"))
     if not files:
         return pa.table({})
     # batches from different sources may carry optional columns the others lack
-    return pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+    return pa.concat_tables(
+        [pq.read_table(f, columns=columns) for f in files], promote_options="default"
+    )

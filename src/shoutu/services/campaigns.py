@@ -147,7 +147,8 @@ def campaign_status(
         return status
     windows = [(start + r * interval, start + r * interval + length) for r in started]
     days = _days(windows[0][0], windows[-1][1], ctx.settings.timezone)
-    tests = read_events(ctx.settings.event_dir, "tests", days)
+    wanted = ["person_id", "sample_time", "result_time", "method", "result", "lab_id", "site_id"]
+    tests = read_events(ctx.settings.event_dir, "tests", days, wanted)
     sampled = np.zeros((len(started), len(ids)), bool)
     resulted = np.zeros_like(sampled)
     positive = np.zeros_like(sampled)
@@ -167,8 +168,8 @@ def campaign_status(
             resulted[r, at[done]] = True
             positive[r, at[done & is_positive]] = True
             turnaround.append(
-                pcr.filter(pa.array(done))
-                .select(["lab_id", "site_id"])
+                pcr.select(["lab_id", "site_id"])
+                .filter(pa.array(done))
                 .append_column("hours", pa.array((result[done] - sample[done]) / 3600))
             )
     encoded = pc.dictionary_encode(pa.array(area, pa.string()))
@@ -209,14 +210,20 @@ def campaign_status(
             )
     status.turnaround = _turnaround(pa.concat_tables(turnaround) if turnaround else None)
     complete = [r for r, (_, hi) in enumerate(windows) if hi <= now]
+    found = [np.bincount(index, weights=positive[r], minlength=len(codes)) > 0 for r in complete]
+    streak = np.zeros(len(codes), int)
+    going = np.ones(len(codes), bool)
+    for hit in reversed(found):  # rounds without a positive, counting back from the last
+        going &= ~hit
+        streak += going
     for c, code in enumerate(codes):
-        streak = 0
-        for r in reversed(complete):
-            if positive[r][index == c].any():
-                break
-            streak += 1
+        negative = int(streak[c])
         status.clearance.append(
-            {"area": code, "negative_rounds": streak, "rounds_needed": max(0, clear_after - streak)}
+            {
+                "area": code,
+                "negative_rounds": negative,
+                "rounds_needed": max(0, clear_after - negative),
+            }
         )
     status.untested = [int(p) for p in ids[~sampled[-1]]]
     return status
@@ -276,24 +283,27 @@ def _seconds(values: pa.ChunkedArray) -> np.ndarray:
 
 
 def _turnaround(table: pa.Table | None) -> list[dict[str, Any]]:
+    """Median and 90th percentile (linear, as numpy) of sampling-to-result hours by lab and
+    site: one sort, then each group's order statistics."""
     if table is None or table.num_rows == 0:
         return []
+    lab = np.asarray(table["lab_id"].fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
+    site = np.asarray(table["site_id"].fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
+    hours = np.asarray(table["hours"].to_numpy(zero_copy_only=False), float)
+    order = np.lexsort((hours, site, lab))
+    lab, site, hours = lab[order], site[order], hours[order]
+    starts = np.flatnonzero(np.r_[True, (np.diff(lab) != 0) | (np.diff(site) != 0)])
+    ends = np.r_[starts[1:], len(hours)]
     rows = []
-    labs = table["lab_id"].to_pylist()
-    sites = table["site_id"].to_pylist()
-    hours = table["hours"].to_numpy()
-    groups: dict[tuple[Any, Any], list[float]] = {}
-    for lab, site, h in zip(labs, sites, hours, strict=True):
-        groups.setdefault((lab, site), []).append(float(h))
-    for (lab, site), values in sorted(groups.items(), key=lambda item: str(item[0])):
-        array = np.asarray(values)
+    for start, end in zip(starts, ends, strict=True):
+        values = hours[start:end]
         rows.append(
             {
-                "lab_id": lab,
-                "site_id": site,
-                "samples": len(values),
-                "median_hours": round(float(np.median(array)), 2),
-                "p90_hours": round(float(np.quantile(array, 0.9)), 2),
+                "lab_id": None if lab[start] < 0 else int(lab[start]),
+                "site_id": None if site[start] < 0 else int(site[start]),
+                "samples": int(end - start),
+                "median_hours": round(float(np.quantile(values, 0.5)), 2),
+                "p90_hours": round(float(np.quantile(values, 0.9)), 2),
             }
         )
     return rows

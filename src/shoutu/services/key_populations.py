@@ -62,7 +62,9 @@ def compliance(ctx: ServiceContext, day: dt.date, *, window_days: int = 7) -> Co
     start = end - dt.timedelta(days=window_days)
     lookback = max(intervals.values(), default=1.0) + window_days
     days = [(day - dt.timedelta(days=k)).isoformat() for k in range(math.ceil(lookback) + 1)]
-    tests = read_events(ctx.settings.event_dir, "tests", days)
+    tests = read_events(
+        ctx.settings.event_dir, "tests", days, ["person_id", "sample_time", "method"]
+    )
     ids = np.asarray(people["person_id"].to_numpy(), np.int64)
     n = len(ids)
     done = np.zeros(n)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv as csv_module
 import datetime as dt
 import hashlib
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -253,6 +252,8 @@ def _check_tubes(table: pa.Table, check: _Checker) -> None:
 
 def _check_duplicates(table: pa.Table, check: _Checker) -> None:
     """A sample id given twice must carry the same result."""
+    if pc.count_distinct(table["sample_id"]).as_py() == table.num_rows:
+        return  # every id once: nothing to compare
     stats = table.group_by("sample_id").aggregate([("result", "count_distinct")])
     clash = stats.filter(pc.greater(stats["result_count_distinct"], 1))["sample_id"]
     if len(clash):
@@ -264,12 +265,16 @@ def _stored(ctx: ServiceContext, table: pa.Table) -> pa.Table:
     """Stored results (sample_id, result) of the batch's sample days, one day either side."""
     days = pc.unique(pc.cast(table["sample_time"].drop_null(), pa.date32())).to_pylist()
     wanted = sorted({(d + dt.timedelta(days=k)).isoformat() for d in days for k in (-1, 0, 1)})
-    stored = read_events(ctx.settings.event_dir, "tests", wanted)
+    stored = read_events(ctx.settings.event_dir, "tests", wanted, ["sample_id", "result"])
     if stored.num_rows == 0:
-        return pa.table(
-            {"sample_id": pa.array([], pa.string()), "stored": pa.array([], pa.string())}
-        )
-    return stored.select(["sample_id", "result"]).rename_columns(["sample_id", "stored"])
+        empty = pa.array([], pa.string())
+        return pa.table({"sample_id": empty, "result": empty})
+    return stored.select(["sample_id", "result"])
+
+
+def _keys(table: pa.Table) -> pa.Array:
+    """sample_id and result in one string, to compare pairs with is_in."""
+    return pc.binary_join_element_wise(table["sample_id"], table["result"], "\x1f")
 
 
 def import_results(ctx: ServiceContext, path: Path) -> ResultsBatch:
@@ -278,28 +283,24 @@ def import_results(ctx: ServiceContext, path: Path) -> ResultsBatch:
     table, check = read_results(path, ctx.settings.timezone)
     validate(table, check, roster_ids(ctx))
     stored = _stored(ctx, table)
-    joined = (
-        table.append_column("_row", pa.array(np.arange(table.num_rows)))
-        .join(stored, "sample_id", join_type="left outer")
-        .sort_by("_row")
-    )
-    differs = pc.and_(joined["stored"].is_valid(), pc.not_equal(joined["stored"], joined["result"]))
-    check.rows(_np(differs.fill_null(False)), "sample_id", "stored before with a different result")
+    seen = np.zeros(table.num_rows, bool)
+    if stored.num_rows:
+        seen = _np(pc.is_in(table["sample_id"], stored["sample_id"]).fill_null(False))
+        same = _np(pc.is_in(_keys(table), _keys(stored)).fill_null(False))
+        check.rows(seen & ~same, "sample_id", "stored before with a different result")
     if not check.report.ok:
         raise InputError(check.report)
-    seen = _np(joined["stored"].is_valid())
-    first = np.zeros(table.num_rows, bool)  # the first of exact duplicates in the file
-    codes = pc.dictionary_encode(table["sample_id"]).combine_chunks().indices
-    _, index = np.unique(np.asarray(codes.to_numpy(zero_copy_only=False)), return_index=True)
-    first[index] = True
+    first = np.ones(table.num_rows, bool)  # the first of exact duplicates in the file
+    codes = pc.dictionary_encode(table["sample_id"]).combine_chunks()
+    if len(codes.dictionary) < table.num_rows:
+        first[:] = False
+        _, index = np.unique(codes.indices.to_numpy(zero_copy_only=False), return_index=True)
+        first[index] = True
     fresh = table.filter(pa.array(first & ~seen))
     batch = ResultsBatch(path.name, table.num_rows, fresh.num_rows, int(seen.sum()))
     if fresh.num_rows:
         tag = hashlib.sha256(f"results:{file_hash(path)}".encode()).hexdigest()[:16]
-        with tempfile.TemporaryDirectory() as tmp:
-            staged = Path(tmp) / "results.parquet"
-            pq.write_table(fresh, staged)
-            write_events(ctx.settings.event_dir, "tests", staged, ctx.settings.timezone, tag)
+        write_events(ctx.settings.event_dir, "tests", fresh, ctx.settings.timezone, tag)
         batch.workflow = run_workflow(ctx, fresh)
     return batch
 

@@ -47,7 +47,6 @@ def run_workflow(ctx: ServiceContext, results: pa.Table) -> dict[str, int]:
     name = protocol.name
     recall = dt.timedelta(hours=protocol.timeliness.pool_recall_hours)
     report = dt.timedelta(hours=protocol.timeliness.report_hours)
-    results = results.sort_by("result_time")
     pcr = pc.equal(results["method"], "pcr")
     positive = pc.equal(results["result"], "positive")
     pooled = pc.greater(results["pool_size"], 1)
@@ -65,7 +64,7 @@ def run_workflow(ctx: ServiceContext, results: pa.Table) -> dict[str, int]:
                 "confirmations",
             ),
         ):
-            rows = _first_per_person(results.filter(mask.fill_null(False)))
+            rows = _first_per_person(results.filter(mask.fill_null(False)).sort_by("result_time"))
             if not rows:
                 continue
             ids = [str(r["person_id"]) for r in rows]
@@ -109,7 +108,8 @@ def run_workflow(ctx: ServiceContext, results: pa.Table) -> dict[str, int]:
                     for m, row in zip(measure_ids, measure_rows, strict=True)
                 ]
         # 3 and 4: single-tube PCR results settle tasks; positives become cases
-        single = results.filter(pc.and_(pcr, pc.invert(pooled)).fill_null(False)).to_pylist()
+        single_tubes = pc.and_(pcr, pc.invert(pooled)).fill_null(False)
+        single = results.filter(single_tubes).sort_by("result_time").to_pylist()
         people = sorted({int(r["person_id"]) for r in single})
         ids = [str(p) for p in people]
         recalls = repo.open_tasks(

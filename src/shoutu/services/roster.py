@@ -51,8 +51,11 @@ def known(ids: np.ndarray, person_ids: np.ndarray) -> np.ndarray:
     """Which of ``person_ids`` are in ``ids`` (sorted)."""
     if len(ids) == 0:
         return np.zeros(len(person_ids), bool)
-    at = np.minimum(np.searchsorted(ids, person_ids), len(ids) - 1)
-    return np.asarray(ids[at] == person_ids)
+    order = np.argsort(person_ids, kind="stable")  # sorted queries search with locality
+    at = np.minimum(np.searchsorted(ids, person_ids[order]), len(ids) - 1)
+    found = np.empty(len(person_ids), bool)
+    found[order] = ids[at] == person_ids[order]
+    return found
 
 
 __all__ = ["known", "roster", "roster_ids"]

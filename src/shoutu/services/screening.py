@@ -23,8 +23,9 @@ from shoutu.services.context import ServiceContext
 def recent_positive_ct(ctx: ServiceContext, *, days: int = 30, minimum: int = 50) -> CtDistribution:
     from shoutu.sim.params import load_disease_params
 
-    tests = read_events(ctx.settings.event_dir, "tests")
-    if tests.num_rows and {"ct_n", "pool_size", "method", "result"} <= set(tests.column_names):
+    needed = ["ct_n", "pool_size", "method", "result", "sample_time"]
+    tests = read_events(ctx.settings.event_dir, "tests", columns=needed)
+    if tests.num_rows:
         chosen = tests.filter(
             pc.and_(
                 pc.and_(pc.equal(tests["method"], "pcr"), pc.equal(tests["result"], "positive")),
@@ -77,7 +78,7 @@ def pool_size_advice(
 def positivity(ctx: ServiceContext) -> list[dict[str, Any]]:
     """Samples, positives and positivity in the event store by kind of test: pooled PCR tubes
     (per sample), single-tube PCR and antigen."""
-    tests = read_events(ctx.settings.event_dir, "tests")
+    tests = read_events(ctx.settings.event_dir, "tests", columns=["method", "pool_size", "result"])
     if tests.num_rows == 0:
         return []
     method = tests["method"].to_pylist()
