@@ -1,10 +1,7 @@
 """shoutu (守土): an outbreak prevention-and-control platform."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("shoutu")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0"
+# The one place the version is written: pyproject.toml reads it from here (setuptools'
+# dynamic version), so start-up needs no importlib.metadata.
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

@@ -63,7 +63,9 @@ def _fast(path: Path) -> DailySeries | None:
 
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
-            table = pq.read_table(path)
+            names = pq.read_schema(path).names
+            # region labels come back dictionary-encoded as stored: no hashing of millions
+            table = pq.read_table(path, read_dictionary=[n for n in ("region",) if n in names])
         elif path.suffix.lower() == ".csv":
             table = pacsv.read_csv(
                 path,
@@ -99,13 +101,22 @@ def _fast(path: Path) -> DailySeries | None:
             return None
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
-    day = dates.to_numpy(zero_copy_only=False).astype("datetime64[D]").astype(np.int64)
+    # date32 is days since 1970-01-01: its integers, without a pass through datetime64
+    day = pc.cast(dates, pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
     if "region" in names:
-        encoded = pc.dictionary_encode(pc.cast(table.column("region"), pa.string()))
+        column = table.column("region")
+        if pa.types.is_dictionary(column.type):
+            column = column.unify_dictionaries() if column.num_chunks > 1 else column
+            encoded = column
+        else:
+            encoded = pc.dictionary_encode(pc.cast(column, pa.string()))
         combined = encoded.combine_chunks()
         if combined.null_count:
             return None
         labels = combined.dictionary.to_pylist()
+        if len(set(labels)) != len(labels):  # a stored dictionary need not be unique
+            combined = pc.dictionary_encode(combined.cast(pa.string()))
+            labels = combined.dictionary.to_pylist()
         codes = combined.indices.to_numpy(zero_copy_only=False)
     else:
         labels, codes = [ALL], np.zeros(len(day), np.int64)

@@ -60,15 +60,20 @@ def window_stats(
     s1 = np.zeros((n_series, n_times + 1))
     np.cumsum(counts, axis=1, out=s1[:, 1:])
     s2 = np.zeros((n_series, n_times + 1))
-    np.cumsum(counts * counts, axis=1, out=s2[:, 1:])
+    np.square(counts, out=s2[:, 1:])
+    np.cumsum(s2[:, 1:], axis=1, out=s2[:, 1:])
     end = times - first_lag + 1  # exclusive end in running-sum coordinates
     start = end - length
+    # in place where possible: fresh arrays of this size cost page faults
     if len(times) > 1 and np.all(np.diff(times) == 1):  # contiguous: slices, not gathers
         window = slice(int(end[0]), int(end[-1]) + 1)
         earlier = slice(int(start[0]), int(start[-1]) + 1)
-        total, squares = s1[:, window] - s1[:, earlier], s2[:, window] - s2[:, earlier]
+        total = np.subtract(s1[:, window], s1[:, earlier])
+        squares = np.subtract(s2[:, window], s2[:, earlier])
     else:
         total, squares = s1[:, end] - s1[:, start], s2[:, end] - s2[:, start]
-    mean = total / length
-    var = np.maximum((squares - total * mean) / (length - 1), 0.0)
-    return mean, np.sqrt(var)
+    mean = np.divide(total, length, out=total)
+    squares -= mean * mean * length  # sum of squares about the mean: S2 - S1^2 / n
+    squares /= length - 1
+    np.maximum(squares, 0.0, out=squares)
+    return mean, np.sqrt(squares, out=squares)
