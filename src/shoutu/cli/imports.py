@@ -192,3 +192,33 @@ def results(ctx: typer.Context, file: FileArg, json: JsonOpt = False) -> None:
         f"already stored" + (f"; {flow}" if flow else ""),
         markup=False,
     )
+
+
+@app.command()
+def checkins(ctx: typer.Context, file: FileArg, json: JsonOpt = False) -> None:
+    """Venue check-ins: person_id, place_id, t_in, t_out (empty: the venue type's typical
+    dwell). Checked whole (by row and field), stored day by day sorted by place."""
+    from shoutu.services.checkins import import_checkins
+
+    with errors_as_exit(json):
+        service = state(ctx).context()
+        try:
+            batch = import_checkins(service, file)
+        finally:
+            service.close()
+    if json:
+        emit_json(
+            {
+                "ok": True,
+                "result": batch.as_json(),
+                "provenance": build_provenance(
+                    command="import checkins", parameters={}, input_hashes=[file_hash(file)]
+                ),
+            }
+        )
+        return
+    out.print(
+        f"{batch.file}: {batch.rows:,} check-ins — {batch.new:,} new, {batch.already_stored:,} "
+        f"already stored, {batch.dwell_filled:,} with the typical dwell",
+        markup=False,
+    )

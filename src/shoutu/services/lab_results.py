@@ -15,7 +15,6 @@ what needs a workflow (``services.pooled_workflow``).
 
 from __future__ import annotations
 
-import csv as csv_module
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -25,14 +24,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
 
-from shoutu.domain.timeutil import parse_timestamp
 from shoutu.domain.vocabulary import Channel, TestMethod, TestOutcome
 from shoutu.events.store import read_events, write_events
+from shoutu.io.columnar import RowProblems, read_columns
 from shoutu.io.provenance import file_hash
-from shoutu.io.report import InputError, ValidationReport
+from shoutu.io.report import InputError
 from shoutu.services.context import ServiceContext
 from shoutu.services.roster import known, roster_ids
 
@@ -76,107 +73,12 @@ class ResultsBatch:
         }
 
 
-class _Checker:
-    """Collects problems by row (data rows count from 1; CSV lines = row + 1)."""
-
-    def __init__(self, name: str, csv: bool) -> None:
-        self.name, self.csv, self.report = name, csv, ValidationReport()
-
-    def rows(self, mask: np.ndarray, field_name: str, reason: str | list[str]) -> None:
-        for i, index in enumerate(np.flatnonzero(mask)):
-            text = reason if isinstance(reason, str) else reason[i]
-            row = int(index) + 1
-            self.report.add(self.name, row, field_name, text, row + 1 if self.csv else None)
-
-
-def read_results(path: Path, timezone: str) -> tuple[pa.Table, _Checker]:
+def read_results(path: Path, timezone: str) -> tuple[pa.Table, RowProblems]:
     """The file as a table of SCHEMA (problems so far in the checker)."""
-    csv = path.suffix.lower() != ".parquet"
-    check = _Checker(path.name, csv)
-    if not path.exists():
-        check.report.add(path.name, None, None, "file not found")
-        raise InputError(check.report)
-    try:
-        if csv:
-            with path.open(newline="", encoding="utf-8-sig") as handle:
-                names = next(csv_module.reader(handle), [])
-            strings = {name: pa.string() for name in names}
-            raw = pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(column_types=strings))
-        else:
-            raw = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        check.report.add(path.name, None, None, f"cannot be read: {exc}")
-        raise InputError(check.report) from None
-    missing = [name for name in REQUIRED if name not in raw.column_names]
-    for name in missing:
-        check.report.add(path.name, None, name, "required column is missing")
-    if missing:
-        raise InputError(check.report)
-    n = raw.num_rows
-    columns: dict[str, pa.Array] = {}
-    for name, kind in zip(SCHEMA.names, SCHEMA.types, strict=True):
-        values = raw.column(name).combine_chunks() if name in raw.column_names else None
-        if values is None:
-            columns[name] = pa.nulls(n, kind) if name != "pool_size" else pa.array([1] * n, kind)
-        elif pa.types.is_timestamp(kind):
-            columns[name] = _timestamps(values, name, timezone, check)
-        else:
-            columns[name] = _cast(values, kind, name, check)
-    table = pa.table(columns, schema=SCHEMA)
-    for name in REQUIRED:
-        check.rows(np.asarray(table[name].is_null()), name, "is empty")
-    return table, check
+    return read_columns(path, SCHEMA, REQUIRED, timezone, defaults={"pool_size": 1})
 
 
-def _cast(values: pa.Array, kind: pa.DataType, name: str, check: _Checker) -> pa.Array:
-    if pa.types.is_string(values.type):
-        values = pc.if_else(pc.equal(pc.utf8_trim_whitespace(values), ""), None, values)
-    try:
-        return pc.cast(values, kind)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    out, bad = [], []
-    for value in values.to_pylist():
-        try:
-            out.append(pc.cast(pa.array([value]), kind)[0].as_py())
-            bad.append(False)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            out.append(None)
-            bad.append(True)
-    check.rows(np.array(bad), name, f"is not a valid {kind}")
-    return pa.array(out, kind)
-
-
-def _timestamps(values: pa.Array, name: str, timezone: str, check: _Checker) -> pa.Array:
-    """UTC timestamps; naive values are local time (``timezone``)."""
-    utc = pa.timestamp("us", tz="UTC")
-    if pa.types.is_timestamp(values.type):
-        if values.type.tz is None:
-            values = pc.assume_timezone(pc.cast(values, pa.timestamp("us")), timezone)
-        return pc.cast(values, utc)
-    text = pc.cast(values, pa.string())
-    for attempt in (utc, None):
-        try:
-            if attempt is not None:
-                return pc.cast(text, attempt)
-            naive = pc.cast(text, pa.timestamp("us"))
-            return pc.cast(pc.assume_timezone(naive, timezone), utc)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            continue
-    out: list[dt.datetime | None] = []
-    bad = []
-    for value in text.to_pylist():
-        try:
-            out.append(None if value in (None, "") else parse_timestamp(value, timezone))
-            bad.append(False)
-        except ValueError:
-            out.append(None)
-            bad.append(True)
-    check.rows(np.array(bad), name, "is not a timestamp")
-    return pa.array(out, utc)
-
-
-def validate(table: pa.Table, check: _Checker, roster: np.ndarray) -> None:
+def validate(table: pa.Table, check: RowProblems, roster: np.ndarray) -> None:
     """Every rule over whole columns; problems go to the checker."""
     method = table["method"]
     result = table["result"]
@@ -222,7 +124,7 @@ def _np(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(values.to_numpy(zero_copy_only=False), bool)
 
 
-def _check_tubes(table: pa.Table, check: _Checker) -> None:
+def _check_tubes(table: pa.Table, check: RowProblems) -> None:
     """A PCR tube holds at most pool_size samples, all with one result."""
     pcr = _np(
         pc.and_(pc.equal(table["method"], "pcr"), table["tube_id"].is_valid()).fill_null(False)
@@ -250,7 +152,7 @@ def _check_tubes(table: pa.Table, check: _Checker) -> None:
         check.rows(hit, "tube_id", [texts[t] for t in tube_of])
 
 
-def _check_duplicates(table: pa.Table, check: _Checker) -> None:
+def _check_duplicates(table: pa.Table, check: RowProblems) -> None:
     """A sample id given twice must carry the same result."""
     if pc.count_distinct(table["sample_id"]).as_py() == table.num_rows:
         return  # every id once: nothing to compare

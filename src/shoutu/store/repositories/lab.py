@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, or_, select, update
 
 from shoutu.domain.vocabulary import TaskStatus
-from shoutu.store.tables import Campaign, Case, ControlMeasure, Person, Task, table
+from shoutu.store.tables import Campaign, Case, ControlMeasure, Person, Place, Task, table
 
 CHUNK = 5_000
 
@@ -192,6 +192,15 @@ def campaign_names(conn: Connection) -> list[str]:
     return [str(v) for v in conn.execute(select(campaigns.c.name).order_by(campaigns.c.name))]
 
 
+def place_types(conn: Connection) -> dict[int, str]:
+    """Every place's type (its vocabulary value)."""
+    places = table(Place)
+    return {
+        int(p): getattr(kind, "value", str(kind))
+        for p, kind in conn.execute(select(places.c.place_id, places.c.type))
+    }
+
+
 __all__ = [
     "add_campaign",
     "add_cases",
@@ -206,6 +215,7 @@ __all__ = [
     "next_case_id",
     "open_tasks",
     "people_with_cases",
+    "place_types",
     "roster_rows",
     "roster_stamp",
 ]

@@ -1,0 +1,132 @@
+"""Whole files read column by column into Arrow, with every bad value reported by row and
+field: the fast path for bulk inputs (lab results, check-ins) that must validate millions of
+rows in seconds. The row-by-row readers in ``io.tables`` serve the registry imports."""
+
+from __future__ import annotations
+
+import csv as csv_module
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from shoutu.domain.timeutil import parse_timestamp
+from shoutu.io.report import InputError, ValidationReport
+
+
+class RowProblems:
+    """Collects problems by row (data rows count from 1; CSV lines = row + 1)."""
+
+    def __init__(self, name: str, csv: bool) -> None:
+        self.name, self.csv, self.report = name, csv, ValidationReport()
+
+    def rows(self, mask: np.ndarray, field_name: str, reason: str | list[str]) -> None:
+        for i, index in enumerate(np.flatnonzero(mask)):
+            text = reason if isinstance(reason, str) else reason[i]
+            row = int(index) + 1
+            self.report.add(self.name, row, field_name, text, row + 1 if self.csv else None)
+
+
+def read_columns(
+    path: Path,
+    schema: pa.Schema,
+    required: tuple[str, ...],
+    timezone: str,
+    defaults: dict[str, object] | None = None,
+) -> tuple[pa.Table, RowProblems]:
+    """The whole file (CSV or Parquet) as a table of ``schema``: values cast column by column,
+    timestamps to UTC (naive = local ``timezone``), empty strings as nulls, missing optional
+    columns null (or their default). A value that does not cast, and an empty required value,
+    is a problem by row and field in the returned RowProblems; a missing required column or
+    an unreadable file raises InputError at once."""
+    csv = path.suffix.lower() != ".parquet"
+    check = RowProblems(path.name, csv)
+    if not path.exists():
+        check.report.add(path.name, None, None, "file not found")
+        raise InputError(check.report)
+    try:
+        if csv:
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                names = next(csv_module.reader(handle), [])
+            strings = {name: pa.string() for name in names}
+            raw = pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(column_types=strings))
+        else:
+            raw = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        check.report.add(path.name, None, None, f"cannot be read: {exc}")
+        raise InputError(check.report) from None
+    missing = [name for name in required if name not in raw.column_names]
+    for name in missing:
+        check.report.add(path.name, None, name, "required column is missing")
+    if missing:
+        raise InputError(check.report)
+    n = raw.num_rows
+    columns: dict[str, pa.Array] = {}
+    for name, kind in zip(schema.names, schema.types, strict=True):
+        values = raw.column(name).combine_chunks() if name in raw.column_names else None
+        if values is None:
+            value = (defaults or {}).get(name)
+            columns[name] = pa.nulls(n, kind) if value is None else pa.array([value] * n, kind)
+        elif pa.types.is_timestamp(kind):
+            columns[name] = _timestamps(values, name, timezone, check)
+        else:
+            columns[name] = _cast(values, kind, name, check)
+    table = pa.table(columns, schema=schema)
+    for name in required:
+        check.rows(np.asarray(table[name].is_null()), name, "is empty")
+    return table, check
+
+
+def _cast(values: pa.Array, kind: pa.DataType, name: str, check: RowProblems) -> pa.Array:
+    if pa.types.is_string(values.type):
+        values = pc.if_else(pc.equal(pc.utf8_trim_whitespace(values), ""), None, values)
+    try:
+        return pc.cast(values, kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    out, bad = [], []
+    for value in values.to_pylist():
+        try:
+            out.append(pc.cast(pa.array([value]), kind)[0].as_py())
+            bad.append(False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            out.append(None)
+            bad.append(True)
+    check.rows(np.array(bad), name, f"is not a valid {kind}")
+    return pa.array(out, kind)
+
+
+def _timestamps(values: pa.Array, name: str, timezone: str, check: RowProblems) -> pa.Array:
+    """UTC timestamps; naive values are local time (``timezone``)."""
+    utc = pa.timestamp("us", tz="UTC")
+    if pa.types.is_timestamp(values.type):
+        if values.type.tz is None:
+            values = pc.assume_timezone(pc.cast(values, pa.timestamp("us")), timezone)
+        return pc.cast(values, utc)
+    text = pc.cast(values, pa.string())
+    for attempt in (utc, None):
+        try:
+            if attempt is not None:
+                return pc.cast(text, attempt)
+            naive = pc.cast(text, pa.timestamp("us"))
+            return pc.cast(pc.assume_timezone(naive, timezone), utc)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    out: list[dt.datetime | None] = []
+    bad = []
+    for value in text.to_pylist():
+        try:
+            out.append(None if value in (None, "") else parse_timestamp(value, timezone))
+            bad.append(False)
+        except ValueError:
+            out.append(None)
+            bad.append(True)
+    check.rows(np.array(bad), name, "is not a timestamp")
+    return pa.array(out, utc)
+
+
+__all__ = ["RowProblems", "read_columns"]
