@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -161,6 +162,35 @@ def series(
     )
 
 
+def _event_import(
+    ctx: typer.Context,
+    file: Path,
+    json: bool,
+    command: str,
+    run: Callable[[Any, Path], Any],
+    describe: Callable[[Any], str],
+) -> None:
+    """Run an event-store import through its service; print JSON (with provenance) or a line."""
+    with errors_as_exit(json):
+        service = state(ctx).context()
+        try:
+            batch = run(service, file)
+        finally:
+            service.close()
+    if json:
+        emit_json(
+            {
+                "ok": True,
+                "result": batch.as_json(),
+                "provenance": build_provenance(
+                    command=command, parameters={}, input_hashes=[file_hash(file)]
+                ),
+            }
+        )
+        return
+    out.print(describe(batch), markup=False)
+
+
 @app.command()
 def results(ctx: typer.Context, file: FileArg, json: JsonOpt = False) -> None:
     """Lab results: sample_id, tube_id, pool_size, person_id, site_id, lab_id, sample_time,
@@ -169,29 +199,14 @@ def results(ctx: typer.Context, file: FileArg, json: JsonOpt = False) -> None:
     positives ask for PCR confirmation, single-tube positives become cases."""
     from shoutu.services.lab_results import import_results
 
-    with errors_as_exit(json):
-        service = state(ctx).context()
-        try:
-            batch = import_results(service, file)
-        finally:
-            service.close()
-    if json:
-        emit_json(
-            {
-                "ok": True,
-                "result": batch.as_json(),
-                "provenance": build_provenance(
-                    command="import results", parameters={}, input_hashes=[file_hash(file)]
-                ),
-            }
+    def describe(batch: Any) -> str:
+        flow = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in batch.workflow.items())
+        return (
+            f"{batch.file}: {batch.rows:,} results — {batch.new:,} new, "
+            f"{batch.already_stored:,} already stored" + (f"; {flow}" if flow else "")
         )
-        return
-    flow = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in batch.workflow.items())
-    out.print(
-        f"{batch.file}: {batch.rows:,} results — {batch.new:,} new, {batch.already_stored:,} "
-        f"already stored" + (f"; {flow}" if flow else ""),
-        markup=False,
-    )
+
+    _event_import(ctx, file, json, "import results", import_results, describe)
 
 
 @app.command()
@@ -200,25 +215,11 @@ def checkins(ctx: typer.Context, file: FileArg, json: JsonOpt = False) -> None:
     dwell). Checked whole (by row and field), stored day by day sorted by place."""
     from shoutu.services.checkins import import_checkins
 
-    with errors_as_exit(json):
-        service = state(ctx).context()
-        try:
-            batch = import_checkins(service, file)
-        finally:
-            service.close()
-    if json:
-        emit_json(
-            {
-                "ok": True,
-                "result": batch.as_json(),
-                "provenance": build_provenance(
-                    command="import checkins", parameters={}, input_hashes=[file_hash(file)]
-                ),
-            }
+    def describe(batch: Any) -> str:
+        return (
+            f"{batch.file}: {batch.rows:,} check-ins — {batch.new:,} new, "
+            f"{batch.already_stored:,} already stored, {batch.dwell_filled:,} with the typical "
+            "dwell"
         )
-        return
-    out.print(
-        f"{batch.file}: {batch.rows:,} check-ins — {batch.new:,} new, {batch.already_stored:,} "
-        f"already stored, {batch.dwell_filled:,} with the typical dwell",
-        markup=False,
-    )
+
+    _event_import(ctx, file, json, "import checkins", import_checkins, describe)
