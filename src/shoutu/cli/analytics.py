@@ -298,3 +298,50 @@ def channels(
             command="channels", parameters={"channel": channel, "level": level, "weekly": weekly}
         )
     _emit(columns, provenance, "rows", json, output)
+
+
+def trace(
+    ctx: typer.Context,
+    checkins: Annotated[Path, typer.Option(help="Check-ins: person_id, place_id, t_in, t_out.")],
+    cases: Annotated[
+        Path, typer.Option(help="Index cases: person_id (or case_id), onset/sample, isolation.")
+    ],
+    people: Annotated[
+        Path, typer.Option(help="People: person_id and household_id, office_id, … (optional).")
+    ],
+    output: Annotated[Path, typer.Option(help="Contacts file (.parquet or .csv).")],
+    groups: Annotated[
+        Path | None, typer.Option(help="Memberships: person_id, group_type, group_id.")
+    ] = None,
+    quarantine: Annotated[
+        Path | None, typer.Option(help="Quarantine starts: person_id, start_time.")
+    ] = None,
+    protocol: Annotated[str | None, typer.Option(help="Protocol [the one in force].")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Close and secondary contacts of every index case, by the protocol: households, classes,
+    offices, dormitories and co-presence at places (DuckDB over the Parquet files)."""
+    from shoutu.cli.state import state
+    from shoutu.io.provenance import build_provenance, file_hash
+    from shoutu.services.tracing import TraceFiles, trace_files
+
+    files = TraceFiles(checkins, cases, people, groups, quarantine)
+    with errors_as_exit(json):
+        settings = state(ctx).settings()
+        from shoutu.protocols.loader import ProtocolRegistry
+
+        chosen = ProtocolRegistry(settings.protocol_dir).load(protocol or settings.protocol)
+        table = trace_files(files, chosen, settings.timezone)
+    provenance = build_provenance(
+        command="trace",
+        parameters={"protocol": chosen.name},
+        input_hashes=[file_hash(p) for p in vars(files).values() if p is not None],
+    )
+    columns = {name: table[name] for name in table.column_names}
+    close = sum(1 for k in table["kind"].to_pylist() if k == "close")
+    _emit(columns, provenance, "contacts", json, output, {"close": close})
+    if not json:
+        err.print(
+            f"{output}: {close:,} close and {table.num_rows - close:,} secondary contact rows",
+            markup=False,
+        )

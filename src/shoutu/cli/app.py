@@ -37,6 +37,7 @@ app.command("rt")(analytics.rt)
 app.command("scan")(analytics.scan)
 app.command("detect")(analytics.detect)
 app.command("channels")(analytics.channels)
+app.command("trace")(analytics.trace)
 app.add_typer(signals.app, name="signals")
 app.add_typer(screening.app, name="screening")
 

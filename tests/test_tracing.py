@@ -1,0 +1,151 @@
+"""Contact identification (investigation issue), file mode: close contacts from groups and
+co-presence by the protocol's window and minimum overlap, secondary contacts through a close
+contact's household; on simulator output, the true traceable transmissions are found."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from shoutu.cli.app import app
+from shoutu.protocols.loader import ProtocolRegistry
+from shoutu.services.tracing import OUTPUT, TraceFiles, trace_files
+from shoutu.sim.engine import run_config, simulate
+
+UTC = dt.UTC
+
+
+def _files(tmp_path: Path) -> TraceFiles:
+    day = dt.datetime(2022, 4, 5, 2, 0, tzinfo=UTC)
+    pq.write_table(
+        pa.table(
+            {
+                "person_id": [1],
+                "onset_time": [day],
+                "sample_time": [None],
+                "isolation_time": [day + dt.timedelta(days=1)],
+            },
+            schema=pa.schema(
+                [
+                    ("person_id", pa.int64()),
+                    ("onset_time", pa.timestamp("us", tz="UTC")),
+                    ("sample_time", pa.timestamp("us", tz="UTC")),
+                    ("isolation_time", pa.timestamp("us", tz="UTC")),
+                ]
+            ),
+        ),
+        tmp_path / "cases.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "person_id": [1, 2, 3, 4, 5, 6],
+                "household_id": ["H1", "H1", "H2", None, "H2", "H3"],
+                "office_id": ["O1", None, "O1", None, None, None],
+            }
+        ),
+        tmp_path / "people.parquet",
+    )
+    t = day - dt.timedelta(days=1)
+    minutes = dt.timedelta(minutes=1)
+    pq.write_table(
+        pa.table(
+            {
+                "person_id": [1, 4, 6, 1],
+                "place_id": [10, 10, 10, 11],
+                "t_in": [t, t + 50 * minutes, t + 55 * minutes, t - dt.timedelta(days=9)],
+                "t_out": [
+                    t + 60 * minutes,
+                    t + 90 * minutes,
+                    t + 65 * minutes,
+                    t - dt.timedelta(days=9) + 60 * minutes,
+                ],
+            }
+        ),
+        tmp_path / "checkins.parquet",
+    )
+    return TraceFiles(
+        tmp_path / "checkins.parquet", tmp_path / "cases.parquet", tmp_path / "people.parquet"
+    )
+
+
+def test_close_and_secondary_by_protocol(tmp_path: Path) -> None:
+    files = _files(tmp_path)
+    protocols = ProtocolRegistry(None)
+    rows = trace_files(files, protocols.load("cn-9th-2022"), "Asia/Shanghai")
+    assert rows.column_names == list(OUTPUT)
+    got = {(r["contact_id"], r["kind"], r["setting"], r["via_id"]) for r in rows.to_pylist()}
+    assert got == {
+        (2, "close", "household", None),  # the case's household
+        (3, "close", "office", None),  # the case's office
+        (4, "close", "venue", None),  # 10 minutes together at place 10
+        (6, "close", "venue", None),  # 5 minutes: any overlap counts in cn-9th
+        (5, "secondary", "household", 3),  # the office contact's household
+    }
+    venue = {r["contact_id"]: r for r in rows.to_pylist() if r["setting"] == "venue"}
+    assert venue[4]["overlap_minutes"] == 10.0 and venue[4]["place_id"] == 10
+    assert "4 days before onset" in venue[4]["rule"]
+    # the 9-day-old visit to place 11 is outside the window; WHO needs 15 minutes
+    who = trace_files(files, protocols.load("who-2021"), "Asia/Shanghai")
+    assert not any(r["setting"] == "venue" for r in who.to_pylist())
+
+
+def test_true_transmissions_are_found(tmp_path: Path) -> None:
+    """At least 99% of the simulator's traceable transmissions inside the protocol window of a
+    detected infector are among that infector's close contacts."""
+    out = tmp_path / "run"
+    simulate(run_config(people=20_000, days=30, seed=3), out)
+    result = CliRunner().invoke(
+        app,
+        [
+            "trace",
+            "--checkins",
+            str(out / "checkins.parquet"),
+            "--cases",
+            str(out / "cases.parquet"),
+            "--people",
+            str(out / "people.parquet"),
+            "--groups",
+            str(out / "groups.parquet"),
+            "--quarantine",
+            str(out / "quarantine.parquet"),
+            "--output",
+            str(tmp_path / "contacts.parquet"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = pq.read_table(tmp_path / "contacts.parquet").to_pylist()
+    close = {(r["index_id"], r["contact_id"]) for r in rows if r["kind"] == "close"}
+    window = {}
+    for c in pq.read_table(out / "cases.parquet").to_pylist():
+        start = c["onset_time"] or c["sample_time"]
+        if start is not None:
+            window[c["person_id"]] = (
+                start - dt.timedelta(days=4),
+                c["isolation_time"] or c["report_time"],
+            )
+    eligible = found = 0
+    for t in pq.read_table(out / "truth_infections.parquet").to_pylist():
+        if not t["traceable"] or t["infector_id"] not in window:
+            continue
+        lo, hi = window[t["infector_id"]]
+        if lo <= t["infection_time"] < hi:
+            eligible += 1
+            found += (t["infector_id"], t["infectee_id"]) in close
+    assert eligible >= 10
+    assert found / eligible >= 0.99
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    files = _files(tmp_path)
+    with pytest.raises(ValueError, match=r"nope\.parquet: file not found"):
+        trace_files(
+            TraceFiles(tmp_path / "nope.parquet", files.cases, files.people),
+            ProtocolRegistry(None).load("cn-9th-2022"),
+            "Asia/Shanghai",
+        )
