@@ -345,3 +345,48 @@ def trace(
             f"{output}: {close:,} close and {table.num_rows - close:,} secondary contact rows",
             markup=False,
         )
+
+
+def chains(
+    cases: Annotated[
+        Path, typer.Option(help="Cases: case_id, onset_date [, sample_date, imported].")
+    ],
+    output: Annotated[Path | None, typer.Option(help="CSV or Parquet (default: CSV out).")] = None,
+    groups: Annotated[
+        Path | None, typer.Option(help="Groups: case_id, group_type, group_id.")
+    ] = None,
+    contacts: Annotated[
+        Path | None, typer.Option(help="Contacts: source_id, target_id, setting.")
+    ] = None,
+    si_mean: Annotated[float | None, typer.Option(help="Serial interval mean (days).")] = None,
+    si_sd: Annotated[float | None, typer.Option(help="Serial interval sd (days).")] = None,
+    si_dist: Annotated[str, typer.Option(help="gamma or normal (with --si-mean/--si-sd).")] = (
+        "gamma"
+    ),
+    si_distr: Annotated[
+        Path | None, typer.Option(help="Empirical serial interval day,p (days may be <= 0).")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Likely infector (with probability and runner-up), generation, cluster and origin of each
+    case, from exposure links and a serial interval."""
+    from shoutu.analytics.chains import SerialInterval
+    from shoutu.io.provenance import build_provenance, file_hash
+    from shoutu.services.chains import chains_file, read_si_table
+
+    with errors_as_exit(json):
+        if si_distr is not None:
+            si = read_si_table(si_distr)
+        elif si_mean is not None and si_sd is not None:
+            si = SerialInterval(si_dist, mean=si_mean, sd=si_sd)
+        else:
+            raise ValueError("give --si-mean and --si-sd, or --si-distr")
+        columns = chains_file(cases, si, groups=groups, contacts=contacts)
+    inputs = [p for p in (cases, groups, contacts, si_distr) if p is not None]
+    provenance = build_provenance(
+        command="chains",
+        parameters={"si_mean": si_mean, "si_sd": si_sd, "si_dist": si_dist},
+        input_hashes=[file_hash(p) for p in inputs],
+    )
+    unknown = sum(1 for o in columns["origin"] if o == "unknown")
+    _emit(columns, provenance, "chains", json, output, {"no_known_source": unknown})

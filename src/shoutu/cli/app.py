@@ -38,6 +38,7 @@ app.command("scan")(analytics.scan)
 app.command("detect")(analytics.detect)
 app.command("channels")(analytics.channels)
 app.command("trace")(analytics.trace)
+app.command("chains")(analytics.chains)
 app.add_typer(signals.app, name="signals")
 app.add_typer(screening.app, name="screening")
 
