@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from shoutu.cli.app import app
 from shoutu.protocols.loader import ProtocolRegistry
+from shoutu.services.context import ServiceContext
 from shoutu.services.tracing import OUTPUT, TraceFiles, trace_files
 from shoutu.sim.engine import run_config, simulate
 
@@ -149,3 +150,49 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
             ProtocolRegistry(None).load("cn-9th-2022"),
             "Asia/Shanghai",
         )
+
+
+def test_store_mode_records_contacts(ctx: ServiceContext, tmp_path: Path) -> None:
+    """`trace --case`: the registry's case and the check-in store give the same venue
+    contacts as file mode; Contacts and control Tasks are recorded once."""
+    from sqlalchemy import func, select
+
+    from shoutu.services.simulation_import import import_simulation, load_simulation_events
+    from shoutu.services.tracing import trace_case
+    from shoutu.store.tables import Case, Contact, Task, table
+
+    out = tmp_path / "run"
+    simulate(run_config(people=5000, days=20, seed=4), out)
+    import_simulation(ctx, out)
+    load_simulation_events(ctx, out)
+    with ctx.engine.connect() as conn:
+        case = (
+            conn.execute(select(table(Case)).where(table(Case).c.onset_time.is_not(None)).limit(1))
+            .mappings()
+            .first()
+        )
+    assert case is not None
+    counts = trace_case(ctx, int(case["case_id"]))
+    assert counts["close"] > 0 and counts["tasks"] >= counts["close"] // 10
+    again = trace_case(ctx, int(case["case_id"]))
+    assert again == {"close": 0, "secondary": 0, "tasks": 0}
+    with ctx.engine.connect() as conn:
+        stored = conn.execute(select(table(Contact))).mappings().all()
+        tasks = conn.execute(select(func.count()).select_from(table(Task))).scalar_one()
+    assert tasks >= 1 and all(c["index_case_id"] == case["case_id"] for c in stored)
+    file_mode = trace_files(
+        TraceFiles(out / "checkins.parquet", out / "cases.parquet", out / "people.parquet"),
+        ProtocolRegistry(None).load(case["protocol"]),
+        "Asia/Shanghai",
+    ).to_pylist()
+    venue_file = {
+        r["contact_id"]
+        for r in file_mode
+        if r["index_id"] == case["person_id"] and r["setting"] == "venue" and r["kind"] == "close"
+    }
+    venue_store = {
+        c["person_id"]
+        for c in stored
+        if c["setting"].value == "venue" and c["kind"].value == "close"
+    }
+    assert venue_store == venue_file

@@ -302,14 +302,17 @@ def channels(
 
 def trace(
     ctx: typer.Context,
-    checkins: Annotated[Path, typer.Option(help="Check-ins: person_id, place_id, t_in, t_out.")],
+    checkins: Annotated[
+        Path | None, typer.Option(help="Check-ins: person_id, place_id, t_in, t_out.")
+    ] = None,
     cases: Annotated[
-        Path, typer.Option(help="Index cases: person_id (or case_id), onset/sample, isolation.")
-    ],
+        Path | None,
+        typer.Option(help="Index cases: person_id (or case_id), onset/sample, isolation."),
+    ] = None,
     people: Annotated[
-        Path, typer.Option(help="People: person_id and household_id, office_id, … (optional).")
-    ],
-    output: Annotated[Path, typer.Option(help="Contacts file (.parquet or .csv).")],
+        Path | None, typer.Option(help="People: person_id and household_id, office_id, ….")
+    ] = None,
+    output: Annotated[Path | None, typer.Option(help="Contacts file (.parquet or .csv).")] = None,
     groups: Annotated[
         Path | None, typer.Option(help="Memberships: person_id, group_type, group_id.")
     ] = None,
@@ -317,16 +320,37 @@ def trace(
         Path | None, typer.Option(help="Quarantine starts: person_id, start_time.")
     ] = None,
     protocol: Annotated[str | None, typer.Option(help="Protocol [the one in force].")] = None,
+    case: Annotated[
+        int | None,
+        typer.Option("--case", help="Store mode: trace this registered case, record contacts."),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
-    """Close and secondary contacts of every index case, by the protocol: households, classes,
-    offices, dormitories and co-presence at places (DuckDB over the Parquet files)."""
+    """Close and secondary contacts by the protocol: households, classes, offices, dormitories
+    and co-presence at places (DuckDB over Parquet). File mode: --checkins --cases --people
+    --output. Store mode: --case CASE_ID reads the registry and the check-in store and records
+    Contacts and contact-control Tasks."""
     from shoutu.cli.state import state
     from shoutu.io.provenance import build_provenance, file_hash
-    from shoutu.services.tracing import TraceFiles, trace_files
+    from shoutu.services.tracing import TraceFiles, trace_case, trace_files
 
-    files = TraceFiles(checkins, cases, people, groups, quarantine)
+    if case is not None:
+        with errors_as_exit(json):
+            service = state(ctx).context()
+            counts = trace_case(service, case)
+        if json:
+            emit_json({"case": case, **counts})
+        else:
+            err.print(
+                f"case {case}: {counts['close']:,} close and {counts['secondary']:,} secondary "
+                f"contacts recorded, {counts['tasks']:,} control tasks",
+                markup=False,
+            )
+        return
     with errors_as_exit(json):
+        if checkins is None or cases is None or people is None or output is None:
+            raise ValueError("file mode needs --checkins, --cases, --people and --output")
+        files = TraceFiles(checkins, cases, people, groups, quarantine)
         settings = state(ctx).settings()
         from shoutu.protocols.loader import ProtocolRegistry
 
@@ -335,7 +359,7 @@ def trace(
     provenance = build_provenance(
         command="trace",
         parameters={"protocol": chosen.name},
-        input_hashes=[file_hash(p) for p in vars(files).values() if p is not None],
+        input_hashes=[file_hash(p) for p in (checkins, cases, people, groups, quarantine) if p],
     )
     columns = {name: table[name] for name in table.column_names}
     close = sum(1 for k in table["kind"].to_pylist() if k == "close")

@@ -12,7 +12,7 @@ import typer
 from shoutu import __version__
 from shoutu.cli import analytics, imports, protocols, registry, screening, signals, simulate
 from shoutu.cli.output import emit_json, err, errors_as_exit, out, progress_bars
-from shoutu.cli.render import print_analytics, print_screening, print_situation
+from shoutu.cli.render import print_analytics, print_chains, print_screening, print_situation
 from shoutu.cli.signals import print_signals
 from shoutu.cli.state import State, state
 from shoutu.io.provenance import build_provenance
@@ -176,6 +176,7 @@ def demo_(
     print_analytics(data.get("analytics", {}))
     print_signals(data.get("open_signals", []), "未处置预警信号 Open signals")
     print_screening(data.get("screening", {}))
+    print_chains(data.get("chains", {}))
 
 
 @app.command("settings")

@@ -146,3 +146,18 @@ def print_screening(data: dict[str, Any]) -> None:
             share = "—" if row["compliance"] is None else f"{row['compliance']:.1%}"
             table.add_row(str(row["key"]), f"{row['people']:,}", share, f"{row['overdue']:,}")
         out.print(table)
+
+
+def print_chains(data: dict[str, Any]) -> None:
+    """The demo's transmission clusters (likely infectors from groups and serial interval)."""
+    if not data:
+        return
+    table = Table(
+        title=f"传播链 Transmission clusters — {data['cases']:,} cases, "
+        f"{data['no_known_source']:,} with no known source, {data['imported']:,} imported"
+    )
+    for column in ("cluster (first case-setting)", "cases", "generations"):
+        table.add_column(column, justify="right")
+    for row in data["clusters"]:
+        table.add_row(row["cluster"], f"{row['cases']:,}", str(row["generations"]))
+    out.print(table)

@@ -63,6 +63,7 @@ def run_demo(
         run_signals(ctx, [START + dt.timedelta(days=d) for d in range(days)])
         data["open_signals"] = list_signals(ctx, open_only=True)
         data["screening"] = screening_summary(ctx, run_end(summary))
+        data["chains"] = chain_summary(out_dir)
         return run, data
     finally:
         ctx.close()
@@ -121,6 +122,39 @@ def screening_summary(ctx: Any, end: dt.datetime) -> dict[str, Any]:
     report = compliance(ctx, (end - dt.timedelta(seconds=1)).date(), window_days=7)
     result["key_populations"] = report.by_category
     return result
+
+
+def chain_summary(out_dir: Path, top: int = 8) -> dict[str, Any]:
+    """Transmission clusters of the demo's cases (households, classes, offices, dormitories
+    as links; the simulator's serial interval): the largest, and the cases with no known
+    source."""
+    from collections import Counter
+
+    from shoutu.analytics.chains import SerialInterval
+    from shoutu.services.chains import chains_file
+
+    cases = out_dir / "cases.parquet"
+    if not cases.exists():
+        return {}
+    import pyarrow.parquet as pq
+
+    if pq.read_metadata(cases).num_rows == 0:
+        return {"clusters": [], "cases": 0, "no_known_source": 0}
+    si = SerialInterval("gamma", mean=SERIAL_INTERVAL[0], sd=SERIAL_INTERVAL[1])
+    result = chains_file(cases, si, groups=out_dir / "groups.parquet")
+    sizes = Counter(result["cluster_id"])
+    generations: dict[str, int] = {}
+    for cluster, generation in zip(result["cluster_id"], result["generation"], strict=True):
+        generations[cluster] = max(generations.get(cluster, 0), int(generation))
+    return {
+        "cases": len(result["case_id"]),
+        "no_known_source": sum(1 for o in result["origin"] if o == "unknown"),
+        "imported": sum(1 for o in result["origin"] if o == "imported"),
+        "clusters": [
+            {"cluster": c, "cases": n, "generations": generations[c] + 1}
+            for c, n in sizes.most_common(top)
+        ],
+    }
 
 
 SERIAL_INTERVAL = (3.3, 2.0)  # the simulator's emergent Omicron serial interval (mean, sd)

@@ -17,6 +17,7 @@ to the common subset of SQL so that it can run elsewhere too.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,9 @@ from typing import Any
 import pyarrow as pa
 
 from shoutu.domain.vocabulary import Setting
+from shoutu.errors import NotFound
 from shoutu.protocols.schema import Protocol
+from shoutu.services.context import ServiceContext
 
 MEMORY_LIMIT = "4GB"
 GROUP_COLUMNS = {
@@ -50,7 +53,7 @@ OUTPUT = (
 
 @dataclass(frozen=True)
 class TraceFiles:
-    checkins: Path
+    checkins: Path | tuple[Path, ...]  # one file, or the check-in store's day files
     cases: Path
     people: Path
     groups: Path | None = None
@@ -62,20 +65,25 @@ def _columns(con: Any, path: Path) -> list[str]:
     return [str(row[0]) for row in described.fetchall()]
 
 
-def _quote(path: Path) -> str:
-    text = str(path)
-    if "'" in text:
+def _quote(path: Path | tuple[Path, ...]) -> str:
+    """A file name for read_parquet('…'), or a list of them (the quotes are the caller's)."""
+    paths = path if isinstance(path, tuple) else (path,)
+    if any("'" in str(p) for p in paths):
         raise ValueError(f"{path}: file names with quotes are not supported")
-    return text
+    if isinstance(path, tuple):
+        return "', '".join(str(p) for p in paths)
+    return str(path)
 
 
 def trace_files(files: TraceFiles, protocol: Protocol, timezone: str) -> pa.Table:
     """Close and secondary contacts of every case in the cases file (OUTPUT columns)."""
     import duckdb
 
-    for name, path in vars(files).items():
-        if path is not None and not Path(path).exists():
-            raise ValueError(f"{path}: file not found (--{name})")
+    for name, value in vars(files).items():
+        paths = value if isinstance(value, tuple) else (value,)
+        for path in paths:
+            if path is not None and not Path(path).exists():
+                raise ValueError(f"{path}: file not found (--{name})")
     rules = protocol.contacts
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
@@ -107,8 +115,9 @@ def trace_files(files: TraceFiles, protocol: Protocol, timezone: str) -> pa.Tabl
     ]
     if files.groups is not None:
         parts.append(
-            "SELECT CAST(person_id AS BIGINT), CAST(group_type AS VARCHAR), "
-            f"CAST(group_id AS VARCHAR) FROM read_parquet('{_quote(files.groups)}')"
+            "SELECT CAST(person_id AS BIGINT) AS person_id, CAST(group_type AS VARCHAR) AS "
+            "group_type, CAST(group_id AS VARCHAR) AS group_id "
+            f"FROM read_parquet('{_quote(files.groups)}')"
         )
     union = (
         " UNION ".join(parts)
@@ -151,12 +160,12 @@ def trace_files(files: TraceFiles, protocol: Protocol, timezone: str) -> pa.Tabl
                        GREATEST(CAST(k.t_in AS TIMESTAMPTZ), i.win_start) AS s,
                        LEAST(CAST(k.t_out AS TIMESTAMPTZ), i.win_end) AS e
                 FROM idx i
-                JOIN read_parquet('{_quote(files.checkins)}') k
+                JOIN read_parquet(['{_quote(files.checkins)}']) k
                   ON k.person_id = i.index_id
                  AND CAST(k.t_out AS TIMESTAMPTZ) > i.win_start
                  AND CAST(k.t_in AS TIMESTAMPTZ) < i.win_end
             ) v
-            JOIN read_parquet('{_quote(files.checkins)}') c
+            JOIN read_parquet(['{_quote(files.checkins)}']) c
               ON c.place_id = v.place_id
              AND CAST(c.t_in AS TIMESTAMPTZ) < v.e AND CAST(c.t_out AS TIMESTAMPTZ) > v.s
             WHERE c.person_id <> v.index_id
@@ -236,4 +245,143 @@ def _finish(rows: pa.Table, lookback_days: int, timezone: str) -> pa.Table:
     return pa.table({name: columns[name] for name in OUTPUT})
 
 
-__all__ = ["OUTPUT", "TraceFiles", "trace_files"]
+def trace_case(ctx: ServiceContext, case_id: int) -> dict[str, int]:
+    """Store mode: trace one registered case over the check-in store and the registry's
+    workplace memberships (the registry holds no households or classes: those come with file
+    mode), and record its close and secondary contacts as Contacts with a contact-control Task
+    each, due within the protocol's ``contact_control_hours``; audited. Contacts recorded
+    before are not recorded again."""
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    from shoutu.domain.timeutil import utcnow
+    from shoutu.domain.vocabulary import AuditAction, ContactKind, TaskKind, TaskStatus
+    from shoutu.events.store import event_days
+    from shoutu.store.repositories import audit
+    from shoutu.store.repositories import investigation as repo
+    from shoutu.store.repositories import lab as lab_repo
+
+    with ctx.engine.connect() as conn:
+        case = repo.case(conn, case_id=case_id)
+        if case is None:
+            raise NotFound(f"no case {case_id}")
+        colleagues = repo.workplace_members(conn, person_id=int(case["person_id"]))
+    protocol, _ = ctx.protocol(case["protocol"])
+    start = case["onset_time"] or case["sample_time"] or case["report_time"]
+    end = case["isolation_time"] or case["report_time"]
+    first_day = (start - dt.timedelta(days=protocol.contacts.lookback_days + 1)).date()
+    days = [
+        d
+        for d in event_days(ctx.settings.event_dir, "checkins")
+        if first_day.isoformat() <= d <= (end + dt.timedelta(days=1)).date().isoformat()
+    ]
+    store = ctx.settings.event_dir / "checkins"
+    day_files = tuple(f for d in days for f in sorted((store / f"day={d}").glob("*.parquet")))
+    person = int(case["person_id"])
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        utc = pa.timestamp("us", tz="UTC")
+        pq.write_table(
+            pa.table(
+                {
+                    "person_id": pa.array([person], pa.int64()),
+                    "onset_time": pa.array([case["onset_time"]], utc),
+                    "sample_time": pa.array([case["sample_time"] or start], utc),
+                    "isolation_time": pa.array([end], utc),
+                }
+            ),
+            folder / "cases.parquet",
+        )
+        pq.write_table(
+            pa.table({"person_id": pa.array([person], pa.int64())}), folder / "people.parquet"
+        )
+        pq.write_table(
+            pa.table(
+                {
+                    "person_id": pa.array([p for p, _ in colleagues], pa.int64()),
+                    "group_type": pa.array([Setting.WORKPLACE.value] * len(colleagues)),
+                    "group_id": pa.array([str(w) for _, w in colleagues]),
+                }
+            ),
+            folder / "groups.parquet",
+        )
+        checkins: Path | tuple[Path, ...] = day_files
+        if not day_files:  # nothing checked in: an empty file of the right shape
+            pq.write_table(
+                pa.table(
+                    {
+                        "person_id": pa.array([], pa.int64()),
+                        "place_id": pa.array([], pa.int64()),
+                        "t_in": pa.array([], utc),
+                        "t_out": pa.array([], utc),
+                    }
+                ),
+                folder / "checkins.parquet",
+            )
+            checkins = folder / "checkins.parquet"
+        files = TraceFiles(
+            checkins, folder / "cases.parquet", folder / "people.parquet", folder / "groups.parquet"
+        )
+        found = trace_files(files, protocol, ctx.settings.timezone).to_pylist()
+    now = utcnow()
+    stamp = {"created_at": now, "updated_at": now, "updated_by": ctx.actor}
+    due = case["report_time"] + dt.timedelta(hours=protocol.timeliness.contact_control_hours)
+    with ctx.transaction() as conn:
+        known_rows = repo.recorded_contacts(conn, index_case_id=case_id)
+        rows = []
+        for r in found:
+            key = (r["contact_id"], r["kind"], r["setting"], r["place_id"])
+            if key in known_rows:
+                continue
+            known_rows.add(key)
+            rows.append(
+                {
+                    "index_case_id": case_id,
+                    "person_id": r["contact_id"],
+                    "kind": ContactKind(r["kind"]),
+                    "via_person_id": r["via_id"],
+                    "setting": Setting(r["setting"]),
+                    "place_id": r["place_id"],
+                    "exposure_start": r["exposure_start"],
+                    "exposure_end": r["exposure_end"],
+                    "last_exposure_date": r["last_exposure_date"],
+                    "rule": r["rule"],
+                    **stamp,
+                }
+            )
+        contact_ids = repo.add_contacts(conn, rows=rows)
+        people = sorted({row["person_id"] for row in rows})
+        tasks = [
+            {
+                "kind": TaskKind.CONTACT_CONTROL,
+                "status": TaskStatus.OPEN,
+                "subject_type": "people",
+                "subject_id": str(p),
+                "title": f"bring contact of case {case_id} under control",
+                "due_time": due,
+                **stamp,
+            }
+            for p in people
+        ]
+        task_ids = lab_repo.add_tasks(conn, rows=tasks)
+        events = [
+            {
+                "at": now,
+                "actor": ctx.actor,
+                "action": AuditAction.CREATE,
+                "entity": entity,
+                "entity_id": str(i),
+                "before": None,
+                "after": None,
+                "detail": f"trace case {case_id}",
+            }
+            for entity, ids in (("contacts", contact_ids), ("tasks", task_ids))
+            for i in ids
+        ]
+        audit.append(conn, events=events)
+    close = sum(1 for row in rows if row["kind"] == ContactKind.CLOSE)
+    return {"close": close, "secondary": len(rows) - close, "tasks": len(tasks)}
+
+
+__all__ = ["OUTPUT", "TraceFiles", "trace_case", "trace_files"]
