@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
 CHUNK = 5000
 
@@ -103,3 +103,18 @@ def count_by(conn: Connection, *, table: Table, column: str) -> dict[Any, int]:
     col = table.c[column]
     result = conn.execute(select(col, func.count()).group_by(col))
     return {value: int(count) for value, count in result}
+
+
+def insert_numbered(
+    conn: Connection, *, entity: type, key: str, rows: Sequence[dict[str, Any]]
+) -> list[int]:
+    """Insert rows with ids after the largest in use (imports bring their own ids, which a
+    PostgreSQL sequence does not see)."""
+    from shoutu.store.tables import table as table_of
+
+    target = table_of(entity)
+    first = int(conn.execute(select(func.max(target.c[key]))).scalar_one() or 0) + 1
+    numbered = [{key: first + i, **row} for i, row in enumerate(rows)]
+    if numbered:
+        conn.execute(insert(target), numbered)
+    return [first + i for i in range(len(rows))]

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, select
 
+from shoutu.store.repositories import entities
 from shoutu.store.tables import Case, Contact, Person, table
 
 
@@ -45,12 +46,7 @@ def recorded_contacts(conn: Connection, *, index_case_id: int) -> set[tuple[Any,
 
 
 def add_contacts(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
-    contacts = table(Contact)
-    first = int(conn.execute(select(func.max(contacts.c.contact_id))).scalar_one() or 0) + 1
-    numbered = [{"contact_id": first + i, **row} for i, row in enumerate(rows)]
-    if numbered:
-        conn.execute(insert(contacts), numbered)
-    return [first + i for i in range(len(rows))]
+    return entities.insert_numbered(conn, entity=Contact, key="contact_id", rows=rows)
 
 
 __all__ = ["add_contacts", "case", "recorded_contacts", "workplace_members"]

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, or_, select, update
 
 from shoutu.domain.vocabulary import TaskStatus
+from shoutu.store.repositories import entities
 from shoutu.store.tables import Campaign, Case, ControlMeasure, Person, Place, Task, table
 
 CHUNK = 5_000
@@ -74,21 +75,8 @@ def open_tasks(
     return found
 
 
-def _insert_numbered(
-    conn: Connection, *, entity: type, key: str, rows: Sequence[dict[str, Any]]
-) -> list[int]:
-    """Insert rows with ids after the largest in use (imports bring their own ids, which a
-    PostgreSQL sequence does not see)."""
-    target = table(entity)
-    first = int(conn.execute(select(func.max(target.c[key]))).scalar_one() or 0) + 1
-    numbered = [{key: first + i, **row} for i, row in enumerate(rows)]
-    if numbered:
-        conn.execute(insert(target), numbered)
-    return [first + i for i in range(len(rows))]
-
-
 def add_tasks(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
-    return _insert_numbered(conn, entity=Task, key="task_id", rows=rows)
+    return entities.insert_numbered(conn, entity=Task, key="task_id", rows=rows)
 
 
 def finish_tasks(
@@ -123,7 +111,7 @@ def measures_in_force(
 
 
 def add_measures(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
-    return _insert_numbered(conn, entity=ControlMeasure, key="measure_id", rows=rows)
+    return entities.insert_numbered(conn, entity=ControlMeasure, key="measure_id", rows=rows)
 
 
 def end_measures(
@@ -178,7 +166,7 @@ def add_cases(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def add_campaign(conn: Connection, *, values: dict[str, Any]) -> int:
-    return _insert_numbered(conn, entity=Campaign, key="campaign_id", rows=[values])[0]
+    return entities.insert_numbered(conn, entity=Campaign, key="campaign_id", rows=[values])[0]
 
 
 def campaign_by_name(conn: Connection, *, name: str) -> dict[str, Any] | None:
