@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 from _synthetic import write_series
+from _timing import timed
 
 SHOUTU = Path(sys.executable).with_name("shoutu")
 R_CALL = {
@@ -78,18 +77,9 @@ NOUFAILY = [
 ]
 
 
-def _timed(command: list[str], runs: int) -> tuple[float, str]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), ", ".join(f"{t:.2f}" for t in times)
-
-
 def farrington(runs: int, districts: int, tmp: str) -> None:
     out = Path(tmp) / "flu.csv"
-    ours, listed = _timed(
+    ours, listed = timed(
         [str(SHOUTU), "detect", str(FLU), "--wide", *NOUFAILY, "--output", str(out)], runs
     )
     with out.open() as handle:
@@ -162,7 +152,7 @@ def main() -> None:
         data = Path(tmp) / "counts.parquet"
         subset = make_input(data, args.series, args.days)
         for method in ("ears-c1", "cusum"):
-            ours, runs = _timed(
+            ours, runs = timed(
                 [
                     str(SHOUTU),
                     "detect",

@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import argparse
 import resource
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from _timing import timed
 
 SHOUTU = Path(sys.executable).with_name("shoutu")
 DAY0 = np.datetime64("2022-04-01T00:00:00", "us")
@@ -100,16 +99,6 @@ def generate(folder: Path, people: int, per_day: float, index: int) -> int:
     return total
 
 
-def timed(command: list[str], runs: int) -> tuple[float, list[float], int]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
-    return statistics.median(times), times, peak
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=1_000_000)
@@ -124,7 +113,7 @@ def main() -> None:
             f"{args.index:,} index cases, {total:,} check-ins of {args.people:,} people over "
             f"14 days; median of {args.runs} runs, whole process"
         )
-        ours, runs, peak = timed(
+        ours, listed = timed(
             [
                 str(SHOUTU),
                 "trace",
@@ -138,13 +127,13 @@ def main() -> None:
                 str(folder / "contacts.parquet"),
             ],
             args.runs,
+            quiet=True,
         )
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
         rows = pq.read_metadata(folder / "contacts.parquet").num_rows
-        listed = ", ".join(f"{t:.2f}" for t in runs)
         print(f"shoutu trace      {ours:6.2f} s  ({listed}; peak <= {peak:,} MB; {rows:,} rows)")
         script = PLAIN.format(cases=folder / "cases.parquet", checkins=folder / "checkins.parquet")
-        plain, runs, _ = timed([sys.executable, "-c", script], args.runs)
-        listed = ", ".join(f"{t:.2f}" for t in runs)
+        plain, listed = timed([sys.executable, "-c", script], args.runs, quiet=True)
         print(f"plain DuckDB join {plain:6.2f} s  ({listed}; co-presence only)")
         print(f"ratio (plain / ours) {plain / ours:.2f}")
 

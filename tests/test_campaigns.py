@@ -104,3 +104,8 @@ def test_coverage_on_simulator_output(
         app, ["screening", "campaign", "round-test", "--region", district, "--start", "2022-03-08"]
     )
     assert again.exit_code == 1 and "exists" in again.stderr
+
+
+def test_bad_campaign_region_is_refused(ctx: ServiceContext) -> None:
+    with pytest.raises(ValueError, match="12 digits"):
+        create_campaign(ctx, "bad", region_code="31010", start_time=START)

@@ -97,3 +97,17 @@ def test_presymptomatic_table_and_errors() -> None:
     assert chains.infector[1] == 0 or chains.infector[0] == 1
     with pytest.raises(ValueError, match="positive sd"):
         SerialInterval("gamma", mean=3.0, sd=0.0)
+
+
+def test_bad_cases_file_names_row_and_field(tmp_path: Path) -> None:
+    """A case with neither onset nor sample date is named by row and field; no output."""
+    cases = tmp_path / "cases.csv"
+    cases.write_text("case_id,onset_date,sample_date\n1,2022-04-01,\n2,,\n")
+    out = tmp_path / "chains.csv"
+    result = CliRunner().invoke(
+        app,
+        ["chains", "--cases", str(cases), "--si-mean", "3", "--si-sd", "1", "--output", str(out)],
+    )
+    assert result.exit_code == 1
+    assert "row 2: field onset_date" in result.stderr
+    assert not out.exists()

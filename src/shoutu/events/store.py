@@ -99,3 +99,15 @@ def read_events(
     return pa.concat_tables(
         [pq.read_table(f, columns=columns) for f in files], promote_options="default"
     )
+
+
+def read_around(
+    event_dir: Path, kind: str, times: pa.ChunkedArray | pa.Array, columns: list[str]
+) -> pa.Table:
+    """Stored events of ``kind`` on the days of ``times``, a day either side (a UTC day and
+    the local day that partitions the store may differ by one), only ``columns``."""
+    import datetime as dt
+
+    days = pc.unique(pc.cast(times.drop_null(), pa.date32())).to_pylist()
+    wanted = sorted({(d + dt.timedelta(days=k)).isoformat() for d in days for k in (-1, 0, 1)})
+    return read_events(event_dir, kind, wanted, columns)

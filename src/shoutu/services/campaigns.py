@@ -82,16 +82,13 @@ def create_campaign(
         audit.append(
             conn,
             events=[
-                {
-                    "at": now,
-                    "actor": ctx.actor,
-                    "action": AuditAction.CREATE,
-                    "entity": "campaigns",
-                    "entity_id": str(campaign_id),
-                    "before": None,
-                    "after": {k: str(v) for k, v in values.items() if k != "updated_by"},
-                    "detail": None,
-                }
+                ctx.audit_event(
+                    AuditAction.CREATE,
+                    "campaigns",
+                    campaign_id,
+                    after={k: str(v) for k, v in values.items() if k != "updated_by"},
+                    at=now,
+                )
             ],
         )
     return {"campaign_id": campaign_id, **values}

@@ -12,7 +12,6 @@ t_in) are skipped, so re-sending a batch changes nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shoutu.events.store import read_events, write_events
+from shoutu.events.store import read_around, write_events
 from shoutu.io.columnar import read_columns
 from shoutu.io.provenance import file_hash
 from shoutu.io.report import InputError
@@ -117,10 +116,8 @@ def _keys(table: pa.Table) -> pa.Array:
 
 def _stored(ctx: ServiceContext, table: pa.Table) -> pa.Table:
     """Stored visits of the batch's entry days, one day either side."""
-    days = pc.unique(pc.cast(table["t_in"], pa.date32())).to_pylist()
-    wanted = sorted({(d + dt.timedelta(days=k)).isoformat() for d in days for k in (-1, 0, 1)})
     columns = ["person_id", "place_id", "t_in"]
-    return read_events(ctx.settings.event_dir, "checkins", wanted, columns)
+    return read_around(ctx.settings.event_dir, "checkins", table["t_in"], columns)
 
 
 __all__ = ["CheckinBatch", "import_checkins", "typical_dwell_minutes"]

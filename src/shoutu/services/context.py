@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
@@ -24,6 +26,30 @@ class ServiceContext:
     engine: Engine
     actor: str
     _keyring: Keyring | None = field(default=None, repr=False)
+
+    def audit_event(
+        self,
+        action: Any,
+        entity: str,
+        entity_id: Any,
+        before: Any = None,
+        after: Any = None,
+        detail: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> dict[str, Any]:
+        """One audit event by this context's actor, for ``audit.append``."""
+        from shoutu.domain.timeutil import utcnow
+
+        return {
+            "at": at or utcnow(),
+            "actor": self.actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "before": before,
+            "after": after,
+            "detail": detail,
+        }
 
     @cached_property
     def protocols(self) -> ProtocolRegistry:

@@ -15,7 +15,6 @@ what needs a workflow (``services.pooled_workflow``).
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shoutu.domain.vocabulary import Channel, TestMethod, TestOutcome
-from shoutu.events.store import read_events, write_events
+from shoutu.events.store import read_around, write_events
 from shoutu.io.columnar import RowProblems, read_columns
 from shoutu.io.provenance import file_hash
 from shoutu.io.report import InputError
@@ -165,9 +164,8 @@ def _check_duplicates(table: pa.Table, check: RowProblems) -> None:
 
 def _stored(ctx: ServiceContext, table: pa.Table) -> pa.Table:
     """Stored results (sample_id, result) of the batch's sample days, one day either side."""
-    days = pc.unique(pc.cast(table["sample_time"].drop_null(), pa.date32())).to_pylist()
-    wanted = sorted({(d + dt.timedelta(days=k)).isoformat() for d in days for k in (-1, 0, 1)})
-    stored = read_events(ctx.settings.event_dir, "tests", wanted, ["sample_id", "result"])
+    columns = ["sample_id", "result"]
+    stored = read_around(ctx.settings.event_dir, "tests", table["sample_time"], columns)
     if stored.num_rows == 0:
         empty = pa.array([], pa.string())
         return pa.table({"sample_id": empty, "result": empty})

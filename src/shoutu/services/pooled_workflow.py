@@ -240,16 +240,9 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
 def _event(
     ctx: ServiceContext, entity: str, entity_id: Any, before: Any, after: Any
 ) -> dict[str, Any]:
-    return {
-        "at": utcnow(),
-        "actor": ctx.actor,
-        "action": AuditAction.CREATE if before is None else AuditAction.UPDATE,
-        "entity": entity,
-        "entity_id": str(entity_id),
-        "before": before,
-        "after": _public(after) if isinstance(after, dict) else after,
-        "detail": "lab results",
-    }
+    action = AuditAction.CREATE if before is None else AuditAction.UPDATE
+    shown = _public(after) if isinstance(after, dict) else after
+    return ctx.audit_event(action, entity, entity_id, before, shown, "lab results")
 
 
 __all__ = ["run_workflow"]

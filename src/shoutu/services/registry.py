@@ -74,16 +74,12 @@ def _audit_read(ctx: ServiceContext, person_id: int, reveal: bool, purpose: str 
         audit.append(
             conn,
             events=[
-                {
-                    "at": utcnow(),
-                    "actor": ctx.actor,
-                    "action": AuditAction.READ_PII if reveal else AuditAction.READ,
-                    "entity": "people",
-                    "entity_id": str(person_id),
-                    "before": None,
-                    "after": None,
-                    "detail": purpose,
-                }
+                ctx.audit_event(
+                    AuditAction.READ_PII if reveal else AuditAction.READ,
+                    "people",
+                    person_id,
+                    detail=purpose,
+                )
             ],
         )
 
@@ -132,16 +128,7 @@ def masked_names(ctx: ServiceContext, person_ids: list[int], purpose: str) -> di
         audit.append(
             conn,
             events=[
-                {
-                    "at": now,
-                    "actor": ctx.actor,
-                    "action": AuditAction.READ,
-                    "entity": "people",
-                    "entity_id": str(p),
-                    "before": None,
-                    "after": None,
-                    "detail": purpose,
-                }
+                ctx.audit_event(AuditAction.READ, "people", p, detail=purpose, at=now)
                 for p in names
             ],
         )

@@ -111,16 +111,7 @@ def _event(
     after: Any,
     detail: str | None = None,
 ) -> dict[str, Any]:
-    return {
-        "at": utcnow(),
-        "actor": ctx.actor,
-        "action": action,
-        "entity": "signals",
-        "entity_id": str(signal_id),
-        "before": before,
-        "after": after,
-        "detail": detail,
-    }
+    return ctx.audit_event(action, "signals", signal_id, before, after, detail)
 
 
 def run_signals(

@@ -367,16 +367,7 @@ def trace_case(ctx: ServiceContext, case_id: int) -> dict[str, int]:
         ]
         task_ids = lab_repo.add_tasks(conn, rows=tasks)
         events = [
-            {
-                "at": now,
-                "actor": ctx.actor,
-                "action": AuditAction.CREATE,
-                "entity": entity,
-                "entity_id": str(i),
-                "before": None,
-                "after": None,
-                "detail": f"trace case {case_id}",
-            }
+            ctx.audit_event(AuditAction.CREATE, entity, i, detail=f"trace case {case_id}", at=now)
             for entity, ids in (("contacts", contact_ids), ("tasks", task_ids))
             for i in ids
         ]

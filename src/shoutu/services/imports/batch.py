@@ -284,13 +284,4 @@ def _event(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    return {
-        "at": at,
-        "actor": ctx.actor,
-        "action": action,
-        "entity": spec.entity,
-        "entity_id": str(key),
-        "before": before,
-        "after": after,
-        "detail": "import",
-    }
+    return ctx.audit_event(action, spec.entity, key, before, after, "import", at=at)
