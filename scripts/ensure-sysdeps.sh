@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests need (PostgreSQL server), or says what to install.
+# Installs the system packages the tests need (PostgreSQL server, a Java runtime for Spark),
+# or says what to install.
 set -euo pipefail
 
 need=()
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
   need+=(postgresql)
+fi
+
+# the Spark engine of `shoutu trace` (pyspark 4 runs on Java 17 or later)
+if ! command -v java >/dev/null 2>&1; then
+  need+=(default-jre-headless)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then
@@ -14,6 +20,7 @@ fi
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing system packages: ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
+  mkdir -p /usr/share/man/man1  # slim images lack it and the JRE's set-up needs it
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 else

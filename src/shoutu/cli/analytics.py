@@ -319,7 +319,17 @@ def trace(
     quarantine: Annotated[
         Path | None, typer.Option(help="Quarantine starts: person_id, start_time.")
     ] = None,
+    tests: Annotated[
+        Path | None,
+        typer.Option(
+            help="Test results (person_id, sample_time, result[, method]): cases found by "
+            "repeated testing are traced from their last negative sample."
+        ),
+    ] = None,
     protocol: Annotated[str | None, typer.Option(help="Protocol [the one in force].")] = None,
+    engine: Annotated[
+        str, typer.Option(help="duckdb (embedded) or spark (pyspark; same query, same rows).")
+    ] = "duckdb",
     case: Annotated[
         int | None,
         typer.Option("--case", help="Store mode: trace this registered case, record contacts."),
@@ -327,9 +337,9 @@ def trace(
     json: JsonOpt = False,
 ) -> None:
     """Close and secondary contacts by the protocol: households, classes, offices, dormitories
-    and co-presence at places (DuckDB over Parquet). File mode: --checkins --cases --people
-    --output. Store mode: --case CASE_ID reads the registry and the check-in store and records
-    Contacts and contact-control Tasks."""
+    and co-presence at places (DuckDB or Spark over Parquet or CSV). File mode: --checkins
+    --cases --people --output. Store mode: --case CASE_ID reads the registry and the check-in
+    store and records Contacts and contact-control Tasks."""
     from shoutu.cli.state import state
     from shoutu.io.provenance import build_provenance, file_hash
     from shoutu.services.tracing import TraceFiles, trace_case, trace_files
@@ -350,16 +360,17 @@ def trace(
     with errors_as_exit(json):
         if checkins is None or cases is None or people is None or output is None:
             raise ValueError("file mode needs --checkins, --cases, --people and --output")
-        files = TraceFiles(checkins, cases, people, groups, quarantine)
+        files = TraceFiles(checkins, cases, people, groups, quarantine, tests)
         settings = state(ctx).settings()
         from shoutu.protocols.loader import ProtocolRegistry
 
         chosen = ProtocolRegistry(settings.protocol_dir).load(protocol or settings.protocol)
-        table = trace_files(files, chosen, settings.timezone)
+        table = trace_files(files, chosen, settings.timezone, engine=engine)
+    inputs = (checkins, cases, people, groups, quarantine, tests)
     provenance = build_provenance(
         command="trace",
-        parameters={"protocol": chosen.name},
-        input_hashes=[file_hash(p) for p in (checkins, cases, people, groups, quarantine) if p],
+        parameters={"protocol": chosen.name, "engine": engine},
+        input_hashes=[file_hash(p) for p in inputs if p],
     )
     columns = {name: table[name] for name in table.column_names}
     close = sum(1 for k in table["kind"].to_pylist() if k == "close")

@@ -11,14 +11,14 @@ settings (household, office, dormitory) of a close contact, from the contact's f
 until their quarantine (the quarantine file, else the case's isolation plus the protocol's
 tracing delay), who are neither the case nor its close contacts.
 
-The engine is DuckDB over the Parquet files (embedded, memory capped), with one SQL text kept
-to the common subset of SQL so that it can run elsewhere too.
+The query itself is written once (``contact_query``) and runs on DuckDB over the Parquet files
+(embedded, memory capped) or on Apache Spark with identical results.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +27,9 @@ import pyarrow as pa
 from shoutu.domain.vocabulary import Setting
 from shoutu.errors import NotFound
 from shoutu.protocols.schema import Protocol
+from shoutu.services.contact_query import TraceFiles, contact_rows
 from shoutu.services.context import ServiceContext
 
-MEMORY_LIMIT = "4GB"
-GROUP_COLUMNS = {
-    "household_id": Setting.HOUSEHOLD.value,
-    "school_class_id": Setting.SCHOOL_CLASS.value,
-    "office_id": Setting.OFFICE.value,
-    "dormitory_id": Setting.DORMITORY.value,
-}
 OUTPUT = (
     "index_id",
     "contact_id",
@@ -51,185 +45,70 @@ OUTPUT = (
 )
 
 
-@dataclass(frozen=True)
-class TraceFiles:
-    checkins: Path | tuple[Path, ...]  # one file, or the check-in store's day files
-    cases: Path
-    people: Path
-    groups: Path | None = None
-    quarantine: Path | None = None
+def trace_files(
+    files: TraceFiles, protocol: Protocol, timezone: str, *, engine: str = "duckdb"
+) -> pa.Table:
+    """Close and secondary contacts of every case in the cases file (OUTPUT columns), by the
+    DuckDB engine or by Spark (same query, same rows)."""
+    import tempfile
+
+    from shoutu.io.engines import open_engine
+
+    with tempfile.TemporaryDirectory(prefix="shoutu-trace-") as tmp:
+        runner = open_engine(engine)
+        try:
+            rows = contact_rows(runner, _as_parquet(files, Path(tmp)), protocol.contacts)
+        finally:
+            runner.close()
+    return _finish(rows, protocol.contacts.lookback_days, timezone)
 
 
-def _columns(con: Any, path: Path) -> list[str]:
-    described = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{_quote(path)}')")
-    return [str(row[0]) for row in described.fetchall()]
+def _as_parquet(files: TraceFiles, folder: Path) -> TraceFiles:
+    """CSV inputs become Parquet first, so that every engine reads the same typed columns."""
+    import pyarrow.csv as pv
+    import pyarrow.parquet as pq
 
+    def convert(name: str, path: Path) -> Path:
+        if path.suffix.lower() != ".csv" or not path.exists():
+            return path
+        try:
+            table = pv.read_csv(path, convert_options=pv.ConvertOptions(strings_can_be_null=True))
+        except pa.ArrowInvalid as exc:
+            raise ValueError(f"{path}: unreadable CSV (--{name}): {exc}") from exc
+        target = folder / f"{name}.parquet"
+        pq.write_table(table, target)
+        return target
 
-def _quote(path: Path | tuple[Path, ...]) -> str:
-    """A file name for read_parquet('…'), or a list of them (the quotes are the caller's)."""
-    paths = path if isinstance(path, tuple) else (path,)
-    if any("'" in str(p) for p in paths):
-        raise ValueError(f"{path}: file names with quotes are not supported")
-    if isinstance(path, tuple):
-        return "', '".join(str(p) for p in paths)
-    return str(path)
-
-
-def trace_files(files: TraceFiles, protocol: Protocol, timezone: str) -> pa.Table:
-    """Close and secondary contacts of every case in the cases file (OUTPUT columns)."""
-    import duckdb
-
+    changed: dict[str, Any] = {}
     for name, value in vars(files).items():
-        paths = value if isinstance(value, tuple) else (value,)
-        for path in paths:
-            if path is not None and not Path(path).exists():
-                raise ValueError(f"{path}: file not found (--{name})")
-    rules = protocol.contacts
-    con = duckdb.connect()
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    con.execute("SET TimeZone = 'UTC'")
-    cases = _columns(con, files.cases)
-    case_id = "person_id" if "person_id" in cases else "case_id"
-    onset = "onset_time" if "onset_time" in cases else "onset_date"
-    sample = next((c for c in ("sample_time", "sample_date") if c in cases), "NULL")
-    end = next((c for c in ("isolation_time", "report_time") if c in cases), None)
-    if end is None:
-        raise ValueError(f"{files.cases}: needs isolation_time or report_time")
-    report = "report_time" if "report_time" in cases else end
-    con.execute(
-        f"""CREATE VIEW idx AS
-        SELECT CAST({case_id} AS BIGINT) AS index_id,
-               CAST(COALESCE({onset}, {sample}) AS TIMESTAMPTZ)
-                   - INTERVAL {int(rules.lookback_days)} DAY AS win_start,
-               CAST(COALESCE({end}, {report}) AS TIMESTAMPTZ) AS win_end
-        FROM read_parquet('{_quote(files.cases)}')
-        WHERE COALESCE({onset}, {sample}) IS NOT NULL"""
-    )
-    people = _columns(con, files.people)
-    parts = [
-        f"SELECT CAST(person_id AS BIGINT) AS person_id, '{setting}' AS group_type, "
-        f"CAST({column} AS VARCHAR) AS group_id FROM read_parquet('{_quote(files.people)}') "
-        f"WHERE {column} IS NOT NULL"
-        for column, setting in GROUP_COLUMNS.items()
-        if column in people
-    ]
-    if files.groups is not None:
-        parts.append(
-            "SELECT CAST(person_id AS BIGINT) AS person_id, CAST(group_type AS VARCHAR) AS "
-            "group_type, CAST(group_id AS VARCHAR) AS group_id "
-            f"FROM read_parquet('{_quote(files.groups)}')"
-        )
-    union = (
-        " UNION ".join(parts)
-        if parts
-        else (
-            "SELECT CAST(NULL AS BIGINT) AS person_id, CAST(NULL AS VARCHAR) AS group_type, "
-            "CAST(NULL AS VARCHAR) AS group_id WHERE FALSE"
-        )
-    )
-    con.execute(f"CREATE VIEW members AS {union}")
-    close_groups = [s.value for s in rules.rules if s != Setting.VENUE]
-    venue = rules.rules.get(Setting.VENUE)
-    group_list = ", ".join(f"'{g}'" for g in close_groups) or "''"
-    statements = [
-        f"""SELECT i.index_id, m2.person_id AS contact_id, 'close' AS kind,
-               CAST(NULL AS BIGINT) AS via_id, m1.group_type AS setting,
-               CAST(NULL AS BIGINT) AS place_id, i.win_start AS exposure_start,
-               i.win_end AS exposure_end, CAST(NULL AS DOUBLE) AS overlap_minutes,
-               m1.group_id AS group_id
-        FROM idx i
-        JOIN members m1 ON m1.person_id = i.index_id AND m1.group_type IN ({group_list})
-        JOIN members m2 ON m2.group_type = m1.group_type AND m2.group_id = m1.group_id
-        WHERE m2.person_id <> i.index_id"""
-    ]
-    if venue is not None:
-        minimum = 60.0 * venue.min_overlap_minutes
-        test = f">= {minimum}" if minimum > 0 else "> 0"
-        statements.append(
-            f"""SELECT v.index_id, CAST(c.person_id AS BIGINT) AS contact_id, 'close' AS kind,
-                   CAST(NULL AS BIGINT) AS via_id, '{Setting.VENUE.value}' AS setting,
-                   CAST(c.place_id AS BIGINT) AS place_id,
-                   GREATEST(CAST(c.t_in AS TIMESTAMPTZ), v.s) AS exposure_start,
-                   LEAST(CAST(c.t_out AS TIMESTAMPTZ), v.e) AS exposure_end,
-                   (epoch(LEAST(CAST(c.t_out AS TIMESTAMPTZ), v.e))
-                    - epoch(GREATEST(CAST(c.t_in AS TIMESTAMPTZ), v.s))) / 60.0
-                       AS overlap_minutes,
-                   CAST(NULL AS VARCHAR) AS group_id
-            FROM (
-                SELECT i.index_id, k.place_id,
-                       GREATEST(CAST(k.t_in AS TIMESTAMPTZ), i.win_start) AS s,
-                       LEAST(CAST(k.t_out AS TIMESTAMPTZ), i.win_end) AS e
-                FROM idx i
-                JOIN read_parquet(['{_quote(files.checkins)}']) k
-                  ON k.person_id = i.index_id
-                 AND CAST(k.t_out AS TIMESTAMPTZ) > i.win_start
-                 AND CAST(k.t_in AS TIMESTAMPTZ) < i.win_end
-            ) v
-            JOIN read_parquet(['{_quote(files.checkins)}']) c
-              ON c.place_id = v.place_id
-             AND CAST(c.t_in AS TIMESTAMPTZ) < v.e AND CAST(c.t_out AS TIMESTAMPTZ) > v.s
-            WHERE c.person_id <> v.index_id
-              AND epoch(LEAST(CAST(c.t_out AS TIMESTAMPTZ), v.e))
-                  - epoch(GREATEST(CAST(c.t_in AS TIMESTAMPTZ), v.s)) {test}"""
-        )
-    con.execute("CREATE TABLE close_rows AS " + " UNION ALL ".join(statements))
-    secondary = rules.secondary
-    if secondary.enabled and secondary.settings:
-        delay = int(secondary.tracing_delay_hours)
-        quarantine = (
-            f"""LEFT JOIN (SELECT CAST(person_id AS BIGINT) AS person_id,
-                                  MIN(CAST(start_time AS TIMESTAMPTZ)) AS start_time
-                           FROM read_parquet('{_quote(files.quarantine)}') GROUP BY 1) q
-                 ON q.person_id = f.contact_id"""
-            if files.quarantine is not None
-            else "LEFT JOIN (SELECT CAST(NULL AS BIGINT) AS person_id, "
-            "CAST(NULL AS TIMESTAMPTZ) AS start_time WHERE FALSE) q ON q.person_id = f.contact_id"
-        )
-        settings = ", ".join(f"'{s.value}'" for s in secondary.settings)
-        con.execute(
-            f"""CREATE TABLE secondary_rows AS
-            SELECT f.index_id, m2.person_id AS contact_id, 'secondary' AS kind,
-                   f.contact_id AS via_id, m1.group_type AS setting,
-                   CAST(NULL AS BIGINT) AS place_id, f.first_exposure AS exposure_start,
-                   COALESCE(q.start_time, i.win_end + INTERVAL {delay} HOUR) AS exposure_end,
-                   CAST(NULL AS DOUBLE) AS overlap_minutes, m1.group_id AS group_id
-            FROM (SELECT index_id, contact_id, MIN(exposure_start) AS first_exposure
-                  FROM close_rows GROUP BY 1, 2) f
-            JOIN idx i ON i.index_id = f.index_id
-            {quarantine}
-            JOIN members m1 ON m1.person_id = f.contact_id AND m1.group_type IN ({settings})
-            JOIN members m2 ON m2.group_type = m1.group_type AND m2.group_id = m1.group_id
-            WHERE m2.person_id <> f.contact_id AND m2.person_id <> f.index_id
-              AND NOT EXISTS (SELECT 1 FROM close_rows c
-                              WHERE c.index_id = f.index_id AND c.contact_id = m2.person_id)"""
-        )
-    else:
-        con.execute("CREATE TABLE secondary_rows AS SELECT * FROM close_rows WHERE FALSE")
-    result = con.execute(
-        """SELECT * FROM close_rows UNION ALL SELECT * FROM secondary_rows
-           ORDER BY index_id, kind, contact_id, setting, place_id, exposure_start"""
-    ).arrow()
-    con.close()
-    return _finish(pa.table(result), rules.lookback_days, timezone)
+        if isinstance(value, Path):
+            changed[name] = convert(name, value)
+        elif isinstance(value, tuple):
+            changed[name] = tuple(convert(f"{name}_{i}", p) for i, p in enumerate(value))
+    return replace(files, **changed)
 
 
 def _finish(rows: pa.Table, lookback_days: int, timezone: str) -> pa.Table:
-    """Readable rules and the local date of the last exposure, column by column (a million
-    rows must not go through Python one by one)."""
+    """Timestamps, readable rules and the local date of the last exposure, column by column
+    (a million rows must not go through Python one by one)."""
     import pyarrow.compute as pc
 
     from shoutu.events.store import local_days
 
-    last = local_days(rows["exposure_end"], timezone)
+    utc = pa.timestamp("us", tz="UTC")
+    start = rows["exposure_start"].cast(utc)
+    end = rows["exposure_end"].cast(utc)
     venue = pc.equal(rows["setting"], Setting.VENUE.value)
     place = pc.binary_join_element_wise("place ", pc.cast(rows["place_id"], pa.string()), "")
     group = pc.binary_join_element_wise(rows["setting"], rows["group_id"], " ")
     where = pc.if_else(venue, place, group)
+    window = pc.if_else(
+        pc.equal(rows["win_rule"], "last_negative"),
+        "their last negative sample",
+        f"{lookback_days} days before onset (or sampling)",
+    )
     close = pc.binary_join_element_wise(
-        "close contact: ",
-        where,
-        f", with the case from {lookback_days} days before onset (or sampling) until isolation",
-        "",
+        "close contact: ", where, ", with the case from ", window, " until isolation", ""
     )
     secondary = pc.binary_join_element_wise(
         "secondary contact: ",
@@ -239,10 +118,11 @@ def _finish(rows: pa.Table, lookback_days: int, timezone: str) -> pa.Table:
         " until their quarantine",
         "",
     )
-    rule = pc.if_else(pc.equal(rows["kind"], "close"), close, secondary)
     columns: dict[str, Any] = {name: rows[name] for name in OUTPUT if name in rows.column_names}
-    columns["last_exposure_date"] = last
-    columns["rule"] = rule
+    columns["exposure_start"] = start
+    columns["exposure_end"] = end
+    columns["last_exposure_date"] = local_days(end, timezone)
+    columns["rule"] = pc.if_else(pc.equal(rows["kind"], "close"), close, secondary)
     return pa.table({name: columns[name] for name in OUTPUT})
 
 

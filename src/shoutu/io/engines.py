@@ -1,0 +1,137 @@
+"""Query engines for SQL over Parquet: DuckDB (embedded, the default) and Apache Spark
+(``pyspark`` local mode, or a cluster the session is pointed at).
+
+A query is written once, in DuckDB's dialect restricted to what both engines share; Spark gets
+it through sqlglot. Times are handled as integer microseconds since the epoch inside queries
+(``UNIX_MICROS(CAST(x AS TIMESTAMPTZ))``, native in Spark and a macro in DuckDB), so that
+both engines compute exactly the same numbers whatever their time-zone rules; callers turn them
+back into timestamps at the edge. Row order is not part of a result: callers sort.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+ENGINES = ("duckdb", "spark")
+DUCKDB_MEMORY_LIMIT = "4GB"
+
+
+class QueryEngine(Protocol):
+    name: str
+
+    def load(self, name: str, paths: tuple[Path, ...]) -> list[str]:
+        """Register Parquet files as a view ``name``; returns its column names."""
+
+    def view(self, name: str, sql: str) -> None:
+        """A named query, computed when used."""
+
+    def table(self, name: str, sql: str) -> None:
+        """A named query, computed once (used more than once downstream)."""
+
+    def fetch(self, sql: str) -> pa.Table: ...
+
+    def close(self) -> None: ...
+
+
+def _check(paths: tuple[Path, ...]) -> None:
+    for path in paths:
+        if "'" in str(path):
+            raise ValueError(f"{path}: file names with quotes are not supported")
+
+
+class DuckDBEngine:
+    name = "duckdb"
+
+    def __init__(self, memory_limit: str = DUCKDB_MEMORY_LIMIT) -> None:
+        import duckdb
+
+        self._con = duckdb.connect()
+        self._con.execute(f"SET memory_limit = '{memory_limit}'")
+        self._con.execute("SET TimeZone = 'UTC'")
+        self._con.execute("CREATE MACRO unix_micros(x) AS epoch_us(x)")
+
+    def load(self, name: str, paths: tuple[Path, ...]) -> list[str]:
+        _check(paths)
+        files = ", ".join(f"'{p}'" for p in paths)
+        self._con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{files}])")
+        return [str(row[0]) for row in self._con.execute(f"DESCRIBE {name}").fetchall()]
+
+    def view(self, name: str, sql: str) -> None:
+        self._con.execute(f"CREATE VIEW {name} AS {sql}")
+
+    def table(self, name: str, sql: str) -> None:
+        self._con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+
+    def fetch(self, sql: str) -> pa.Table:
+        return pa.table(self._con.execute(sql).arrow())
+
+    def close(self) -> None:
+        self._con.close()
+
+
+class SparkEngine:
+    """Spark SQL over the same files; the session is the active one, else a local one on all
+    cores in UTC (``SHOUTU_SPARK_MASTER``-style settings belong to the caller's session)."""
+
+    name = "spark"
+
+    def __init__(self, session: Any | None = None) -> None:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise ValueError(
+                "the spark engine needs pyspark and a Java runtime: pip install 'shoutu[spark]'"
+            ) from exc
+        self._spark = session or (
+            SparkSession.builder.master("local[*]")
+            .appName("shoutu")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.log.level", "ERROR")
+            .getOrCreate()
+        )
+        self._spark.conf.set("spark.sql.session.timeZone", "UTC")
+        self._cached: list[Any] = []
+
+    @staticmethod
+    def dialect(sql: str) -> str:
+        import sqlglot
+
+        return str(sqlglot.transpile(sql, read="duckdb", write="spark")[0])
+
+    def load(self, name: str, paths: tuple[Path, ...]) -> list[str]:
+        frame = self._spark.read.parquet(*[str(p) for p in paths])
+        frame.createOrReplaceTempView(name)
+        return [str(c) for c in frame.columns]
+
+    def view(self, name: str, sql: str) -> None:
+        self._spark.sql(self.dialect(sql)).createOrReplaceTempView(name)
+
+    def table(self, name: str, sql: str) -> None:
+        frame = self._spark.sql(self.dialect(sql)).cache()
+        self._cached.append(frame)
+        frame.createOrReplaceTempView(name)
+
+    def fetch(self, sql: str) -> pa.Table:
+        return pa.table(self._spark.sql(self.dialect(sql)).toArrow())
+
+    def close(self) -> None:
+        for frame in self._cached:
+            frame.unpersist()
+        self._cached.clear()
+
+
+def open_engine(name: str) -> QueryEngine:
+    if name == "duckdb":
+        return DuckDBEngine()
+    if name == "spark":
+        return SparkEngine()
+    raise ValueError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+
+
+__all__ = ["ENGINES", "DuckDBEngine", "QueryEngine", "SparkEngine", "open_engine"]

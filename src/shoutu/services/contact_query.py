@@ -1,0 +1,254 @@
+"""The contact query, written once: close and secondary contacts of index cases as SQL over
+named views, run by DuckDB or Spark (``shoutu.io.engines``).
+
+Inputs are loaded as raw views (``raw_cases``, ``raw_people``, ``raw_checkins`` and the
+optional ``raw_groups``, ``raw_quarantine``, ``raw_tests``) and normalised into views whose
+times are integer microseconds since the epoch: ``idx`` (index_id, win_start, win_end,
+win_rule), ``members`` (person_id, group_type, group_id), ``checkins`` (person_id, place_id,
+t_in, t_out), ``quarantined`` (person_id, start_time). The result has one row per index,
+contact, setting and place (``ROW_COLUMNS``), unordered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from shoutu.domain.vocabulary import Channel, Setting, TestMethod, TestOutcome
+from shoutu.io.engines import QueryEngine
+from shoutu.protocols.schema import Contacts
+
+US_PER_MINUTE = 60_000_000
+US_PER_HOUR = 60 * US_PER_MINUTE
+US_PER_DAY = 24 * US_PER_HOUR
+GROUP_COLUMNS = {
+    "household_id": Setting.HOUSEHOLD.value,
+    "school_class_id": Setting.SCHOOL_CLASS.value,
+    "office_id": Setting.OFFICE.value,
+    "dormitory_id": Setting.DORMITORY.value,
+}
+# cases found by repeated testing: traced from their last negative sample when that is later
+# than the protocol's lookback (and the protocol says so)
+REPEATED_TESTING = (Channel.ROUTINE_SCREENING, Channel.MASS_SCREENING, Channel.QUARANTINE_TESTING)
+ROW_SCHEMA = pa.schema(
+    [
+        ("index_id", pa.int64()),
+        ("contact_id", pa.int64()),
+        ("kind", pa.string()),
+        ("via_id", pa.int64()),
+        ("setting", pa.string()),
+        ("place_id", pa.int64()),
+        ("exposure_start", pa.int64()),  # microseconds since the epoch
+        ("exposure_end", pa.int64()),
+        ("overlap_minutes", pa.float64()),
+        ("group_id", pa.string()),
+        ("win_rule", pa.string()),  # lookback | last_negative
+    ]
+)
+
+
+@dataclass(frozen=True)
+class TraceFiles:
+    checkins: Path | tuple[Path, ...]  # one file, or the check-in store's day files
+    cases: Path
+    people: Path
+    groups: Path | None = None
+    quarantine: Path | None = None
+    tests: Path | None = None
+
+
+def _micros(column: str) -> str:
+    return f"UNIX_MICROS(CAST({column} AS TIMESTAMPTZ))"
+
+
+def _first(columns: list[str], *names: str) -> str | None:
+    return next((n for n in names if n in columns), None)
+
+
+def _load(engine: QueryEngine, files: TraceFiles) -> dict[str, list[str]]:
+    loaded = {}
+    for name, value in vars(files).items():
+        if value is None:
+            continue
+        paths = value if isinstance(value, tuple) else (value,)
+        for path in paths:
+            if not Path(path).exists():
+                raise ValueError(f"{path}: file not found (--{name})")
+        loaded[name] = engine.load(f"raw_{name}", paths)
+    return loaded
+
+
+def _index_views(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contacts) -> None:
+    cases = loaded["cases"]
+    case_id = _first(cases, "person_id", "case_id")
+    onset = _first(cases, "onset_time", "onset_date")
+    sample = _first(cases, "sample_time", "sample_date")
+    end = _first(cases, "isolation_time", "report_time")
+    if case_id is None or (onset is None and sample is None) or end is None:
+        raise ValueError(
+            "cases file: needs person_id (or case_id), onset_time or sample_time, and "
+            "isolation_time or report_time"
+        )
+    report = _first(cases, "report_time") or end
+    anchor = ", ".join(_micros(c) for c in (onset, sample) if c is not None)
+    channels = ", ".join(f"'{c.value}'" for c in REPEATED_TESTING)
+    repeated = f"CAST(channel AS VARCHAR) IN ({channels})" if "channel" in cases else "TRUE"
+    engine.view(
+        "anchors",
+        f"""SELECT CAST({case_id} AS BIGINT) AS index_id, COALESCE({anchor}) AS anchor,
+               COALESCE({_micros(end)}, {_micros(report)}) AS win_end, {repeated} AS repeated
+        FROM raw_cases WHERE COALESCE({anchor}) IS NOT NULL""",
+    )
+    tests = loaded.get("tests")
+    if tests is not None and rules.lookback_from_last_negative:
+        method = (
+            f"AND CAST(t.method AS VARCHAR) = '{TestMethod.PCR.value}'" if "method" in tests else ""
+        )
+        engine.view(
+            "last_negative",
+            f"""SELECT a.index_id, MAX({_micros("t.sample_time")}) AS last_negative
+            FROM anchors a JOIN raw_tests t ON CAST(t.person_id AS BIGINT) = a.index_id
+            WHERE CAST(t.result AS VARCHAR) = '{TestOutcome.NEGATIVE.value}' {method}
+              AND {_micros("t.sample_time")} < a.anchor
+            GROUP BY a.index_id""",
+        )
+    else:
+        engine.view(
+            "last_negative",
+            "SELECT index_id, CAST(NULL AS BIGINT) AS last_negative FROM anchors WHERE 1 = 0",
+        )
+    lookback = int(rules.lookback_days) * US_PER_DAY
+    later = f"a.repeated AND n.last_negative > a.anchor - {lookback}"
+    engine.table(
+        "idx",
+        f"""SELECT a.index_id,
+               CASE WHEN {later} THEN n.last_negative ELSE a.anchor - {lookback} END AS win_start,
+               a.win_end,
+               CASE WHEN {later} THEN 'last_negative' ELSE 'lookback' END AS win_rule
+        FROM anchors a LEFT JOIN last_negative n ON n.index_id = a.index_id""",
+    )
+
+
+def _member_views(engine: QueryEngine, loaded: dict[str, list[str]]) -> None:
+    parts = [
+        f"SELECT CAST(person_id AS BIGINT) AS person_id, '{setting}' AS group_type, "
+        f"CAST({column} AS VARCHAR) AS group_id FROM raw_people WHERE {column} IS NOT NULL"
+        for column, setting in GROUP_COLUMNS.items()
+        if column in loaded["people"]
+    ]
+    if "groups" in loaded:
+        parts.append(
+            "SELECT CAST(person_id AS BIGINT) AS person_id, CAST(group_type AS VARCHAR) AS "
+            "group_type, CAST(group_id AS VARCHAR) AS group_id FROM raw_groups"
+        )
+    parts = parts or [
+        "SELECT CAST(person_id AS BIGINT) AS person_id, CAST(NULL AS VARCHAR) AS group_type, "
+        "CAST(NULL AS VARCHAR) AS group_id FROM raw_people WHERE 1 = 0"
+    ]
+    engine.view("members", " UNION ".join(parts))
+    engine.view(
+        "checkins",
+        f"""SELECT CAST(person_id AS BIGINT) AS person_id, CAST(place_id AS BIGINT) AS place_id,
+               {_micros("t_in")} AS t_in, {_micros("t_out")} AS t_out FROM raw_checkins""",
+    )
+    if "quarantine" in loaded:
+        engine.view(
+            "quarantined",
+            f"""SELECT CAST(person_id AS BIGINT) AS person_id,
+                   MIN({_micros("start_time")}) AS start_time
+            FROM raw_quarantine GROUP BY CAST(person_id AS BIGINT)""",
+        )
+    else:
+        engine.view(
+            "quarantined",
+            "SELECT index_id AS person_id, win_end AS start_time FROM idx WHERE 1 = 0",
+        )
+
+
+def _close_rows(engine: QueryEngine, rules: Contacts) -> None:
+    close_groups = [s.value for s in rules.rules if s != Setting.VENUE]
+    group_list = ", ".join(f"'{g}'" for g in close_groups) or "''"
+    statements = [
+        f"""SELECT i.index_id, m2.person_id AS contact_id, 'close' AS kind,
+               CAST(NULL AS BIGINT) AS via_id, m1.group_type AS setting,
+               CAST(NULL AS BIGINT) AS place_id, i.win_start AS exposure_start,
+               i.win_end AS exposure_end, CAST(NULL AS DOUBLE) AS overlap_minutes,
+               m1.group_id AS group_id, i.win_rule AS win_rule
+        FROM idx i
+        JOIN members m1 ON m1.person_id = i.index_id AND m1.group_type IN ({group_list})
+        JOIN members m2 ON m2.group_type = m1.group_type AND m2.group_id = m1.group_id
+        WHERE m2.person_id <> i.index_id"""
+    ]
+    venue = rules.rules.get(Setting.VENUE)
+    if venue is not None:
+        minimum = round(US_PER_MINUTE * venue.min_overlap_minutes)
+        test = f">= {minimum}" if minimum > 0 else "> 0"
+        overlap = "LEAST(c.t_out, v.e) - GREATEST(c.t_in, v.s)"
+        statements.append(
+            f"""SELECT v.index_id, c.person_id AS contact_id, 'close' AS kind,
+                   CAST(NULL AS BIGINT) AS via_id, '{Setting.VENUE.value}' AS setting,
+                   c.place_id AS place_id, GREATEST(c.t_in, v.s) AS exposure_start,
+                   LEAST(c.t_out, v.e) AS exposure_end,
+                   CAST({overlap} AS DOUBLE) / {US_PER_MINUTE}.0 AS overlap_minutes,
+                   CAST(NULL AS VARCHAR) AS group_id, v.win_rule AS win_rule
+            FROM (
+                SELECT i.index_id, i.win_rule, k.place_id,
+                       GREATEST(k.t_in, i.win_start) AS s, LEAST(k.t_out, i.win_end) AS e
+                FROM idx i
+                JOIN checkins k ON k.person_id = i.index_id
+                 AND k.t_out > i.win_start AND k.t_in < i.win_end
+            ) v
+            JOIN checkins c ON c.place_id = v.place_id AND c.t_in < v.e AND c.t_out > v.s
+            WHERE c.person_id <> v.index_id AND {overlap} {test}"""
+        )
+    engine.table("close_rows", " UNION ALL ".join(statements))
+
+
+def _secondary_rows(engine: QueryEngine, rules: Contacts) -> None:
+    secondary = rules.secondary
+    if not (secondary.enabled and secondary.settings):
+        engine.view("secondary_rows", "SELECT * FROM close_rows WHERE 1 = 0")
+        return
+    delay = round(secondary.tracing_delay_hours * US_PER_HOUR)
+    settings = ", ".join(f"'{s.value}'" for s in secondary.settings)
+    engine.view(
+        "secondary_rows",
+        f"""SELECT f.index_id, m2.person_id AS contact_id, 'secondary' AS kind,
+               f.contact_id AS via_id, m1.group_type AS setting,
+               CAST(NULL AS BIGINT) AS place_id, f.first_exposure AS exposure_start,
+               COALESCE(q.start_time, i.win_end + {delay}) AS exposure_end,
+               CAST(NULL AS DOUBLE) AS overlap_minutes, m1.group_id AS group_id,
+               i.win_rule AS win_rule
+        FROM (SELECT index_id, contact_id, MIN(exposure_start) AS first_exposure
+              FROM close_rows GROUP BY index_id, contact_id) f
+        JOIN idx i ON i.index_id = f.index_id
+        LEFT JOIN quarantined q ON q.person_id = f.contact_id
+        JOIN members m1 ON m1.person_id = f.contact_id AND m1.group_type IN ({settings})
+        JOIN members m2 ON m2.group_type = m1.group_type AND m2.group_id = m1.group_id
+        WHERE m2.person_id <> f.contact_id AND m2.person_id <> f.index_id
+          AND NOT EXISTS (SELECT 1 FROM close_rows c
+                          WHERE c.index_id = f.index_id AND c.contact_id = m2.person_id)""",
+    )
+
+
+def contact_rows(engine: QueryEngine, files: TraceFiles, rules: Contacts) -> pa.Table:
+    """Close and secondary contact rows (``ROW_SCHEMA``, times in microseconds), sorted by
+    index, kind, contact, setting, place, exposure start and then the other columns."""
+    loaded = _load(engine, files)
+    _index_views(engine, loaded, rules)
+    _member_views(engine, loaded)
+    _close_rows(engine, rules)
+    _secondary_rows(engine, rules)
+    names = ", ".join(ROW_SCHEMA.names)
+    raw = engine.fetch(
+        f"SELECT {names} FROM close_rows UNION ALL SELECT {names} FROM secondary_rows"
+    )
+    rows = pa.table([raw[n].cast(ROW_SCHEMA.field(n).type) for n in ROW_SCHEMA.names], ROW_SCHEMA)
+    keys = ["index_id", "kind", "contact_id", "setting", "place_id", "exposure_start"]
+    keys += [n for n in ROW_SCHEMA.names if n not in keys]  # every column: one order only
+    return rows.sort_by([(k, "ascending") for k in keys], null_placement="at_end")
+
+
+__all__ = ["GROUP_COLUMNS", "REPEATED_TESTING", "ROW_SCHEMA", "TraceFiles", "contact_rows"]
