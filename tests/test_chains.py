@@ -111,3 +111,58 @@ def test_bad_cases_file_names_row_and_field(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "row 2: field onset_date" in result.stderr
     assert not out.exists()
+
+
+def test_chain_graph_pages_hold_whole_clusters(tmp_path: Path) -> None:
+    """`chains --graph-dir`: on simulator output, every case sits in exactly one page, pages hold
+    whole clusters biggest first and stay within the page size unless one cluster is bigger,
+    and every edge joins two cases of its own cluster."""
+    import json
+
+    from shoutu.sim.engine import run_config, simulate
+
+    out = tmp_path / "run"
+    simulate(run_config(people=100_000, days=30, seed=3), out)
+    graph = tmp_path / "graph"
+    result = CliRunner().invoke(
+        app,
+        [
+            "chains",
+            "--cases",
+            str(out / "cases.parquet"),
+            "--groups",
+            str(out / "groups.parquet"),
+            "--si-mean",
+            "3.3",
+            "--si-sd",
+            "2",
+            "--graph-dir",
+            str(graph),
+            "--page-size",
+            "10",
+            "--output",
+            str(tmp_path / "chains.csv"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "chains.csv").open() as handle:
+        chains = {r["case_id"]: r for r in csv.DictReader(handle)}
+    index = json.loads((graph / "index.json").read_text())
+    assert index["cases"] == len(chains) > 50 and index["pages"] > 1
+    sizes = [c["size"] for c in index["index"]]
+    assert sizes == sorted(sizes, reverse=True) and sum(sizes) == len(chains)
+    seen: list[str] = []
+    for number in range(1, index["pages"] + 1):
+        page = json.loads((graph / f"page-{number:04d}.json").read_text())
+        in_page = sum(c["size"] for c in page["clusters"])
+        assert in_page <= 10 or len(page["clusters"]) == 1
+        for cluster in page["clusters"]:
+            ids = {n["id"] for n in cluster["nodes"]}
+            assert len(ids) == cluster["size"]
+            assert all(chains[i]["cluster_id"] == cluster["cluster_id"] for i in ids)
+            assert all(e["source"] in ids and e["target"] in ids for e in cluster["edges"])
+            assert len(cluster["edges"]) == sum(1 for i in ids if chains[i]["infector_id"])
+            unknown = sum(1 for i in ids if chains[i]["origin"] == "unknown")
+            assert cluster["no_known_source"] == unknown
+            seen += ids
+    assert sorted(seen) == sorted(chains)

@@ -67,6 +67,7 @@ class Chains:
     generation: np.ndarray
     cluster: list[str]
     origin: list[str]  # imported, local or unknown
+    setting: list[str]  # the infector link's setting, "" for none
 
 
 def infer_chains(
@@ -120,7 +121,9 @@ def infer_chains(
     origin = [
         "imported" if imported[i] else "local" if infector[i] >= 0 else "unknown" for i in range(n)
     ]
-    return Chains(infector, probability, runner, runner_probability, generation, cluster, origin)
+    return Chains(
+        infector, probability, runner, runner_probability, generation, cluster, origin, setting_of
+    )
 
 
 def _generations(infector: np.ndarray, times: np.ndarray) -> np.ndarray:

@@ -401,6 +401,13 @@ def chains(
     si_distr: Annotated[
         Path | None, typer.Option(help="Empirical serial interval day,p (days may be <= 0).")
     ] = None,
+    graph_dir: Annotated[
+        Path | None,
+        typer.Option(help="Also write the chain graph here: index.json + page-NNNN.json."),
+    ] = None,
+    page_size: Annotated[
+        int, typer.Option(help="Cases per graph page (whole clusters; a big one alone).")
+    ] = 2000,
     json: JsonOpt = False,
 ) -> None:
     """Likely infector (with probability and runner-up), generation, cluster and origin of each
@@ -416,7 +423,11 @@ def chains(
             si = SerialInterval(si_dist, mean=si_mean, sd=si_sd)
         else:
             raise ValueError("give --si-mean and --si-sd, or --si-distr")
-        columns = chains_file(cases, si, groups=groups, contacts=contacts)
+        result = chains_file(cases, si, groups=groups, contacts=contacts)
+        columns = result.columns
+        if graph_dir is not None:
+            pages = result.graph(page_size).write(graph_dir)
+            err.print(f"{graph_dir}: chain graph in {len(pages) - 1:,} pages", markup=False)
     inputs = [p for p in (cases, groups, contacts, si_distr) if p is not None]
     provenance = build_provenance(
         command="chains",

@@ -9,6 +9,7 @@ CASES (CSV or Parquet): ``case_id`` (or the simulator's ``person_id``), ``onset_
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from shoutu.analytics.chains import SerialInterval, infer_chains
+from shoutu.services.chain_graph import DEFAULT_PAGE_SIZE, ChainGraph
 
 
 def _read(path: Path) -> pa.Table:
@@ -51,13 +53,23 @@ def _first(table: pa.Table, names: tuple[str, ...], path: Path, required: bool =
     return ""
 
 
+@dataclass(frozen=True)
+class ChainsOutput:
+    columns: dict[str, Any]  # the output columns
+    days: np.ndarray  # each case's onset (or sampling), days since 1970-01-01
+    settings: list[str]  # the infector link's setting ("" for none)
+
+    def graph(self, page_size: int = DEFAULT_PAGE_SIZE) -> ChainGraph:
+        return ChainGraph(self.columns, self.days, self.settings, page_size)
+
+
 def chains_file(
     cases: Path,
     si: SerialInterval,
     *,
     groups: Path | None = None,
     contacts: Path | None = None,
-) -> dict[str, Any]:
+) -> ChainsOutput:
     table = _read(cases)
     id_column = _first(table, ("case_id", "person_id"), cases)
     ids = [str(v) for v in table[id_column].to_pylist()]
@@ -107,7 +119,7 @@ def chains_file(
     def name(i: int) -> str | None:
         return ids[i] if i >= 0 else None
 
-    return {
+    columns = {
         "case_id": ids,
         "infector_id": [name(int(i)) for i in result.infector],
         "probability": np.round(result.probability, 6),
@@ -117,6 +129,7 @@ def chains_file(
         "cluster_id": result.cluster,
         "origin": result.origin,
     }
+    return ChainsOutput(columns, times, result.setting)
 
 
 def read_si_table(path: Path) -> SerialInterval:
@@ -127,4 +140,4 @@ def read_si_table(path: Path) -> SerialInterval:
     return SerialInterval("table", days=days, p=p)
 
 
-__all__ = ["chains_file", "read_si_table"]
+__all__ = ["ChainsOutput", "chains_file", "read_si_table"]

@@ -142,17 +142,14 @@ def chain_summary(out_dir: Path, top: int = 8) -> dict[str, Any]:
         return {"clusters": [], "cases": 0, "no_known_source": 0}
     si = SerialInterval("gamma", mean=SERIAL_INTERVAL[0], sd=SERIAL_INTERVAL[1])
     result = chains_file(cases, si, groups=out_dir / "groups.parquet")
-    sizes = Counter(result["cluster_id"])
-    generations: dict[str, int] = {}
-    for cluster, generation in zip(result["cluster_id"], result["generation"], strict=True):
-        generations[cluster] = max(generations.get(cluster, 0), int(generation))
+    origins = Counter(result.columns["origin"])
     return {
-        "cases": len(result["case_id"]),
-        "no_known_source": sum(1 for o in result["origin"] if o == "unknown"),
-        "imported": sum(1 for o in result["origin"] if o == "imported"),
+        "cases": len(result.columns["case_id"]),
+        "no_known_source": origins["unknown"],
+        "imported": origins["imported"],
         "clusters": [
-            {"cluster": c, "cases": n, "generations": generations[c] + 1}
-            for c, n in sizes.most_common(top)
+            {"cluster": c.cluster_id, "cases": c.size, "generations": c.generations}
+            for c in result.graph().clusters[:top]
         ],
     }
 
