@@ -4,39 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from shoutu.cli.output import emit_json, err, errors_as_exit
+from shoutu.cli.output import emit_columns, emit_json, err, errors_as_exit
 
 DateFormatOpt = Annotated[str | None, typer.Option(help="strptime format of dates.")]
 OutputOpt = Annotated[
     Path | None, typer.Option(help="CSV or Parquet file (default: CSV on stdout).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
-
-
-def _emit(
-    columns: dict[str, Any],
-    provenance: dict[str, Any],
-    key: str,
-    json: bool,
-    output: Path | None,
-    extra: dict[str, Any] | None = None,
-) -> None:
-    """Write --output (CSV or Parquet), then JSON on stdout, or CSV on stdout when there is
-    no --output file."""
-    from shoutu.io.provenance import as_arrow, write_csv, write_table
-
-    if output is not None:
-        with errors_as_exit(json):
-            write_table(output, columns, provenance)
-    if json:
-        emit_json({key: as_arrow(columns).to_pylist(), **(extra or {}), "provenance": provenance})
-    elif output is None:
-        sys.stdout.flush()
-        write_csv(as_arrow(columns), sys.stdout.buffer)
 
 
 def rt(
@@ -82,7 +60,9 @@ def rt(
         )
     for warning in table.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    _emit(table.columns, table.provenance, "rows", json, output, {"warnings": table.warnings})
+    emit_columns(
+        table.columns, table.provenance, "rows", json, output, {"warnings": table.warnings}
+    )
 
 
 def scan(
@@ -116,7 +96,7 @@ def scan(
             seed=seed,
             date_format=date_format,
         )
-    _emit(result.columns, result.provenance, "clusters", json, output)
+    emit_columns(result.columns, result.provenance, "clusters", json, output)
 
 
 def _int_pair(text: str | None) -> tuple[int, int] | None:
@@ -262,7 +242,7 @@ def detect(
             date_to=date_to,
             date_format=date_format,
         )
-    _emit(table.columns, table.provenance, "rows", json, output)
+    emit_columns(table.columns, table.provenance, "rows", json, output)
 
 
 def channels(
@@ -297,142 +277,4 @@ def channels(
         provenance = build_provenance(
             command="channels", parameters={"channel": channel, "level": level, "weekly": weekly}
         )
-    _emit(columns, provenance, "rows", json, output)
-
-
-def trace(
-    ctx: typer.Context,
-    checkins: Annotated[
-        Path | None, typer.Option(help="Check-ins: person_id, place_id, t_in, t_out.")
-    ] = None,
-    cases: Annotated[
-        Path | None,
-        typer.Option(help="Index cases: person_id (or case_id), onset/sample, isolation."),
-    ] = None,
-    people: Annotated[
-        Path | None, typer.Option(help="People: person_id and household_id, office_id, ….")
-    ] = None,
-    output: Annotated[Path | None, typer.Option(help="Contacts file (.parquet or .csv).")] = None,
-    groups: Annotated[
-        Path | None, typer.Option(help="Memberships: person_id, group_type, group_id.")
-    ] = None,
-    quarantine: Annotated[
-        Path | None, typer.Option(help="Quarantine starts: person_id, start_time.")
-    ] = None,
-    tests: Annotated[
-        Path | None,
-        typer.Option(
-            help="Test results (person_id, sample_time, result[, method]): cases found by "
-            "repeated testing are traced from their last negative sample."
-        ),
-    ] = None,
-    protocol: Annotated[str | None, typer.Option(help="Protocol [the one in force].")] = None,
-    engine: Annotated[
-        str, typer.Option(help="duckdb (embedded) or spark (pyspark; same query, same rows).")
-    ] = "duckdb",
-    case: Annotated[
-        int | None,
-        typer.Option("--case", help="Store mode: trace this registered case, record contacts."),
-    ] = None,
-    json: JsonOpt = False,
-) -> None:
-    """Close and secondary contacts by the protocol: households, classes, offices, dormitories
-    and co-presence at places (DuckDB or Spark over Parquet or CSV). File mode: --checkins
-    --cases --people --output. Store mode: --case CASE_ID reads the registry and the check-in
-    store and records Contacts and contact-control Tasks."""
-    from shoutu.cli.state import state
-    from shoutu.io.provenance import build_provenance, file_hash
-    from shoutu.services.tracing import TraceFiles, trace_case, trace_files
-
-    if case is not None:
-        with errors_as_exit(json):
-            service = state(ctx).context()
-            counts = trace_case(service, case)
-        if json:
-            emit_json({"case": case, **counts})
-        else:
-            err.print(
-                f"case {case}: {counts['close']:,} close and {counts['secondary']:,} secondary "
-                f"contacts recorded, {counts['tasks']:,} control tasks",
-                markup=False,
-            )
-        return
-    with errors_as_exit(json):
-        if checkins is None or cases is None or people is None or output is None:
-            raise ValueError("file mode needs --checkins, --cases, --people and --output")
-        files = TraceFiles(checkins, cases, people, groups, quarantine, tests)
-        settings = state(ctx).settings()
-        from shoutu.protocols.loader import ProtocolRegistry
-
-        chosen = ProtocolRegistry(settings.protocol_dir).load(protocol or settings.protocol)
-        table = trace_files(files, chosen, settings.timezone, engine=engine)
-    inputs = (checkins, cases, people, groups, quarantine, tests)
-    provenance = build_provenance(
-        command="trace",
-        parameters={"protocol": chosen.name, "engine": engine},
-        input_hashes=[file_hash(p) for p in inputs if p],
-    )
-    columns = {name: table[name] for name in table.column_names}
-    close = sum(1 for k in table["kind"].to_pylist() if k == "close")
-    _emit(columns, provenance, "contacts", json, output, {"close": close})
-    if not json:
-        err.print(
-            f"{output}: {close:,} close and {table.num_rows - close:,} secondary contact rows",
-            markup=False,
-        )
-
-
-def chains(
-    cases: Annotated[
-        Path, typer.Option(help="Cases: case_id, onset_date [, sample_date, imported].")
-    ],
-    output: Annotated[Path | None, typer.Option(help="CSV or Parquet (default: CSV out).")] = None,
-    groups: Annotated[
-        Path | None, typer.Option(help="Groups: case_id, group_type, group_id.")
-    ] = None,
-    contacts: Annotated[
-        Path | None, typer.Option(help="Contacts: source_id, target_id, setting.")
-    ] = None,
-    si_mean: Annotated[float | None, typer.Option(help="Serial interval mean (days).")] = None,
-    si_sd: Annotated[float | None, typer.Option(help="Serial interval sd (days).")] = None,
-    si_dist: Annotated[str, typer.Option(help="gamma or normal (with --si-mean/--si-sd).")] = (
-        "gamma"
-    ),
-    si_distr: Annotated[
-        Path | None, typer.Option(help="Empirical serial interval day,p (days may be <= 0).")
-    ] = None,
-    graph_dir: Annotated[
-        Path | None,
-        typer.Option(help="Also write the chain graph here: index.json + page-NNNN.json."),
-    ] = None,
-    page_size: Annotated[
-        int, typer.Option(help="Cases per graph page (whole clusters; a big one alone).")
-    ] = 2000,
-    json: JsonOpt = False,
-) -> None:
-    """Likely infector (with probability and runner-up), generation, cluster and origin of each
-    case, from exposure links and a serial interval."""
-    from shoutu.analytics.chains import SerialInterval
-    from shoutu.io.provenance import build_provenance, file_hash
-    from shoutu.services.chains import chains_file, read_si_table
-
-    with errors_as_exit(json):
-        if si_distr is not None:
-            si = read_si_table(si_distr)
-        elif si_mean is not None and si_sd is not None:
-            si = SerialInterval(si_dist, mean=si_mean, sd=si_sd)
-        else:
-            raise ValueError("give --si-mean and --si-sd, or --si-distr")
-        result = chains_file(cases, si, groups=groups, contacts=contacts)
-        columns = result.columns
-        if graph_dir is not None:
-            pages = result.graph(page_size).write(graph_dir)
-            err.print(f"{graph_dir}: chain graph in {len(pages) - 1:,} pages", markup=False)
-    inputs = [p for p in (cases, groups, contacts, si_distr) if p is not None]
-    provenance = build_provenance(
-        command="chains",
-        parameters={"si_mean": si_mean, "si_sd": si_sd, "si_dist": si_dist},
-        input_hashes=[file_hash(p) for p in inputs],
-    )
-    unknown = sum(1 for o in columns["origin"] if o == "unknown")
-    _emit(columns, provenance, "chains", json, output, {"no_known_source": unknown})
+    emit_columns(columns, provenance, "rows", json, output)

@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from shoutu import __version__
-from shoutu.cli import analytics, imports, protocols, registry, screening, signals, simulate
+from shoutu.cli import (
+    analytics,
+    imports,
+    investigation,
+    protocols,
+    registry,
+    screening,
+    signals,
+    simulate,
+)
 from shoutu.cli.output import emit_json, err, errors_as_exit, out, progress_bars
 from shoutu.cli.render import print_analytics, print_chains, print_screening, print_situation
 from shoutu.cli.signals import print_signals
@@ -37,8 +46,10 @@ app.command("rt")(analytics.rt)
 app.command("scan")(analytics.scan)
 app.command("detect")(analytics.detect)
 app.command("channels")(analytics.channels)
-app.command("trace")(analytics.trace)
-app.command("chains")(analytics.chains)
+app.command("trace")(investigation.trace)
+app.command("chains")(investigation.chains)
+app.command("trajectories")(investigation.trajectories)
+app.command("self-check")(investigation.self_check)
 app.add_typer(signals.app, name="signals")
 app.add_typer(screening.app, name="screening")
 

@@ -7,8 +7,9 @@ Exit codes: 0 success, 1 bad input (with the report), 2 usage error.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -92,3 +93,25 @@ def progress_bars() -> Iterator[RichProgress]:
     )
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bars:
         yield RichProgress(bars)
+
+
+def emit_columns(
+    columns: Mapping[str, Any],
+    provenance: dict[str, Any],
+    key: str,
+    json: bool,
+    output: Path | None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Write --output (CSV or Parquet), then JSON on stdout, or CSV on stdout when there is
+    no --output file."""
+    from shoutu.io.provenance import as_arrow, write_csv, write_table
+
+    if output is not None:
+        with errors_as_exit(json):
+            write_table(output, columns, provenance)
+    if json:
+        emit_json({key: as_arrow(columns).to_pylist(), **(extra or {}), "provenance": provenance})
+    elif output is None:
+        sys.stdout.flush()
+        write_csv(as_arrow(columns), sys.stdout.buffer)

@@ -31,6 +31,20 @@ class RowProblems:
             self.report.add(self.name, row, field_name, text, row + 1 if self.csv else None)
 
 
+def read_arrow(path: Path) -> pa.Table:
+    """A whole CSV or Parquet file as it is (types inferred from CSV, empty strings null);
+    a missing or unreadable file is a ValueError naming it."""
+    if not path.exists():
+        raise ValueError(f"{path}: file not found")
+    try:
+        if path.suffix.lower() == ".parquet":
+            return pq.read_table(path)
+        options = pa_csv.ConvertOptions(strings_can_be_null=True)
+        return pa_csv.read_csv(path, convert_options=options)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise ValueError(f"{path}: cannot be read: {exc}") from None
+
+
 def read_columns(
     path: Path,
     schema: pa.Schema,
@@ -129,4 +143,4 @@ def _timestamps(values: pa.Array, name: str, timezone: str, check: RowProblems) 
     return pa.array(out, utc)
 
 
-__all__ = ["RowProblems", "read_columns"]
+__all__ = ["RowProblems", "read_arrow", "read_columns"]

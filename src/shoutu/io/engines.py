@@ -10,10 +10,16 @@ back into timestamps at the edge. Row order is not part of a result: callers sor
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import pyarrow as pa
+
+F = TypeVar("F")
 
 ENGINES = ("duckdb", "spark")
 DUCKDB_MEMORY_LIMIT = "4GB"
@@ -126,6 +132,41 @@ class SparkEngine:
         self._cached.clear()
 
 
+def as_parquet(files: F, folder: Path) -> F:
+    """The same dataclass of input paths with CSV files turned into Parquet in ``folder``, so
+    that every engine reads the same typed columns (empty strings are nulls)."""
+    import pyarrow.parquet as pq
+
+    from shoutu.io.columnar import read_arrow
+
+    def convert(name: str, path: Path) -> Path:
+        if path.suffix.lower() != ".csv" or not path.exists():
+            return path
+        target = folder / f"{name}.parquet"
+        pq.write_table(read_arrow(path), target)
+        return target
+
+    changed: dict[str, Any] = {}
+    for name, value in vars(files).items():
+        if isinstance(value, Path):
+            changed[name] = convert(name, value)
+        elif isinstance(value, tuple):
+            changed[name] = tuple(convert(f"{name}_{i}", p) for i, p in enumerate(value))
+    return replace(files, **changed)  # type: ignore[type-var]
+
+
+@contextmanager
+def query_session(name: str, files: F) -> Iterator[tuple[QueryEngine, F]]:
+    """An engine by name over the input files (CSV converted to Parquet), closed after."""
+    with tempfile.TemporaryDirectory(prefix="shoutu-query-") as tmp:
+        inputs = as_parquet(files, Path(tmp))
+        engine = open_engine(name)
+        try:
+            yield engine, inputs
+        finally:
+            engine.close()
+
+
 def open_engine(name: str) -> QueryEngine:
     if name == "duckdb":
         return DuckDBEngine()
@@ -134,4 +175,12 @@ def open_engine(name: str) -> QueryEngine:
     raise ValueError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
 
 
-__all__ = ["ENGINES", "DuckDBEngine", "QueryEngine", "SparkEngine", "open_engine"]
+__all__ = [
+    "ENGINES",
+    "DuckDBEngine",
+    "QueryEngine",
+    "SparkEngine",
+    "as_parquet",
+    "open_engine",
+    "query_session",
+]

@@ -16,19 +16,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
 
 from shoutu.analytics.chains import SerialInterval, infer_chains
+from shoutu.io.columnar import read_arrow
 from shoutu.services.chain_graph import DEFAULT_PAGE_SIZE, ChainGraph
-
-
-def _read(path: Path) -> pa.Table:
-    if not path.exists():
-        raise ValueError(f"{path}: file not found")
-    if path.suffix.lower() == ".parquet":
-        return pq.read_table(path)
-    return pa_csv.read_csv(path)
 
 
 def _days(column: pa.ChunkedArray) -> np.ndarray:
@@ -70,7 +61,7 @@ def chains_file(
     groups: Path | None = None,
     contacts: Path | None = None,
 ) -> ChainsOutput:
-    table = _read(cases)
+    table = read_arrow(cases)
     id_column = _first(table, ("case_id", "person_id"), cases)
     ids = [str(v) for v in table[id_column].to_pylist()]
     onset_column = _first(table, ("onset_time", "onset_date"), cases)
@@ -89,7 +80,7 @@ def chains_file(
     index = {case: i for i, case in enumerate(ids)}
     links: list[tuple[int, int, str]] = []
     if groups is not None:
-        g = _read(groups)
+        g = read_arrow(groups)
         member = _first(g, ("case_id", "person_id"), groups)
         by_group: dict[tuple[str, str], list[int]] = {}
         for case, kind, group in zip(
@@ -104,7 +95,7 @@ def chains_file(
         for (kind, _), found in by_group.items():
             links += [(a, b, kind) for x, a in enumerate(found) for b in found[x + 1 :]]
     if contacts is not None:
-        c = _read(contacts)
+        c = read_arrow(contacts)
         for source, target, setting in zip(
             c["source_id"].to_pylist(),
             c["target_id"].to_pylist(),
@@ -134,7 +125,7 @@ def chains_file(
 
 def read_si_table(path: Path) -> SerialInterval:
     """An empirical serial interval ``day,p`` (days may be zero or negative)."""
-    table = _read(path)
+    table = read_arrow(path)
     days = tuple(int(v) for v in table["day"].to_pylist())
     p = tuple(float(v) for v in table["p"].to_pylist())
     return SerialInterval("table", days=days, p=p)

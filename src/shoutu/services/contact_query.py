@@ -67,7 +67,9 @@ def _first(columns: list[str], *names: str) -> str | None:
     return next((n for n in names if n in columns), None)
 
 
-def _load(engine: QueryEngine, files: TraceFiles) -> dict[str, list[str]]:
+def load_inputs(engine: QueryEngine, files: object) -> dict[str, list[str]]:
+    """Every file field of ``files`` (a dataclass of paths) as a raw view ``raw_<field>``;
+    returns each loaded view's columns."""
     loaded = {}
     for name, value in vars(files).items():
         if value is None:
@@ -80,7 +82,7 @@ def _load(engine: QueryEngine, files: TraceFiles) -> dict[str, list[str]]:
     return loaded
 
 
-def _index_views(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contacts) -> None:
+def index_views(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contacts) -> None:
     cases = loaded["cases"]
     case_id = _first(cases, "person_id", "case_id")
     onset = _first(cases, "onset_time", "onset_date")
@@ -148,11 +150,7 @@ def _member_views(engine: QueryEngine, loaded: dict[str, list[str]]) -> None:
         "CAST(NULL AS VARCHAR) AS group_id FROM raw_people WHERE 1 = 0"
     ]
     engine.view("members", " UNION ".join(parts))
-    engine.view(
-        "checkins",
-        f"""SELECT CAST(person_id AS BIGINT) AS person_id, CAST(place_id AS BIGINT) AS place_id,
-               {_micros("t_in")} AS t_in, {_micros("t_out")} AS t_out FROM raw_checkins""",
-    )
+    checkin_view(engine)
     if "quarantine" in loaded:
         engine.view(
             "quarantined",
@@ -165,6 +163,14 @@ def _member_views(engine: QueryEngine, loaded: dict[str, list[str]]) -> None:
             "quarantined",
             "SELECT index_id AS person_id, win_end AS start_time FROM idx WHERE 1 = 0",
         )
+
+
+def checkin_view(engine: QueryEngine) -> None:
+    engine.view(
+        "checkins",
+        f"""SELECT CAST(person_id AS BIGINT) AS person_id, CAST(place_id AS BIGINT) AS place_id,
+               {_micros("t_in")} AS t_in, {_micros("t_out")} AS t_out FROM raw_checkins""",
+    )
 
 
 def _close_rows(engine: QueryEngine, rules: Contacts) -> None:
@@ -236,8 +242,8 @@ def _secondary_rows(engine: QueryEngine, rules: Contacts) -> None:
 def contact_rows(engine: QueryEngine, files: TraceFiles, rules: Contacts) -> pa.Table:
     """Close and secondary contact rows (``ROW_SCHEMA``, times in microseconds), sorted by
     index, kind, contact, setting, place, exposure start and then the other columns."""
-    loaded = _load(engine, files)
-    _index_views(engine, loaded, rules)
+    loaded = load_inputs(engine, files)
+    index_views(engine, loaded, rules)
     _member_views(engine, loaded)
     _close_rows(engine, rules)
     _secondary_rows(engine, rules)
@@ -251,4 +257,13 @@ def contact_rows(engine: QueryEngine, files: TraceFiles, rules: Contacts) -> pa.
     return rows.sort_by([(k, "ascending") for k in keys], null_placement="at_end")
 
 
-__all__ = ["GROUP_COLUMNS", "REPEATED_TESTING", "ROW_SCHEMA", "TraceFiles", "contact_rows"]
+__all__ = [
+    "GROUP_COLUMNS",
+    "REPEATED_TESTING",
+    "ROW_SCHEMA",
+    "TraceFiles",
+    "checkin_view",
+    "contact_rows",
+    "index_views",
+    "load_inputs",
+]

@@ -18,7 +18,6 @@ The query itself is written once (``contact_query``) and runs on DuckDB over the
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -50,42 +49,11 @@ def trace_files(
 ) -> pa.Table:
     """Close and secondary contacts of every case in the cases file (OUTPUT columns), by the
     DuckDB engine or by Spark (same query, same rows)."""
-    import tempfile
+    from shoutu.io.engines import query_session
 
-    from shoutu.io.engines import open_engine
-
-    with tempfile.TemporaryDirectory(prefix="shoutu-trace-") as tmp:
-        runner = open_engine(engine)
-        try:
-            rows = contact_rows(runner, _as_parquet(files, Path(tmp)), protocol.contacts)
-        finally:
-            runner.close()
+    with query_session(engine, files) as (runner, inputs):
+        rows = contact_rows(runner, inputs, protocol.contacts)
     return _finish(rows, protocol.contacts.lookback_days, timezone)
-
-
-def _as_parquet(files: TraceFiles, folder: Path) -> TraceFiles:
-    """CSV inputs become Parquet first, so that every engine reads the same typed columns."""
-    import pyarrow.csv as pv
-    import pyarrow.parquet as pq
-
-    def convert(name: str, path: Path) -> Path:
-        if path.suffix.lower() != ".csv" or not path.exists():
-            return path
-        try:
-            table = pv.read_csv(path, convert_options=pv.ConvertOptions(strings_can_be_null=True))
-        except pa.ArrowInvalid as exc:
-            raise ValueError(f"{path}: unreadable CSV (--{name}): {exc}") from exc
-        target = folder / f"{name}.parquet"
-        pq.write_table(table, target)
-        return target
-
-    changed: dict[str, Any] = {}
-    for name, value in vars(files).items():
-        if isinstance(value, Path):
-            changed[name] = convert(name, value)
-        elif isinstance(value, tuple):
-            changed[name] = tuple(convert(f"{name}_{i}", p) for i, p in enumerate(value))
-    return replace(files, **changed)
 
 
 def _finish(rows: pa.Table, lookback_days: int, timezone: str) -> pa.Table:
