@@ -22,6 +22,10 @@ import numpy as np
 
 #: Relative weight of an exposure link by its setting (default 1).
 LINK_WEIGHTS: dict[str, float] = {"household": 3.0, "contact": 3.0, "dormitory": 2.0}
+#: Weight of "infected by someone who is not among the cases", as a share of the best a link of
+#: weight 1 can score (the serial interval's peak density): a linked case whose timing fits
+#: its links that badly (say, falling ill six days before its only link) has no known source.
+NO_SOURCE_WEIGHT = 0.01
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,19 @@ class SerialInterval:
         table = dict(zip(self.days, self.p, strict=True))
         return np.asarray([table.get(round(float(x)), 0.0) for x in d])
 
+    def peak(self) -> float:
+        """The highest density (the mode's)."""
+        if self.kind == "table":
+            return float(max(self.p))
+        if self.kind == "normal":
+            return float(self.density(np.array([self.mean]))[0])
+        shape = (self.mean / self.sd) ** 2
+        mode = (shape - 1) * self.sd * self.sd / self.mean if shape > 1 else 0.0
+        if mode <= 0:  # the density is highest at (near) zero: take the grid's best
+            grid = np.geomspace(1e-6, self.mean + 10 * self.sd, 4096)
+            return float(np.max(self.density(grid)))
+        return float(self.density(np.array([mode]))[0])
+
 
 @dataclass
 class Chains:
@@ -77,10 +94,15 @@ def infer_chains(
     links: list[tuple[int, int, str]],
     si: SerialInterval,
     weights: dict[str, float] | None = None,
+    no_source_weight: float = NO_SOURCE_WEIGHT,
 ) -> Chains:
     """``links``: (case a, case b, setting) by index, symmetric unless the setting is
-    ``contact`` (then a -> b: a may have infected b)."""
+    ``contact`` (then a -> b: a may have infected b). Probabilities share their mass with
+    "someone not among the cases" (``no_source_weight`` x the serial interval's peak)."""
     weights = LINK_WEIGHTS if weights is None else weights
+    if no_source_weight < 0:
+        raise ValueError("the no-source weight is at least 0")
+    outside = no_source_weight * si.peak()
     n = len(ids)
     best: dict[tuple[int, int], tuple[float, str]] = {}  # (target, source) -> (weight, setting)
     for a, b, setting in links:
@@ -98,7 +120,7 @@ def infer_chains(
     keep = score > 0
     targets, sources, score = targets[keep], sources[keep], score[keep]
     settings = [v[1] for v, k in zip(best.values(), keep, strict=True) if k]
-    totals = np.bincount(targets, weights=score, minlength=n)
+    totals = np.bincount(targets, weights=score, minlength=n) + outside
     order = np.lexsort((-score, targets))  # by target, best first
     infector = np.full(n, -1)
     runner = np.full(n, -1)
@@ -109,6 +131,8 @@ def infer_chains(
         t = targets[k]
         if imported[t]:
             continue  # an imported case was infected abroad
+        if score[k] <= outside:
+            continue  # no better than a source outside the cases
         first = position == 0 or targets[order[position - 1]] != t
         second = not first and (position < 2 or targets[order[position - 2]] != t)
         if first:
@@ -175,9 +199,15 @@ class ChainEstimator:
     """scikit-learn style twin of ``infer_chains``: settings in ``__init__``, ``fit`` returns
     self with ``infector_``, ``probability_``, ``generation_``, ``cluster_``, ``origin_``."""
 
-    def __init__(self, si: SerialInterval, weights: dict[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        si: SerialInterval,
+        weights: dict[str, float] | None = None,
+        no_source_weight: float = NO_SOURCE_WEIGHT,
+    ) -> None:
         self.si = si
         self.weights = weights
+        self.no_source_weight = no_source_weight
 
     def fit(
         self,
@@ -186,7 +216,9 @@ class ChainEstimator:
         imported: np.ndarray,
         links: list[tuple[int, int, str]],
     ) -> ChainEstimator:
-        chains = infer_chains(ids, times, imported, links, self.si, self.weights)
+        chains = infer_chains(
+            ids, times, imported, links, self.si, self.weights, self.no_source_weight
+        )
         self.infector_ = chains.infector
         self.probability_ = chains.probability
         self.generation_ = chains.generation
@@ -195,4 +227,11 @@ class ChainEstimator:
         return self
 
 
-__all__ = ["LINK_WEIGHTS", "ChainEstimator", "Chains", "SerialInterval", "infer_chains"]
+__all__ = [
+    "LINK_WEIGHTS",
+    "NO_SOURCE_WEIGHT",
+    "ChainEstimator",
+    "Chains",
+    "SerialInterval",
+    "infer_chains",
+]

@@ -113,6 +113,13 @@ def chains(
     si_distr: Annotated[
         Path | None, typer.Option(help="Empirical serial interval day,p (days may be <= 0).")
     ] = None,
+    no_source_weight: Annotated[
+        float | None,
+        typer.Option(
+            help="Weight of a source outside the cases, against the serial interval's peak: "
+            "links scoring less give no known source [0.01]."
+        ),
+    ] = None,
     graph_dir: Annotated[
         Path | None,
         typer.Option(help="Also write the chain graph here: index.json + page-NNNN.json."),
@@ -124,7 +131,7 @@ def chains(
 ) -> None:
     """Likely infector (with probability and runner-up), generation, cluster and origin of each
     case, from exposure links and a serial interval."""
-    from shoutu.analytics.chains import SerialInterval
+    from shoutu.analytics.chains import NO_SOURCE_WEIGHT, SerialInterval
     from shoutu.io.provenance import build_provenance, file_hash
     from shoutu.services.chains import chains_file, read_si_table
 
@@ -135,7 +142,11 @@ def chains(
             si = SerialInterval(si_dist, mean=si_mean, sd=si_sd)
         else:
             raise ValueError("give --si-mean and --si-sd, or --si-distr")
-        result = chains_file(cases, si, groups=groups, contacts=contacts)
+        if no_source_weight is None:
+            no_source_weight = NO_SOURCE_WEIGHT
+        result = chains_file(
+            cases, si, groups=groups, contacts=contacts, no_source_weight=no_source_weight
+        )
         columns = result.columns
         if graph_dir is not None:
             pages = result.graph(page_size).write(graph_dir)
@@ -143,7 +154,12 @@ def chains(
     inputs = [p for p in (cases, groups, contacts, si_distr) if p is not None]
     provenance = build_provenance(
         command="chains",
-        parameters={"si_mean": si_mean, "si_sd": si_sd, "si_dist": si_dist},
+        parameters={
+            "si_mean": si_mean,
+            "si_sd": si_sd,
+            "si_dist": si_dist,
+            "no_source_weight": no_source_weight,
+        },
         input_hashes=[file_hash(p) for p in inputs],
     )
     unknown = sum(1 for o in columns["origin"] if o == "unknown")

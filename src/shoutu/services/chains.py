@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shoutu.analytics.chains import SerialInterval, infer_chains
+from shoutu.analytics.chains import NO_SOURCE_WEIGHT, SerialInterval, infer_chains
 from shoutu.io.columnar import read_arrow
 from shoutu.services.chain_graph import DEFAULT_PAGE_SIZE, ChainGraph
 
@@ -60,6 +60,7 @@ def chains_file(
     *,
     groups: Path | None = None,
     contacts: Path | None = None,
+    no_source_weight: float = NO_SOURCE_WEIGHT,
 ) -> ChainsOutput:
     table = read_arrow(cases)
     id_column = _first(table, ("case_id", "person_id"), cases)
@@ -105,7 +106,7 @@ def chains_file(
             a, b = index.get(str(source)), index.get(str(target))
             if a is not None and b is not None:
                 links.append((a, b, "contact" if setting is None else str(setting)))
-    result = infer_chains(ids, times, imported, links, si)
+    result = infer_chains(ids, times, imported, links, si, no_source_weight=no_source_weight)
 
     def name(i: int) -> str | None:
         return ids[i] if i >= 0 else None
