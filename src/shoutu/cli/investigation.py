@@ -52,8 +52,10 @@ def trace(
     and co-presence at places (DuckDB or Spark over Parquet or CSV). File mode: --checkins
     --cases --people --output. Store mode: --case CASE_ID reads the registry and the check-in
     store and records Contacts and contact-control Tasks."""
+    import pyarrow.compute as pc
+
     from shoutu.cli.state import state
-    from shoutu.io.provenance import build_provenance, file_hash
+    from shoutu.io.provenance import build_provenance, file_hashes_later
     from shoutu.services.tracing import TraceFiles, trace_case, trace_files
 
     if case is not None:
@@ -77,15 +79,16 @@ def trace(
         from shoutu.protocols.loader import ProtocolRegistry
 
         chosen = ProtocolRegistry(settings.protocol_dir).load(protocol or settings.protocol)
+        inputs = [p for p in (checkins, cases, people, groups, quarantine, tests) if p]
+        hashes = file_hashes_later([p for p in inputs if p.exists()])
         table = trace_files(files, chosen, settings.timezone, engine=engine)
-    inputs = (checkins, cases, people, groups, quarantine, tests)
     provenance = build_provenance(
         command="trace",
         parameters={"protocol": chosen.name, "engine": engine},
-        input_hashes=[file_hash(p) for p in inputs if p],
+        input_hashes=hashes(),
     )
     columns = {name: table[name] for name in table.column_names}
-    close = sum(1 for k in table["kind"].to_pylist() if k == "close")
+    close = int(pc.sum(pc.equal(table["kind"], "close")).as_py() or 0)
     emit_columns(columns, provenance, "contacts", json, output, {"close": close})
     if not json:
         err.print(

@@ -99,6 +99,7 @@ class SparkEngine:
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "8")
             .config("spark.log.level", "ERROR")
+            .config("spark.driver.memory", "2g")
             .getOrCreate()
         )
         self._spark.conf.set("spark.sql.session.timeZone", "UTC")
@@ -119,7 +120,9 @@ class SparkEngine:
         self._spark.sql(self.dialect(sql)).createOrReplaceTempView(name)
 
     def table(self, name: str, sql: str) -> None:
-        frame = self._spark.sql(self.dialect(sql)).cache()
+        # computed now and cut from its lineage: cached frames that keep their whole plan make
+        # each later step's plan grow until planning alone runs out of memory
+        frame = self._spark.sql(self.dialect(sql)).localCheckpoint(eager=True)
         self._cached.append(frame)
         frame.createOrReplaceTempView(name)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,18 @@ def file_hash(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def file_hashes_later(paths: Sequence[Path]) -> Callable[[], list[str]]:
+    """Start hashing ``paths`` in a background thread (hashlib releases the GIL), so that a
+    multi-gigabyte input is hashed while the work on it runs; call the result to get the
+    hashes (waiting if need be; a missing file raises there)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shoutu-hash")
+    future = pool.submit(lambda: [file_hash(p) for p in paths])
+    pool.shutdown(wait=False)
+    return future.result
 
 
 def combine_hashes(hashes: Sequence[str]) -> str:

@@ -44,7 +44,7 @@ ROW_SCHEMA = pa.schema(
         ("exposure_end", pa.int64()),
         ("overlap_minutes", pa.float64()),
         ("group_id", pa.string()),
-        ("win_rule", pa.string()),  # lookback | last_negative
+        ("rule", pa.string()),  # the reason, in words
     ]
 )
 
@@ -133,24 +133,67 @@ def index_views(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contac
     )
 
 
-def _member_views(engine: QueryEngine, loaded: dict[str, list[str]]) -> None:
-    parts = [
-        f"SELECT CAST(person_id AS BIGINT) AS person_id, '{setting}' AS group_type, "
-        f"CAST({column} AS VARCHAR) AS group_id FROM raw_people WHERE {column} IS NOT NULL"
-        for column, setting in GROUP_COLUMNS.items()
-        if column in loaded["people"]
-    ]
-    if "groups" in loaded:
+def _memberships(
+    loaded: dict[str, list[str]],
+    types: list[str],
+    *,
+    persons: str | None = None,
+    groups: str | None = None,
+) -> str:
+    """Memberships (person_id, group_type, group_id) of the given group types from the people
+    file's ``*_id`` columns and the groups file: of the persons in the subquery ``persons``,
+    or in the groups of the table ``groups``. Semi-joins, so that only the memberships that
+    matter are ever built (ten million people have twenty million)."""
+    parts = []
+    for column, setting in GROUP_COLUMNS.items():
+        if column not in loaded["people"] or setting not in types:
+            continue
+        where = [f"{column} IS NOT NULL"]
+        if persons is not None:
+            where.append(f"person_id IN ({persons})")
+        if groups is not None:
+            where.append(
+                f"CAST({column} AS VARCHAR) IN "
+                f"(SELECT group_id FROM {groups} WHERE group_type = '{setting}')"
+            )
         parts.append(
-            "SELECT CAST(person_id AS BIGINT) AS person_id, CAST(group_type AS VARCHAR) AS "
-            "group_type, CAST(group_id AS VARCHAR) AS group_id FROM raw_groups"
+            f"SELECT CAST(person_id AS BIGINT) AS person_id, '{setting}' AS group_type, "
+            f"CAST({column} AS VARCHAR) AS group_id FROM raw_people WHERE {' AND '.join(where)}"
         )
-    parts = parts or [
+    if "groups" in loaded and types:
+        listed = ", ".join(f"'{t}'" for t in types)
+        where = [f"CAST(r.group_type AS VARCHAR) IN ({listed})", "r.group_id IS NOT NULL"]
+        if persons is not None:
+            where.append(f"r.person_id IN ({persons})")
+        if groups is not None:
+            where.append(
+                f"EXISTS (SELECT 1 FROM {groups} g WHERE g.group_type = "
+                "CAST(r.group_type AS VARCHAR) AND g.group_id = CAST(r.group_id AS VARCHAR))"
+            )
+        parts.append(
+            "SELECT CAST(r.person_id AS BIGINT) AS person_id, CAST(r.group_type AS VARCHAR) AS "
+            "group_type, CAST(r.group_id AS VARCHAR) AS group_id FROM raw_groups r "
+            f"WHERE {' AND '.join(where)}"
+        )
+    return " UNION ".join(parts) or (
         "SELECT CAST(person_id AS BIGINT) AS person_id, CAST(NULL AS VARCHAR) AS group_type, "
         "CAST(NULL AS VARCHAR) AS group_id FROM raw_people WHERE 1 = 0"
-    ]
-    engine.view("members", " UNION ".join(parts))
-    checkin_view(engine)
+    )
+
+
+def _checkins(source: str) -> str:
+    return (
+        "SELECT CAST(person_id AS BIGINT) AS person_id, CAST(place_id AS BIGINT) AS place_id, "
+        f"{_micros('t_in')} AS t_in, {_micros('t_out')} AS t_out FROM raw_checkins WHERE {source}"
+    )
+
+
+def index_visits(engine: QueryEngine) -> None:
+    """``index_visits``: every check-in of the index cases (one pass over the check-ins)."""
+    engine.table("index_visits", _checkins("person_id IN (SELECT index_id FROM idx)"))
+
+
+def _quarantine_view(engine: QueryEngine, loaded: dict[str, list[str]]) -> None:
     if "quarantine" in loaded:
         engine.view(
             "quarantined",
@@ -165,26 +208,21 @@ def _member_views(engine: QueryEngine, loaded: dict[str, list[str]]) -> None:
         )
 
 
-def checkin_view(engine: QueryEngine) -> None:
-    engine.view(
-        "checkins",
-        f"""SELECT CAST(person_id AS BIGINT) AS person_id, CAST(place_id AS BIGINT) AS place_id,
-               {_micros("t_in")} AS t_in, {_micros("t_out")} AS t_out FROM raw_checkins""",
+def _close_rows(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contacts) -> None:
+    close_types = [s.value for s in rules.rules if s != Setting.VENUE]
+    engine.table(
+        "index_groups", _memberships(loaded, close_types, persons="SELECT index_id FROM idx")
     )
-
-
-def _close_rows(engine: QueryEngine, rules: Contacts) -> None:
-    close_groups = [s.value for s in rules.rules if s != Setting.VENUE]
-    group_list = ", ".join(f"'{g}'" for g in close_groups) or "''"
+    engine.table("close_members", _memberships(loaded, close_types, groups="index_groups"))
     statements = [
-        f"""SELECT i.index_id, m2.person_id AS contact_id, 'close' AS kind,
+        """SELECT i.index_id, m2.person_id AS contact_id, 'close' AS kind,
                CAST(NULL AS BIGINT) AS via_id, m1.group_type AS setting,
                CAST(NULL AS BIGINT) AS place_id, i.win_start AS exposure_start,
                i.win_end AS exposure_end, CAST(NULL AS DOUBLE) AS overlap_minutes,
                m1.group_id AS group_id, i.win_rule AS win_rule
         FROM idx i
-        JOIN members m1 ON m1.person_id = i.index_id AND m1.group_type IN ({group_list})
-        JOIN members m2 ON m2.group_type = m1.group_type AND m2.group_id = m1.group_id
+        JOIN index_groups m1 ON m1.person_id = i.index_id
+        JOIN close_members m2 ON m2.group_type = m1.group_type AND m2.group_id = m1.group_id
         WHERE m2.person_id <> i.index_id"""
     ]
     venue = rules.rules.get(Setting.VENUE)
@@ -192,6 +230,15 @@ def _close_rows(engine: QueryEngine, rules: Contacts) -> None:
         minimum = round(US_PER_MINUTE * venue.min_overlap_minutes)
         test = f">= {minimum}" if minimum > 0 else "> 0"
         overlap = "LEAST(c.t_out, v.e) - GREATEST(c.t_in, v.s)"
+        engine.table(
+            "exposed",
+            """SELECT i.index_id, i.win_rule, k.place_id,
+                   GREATEST(k.t_in, i.win_start) AS s, LEAST(k.t_out, i.win_end) AS e
+            FROM idx i JOIN index_visits k ON k.person_id = i.index_id
+             AND k.t_out > i.win_start AND k.t_in < i.win_end""",
+        )
+        # the second and last pass over the check-ins: the places the cases exposed
+        engine.table("venue_visits", _checkins("place_id IN (SELECT place_id FROM exposed)"))
         statements.append(
             f"""SELECT v.index_id, c.person_id AS contact_id, 'close' AS kind,
                    CAST(NULL AS BIGINT) AS via_id, '{Setting.VENUE.value}' AS setting,
@@ -199,27 +246,26 @@ def _close_rows(engine: QueryEngine, rules: Contacts) -> None:
                    LEAST(c.t_out, v.e) AS exposure_end,
                    CAST({overlap} AS DOUBLE) / {US_PER_MINUTE}.0 AS overlap_minutes,
                    CAST(NULL AS VARCHAR) AS group_id, v.win_rule AS win_rule
-            FROM (
-                SELECT i.index_id, i.win_rule, k.place_id,
-                       GREATEST(k.t_in, i.win_start) AS s, LEAST(k.t_out, i.win_end) AS e
-                FROM idx i
-                JOIN checkins k ON k.person_id = i.index_id
-                 AND k.t_out > i.win_start AND k.t_in < i.win_end
-            ) v
-            JOIN checkins c ON c.place_id = v.place_id AND c.t_in < v.e AND c.t_out > v.s
+            FROM exposed v
+            JOIN venue_visits c ON c.place_id = v.place_id AND c.t_in < v.e AND c.t_out > v.s
             WHERE c.person_id <> v.index_id AND {overlap} {test}"""
         )
     engine.table("close_rows", " UNION ALL ".join(statements))
 
 
-def _secondary_rows(engine: QueryEngine, rules: Contacts) -> None:
+def _secondary_rows(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contacts) -> None:
     secondary = rules.secondary
     if not (secondary.enabled and secondary.settings):
-        engine.view("secondary_rows", "SELECT * FROM close_rows WHERE 1 = 0")
+        engine.table("secondary_rows", "SELECT * FROM close_rows WHERE 1 = 0")
         return
     delay = round(secondary.tracing_delay_hours * US_PER_HOUR)
-    settings = ", ".join(f"'{s.value}'" for s in secondary.settings)
-    engine.view(
+    types = [s.value for s in secondary.settings]
+    engine.table(
+        "contact_groups",
+        _memberships(loaded, types, persons="SELECT contact_id FROM close_rows"),
+    )
+    engine.table("secondary_members", _memberships(loaded, types, groups="contact_groups"))
+    engine.table(
         "secondary_rows",
         f"""SELECT f.index_id, m2.person_id AS contact_id, 'secondary' AS kind,
                f.contact_id AS via_id, m1.group_type AS setting,
@@ -231,8 +277,8 @@ def _secondary_rows(engine: QueryEngine, rules: Contacts) -> None:
               FROM close_rows GROUP BY index_id, contact_id) f
         JOIN idx i ON i.index_id = f.index_id
         LEFT JOIN quarantined q ON q.person_id = f.contact_id
-        JOIN members m1 ON m1.person_id = f.contact_id AND m1.group_type IN ({settings})
-        JOIN members m2 ON m2.group_type = m1.group_type AND m2.group_id = m1.group_id
+        JOIN contact_groups m1 ON m1.person_id = f.contact_id
+        JOIN secondary_members m2 ON m2.group_type = m1.group_type AND m2.group_id = m1.group_id
         WHERE m2.person_id <> f.contact_id AND m2.person_id <> f.index_id
           AND NOT EXISTS (SELECT 1 FROM close_rows c
                           WHERE c.index_id = f.index_id AND c.contact_id = m2.person_id)""",
@@ -244,17 +290,34 @@ def contact_rows(engine: QueryEngine, files: TraceFiles, rules: Contacts) -> pa.
     index, kind, contact, setting, place, exposure start and then the other columns."""
     loaded = load_inputs(engine, files)
     index_views(engine, loaded, rules)
-    _member_views(engine, loaded)
-    _close_rows(engine, rules)
-    _secondary_rows(engine, rules)
-    names = ", ".join(ROW_SCHEMA.names)
-    raw = engine.fetch(
-        f"SELECT {names} FROM close_rows UNION ALL SELECT {names} FROM secondary_rows"
-    )
-    rows = pa.table([raw[n].cast(ROW_SCHEMA.field(n).type) for n in ROW_SCHEMA.names], ROW_SCHEMA)
+    index_visits(engine)
+    _quarantine_view(engine, loaded)
+    _close_rows(engine, loaded, rules)
+    _secondary_rows(engine, loaded, rules)
+    names = ", ".join(n for n in ROW_SCHEMA.names if n != "rule")
     keys = ["index_id", "kind", "contact_id", "setting", "place_id", "exposure_start"]
     keys += [n for n in ROW_SCHEMA.names if n not in keys]  # every column: one order only
-    return rows.sort_by([(k, "ascending") for k in keys], null_placement="at_end")
+    order = ", ".join(f"{k} NULLS LAST" for k in keys)
+    where = (
+        f"CASE WHEN setting = '{Setting.VENUE.value}' THEN 'place ' || CAST(place_id AS VARCHAR) "
+        "ELSE setting || ' ' || group_id END"
+    )
+    since = (
+        "CASE WHEN win_rule = 'last_negative' THEN 'their last negative sample' "
+        f"ELSE '{rules.lookback_days} days before onset (or sampling)' END"
+    )
+    rule = (
+        f"CASE WHEN kind = 'close' THEN 'close contact: ' || {where} || ', with the case from ' "
+        f"|| {since} || ' until isolation' ELSE 'secondary contact: ' || {where} "
+        "|| ', with close contact ' || CAST(via_id AS VARCHAR) || ' until their quarantine' END"
+    )
+    raw = engine.fetch(
+        f"""SELECT {names}, {rule} AS rule
+        FROM (SELECT {names}, win_rule FROM close_rows
+              UNION ALL SELECT {names}, win_rule FROM secondary_rows) found
+        ORDER BY {order}"""
+    )
+    return pa.table([raw[n].cast(ROW_SCHEMA.field(n).type) for n in ROW_SCHEMA.names], ROW_SCHEMA)
 
 
 __all__ = [
@@ -262,8 +325,8 @@ __all__ = [
     "REPEATED_TESTING",
     "ROW_SCHEMA",
     "TraceFiles",
-    "checkin_view",
     "contact_rows",
     "index_views",
+    "index_visits",
     "load_inputs",
 ]

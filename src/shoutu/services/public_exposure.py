@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shoutu.protocols.schema import Protocol
-from shoutu.services.contact_query import US_PER_MINUTE, checkin_view, index_views, load_inputs
+from shoutu.services.contact_query import US_PER_MINUTE, index_views, index_visits, load_inputs
 
 PLACE_COLUMNS = ("name", "type", "region_code", "lat", "lon")
 TRAJECTORY_COLUMNS = ("place_id", *PLACE_COLUMNS, "window_start", "window_end", "local_window")
@@ -64,7 +64,7 @@ def _windows_sql(slot: int) -> str:
                        LEAST(k.t_out, i.win_end)
                            + ({slot} - LEAST(k.t_out, i.win_end) % {slot}) % {slot} AS e
                 FROM idx i
-                JOIN checkins k ON k.person_id = i.index_id
+                JOIN index_visits k ON k.person_id = i.index_id
                  AND k.t_out > i.win_start AND k.t_in < i.win_end
             ) visits
         ) ordered
@@ -90,7 +90,7 @@ def publish_trajectories(
     with query_session(engine, files) as (runner, inputs):
         loaded = load_inputs(runner, inputs)
         index_views(runner, loaded, protocol.contacts)
-        checkin_view(runner)
+        index_visits(runner)
         raw = runner.fetch(_windows_sql(round_minutes * US_PER_MINUTE))
     utc = pa.timestamp("us", tz="UTC")
     table = pa.table(

@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from shoutu.domain.vocabulary import Setting
 from shoutu.errors import NotFound
-from shoutu.protocols.schema import Protocol
 from shoutu.services.contact_query import TraceFiles, contact_rows
-from shoutu.services.context import ServiceContext
+
+if TYPE_CHECKING:
+    from shoutu.protocols.schema import Protocol
+    from shoutu.services.context import ServiceContext
 
 OUTPUT = (
     "index_id",
@@ -53,44 +55,19 @@ def trace_files(
 
     with query_session(engine, files) as (runner, inputs):
         rows = contact_rows(runner, inputs, protocol.contacts)
-    return _finish(rows, protocol.contacts.lookback_days, timezone)
+    return _finish(rows, timezone)
 
 
-def _finish(rows: pa.Table, lookback_days: int, timezone: str) -> pa.Table:
-    """Timestamps, readable rules and the local date of the last exposure, column by column
-    (a million rows must not go through Python one by one)."""
-    import pyarrow.compute as pc
-
+def _finish(rows: pa.Table, timezone: str) -> pa.Table:
+    """Timestamps and the local date of the last exposure, column by column (a million rows
+    must not go through Python one by one)."""
     from shoutu.events.store import local_days
 
     utc = pa.timestamp("us", tz="UTC")
-    start = rows["exposure_start"].cast(utc)
-    end = rows["exposure_end"].cast(utc)
-    venue = pc.equal(rows["setting"], Setting.VENUE.value)
-    place = pc.binary_join_element_wise("place ", pc.cast(rows["place_id"], pa.string()), "")
-    group = pc.binary_join_element_wise(rows["setting"], rows["group_id"], " ")
-    where = pc.if_else(venue, place, group)
-    window = pc.if_else(
-        pc.equal(rows["win_rule"], "last_negative"),
-        "their last negative sample",
-        f"{lookback_days} days before onset (or sampling)",
-    )
-    close = pc.binary_join_element_wise(
-        "close contact: ", where, ", with the case from ", window, " until isolation", ""
-    )
-    secondary = pc.binary_join_element_wise(
-        "secondary contact: ",
-        where,
-        ", with close contact ",
-        pc.cast(rows["via_id"], pa.string()),
-        " until their quarantine",
-        "",
-    )
     columns: dict[str, Any] = {name: rows[name] for name in OUTPUT if name in rows.column_names}
-    columns["exposure_start"] = start
-    columns["exposure_end"] = end
+    columns["exposure_start"] = rows["exposure_start"].cast(utc)
+    columns["exposure_end"] = end = rows["exposure_end"].cast(utc)
     columns["last_exposure_date"] = local_days(end, timezone)
-    columns["rule"] = pc.if_else(pc.equal(rows["kind"], "close"), close, secondary)
     return pa.table({name: columns[name] for name in OUTPUT})
 
 
