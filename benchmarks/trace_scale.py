@@ -6,6 +6,8 @@ day on average to places (one per 100 people) over 14 days, one unsorted Parquet
 
 - ours: `shoutu trace` file mode (households, offices, co-presence with overlap minutes,
   secondary contacts, readable rules);
+- the same from the check-in store (day folders sorted by place, written by the store's own
+  writer, untimed): only the days the cases' windows touch are read;
 - the plain join: a DuckDB process joining the index cases' visits to all visits at the same
   place with overlapping times (co-presence only).
 
@@ -132,6 +134,29 @@ def main() -> None:
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
         rows = pq.read_metadata(folder / "contacts.parquet").num_rows
         print(f"shoutu trace      {ours:6.2f} s  ({listed}; peak <= {peak:,} MB; {rows:,} rows)")
+        from shoutu.events.store import write_events
+
+        write_events(folder / "events", "checkins", folder / "checkins.parquet", "Asia/Shanghai")
+        store, listed = timed(
+            [
+                str(SHOUTU),
+                "trace",
+                "--checkins",
+                str(folder / "events"),
+                "--cases",
+                str(folder / "cases.parquet"),
+                "--people",
+                str(folder / "people.parquet"),
+                "--output",
+                str(folder / "contacts-store.parquet"),
+            ],
+            args.runs,
+            quiet=True,
+        )
+        same = pq.read_table(folder / "contacts-store.parquet").equals(
+            pq.read_table(folder / "contacts.parquet")
+        )
+        print(f"  from the store {store:6.2f} s  ({listed}; the window's days; same rows: {same})")
         script = PLAIN.format(cases=folder / "cases.parquet", checkins=folder / "checkins.parquet")
         plain, listed = timed([sys.executable, "-c", script], args.runs, quiet=True)
         print(f"plain DuckDB join {plain:6.2f} s  ({listed}; co-presence only)")

@@ -296,3 +296,28 @@ def test_spark_runs_the_same_query_with_the_same_rows(tmp_path: Path) -> None:
     spark = trace_files(sim, protocol, "Asia/Shanghai", engine="spark")
     assert duck.num_rows > 100 and {"close", "secondary"} <= set(duck["kind"].to_pylist())
     assert spark.equals(duck)
+
+
+def test_store_folder_gives_the_file_rows(tmp_path: Path) -> None:
+    """`--checkins` may be the check-in store (day folders sorted by place): only the days the
+    cases' windows touch are read, with the same rows as the one unsorted file."""
+    from dataclasses import replace
+
+    from shoutu.events.store import write_events
+
+    out = tmp_path / "run"
+    simulate(run_config(people=5000, days=20, seed=4), out)
+    events = tmp_path / "events"
+    write_events(events, "checkins", out / "checkins.parquet", "Asia/Shanghai")
+    files = TraceFiles(
+        out / "checkins.parquet",
+        out / "cases.parquet",
+        out / "people.parquet",
+        out / "groups.parquet",
+    )
+    protocol = ProtocolRegistry(None).load("cn-9th-2022")
+    expected = trace_files(files, protocol, "Asia/Shanghai")
+    assert expected.num_rows > 100
+    for folder in (events, events / "checkins"):
+        got = trace_files(replace(files, checkins=folder), protocol, "Asia/Shanghai")
+        assert got.equals(expected)

@@ -10,6 +10,7 @@ reads only the days and places it needs. Sources are streamed one row group at a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,18 @@ def event_days(event_dir: Path, kind: str) -> list[str]:
     )
 
 
+def day_files(folder: Path, first: dt.date, last: dt.date) -> tuple[Path, ...]:
+    """The Parquet files of one kind's ``day=YYYY-MM-DD`` folders from ``first`` to ``last``."""
+    days = sorted(p for p in folder.glob("day=*") if p.is_dir())
+    low, high = first.isoformat(), last.isoformat()
+    return tuple(
+        f
+        for d in days
+        if low <= d.name.removeprefix("day=") <= high
+        for f in sorted(d.glob("*.parquet"))
+    )
+
+
 def read_events(
     event_dir: Path, kind: str, days: list[str] | None = None, columns: list[str] | None = None
 ) -> pa.Table:
@@ -106,8 +119,6 @@ def read_around(
 ) -> pa.Table:
     """Stored events of ``kind`` on the days of ``times``, a day either side (a UTC day and
     the local day that partitions the store may differ by one), only ``columns``."""
-    import datetime as dt
-
     days = pc.unique(pc.cast(times.drop_null(), pa.date32())).to_pylist()
     wanted = sorted({(d + dt.timedelta(days=k)).isoformat() for d in days for k in (-1, 0, 1)})
     return read_events(event_dir, kind, wanted, columns)

@@ -20,7 +20,12 @@ PARQUET_KEY = b"shoutu.provenance"
 
 
 def file_hash(path: Path) -> str:
+    """SHA-256 of a file's bytes; of a folder (a store), of its files' names and sizes."""
     digest = hashlib.sha256()
+    if path.is_dir():
+        for item in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(f"{item.relative_to(path)}\t{item.stat().st_size}\n".encode())
+        return digest.hexdigest()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)

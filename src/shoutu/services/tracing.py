@@ -18,6 +18,7 @@ The query itself is written once (``contact_query``) and runs on DuckDB over the
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,9 +54,45 @@ def trace_files(
     DuckDB engine or by Spark (same query, same rows)."""
     from shoutu.io.engines import query_session
 
+    if isinstance(files.checkins, Path) and files.checkins.is_dir():
+        files = replace(files, checkins=_store_files(files, protocol.contacts.lookback_days))
     with query_session(engine, files) as (runner, inputs):
         rows = contact_rows(runner, inputs, protocol.contacts)
     return _finish(rows, timezone)
+
+
+def _store_files(files: TraceFiles, lookback_days: int) -> tuple[Path, ...]:
+    """A check-in store folder (``checkins/day=…/*.parquet``, or the event store holding it):
+    only the days the cases' windows touch (a day either side for time zones)."""
+    import pyarrow.compute as pc
+
+    from shoutu.events.store import day_files
+    from shoutu.io.columnar import read_arrow
+
+    assert isinstance(files.checkins, Path)
+    folder = files.checkins
+    if not any(folder.glob("day=*")) and (folder / "checkins").is_dir():
+        folder = folder / "checkins"
+    cases = read_arrow(files.cases)
+    utc = pa.timestamp("us", tz="UTC")
+    starts = [
+        cases[c].cast(utc)
+        for c in ("onset_time", "onset_date", "sample_time", "sample_date")
+        if c in cases.column_names
+    ]
+    ends = [
+        cases[c].cast(utc) for c in ("isolation_time", "report_time") if c in cases.column_names
+    ]
+    lows = [v for v in (pc.min(c).as_py() for c in starts) if v is not None]
+    highs = [v for v in (pc.max(c).as_py() for c in ends) if v is not None]
+    if not lows or not highs:
+        raise ValueError(f"{files.cases}: no onset, sample or isolation times to choose days by")
+    low, high = min(lows), max(highs)
+    first = (low - dt.timedelta(days=lookback_days + 1)).date()
+    found = day_files(folder, first, (high + dt.timedelta(days=1)).date())
+    if not found:
+        raise ValueError(f"{folder}: no check-ins stored for {first} to {high.date()}")
+    return found
 
 
 def _finish(rows: pa.Table, timezone: str) -> pa.Table:
@@ -83,7 +120,7 @@ def trace_case(ctx: ServiceContext, case_id: int) -> dict[str, int]:
 
     from shoutu.domain.timeutil import utcnow
     from shoutu.domain.vocabulary import AuditAction, ContactKind, TaskKind, TaskStatus
-    from shoutu.events.store import event_days
+    from shoutu.events.store import day_files
     from shoutu.store.repositories import audit
     from shoutu.store.repositories import investigation as repo
     from shoutu.store.repositories import lab as lab_repo
@@ -97,13 +134,8 @@ def trace_case(ctx: ServiceContext, case_id: int) -> dict[str, int]:
     start = case["onset_time"] or case["sample_time"] or case["report_time"]
     end = case["isolation_time"] or case["report_time"]
     first_day = (start - dt.timedelta(days=protocol.contacts.lookback_days + 1)).date()
-    days = [
-        d
-        for d in event_days(ctx.settings.event_dir, "checkins")
-        if first_day.isoformat() <= d <= (end + dt.timedelta(days=1)).date().isoformat()
-    ]
-    store = ctx.settings.event_dir / "checkins"
-    day_files = tuple(f for d in days for f in sorted((store / f"day={d}").glob("*.parquet")))
+    last_day = (end + dt.timedelta(days=1)).date()
+    stored = day_files(ctx.settings.event_dir / "checkins", first_day, last_day)
     person = int(case["person_id"])
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -132,8 +164,8 @@ def trace_case(ctx: ServiceContext, case_id: int) -> dict[str, int]:
             ),
             folder / "groups.parquet",
         )
-        checkins: Path | tuple[Path, ...] = day_files
-        if not day_files:  # nothing checked in: an empty file of the right shape
+        checkins: Path | tuple[Path, ...] = stored
+        if not stored:  # nothing checked in: an empty file of the right shape
             pq.write_table(
                 pa.table(
                     {
