@@ -82,7 +82,7 @@ def main() -> None:
             "--output",
             str(folder / "chains.parquet"),
         ]
-        whole, runs = timed(command, args.runs, quiet=True)
+        whole, runs, _ = timed(command, args.runs, quiet=True)
         si = SerialInterval("gamma", mean=3.3, sd=2.0)
         result = chains_file(folder / "cases.parquet", si, groups=folder / "groups.parquet")
         build = median_of(args.runs, lambda: result.graph())

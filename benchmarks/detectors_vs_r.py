@@ -79,7 +79,7 @@ NOUFAILY = [
 
 def farrington(runs: int, districts: int, tmp: str) -> None:
     out = Path(tmp) / "flu.csv"
-    ours, listed = timed(
+    ours, listed, _ = timed(
         [str(SHOUTU), "detect", str(FLU), "--wide", *NOUFAILY, "--output", str(out)], runs
     )
     with out.open() as handle:
@@ -152,7 +152,7 @@ def main() -> None:
         data = Path(tmp) / "counts.parquet"
         subset = make_input(data, args.series, args.days)
         for method in ("ears-c1", "cusum"):
-            ours, runs = timed(
+            ours, runs, _ = timed(
                 [
                     str(SHOUTU),
                     "detect",

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _timing import run_once
 from shoutu.io.report import ValidationReport
 from shoutu.services.context import init_store, open_context
 from shoutu.services.imports import SPECS, import_table
@@ -64,17 +63,8 @@ def prepared_store(work: Path, url: str, city: Path) -> dict[str, str]:
 
 def time_ours(env: dict[str, str], csv_path: Path) -> tuple[float, float]:
     """Wall seconds and peak resident memory (MB) of one `shoutu import people` process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [str(SHOUTU), "import", "people", str(csv_path)],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit("shoutu import failed")
-    return elapsed, usage.ru_maxrss / 1024
+    seconds, peak, _ = run_once([str(SHOUTU), "import", "people", str(csv_path)], env=env)
+    return seconds, peak
 
 
 def time_floor(csv_path: Path, db_path: Path) -> float:

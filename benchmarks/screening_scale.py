@@ -22,7 +22,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -33,6 +32,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from _timing import run_once
 
 SHOUTU = Path(sys.executable).with_name("shoutu")
 CITY = "990100000000"
@@ -112,12 +113,8 @@ def results_file(path: Path, people: int) -> int:
 
 def run(command: list[str], env: dict[str, str]) -> tuple[float, dict[str, object], int]:
     """Seconds, JSON output and peak memory (MB) of a whole `shoutu` process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, json.loads(done.stdout), max(peak, before) // 1024
+    seconds, peak, out = run_once(command, env=env)
+    return seconds, json.loads(out), int(peak)
 
 
 def main() -> None:

@@ -16,13 +16,12 @@ Covasim is a peer, not a dependency: install it in its own environment
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _timing import run_once
 
 SHOUTU = Path(sys.executable).with_name("shoutu")
 
@@ -40,21 +39,10 @@ print(int(sim.results["cum_infections"][-1]))
 """
 
 
-def timed(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (MB) of one process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit(f"failed: {' '.join(command)}")
-    return elapsed, usage.ru_maxrss / 1024
-
-
 def median_of(runs: int, make: object) -> tuple[float, float, list[float]]:
     times, peaks = [], []
     for run in range(runs):
-        seconds, peak = timed(make(run))  # type: ignore[operator]
+        seconds, peak, _ = run_once(make(run))  # type: ignore[operator]
         times.append(seconds)
         peaks.append(peak)
     return statistics.median(times), max(peaks), times
