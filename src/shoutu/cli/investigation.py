@@ -11,6 +11,11 @@ import typer
 from shoutu.cli.analytics import JsonOpt
 from shoutu.cli.output import emit_columns, emit_json, err, errors_as_exit
 
+ProtocolOpt = Annotated[str | None, typer.Option(help="Protocol [the one in force].")]
+EngineOpt = Annotated[
+    str, typer.Option(help="duckdb (embedded) or spark (pyspark; same query, same rows).")
+]
+
 
 def trace(
     ctx: typer.Context,
@@ -38,10 +43,8 @@ def trace(
             "repeated testing are traced from their last negative sample."
         ),
     ] = None,
-    protocol: Annotated[str | None, typer.Option(help="Protocol [the one in force].")] = None,
-    engine: Annotated[
-        str, typer.Option(help="duckdb (embedded) or spark (pyspark; same query, same rows).")
-    ] = "duckdb",
+    protocol: ProtocolOpt = None,
+    engine: EngineOpt = "duckdb",
     case: Annotated[
         int | None,
         typer.Option("--case", help="Store mode: trace this registered case, record contacts."),
@@ -185,8 +188,8 @@ def trajectories(
     round_minutes: Annotated[
         int, typer.Option(help="Windows widened to whole slots of this many minutes.")
     ] = 60,
-    protocol: Annotated[str | None, typer.Option(help="Protocol [the one in force].")] = None,
-    engine: Annotated[str, typer.Option(help="duckdb or spark.")] = "duckdb",
+    protocol: ProtocolOpt = None,
+    engine: EngineOpt = "duckdb",
     json: JsonOpt = False,
 ) -> None:
     """De-identified case trajectories for publication: places and time windows (no person,
