@@ -230,6 +230,25 @@ def _close_rows(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contac
         minimum = round(US_PER_MINUTE * venue.min_overlap_minutes)
         test = f">= {minimum}" if minimum > 0 else "> 0"
         overlap = "LEAST(c.t_out, v.e) - GREATEST(c.t_in, v.s)"
+        # two passes over the check-ins: the places the cases visited (two columns only), then
+        # every visit at those places, the cases' own among them
+        engine.table(
+            "index_places",
+            "SELECT DISTINCT CAST(place_id AS BIGINT) AS place_id FROM raw_checkins "
+            "WHERE person_id IN (SELECT index_id FROM idx)",
+        )
+        engine.table(
+            "venue_visits",
+            _checkins(
+                "place_id IN (SELECT place_id FROM index_places) "
+                f"AND {_micros('t_out')} > (SELECT MIN(win_start) FROM idx) "
+                f"AND {_micros('t_in')} < (SELECT MAX(win_end) FROM idx)"
+            ),
+        )
+        engine.table(
+            "index_visits",
+            "SELECT * FROM venue_visits WHERE person_id IN (SELECT index_id FROM idx)",
+        )
         engine.table(
             "exposed",
             """SELECT i.index_id, i.win_rule, k.place_id,
@@ -237,8 +256,6 @@ def _close_rows(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contac
             FROM idx i JOIN index_visits k ON k.person_id = i.index_id
              AND k.t_out > i.win_start AND k.t_in < i.win_end""",
         )
-        # the second and last pass over the check-ins: the places the cases exposed
-        engine.table("venue_visits", _checkins("place_id IN (SELECT place_id FROM exposed)"))
         statements.append(
             f"""SELECT v.index_id, c.person_id AS contact_id, 'close' AS kind,
                    CAST(NULL AS BIGINT) AS via_id, '{Setting.VENUE.value}' AS setting,
@@ -290,7 +307,6 @@ def contact_rows(engine: QueryEngine, files: TraceFiles, rules: Contacts) -> pa.
     index, kind, contact, setting, place, exposure start and then the other columns."""
     loaded = load_inputs(engine, files)
     index_views(engine, loaded, rules)
-    index_visits(engine)
     _quarantine_view(engine, loaded)
     _close_rows(engine, loaded, rules)
     _secondary_rows(engine, loaded, rules)
