@@ -2,11 +2,22 @@
 named views, run by DuckDB or Spark (``shoutu.io.engines``).
 
 Inputs are loaded as raw views (``raw_cases``, ``raw_people``, ``raw_checkins`` and the
-optional ``raw_groups``, ``raw_quarantine``, ``raw_tests``) and normalised into views whose
-times are integer microseconds since the epoch: ``idx`` (index_id, win_start, win_end,
-win_rule), ``members`` (person_id, group_type, group_id), ``checkins`` (person_id, place_id,
-t_in, t_out), ``quarantined`` (person_id, start_time). The result has one row per index,
-contact, setting and place (``ROW_COLUMNS``), unordered.
+optional ``raw_groups``, ``raw_quarantine``, ``raw_tests``); times become integer microseconds
+since the epoch. The steps, each a named table:
+
+1. ``idx``: each index case's window (lookback before onset or sampling, or the last negative
+   sample; until isolation, else report) and which rule opened it;
+2. ``index_groups`` -> ``close_members``: the cases' group memberships, then everyone in those
+   groups (semi-joins: only the memberships that matter are built);
+3. ``index_places`` -> ``venue_visits`` -> ``index_visits`` -> ``exposed``: the check-ins are
+   read twice, first two columns for the places the cases visited, then every visit there
+   within the windows' span; each case's own visits inside its window are its exposures;
+4. ``close_rows``: group members and co-present visitors (overlap at least the minimum);
+5. ``contact_groups`` -> ``secondary_members`` -> ``secondary_rows``: the close contacts'
+   secondary settings and their members, until the contact's quarantine.
+
+The result has one row per index, contact, setting and place (``ROW_SCHEMA``) with the rule in
+words, in one order on every engine.
 """
 
 from __future__ import annotations
