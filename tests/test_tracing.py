@@ -321,3 +321,18 @@ def test_store_folder_gives_the_file_rows(tmp_path: Path) -> None:
     for folder in (events, events / "checkins"):
         got = trace_files(replace(files, checkins=folder), protocol, "Asia/Shanghai")
         assert got.equals(expected)
+
+
+def test_engine_options_come_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SHOUTU_DUCKDB_MEMORY_LIMIT caps DuckDB; an unknown engine is named."""
+    from shoutu.io.engines import EngineOptions, open_engine
+    from shoutu.settings import get_settings
+
+    monkeypatch.setenv("SHOUTU_DUCKDB_MEMORY_LIMIT", "300MB")
+    settings = get_settings()
+    engine = open_engine("duckdb", EngineOptions(settings.duckdb_memory_limit))
+    limit = engine.fetch("SELECT current_setting('memory_limit') AS m")["m"][0].as_py()
+    engine.close()
+    assert limit.replace(" ", "").upper().startswith(("286", "300")), limit
+    with pytest.raises(ValueError, match="unknown engine 'presto'"):
+        open_engine("presto")

@@ -63,6 +63,16 @@ class Settings(BaseSettings):
         "([[detector]] channel, method, level); default: EARS C2 per district on reported "
         "cases, ILI visits, fever-medicine sales and antigen positives.",
     )
+    duckdb_memory_limit: str = Field(
+        default="4GB",
+        description="SHOUTU_DUCKDB_MEMORY_LIMIT: the most memory DuckDB may use for one "
+        "query over files (trace, trajectories); it spills to disk beyond.",
+    )
+    spark_master: str = Field(
+        default="local[*]",
+        description="SHOUTU_SPARK_MASTER: where `--engine spark` runs (a Spark master URL; "
+        "default a local session on every core).",
+    )
     user: str = Field(
         default_factory=_default_user,
         description="SHOUTU_USER: who is acting, recorded in every audit event and "

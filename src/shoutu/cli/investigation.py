@@ -4,17 +4,29 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shoutu.cli.analytics import JsonOpt
 from shoutu.cli.output import emit_columns, emit_json, err, errors_as_exit
 
+if TYPE_CHECKING:
+    from shoutu.io.engines import EngineOptions
+    from shoutu.settings import Settings
+
 ProtocolOpt = Annotated[str | None, typer.Option(help="Protocol [the one in force].")]
+
+
 EngineOpt = Annotated[
     str, typer.Option(help="duckdb (embedded) or spark (pyspark; same query, same rows).")
 ]
+
+
+def _engine_options(settings: Settings) -> EngineOptions:
+    from shoutu.io.engines import EngineOptions
+
+    return EngineOptions(settings.duckdb_memory_limit, settings.spark_master)
 
 
 def trace(
@@ -84,7 +96,9 @@ def trace(
         chosen = ProtocolRegistry(settings.protocol_dir).load(protocol or settings.protocol)
         inputs = [p for p in (checkins, cases, people, groups, quarantine, tests) if p]
         hashes = file_hashes_later([p for p in inputs if p.exists()])
-        table = trace_files(files, chosen, settings.timezone, engine=engine)
+        table = trace_files(
+            files, chosen, settings.timezone, engine=engine, options=_engine_options(settings)
+        )
     provenance = build_provenance(
         command="trace",
         parameters={"protocol": chosen.name, "engine": engine},
@@ -210,6 +224,7 @@ def trajectories(
             places=places,
             round_minutes=round_minutes,
             engine=engine,
+            options=_engine_options(settings),
         )
     provenance = build_provenance(
         command="trajectories",

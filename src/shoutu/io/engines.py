@@ -13,7 +13,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -22,7 +22,12 @@ import pyarrow as pa
 F = TypeVar("F")
 
 ENGINES = ("duckdb", "spark")
-DUCKDB_MEMORY_LIMIT = "4GB"
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    duckdb_memory_limit: str = "4GB"  # DuckDB spills to disk beyond it
+    spark_master: str = "local[*]"
 
 
 class QueryEngine(Protocol):
@@ -51,7 +56,7 @@ def _check(paths: tuple[Path, ...]) -> None:
 class DuckDBEngine:
     name = "duckdb"
 
-    def __init__(self, memory_limit: str = DUCKDB_MEMORY_LIMIT) -> None:
+    def __init__(self, memory_limit: str = EngineOptions.duckdb_memory_limit) -> None:
         import duckdb
 
         self._con = duckdb.connect()
@@ -79,20 +84,20 @@ class DuckDBEngine:
 
 
 class SparkEngine:
-    """Spark SQL over the same files; the session is the active one, else a local one on all
-    cores in UTC (``SHOUTU_SPARK_MASTER``-style settings belong to the caller's session)."""
+    """Spark SQL over the same files, in a session on ``master`` (the active session when
+    there is one), in UTC."""
 
     name = "spark"
 
-    def __init__(self, session: Any | None = None) -> None:
+    def __init__(self, master: str = EngineOptions.spark_master) -> None:
         try:
             from pyspark.sql import SparkSession
         except ImportError as exc:  # pragma: no cover - depends on the installation
             raise ValueError(
                 "the spark engine needs pyspark and a Java runtime: pip install 'shoutu[spark]'"
             ) from exc
-        self._spark = session or (
-            SparkSession.builder.master("local[*]")
+        self._spark = (
+            SparkSession.builder.master(master)
             .appName("shoutu")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
@@ -159,28 +164,32 @@ def as_parquet(files: F, folder: Path) -> F:
 
 
 @contextmanager
-def query_session(name: str, files: F) -> Iterator[tuple[QueryEngine, F]]:
+def query_session(
+    name: str, files: F, options: EngineOptions | None = None
+) -> Iterator[tuple[QueryEngine, F]]:
     """An engine by name over the input files (CSV converted to Parquet), closed after."""
     with tempfile.TemporaryDirectory(prefix="shoutu-query-") as tmp:
         inputs = as_parquet(files, Path(tmp))
-        engine = open_engine(name)
+        engine = open_engine(name, options)
         try:
             yield engine, inputs
         finally:
             engine.close()
 
 
-def open_engine(name: str) -> QueryEngine:
+def open_engine(name: str, options: EngineOptions | None = None) -> QueryEngine:
+    options = options or EngineOptions()
     if name == "duckdb":
-        return DuckDBEngine()
+        return DuckDBEngine(options.duckdb_memory_limit)
     if name == "spark":
-        return SparkEngine()
+        return SparkEngine(options.spark_master)
     raise ValueError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
 
 
 __all__ = [
     "ENGINES",
     "DuckDBEngine",
+    "EngineOptions",
     "QueryEngine",
     "SparkEngine",
     "as_parquet",

@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shoutu.io.engines import EngineOptions
 from shoutu.protocols.schema import Protocol
 from shoutu.services.contact_query import US_PER_MINUTE, index_views, index_visits, load_inputs
 
@@ -80,6 +81,7 @@ def publish_trajectories(
     places: Path | None = None,
     round_minutes: int = 60,
     engine: str = "duckdb",
+    options: EngineOptions | None = None,
 ) -> pa.Table:
     """One row per place and merged window (``TRAJECTORY_COLUMNS``), by place then time;
     place name, type, region and position from the places file when given."""
@@ -87,7 +89,7 @@ def publish_trajectories(
 
     if round_minutes < 1:
         raise ValueError("--round-minutes is at least 1")
-    with query_session(engine, files) as (runner, inputs):
+    with query_session(engine, files, options) as (runner, inputs):
         loaded = load_inputs(runner, inputs)
         index_views(runner, loaded, protocol.contacts)
         index_visits(runner)

@@ -29,6 +29,7 @@ from shoutu.errors import NotFound
 from shoutu.services.contact_query import TraceFiles, contact_rows
 
 if TYPE_CHECKING:
+    from shoutu.io.engines import EngineOptions
     from shoutu.protocols.schema import Protocol
     from shoutu.services.context import ServiceContext
 
@@ -48,7 +49,12 @@ OUTPUT = (
 
 
 def trace_files(
-    files: TraceFiles, protocol: Protocol, timezone: str, *, engine: str = "duckdb"
+    files: TraceFiles,
+    protocol: Protocol,
+    timezone: str,
+    *,
+    engine: str = "duckdb",
+    options: EngineOptions | None = None,
 ) -> pa.Table:
     """Close and secondary contacts of every case in the cases file (OUTPUT columns), by the
     DuckDB engine or by Spark (same query, same rows)."""
@@ -56,7 +62,7 @@ def trace_files(
 
     if isinstance(files.checkins, Path) and files.checkins.is_dir():
         files = replace(files, checkins=_store_files(files, protocol.contacts.lookback_days))
-    with query_session(engine, files) as (runner, inputs):
+    with query_session(engine, files, options) as (runner, inputs):
         rows = contact_rows(runner, inputs, protocol.contacts)
     return _finish(rows, timezone)
 
