@@ -98,6 +98,8 @@ def test_demo_builds_a_city_and_summarises_it(
     assert {row["kind"] for row in summary["screening"]["positivity"]} >= {"pcr single"}
     chains = summary["chains"]
     assert chains == {} or chains["cases"] >= chains["no_known_source"] + chains["imported"]
+    public = summary["trajectories"]
+    assert public["windows"] >= public["places"] >= 0 and "person" not in json.dumps(public)
     assert summary["simulation"]["checkins"] > 0 and summary["as_of"] == "2022-03-03"
     assert (tmp_path / "demo.db").exists() and (tmp_path / "shoutu.key").exists()
     assert (tmp_path / "demo-city" / "checkins.parquet").exists()

@@ -21,7 +21,13 @@ from shoutu.cli import (
     simulate,
 )
 from shoutu.cli.output import emit_json, err, errors_as_exit, out, progress_bars
-from shoutu.cli.render import print_analytics, print_chains, print_screening, print_situation
+from shoutu.cli.render import (
+    print_analytics,
+    print_chains,
+    print_screening,
+    print_situation,
+    print_trajectories,
+)
 from shoutu.cli.signals import print_signals
 from shoutu.cli.state import State, state
 from shoutu.io.provenance import build_provenance
@@ -188,6 +194,7 @@ def demo_(
     print_signals(data.get("open_signals", []), "未处置预警信号 Open signals")
     print_screening(data.get("screening", {}))
     print_chains(data.get("chains", {}))
+    print_trajectories(data.get("trajectories", {}))
 
 
 @app.command("settings")

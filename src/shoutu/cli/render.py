@@ -148,6 +148,18 @@ def print_screening(data: dict[str, Any]) -> None:
         out.print(table)
 
 
+def print_trajectories(data: dict[str, Any]) -> None:
+    """The demo's public trajectories, in one line (no person, no count)."""
+    if not data:
+        return
+    kinds = ", ".join(f"{kind} {n:,}" for kind, n in data["types"])
+    out.print(
+        f"公开轨迹 Public trajectories: {data['windows']:,} de-identified place windows at "
+        f"{data['places']:,} places ({kinds}); check yourself with `shoutu self-check`",
+        markup=False,
+    )
+
+
 def print_chains(data: dict[str, Any]) -> None:
     """The demo's transmission clusters (likely infectors from groups and serial interval)."""
     if not data:

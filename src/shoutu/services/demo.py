@@ -64,6 +64,7 @@ def run_demo(
         data["open_signals"] = list_signals(ctx, open_only=True)
         data["screening"] = screening_summary(ctx, run_end(summary))
         data["chains"] = chain_summary(out_dir)
+        data["trajectories"] = trajectory_summary(ctx, out_dir)
         return run, data
     finally:
         ctx.close()
@@ -151,6 +152,28 @@ def chain_summary(out_dir: Path, top: int = 8) -> dict[str, Any]:
             {"cluster": c.cluster_id, "cases": c.size, "generations": c.generations}
             for c in result.graph().clusters[:top]
         ],
+    }
+
+
+def trajectory_summary(ctx: Any, out_dir: Path) -> dict[str, Any]:
+    """The de-identified trajectories the demo would publish (`shoutu trajectories`): how many
+    place windows, at how many places, of which types."""
+    from collections import Counter
+
+    from shoutu.services.public_exposure import TrajectoryFiles, publish_trajectories
+
+    files = TrajectoryFiles(out_dir / "checkins.parquet", out_dir / "cases.parquet")
+    if not (files.cases.exists() and out_dir.joinpath("checkins.parquet").exists()):
+        return {}
+    protocol, _ = ctx.protocol()
+    table = publish_trajectories(
+        files, protocol, ctx.settings.timezone, places=out_dir / "places.parquet"
+    )
+    types = Counter(t for t in table["type"].to_pylist() if t)
+    return {
+        "windows": table.num_rows,
+        "places": len(set(table["place_id"].to_pylist())),
+        "types": types.most_common(5),
     }
 
 
