@@ -144,6 +144,24 @@ def test_self_check_cli_and_bad_visits(tmp_path: Path) -> None:
     assert "row 2" in text and "place_id" in text
 
 
+def test_trajectories_name_a_missing_column(tmp_path: Path) -> None:
+    files = _files(tmp_path)
+    cases = pq.read_table(files.cases).drop_columns(["isolation_time"])
+    pq.write_table(cases, tmp_path / "open.parquet")
+    result = CliRunner().invoke(
+        app,
+        [
+            "trajectories",
+            "--checkins",
+            str(files.checkins),
+            "--cases",
+            str(tmp_path / "open.parquet"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "open.parquet: needs a column isolation_time or report_time (--cases)" in result.output
+
+
 def test_read_visits_needs_a_whole_visit() -> None:
     import pytest
 

@@ -336,3 +336,56 @@ def test_engine_options_come_from_the_settings(monkeypatch: pytest.MonkeyPatch) 
     assert limit.replace(" ", "").upper().startswith(("286", "300")), limit
     with pytest.raises(ValueError, match="unknown engine 'presto'"):
         open_engine("presto")
+
+
+def test_bad_trace_inputs_are_named_by_file_row_and_field(tmp_path: Path) -> None:
+    """A missing column names the file and the option; a CSV time that is not a time names the
+    row and field; nothing is written. Naive CSV times are local time."""
+    import pyarrow.csv as pv
+
+    files = _files(tmp_path)
+    runner = CliRunner()
+    output = tmp_path / "contacts.parquet"
+    pq.write_table(pq.read_table(files.checkins).drop_columns(["t_out"]), tmp_path / "no.parquet")
+    base = ["trace", "--cases", str(files.cases), "--people", str(files.people)]
+    result = runner.invoke(
+        app, [*base, "--checkins", str(tmp_path / "no.parquet"), "--output", str(output)]
+    )
+    assert result.exit_code == 1
+    assert "no.parquet: needs a column t_out (--checkins)" in result.output
+    bad = tmp_path / "checkins.csv"
+    bad.write_text(
+        "person_id,place_id,t_in,t_out\n"
+        "1,10,2022-04-04 10:00,2022-04-04 11:00\n"
+        "4,10,2022-04-04 10:50,soon\n"
+    )
+    result = runner.invoke(app, [*base, "--checkins", str(bad), "--output", str(output)])
+    assert result.exit_code == 1
+    assert "row 2" in result.output and "t_out" in result.output and "checkins.csv" in result.output
+    assert not output.exists()
+    # the same visits as local (Shanghai) text: the file's UTC rows, found the same
+    local = pq.read_table(files.checkins)
+    text = pa.table(
+        {
+            "person_id": local["person_id"],
+            "place_id": local["place_id"],
+            "t_in": _local_text(local["t_in"]),
+            "t_out": _local_text(local["t_out"]),
+        }
+    )
+    pv.write_csv(text, tmp_path / "local.csv")
+    protocol = ProtocolRegistry(None).load("cn-9th-2022")
+    from dataclasses import replace
+
+    from_local = trace_files(
+        replace(files, checkins=tmp_path / "local.csv"), protocol, "Asia/Shanghai"
+    )
+    assert from_local.equals(trace_files(files, protocol, "Asia/Shanghai"))
+
+
+def _local_text(times: pa.ChunkedArray) -> pa.ChunkedArray:
+    import pyarrow.compute as pc
+
+    return pc.strftime(
+        times.cast(pa.timestamp("us", tz="Asia/Shanghai")), format="%Y-%m-%d %H:%M:%S"
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv as csv_module
 import datetime as dt
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,24 @@ def read_arrow(path: Path) -> pa.Table:
         return pa_csv.read_csv(path, convert_options=options)
     except (pa.ArrowInvalid, OSError) as exc:
         raise ValueError(f"{path}: cannot be read: {exc}") from None
+
+
+def local_times(table: pa.Table, path: Path, names: Collection[str], timezone: str) -> pa.Table:
+    """``table`` (read from ``path``) with its time columns among ``names`` as UTC timestamps
+    (naive = local ``timezone``; dates stay dates); a value that is not a time is a problem by
+    row and field, raised as InputError."""
+    check = RowProblems(path.name, path.suffix.lower() != ".parquet")
+    for name in names:
+        if name not in table.column_names:
+            continue
+        values = table.column(name).combine_chunks()
+        if pa.types.is_date(values.type) or pa.types.is_null(values.type):
+            continue
+        parsed = _timestamps(values, name, timezone, check)
+        table = table.set_column(table.schema.get_field_index(name), name, parsed)
+    if not check.report.ok:
+        raise InputError(check.report)
+    return table
 
 
 def read_columns(
@@ -143,4 +162,4 @@ def _timestamps(values: pa.Array, name: str, timezone: str, check: RowProblems) 
     return pa.array(out, utc)
 
 
-__all__ = ["RowProblems", "read_arrow", "read_columns"]
+__all__ = ["RowProblems", "local_times", "read_arrow", "read_columns"]

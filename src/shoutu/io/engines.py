@@ -11,9 +11,9 @@ back into timestamps at the edge. Row order is not part of a result: callers sor
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -140,36 +140,66 @@ class SparkEngine:
         self._cached.clear()
 
 
-def as_parquet(files: F, folder: Path) -> F:
-    """The same dataclass of input paths with CSV files turned into Parquet in ``folder``, so
-    that every engine reads the same typed columns (empty strings are nulls)."""
+@dataclass(frozen=True)
+class InputSpec:
+    """What a query needs of its input files, checked before any engine reads them: by field,
+    the columns it needs (each a tuple of alternatives), and the time columns a CSV file's
+    text is parsed into (naive = local time)."""
+
+    required: Mapping[str, Sequence[tuple[str, ...]]] = field(default_factory=dict)
+    times: frozenset[str] = frozenset()
+
+
+def as_parquet(files: F, folder: Path, spec: InputSpec, timezone: str) -> F:
+    """The same dataclass of input paths, each file checked for the columns ``spec`` needs
+    (a missing one is an error naming the file), CSV files turned into Parquet in ``folder``
+    with their times parsed (bad values by row and field), so that every engine reads the same
+    typed columns (empty strings are nulls)."""
     import pyarrow.parquet as pq
 
-    from shoutu.io.columnar import read_arrow
+    from shoutu.io.columnar import local_times, read_arrow
 
-    def convert(name: str, path: Path) -> Path:
-        if path.suffix.lower() != ".csv" or not path.exists():
+    def check(field_name: str, path: Path, columns: Sequence[str]) -> None:
+        for need in spec.required.get(field_name, ()):
+            if not any(c in columns for c in need):
+                option = field_name.replace("_", "-")
+                raise ValueError(f"{path}: needs a column {' or '.join(need)} (--{option})")
+
+    def convert(field_name: str, target: str, path: Path) -> Path:
+        if not path.exists():
+            return path  # the engine's loader names it
+        if path.is_dir():
+            raise ValueError(f"{path}: a folder, not a Parquet or CSV file (--{field_name})")
+        if path.suffix.lower() != ".csv":
+            check(field_name, path, pq.read_schema(path).names)
             return path
-        target = folder / f"{name}.parquet"
-        pq.write_table(read_arrow(path), target)
-        return target
+        table = read_arrow(path)
+        check(field_name, path, table.column_names)
+        converted = folder / f"{target}.parquet"
+        pq.write_table(local_times(table, path, spec.times, timezone), converted)
+        return converted
 
     changed: dict[str, Any] = {}
     for name, value in vars(files).items():
         if isinstance(value, Path):
-            changed[name] = convert(name, value)
+            changed[name] = convert(name, name, value)
         elif isinstance(value, tuple):
-            changed[name] = tuple(convert(f"{name}_{i}", p) for i, p in enumerate(value))
+            changed[name] = tuple(convert(name, f"{name}_{i}", p) for i, p in enumerate(value))
     return replace(files, **changed)  # type: ignore[type-var]
 
 
 @contextmanager
 def query_session(
-    name: str, files: F, options: EngineOptions | None = None
+    name: str,
+    files: F,
+    spec: InputSpec,
+    timezone: str,
+    options: EngineOptions | None = None,
 ) -> Iterator[tuple[QueryEngine, F]]:
-    """An engine by name over the input files (CSV converted to Parquet), closed after."""
+    """An engine by name over the input files (checked, CSV converted to Parquet), closed
+    after."""
     with tempfile.TemporaryDirectory(prefix="shoutu-query-") as tmp:
-        inputs = as_parquet(files, Path(tmp))
+        inputs = as_parquet(files, Path(tmp), spec, timezone)
         engine = open_engine(name, options)
         try:
             yield engine, inputs
@@ -190,6 +220,7 @@ __all__ = [
     "ENGINES",
     "DuckDBEngine",
     "EngineOptions",
+    "InputSpec",
     "QueryEngine",
     "SparkEngine",
     "as_parquet",

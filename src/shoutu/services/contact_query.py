@@ -28,7 +28,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from shoutu.domain.vocabulary import Channel, Setting, TestMethod, TestOutcome
-from shoutu.io.engines import QueryEngine
+from shoutu.io.engines import InputSpec, QueryEngine
 from shoutu.protocols.schema import Contacts
 
 US_PER_MINUTE = 60_000_000
@@ -43,6 +43,33 @@ GROUP_COLUMNS = {
 # cases found by repeated testing: traced from their last negative sample when that is later
 # than the protocol's lookback (and the protocol says so)
 REPEATED_TESTING = (Channel.ROUTINE_SCREENING, Channel.MASS_SCREENING, Channel.QUARANTINE_TESTING)
+CASE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("person_id", "case_id"),
+    "start": ("onset_time", "onset_date", "sample_time", "sample_date"),
+    "end": ("isolation_time", "report_time"),
+}
+# what the inputs must hold (alternatives per column), checked before any engine reads them
+INPUTS = InputSpec(
+    required={
+        "checkins": [("person_id",), ("place_id",), ("t_in",), ("t_out",)],
+        "cases": list(CASE_COLUMNS.values()),
+        "people": [("person_id",)],
+        "groups": [("person_id",), ("group_type",), ("group_id",)],
+        "quarantine": [("person_id",), ("start_time",)],
+        "tests": [("person_id",), ("sample_time",), ("result",)],
+    },
+    times=frozenset(
+        {
+            "t_in",
+            "t_out",
+            "onset_time",
+            "sample_time",
+            "isolation_time",
+            "report_time",
+            "start_time",
+        }
+    ),
+)
 ROW_SCHEMA = pa.schema(
     [
         ("index_id", pa.int64()),
@@ -95,10 +122,10 @@ def load_inputs(engine: QueryEngine, files: object) -> dict[str, list[str]]:
 
 def index_views(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contacts) -> None:
     cases = loaded["cases"]
-    case_id = _first(cases, "person_id", "case_id")
+    case_id = _first(cases, *CASE_COLUMNS["id"])
     onset = _first(cases, "onset_time", "onset_date")
     sample = _first(cases, "sample_time", "sample_date")
-    end = _first(cases, "isolation_time", "report_time")
+    end = _first(cases, *CASE_COLUMNS["end"])
     if case_id is None or (onset is None and sample is None) or end is None:
         raise ValueError(
             "cases file: needs person_id (or case_id), onset_time or sample_time, and "
@@ -349,6 +376,7 @@ def contact_rows(engine: QueryEngine, files: TraceFiles, rules: Contacts) -> pa.
 
 __all__ = [
     "GROUP_COLUMNS",
+    "INPUTS",
     "REPEATED_TESTING",
     "ROW_SCHEMA",
     "TraceFiles",

@@ -163,7 +163,7 @@ def trajectory_summary(ctx: Any, out_dir: Path) -> dict[str, Any]:
     from shoutu.services.public_exposure import TrajectoryFiles, publish_trajectories
 
     files = TrajectoryFiles(out_dir / "checkins.parquet", out_dir / "cases.parquet")
-    if not (files.cases.exists() and out_dir.joinpath("checkins.parquet").exists()):
+    if not (files.cases.exists() and (out_dir / "checkins.parquet").exists()):
         return {}
     protocol, _ = ctx.protocol()
     table = publish_trajectories(

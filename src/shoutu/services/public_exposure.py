@@ -23,7 +23,13 @@ import pyarrow.compute as pc
 
 from shoutu.io.engines import EngineOptions
 from shoutu.protocols.schema import Protocol
-from shoutu.services.contact_query import US_PER_MINUTE, index_views, index_visits, load_inputs
+from shoutu.services.contact_query import (
+    INPUTS,
+    US_PER_MINUTE,
+    index_views,
+    index_visits,
+    load_inputs,
+)
 
 PLACE_COLUMNS = ("name", "type", "region_code", "lat", "lon")
 TRAJECTORY_COLUMNS = ("place_id", *PLACE_COLUMNS, "window_start", "window_end", "local_window")
@@ -89,7 +95,7 @@ def publish_trajectories(
 
     if round_minutes < 1:
         raise ValueError("--round-minutes is at least 1")
-    with query_session(engine, files, options) as (runner, inputs):
+    with query_session(engine, files, INPUTS, timezone, options) as (runner, inputs):
         loaded = load_inputs(runner, inputs)
         index_views(runner, loaded, protocol.contacts)
         index_visits(runner)

@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from shoutu.domain.vocabulary import Setting
 from shoutu.errors import NotFound
-from shoutu.services.contact_query import TraceFiles, contact_rows
+from shoutu.services.contact_query import CASE_COLUMNS, INPUTS, TraceFiles, contact_rows
 
 if TYPE_CHECKING:
     from shoutu.io.engines import EngineOptions
@@ -62,7 +62,7 @@ def trace_files(
 
     if isinstance(files.checkins, Path) and files.checkins.is_dir():
         files = replace(files, checkins=_store_files(files, protocol.contacts.lookback_days))
-    with query_session(engine, files, options) as (runner, inputs):
+    with query_session(engine, files, INPUTS, timezone, options) as (runner, inputs):
         rows = contact_rows(runner, inputs, protocol.contacts)
     return _finish(rows, timezone)
 
@@ -81,14 +81,8 @@ def _store_files(files: TraceFiles, lookback_days: int) -> tuple[Path, ...]:
         folder = folder / "checkins"
     cases = read_arrow(files.cases)
     utc = pa.timestamp("us", tz="UTC")
-    starts = [
-        cases[c].cast(utc)
-        for c in ("onset_time", "onset_date", "sample_time", "sample_date")
-        if c in cases.column_names
-    ]
-    ends = [
-        cases[c].cast(utc) for c in ("isolation_time", "report_time") if c in cases.column_names
-    ]
+    starts = [cases[c].cast(utc) for c in CASE_COLUMNS["start"] if c in cases.column_names]
+    ends = [cases[c].cast(utc) for c in CASE_COLUMNS["end"] if c in cases.column_names]
     lows = [v for v in (pc.min(c).as_py() for c in starts) if v is not None]
     highs = [v for v in (pc.max(c).as_py() for c in ends) if v is not None]
     if not lows or not highs:
