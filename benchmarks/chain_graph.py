@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from _timing import timed
 from shoutu.analytics.chains import SerialInterval
-from shoutu.services.chains import chains_file
+from shoutu.services.investigation.chains import chains_file
 
 SHOUTU = Path(sys.executable).with_name("shoutu")
 

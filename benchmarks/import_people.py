@@ -23,8 +23,8 @@ from pathlib import Path
 from _timing import run_once
 from shoutu.io.report import ValidationReport
 from shoutu.services.context import init_store, open_context
-from shoutu.services.imports import SPECS, import_table
-from shoutu.services.simulation_import import PEOPLE_COLUMNS, simulation_tables
+from shoutu.services.registry.imports import SPECS, import_table
+from shoutu.services.simulation.importer import PEOPLE_COLUMNS, simulation_tables
 from shoutu.settings import get_settings
 from shoutu.sim.engine import run_config, simulate
 

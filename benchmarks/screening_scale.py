@@ -146,7 +146,7 @@ def main() -> None:
     snapshot = (
         "from shoutu.settings import get_settings\n"
         "from shoutu.services.context import open_context\n"
-        "from shoutu.services.roster import roster\n"
+        "from shoutu.services.registry.roster import roster\n"
         "ctx = open_context(get_settings()); print(roster(ctx).num_rows); ctx.close()\n"
     )
     subprocess.run([sys.executable, "-c", snapshot], env=env, check=True, capture_output=True)

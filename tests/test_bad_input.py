@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from shoutu.services.context import ServiceContext
-from shoutu.services.imports import import_file
+from shoutu.services.registry.imports import import_file
 from shoutu.store.tables import AuditEvent, Person, table
 
 DATA = Path(__file__).with_name("data")

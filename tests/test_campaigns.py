@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from shoutu.cli.app import app
-from shoutu.services.campaigns import campaign_status, create_campaign
 from shoutu.services.context import ServiceContext
-from shoutu.services.simulation_import import import_simulation, load_simulation_events
+from shoutu.services.screening.campaigns import campaign_status, create_campaign
+from shoutu.services.simulation.importer import import_simulation, load_simulation_events
 from shoutu.sim.engine import run_config, simulate
 
 START = dt.datetime(2022, 3, 8, tzinfo=dt.UTC)

@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 from shoutu.cli.app import app
 from shoutu.events.store import read_events
 from shoutu.io.report import InputError
-from shoutu.services.checkins import import_checkins, typical_dwell_minutes
 from shoutu.services.context import ServiceContext
-from shoutu.services.imports import import_file
-from shoutu.services.simulation_import import import_simulation
+from shoutu.services.investigation.checkins import import_checkins, typical_dwell_minutes
+from shoutu.services.registry.imports import import_file
+from shoutu.services.simulation.importer import import_simulation
 from shoutu.sim.engine import run_config, simulate
 
 DATA = Path(__file__).with_name("data")

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from shoutu.domain.vocabulary import AuditAction, IdType, KeyPopulation, RegionLevel
 from shoutu.io.report import InputError
 from shoutu.services.context import ServiceContext
-from shoutu.services.imports import import_file
-from shoutu.services.imports.people import id_hash
+from shoutu.services.registry.imports import import_file
+from shoutu.services.registry.imports.people import id_hash
 from shoutu.store.repositories import audit
 from shoutu.store.tables import Person, Place, Region, table
 
@@ -176,7 +176,7 @@ def test_chunks_are_one_batch(ctx: ServiceContext, tmp_path: Path) -> None:
     import dataclasses
 
     from shoutu.io.tables import read_table
-    from shoutu.services.imports import batch, people
+    from shoutu.services.registry.imports import batch, people
 
     import_file(ctx, "regions", DATA / "regions.csv")
     import_file(ctx, "places", DATA / "places.csv")

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from shoutu.cli.app import app
 from shoutu.services.context import ServiceContext
-from shoutu.services.key_populations import compliance
-from shoutu.services.simulation_import import import_simulation, load_simulation_events
+from shoutu.services.screening.key_populations import compliance
+from shoutu.services.simulation.importer import import_simulation, load_simulation_events
 from shoutu.sim.engine import run_config, simulate
 
 

@@ -16,9 +16,9 @@ from shoutu.cli.app import app
 from shoutu.events.store import read_events
 from shoutu.io.report import InputError
 from shoutu.services.context import ServiceContext
-from shoutu.services.imports import import_file
-from shoutu.services.lab_results import import_results
-from shoutu.services.simulation_import import import_simulation
+from shoutu.services.registry.imports import import_file
+from shoutu.services.screening.lab_results import import_results
+from shoutu.services.simulation.importer import import_simulation
 from shoutu.sim.engine import run_config, simulate
 from shoutu.store.tables import Case, ControlMeasure, Task, table
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from shoutu.cli.app import app
-from shoutu.services.policy import compare
+from shoutu.services.simulation.policy import compare
 from shoutu.sim.engine import run_config, simulate
 
 

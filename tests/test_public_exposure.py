@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from shoutu.cli.app import app
 from shoutu.protocols.loader import ProtocolRegistry
-from shoutu.services.public_exposure import (
+from shoutu.services.public.trajectories import (
     TRAJECTORY_COLUMNS,
     TrajectoryFiles,
     publish_trajectories,

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from shoutu.domain.vocabulary import AuditAction, IdType
-from shoutu.services import audit_log, registry
+from shoutu.services import audit as audit_log
 from shoutu.services.context import ServiceContext
-from shoutu.services.imports import import_file
+from shoutu.services.registry import people as registry
+from shoutu.services.registry.imports import import_file
 
 DATA = Path(__file__).with_name("data")
 

@@ -25,7 +25,7 @@ from shoutu.analytics.pooling import (
 from shoutu.cli.app import app
 from shoutu.events.store import write_events
 from shoutu.services.context import ServiceContext
-from shoutu.services.screening import pool_size_advice
+from shoutu.services.screening.pool_advice import pool_size_advice
 
 TYPICAL = CtDistribution(mean=26.0, sd=4.0)
 

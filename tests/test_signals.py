@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 from shoutu.cli.app import app
 from shoutu.domain.vocabulary import AuditAction, SignalStatus
-from shoutu.services import audit_log
+from shoutu.services import audit as audit_log
 from shoutu.services.context import ServiceContext
-from shoutu.services.imports import import_file
-from shoutu.services.signals import (
+from shoutu.services.registry.imports import import_file
+from shoutu.services.surveillance.signals import (
     DetectorConfig,
     list_signals,
     run_signals,
@@ -101,7 +101,7 @@ def test_cli(ctx: ServiceContext, tmp_path: Path, cli_env: dict[str, str]) -> No
 
 
 def test_configured_detectors(ctx: ServiceContext, tmp_path: Path, cli_env: dict[str, str]) -> None:
-    from shoutu.services.signals import load_detectors
+    from shoutu.services.surveillance.signals import load_detectors
 
     _cases(ctx, tmp_path)
     config = tmp_path / "detectors.toml"
@@ -132,7 +132,7 @@ def test_configured_detectors(ctx: ServiceContext, tmp_path: Path, cli_env: dict
 def test_weekly_detector_with_options(ctx: ServiceContext, tmp_path: Path) -> None:
     """A weekly detector judges complete ISO weeks (on their Sunday), keyed by the Monday;
     options are the method's R settings, checked when the configuration is read."""
-    from shoutu.services.signals import load_detectors
+    from shoutu.services.surveillance.signals import load_detectors
 
     for kind in ("regions", "places", "people"):
         import_file(ctx, kind, DATA / f"{kind}.csv")
@@ -177,7 +177,7 @@ def test_user_channel_import(ctx: ServiceContext, tmp_path: Path, cli_env: dict[
     changes nothing; a bad file is reported by row and field and writes nothing."""
     from shoutu.domain.vocabulary import RegionLevel
     from shoutu.events.store import read_events
-    from shoutu.services.channels import channel_names, channel_series
+    from shoutu.services.surveillance.channels import channel_names, channel_series
 
     good = tmp_path / "absence.csv"
     good.write_text(

@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from shoutu.services.context import ServiceContext
-from shoutu.services.simulation_import import import_simulation, run_end
-from shoutu.services.situation import situation
+from shoutu.services.registry.situation import situation
+from shoutu.services.simulation.importer import import_simulation, run_end
 from shoutu.sim.engine import run_config, simulate
 
 PEOPLE = 20_000
@@ -176,7 +176,7 @@ def test_a_runs_events_load_into_the_event_store(
     ctx: ServiceContext, runs: dict[str, Path]
 ) -> None:
     from shoutu.events.store import read_events
-    from shoutu.services.simulation_import import load_simulation_events
+    from shoutu.services.simulation.importer import load_simulation_events
 
     out = runs["default"]
     batches = {b.kind: b for b in load_simulation_events(ctx, out)}
@@ -190,8 +190,8 @@ def test_channel_series_count_what_happened(ctx: ServiceContext, runs: dict[str,
     import datetime as dt
 
     from shoutu.domain.vocabulary import RegionLevel
-    from shoutu.services.channels import channel_series
-    from shoutu.services.simulation_import import load_simulation_events
+    from shoutu.services.simulation.importer import load_simulation_events
+    from shoutu.services.surveillance.channels import channel_series
 
     out = runs["default"]
     import_simulation(ctx, out)

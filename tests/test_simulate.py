@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from shoutu.cli.app import app
 from shoutu.domain.identifiers import validate_resident_id
 from shoutu.io.provenance import read_provenance
-from shoutu.services import registry
 from shoutu.services.context import ServiceContext
-from shoutu.services.simulation_import import import_simulation
+from shoutu.services.registry import people as registry
+from shoutu.services.simulation.importer import import_simulation
 
 runner = CliRunner()
 FILES = [

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from shoutu.cli.app import app
 from shoutu.protocols.loader import ProtocolRegistry
 from shoutu.services.context import ServiceContext
-from shoutu.services.tracing import OUTPUT, TraceFiles, trace_files
+from shoutu.services.investigation.tracing import OUTPUT, TraceFiles, trace_files
 from shoutu.sim.engine import run_config, simulate
 
 UTC = dt.UTC
@@ -157,8 +157,8 @@ def test_store_mode_records_contacts(ctx: ServiceContext, tmp_path: Path) -> Non
     contacts as file mode; Contacts and control Tasks are recorded once."""
     from sqlalchemy import func, select
 
-    from shoutu.services.simulation_import import import_simulation, load_simulation_events
-    from shoutu.services.tracing import trace_case
+    from shoutu.services.investigation.tracing import trace_case
+    from shoutu.services.simulation.importer import import_simulation, load_simulation_events
     from shoutu.store.tables import Case, Contact, Task, table
 
     out = tmp_path / "run"

@@ -43,7 +43,7 @@ def rt(
 ) -> None:
     """Time-varying reproduction number, exactly as R EpiEstim's estimate_R (Cori et al. 2013):
     one row per region and window, empty where EpiEstim gives NA."""
-    from shoutu.services.rt import rt_from_file
+    from shoutu.services.surveillance.rt import rt_from_file
 
     with errors_as_exit(json):
         table = rt_from_file(
@@ -84,7 +84,7 @@ def scan(
 ) -> None:
     """Prospective space-time permutation scan (Kulldorff 2005, as SaTScan): clusters ending on
     the last day, most likely first, with Monte Carlo p-values and recurrence intervals."""
-    from shoutu.services.scan import scan_file
+    from shoutu.services.surveillance.scan import scan_file
 
     with errors_as_exit(json):
         result = scan_file(
@@ -205,7 +205,7 @@ def detect(
     algo.farrington, farringtonFlexible) plus CIDARS' moving percentile: one row per region
     and monitored date — date,region,count,expected,upperbound,alarm. Options are R's control
     names; [defaults] are R's for the method."""
-    from shoutu.services.detect import detect_file
+    from shoutu.services.surveillance.detect import detect_file
 
     options = {
         "baseline": baseline,
@@ -261,7 +261,7 @@ def channels(
     from shoutu.cli.state import state
     from shoutu.domain.vocabulary import RegionLevel
     from shoutu.io.provenance import build_provenance
-    from shoutu.services.channels import channel_names, channel_series
+    from shoutu.services.surveillance.channels import channel_names, channel_series
 
     if list_ or channel is None:
         with errors_as_exit(json):

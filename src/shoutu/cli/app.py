@@ -110,7 +110,7 @@ def init(ctx: typer.Context, json: JsonOpt = False) -> None:
 @app.command()
 def summary(ctx: typer.Context, json: JsonOpt = False) -> None:
     """The situation summary: population, places, cases, control, risk areas, tasks."""
-    from shoutu.services import situation
+    from shoutu.services.registry import situation
 
     with errors_as_exit(json):
         service = state(ctx).context()
@@ -148,7 +148,7 @@ def demo_(
 ) -> None:
     """Simulate Demo City, load it into a fresh registry (synthetic people, marked synthetic)
     and print its situation."""
-    from shoutu.services.demo import run_demo
+    from shoutu.services.simulation.demo import run_demo
 
     for suffix in ("", "-wal", "-shm"):
         stale = Path(f"{path}{suffix}")

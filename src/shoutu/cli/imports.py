@@ -27,7 +27,7 @@ DateFormat = Annotated[
 
 
 def _run(ctx: typer.Context, kind: str, path: Path, json: bool, date_format: str | None) -> None:
-    from shoutu.services.imports import import_file
+    from shoutu.services.registry.imports import import_file
 
     with errors_as_exit(json), progress_bars() as bars:
         service = state(ctx).context()
@@ -95,7 +95,7 @@ def simulation(
     """A simulator run: regions, places, people (with synthetic names and valid-checksum ID
     numbers, marked synthetic), cases and control measures into the registry; check-ins, tests,
     visits and sales into the event store."""
-    from shoutu.services.simulation_import import import_simulation, load_simulation_events
+    from shoutu.services.simulation.importer import import_simulation, load_simulation_events
 
     with errors_as_exit(json), progress_bars() as bars:
         service = state(ctx).context()
@@ -131,7 +131,7 @@ def series(
 ) -> None:
     """A surveillance channel of your own: date, region (a region code), count; daily or
     weekly. It becomes a channel for `shoutu channels`, `signals run` and `detect`."""
-    from shoutu.services.channel_import import import_channel
+    from shoutu.services.surveillance.channel_import import import_channel
 
     with errors_as_exit(json):
         service = state(ctx).context()
@@ -197,7 +197,7 @@ def results(ctx: typer.Context, file: FileArg, json: JsonOpt = False) -> None:
     result_time, method (pcr, antigen), result, ct_n, ct_orf1ab [, purpose]. Validated whole
     (by row and field), stored in the event store; positive pools recall their members, antigen
     positives ask for PCR confirmation, single-tube positives become cases."""
-    from shoutu.services.lab_results import import_results
+    from shoutu.services.screening.lab_results import import_results
 
     def describe(batch: Any) -> str:
         flow = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in batch.workflow.items())
@@ -213,7 +213,7 @@ def results(ctx: typer.Context, file: FileArg, json: JsonOpt = False) -> None:
 def checkins(ctx: typer.Context, file: FileArg, json: JsonOpt = False) -> None:
     """Venue check-ins: person_id, place_id, t_in, t_out (empty: the venue type's typical
     dwell). Checked whole (by row and field), stored day by day sorted by place."""
-    from shoutu.services.checkins import import_checkins
+    from shoutu.services.investigation.checkins import import_checkins
 
     def describe(batch: Any) -> str:
         return (

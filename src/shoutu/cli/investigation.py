@@ -71,7 +71,7 @@ def trace(
 
     from shoutu.cli.state import state
     from shoutu.io.provenance import build_provenance, file_hashes_later
-    from shoutu.services.tracing import TraceFiles, trace_case, trace_files
+    from shoutu.services.investigation.tracing import TraceFiles, trace_case, trace_files
 
     if case is not None:
         with errors_as_exit(json):
@@ -153,7 +153,7 @@ def chains(
     case, from exposure links and a serial interval."""
     from shoutu.analytics.chains import NO_SOURCE_WEIGHT, SerialInterval
     from shoutu.io.provenance import build_provenance, file_hash
-    from shoutu.services.chains import chains_file, read_si_table
+    from shoutu.services.investigation.chains import chains_file, read_si_table
 
     with errors_as_exit(json):
         if si_distr is not None:
@@ -212,7 +212,7 @@ def trajectories(
     from shoutu.cli.state import state
     from shoutu.io.provenance import build_provenance, file_hash
     from shoutu.protocols.loader import ProtocolRegistry
-    from shoutu.services.public_exposure import TrajectoryFiles, publish_trajectories
+    from shoutu.services.public.trajectories import TrajectoryFiles, publish_trajectories
 
     with errors_as_exit(json):
         settings = state(ctx).settings()
@@ -256,7 +256,7 @@ def self_check(
     Needs only the published file: your visits stay with you."""
     from shoutu.cli.state import state
     from shoutu.io.provenance import build_provenance
-    from shoutu.services.public_exposure import read_visits, self_check_files
+    from shoutu.services.public.trajectories import read_visits, self_check_files
 
     with errors_as_exit(json):
         settings = state(ctx).settings()

@@ -12,7 +12,7 @@ from shoutu.cli.state import state
 from shoutu.domain.vocabulary import IdType
 
 if TYPE_CHECKING:
-    from shoutu.services.registry import PersonView
+    from shoutu.services.registry.people import PersonView
 
 people_app = typer.Typer(
     help="Look people up (masked by default; every read is audited).", no_args_is_help=True
@@ -47,7 +47,7 @@ def show(
     json: JsonOpt = False,
 ) -> None:
     """One person by id."""
-    from shoutu.services import registry
+    from shoutu.services.registry import people as registry
 
     with errors_as_exit(json):
         service = state(ctx).context()
@@ -67,7 +67,7 @@ def find(
     json: JsonOpt = False,
 ) -> None:
     """Find a person by identifier (exact match through its keyed hash)."""
-    from shoutu.services import registry
+    from shoutu.services.registry import people as registry
 
     with errors_as_exit(json):
         service = state(ctx).context()
@@ -87,7 +87,7 @@ def list_(
     json: JsonOpt = False,
 ) -> None:
     """Recent audit events, newest first."""
-    from shoutu.services import audit_log
+    from shoutu.services import audit as audit_log
 
     with errors_as_exit(json):
         events = audit_log.recent(

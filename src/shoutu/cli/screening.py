@@ -35,7 +35,7 @@ def pool_size(
 ) -> None:
     """Expected tests per person (Dorfman) and sensitivity after dilution for each validated
     pool size of the protocol, and the recommended size."""
-    from shoutu.services.screening import pool_size_advice
+    from shoutu.services.screening.pool_advice import pool_size_advice
 
     with errors_as_exit(json):
         service = state(ctx).context()
@@ -77,8 +77,8 @@ def key_populations(
     """Routine screening of key populations: compliance with the protocol's testing interval
     per category and per unit (workplace), and who is overdue."""
     from shoutu.domain.timeutil import parse_date
-    from shoutu.services.key_populations import compliance
-    from shoutu.services.registry import masked_names
+    from shoutu.services.registry.people import masked_names
+    from shoutu.services.screening.key_populations import compliance
 
     with errors_as_exit(json):
         service = state(ctx).context()
@@ -134,7 +134,7 @@ def campaign(
     """Create a mass-screening campaign (pool ratio from the protocol by the area's risk)."""
     from shoutu.domain.timeutil import parse_timestamp
     from shoutu.domain.vocabulary import RiskLevel
-    from shoutu.services.campaigns import create_campaign
+    from shoutu.services.screening.campaigns import create_campaign
 
     with errors_as_exit(json):
         service = state(ctx).context()
@@ -172,8 +172,8 @@ def status(
 ) -> None:
     """Coverage per round and area (expected, sampled, resulted, positive), turnaround by lab and
     site, and rounds still needed before each area can be declared clear."""
-    from shoutu.services.campaigns import campaign_status
-    from shoutu.services.registry import masked_names
+    from shoutu.services.registry.people import masked_names
+    from shoutu.services.screening.campaigns import campaign_status
 
     if level not in ("community", "building"):
         raise typer.BadParameter("level must be community or building")

@@ -69,7 +69,7 @@ def run(
 ) -> None:
     """Run the configured detectors for a day; alarms become (or extend) signals."""
     from shoutu.domain.timeutil import parse_date
-    from shoutu.services.signals import DEFAULT_DETECTORS, load_detectors, run_signals
+    from shoutu.services.surveillance.signals import DEFAULT_DETECTORS, load_detectors, run_signals
 
     with errors_as_exit(json):
         service = state(ctx).context()
@@ -93,7 +93,7 @@ def list_(
 ) -> None:
     """Signals, latest first."""
     from shoutu.domain.vocabulary import SignalStatus
-    from shoutu.services.signals import list_signals
+    from shoutu.services.surveillance.signals import list_signals
 
     with errors_as_exit(json):
         rows = list_signals(
@@ -114,8 +114,8 @@ def show(
     json: JsonOpt = False,
 ) -> None:
     """One signal and its audit trail."""
-    from shoutu.services import audit_log
-    from shoutu.services.signals import get_signal
+    from shoutu.services import audit as audit_log
+    from shoutu.services.surveillance.signals import get_signal
 
     with errors_as_exit(json):
         service = state(ctx).context()
@@ -146,7 +146,7 @@ def update(
 ) -> None:
     """Move a signal to its next step of the response workflow."""
     from shoutu.domain.vocabulary import SignalStatus
-    from shoutu.services.signals import update_signal
+    from shoutu.services.surveillance.signals import update_signal
 
     with errors_as_exit(json):
         row = update_signal(

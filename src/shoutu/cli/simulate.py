@@ -90,8 +90,8 @@ def compare(
     from rich.table import Table
 
     from shoutu.io.provenance import build_provenance
-    from shoutu.services.policy import MEASURES
-    from shoutu.services.policy import compare as run
+    from shoutu.services.simulation.policy import MEASURES
+    from shoutu.services.simulation.policy import compare as run
 
     settings = state(ctx).settings()
     name = protocol or settings.protocol

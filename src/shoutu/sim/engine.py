@@ -35,8 +35,8 @@ import numpy as np
 
 from shoutu.domain.timeutil import zone
 from shoutu.io.provenance import build_provenance, file_hash
+from shoutu.progress import Progress, Silent
 from shoutu.protocols.schema import Protocol
-from shoutu.services.progress import Progress, Silent
 from shoutu.sim import geography
 from shoutu.sim.control import Control
 from shoutu.sim.disease import Disease

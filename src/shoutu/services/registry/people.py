@@ -11,7 +11,7 @@ from shoutu.domain.timeutil import utcnow
 from shoutu.domain.vocabulary import AuditAction, IdType
 from shoutu.errors import NotFound
 from shoutu.services.context import ServiceContext
-from shoutu.services.imports.people import ID_FIELD, PHONE_FIELD, id_hash
+from shoutu.services.registry.imports.people import ID_FIELD, PHONE_FIELD, id_hash
 from shoutu.store.repositories import audit, entities
 from shoutu.store.repositories import people as people_repo
 from shoutu.store.tables import Person, table

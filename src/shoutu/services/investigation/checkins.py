@@ -26,7 +26,7 @@ from shoutu.io.columnar import read_columns
 from shoutu.io.provenance import file_hash
 from shoutu.io.report import InputError
 from shoutu.services.context import ServiceContext
-from shoutu.services.roster import known, roster_ids
+from shoutu.services.registry.roster import known, roster_ids
 from shoutu.store.repositories import lab as repo
 
 SCHEMA = pa.schema(

@@ -42,7 +42,7 @@ def user_channels(event_dir: Path) -> list[str]:
 def import_channel(
     ctx: ServiceContext, channel: str, path: Path, *, date_format: str | None = None
 ) -> EventBatch:
-    from shoutu.services.channels import BUILT_IN
+    from shoutu.services.surveillance.channels import BUILT_IN
 
     if not NAME.fullmatch(channel) or channel in BUILT_IN:
         raise ValueError(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from shoutu.domain.vocabulary import PlaceType
-from shoutu.services.imports import fields as f
-from shoutu.services.imports.batch import Batch, EntitySpec
+from shoutu.services.registry.imports import fields as f
+from shoutu.services.registry.imports.batch import Batch, EntitySpec
 from shoutu.store.repositories import entities
 from shoutu.store.tables import Place, Region, table
 

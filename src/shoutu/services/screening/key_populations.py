@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 
 from shoutu.events.store import read_events
 from shoutu.services.context import ServiceContext
-from shoutu.services.roster import roster
+from shoutu.services.registry.roster import roster
 
 
 @dataclass

@@ -7,8 +7,8 @@ from typing import Any
 
 from shoutu.domain.identifiers import parse_region_code
 from shoutu.domain.vocabulary import RegionLevel
-from shoutu.services.imports import fields as f
-from shoutu.services.imports.batch import Batch, EntitySpec
+from shoutu.services.registry.imports import fields as f
+from shoutu.services.registry.imports.batch import Batch, EntitySpec
 from shoutu.store.tables import Region, table
 
 TABLE = table(Region)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from shoutu.services.progress import Progress, Silent
+from shoutu.progress import Progress, Silent
 from shoutu.sim.engine import run_config, simulate
 
 MEASURES = ("infections", "cases", "tubes_tested", "quarantine_person_days", "lockdown_person_days")

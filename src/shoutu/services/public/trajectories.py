@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from shoutu.io.engines import EngineOptions
 from shoutu.protocols.schema import Protocol
-from shoutu.services.contact_query import (
+from shoutu.services.investigation.contact_query import (
     INPUTS,
     US_PER_MINUTE,
     index_views,

@@ -12,8 +12,8 @@ from shoutu.domain.identifiers import (
 )
 from shoutu.domain.vocabulary import IdType, KeyPopulation, Sex
 from shoutu.services.context import ServiceContext
-from shoutu.services.imports import fields as f
-from shoutu.services.imports.batch import Batch, EntitySpec, ParsedRow
+from shoutu.services.registry.imports import fields as f
+from shoutu.services.registry.imports.batch import Batch, EntitySpec, ParsedRow
 from shoutu.store.crypto import Keyring
 from shoutu.store.repositories import entities
 from shoutu.store.tables import Person, Place, Region, table

@@ -30,9 +30,9 @@ from shoutu.domain.timeutil import utcnow
 from shoutu.domain.vocabulary import AuditAction, RiskLevel
 from shoutu.errors import NotFound
 from shoutu.events.store import read_events
-from shoutu.services.channels import LEVEL_DIGITS
 from shoutu.services.context import ServiceContext
-from shoutu.services.roster import roster
+from shoutu.services.registry.roster import roster
+from shoutu.services.surveillance.channels import LEVEL_DIGITS
 from shoutu.store.repositories import audit
 from shoutu.store.repositories import lab as repo
 from shoutu.store.repositories import series as series_repo

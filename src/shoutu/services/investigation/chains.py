@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from shoutu.analytics.chains import NO_SOURCE_WEIGHT, SerialInterval, infer_chains
 from shoutu.io.columnar import read_arrow
-from shoutu.services.chain_graph import DEFAULT_PAGE_SIZE, ChainGraph
+from shoutu.services.investigation.chain_graph import DEFAULT_PAGE_SIZE, ChainGraph
 
 
 def _days(column: pa.ChunkedArray) -> np.ndarray:

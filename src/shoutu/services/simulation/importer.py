@@ -22,9 +22,9 @@ from shoutu.domain.vocabulary import CaseClass, ControlStatus, IdType, Origin, S
 from shoutu.events.store import EventBatch
 from shoutu.io.report import InputError, ValidationReport
 from shoutu.io.tables import GeneratedTable, InputTable
+from shoutu.progress import Progress, Silent
 from shoutu.services.context import ServiceContext
-from shoutu.services.imports import SPECS, ImportResult, import_table
-from shoutu.services.progress import Progress, Silent
+from shoutu.services.registry.imports import SPECS, ImportResult, import_table
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from shoutu.io.tables import read_table
+from shoutu.progress import Progress
 from shoutu.services.context import ServiceContext
-from shoutu.services.imports import cases, control_measures, people, places, regions
-from shoutu.services.imports.batch import EntitySpec, ImportResult, import_table
-from shoutu.services.progress import Progress
+from shoutu.services.registry.imports import cases, control_measures, people, places, regions
+from shoutu.services.registry.imports.batch import EntitySpec, ImportResult, import_table
 
 SPECS: dict[str, EntitySpec] = {
     "regions": regions.SPEC,

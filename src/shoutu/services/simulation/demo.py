@@ -9,15 +9,15 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from shoutu.progress import Progress, Silent
 from shoutu.services.context import init_store, open_context
-from shoutu.services.progress import Progress, Silent
-from shoutu.services.signals import list_signals, run_signals
-from shoutu.services.simulation_import import (
+from shoutu.services.registry.situation import situation
+from shoutu.services.simulation.importer import (
     import_simulation,
     load_simulation_events,
     run_end,
 )
-from shoutu.services.situation import situation
+from shoutu.services.surveillance.signals import list_signals, run_signals
 from shoutu.settings import Settings
 from shoutu.sim.engine import run_config, simulate
 
@@ -81,9 +81,9 @@ def screening_summary(ctx: Any, end: dt.datetime) -> dict[str, Any]:
 
     from shoutu.domain.vocabulary import Channel
     from shoutu.events.store import local_days, read_events
-    from shoutu.services.campaigns import campaign_status, create_campaign
-    from shoutu.services.key_populations import compliance
-    from shoutu.services.screening import positivity
+    from shoutu.services.screening.campaigns import campaign_status, create_campaign
+    from shoutu.services.screening.key_populations import compliance
+    from shoutu.services.screening.pool_advice import positivity
     from shoutu.store.repositories import series as series_repo
 
     result: dict[str, Any] = {"positivity": positivity(ctx)}
@@ -132,7 +132,7 @@ def chain_summary(out_dir: Path, top: int = 8) -> dict[str, Any]:
     from collections import Counter
 
     from shoutu.analytics.chains import SerialInterval
-    from shoutu.services.chains import chains_file
+    from shoutu.services.investigation.chains import chains_file
 
     cases = out_dir / "cases.parquet"
     if not cases.exists():
@@ -160,7 +160,7 @@ def trajectory_summary(ctx: Any, out_dir: Path) -> dict[str, Any]:
     place windows, at how many places, of which types."""
     from collections import Counter
 
-    from shoutu.services.public_exposure import TrajectoryFiles, publish_trajectories
+    from shoutu.services.public.trajectories import TrajectoryFiles, publish_trajectories
 
     files = TrajectoryFiles(out_dir / "checkins.parquet", out_dir / "cases.parquet")
     if not (files.cases.exists() and (out_dir / "checkins.parquet").exists()):
@@ -189,8 +189,8 @@ def outbreak_analytics(out_dir: Path, summary: dict[str, Any]) -> dict[str, Any]
     from shoutu.analytics.rt import min_cases_for_cv
     from shoutu.events.store import local_days
     from shoutu.io.provenance import as_arrow, write_table
-    from shoutu.services.rt import rt_from_file
-    from shoutu.services.scan import scan_file
+    from shoutu.services.surveillance.rt import rt_from_file
+    from shoutu.services.surveillance.scan import scan_file
 
     tz = summary["provenance"]["parameters"]["timezone"]
     cases = pq.read_table(out_dir / "cases.parquet")

@@ -23,8 +23,8 @@ from shoutu.analytics.detectors.methods import METHODS, Plan, plan
 from shoutu.domain.timeutil import utcnow
 from shoutu.domain.vocabulary import AuditAction, RegionLevel, SignalStatus
 from shoutu.errors import NotFound
-from shoutu.services.channels import channel_series
 from shoutu.services.context import ServiceContext
+from shoutu.services.surveillance.channels import channel_series
 from shoutu.store.repositories import audit
 from shoutu.store.repositories import signals as repo
 
@@ -56,7 +56,7 @@ def load_detectors(path: Path, event_dir: Path | None = None) -> tuple[DetectorC
     weekly (true/false) and an ``options`` table of the method's R settings (snake case),
     e.g. ``options = {b = 3, w = 2, no_periods = 10}``. Channels: the built-in ones and those
     imported into ``event_dir``."""
-    from shoutu.services.channels import channel_names
+    from shoutu.services.surveillance.channels import channel_names
 
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

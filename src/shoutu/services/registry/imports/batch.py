@@ -25,9 +25,9 @@ from shoutu.domain.timeutil import utcnow
 from shoutu.domain.vocabulary import AuditAction
 from shoutu.io.report import InputError, ValidationReport
 from shoutu.io.tables import InputTable, Row
+from shoutu.progress import Progress, Silent
 from shoutu.services.context import ServiceContext
-from shoutu.services.imports.fields import FieldSpec, ParseOptions, is_blank
-from shoutu.services.progress import Progress, Silent
+from shoutu.services.registry.imports.fields import FieldSpec, ParseOptions, is_blank
 from shoutu.store.repositories import audit, entities
 
 STAMPS = frozenset({"created_at", "updated_at", "updated_by"})

@@ -26,7 +26,12 @@ import pyarrow as pa
 
 from shoutu.domain.vocabulary import Setting
 from shoutu.errors import NotFound
-from shoutu.services.contact_query import CASE_COLUMNS, INPUTS, TraceFiles, contact_rows
+from shoutu.services.investigation.contact_query import (
+    CASE_COLUMNS,
+    INPUTS,
+    TraceFiles,
+    contact_rows,
+)
 
 if TYPE_CHECKING:
     from shoutu.io.engines import EngineOptions

@@ -30,7 +30,7 @@ from shoutu.io.columnar import RowProblems, read_columns
 from shoutu.io.provenance import file_hash
 from shoutu.io.report import InputError
 from shoutu.services.context import ServiceContext
-from shoutu.services.roster import known, roster_ids
+from shoutu.services.registry.roster import known, roster_ids
 
 REQUIRED = ("sample_id", "person_id", "sample_time", "result_time", "method", "result")
 OPTIONAL = ("tube_id", "pool_size", "site_id", "lab_id", "ct_n", "ct_orf1ab", "purpose")
@@ -178,7 +178,7 @@ def _keys(table: pa.Table) -> pa.Array:
 
 
 def import_results(ctx: ServiceContext, path: Path) -> ResultsBatch:
-    from shoutu.services.pooled_workflow import run_workflow
+    from shoutu.services.screening.pooled_workflow import run_workflow
 
     table, check = read_results(path, ctx.settings.timezone)
     validate(table, check, roster_ids(ctx))

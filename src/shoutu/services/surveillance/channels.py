@@ -45,7 +45,7 @@ BUILT_IN = (
 
 def channel_names(event_dir: Path | None = None) -> list[str]:
     """The built-in channels, and those users imported into ``event_dir``."""
-    from shoutu.services.channel_import import user_channels
+    from shoutu.services.surveillance.channel_import import user_channels
 
     return [*BUILT_IN, *(user_channels(event_dir) if event_dir is not None else [])]
 

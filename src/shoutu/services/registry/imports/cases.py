@@ -5,8 +5,8 @@ from __future__ import annotations
 from itertools import pairwise
 
 from shoutu.domain.vocabulary import CaseClass, CaseStatus, Channel, Origin, Severity
-from shoutu.services.imports import fields as f
-from shoutu.services.imports.batch import Batch, EntitySpec
+from shoutu.services.registry.imports import fields as f
+from shoutu.services.registry.imports.batch import Batch, EntitySpec
 from shoutu.store.tables import Case, Person, Region, table
 
 FIELDS = (

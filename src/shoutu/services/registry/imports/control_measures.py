@@ -4,8 +4,8 @@ episodes of people."""
 from __future__ import annotations
 
 from shoutu.domain.vocabulary import ControlKind, ControlStatus
-from shoutu.services.imports import fields as f
-from shoutu.services.imports.batch import Batch, EntitySpec
+from shoutu.services.registry.imports import fields as f
+from shoutu.services.registry.imports.batch import Batch, EntitySpec
 from shoutu.store.tables import ControlMeasure, Person, table
 
 FIELDS = (
