@@ -1,13 +1,16 @@
-"""Fixtures: a real SQLite file and a real PostgreSQL server (started here, on loopback).
+"""Fixtures: a real SQLite file and a real PostgreSQL server (started here, on loopback), and
+simulated cities shared by the whole session.
 
-Store tests take ``db_url`` (or ``ctx``) and run once per backend; pure tests run once.
+Store tests take ``db_url`` (or ``ctx``) and run once per backend; pure tests run once. A test
+that needs a simulator run asks ``city(**PARAMS)``: one run per parameter set per session,
+read-only for the tests (they write their own files elsewhere).
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -93,3 +96,35 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> dict[str, st
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env
+
+
+City = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def city(tmp_path_factory: pytest.TempPathFactory) -> City:
+    """``city(people=…, days=…, seed=…[, scenario=…, protocol=…])``: the simulator's run
+    folder for those parameters, simulated once per session."""
+    from shoutu.sim.engine import run_config, simulate
+
+    made: dict[tuple[object, ...], Path] = {}
+
+    def get(
+        *,
+        people: int,
+        days: int,
+        seed: int,
+        scenario: str = "default",
+        protocol: str = "cn-9th-2022",
+    ) -> Path:
+        key = (people, days, seed, scenario, protocol)
+        if key not in made:
+            out = tmp_path_factory.mktemp("city") / "run"
+            config = run_config(
+                people=people, days=days, seed=seed, scenario=scenario, protocol=protocol
+            )
+            simulate(config, out)
+            made[key] = out
+        return made[key]
+
+    return get

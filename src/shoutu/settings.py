@@ -9,7 +9,7 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -73,11 +73,27 @@ class Settings(BaseSettings):
         description="SHOUTU_SPARK_MASTER: where `--engine spark` runs (a Spark master URL; "
         "default a local session on every core).",
     )
+    debug: bool = Field(
+        default=False,
+        description="SHOUTU_DEBUG: show the traceback of an internal error (as --debug does); "
+        "otherwise a bug prints one line.",
+    )
     user: str = Field(
         default_factory=_default_user,
         description="SHOUTU_USER: who is acting, recorded in every audit event and "
         "updated_by column (default: the OS login name).",
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (expected an IANA name)") from None
+        return value
 
 
 def get_settings(**overrides: object) -> Settings:

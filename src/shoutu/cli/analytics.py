@@ -259,9 +259,8 @@ def channels(
     """Count series of a surveillance channel (registry and event store) per region, as
     `shoutu detect` reads them: date,region,count,rate_per_100k."""
     from shoutu.cli.state import state
-    from shoutu.domain.vocabulary import RegionLevel
-    from shoutu.io.provenance import build_provenance
-    from shoutu.services.surveillance.channels import channel_names, channel_series
+    from shoutu.services.surveillance.catalogue import channel_names
+    from shoutu.services.surveillance.channels import channel_report
 
     if list_ or channel is None:
         with errors_as_exit(json):
@@ -272,9 +271,5 @@ def channels(
             sys.stdout.write("\n".join(names) + "\n")
         return
     with errors_as_exit(json):
-        service = state(ctx).context()
-        columns = channel_series(service, channel, level=RegionLevel.parse(level), weekly=weekly)
-        provenance = build_provenance(
-            command="channels", parameters={"channel": channel, "level": level, "weekly": weekly}
-        )
-    emit_columns(columns, provenance, "rows", json, output)
+        result = channel_report(state(ctx).context(), channel, level=level, weekly=weekly)
+    emit_columns(result.columns, result.provenance, "rows", json, output)

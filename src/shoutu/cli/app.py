@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import shutil
+import sys
+import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -20,7 +20,16 @@ from shoutu.cli import (
     signals,
     simulate,
 )
-from shoutu.cli.output import emit_json, err, errors_as_exit, out, progress_bars
+from shoutu.cli.output import (
+    EXIT_BUG,
+    emit_json,
+    err,
+    error_line,
+    errors_as_exit,
+    out,
+    progress_bars,
+    report_error,
+)
 from shoutu.cli.render import (
     print_analytics,
     print_chains,
@@ -30,10 +39,7 @@ from shoutu.cli.render import (
 )
 from shoutu.cli.signals import print_signals
 from shoutu.cli.state import State, state
-from shoutu.io.provenance import build_provenance
-
-if TYPE_CHECKING:
-    from shoutu.settings import Settings
+from shoutu.errors import ShoutuError
 
 app = typer.Typer(
     help="守土 shoutu — outbreak prevention and control. Settings come from SHOUTU_* "
@@ -78,6 +84,12 @@ def root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
     ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug", help="Show the traceback of an internal error (or SHOUTU_DEBUG=1)."
+        ),
+    ] = False,
 ) -> None:
     """守土 shoutu."""
     found = State()
@@ -113,18 +125,9 @@ def summary(ctx: typer.Context, json: JsonOpt = False) -> None:
     from shoutu.services.registry import situation
 
     with errors_as_exit(json):
-        service = state(ctx).context()
-        data = situation.situation(service)
-        protocol, digest = service.protocol()
+        data = situation.situation(state(ctx).context())
     if json:
-        emit_json(
-            {
-                **data,
-                "provenance": build_provenance(
-                    command="summary", parameters={}, protocol=(protocol.name, digest)
-                ),
-            }
-        )
+        emit_json(data)
         return
     print_situation(data)
 
@@ -150,20 +153,10 @@ def demo_(
     and print its situation."""
     from shoutu.services.simulation.demo import run_demo
 
-    for suffix in ("", "-wal", "-shm"):
-        stale = Path(f"{path}{suffix}")
-        if stale.exists():
-            os.remove(stale)
-    events = Path(f"{out_dir}-events")
-    if events.exists():
-        shutil.rmtree(events)
-    current = state(ctx)
-    current.overrides["database_url"] = f"sqlite:///{path}"
-    current.overrides["event_dir"] = events
-    settings = current.settings()
     with errors_as_exit(json), progress_bars() as bars:
-        run, data = run_demo(
-            settings,
+        demo = run_demo(
+            state(ctx).settings(),
+            db=path,
             out_dir=out_dir,
             people=people,
             days=days,
@@ -171,22 +164,13 @@ def demo_(
             scenario=scenario,
             progress=bars,
         )
+    run, data = demo.simulation, demo.situation
     if json:
-        emit_json(
-            {
-                **data,
-                "simulation": run,
-                "provenance": build_provenance(
-                    command="demo",
-                    parameters={"people": people, "days": days, "seed": seed, "scenario": scenario},
-                    protocol=(settings.protocol, run_protocol_hash(settings)),
-                ),
-            }
-        )
+        emit_json({**data, "simulation": run, "provenance": demo.provenance})
         return
     err.print(
         f"Demo City: {run['people']:,} people, {run['checkins']:,} check-ins over "
-        f"{run['days']} days in {out_dir}/; registry in {path}, events in {events}/",
+        f"{run['days']} days in {out_dir}/; registry in {path}, events in {demo.event_dir}/",
         highlight=False,
     )
     print_situation(data)
@@ -218,12 +202,50 @@ def settings_(ctx: typer.Context, json: JsonOpt = False) -> None:
         out.print(f"{row['variable']}={row['value'] or ''}\n    {row['description']}", markup=False)
 
 
-def run_protocol_hash(settings: Settings) -> str:
-    from shoutu.protocols import ProtocolRegistry
-    from shoutu.protocols.loader import protocol_hash
+# Click's (typer's vendored) base of usage errors, found without a private import
+USAGE_ERRORS: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
 
-    return protocol_hash(ProtocolRegistry(settings.protocol_dir).load(settings.protocol))
+
+def _debugging(args: list[str]) -> bool:
+    if "--debug" in args:
+        return True
+    try:
+        from shoutu.settings import get_settings
+
+        return get_settings().debug
+    except Exception:  # settings that cannot be built: no details asked for
+        return False
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Run the command line; exits with the documented codes (``shoutu.cli.output``).
+
+    Usage errors end with a plain ``error:`` line after Click's box; an unexpected exception
+    (a bug) prints one line and exits 3, with the traceback only under ``--debug``."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        code = app(args=args, prog_name="shoutu", standalone_mode=False)
+    except USAGE_ERRORS as exc:
+        from typer import rich_utils
+
+        rich_utils.rich_format_error(exc)  # type: ignore[arg-type]
+        error_line(exc.format_message())  # type: ignore[attr-defined]
+        sys.exit(int(exc.exit_code))  # type: ignore[attr-defined]
+    except typer.Abort:
+        error_line("aborted")
+        sys.exit(130)
+    except ShoutuError as exc:  # raised outside a command's own handler
+        try:
+            report_error(exc, "--json" in args)
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
+    except Exception as exc:  # a bug: one line unless asked for the details
+        if _debugging(args):
+            traceback.print_exc()
+        error_line(
+            f"internal error: {type(exc).__name__}: {exc}; rerun with --debug for the details"
+        )
+        sys.exit(EXIT_BUG)
+    sys.exit(code if isinstance(code, int) else 0)

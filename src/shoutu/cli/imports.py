@@ -10,7 +10,6 @@ import typer
 
 from shoutu.cli.output import emit_json, errors_as_exit, out, progress_bars
 from shoutu.cli.state import state
-from shoutu.io.provenance import build_provenance, file_hash
 
 app = typer.Typer(
     help="Import registry files (CSV or Parquet). A file is imported whole or not at all; "
@@ -27,26 +26,14 @@ DateFormat = Annotated[
 
 
 def _run(ctx: typer.Context, kind: str, path: Path, json: bool, date_format: str | None) -> None:
-    from shoutu.services.registry.imports import import_file
+    from shoutu.services.registry.imports.specs import import_file
 
     with errors_as_exit(json), progress_bars() as bars:
-        service = state(ctx).context()
-        try:
-            result = import_file(service, kind, path, date_format=date_format, progress=bars)
-        finally:
-            service.close()
-    if json:
-        emit_json(
-            {
-                "ok": True,
-                "result": result.as_json(),
-                "provenance": build_provenance(
-                    command=f"import {kind}",
-                    parameters={"date_format": date_format},
-                    input_hashes=[file_hash(path)],
-                ),
-            }
+        result = import_file(
+            state(ctx).context(), kind, path, date_format=date_format, progress=bars
         )
+    if json:
+        emit_json({"ok": True, "result": result.as_json(), "provenance": result.provenance})
         return
     out.print(
         f"{result.file}: {result.rows:,} {kind} rows — {result.inserted:,} new, "
@@ -95,25 +82,20 @@ def simulation(
     """A simulator run: regions, places, people (with synthetic names and valid-checksum ID
     numbers, marked synthetic), cases and control measures into the registry; check-ins, tests,
     visits and sales into the event store."""
-    from shoutu.services.simulation.importer import import_simulation, load_simulation_events
+    from shoutu.services.simulation.importer import import_run
 
     with errors_as_exit(json), progress_bars() as bars:
-        service = state(ctx).context()
-        try:
-            results = import_simulation(service, directory, progress=bars)
-            events = load_simulation_events(service, directory)
-        finally:
-            service.close()
+        loaded = import_run(state(ctx).context(), directory, progress=bars)
     if json:
         emit_json(
             {
                 "ok": True,
-                "results": [r.as_json() for r in results],
-                "events": [{"kind": e.kind, "rows": e.rows, "days": e.days} for e in events],
+                "results": [r.as_json() for r in loaded.results],
+                "events": [{"kind": e.kind, "rows": e.rows, "days": e.days} for e in loaded.events],
             }
         )
         return
-    for result in results:
+    for result in loaded.results:
         out.print(
             f"{result.entity}: {result.rows:,} rows — {result.inserted:,} new, "
             f"{result.updated:,} updated, {result.unchanged:,} unchanged",
@@ -134,11 +116,8 @@ def series(
     from shoutu.services.surveillance.channel_import import import_channel
 
     with errors_as_exit(json):
-        service = state(ctx).context()
-        try:
-            batch = import_channel(service, channel, file, date_format=date_format)
-        finally:
-            service.close()
+        done = import_channel(state(ctx).context(), channel, file, date_format=date_format)
+    batch = done.batch
     if json:
         emit_json(
             {
@@ -147,11 +126,7 @@ def series(
                 "rows": batch.rows,
                 "days": batch.days,
                 "batch": batch.batch,
-                "provenance": build_provenance(
-                    command="import series",
-                    parameters={"channel": channel, "date_format": date_format},
-                    input_hashes=[file_hash(file)],
-                ),
+                "provenance": done.provenance,
             }
         )
         return
@@ -166,27 +141,14 @@ def _event_import(
     ctx: typer.Context,
     file: Path,
     json: bool,
-    command: str,
     run: Callable[[Any, Path], Any],
     describe: Callable[[Any], str],
 ) -> None:
     """Run an event-store import through its service; print JSON (with provenance) or a line."""
     with errors_as_exit(json):
-        service = state(ctx).context()
-        try:
-            batch = run(service, file)
-        finally:
-            service.close()
+        batch = run(state(ctx).context(), file)
     if json:
-        emit_json(
-            {
-                "ok": True,
-                "result": batch.as_json(),
-                "provenance": build_provenance(
-                    command=command, parameters={}, input_hashes=[file_hash(file)]
-                ),
-            }
-        )
+        emit_json({"ok": True, "result": batch.as_json(), "provenance": batch.provenance})
         return
     out.print(describe(batch), markup=False)
 
@@ -206,7 +168,7 @@ def results(ctx: typer.Context, file: FileArg, json: JsonOpt = False) -> None:
             f"{batch.already_stored:,} already stored" + (f"; {flow}" if flow else "")
         )
 
-    _event_import(ctx, file, json, "import results", import_results, describe)
+    _event_import(ctx, file, json, import_results, describe)
 
 
 @app.command()
@@ -222,4 +184,4 @@ def checkins(ctx: typer.Context, file: FileArg, json: JsonOpt = False) -> None:
             "dwell"
         )
 
-    _event_import(ctx, file, json, "import checkins", import_checkins, describe)
+    _event_import(ctx, file, json, import_checkins, describe)

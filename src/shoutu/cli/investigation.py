@@ -4,16 +4,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from shoutu.cli.analytics import JsonOpt
 from shoutu.cli.output import emit_columns, emit_json, err, errors_as_exit
-
-if TYPE_CHECKING:
-    from shoutu.io.engines import EngineOptions
-    from shoutu.settings import Settings
 
 ProtocolOpt = Annotated[str | None, typer.Option(help="Protocol [the one in force].")]
 
@@ -21,12 +17,6 @@ ProtocolOpt = Annotated[str | None, typer.Option(help="Protocol [the one in forc
 EngineOpt = Annotated[
     str, typer.Option(help="duckdb (embedded) or spark (pyspark; same query, same rows).")
 ]
-
-
-def _engine_options(settings: Settings) -> EngineOptions:
-    from shoutu.io.engines import EngineOptions
-
-    return EngineOptions(settings.duckdb_memory_limit, settings.spark_master)
 
 
 def trace(
@@ -67,16 +57,14 @@ def trace(
     and co-presence at places (DuckDB or Spark over Parquet or CSV). File mode: --checkins
     --cases --people --output. Store mode: --case CASE_ID reads the registry and the check-in
     store and records Contacts and contact-control Tasks."""
-    import pyarrow.compute as pc
-
     from shoutu.cli.state import state
-    from shoutu.io.provenance import build_provenance, file_hashes_later
-    from shoutu.services.investigation.tracing import TraceFiles, trace_case, trace_files
+    from shoutu.errors import BadRequest
+    from shoutu.services.investigation.tracing import TraceInputs, trace, trace_case
 
+    current = state(ctx)
     if case is not None:
         with errors_as_exit(json):
-            service = state(ctx).context()
-            counts = trace_case(service, case)
+            counts = trace_case(current.context(), case)
         if json:
             emit_json({"case": case, **counts})
         else:
@@ -88,28 +76,16 @@ def trace(
         return
     with errors_as_exit(json):
         if checkins is None or cases is None or people is None or output is None:
-            raise ValueError("file mode needs --checkins, --cases, --people and --output")
-        files = TraceFiles(checkins, cases, people, groups, quarantine, tests)
-        settings = state(ctx).settings()
-        from shoutu.protocols.loader import ProtocolRegistry
-
-        chosen = ProtocolRegistry(settings.protocol_dir).load(protocol or settings.protocol)
-        inputs = [p for p in (checkins, cases, people, groups, quarantine, tests) if p]
-        hashes = file_hashes_later([p for p in inputs if p.exists()])
-        table = trace_files(
-            files, chosen, settings.timezone, engine=engine, options=_engine_options(settings)
-        )
-    provenance = build_provenance(
-        command="trace",
-        parameters={"protocol": chosen.name, "engine": engine},
-        input_hashes=hashes(),
-    )
+            raise BadRequest("file mode needs {checkins}, {cases}, {people} and {output}")
+        inputs = TraceInputs(checkins, cases, people, groups, quarantine, tests)
+        result = trace(current.context(), inputs, protocol=protocol, engine=engine)
+    table = result.contacts
     columns = {name: table[name] for name in table.column_names}
-    close = int(pc.sum(pc.equal(table["kind"], "close")).as_py() or 0)
-    emit_columns(columns, provenance, "contacts", json, output, {"close": close})
+    emit_columns(columns, result.provenance, "contacts", json, output, {"close": result.close})
     if not json:
         err.print(
-            f"{output}: {close:,} close and {table.num_rows - close:,} secondary contact rows",
+            f"{output}: {result.close:,} close and {table.num_rows - result.close:,} secondary "
+            "contact rows",
             markup=False,
         )
 
@@ -151,39 +127,25 @@ def chains(
 ) -> None:
     """Likely infector (with probability and runner-up), generation, cluster and origin of each
     case, from exposure links and a serial interval."""
-    from shoutu.analytics.chains import NO_SOURCE_WEIGHT, SerialInterval
-    from shoutu.io.provenance import build_provenance, file_hash
-    from shoutu.services.investigation.chains import chains_file, read_si_table
+    from shoutu.analytics.chains import NO_SOURCE_WEIGHT
+    from shoutu.services.investigation.chains import chains_file
 
     with errors_as_exit(json):
-        if si_distr is not None:
-            si = read_si_table(si_distr)
-        elif si_mean is not None and si_sd is not None:
-            si = SerialInterval(si_dist, mean=si_mean, sd=si_sd)
-        else:
-            raise ValueError("give --si-mean and --si-sd, or --si-distr")
-        if no_source_weight is None:
-            no_source_weight = NO_SOURCE_WEIGHT
         result = chains_file(
-            cases, si, groups=groups, contacts=contacts, no_source_weight=no_source_weight
+            cases,
+            si_mean=si_mean,
+            si_sd=si_sd,
+            si_dist=si_dist,
+            si_distr=si_distr,
+            groups=groups,
+            contacts=contacts,
+            no_source_weight=NO_SOURCE_WEIGHT if no_source_weight is None else no_source_weight,
         )
-        columns = result.columns
         if graph_dir is not None:
             pages = result.graph(page_size).write(graph_dir)
             err.print(f"{graph_dir}: chain graph in {len(pages) - 1:,} pages", markup=False)
-    inputs = [p for p in (cases, groups, contacts, si_distr) if p is not None]
-    provenance = build_provenance(
-        command="chains",
-        parameters={
-            "si_mean": si_mean,
-            "si_sd": si_sd,
-            "si_dist": si_dist,
-            "no_source_weight": no_source_weight,
-        },
-        input_hashes=[file_hash(p) for p in inputs],
-    )
-    unknown = sum(1 for o in columns["origin"] if o == "unknown")
-    emit_columns(columns, provenance, "chains", json, output, {"no_known_source": unknown})
+    extra = {"no_known_source": result.no_known_source}
+    emit_columns(result.columns, result.provenance, "chains", json, output, extra)
 
 
 def trajectories(
@@ -210,29 +172,20 @@ def trajectories(
     no count) where cases were during the protocol's contact window, widened to whole slots
     and merged per place."""
     from shoutu.cli.state import state
-    from shoutu.io.provenance import build_provenance, file_hash
-    from shoutu.protocols.loader import ProtocolRegistry
-    from shoutu.services.public.trajectories import TrajectoryFiles, publish_trajectories
+    from shoutu.services.public.trajectories import TrajectoryInputs, publish_trajectories
 
     with errors_as_exit(json):
-        settings = state(ctx).settings()
-        chosen = ProtocolRegistry(settings.protocol_dir).load(protocol or settings.protocol)
-        table = publish_trajectories(
-            TrajectoryFiles(checkins, cases, tests),
-            chosen,
-            settings.timezone,
+        result = publish_trajectories(
+            state(ctx).context(),
+            TrajectoryInputs(checkins, cases, tests),
             places=places,
             round_minutes=round_minutes,
+            protocol=protocol,
             engine=engine,
-            options=_engine_options(settings),
         )
-    provenance = build_provenance(
-        command="trajectories",
-        parameters={"protocol": chosen.name, "round_minutes": round_minutes},
-        input_hashes=[file_hash(p) for p in (checkins, cases, places, tests) if p],
-    )
+    table = result.windows
     columns = {name: table[name] for name in table.column_names}
-    emit_columns(columns, provenance, "trajectories", json, output)
+    emit_columns(columns, result.provenance, "trajectories", json, output)
     if not json and output is not None:
         err.print(f"{output}: {table.num_rows:,} place windows", markup=False)
 
@@ -255,18 +208,17 @@ def self_check(
     """Self-check: which published case windows your own visits overlapped, and for how long.
     Needs only the published file: your visits stay with you."""
     from shoutu.cli.state import state
-    from shoutu.io.provenance import build_provenance
-    from shoutu.services.public.trajectories import read_visits, self_check_files
+    from shoutu.services.public.exposure import read_visits, self_check_file
 
     with errors_as_exit(json):
         settings = state(ctx).settings()
         mine = read_visits(visits, place, time_in, time_out, settings.timezone)
-        table = self_check_files(trajectories, mine)
-    provenance = build_provenance(command="self-check", parameters={"visits": mine.num_rows})
+        result = self_check_file(trajectories, mine)
+    table = result.exposures
     columns = {name: table[name] for name in table.column_names}
-    emit_columns(columns, provenance, "exposures", json, output)
+    emit_columns(columns, result.provenance, "exposures", json, output)
     if not json:
         err.print(
-            f"{table.num_rows:,} overlapping exposure(s) among {mine.num_rows:,} visit(s)",
+            f"{table.num_rows:,} overlapping exposure(s) among {result.visits:,} visit(s)",
             markup=False,
         )

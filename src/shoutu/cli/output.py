@@ -1,16 +1,26 @@
 """Output conventions shared by every command.
 
-stdout holds results (only JSON with ``--json``); progress, logs and errors go to stderr.
-Exit codes: 0 success, 1 bad input (with the report), 2 usage error.
+stdout holds results (only JSON with ``--json``); progress, logs and errors go to stderr, and
+every error ends with one plain ``error: …`` line there. Exit codes (``shoutu.errors`` holds
+the tree):
+
+    0  success
+    1  bad input (InputError, with the report), a protocol or key problem, the store is
+       unavailable (down, busy, unsupported), a bad setting
+    2  bad options (BadRequest) and usage errors
+    3  a bug: one line, and the traceback with ``--debug`` (or SHOUTU_DEBUG=1)
+    4  no such record (NotFound)
+    5  refused: a conflict, a step not allowed now, no right (Conflict, InvalidTransition,
+       Forbidden)
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -24,11 +34,12 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from shoutu.errors import ShoutuError
+from shoutu.errors import BadRequest, InputError, ShoutuError
 from shoutu.io.provenance import dumps
-from shoutu.io.report import InputError
 
 EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
+EXIT_BUG = 3
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(highlight=False)
@@ -40,12 +51,47 @@ def emit_json(payload: dict[str, Any]) -> None:
     sys.stdout.write(dumps(payload))
 
 
-def fail(message: str, *, json_mode: bool, code: int = EXIT_BAD_INPUT) -> NoReturn:
+T = TypeVar("T")
+
+
+def parse(parameter: str, parser: Callable[[str], T], value: str) -> T:
+    """An option's text parsed by a domain parser; what it refuses is a BadRequest naming
+    the option (the one conversion point of the command line)."""
+    try:
+        return parser(value)
+    except ValueError as exc:
+        raise BadRequest(f"{{{parameter}}}: {exc}") from None
+
+
+def flag(name: str) -> str:
+    """A parameter's command-line spelling."""
+    return "--" + name.replace("_", "-")
+
+
+def error_line(message: str) -> None:
+    """The plain last line of every error (no markup: messages may hold brackets)."""
+    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.flush()
+
+
+def report_error(exc: ShoutuError, json_mode: bool) -> NoReturn:
+    """Print a service error (JSON on stdout with --json) and exit with its code."""
+    message = exc.render(flag)
+    lines: list[str] = []
+    if isinstance(exc, InputError):
+        message += "; nothing was written"
+        lines = exc.report.lines(flag)
     if json_mode:
-        emit_json({"ok": False, "error": message})
+        payload: dict[str, Any] = {"ok": False, "code": exc.code, "error": exc.render()}
+        if isinstance(exc, InputError):
+            payload["problems"] = exc.report.as_json()
+        if exc.parameters:
+            payload["parameters"] = exc.parameters
+        emit_json(payload)
     else:
-        err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
+        sys.stderr.write("".join(f"  {line}\n" for line in lines))
+    error_line(message)
+    raise typer.Exit(exc.exit_code)
 
 
 @contextmanager
@@ -53,15 +99,8 @@ def errors_as_exit(json_mode: bool) -> Iterator[None]:
     """Turn the service layer's errors into messages and exit codes."""
     try:
         yield
-    except InputError as exc:
-        if json_mode:
-            emit_json({"ok": False, "error": str(exc), "problems": exc.report.as_json()})
-        else:
-            err.print(f"[bold red]error:[/] {exc}; nothing was written", highlight=False)
-            sys.stderr.write("".join(f"  {line}\n" for line in exc.report.lines()))
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except (ShoutuError, ValueError) as exc:
-        fail(str(exc), json_mode=json_mode)
+    except ShoutuError as exc:
+        report_error(exc, json_mode)
 
 
 class RichProgress:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from shoutu.cli.output import emit_json, errors_as_exit, out
 from shoutu.cli.state import state
-from shoutu.io.provenance import build_provenance
-
-if TYPE_CHECKING:
-    from shoutu.protocols import ProtocolRegistry
 
 app = typer.Typer(
     help="Protocol editions (versioned files): list, show, diff.", no_args_is_help=True
@@ -21,17 +17,13 @@ app = typer.Typer(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 
 
-def _registry(ctx: typer.Context) -> ProtocolRegistry:
-    from shoutu.protocols import ProtocolRegistry
-
-    return ProtocolRegistry(state(ctx).settings().protocol_dir)
-
-
 @app.command("list")
 def list_(ctx: typer.Context, json: JsonOpt = False) -> None:
     """One line per protocol: name, title, jurisdiction, effective date."""
+    from shoutu.services.protocols import list_protocols
+
     with errors_as_exit(json):
-        rows = _registry(ctx).info()
+        rows = list_protocols(state(ctx).context())
     if json:
         emit_json(
             {
@@ -64,28 +56,21 @@ def show(
     json: JsonOpt = False,
 ) -> None:
     """Every value of a protocol, resolved (with what it extends)."""
-    from shoutu.protocols.loader import flatten, protocol_hash
+    from shoutu.services.protocols import show_protocol
 
     with errors_as_exit(json):
-        protocol = _registry(ctx).load(name)
-    digest = protocol_hash(protocol)
+        view = show_protocol(state(ctx).context(), name)
+    protocol = view.protocol
     if json:
-        emit_json(
-            {
-                "protocol": protocol.model_dump(mode="json"),
-                "provenance": build_provenance(
-                    command="protocols show", parameters={"name": name}, protocol=(name, digest)
-                ),
-            }
-        )
+        emit_json({"protocol": protocol.model_dump(mode="json"), "provenance": view.provenance})
         return
     table = Table(
         title=f"{protocol.name}: {protocol.title_zh} / {protocol.title_en}",
-        caption=f"sha256 {digest}",
+        caption=f"sha256 {view.sha256}",
     )
     table.add_column("key")
     table.add_column("value")
-    for key, value in flatten(protocol.model_dump(mode="json")).items():
+    for key, value in view.values.items():
         table.add_row(key, str(value))
     out.print(table)
 
@@ -98,11 +83,10 @@ def diff(
     json: JsonOpt = False,
 ) -> None:
     """The values that differ between two protocols."""
-    from shoutu.protocols import diff_protocols
+    from shoutu.services.protocols import compare_protocols
 
     with errors_as_exit(json):
-        registry = _registry(ctx)
-        changes = diff_protocols(registry.load(a), registry.load(b))
+        changes = compare_protocols(state(ctx).context(), a, b)
     if json:
         emit_json(
             {"a": a, "b": b, "differences": [{"key": k, "a": va, "b": vb} for k, va, vb in changes]}

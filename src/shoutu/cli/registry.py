@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from shoutu.cli.output import emit_json, errors_as_exit, out
+from shoutu.cli.output import emit_json, errors_as_exit, out, parse
 from shoutu.cli.state import state
 from shoutu.domain.vocabulary import IdType
 
@@ -72,7 +72,11 @@ def find(
     with errors_as_exit(json):
         service = state(ctx).context()
         view = registry.find_by_id_number(
-            service, id_number, id_type=IdType.parse(id_type), reveal=reveal, purpose=purpose
+            service,
+            id_number,
+            id_type=parse("id_type", IdType.parse, id_type),
+            reveal=reveal,
+            purpose=purpose,
         )
     _print(view, json)
 
@@ -87,10 +91,10 @@ def list_(
     json: JsonOpt = False,
 ) -> None:
     """Recent audit events, newest first."""
-    from shoutu.services import audit as audit_log
+    from shoutu.services import audit
 
     with errors_as_exit(json):
-        events = audit_log.recent(
+        events = audit.recent(
             state(ctx).context(), entity=entity, entity_id=entity_id, actor=actor, limit=limit
         )
     if json:

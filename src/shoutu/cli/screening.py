@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from shoutu.cli.output import emit_json, errors_as_exit, out
+from shoutu.cli.output import emit_json, errors_as_exit, out, parse
 from shoutu.cli.state import state
 
 app = typer.Typer(
@@ -77,19 +77,15 @@ def key_populations(
     """Routine screening of key populations: compliance with the protocol's testing interval
     per category and per unit (workplace), and who is overdue."""
     from shoutu.domain.timeutil import parse_date
-    from shoutu.services.registry.people import masked_names
     from shoutu.services.screening.key_populations import compliance
 
     with errors_as_exit(json):
-        service = state(ctx).context()
-        report = compliance(service, parse_date(date), window_days=window_days)
+        day = parse("date", parse_date, date)
+        report = compliance(
+            state(ctx).context(), day, window_days=window_days, names=overdue_output is not None
+        )
         if overdue_output is not None:
-            ids = [row["person_id"] for row in report.overdue]
-            names = masked_names(service, ids, "key-population screening: overdue list")
-            _write_csv(
-                overdue_output,
-                [{"name": names.get(r["person_id"], ""), **r} for r in report.overdue],
-            )
+            _write_csv(overdue_output, report.overdue)
     if json:
         emit_json(report.as_json())
         return
@@ -132,18 +128,15 @@ def campaign(
     json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Create a mass-screening campaign (pool ratio from the protocol by the area's risk)."""
-    from shoutu.domain.timeutil import parse_timestamp
-    from shoutu.domain.vocabulary import RiskLevel
     from shoutu.services.screening.campaigns import create_campaign
 
     with errors_as_exit(json):
-        service = state(ctx).context()
         created = create_campaign(
-            service,
+            state(ctx).context(),
             name,
             region_code=region,
-            start_time=parse_timestamp(start, service.settings.timezone),
-            risk_level=RiskLevel(risk),
+            start_time=start,
+            risk_level=risk,
             rounds=rounds,
             round_hours=round_hours,
             interval_hours=interval_hours,
@@ -172,20 +165,15 @@ def status(
 ) -> None:
     """Coverage per round and area (expected, sampled, resulted, positive), turnaround by lab and
     site, and rounds still needed before each area can be declared clear."""
-    from shoutu.services.registry.people import masked_names
     from shoutu.services.screening.campaigns import campaign_status
 
-    if level not in ("community", "building"):
-        raise typer.BadParameter("level must be community or building")
     with errors_as_exit(json):
-        service = state(ctx).context()
-        report = campaign_status(service, name, level=level)
+        report = campaign_status(
+            state(ctx).context(), name, level=level, names=untested_output is not None
+        )
         if untested_output is not None:
-            names = masked_names(service, report.untested, f"campaign {name}: not yet tested")
-            _write_csv(
-                untested_output,
-                [{"person_id": p, "name": names.get(p, "")} for p in report.untested],
-            )
+            rows = zip(report.untested, report.untested_names, strict=True)
+            _write_csv(untested_output, [{"person_id": p, "name": n} for p, n in rows])
     if json:
         emit_json(report.as_json())
         return

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from shoutu.cli.output import emit_json, errors_as_exit, out
+from shoutu.cli.output import emit_json, errors_as_exit, out, parse
 from shoutu.cli.state import state
 
 app = typer.Typer(
@@ -72,10 +72,11 @@ def run(
     from shoutu.services.surveillance.signals import DEFAULT_DETECTORS, load_detectors, run_signals
 
     with errors_as_exit(json):
+        day = parse("date", parse_date, date)
         service = state(ctx).context()
         path = config or service.settings.signals_config
         detectors = load_detectors(path, service.settings.event_dir) if path else DEFAULT_DETECTORS
-        counts = run_signals(service, parse_date(date), detectors)
+        counts = run_signals(service, day, detectors)
     if json:
         emit_json(counts)
         return
@@ -98,7 +99,7 @@ def list_(
     with errors_as_exit(json):
         rows = list_signals(
             state(ctx).context(),
-            status=SignalStatus.parse(status) if status else None,
+            status=parse("status", SignalStatus.parse, status) if status else None,
             open_only=open_only,
         )
     if json:
@@ -114,13 +115,13 @@ def show(
     json: JsonOpt = False,
 ) -> None:
     """One signal and its audit trail."""
-    from shoutu.services import audit as audit_log
+    from shoutu.services import audit
     from shoutu.services.surveillance.signals import get_signal
 
     with errors_as_exit(json):
         service = state(ctx).context()
         row = get_signal(service, signal_id)
-        trail = audit_log.recent(service, entity="signals", entity_id=str(signal_id))
+        trail = audit.recent(service, entity="signals", entity_id=str(signal_id))
     if json:
         emit_json({"signal": _plain(row), "audit": trail})
         return
@@ -150,7 +151,11 @@ def update(
 
     with errors_as_exit(json):
         row = update_signal(
-            state(ctx).context(), signal_id, status=SignalStatus.parse(status), unit=unit, note=note
+            state(ctx).context(),
+            signal_id,
+            status=parse("status", SignalStatus.parse, status),
+            unit=unit,
+            note=note,
         )
     if json:
         emit_json({"signal": _plain(row)})

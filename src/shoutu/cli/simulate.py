@@ -37,24 +37,21 @@ def simulate(
     """Simulate Demo City's outbreak and response: people, places, memberships, check-ins,
     infections (ground truth), tests, cases, quarantine, visits, sales and daily counts
     (Parquet); identical files for the same seed and inputs."""
-    from shoutu.domain.timeutil import parse_date
-    from shoutu.sim.engine import run_config
-    from shoutu.sim.engine import simulate as run
+    from shoutu.services.simulation.runs import simulate_run
 
-    settings = state(ctx).settings()
     with errors_as_exit(json), progress_bars() as bars:
-        config = run_config(
+        summary = simulate_run(
+            state(ctx).context(),
+            out_dir,
             people=people,
             days=days,
             seed=seed,
+            protocol=protocol,
+            start_date=start_date,
             scenario=scenario,
-            protocol=protocol or settings.protocol,
-            start=parse_date(start_date),
-            timezone=settings.timezone,
             summary_only=summary_only,
-            protocol_dir=settings.protocol_dir,
+            progress=bars,
         )
-        summary = run(config, out_dir, progress=bars)
     if json:
         emit_json(summary)
         return
@@ -89,7 +86,6 @@ def compare(
     interval over paired runs), and infections averted per 10,000 tests against the first."""
     from rich.table import Table
 
-    from shoutu.io.provenance import build_provenance
     from shoutu.services.simulation.policy import MEASURES
     from shoutu.services.simulation.policy import compare as run
 
@@ -100,15 +96,7 @@ def compare(
             scenarios, people=people, days=days, runs=runs, seed=seed, protocol=name, progress=bars
         )
     if json:
-        emit_json(
-            {
-                **result,
-                "provenance": build_provenance(
-                    command="policy compare",
-                    parameters={k: v for k, v in result.items() if k != "scenarios"},
-                ),
-            }
-        )
+        emit_json(result)
         return
     table = Table(
         title=f"最小代价、最大防控效果 — {people:,} people, {days} days, {runs} runs "

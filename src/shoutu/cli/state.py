@@ -24,11 +24,24 @@ class State:
         self.opened.clear()
 
     def settings(self) -> Settings:
+        """The settings (environment and root options); a value that cannot work is a
+        ConfigError naming the variable."""
+        from pydantic import ValidationError
+
+        from shoutu.errors import ConfigError
         from shoutu.settings import get_settings
 
-        return get_settings(**self.overrides)
+        try:
+            return get_settings(**self.overrides)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"SHOUTU_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+                for e in exc.errors()
+            )
+            raise ConfigError(problems) from None
 
     def context(self) -> ServiceContext:
+        """The service context (the store opens when a service first uses it)."""
         from shoutu.services.context import open_context
 
         service = open_context(self.settings())

@@ -1,13 +1,10 @@
-"""Identifiers: GB 11643-1999 citizen ID numbers, region codes, and masks for display."""
+"""Identifiers: GB 11643-1999 citizen ID numbers, phones, and masks for display (region codes:
+``shoutu.domain.regions``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
-from functools import lru_cache
-
-from shoutu.domain.vocabulary import RegionLevel
 
 # GB 11643-1999: weights of the first 17 digits and the check character for sum mod 11.
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -86,61 +83,3 @@ def validate_phone(text: str) -> str:
     if not _PHONE_RE.match(value):
         raise IdentifierError("must be digits (optionally a leading + and separators), 6-20 long")
     return re.sub(r"[\- ]", "", value)
-
-
-# --- Region codes: 12-digit statistical division codes (+ 4-digit building suffix) ------------
-
-# (level, number of significant digits)
-_LEVEL_DIGITS: tuple[tuple[RegionLevel, int], ...] = (
-    (RegionLevel.PROVINCE, 2),
-    (RegionLevel.CITY, 4),
-    (RegionLevel.DISTRICT, 6),
-    (RegionLevel.TOWN, 9),
-    (RegionLevel.COMMUNITY, 12),
-    (RegionLevel.BUILDING, 16),
-)
-# (start, end) digits of each level's own part of a 12-digit code
-_SEGMENTS: tuple[tuple[int, int], ...] = ((0, 2), (2, 4), (4, 6), (6, 9), (9, 12))
-
-
-@dataclass(frozen=True)
-class RegionCode:
-    """A parsed region code: its level and its parent's code (None for a province)."""
-
-    code: str
-    level: RegionLevel
-    parent: str | None
-
-    @property
-    def county(self) -> str:
-        """The 6-digit GB/T 2260 county code."""
-        return self.code[:6]
-
-
-@lru_cache(maxsize=1 << 16)  # a city's files repeat a few thousand codes millions of times
-def parse_region_code(text: str) -> RegionCode:
-    """Parse a 12-digit division code or a 16-digit building code.
-
-    The level is the longest non-zero prefix among 2/4/6/9/12 digits (16 for buildings); the
-    parent is the code with that level's digits zeroed, at the next level up.
-    """
-    code = text.strip()
-    if not code.isdigit() or len(code) not in (12, 16):
-        raise IdentifierError("must be 12 digits (division code) or 16 digits (building)")
-    if len(code) == 16:
-        if code[12:] == "0000":
-            raise IdentifierError("building suffix 0000 is not a building")
-        if parse_region_code(code[:12]).level != RegionLevel.COMMUNITY:
-            raise IdentifierError("a building must belong to a community (digits 10-12 non-zero)")
-        return RegionCode(code, RegionLevel.BUILDING, code[:12])
-    if code[:2] == "00":
-        raise IdentifierError("province digits cannot be 00")
-    filled = [bool(code[a:b].strip("0")) for a, b in _SEGMENTS]
-    level_index = max(i for i, f in enumerate(filled) if f)
-    if not all(filled[: level_index + 1]):
-        raise IdentifierError("a level above this one is zero: codes must nest")
-    level = _LEVEL_DIGITS[level_index][0]
-    if level_index == 0:
-        return RegionCode(code, level, None)
-    parent = code[: _SEGMENTS[level_index - 1][1]].ljust(12, "0")
-    return RegionCode(code, level, parent)

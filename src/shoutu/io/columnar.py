@@ -16,7 +16,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from shoutu.domain.timeutil import parse_timestamp
-from shoutu.io.report import InputError, ValidationReport
+from shoutu.errors import InputError, ValidationReport
 
 
 class RowProblems:
@@ -34,16 +34,18 @@ class RowProblems:
 
 def read_arrow(path: Path) -> pa.Table:
     """A whole CSV or Parquet file as it is (types inferred from CSV, empty strings null);
-    a missing or unreadable file is a ValueError naming it."""
+    a missing or unreadable file is an InputError naming it."""
     if not path.exists():
-        raise ValueError(f"{path}: file not found")
+        raise InputError.single(str(path), "file not found")
+    if path.is_dir():
+        raise InputError.single(str(path), "a folder, not a CSV or Parquet file")
     try:
         if path.suffix.lower() == ".parquet":
             return pq.read_table(path)
         options = pa_csv.ConvertOptions(strings_can_be_null=True)
         return pa_csv.read_csv(path, convert_options=options)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise ValueError(f"{path}: cannot be read: {exc}") from None
+        raise InputError.single(str(path), f"cannot be read: {exc}") from None
 
 
 def local_times(table: pa.Table, path: Path, names: Collection[str], timezone: str) -> pa.Table:

@@ -1,5 +1,5 @@
-"""Query engines for SQL over Parquet: DuckDB (embedded, the default) and Apache Spark
-(``pyspark`` local mode, or a cluster the session is pointed at).
+"""Query engines for SQL over Parquet files and Arrow tables: DuckDB (embedded, the default)
+and Apache Spark (``pyspark`` local mode, or a cluster the session is pointed at).
 
 A query is written once, in DuckDB's dialect restricted to what both engines share; Spark gets
 it through sqlglot. Times are handled as integer microseconds since the epoch inside queries
@@ -19,9 +19,13 @@ from typing import Any, Protocol, TypeVar
 
 import pyarrow as pa
 
+from shoutu.errors import BadRequest, InputError
+
 F = TypeVar("F")
 
 ENGINES = ("duckdb", "spark")
+#: a query input: a Parquet (or CSV) file, several Parquet files, or a table in memory
+Source = Path | tuple[Path, ...] | pa.Table
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,9 @@ class EngineOptions:
 class QueryEngine(Protocol):
     name: str
 
-    def load(self, name: str, paths: tuple[Path, ...]) -> list[str]:
-        """Register Parquet files as a view ``name``; returns its column names."""
+    def load(self, name: str, source: tuple[Path, ...] | pa.Table) -> list[str]:
+        """Register Parquet files or an Arrow table as a view ``name``; returns its column
+        names."""
 
     def view(self, name: str, sql: str) -> None:
         """A named query, computed when used."""
@@ -50,7 +55,7 @@ class QueryEngine(Protocol):
 def _check(paths: tuple[Path, ...]) -> None:
     for path in paths:
         if "'" in str(path):
-            raise ValueError(f"{path}: file names with quotes are not supported")
+            raise BadRequest(f"{path}: file names with quotes are not supported")
 
 
 class DuckDBEngine:
@@ -64,9 +69,12 @@ class DuckDBEngine:
         self._con.execute("SET TimeZone = 'UTC'")
         self._con.execute("CREATE MACRO unix_micros(x) AS epoch_us(x)")
 
-    def load(self, name: str, paths: tuple[Path, ...]) -> list[str]:
-        _check(paths)
-        files = ", ".join(f"'{p}'" for p in paths)
+    def load(self, name: str, source: tuple[Path, ...] | pa.Table) -> list[str]:
+        if isinstance(source, pa.Table):
+            self._con.register(name, source)
+            return list(source.column_names)
+        _check(source)
+        files = ", ".join(f"'{p}'" for p in source)
         self._con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{files}])")
         return [str(row[0]) for row in self._con.execute(f"DESCRIBE {name}").fetchall()]
 
@@ -93,8 +101,8 @@ class SparkEngine:
         try:
             from pyspark.sql import SparkSession
         except ImportError as exc:  # pragma: no cover - depends on the installation
-            raise ValueError(
-                "the spark engine needs pyspark and a Java runtime: pip install 'shoutu[spark]'"
+            raise BadRequest(
+                "the spark {engine} needs pyspark and a Java runtime: pip install 'shoutu[spark]'"
             ) from exc
         self._spark = (
             SparkSession.builder.master(master)
@@ -116,8 +124,11 @@ class SparkEngine:
 
         return str(sqlglot.transpile(sql, read="duckdb", write="spark")[0])
 
-    def load(self, name: str, paths: tuple[Path, ...]) -> list[str]:
-        frame = self._spark.read.parquet(*[str(p) for p in paths])
+    def load(self, name: str, source: tuple[Path, ...] | pa.Table) -> list[str]:
+        if isinstance(source, pa.Table):
+            frame = self._spark.createDataFrame(source)
+        else:
+            frame = self._spark.read.parquet(*[str(p) for p in source])
         frame.createOrReplaceTempView(name)
         return [str(c) for c in frame.columns]
 
@@ -150,38 +161,44 @@ class InputSpec:
     times: frozenset[str] = frozenset()
 
 
-def as_parquet(files: F, folder: Path, spec: InputSpec, timezone: str) -> F:
-    """The same dataclass of input paths, each file checked for the columns ``spec`` needs
-    (a missing one is an error naming the file), CSV files turned into Parquet in ``folder``
-    with their times parsed (bad values by row and field), so that every engine reads the same
-    typed columns (empty strings are nulls)."""
+def prepare_inputs(files: F, folder: Path, spec: InputSpec, timezone: str) -> F:
+    """The same dataclass of inputs, each checked for the columns ``spec`` needs (a missing
+    one is an input error naming the file and the input), CSV files turned into Parquet in
+    ``folder`` with their times parsed (bad values by row and field), so that every engine
+    reads the same typed columns (empty strings are nulls). Tables in memory are checked and
+    used as they are."""
     import pyarrow.parquet as pq
 
     from shoutu.io.columnar import local_times, read_arrow
 
-    def check(field_name: str, path: Path, columns: Sequence[str]) -> None:
+    def check(field_name: str, name: str, columns: Sequence[str]) -> None:
         for need in spec.required.get(field_name, ()):
             if not any(c in columns for c in need):
-                option = field_name.replace("_", "-")
-                raise ValueError(f"{path}: needs a column {' or '.join(need)} (--{option})")
+                raise InputError.single(
+                    name, f"needs a column {' or '.join(need)}", parameter=field_name
+                )
 
     def convert(field_name: str, target: str, path: Path) -> Path:
         if not path.exists():
-            return path  # the engine's loader names it
+            raise InputError.single(str(path), "file not found", parameter=field_name)
         if path.is_dir():
-            raise ValueError(f"{path}: a folder, not a Parquet or CSV file (--{field_name})")
+            raise InputError.single(
+                str(path), "a folder, not a Parquet or CSV file", parameter=field_name
+            )
         if path.suffix.lower() != ".csv":
-            check(field_name, path, pq.read_schema(path).names)
+            check(field_name, str(path), pq.read_schema(path).names)
             return path
         table = read_arrow(path)
-        check(field_name, path, table.column_names)
+        check(field_name, str(path), table.column_names)
         converted = folder / f"{target}.parquet"
         pq.write_table(local_times(table, path, spec.times, timezone), converted)
         return converted
 
     changed: dict[str, Any] = {}
     for name, value in vars(files).items():
-        if isinstance(value, Path):
+        if isinstance(value, pa.Table):
+            check(name, f"{name} table", value.column_names)
+        elif isinstance(value, Path):
             changed[name] = convert(name, name, value)
         elif isinstance(value, tuple):
             changed[name] = tuple(convert(name, f"{name}_{i}", p) for i, p in enumerate(value))
@@ -196,10 +213,9 @@ def query_session(
     timezone: str,
     options: EngineOptions | None = None,
 ) -> Iterator[tuple[QueryEngine, F]]:
-    """An engine by name over the input files (checked, CSV converted to Parquet), closed
-    after."""
+    """An engine by name over the inputs (checked, CSV converted to Parquet), closed after."""
     with tempfile.TemporaryDirectory(prefix="shoutu-query-") as tmp:
-        inputs = as_parquet(files, Path(tmp), spec, timezone)
+        inputs = prepare_inputs(files, Path(tmp), spec, timezone)
         engine = open_engine(name, options)
         try:
             yield engine, inputs
@@ -213,7 +229,7 @@ def open_engine(name: str, options: EngineOptions | None = None) -> QueryEngine:
         return DuckDBEngine(options.duckdb_memory_limit)
     if name == "spark":
         return SparkEngine(options.spark_master)
-    raise ValueError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+    raise BadRequest(f"unknown {{engine}} {name!r}; choose one of {', '.join(ENGINES)}")
 
 
 __all__ = [
@@ -222,8 +238,9 @@ __all__ = [
     "EngineOptions",
     "InputSpec",
     "QueryEngine",
+    "Source",
     "SparkEngine",
-    "as_parquet",
     "open_engine",
+    "prepare_inputs",
     "query_session",
 ]

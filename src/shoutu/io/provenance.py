@@ -120,9 +120,11 @@ def write_csv(table: Any, sink: Any) -> None:
 def write_table(path: Path, columns: Mapping[str, Any], provenance: Mapping[str, Any]) -> None:
     """Write columns (lists or numpy arrays) to CSV (plus a ``.json`` sidecar) or Parquet
     (provenance in the metadata), chosen by extension."""
+    from shoutu.errors import BadRequest
+
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
-        raise ValueError(f"{path}: output must end in .csv or .parquet")
+        raise BadRequest(f"{{output}} {path} must end in .csv or .parquet")
     path.parent.mkdir(parents=True, exist_ok=True)
     table = as_arrow(columns)
     if suffix == ".parquet":

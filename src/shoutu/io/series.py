@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from shoutu.domain.timeutil import parse_date
-from shoutu.io.report import InputError, ValidationReport
+from shoutu.errors import InputError, ValidationReport
 from shoutu.io.tables import read_table
 
 ALL = ""  # the region label when the file has no region column
@@ -36,6 +36,26 @@ class DailySeries:
 
     def date(self, index: int) -> dt.date:
         return self.start + dt.timedelta(days=index * self.step_days)
+
+    @classmethod
+    def from_counts(
+        cls,
+        regions: list[str],
+        start: dt.date,
+        local: np.ndarray,
+        imported: np.ndarray | None = None,
+        step_days: int = 1,
+    ) -> DailySeries:
+        """A series from in-memory counts (regions x steps); its hash is of the values."""
+        import hashlib
+
+        local = np.asarray(local, float).reshape(len(regions), -1)
+        imported = np.zeros_like(local) if imported is None else np.asarray(imported, float)
+        digest = hashlib.sha256()
+        digest.update("\t".join(regions).encode() + f"|{start}|{step_days}|".encode())
+        digest.update(np.ascontiguousarray(local).tobytes())
+        digest.update(np.ascontiguousarray(imported).tobytes())
+        return cls(regions, start, local, imported, digest.hexdigest(), step_days)
 
     def weekly(self, present: np.ndarray) -> DailySeries:
         """Weekly when every date present (day offsets) falls on one weekday, 7 days apart."""

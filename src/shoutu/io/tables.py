@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shoutu.io.report import InputError, ValidationReport
+from shoutu.errors import InputError, ValidationReport
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
@@ -36,6 +36,11 @@ class InputTable:
         """A table from in-memory records; columns are the union of their keys, in order."""
         columns = list(dict.fromkeys(key for record in records for key in record))
         return cls(name=name, columns=columns, _rows=[dict(r) for r in records])
+
+    @classmethod
+    def from_arrow(cls, name: str, table: Any) -> InputTable:
+        """A table from an in-memory Arrow table (values keep their types)."""
+        return cls(name=name, columns=list(table.column_names), _rows=table.to_pylist())
 
     def chunks(self, size: int | None, report: ValidationReport) -> Iterator[list[Row]]:
         """Rows in chunks of ``size`` (None: one chunk); structural problems go to ``report``."""

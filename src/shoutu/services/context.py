@@ -1,18 +1,23 @@
-"""The service context: settings, the database engine, the keyring, protocols and the actor."""
+"""The service context: settings, the database engine, the keyring, protocols and the actor.
+
+The engine opens (and the schema is brought up to date) on first use, so services over files
+take a context too and never touch a database. Reads go through :meth:`ServiceContext.connect`
+and writes through :meth:`ServiceContext.transaction` (on SQLite a writer takes the write lock
+at BEGIN and waits up to the busy timeout); both turn the database layer's failures into
+:class:`~shoutu.errors.StoreUnavailable`.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from shoutu.protocols import Protocol, ProtocolRegistry
-from shoutu.protocols.loader import protocol_hash
+from shoutu.protocols.loader import ProtocolRegistry, protocol_hash
+from shoutu.protocols.schema import Protocol
 from shoutu.settings import Settings, get_settings
 from shoutu.store import db
 from shoutu.store.crypto import Keyring, create_key_file, load_keyring
@@ -23,33 +28,26 @@ class ServiceContext:
     """Everything a use case needs. Build with :func:`open_context`."""
 
     settings: Settings
-    engine: Engine
     actor: str
+    migrate: bool = True
+    _engine: Engine | None = field(default=None, repr=False)
     _keyring: Keyring | None = field(default=None, repr=False)
 
-    def audit_event(
-        self,
-        action: Any,
-        entity: str,
-        entity_id: Any,
-        before: Any = None,
-        after: Any = None,
-        detail: str | None = None,
-        at: dt.datetime | None = None,
-    ) -> dict[str, Any]:
-        """One audit event by this context's actor, for ``audit.append``."""
-        from shoutu.domain.timeutil import utcnow
+    @property
+    def engine(self) -> Engine:
+        """The operational store's engine, opened (and migrated) on first use."""
+        if self._engine is None:
+            with db.store_errors():
+                engine = db.make_engine(self.settings.database_url)
+                if self.migrate:
+                    db.upgrade(engine)
+            self._engine = engine
+        return self._engine
 
-        return {
-            "at": at or utcnow(),
-            "actor": self.actor,
-            "action": action,
-            "entity": entity,
-            "entity_id": str(entity_id),
-            "before": before,
-            "after": after,
-            "detail": detail,
-        }
+    @property
+    def opened(self) -> bool:
+        """Whether the store has been opened."""
+        return self._engine is not None
 
     @cached_property
     def protocols(self) -> ProtocolRegistry:
@@ -67,13 +65,23 @@ class ServiceContext:
         return self._keyring
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """One all-or-nothing unit of work."""
-        with self.engine.begin() as conn:
+    def connect(self) -> Iterator[Connection]:
+        """A read-only unit (never waits on writers)."""
+        with db.store_errors(), self.engine.connect() as conn:
             yield conn
 
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One all-or-nothing unit of work."""
+        with db.store_errors(), self.engine.connect() as conn:
+            conn.execution_options(**{db.WRITER: True})
+            with conn.begin():
+                yield conn
+
     def close(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
 
 def init_store(settings: Settings) -> tuple[bool, str | None]:
@@ -82,18 +90,16 @@ def init_store(settings: Settings) -> tuple[bool, str | None]:
     Returns (key file created, schema revision).
     """
     created = False if settings.key else create_key_file(settings.key_file)
-    engine = db.make_engine(settings.database_url)
-    try:
-        db.upgrade(engine)
-        return created, db.current_revision(engine)
-    finally:
-        engine.dispose()
+    with db.store_errors():
+        engine = db.make_engine(settings.database_url)
+        try:
+            db.upgrade(engine)
+            return created, db.current_revision(engine)
+        finally:
+            engine.dispose()
 
 
 def open_context(settings: Settings | None = None, *, migrate: bool = True) -> ServiceContext:
-    """Open the store named by the settings, bringing its schema up to date."""
+    """A context over the store named by the settings (opened on first use)."""
     settings = settings or get_settings()
-    engine = db.make_engine(settings.database_url)
-    if migrate:
-        db.upgrade(engine)
-    return ServiceContext(settings=settings, engine=engine, actor=settings.user)
+    return ServiceContext(settings=settings, actor=settings.user, migrate=migrate)

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from shoutu.domain.vocabulary import ControlKind, RiskLevel
+from shoutu.domain.vocabulary import ControlKind
 from shoutu.protocols.schema import Protocol, Quarantine
+from shoutu.rules.quarantine import first_kind, is_test_day, stage_ends
+from shoutu.rules.risk_areas import area_until, holds_areas
 
 INF = np.inf
 KINDS: list[ControlKind] = list(ControlKind)
@@ -159,22 +161,20 @@ class Control:
         who, anchor = who[keep], anchor[keep]
         if len(who) == 0:
             return who
-        centralised_end = anchor + rules.centralised_days
-        home_end = centralised_end + rules.home_days
+        ends = stage_ends(rules, anchor)
         self.q_start[who] = start
         self.q_anchor[who] = anchor
         self.q_centralised_end[who] = (
-            np.maximum(centralised_end, start) if rules.centralised_days else start
+            np.maximum(ends.centralised, start) if rules.centralised_days else start
         )
-        self.q_home_end[who] = np.maximum(home_end, start)
-        self.q_monitoring_end[who] = anchor + rules.total_days
+        self.q_home_end[who] = np.maximum(ends.home, start)
+        self.q_monitoring_end[who] = ends.monitoring
         if rules not in self.rules:
             self.rules.append(rules)
         self.q_rule[who] = self.rules.index(rules)
         self.version += 1
-        kind = ControlKind.CENTRALISED if rules.centralised_days else ControlKind.HOME
         self.q_episode[who] = self.episodes.add(
-            who, kind, np.full(len(who), start), self.q_home_end[who], reason
+            who, first_kind(rules), np.full(len(who), start), self.q_home_end[who], reason
         )
         return who
 
@@ -189,33 +189,23 @@ class Control:
         due = np.zeros(len(active), bool)
         for index, rules in enumerate(self.rules):
             mine = self.q_rule[active] == index
-            if not mine.any():
-                continue
-            c, h, m = rules.centralised_days, rules.home_days, rules.health_monitoring_days
-            table = np.zeros(c + h + m + 2, bool)
-            table[list(rules.test_days_centralised)] = True
-            table[[c + d for d in rules.test_days_home]] = True
-            table[[c + h + d for d in rules.test_days_monitoring]] = True
-            days = np.clip(k[mine], 0, len(table) - 1)
-            due[mine] = table[days] & (k[mine] >= 1)
+            if mine.any():
+                due[mine] = is_test_day(rules, k[mine])
         result: np.ndarray = active[due]
         return result
 
     def risk_areas(self, buildings: np.ndarray, t: float) -> None:
         """Cases reported at ``t`` living in ``buildings``: high risk there, medium risk in
         their communities, each held for the protocol's downgrade time after the last case."""
-        levels = self.protocol.risk_levels
-        high, medium = levels.get(RiskLevel.HIGH), levels.get(RiskLevel.MEDIUM)
-        if high is None or medium is None:
+        if not holds_areas(self.protocol):
             return
         self.any_lockdown = True
         self.version += 1
-        high_days = high.downgrade_after_days or 0
-        medium_days = medium.downgrade_after_days or 0
+        high_until, medium_until = area_until(self.protocol, t)
         self.building_high_until[buildings] = np.maximum(
-            self.building_high_until[buildings], t + high_days
+            self.building_high_until[buildings], high_until
         )
         communities = self.building_community[buildings]
         self.community_medium_until[communities] = np.maximum(
-            self.community_medium_until[communities], t + high_days + medium_days
+            self.community_medium_until[communities], medium_until
         )

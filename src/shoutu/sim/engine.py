@@ -78,8 +78,7 @@ def run_config(
 ) -> RunConfig:
     """A run configuration from names: a protocol (built in, or a city variant in
     ``protocol_dir``) and a scenario (built in, or a file)."""
-    from shoutu.protocols import ProtocolRegistry
-    from shoutu.protocols.loader import protocol_hash
+    from shoutu.protocols.loader import ProtocolRegistry, protocol_hash
     from shoutu.sim.scenario import load_scenario
 
     loaded = ProtocolRegistry(protocol_dir).load(protocol)

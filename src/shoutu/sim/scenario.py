@@ -22,6 +22,8 @@ SCENARIO_DIR = Path(__file__).with_name("scenarios")
 class ScenarioError(ShoutuError):
     """A scenario that cannot be found, parsed or validated; names the file and field."""
 
+    code = "scenario_error"
+
 
 class _Part(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -9,18 +11,28 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
+from shoutu.errors import StoreUnavailable
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+BACKENDS = ("sqlite", "postgresql")
+#: how long a writer waits for SQLite's write lock before the store counts as busy
+BUSY_TIMEOUT_MS = 10_000
+#: execution option that marks a connection as a writer (SQLite: BEGIN IMMEDIATE)
+WRITER = "shoutu_writer"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # transactions are begun by _sqlite_begin, not by the driver, so that a writer can take
+    # the write lock at BEGIN (and wait for it there) instead of failing on its first write
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     # city-scale tables outgrow SQLite's default 2 MB page cache: 64 MB, and mmap for reads
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA mmap_size=268435456")
@@ -28,18 +40,63 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn: Connection) -> None:
+    """Writers take SQLite's write lock at BEGIN (waiting up to the busy timeout); readers
+    begin deferred, so they never wait on writers (WAL)."""
+    mode = "IMMEDIATE" if conn.get_execution_options().get(WRITER) else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get WAL mode and foreign keys on every connection."""
-    parsed = make_url(url)
+    """An engine for ``url``; SQLite files get WAL mode, foreign keys and a busy timeout on
+    every connection. An unsupported or malformed URL is StoreUnavailable."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        raise StoreUnavailable(
+            "the database URL cannot be read (e.g. sqlite:///shoutu.db or "
+            "postgresql+psycopg://user@host/db)"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in BACKENDS:
+        raise StoreUnavailable(
+            f"unsupported database {backend!r}: shoutu runs on {' or '.join(BACKENDS)}"
+        )
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.get_backend_name() == "sqlite":
+    if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(parsed, pool_pre_ping=True)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """The database layer's failures as StoreUnavailable, in one line without SQL or its
+    parameters: a server that cannot be reached, a lock held past the busy timeout."""
+    try:
+        yield
+    except exc.OperationalError as error:
+        text = _first_line(error)
+        if "locked" in text or "busy" in text:
+            raise StoreUnavailable(
+                "the store is busy (another writer holds it past the timeout); nothing was "
+                "written, retry"
+            ) from None
+        if any(word in text.lower() for word in ("connect", "server", "unable to open")):
+            raise StoreUnavailable(f"cannot reach the database: {text}") from None
+        raise
+    except exc.InterfaceError as error:
+        raise StoreUnavailable(f"cannot reach the database: {_first_line(error)}") from None
 
 
 def _alembic_config(engine: Engine) -> Config:

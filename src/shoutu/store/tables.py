@@ -114,7 +114,8 @@ class Person(Stamped, Base):
 
 class Case(Stamped, Responsible, Base):
     __tablename__ = "cases"
-    case_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # generated for cases from results; imported cases keep theirs (the sequence moves past)
+    case_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.person_id"), index=True)
     classification: Mapped[v.CaseClass] = mapped_column(Vocab(v.CaseClass))
     severity: Mapped[v.Severity | None] = mapped_column(Vocab(v.Severity))

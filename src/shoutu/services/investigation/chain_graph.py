@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from shoutu.errors import BadRequest, NotFound
+
 DEFAULT_PAGE_SIZE = 2000
 EPOCH = dt.date(1970, 1, 1)
 
@@ -46,7 +48,7 @@ class ChainGraph:
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:
         if page_size < 1:
-            raise ValueError("the page size is at least 1 case")
+            raise BadRequest("the {page_size} is at least 1 case")
         self._ids = [str(v) for v in columns["case_id"]]
         self._infector = list(columns["infector_id"])
         self._probability = np.asarray(columns["probability"], float)
@@ -115,7 +117,7 @@ class ChainGraph:
     def cluster(self, cluster_id: str) -> dict[str, Any]:
         entry = self._by_id.get(cluster_id)
         if entry is None:
-            raise KeyError(f"no cluster {cluster_id!r}")
+            raise NotFound(f"no cluster {cluster_id!r}")
         nodes = []
         edges = []
         for row in entry.members.tolist():
@@ -151,7 +153,7 @@ class ChainGraph:
 
     def page(self, number: int) -> dict[str, Any]:
         if not 1 <= number <= self.pages:
-            raise KeyError(f"no page {number} (pages 1 to {self.pages})")
+            raise NotFound(f"no page {number} (pages 1 to {self.pages})")
         return {
             "page": number,
             "pages": self.pages,

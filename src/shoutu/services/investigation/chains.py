@@ -9,7 +9,7 @@ CASES (CSV or Parquet): ``case_id`` (or the simulator's ``person_id``), ``onset_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shoutu.analytics.chains import NO_SOURCE_WEIGHT, SerialInterval, infer_chains
+from shoutu.errors import BadRequest, InputError, options_checked
 from shoutu.io.columnar import read_arrow
+from shoutu.io.provenance import build_provenance, file_hash
 from shoutu.services.investigation.chain_graph import DEFAULT_PAGE_SIZE, ChainGraph
 
 
-def _days(column: pa.ChunkedArray) -> np.ndarray:
+def _days(column: pa.ChunkedArray, name: str) -> np.ndarray:
     """Days since 1970-01-01 (fractional for timestamps); NaN where empty."""
     if pa.types.is_date(column.type):
         values = pc.cast(column, pa.int32()).to_numpy(zero_copy_only=False)
@@ -32,15 +34,15 @@ def _days(column: pa.ChunkedArray) -> np.ndarray:
         return np.asarray(micros.to_numpy(zero_copy_only=False), float) / 86_400e6
     if pa.types.is_null(column.type):
         return np.full(len(column), np.nan)
-    raise ValueError(f"dates must be dates or timestamps, not {column.type}")
+    raise InputError.single(name, f"dates must be dates or timestamps, not {column.type}")
 
 
-def _first(table: pa.Table, names: tuple[str, ...], path: Path, required: bool = True) -> str:
-    for name in names:
-        if name in table.column_names:
-            return name
+def _first(table: pa.Table, names: tuple[str, ...], name: str, required: bool = True) -> str:
+    for column in names:
+        if column in table.column_names:
+            return column
     if required:
-        raise ValueError(f"{path}: needs a column {' or '.join(names)}")
+        raise InputError.single(name, f"needs a column {' or '.join(names)}")
     return ""
 
 
@@ -49,45 +51,109 @@ class ChainsOutput:
     columns: dict[str, Any]  # the output columns
     days: np.ndarray  # each case's onset (or sampling), days since 1970-01-01
     settings: list[str]  # the infector link's setting ("" for none)
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def graph(self, page_size: int = DEFAULT_PAGE_SIZE) -> ChainGraph:
-        return ChainGraph(self.columns, self.days, self.settings, page_size)
+        with options_checked():
+            return ChainGraph(self.columns, self.days, self.settings, page_size)
+
+    @property
+    def no_known_source(self) -> int:
+        return sum(1 for o in self.columns["origin"] if o == "unknown")
+
+
+def serial_interval(
+    *,
+    mean: float | None = None,
+    sd: float | None = None,
+    dist: str = "gamma",
+    table: pa.Table | None = None,
+) -> SerialInterval:
+    """A parametric serial interval (``mean``, ``sd``, ``dist``) or an empirical one from a
+    ``day,p`` table (days may be zero or negative)."""
+    with options_checked():
+        if table is not None:
+            for column in ("day", "p"):
+                if column not in table.column_names:
+                    raise InputError.single("serial interval", f"needs a column {column}")
+            days = tuple(int(v) for v in table["day"].to_pylist())
+            p = tuple(float(v) for v in table["p"].to_pylist())
+            return SerialInterval("table", days=days, p=p)
+        if mean is None or sd is None:
+            raise BadRequest("give {si_mean} and {si_sd}, or {si_distr}")
+        return SerialInterval(dist, mean=mean, sd=sd)
 
 
 def chains_file(
     cases: Path,
-    si: SerialInterval,
     *,
+    si_mean: float | None = None,
+    si_sd: float | None = None,
+    si_dist: str = "gamma",
+    si_distr: Path | None = None,
     groups: Path | None = None,
     contacts: Path | None = None,
     no_source_weight: float = NO_SOURCE_WEIGHT,
 ) -> ChainsOutput:
-    table = read_arrow(cases)
-    id_column = _first(table, ("case_id", "person_id"), cases)
-    ids = [str(v) for v in table[id_column].to_pylist()]
-    onset_column = _first(table, ("onset_time", "onset_date"), cases)
-    times = _days(table[onset_column])
-    sample_column = _first(table, ("sample_time", "sample_date"), cases, required=False)
+    """Chains over files: read them, call :func:`chains`, with the files' hashes."""
+    si = serial_interval(
+        mean=si_mean, sd=si_sd, dist=si_dist, table=read_arrow(si_distr) if si_distr else None
+    )
+    inputs = [p for p in (cases, groups, contacts, si_distr) if p is not None]
+    return chains(
+        read_arrow(cases),
+        si,
+        groups=read_arrow(groups) if groups is not None else None,
+        contacts=read_arrow(contacts) if contacts is not None else None,
+        no_source_weight=no_source_weight,
+        names=(str(cases), str(groups), str(contacts)),
+        input_hashes=[file_hash(p) for p in inputs],
+    )
+
+
+def chains(
+    cases: pa.Table,
+    si: SerialInterval,
+    *,
+    groups: pa.Table | None = None,
+    contacts: pa.Table | None = None,
+    no_source_weight: float = NO_SOURCE_WEIGHT,
+    names: tuple[str, str, str] = ("cases", "groups", "contacts"),
+    input_hashes: list[str] | None = None,
+) -> ChainsOutput:
+    """Likely infector, generation, cluster and origin of each case. CASES: ``case_id`` (or
+    ``person_id``), ``onset_date`` or ``onset_time``, optional ``sample_date``/``sample_time``
+    (used when onset is empty) and ``imported``; GROUPS: ``case_id`` (or ``person_id``),
+    ``group_type``, ``group_id``; CONTACTS: ``source_id``, ``target_id``, ``setting``."""
+    cases_name, groups_name, contacts_name = names
+    id_column = _first(cases, ("case_id", "person_id"), cases_name)
+    ids = [str(v) for v in cases[id_column].to_pylist()]
+    onset_column = _first(cases, ("onset_time", "onset_date"), cases_name)
+    times = _days(cases[onset_column], cases_name)
+    sample_column = _first(cases, ("sample_time", "sample_date"), cases_name, required=False)
     if sample_column:
-        times = np.where(np.isnan(times), _days(table[sample_column]), times)
+        times = np.where(np.isnan(times), _days(cases[sample_column], cases_name), times)
     if np.isnan(times).any():
         row = int(np.flatnonzero(np.isnan(times))[0]) + 1
-        raise ValueError(f"{cases}: row {row}: field {onset_column}: no onset nor sample date")
+        raise InputError.single(
+            cases_name, "no onset nor sample date", row=row, field_name=onset_column
+        )
     imported = (
-        np.asarray(table["imported"].fill_null(False).to_numpy(zero_copy_only=False), bool)
-        if "imported" in table.column_names
+        np.asarray(cases["imported"].fill_null(False).to_numpy(zero_copy_only=False), bool)
+        if "imported" in cases.column_names
         else np.zeros(len(ids), bool)
     )
     index = {case: i for i, case in enumerate(ids)}
     links: list[tuple[int, int, str]] = []
     if groups is not None:
-        g = read_arrow(groups)
-        member = _first(g, ("case_id", "person_id"), groups)
+        member = _first(groups, ("case_id", "person_id"), groups_name)
+        for column in ("group_type", "group_id"):
+            _first(groups, (column,), groups_name)
         by_group: dict[tuple[str, str], list[int]] = {}
         for case, kind, group in zip(
-            g[member].to_pylist(),
-            g["group_type"].to_pylist(),
-            g["group_id"].to_pylist(),
+            groups[member].to_pylist(),
+            groups["group_type"].to_pylist(),
+            groups["group_id"].to_pylist(),
             strict=True,
         ):
             i = index.get(str(case))
@@ -96,17 +162,19 @@ def chains_file(
         for (kind, _), found in by_group.items():
             links += [(a, b, kind) for x, a in enumerate(found) for b in found[x + 1 :]]
     if contacts is not None:
-        c = read_arrow(contacts)
+        for column in ("source_id", "target_id", "setting"):
+            _first(contacts, (column,), contacts_name)
         for source, target, setting in zip(
-            c["source_id"].to_pylist(),
-            c["target_id"].to_pylist(),
-            c["setting"].to_pylist(),
+            contacts["source_id"].to_pylist(),
+            contacts["target_id"].to_pylist(),
+            contacts["setting"].to_pylist(),
             strict=True,
         ):
             a, b = index.get(str(source)), index.get(str(target))
             if a is not None and b is not None:
                 links.append((a, b, "contact" if setting is None else str(setting)))
-    result = infer_chains(ids, times, imported, links, si, no_source_weight=no_source_weight)
+    with options_checked():
+        result = infer_chains(ids, times, imported, links, si, no_source_weight=no_source_weight)
 
     def name(i: int) -> str | None:
         return ids[i] if i >= 0 else None
@@ -121,15 +189,17 @@ def chains_file(
         "cluster_id": result.cluster,
         "origin": result.origin,
     }
-    return ChainsOutput(columns, times, result.setting)
+    provenance = build_provenance(
+        command="chains",
+        parameters={
+            "si_dist": si.kind,
+            "si_mean": None if si.kind == "table" else si.mean,
+            "si_sd": None if si.kind == "table" else si.sd,
+            "no_source_weight": no_source_weight,
+        },
+        input_hashes=input_hashes or [],
+    )
+    return ChainsOutput(columns, times, result.setting, provenance)
 
 
-def read_si_table(path: Path) -> SerialInterval:
-    """An empirical serial interval ``day,p`` (days may be zero or negative)."""
-    table = read_arrow(path)
-    days = tuple(int(v) for v in table["day"].to_pylist())
-    p = tuple(float(v) for v in table["p"].to_pylist())
-    return SerialInterval("table", days=days, p=p)
-
-
-__all__ = ["ChainsOutput", "chains_file", "read_si_table"]
+__all__ = ["ChainsOutput", "chains", "chains_file", "serial_interval"]

@@ -13,7 +13,7 @@ t_in) are skipped, so re-sending a batch changes nothing.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +21,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shoutu.errors import InputError
 from shoutu.events.store import read_around, write_events
 from shoutu.io.columnar import read_columns
-from shoutu.io.provenance import file_hash
-from shoutu.io.report import InputError
+from shoutu.io.provenance import build_provenance, file_hash
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.roster import known, roster_ids
-from shoutu.store.repositories import lab as repo
+from shoutu.store.repositories import places as places_repo
 
 SCHEMA = pa.schema(
     [
@@ -48,9 +48,10 @@ class CheckinBatch:
     new: int
     already_stored: int
     dwell_filled: int
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        return dict(vars(self))
+        return {k: v for k, v in vars(self).items() if k != "provenance"}
 
 
 def typical_dwell_minutes() -> dict[str, float]:
@@ -65,8 +66,8 @@ def import_checkins(ctx: ServiceContext, path: Path) -> CheckinBatch:
     table, check = read_columns(path, SCHEMA, REQUIRED, ctx.settings.timezone)
     people = np.asarray(table["person_id"].fill_null(-1).to_numpy(), np.int64)
     check.rows(~known(roster_ids(ctx), people) & (people >= 0), "person_id", "unknown person")
-    with ctx.engine.connect() as conn:
-        types = repo.place_types(conn)
+    with ctx.connect() as conn:
+        types = places_repo.types(conn)
     place_ids = np.fromiter(types, np.int64, len(types))
     places = np.asarray(table["place_id"].fill_null(-1).to_numpy(), np.int64)
     check.rows(~known(np.sort(place_ids), places) & (places >= 0), "place_id", "unknown place")
@@ -98,11 +99,17 @@ def import_checkins(ctx: ServiceContext, path: Path) -> CheckinBatch:
         else np.zeros(table.num_rows, bool)
     )
     fresh = table.filter(pa.array(first & ~seen))
+    digest = file_hash(path)
     batch = CheckinBatch(
-        path.name, table.num_rows, fresh.num_rows, int(seen.sum()), int(missing.sum())
+        path.name,
+        table.num_rows,
+        fresh.num_rows,
+        int(seen.sum()),
+        int(missing.sum()),
+        build_provenance(command="import checkins", parameters={}, input_hashes=[digest]),
     )
     if fresh.num_rows:
-        tag = hashlib.sha256(f"checkins:{file_hash(path)}".encode()).hexdigest()[:16]
+        tag = hashlib.sha256(f"checkins:{digest}".encode()).hexdigest()[:16]
         write_events(ctx.settings.event_dir, "checkins", fresh, ctx.settings.timezone, tag)
     return batch
 

@@ -23,12 +23,12 @@ words, in one order on every engine.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pyarrow as pa
 
 from shoutu.domain.vocabulary import Channel, Setting, TestMethod, TestOutcome
-from shoutu.io.engines import InputSpec, QueryEngine
+from shoutu.errors import InputError
+from shoutu.io.engines import InputSpec, QueryEngine, Source
 from shoutu.protocols.schema import Contacts
 
 US_PER_MINUTE = 60_000_000
@@ -88,13 +88,16 @@ ROW_SCHEMA = pa.schema(
 
 
 @dataclass(frozen=True)
-class TraceFiles:
-    checkins: Path | tuple[Path, ...]  # one file, or the check-in store's day files
-    cases: Path
-    people: Path
-    groups: Path | None = None
-    quarantine: Path | None = None
-    tests: Path | None = None
+class TraceInputs:
+    """The trace's inputs: each a file, a table in memory, or (check-ins) the check-in store's
+    day files."""
+
+    checkins: Source
+    cases: Source
+    people: Source
+    groups: Source | None = None
+    quarantine: Source | None = None
+    tests: Source | None = None
 
 
 def _micros(column: str) -> str:
@@ -105,18 +108,15 @@ def _first(columns: list[str], *names: str) -> str | None:
     return next((n for n in names if n in columns), None)
 
 
-def load_inputs(engine: QueryEngine, files: object) -> dict[str, list[str]]:
-    """Every file field of ``files`` (a dataclass of paths) as a raw view ``raw_<field>``;
-    returns each loaded view's columns."""
+def load_inputs(engine: QueryEngine, inputs: object) -> dict[str, list[str]]:
+    """Every input of ``inputs`` (a dataclass of sources, checked by the engine session) as a
+    raw view ``raw_<field>``; returns each loaded view's columns."""
     loaded = {}
-    for name, value in vars(files).items():
+    for name, value in vars(inputs).items():
         if value is None:
             continue
-        paths = value if isinstance(value, tuple) else (value,)
-        for path in paths:
-            if not Path(path).exists():
-                raise ValueError(f"{path}: file not found (--{name})")
-        loaded[name] = engine.load(f"raw_{name}", paths)
+        source = value if isinstance(value, (tuple, pa.Table)) else (value,)
+        loaded[name] = engine.load(f"raw_{name}", source)
     return loaded
 
 
@@ -127,9 +127,10 @@ def index_views(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contac
     sample = _first(cases, "sample_time", "sample_date")
     end = _first(cases, *CASE_COLUMNS["end"])
     if case_id is None or (onset is None and sample is None) or end is None:
-        raise ValueError(
-            "cases file: needs person_id (or case_id), onset_time or sample_time, and "
-            "isolation_time or report_time"
+        raise InputError.single(
+            "cases",
+            "needs person_id (or case_id), onset_time or sample_time, and isolation_time or "
+            "report_time",
         )
     report = _first(cases, "report_time") or end
     anchor = ", ".join(_micros(c) for c in (onset, sample) if c is not None)
@@ -340,7 +341,7 @@ def _secondary_rows(engine: QueryEngine, loaded: dict[str, list[str]], rules: Co
     )
 
 
-def contact_rows(engine: QueryEngine, files: TraceFiles, rules: Contacts) -> pa.Table:
+def contact_rows(engine: QueryEngine, files: TraceInputs, rules: Contacts) -> pa.Table:
     """Close and secondary contact rows (``ROW_SCHEMA``, times in microseconds), sorted by
     index, kind, contact, setting, place, exposure start and then the other columns."""
     loaded = load_inputs(engine, files)
@@ -379,7 +380,7 @@ __all__ = [
     "INPUTS",
     "REPEATED_TESTING",
     "ROW_SCHEMA",
-    "TraceFiles",
+    "TraceInputs",
     "contact_rows",
     "index_views",
     "index_visits",

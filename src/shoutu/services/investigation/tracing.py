@@ -18,25 +18,30 @@ The query itself is written once (``contact_query``) and runs on DuckDB over the
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from shoutu.domain.vocabulary import Setting
-from shoutu.errors import NotFound
+from shoutu.domain.vocabulary import ContactKind, Setting, TaskKind
+from shoutu.errors import BadRequest, InputError, NotFound
+from shoutu.io.engines import EngineOptions, query_session
+from shoutu.io.provenance import build_provenance, file_hashes_later
+from shoutu.protocols.schema import Protocol
+from shoutu.services.audit import writing
+from shoutu.services.context import ServiceContext
 from shoutu.services.investigation.contact_query import (
     CASE_COLUMNS,
     INPUTS,
-    TraceFiles,
+    TraceInputs,
     contact_rows,
 )
-
-if TYPE_CHECKING:
-    from shoutu.io.engines import EngineOptions
-    from shoutu.protocols.schema import Protocol
-    from shoutu.services.context import ServiceContext
+from shoutu.services.supervision.tasks import NewTask, Responsible, open_tasks
+from shoutu.store.repositories import cases as cases_repo
+from shoutu.store.repositories import contacts as contacts_repo
+from shoutu.store.repositories import people as people_repo
 
 OUTPUT = (
     "index_id",
@@ -51,52 +56,100 @@ OUTPUT = (
     "last_exposure_date",
     "rule",
 )
+UTC = pa.timestamp("us", tz="UTC")
 
 
-def trace_files(
-    files: TraceFiles,
+@dataclass(frozen=True)
+class TraceResult:
+    contacts: pa.Table  # the OUTPUT columns
+    provenance: dict[str, Any]
+
+    @property
+    def close(self) -> int:
+        return int(pc.sum(pc.equal(self.contacts["kind"], "close")).as_py() or 0)
+
+
+def engine_options(ctx: ServiceContext) -> EngineOptions:
+    return EngineOptions(ctx.settings.duckdb_memory_limit, ctx.settings.spark_master)
+
+
+def input_paths(inputs: object) -> list[Path]:
+    """The files among a dataclass of inputs (tables in memory have none)."""
+    found: list[Path] = []
+    for value in vars(inputs).values():
+        if isinstance(value, Path):
+            found.append(value)
+        elif isinstance(value, tuple):
+            found += [p for p in value if isinstance(p, Path)]
+    return found
+
+
+def trace(
+    ctx: ServiceContext,
+    inputs: TraceInputs,
+    *,
+    protocol: str | None = None,
+    engine: str = "duckdb",
+) -> TraceResult:
+    """Close and secondary contacts of every case in ``inputs.cases`` (OUTPUT columns), by
+    the DuckDB engine or by Spark (same query, same rows). Inputs are tables in memory or
+    files (read by the engine, never whole into memory); ``checkins`` may also be the
+    check-in store's folder, of which only the days the cases' windows touch are read."""
+    chosen, digest = ctx.protocol(protocol)
+    paths = input_paths(inputs)
+    hashes = file_hashes_later([p for p in paths if p.exists()])
+    contacts = trace_tables(inputs, chosen, ctx.settings.timezone, engine, engine_options(ctx))
+    provenance = build_provenance(
+        command="trace",
+        parameters={"protocol": chosen.name, "engine": engine},
+        input_hashes=hashes(),
+        protocol=(chosen.name, digest),
+    )
+    return TraceResult(contacts, provenance)
+
+
+def trace_tables(
+    inputs: TraceInputs,
     protocol: Protocol,
     timezone: str,
-    *,
     engine: str = "duckdb",
     options: EngineOptions | None = None,
 ) -> pa.Table:
-    """Close and secondary contacts of every case in the cases file (OUTPUT columns), by the
-    DuckDB engine or by Spark (same query, same rows)."""
-    from shoutu.io.engines import query_session
-
-    if isinstance(files.checkins, Path) and files.checkins.is_dir():
-        files = replace(files, checkins=_store_files(files, protocol.contacts.lookback_days))
-    with query_session(engine, files, INPUTS, timezone, options) as (runner, inputs):
-        rows = contact_rows(runner, inputs, protocol.contacts)
+    """The contact rows for ``inputs`` by the protocol's rules (OUTPUT columns); ``checkins``
+    may be the check-in store's folder."""
+    if isinstance(inputs.checkins, Path) and inputs.checkins.is_dir():
+        inputs = replace(inputs, checkins=_store_files(inputs, protocol.contacts.lookback_days))
+    with query_session(engine, inputs, INPUTS, timezone, options) as (runner, checked):
+        rows = contact_rows(runner, checked, protocol.contacts)
     return _finish(rows, timezone)
 
 
-def _store_files(files: TraceFiles, lookback_days: int) -> tuple[Path, ...]:
+def _store_files(inputs: TraceInputs, lookback_days: int) -> tuple[Path, ...]:
     """A check-in store folder (``checkins/day=…/*.parquet``, or the event store holding it):
     only the days the cases' windows touch (a day either side for time zones)."""
-    import pyarrow.compute as pc
-
     from shoutu.events.store import day_files
     from shoutu.io.columnar import read_arrow
 
-    assert isinstance(files.checkins, Path)
-    folder = files.checkins
+    assert isinstance(inputs.checkins, Path)
+    folder = inputs.checkins
     if not any(folder.glob("day=*")) and (folder / "checkins").is_dir():
         folder = folder / "checkins"
-    cases = read_arrow(files.cases)
-    utc = pa.timestamp("us", tz="UTC")
-    starts = [cases[c].cast(utc) for c in CASE_COLUMNS["start"] if c in cases.column_names]
-    ends = [cases[c].cast(utc) for c in CASE_COLUMNS["end"] if c in cases.column_names]
+    cases = inputs.cases if isinstance(inputs.cases, pa.Table) else None
+    if cases is None:
+        if not isinstance(inputs.cases, Path):
+            raise BadRequest("the check-in store needs one cases file or table")
+        cases = read_arrow(inputs.cases)
+    starts = [cases[c].cast(UTC) for c in CASE_COLUMNS["start"] if c in cases.column_names]
+    ends = [cases[c].cast(UTC) for c in CASE_COLUMNS["end"] if c in cases.column_names]
     lows = [v for v in (pc.min(c).as_py() for c in starts) if v is not None]
     highs = [v for v in (pc.max(c).as_py() for c in ends) if v is not None]
     if not lows or not highs:
-        raise ValueError(f"{files.cases}: no onset, sample or isolation times to choose days by")
+        raise InputError.single("cases", "no onset, sample or isolation times to choose days by")
     low, high = min(lows), max(highs)
     first = (low - dt.timedelta(days=lookback_days + 1)).date()
     found = day_files(folder, first, (high + dt.timedelta(days=1)).date())
     if not found:
-        raise ValueError(f"{folder}: no check-ins stored for {first} to {high.date()}")
+        raise InputError.single(str(folder), f"no check-ins stored for {first} to {high.date()}")
     return found
 
 
@@ -105,36 +158,31 @@ def _finish(rows: pa.Table, timezone: str) -> pa.Table:
     must not go through Python one by one)."""
     from shoutu.events.store import local_days
 
-    utc = pa.timestamp("us", tz="UTC")
     columns: dict[str, Any] = {name: rows[name] for name in OUTPUT if name in rows.column_names}
-    columns["exposure_start"] = rows["exposure_start"].cast(utc)
-    columns["exposure_end"] = end = rows["exposure_end"].cast(utc)
+    columns["exposure_start"] = rows["exposure_start"].cast(UTC)
+    columns["exposure_end"] = end = rows["exposure_end"].cast(UTC)
     columns["last_exposure_date"] = local_days(end, timezone)
     return pa.table({name: columns[name] for name in OUTPUT})
+
+
+CHECKINS = pa.schema(
+    [("person_id", pa.int64()), ("place_id", pa.int64()), ("t_in", UTC), ("t_out", UTC)]
+)
 
 
 def trace_case(ctx: ServiceContext, case_id: int) -> dict[str, int]:
     """Store mode: trace one registered case over the check-in store and the registry's
     workplace memberships (the registry holds no households or classes: those come with file
     mode), and record its close and secondary contacts as Contacts with a contact-control Task
-    each, due within the protocol's ``contact_control_hours``; audited. Contacts recorded
-    before are not recorded again."""
-    import tempfile
-
-    import pyarrow.parquet as pq
-
-    from shoutu.domain.timeutil import utcnow
-    from shoutu.domain.vocabulary import AuditAction, ContactKind, TaskKind, TaskStatus
+    each, due within the protocol's ``contact_control_hours`` of the case's report; audited.
+    Contacts recorded before are not recorded again."""
     from shoutu.events.store import day_files
-    from shoutu.store.repositories import audit
-    from shoutu.store.repositories import investigation as repo
-    from shoutu.store.repositories import lab as lab_repo
 
-    with ctx.engine.connect() as conn:
-        case = repo.case(conn, case_id=case_id)
+    with ctx.connect() as conn:
+        case = cases_repo.get(conn, case_id=case_id)
         if case is None:
             raise NotFound(f"no case {case_id}")
-        colleagues = repo.workplace_members(conn, person_id=int(case["person_id"]))
+        colleagues = people_repo.workplace_members(conn, person_id=int(case["person_id"]))
     protocol, _ = ctx.protocol(case["protocol"])
     start = case["onset_time"] or case["sample_time"] or case["report_time"]
     end = case["isolation_time"] or case["report_time"]
@@ -142,58 +190,30 @@ def trace_case(ctx: ServiceContext, case_id: int) -> dict[str, int]:
     last_day = (end + dt.timedelta(days=1)).date()
     stored = day_files(ctx.settings.event_dir / "checkins", first_day, last_day)
     person = int(case["person_id"])
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        utc = pa.timestamp("us", tz="UTC")
-        pq.write_table(
-            pa.table(
-                {
-                    "person_id": pa.array([person], pa.int64()),
-                    "onset_time": pa.array([case["onset_time"]], utc),
-                    "sample_time": pa.array([case["sample_time"] or start], utc),
-                    "isolation_time": pa.array([end], utc),
-                }
-            ),
-            folder / "cases.parquet",
-        )
-        pq.write_table(
-            pa.table({"person_id": pa.array([person], pa.int64())}), folder / "people.parquet"
-        )
-        pq.write_table(
-            pa.table(
-                {
-                    "person_id": pa.array([p for p, _ in colleagues], pa.int64()),
-                    "group_type": pa.array([Setting.WORKPLACE.value] * len(colleagues)),
-                    "group_id": pa.array([str(w) for _, w in colleagues]),
-                }
-            ),
-            folder / "groups.parquet",
-        )
-        checkins: Path | tuple[Path, ...] = stored
-        if not stored:  # nothing checked in: an empty file of the right shape
-            pq.write_table(
-                pa.table(
-                    {
-                        "person_id": pa.array([], pa.int64()),
-                        "place_id": pa.array([], pa.int64()),
-                        "t_in": pa.array([], utc),
-                        "t_out": pa.array([], utc),
-                    }
-                ),
-                folder / "checkins.parquet",
-            )
-            checkins = folder / "checkins.parquet"
-        files = TraceFiles(
-            checkins, folder / "cases.parquet", folder / "people.parquet", folder / "groups.parquet"
-        )
-        found = trace_files(files, protocol, ctx.settings.timezone).to_pylist()
-    now = utcnow()
-    stamp = {"created_at": now, "updated_at": now, "updated_by": ctx.actor}
-    due = case["report_time"] + dt.timedelta(hours=protocol.timeliness.contact_control_hours)
-    with ctx.transaction() as conn:
-        known_rows = repo.recorded_contacts(conn, index_case_id=case_id)
+    inputs = TraceInputs(
+        checkins=stored or CHECKINS.empty_table(),
+        cases=pa.table(
+            {
+                "person_id": pa.array([person], pa.int64()),
+                "onset_time": pa.array([case["onset_time"]], UTC),
+                "sample_time": pa.array([case["sample_time"] or start], UTC),
+                "isolation_time": pa.array([end], UTC),
+            }
+        ),
+        people=pa.table({"person_id": pa.array([person], pa.int64())}),
+        groups=pa.table(
+            {
+                "person_id": pa.array([p for p, _ in colleagues], pa.int64()),
+                "group_type": pa.array([Setting.WORKPLACE.value] * len(colleagues), pa.string()),
+                "group_id": pa.array([str(w) for _, w in colleagues], pa.string()),
+            }
+        ),
+    )
+    found = trace_tables(inputs, protocol, ctx.settings.timezone, options=engine_options(ctx))
+    with writing(ctx, detail=f"trace case {case_id}") as unit:
+        known_rows = contacts_repo.recorded(unit.conn, index_case_id=case_id)
         rows = []
-        for r in found:
+        for r in found.to_pylist():
             key = (r["contact_id"], r["kind"], r["setting"], r["place_id"])
             if key in known_rows:
                 continue
@@ -210,32 +230,38 @@ def trace_case(ctx: ServiceContext, case_id: int) -> dict[str, int]:
                     "exposure_end": r["exposure_end"],
                     "last_exposure_date": r["last_exposure_date"],
                     "rule": r["rule"],
-                    **stamp,
+                    **unit.stamp,
                 }
             )
-        contact_ids = repo.add_contacts(conn, rows=rows)
+        unit.created("contacts", contacts_repo.add(unit.conn, rows=rows))
         people = sorted({row["person_id"] for row in rows})
-        tasks = [
-            {
-                "kind": TaskKind.CONTACT_CONTROL,
-                "status": TaskStatus.OPEN,
-                "subject_type": "people",
-                "subject_id": str(p),
-                "title": f"bring contact of case {case_id} under control",
-                "due_time": due,
-                **stamp,
-            }
-            for p in people
-        ]
-        task_ids = lab_repo.add_tasks(conn, rows=tasks)
-        events = [
-            ctx.audit_event(AuditAction.CREATE, entity, i, detail=f"trace case {case_id}", at=now)
-            for entity, ids in (("contacts", contact_ids), ("tasks", task_ids))
-            for i in ids
-        ]
-        audit.append(conn, events=events)
+        homes = people_repo.home_regions(unit.conn, person_ids=people)
+        task_ids = open_tasks(
+            unit,
+            protocol,
+            [
+                NewTask(
+                    TaskKind.CONTACT_CONTROL,
+                    "people",
+                    p,
+                    f"bring contact of case {case_id} under control",
+                    since=case["report_time"],
+                    responsible=Responsible(region=homes.get(p)),
+                )
+                for p in people
+            ],
+        )
     close = sum(1 for row in rows if row["kind"] == ContactKind.CLOSE)
-    return {"close": close, "secondary": len(rows) - close, "tasks": len(tasks)}
+    return {"close": close, "secondary": len(rows) - close, "tasks": len(task_ids)}
 
 
-__all__ = ["OUTPUT", "TraceFiles", "trace_case", "trace_files"]
+__all__ = [
+    "OUTPUT",
+    "TraceInputs",
+    "TraceResult",
+    "engine_options",
+    "input_paths",
+    "trace",
+    "trace_case",
+    "trace_tables",
+]

@@ -1,4 +1,4 @@
-"""Public case trajectories (病例活动轨迹) and the public self-check (自查).
+"""Public case trajectories (病例活动轨迹).
 
 ``publish_trajectories``: the places cases visited while they may have been infectious (the
 protocol's contact window: lookback before onset or sampling — or the last negative sample —
@@ -7,22 +7,22 @@ widened to whole ``round_minutes`` slots and overlapping windows at one place me
 window cannot be traced back to one visitor's exact times. The same query as the contact
 trace (``contact_query``), on DuckDB or Spark.
 
-``self_check``: given a person's own visits (place, time in, time out), the published windows
-they overlapped and by how many minutes — run anywhere on the published file alone, so no one's
-movements have to leave their phone.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shoutu.io.engines import EngineOptions
+from shoutu.errors import BadRequest, InputError
+from shoutu.io.engines import EngineOptions, Source, query_session
+from shoutu.io.provenance import build_provenance, file_hashes_later
 from shoutu.protocols.schema import Protocol
+from shoutu.services.context import ServiceContext
 from shoutu.services.investigation.contact_query import (
     INPUTS,
     US_PER_MINUTE,
@@ -30,25 +30,23 @@ from shoutu.services.investigation.contact_query import (
     index_visits,
     load_inputs,
 )
+from shoutu.services.investigation.tracing import engine_options, input_paths
 
 PLACE_COLUMNS = ("name", "type", "region_code", "lat", "lon")
 TRAJECTORY_COLUMNS = ("place_id", *PLACE_COLUMNS, "window_start", "window_end", "local_window")
-SELF_CHECK_COLUMNS = (
-    "place_id",
-    "name",
-    "visit_start",
-    "visit_end",
-    "window_start",
-    "window_end",
-    "overlap_minutes",
-)
 
 
 @dataclass(frozen=True)
-class TrajectoryFiles:
-    checkins: Path | tuple[Path, ...]
-    cases: Path
-    tests: Path | None = None
+class TrajectoryInputs:
+    checkins: Source
+    cases: Source
+    tests: Source | None = None
+
+
+@dataclass(frozen=True)
+class TrajectoryResult:
+    windows: pa.Table  # TRAJECTORY_COLUMNS
+    provenance: dict[str, Any]
 
 
 def _windows_sql(slot: int) -> str:
@@ -80,23 +78,53 @@ def _windows_sql(slot: int) -> str:
 
 
 def publish_trajectories(
-    files: TrajectoryFiles,
+    ctx: ServiceContext,
+    inputs: TrajectoryInputs,
+    *,
+    places: Path | pa.Table | None = None,
+    round_minutes: int = 60,
+    protocol: str | None = None,
+    engine: str = "duckdb",
+) -> TrajectoryResult:
+    """One row per place and merged window (``TRAJECTORY_COLUMNS``), by place then time;
+    place name, type, region and position from the places file or table when given. Inputs
+    are tables in memory or files (read by the engine)."""
+    chosen, digest = ctx.protocol(protocol)
+    paths = [*input_paths(inputs), *([places] if isinstance(places, Path) else [])]
+    hashes = file_hashes_later([p for p in paths if p.exists()])
+    windows = trajectory_windows(
+        inputs,
+        chosen,
+        ctx.settings.timezone,
+        places=places,
+        round_minutes=round_minutes,
+        engine=engine,
+        options=engine_options(ctx),
+    )
+    provenance = build_provenance(
+        command="trajectories",
+        parameters={"protocol": chosen.name, "round_minutes": round_minutes, "engine": engine},
+        input_hashes=hashes(),
+        protocol=(chosen.name, digest),
+    )
+    return TrajectoryResult(windows, provenance)
+
+
+def trajectory_windows(
+    inputs: TrajectoryInputs,
     protocol: Protocol,
     timezone: str,
     *,
-    places: Path | None = None,
+    places: Path | pa.Table | None = None,
     round_minutes: int = 60,
     engine: str = "duckdb",
     options: EngineOptions | None = None,
 ) -> pa.Table:
-    """One row per place and merged window (``TRAJECTORY_COLUMNS``), by place then time;
-    place name, type, region and position from the places file when given."""
-    from shoutu.io.engines import query_session
-
+    """The published windows (``TRAJECTORY_COLUMNS``) by the protocol's contact window."""
     if round_minutes < 1:
-        raise ValueError("--round-minutes is at least 1")
-    with query_session(engine, files, INPUTS, timezone, options) as (runner, inputs):
-        loaded = load_inputs(runner, inputs)
+        raise BadRequest("{round_minutes} is at least 1")
+    with query_session(engine, inputs, INPUTS, timezone, options) as (runner, checked):
+        loaded = load_inputs(runner, checked)
         index_views(runner, loaded, protocol.contacts)
         index_visits(runner)
         raw = runner.fetch(_windows_sql(round_minutes * US_PER_MINUTE))
@@ -118,12 +146,14 @@ def publish_trajectories(
     return pa.table(columns)
 
 
-def _places(path: Path, place_ids: pa.ChunkedArray) -> dict[str, pa.Array]:
+def _places(source: Path | pa.Table, place_ids: pa.ChunkedArray) -> dict[str, pa.Array]:
     from shoutu.io.columnar import read_arrow
 
-    places = read_arrow(path)
+    places = source if isinstance(source, pa.Table) else read_arrow(source)
     if "place_id" not in places.column_names:
-        raise ValueError(f"{path}: needs a column place_id")
+        raise InputError.single(
+            str(source) if isinstance(source, Path) else "places", "needs a column place_id"
+        )
     where = pc.index_in(place_ids, value_set=places["place_id"].cast(pa.int64()))
     return {
         name: pc.take(places[name], where) for name in PLACE_COLUMNS if name in places.column_names
@@ -144,108 +174,10 @@ def _to_zone(times: pa.ChunkedArray, timezone: str) -> pa.ChunkedArray:
     return times.cast(pa.timestamp("us", tz=timezone))
 
 
-def self_check(trajectories: pa.Table, visits: pa.Table) -> pa.Table:
-    """Every (visit, published window) pair at the same place with overlapping times
-    (``SELF_CHECK_COLUMNS``), by visit start."""
-    utc = pa.timestamp("us", tz="UTC")
-    w_place = np.asarray(trajectories["place_id"].cast(pa.int64()).to_numpy(zero_copy_only=False))
-    w_start = _micros(trajectories["window_start"].cast(utc))
-    w_end = _micros(trajectories["window_end"].cast(utc))
-    v_place = np.asarray(visits["place_id"].cast(pa.int64()).to_numpy(zero_copy_only=False))
-    v_start = _micros(visits["t_in"].cast(utc))
-    v_end = _micros(visits["t_out"].cast(utc))
-    order = np.argsort(w_place, kind="stable")
-    lo = np.searchsorted(w_place[order], v_place, "left")
-    hi = np.searchsorted(w_place[order], v_place, "right")
-    pairs = [(v, int(order[k])) for v in range(len(v_place)) for k in range(lo[v], hi[v])]
-    vi = np.asarray([p[0] for p in pairs], int)
-    wi = np.asarray([p[1] for p in pairs], int)
-    s = np.maximum(v_start[vi], w_start[wi]) if len(pairs) else np.zeros(0, np.int64)
-    e = np.minimum(v_end[vi], w_end[wi]) if len(pairs) else np.zeros(0, np.int64)
-    keep = e > s
-    vi, wi, s, e = vi[keep], wi[keep], s[keep], e[keep]
-    sort = np.lexsort((wi, v_start[vi]))
-    vi, wi, s, e = vi[sort], wi[sort], s[sort], e[sort]
-    names = (
-        pc.take(trajectories["name"], pa.array(wi, pa.int64()))
-        if "name" in trajectories.column_names
-        else pa.nulls(len(wi), pa.string())
-    )
-    return pa.table(
-        {
-            "place_id": pa.array(v_place[vi], pa.int64()),
-            "name": names,
-            "visit_start": pa.array(v_start[vi], pa.int64()).cast(utc),
-            "visit_end": pa.array(v_end[vi], pa.int64()).cast(utc),
-            "window_start": pa.array(w_start[wi], pa.int64()).cast(utc),
-            "window_end": pa.array(w_end[wi], pa.int64()).cast(utc),
-            "overlap_minutes": pa.array((e - s) / US_PER_MINUTE, pa.float64()),
-        }
-    )
-
-
-VISIT_SCHEMA = pa.schema(
-    [
-        ("place_id", pa.int64()),
-        ("t_in", pa.timestamp("us", tz="UTC")),
-        ("t_out", pa.timestamp("us", tz="UTC")),
-    ]
-)
-
-
-def read_visits(
-    path: Path | None,
-    place: int | None,
-    time_in: str | None,
-    time_out: str | None,
-    timezone: str,
-) -> pa.Table:
-    """A person's visits from a file (``place_id, t_in, t_out``; bad values by row and field)
-    or one visit from the command line; naive times are local."""
-    from shoutu.domain.timeutil import parse_timestamp
-    from shoutu.io.columnar import read_columns
-    from shoutu.io.report import InputError
-
-    if path is not None:
-        if place is not None:
-            raise ValueError("give --visits or --place with --time-in/--time-out, not both")
-        table, check = read_columns(path, VISIT_SCHEMA, ("place_id", "t_in", "t_out"), timezone)
-        bad = pc.less_equal(table["t_out"], table["t_in"]).to_numpy(zero_copy_only=False)
-        check.rows(np.asarray(bad, bool), "t_out", "is not after t_in")
-        if not check.report.ok:
-            raise InputError(check.report)
-        return table
-    if place is None or time_in is None or time_out is None:
-        raise ValueError("give --visits FILE, or --place with --time-in and --time-out")
-    start = parse_timestamp(time_in, timezone)
-    end = parse_timestamp(time_out, timezone)
-    if end <= start:
-        raise ValueError("--time-out must be after --time-in")
-    return pa.table({"place_id": [place], "t_in": [start], "t_out": [end]}, schema=VISIT_SCHEMA)
-
-
-def self_check_files(trajectories: Path, visits: pa.Table) -> pa.Table:
-    from shoutu.io.columnar import read_arrow
-
-    published = read_arrow(trajectories)
-    missing = [
-        c for c in ("place_id", "window_start", "window_end") if c not in published.column_names
-    ]
-    if missing:
-        raise ValueError(f"{trajectories}: needs the columns {', '.join(missing)}")
-    return self_check(published, visits)
-
-
-def _micros(times: pa.ChunkedArray) -> np.ndarray:
-    return np.asarray(times.cast(pa.int64()).to_numpy(zero_copy_only=False), np.int64)
-
-
 __all__ = [
-    "SELF_CHECK_COLUMNS",
     "TRAJECTORY_COLUMNS",
-    "TrajectoryFiles",
+    "TrajectoryInputs",
+    "TrajectoryResult",
     "publish_trajectories",
-    "read_visits",
-    "self_check",
-    "self_check_files",
+    "trajectory_windows",
 ]

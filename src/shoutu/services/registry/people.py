@@ -7,16 +7,16 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from shoutu.domain.identifiers import mask_id_number, mask_name, mask_phone
-from shoutu.domain.timeutil import utcnow
-from shoutu.domain.vocabulary import AuditAction, IdType
-from shoutu.errors import NotFound
+from shoutu.domain.vocabulary import IdType
+from shoutu.errors import BadRequest, NotFound
+from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
-from shoutu.services.registry.imports.people import ID_FIELD, PHONE_FIELD, id_hash
-from shoutu.store.repositories import audit, entities
+from shoutu.services.registry.pii import ID_FIELD, PHONE_FIELD, id_hash
+from shoutu.store.repositories import entities
 from shoutu.store.repositories import people as people_repo
 from shoutu.store.tables import Person, table
 
-__all__ = ["NotFound", "PersonView", "find_by_id_number", "get_person", "masked_names"]
+__all__ = ["PersonView", "find_by_id_number", "get_person", "masked_names"]
 
 
 @dataclass(frozen=True)
@@ -69,33 +69,19 @@ def _view(ctx: ServiceContext, row: dict[str, Any], reveal: bool) -> PersonView:
     )
 
 
-def _audit_read(ctx: ServiceContext, person_id: int, reveal: bool, purpose: str | None) -> None:
-    with ctx.transaction() as conn:
-        audit.append(
-            conn,
-            events=[
-                ctx.audit_event(
-                    AuditAction.READ_PII if reveal else AuditAction.READ,
-                    "people",
-                    person_id,
-                    detail=purpose,
-                )
-            ],
-        )
-
-
 def get_person(
     ctx: ServiceContext, person_id: int, *, reveal: bool = False, purpose: str | None = None
 ) -> PersonView:
     """One person, masked unless ``reveal`` (which needs a purpose). Audited either way."""
     if reveal and not purpose:
-        raise ValueError("revealing personal data needs a stated purpose")
-    with ctx.engine.connect() as conn:
+        raise BadRequest("revealing personal data needs a stated {purpose}")
+    with ctx.connect() as conn:
         found = entities.fetch_by_keys(conn, table=table(Person), key="person_id", keys=[person_id])
     if person_id not in found:
         raise NotFound(f"no person {person_id}")
     view = _view(ctx, found[person_id], reveal)
-    _audit_read(ctx, person_id, reveal, purpose)
+    with writing(ctx) as unit:
+        unit.read("people", [person_id], pii=reveal, purpose=purpose)
     return view
 
 
@@ -109,7 +95,7 @@ def find_by_id_number(
 ) -> PersonView:
     """Exact lookup by identifier through its keyed hash (no decryption of other rows)."""
     number = id_number.strip().upper() if id_type == IdType.RESIDENT_ID else id_number.strip()
-    with ctx.engine.connect() as conn:
+    with ctx.connect() as conn:
         row = people_repo.by_id_hash(
             conn, id_type=id_type.value, id_hash=id_hash(ctx.keyring, id_type, number)
         )
@@ -120,16 +106,9 @@ def find_by_id_number(
 
 def masked_names(ctx: ServiceContext, person_ids: list[int], purpose: str) -> dict[int, str]:
     """Masked names for a list (e.g. people not yet tested), each read audited."""
-    with ctx.engine.connect() as conn:
+    with ctx.connect() as conn:
         found = entities.fetch_by_keys(conn, table=table(Person), key="person_id", keys=person_ids)
     names = {p: mask_name(r["name"]) if r["name"] else "" for p, r in found.items()}
-    now = utcnow()
-    with ctx.transaction() as conn:
-        audit.append(
-            conn,
-            events=[
-                ctx.audit_event(AuditAction.READ, "people", p, detail=purpose, at=now)
-                for p in names
-            ],
-        )
+    with writing(ctx) as unit:
+        unit.read("people", list(names), pii=False, purpose=purpose)
     return names

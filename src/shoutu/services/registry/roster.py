@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from shoutu.services.context import ServiceContext
-from shoutu.store.repositories import lab as repo
+from shoutu.store.repositories import people as repo
 
 SCHEMA = pa.schema(
     [
@@ -29,7 +29,7 @@ def roster(ctx: ServiceContext) -> pa.Table:
     """The snapshot (sorted by person id), rebuilt when the registry changed."""
     folder = ctx.settings.event_dir / "roster"
     data, stamp_file = folder / "people.parquet", folder / "stamp.txt"
-    with ctx.engine.connect() as conn:
+    with ctx.connect() as conn:
         count, latest = repo.roster_stamp(conn)
         stamp = f"{count} {latest}"
         if data.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:

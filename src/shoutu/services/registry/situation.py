@@ -15,9 +15,9 @@ from shoutu.domain.vocabulary import (
     RiskLevel,
     SignalStatus,
 )
+from shoutu.io.provenance import build_provenance
 from shoutu.services.context import ServiceContext
-from shoutu.store.repositories import entities
-from shoutu.store.repositories import situation as repo
+from shoutu.store.repositories import cases, entities, measures, risk_areas, tasks
 from shoutu.store.tables import Person, Place, Region, Signal, table
 
 
@@ -27,28 +27,30 @@ def _ordered(counts: dict[Any, int], order: list[Any]) -> dict[str, int]:
 
 
 def situation(ctx: ServiceContext, *, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Counts of the registry as of ``now``: population, places, cases, control, tasks."""
+    """Counts of the registry as of ``now``: population, places, cases, control, tasks (with
+    the provenance: the protocol in force)."""
     now = now or utcnow()
     tz = ctx.settings.timezone
-    with ctx.engine.connect() as conn:
+    protocol, digest = ctx.protocol()
+    with ctx.connect() as conn:
         regions = entities.count_by(conn, table=table(Region), column="level")
         places = entities.count_by(conn, table=table(Place), column="type")
         key_pops = entities.count_by(conn, table=table(Person), column="key_population")
         synthetic = entities.count_by(conn, table=table(Person), column="synthetic")
-        cases = repo.case_counts(conn)
-        measures = repo.active_measures(conn)
-        areas = repo.active_risk_areas(conn)
-        tasks_open, tasks_overdue = repo.open_tasks(conn, now=now)
+        found = cases.counts(conn)
+        active = measures.active_counts(conn)
+        areas = risk_areas.active_counts(conn)
+        tasks_open, tasks_overdue = tasks.open_counts(conn, now=now)
         signals = entities.count_by(conn, table=table(Signal), column="status")
     by_origin = {o.value: 0 for o in Origin}
     in_control = community = 0
-    for origin, found_in_control, count in cases["groups"]:
+    for origin, found_in_control, count in found["groups"]:
         by_origin[origin] += count
         if found_in_control:
             in_control += count
         else:
             community += count
-    last = cases["last_community"]
+    last = found["last_community"]
     today = local_date(now, tz)
     return {
         "as_of": today.isoformat(),
@@ -66,9 +68,12 @@ def situation(ctx: ServiceContext, *, now: dt.datetime | None = None) -> dict[st
             "days_since_last_community_case": (today - local_date(last, tz)).days if last else None,
         },
         "under_control": _ordered(
-            {ControlKind(k): n for k, n in measures.items()}, list(ControlKind)
+            {ControlKind(k): n for k, n in active.items()}, list(ControlKind)
         ),
         "risk_areas": _ordered({RiskLevel(k): n for k, n in areas.items()}, list(RiskLevel)),
         "tasks": {"open": tasks_open, "overdue": tasks_overdue},
         "signals": _ordered(signals, list(SignalStatus)),
+        "provenance": build_provenance(
+            command="summary", parameters={}, protocol=(protocol.name, digest)
+        ),
     }

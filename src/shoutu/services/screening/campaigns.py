@@ -25,17 +25,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shoutu.domain.identifiers import parse_region_code
-from shoutu.domain.timeutil import utcnow
-from shoutu.domain.vocabulary import AuditAction, RiskLevel
-from shoutu.errors import NotFound
+from shoutu.domain.regions import parse_region_code
+from shoutu.domain.timeutil import parse_timestamp, utcnow
+from shoutu.domain.vocabulary import RiskLevel
+from shoutu.errors import BadRequest, Conflict, NotFound, options_checked
 from shoutu.events.store import read_events
+from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
+from shoutu.services.registry.people import masked_names
 from shoutu.services.registry.roster import roster
-from shoutu.services.surveillance.channels import LEVEL_DIGITS
-from shoutu.store.repositories import audit
-from shoutu.store.repositories import lab as repo
-from shoutu.store.repositories import series as series_repo
+from shoutu.store.repositories import campaigns as repo
+from shoutu.store.repositories import places as places_repo
 
 
 def create_campaign(
@@ -43,24 +43,28 @@ def create_campaign(
     name: str,
     *,
     region_code: str,
-    start_time: dt.datetime,
-    risk_level: RiskLevel = RiskLevel.MEDIUM,
+    start_time: dt.datetime | str,
+    risk_level: RiskLevel | str = RiskLevel.MEDIUM,
     rounds: int | None = None,
     round_hours: float | None = None,
     interval_hours: float | None = None,
 ) -> dict[str, Any]:
+    """A new campaign over the region's subtree (times as text are local when naive)."""
     protocol, _ = ctx.protocol()
     rules = protocol.mass_screening
     if rules is None:
-        raise ValueError(f"protocol {protocol.name} has no mass-screening rules")
-    parse_region_code(region_code)
+        raise BadRequest(f"protocol {protocol.name} has no mass-screening rules")
+    with options_checked():
+        parse_region_code(region_code)
+        if isinstance(start_time, str):
+            start_time = parse_timestamp(start_time, ctx.settings.timezone)
+        risk_level = RiskLevel.parse(str(risk_level))
     pool_ratio = protocol.pooling.by_risk.get(risk_level, protocol.pooling.default_ratio)
-    now = utcnow()
     rounds = rounds or max(1, rules.within_days // rules.otherwise_interval_days)
     round_hours = round_hours or float(rules.round_hours)
     interval_hours = interval_hours or float(rules.otherwise_interval_days * 24)
     if rounds < 1 or round_hours <= 0 or interval_hours <= 0:
-        raise ValueError("rounds, round hours and the interval must be positive")
+        raise BadRequest("{rounds}, {round_hours} and {interval_hours} must be positive")
     values: dict[str, Any] = {
         "name": name,
         "region_code": region_code,
@@ -71,26 +75,13 @@ def create_campaign(
         "interval_hours": interval_hours,
         "pool_ratio": pool_ratio,
         "protocol": protocol.name,
-        "created_at": now,
-        "updated_at": now,
-        "updated_by": ctx.actor,
     }
-    with ctx.transaction() as conn:
-        if repo.campaign_by_name(conn, name=name) is not None:
-            raise ValueError(f"campaign {name!r} exists")
-        campaign_id = repo.add_campaign(conn, values=values)
-        audit.append(
-            conn,
-            events=[
-                ctx.audit_event(
-                    AuditAction.CREATE,
-                    "campaigns",
-                    campaign_id,
-                    after={k: str(v) for k, v in values.items() if k != "updated_by"},
-                    at=now,
-                )
-            ],
-        )
+    with writing(ctx) as unit:
+        if repo.by_name(unit.conn, name=name) is not None:
+            raise Conflict(f"campaign {name!r} exists")
+        values.update(unit.stamp)
+        campaign_id = repo.add(unit.conn, values=values)
+        unit.created("campaigns", [campaign_id], [values])
     return {"campaign_id": campaign_id, **values}
 
 
@@ -102,6 +93,7 @@ class CampaignStatus:
     turnaround: list[dict[str, Any]] = field(default_factory=list)
     clearance: list[dict[str, Any]] = field(default_factory=list)
     untested: list[int] = field(default_factory=list)  # person ids, latest started round
+    untested_names: list[str] = field(default_factory=list)  # masked, when asked for
 
     def as_json(self) -> dict[str, Any]:
         campaign = {
@@ -120,14 +112,22 @@ class CampaignStatus:
 
 
 def campaign_status(
-    ctx: ServiceContext, name: str, *, now: dt.datetime | None = None, level: str = "community"
+    ctx: ServiceContext,
+    name: str,
+    *,
+    now: dt.datetime | None = None,
+    level: str = "community",
+    names: bool = False,
 ) -> CampaignStatus:
-    """Coverage of every started round; areas at ``level`` (community or building)."""
-    with ctx.engine.connect() as conn:
-        campaign = repo.campaign_by_name(conn, name=name)
+    """Coverage of every started round; areas at ``level`` (community or building); with
+    ``names``, the masked names of the untested (every read audited)."""
+    if level not in ("community", "building"):
+        raise BadRequest("{level} must be community or building")
+    with ctx.connect() as conn:
+        campaign = repo.by_name(conn, name=name)
         if campaign is None:
             raise NotFound(f"no campaign {name!r}")
-        places = series_repo.place_regions(conn)
+        places = places_repo.regions(conn)
     protocol, _ = ctx.protocol(campaign["protocol"])
     clear_after = (
         protocol.mass_screening.clear_after_negative_rounds if protocol.mass_screening else 2
@@ -223,6 +223,9 @@ def campaign_status(
             }
         )
     status.untested = [int(p) for p in ids[~sampled[-1]]]
+    if names:
+        masked = masked_names(ctx, status.untested, f"campaign {name}: not yet tested")
+        status.untested_names = [masked.get(p, "") for p in status.untested]
     return status
 
 
@@ -231,9 +234,7 @@ def _targets(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Area code (community or building) and id of each target person, ids ascending:
     residents of the area where they live, workers from outside where they work."""
-    parsed = parse_region_code(region_code)
-    digits = 16 if len(parsed.code) == 16 else LEVEL_DIGITS[parsed.level]
-    prefix = parsed.code[:digits]
+    prefix = parse_region_code(region_code).prefix
     homes = people["home_region_code"]
     home_in = pc.starts_with(homes, prefix).fill_null(False)
     # workplace -> region, through a lookup table over the place ids
@@ -307,8 +308,8 @@ def _turnaround(table: pa.Table | None) -> list[dict[str, Any]]:
 
 
 def campaign_names(ctx: ServiceContext) -> list[str]:
-    with ctx.engine.connect() as conn:
-        return repo.campaign_names(conn)
+    with ctx.connect() as conn:
+        return repo.names(conn)
 
 
 __all__ = ["CampaignStatus", "campaign_names", "campaign_status", "create_campaign"]

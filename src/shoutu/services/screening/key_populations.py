@@ -26,8 +26,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shoutu.errors import BadRequest
 from shoutu.events.store import read_events
 from shoutu.services.context import ServiceContext
+from shoutu.services.registry.people import masked_names
 from shoutu.services.registry.roster import roster
 
 
@@ -49,9 +51,13 @@ class ComplianceReport:
         }
 
 
-def compliance(ctx: ServiceContext, day: dt.date, *, window_days: int = 7) -> ComplianceReport:
+def compliance(
+    ctx: ServiceContext, day: dt.date, *, window_days: int = 7, names: bool = False
+) -> ComplianceReport:
+    """Compliance on ``day`` over the window; with ``names``, the overdue list carries each
+    person's masked name (every read audited)."""
     if window_days < 1:
-        raise ValueError("the window is at least one day")
+        raise BadRequest("the window ({window_days}) is at least one day")
     protocol, _ = ctx.protocol()
     intervals = {str(k): float(v.interval_days) for k, v in protocol.key_populations.items()}
     everyone = roster(ctx)
@@ -102,6 +108,11 @@ def compliance(ctx: ServiceContext, day: dt.date, *, window_days: int = 7) -> Co
                 else round(float(overdue_hours[i]), 1),
             }
         )
+    if names and report.overdue:
+        masked = masked_names(
+            ctx, [r["person_id"] for r in report.overdue], "key-population screening: overdue"
+        )
+        report.overdue = [{"name": masked.get(r["person_id"], ""), **r} for r in report.overdue]
     return report
 
 

@@ -25,10 +25,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shoutu.domain.vocabulary import Channel, TestMethod, TestOutcome
+from shoutu.errors import InputError
 from shoutu.events.store import read_around, write_events
 from shoutu.io.columnar import RowProblems, read_columns
-from shoutu.io.provenance import file_hash
-from shoutu.io.report import InputError
+from shoutu.io.provenance import build_provenance, file_hash
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.roster import known, roster_ids
 
@@ -61,6 +61,7 @@ class ResultsBatch:
     new: int
     already_stored: int
     workflow: dict[str, int] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -197,9 +198,13 @@ def import_results(ctx: ServiceContext, path: Path) -> ResultsBatch:
         _, index = np.unique(codes.indices.to_numpy(zero_copy_only=False), return_index=True)
         first[index] = True
     fresh = table.filter(pa.array(first & ~seen))
+    digest = file_hash(path)
     batch = ResultsBatch(path.name, table.num_rows, fresh.num_rows, int(seen.sum()))
+    batch.provenance = build_provenance(
+        command="import results", parameters={}, input_hashes=[digest]
+    )
     if fresh.num_rows:
-        tag = hashlib.sha256(f"results:{file_hash(path)}".encode()).hexdigest()[:16]
+        tag = hashlib.sha256(f"results:{digest}".encode()).hexdigest()[:16]
         write_events(ctx.settings.event_dir, "tests", fresh, ctx.settings.timezone, tag)
         batch.workflow = run_workflow(ctx, fresh)
     return batch

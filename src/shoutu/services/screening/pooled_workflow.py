@@ -23,9 +23,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shoutu.domain.timeutil import utcnow
 from shoutu.domain.vocabulary import (
-    AuditAction,
     CaseClass,
     CaseStatus,
     Channel,
@@ -33,11 +31,19 @@ from shoutu.domain.vocabulary import (
     ControlStatus,
     Origin,
     TaskKind,
-    TaskStatus,
 )
+from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
-from shoutu.store.repositories import audit
-from shoutu.store.repositories import lab as repo
+from shoutu.services.supervision.tasks import (
+    NewTask,
+    Responsible,
+    finish_tasks,
+    open_by_subject,
+    open_tasks,
+)
+from shoutu.store.repositories import cases as cases_repo
+from shoutu.store.repositories import measures as measures_repo
+from shoutu.store.repositories import people as people_repo
 
 PEOPLE = "people"
 
@@ -46,15 +52,12 @@ def run_workflow(ctx: ServiceContext, results: pa.Table) -> dict[str, int]:
     protocol, _ = ctx.protocol()
     name = protocol.name
     recall = dt.timedelta(hours=protocol.timeliness.pool_recall_hours)
-    report = dt.timedelta(hours=protocol.timeliness.report_hours)
     pcr = pc.equal(results["method"], "pcr")
     positive = pc.equal(results["result"], "positive")
     pooled = pc.greater(results["pool_size"], 1)
     counts = {"recalls": 0, "confirmations": 0, "tasks_done": 0, "released": 0, "cases": 0}
-    now = utcnow()
-    stamp = {"created_at": now, "updated_at": now, "updated_by": ctx.actor}
-    events: list[dict[str, Any]] = []
-    with ctx.transaction() as conn:
+    with writing(ctx, detail="lab results") as unit:
+        conn = unit.conn
         # 1 and 2: recalls of positive pools, PCR confirmation of antigen positives
         for mask, kind, what in (
             (pc.and_(pc.and_(pcr, pooled), positive), TaskKind.RESAMPLE, "recalls"),
@@ -67,26 +70,25 @@ def run_workflow(ctx: ServiceContext, results: pa.Table) -> dict[str, int]:
             rows = _first_per_person(results.filter(mask.fill_null(False)).sort_by("result_time"))
             if not rows:
                 continue
-            ids = [str(r["person_id"]) for r in rows]
-            already = repo.open_tasks(conn, kind=kind.value, subject_type=PEOPLE, subject_ids=ids)
+            ids = [r["person_id"] for r in rows]
+            already = open_by_subject(unit, kind=kind, subject_type=PEOPLE, subject_ids=ids)
             new = [r for r in rows if str(r["person_id"]) not in already]
-            task_rows = [
-                {
-                    "kind": kind,
-                    "status": TaskStatus.OPEN,
-                    "subject_type": PEOPLE,
-                    "subject_id": str(r["person_id"]),
-                    "title": _title(kind, r),
-                    "due_time": r["result_time"] + recall,
-                    **stamp,
-                }
-                for r in new
-            ]
-            task_ids = repo.add_tasks(conn, rows=task_rows)
-            events += [
-                _event(ctx, "tasks", t, None, row)
-                for t, row in zip(task_ids, task_rows, strict=True)
-            ]
+            homes = people_repo.home_regions(conn, person_ids=[int(r["person_id"]) for r in new])
+            open_tasks(
+                unit,
+                protocol,
+                [
+                    NewTask(
+                        kind,
+                        PEOPLE,
+                        r["person_id"],
+                        _title(kind, r),
+                        since=r["result_time"],
+                        responsible=Responsible(region=homes.get(int(r["person_id"]))),
+                    )
+                    for r in new
+                ],
+            )
             counts[what] += len(new)
             if kind == TaskKind.RESAMPLE and new:
                 measure_rows = [
@@ -98,29 +100,35 @@ def run_workflow(ctx: ServiceContext, results: pa.Table) -> dict[str, int]:
                         "start_time": r["result_time"],
                         "planned_end_time": r["result_time"] + recall,
                         "protocol": name,
-                        **stamp,
+                        **unit.stamp,
                     }
                     for r in new
                 ]
-                measure_ids = repo.add_measures(conn, rows=measure_rows)
-                events += [
-                    _event(ctx, "control_measures", m, None, row)
-                    for m, row in zip(measure_ids, measure_rows, strict=True)
-                ]
+                unit.created(
+                    "control_measures",
+                    measures_repo.add(conn, rows=measure_rows),
+                    measure_rows,
+                )
         # 3 and 4: single-tube PCR results settle tasks; positives become cases
         single_tubes = pc.and_(pcr, pc.invert(pooled)).fill_null(False)
         single = results.filter(single_tubes).sort_by("result_time").to_pylist()
         people = sorted({int(r["person_id"]) for r in single})
-        ids = [str(p) for p in people]
-        recalls = repo.open_tasks(
-            conn, kind=TaskKind.RESAMPLE.value, subject_type=PEOPLE, subject_ids=ids
+        recalls = open_by_subject(
+            unit, kind=TaskKind.RESAMPLE, subject_type=PEOPLE, subject_ids=people
         )
-        confirms = repo.open_tasks(
-            conn, kind=TaskKind.PCR_CONFIRMATION.value, subject_type=PEOPLE, subject_ids=ids
+        confirms = open_by_subject(
+            unit, kind=TaskKind.PCR_CONFIRMATION, subject_type=PEOPLE, subject_ids=people
         )
-        with_case = repo.people_with_cases(conn, person_ids=people)
-        regions = repo.home_regions(conn, person_ids=people)
-        next_id = repo.next_case_id(conn)
+        with_case = cases_repo.people_with_cases(conn, person_ids=people)
+        regions = people_repo.home_regions(conn, person_ids=people)
+        measures: dict[int, list[dict[str, Any]]] = {}
+        if single:  # one query for the batch; each result picks what was in force then
+            measures = measures_repo.in_force_between(
+                conn,
+                person_ids=people,
+                start=min(r["sample_time"] for r in single),
+                end=max(r["sample_time"] for r in single),
+            )
         case_rows: list[dict[str, Any]] = []
         for r in single:
             person = int(r["person_id"])
@@ -128,77 +136,67 @@ def run_workflow(ctx: ServiceContext, results: pa.Table) -> dict[str, int]:
             led_by = [t for t in (recalls.pop(key, None), confirms.pop(key, None)) if t]
             if led_by:
                 task_ids = [int(t["task_id"]) for t in led_by]
-                done = {"updated_at": now, "updated_by": ctx.actor}
-                repo.finish_tasks(conn, task_ids=task_ids, done_time=r["result_time"], values=done)
-                events += [
-                    _event(ctx, "tasks", t, {"status": "open"}, {"status": "done"})
-                    for t in task_ids
-                ]
+                finish_tasks(unit, task_ids, done_time=r["result_time"])
                 counts["tasks_done"] += len(task_ids)
-            in_force = repo.measures_in_force(conn, person_ids=[person], at=r["sample_time"])
-            measures = in_force.get(person, [])
-            temporary = [m for m in measures if m["kind"] == ControlKind.TEMPORARY]
+            in_force = [m for m in measures.get(person, []) if _in_force(m, r["sample_time"])]
+            temporary = [m for m in in_force if m["kind"] == ControlKind.TEMPORARY]
             if r["result"] == "negative" and temporary:
                 ended = [int(m["measure_id"]) for m in temporary]
-                repo.end_measures(
+                measures_repo.end(
                     conn,
                     measure_ids=ended,
                     end_time=r["result_time"],
-                    values={
-                        "status": ControlStatus.ENDED,
-                        "updated_at": now,
-                        "updated_by": ctx.actor,
-                    },
+                    values={"status": ControlStatus.ENDED, **unit.touch},
                 )
-                events += [
-                    _event(ctx, "control_measures", m, None, {"ended": "negative re-test"})
-                    for m in ended
-                ]
+                for m in temporary:
+                    m["end_time"] = r["result_time"]
+                    unit.updated(
+                        "control_measures", m["measure_id"], None, {"ended": "negative re-test"}
+                    )
                 counts["released"] += len(ended)
             if r["result"] != "positive" or person in with_case:
                 continue
-            controlled = any(m["kind"] != ControlKind.TEMPORARY for m in measures)
-            channel = _channel(r, led_by, controlled)
+            controlled = any(m["kind"] != ControlKind.TEMPORARY for m in in_force)
             case_rows.append(
                 {
-                    "case_id": next_id,
                     "person_id": person,
                     "classification": CaseClass.ASYMPTOMATIC,
                     "origin": Origin.UNKNOWN,
-                    "channel": channel,
+                    "channel": _channel(r, led_by, controlled),
                     "found_in_control": controlled,
                     "region_code": regions.get(person),
                     "sample_time": r["sample_time"],
                     "report_time": r["result_time"],
                     "status": CaseStatus.ACTIVE,
                     "protocol": name,
-                    **stamp,
+                    **unit.stamp,
                 }
             )
             with_case.add(person)
-            next_id += 1
-        repo.add_cases(conn, rows=case_rows)
-        report_rows = [
-            {
-                "kind": TaskKind.REPORT,
-                "status": TaskStatus.OPEN,
-                "subject_type": "cases",
-                "subject_id": str(c["case_id"]),
-                "title": "assess and report the positive (classification, severity)",
-                "due_time": c["report_time"] + report,
-                **stamp,
-            }
-            for c in case_rows
-        ]
-        report_ids = repo.add_tasks(conn, rows=report_rows)
-        events += [_event(ctx, "cases", c["case_id"], None, _public(c)) for c in case_rows]
-        events += [
-            _event(ctx, "tasks", t, None, row)
-            for t, row in zip(report_ids, report_rows, strict=True)
-        ]
+        case_ids = cases_repo.add(conn, rows=case_rows)
+        unit.created("cases", case_ids, case_rows)
+        open_tasks(
+            unit,
+            protocol,
+            [
+                NewTask(
+                    TaskKind.REPORT,
+                    "cases",
+                    case_id,
+                    "assess and report the positive (classification, severity)",
+                    since=c["report_time"],
+                    responsible=Responsible(region=c["region_code"]),
+                )
+                for case_id, c in zip(case_ids, case_rows, strict=True)
+            ],
+        )
         counts["cases"] = len(case_rows)
-        audit.append(conn, events=events)
     return counts
+
+
+def _in_force(measure: dict[str, Any], at: dt.datetime) -> bool:
+    end = measure["end_time"]
+    return bool(measure["start_time"] <= at and (end is None or end > at))
 
 
 def _first_per_person(table: pa.Table) -> list[dict[str, Any]]:
@@ -226,23 +224,6 @@ def _channel(r: dict[str, Any], led_by: list[dict[str, Any]], controlled: bool) 
     if TaskKind.PCR_CONFIRMATION in kinds:
         return Channel.ANTIGEN_SELF_TEST
     return Channel.QUARANTINE_TESTING if controlled else Channel.OTHER
-
-
-def _public(row: dict[str, Any]) -> dict[str, Any]:
-    """Audit values: JSON-friendly, no timestamps as objects."""
-    return {
-        k: (v.isoformat() if isinstance(v, dt.datetime) else str(v))
-        for k, v in row.items()
-        if k not in ("created_at", "updated_at", "updated_by")
-    }
-
-
-def _event(
-    ctx: ServiceContext, entity: str, entity_id: Any, before: Any, after: Any
-) -> dict[str, Any]:
-    action = AuditAction.CREATE if before is None else AuditAction.UPDATE
-    shown = _public(after) if isinstance(after, dict) else after
-    return ctx.audit_event(action, entity, entity_id, before, shown, "lab results")
 
 
 __all__ = ["run_workflow"]

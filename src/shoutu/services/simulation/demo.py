@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
+from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from shoutu.io.provenance import build_provenance
 from shoutu.progress import Progress, Silent
-from shoutu.services.context import init_store, open_context
+from shoutu.services.context import ServiceContext, init_store, open_context
 from shoutu.services.registry.situation import situation
 from shoutu.services.simulation.importer import (
     import_simulation,
@@ -24,21 +27,36 @@ from shoutu.sim.engine import run_config, simulate
 START = dt.date(2022, 3, 1)
 
 
+@dataclass(frozen=True)
+class DemoResult:
+    simulation: dict[str, Any]  # the simulator's summary
+    situation: dict[str, Any]  # the situation, with analytics, signals, screening, chains
+    event_dir: Path
+    provenance: dict[str, Any]
+
+
 def run_demo(
     settings: Settings,
     *,
+    db: Path,
     out_dir: Path,
     people: int,
     days: int,
     seed: int,
     scenario: str = "screening",
     progress: Progress | None = None,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(simulation summary, situation summary) of a freshly built demo registry.
-
-    The database named by ``settings`` and ``out_dir`` are replaced.
-    """
+) -> DemoResult:
+    """Simulate Demo City into ``out_dir``, load it into a fresh SQLite registry ``db`` (its
+    events beside ``out_dir``) and summarise it. ``db`` and ``out_dir`` are replaced."""
     progress = progress or Silent()
+    for suffix in ("", "-wal", "-shm"):
+        stale = Path(f"{db}{suffix}")
+        if stale.exists():
+            os.remove(stale)
+    events = Path(f"{out_dir}-events")
+    if events.exists():
+        shutil.rmtree(events)
+    settings = settings.model_copy(update={"database_url": f"sqlite:///{db}", "event_dir": events})
     init_store(settings)
     ctx = open_context(settings)
     try:
@@ -65,12 +83,19 @@ def run_demo(
         data["screening"] = screening_summary(ctx, run_end(summary))
         data["chains"] = chain_summary(out_dir)
         data["trajectories"] = trajectory_summary(ctx, out_dir)
-        return run, data
+        protocol, digest = ctx.protocol()
+        provenance = build_provenance(
+            command="demo",
+            parameters={"people": people, "days": days, "seed": seed, "scenario": scenario},
+            protocol=(protocol.name, digest),
+        )
+        data.pop("provenance", None)
+        return DemoResult(run, data, events, provenance)
     finally:
         ctx.close()
 
 
-def screening_summary(ctx: Any, end: dt.datetime) -> dict[str, Any]:
+def screening_summary(ctx: ServiceContext, end: dt.datetime) -> dict[str, Any]:
     """Positivity by kind of test; the mass screening the simulator ran, as a campaign (a
     round per day with pooled mass-screening tubes, over the district that had most of them)
     with its coverage; key-population compliance over the last week."""
@@ -84,7 +109,7 @@ def screening_summary(ctx: Any, end: dt.datetime) -> dict[str, Any]:
     from shoutu.services.screening.campaigns import campaign_status, create_campaign
     from shoutu.services.screening.key_populations import compliance
     from shoutu.services.screening.pool_advice import positivity
-    from shoutu.store.repositories import series as series_repo
+    from shoutu.store.repositories import places as places_repo
 
     result: dict[str, Any] = {"positivity": positivity(ctx)}
     tests = read_events(ctx.settings.event_dir, "tests")
@@ -96,8 +121,8 @@ def screening_summary(ctx: Any, end: dt.datetime) -> dict[str, Any]:
         )
         pooled = tests.filter(pc.and_(mass, pc.greater(tests["pool_size"], 1)).fill_null(False))
         if pooled.num_rows:
-            with ctx.engine.connect() as conn:
-                sites = series_repo.place_regions(conn)
+            with ctx.connect() as conn:
+                sites = places_repo.regions(conn)
             districts = [
                 (sites.get(s) or "")[:6] for s in pooled["site_id"].to_pylist() if s is not None
             ]
@@ -131,7 +156,6 @@ def chain_summary(out_dir: Path, top: int = 8) -> dict[str, Any]:
     source."""
     from collections import Counter
 
-    from shoutu.analytics.chains import SerialInterval
     from shoutu.services.investigation.chains import chains_file
 
     cases = out_dir / "cases.parquet"
@@ -141,8 +165,12 @@ def chain_summary(out_dir: Path, top: int = 8) -> dict[str, Any]:
 
     if pq.read_metadata(cases).num_rows == 0:
         return {"clusters": [], "cases": 0, "no_known_source": 0}
-    si = SerialInterval("gamma", mean=SERIAL_INTERVAL[0], sd=SERIAL_INTERVAL[1])
-    result = chains_file(cases, si, groups=out_dir / "groups.parquet")
+    result = chains_file(
+        cases,
+        si_mean=SERIAL_INTERVAL[0],
+        si_sd=SERIAL_INTERVAL[1],
+        groups=out_dir / "groups.parquet",
+    )
     origins = Counter(result.columns["origin"])
     return {
         "cases": len(result.columns["case_id"]),
@@ -155,20 +183,19 @@ def chain_summary(out_dir: Path, top: int = 8) -> dict[str, Any]:
     }
 
 
-def trajectory_summary(ctx: Any, out_dir: Path) -> dict[str, Any]:
+def trajectory_summary(ctx: ServiceContext, out_dir: Path) -> dict[str, Any]:
     """The de-identified trajectories the demo would publish (`shoutu trajectories`): how many
     place windows, at how many places, of which types."""
     from collections import Counter
 
-    from shoutu.services.public.trajectories import TrajectoryFiles, publish_trajectories
+    from shoutu.services.public.trajectories import TrajectoryInputs, publish_trajectories
 
-    files = TrajectoryFiles(out_dir / "checkins.parquet", out_dir / "cases.parquet")
-    if not (files.cases.exists() and (out_dir / "checkins.parquet").exists()):
+    checkins, cases = out_dir / "checkins.parquet", out_dir / "cases.parquet"
+    if not (cases.exists() and checkins.exists()):
         return {}
-    protocol, _ = ctx.protocol()
     table = publish_trajectories(
-        files, protocol, ctx.settings.timezone, places=out_dir / "places.parquet"
-    )
+        ctx, TrajectoryInputs(checkins, cases), places=out_dir / "places.parquet"
+    ).windows
     types = Counter(t for t in table["type"].to_pylist() if t)
     return {
         "windows": table.num_rows,
@@ -182,15 +209,19 @@ SERIAL_INTERVAL = (3.3, 2.0)  # the simulator's emergent Omicron serial interval
 
 def outbreak_analytics(out_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
     """R_t of the demo's reported cases (citywide, by report day) and space-time clusters of
-    cases by home community over the last week, through the same services as the commands."""
+    cases by home community over the last week, through the same services as the commands
+    (over tables in memory: nothing is written)."""
+    import numpy as np
+    import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     from shoutu.analytics.rt import min_cases_for_cv
     from shoutu.events.store import local_days
-    from shoutu.io.provenance import as_arrow, write_table
-    from shoutu.services.surveillance.rt import rt_from_file
-    from shoutu.services.surveillance.scan import scan_file
+    from shoutu.io.provenance import as_arrow
+    from shoutu.io.series import ALL, DailySeries
+    from shoutu.services.surveillance.rt import estimate_rt
+    from shoutu.services.surveillance.scan import scan_tables
 
     tz = summary["provenance"]["parameters"]["timezone"]
     cases = pq.read_table(out_dir / "cases.parquet")
@@ -202,25 +233,19 @@ def outbreak_analytics(out_dir: Path, summary: dict[str, Any]) -> dict[str, Any]
     imported = cases.column("imported").to_pylist()
     start = dt.date.fromisoformat(summary["start_date"])
     dates = [start + dt.timedelta(days=d) for d in range(summary["days"])]
-    work = out_dir / "analytics"
-    work.mkdir(exist_ok=True)
     local_count = {d: 0 for d in dates}
     imported_count = {d: 0 for d in dates}
     for d, is_imported in zip(day, imported, strict=True):
         (imported_count if is_imported else local_count)[d] += 1
-    series = work / "daily_cases.csv"
-    write_table(
-        series,
-        {
-            "date": [d.isoformat() for d in dates],
-            "local": [local_count[d] for d in dates],
-            "imported": [imported_count[d] for d in dates],
-        },
-        summary["provenance"],
+    series = DailySeries.from_counts(
+        [ALL],
+        start,
+        np.array([[local_count[d] for d in dates]], float),
+        np.array([[imported_count[d] for d in dates]], float),
     )
     rt_rows = (
         as_arrow(
-            rt_from_file(series, si_mean=SERIAL_INTERVAL[0], si_sd=SERIAL_INTERVAL[1]).columns
+            estimate_rt(series, si_mean=SERIAL_INTERVAL[0], si_sd=SERIAL_INTERVAL[1]).columns
         ).to_pylist()
         if len(dates) > 7  # EpiEstim needs more days than its 7-day window
         else []
@@ -231,21 +256,15 @@ def outbreak_analytics(out_dir: Path, summary: dict[str, Any]) -> dict[str, Any]
         for r in regions
         if r["polygon"] and r["code"] and len(r["code"]) == 12 and r["code"][9:] != "000"
     ]
-    centroids = work / "centroids.csv"
-    write_table(
-        centroids,
+    centroids = pa.table(
         {
             "region": [r["code"] for r in communities],
             "lat": [r["lat"] for r in communities],
             "lon": [r["lon"] for r in communities],
-        },
-        summary["provenance"],
+        }
     )
-    per_case = work / "cases_by_community.csv"
-    write_table(
-        per_case, {"date": [d.isoformat() for d in day], "region": region}, summary["provenance"]
-    )
-    clusters = scan_file(per_case, centroids, replications=199, seed=1).columns
+    per_case = pa.table({"date": day, "region": region})
+    clusters = scan_tables(per_case, centroids, replications=199, seed=1).columns
     found = as_arrow(clusters).to_pylist() if clusters["cluster_id"] else []
     need = min_cases_for_cv()
     informative = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,13 @@ import pyarrow.parquet as pq
 from shoutu.domain.identifiers import make_resident_id
 from shoutu.domain.timeutil import zone
 from shoutu.domain.vocabulary import CaseClass, ControlStatus, IdType, Origin, Sex
+from shoutu.errors import InputError, ValidationReport
 from shoutu.events.store import EventBatch
-from shoutu.io.report import InputError, ValidationReport
 from shoutu.io.tables import GeneratedTable, InputTable
 from shoutu.progress import Progress, Silent
 from shoutu.services.context import ServiceContext
-from shoutu.services.registry.imports import SPECS, ImportResult, import_table
+from shoutu.services.registry.imports.batch import ImportResult, import_table
+from shoutu.services.registry.imports.specs import SPECS
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯"
@@ -208,3 +210,19 @@ def load_simulation_events(ctx: ServiceContext, directory: Path) -> list[EventBa
         for kind in KINDS
         if (directory / f"{kind}.parquet").exists()
     ]
+
+
+@dataclass(frozen=True)
+class RunImport:
+    """What loading a run did: the registry imports and the event batches."""
+
+    results: list[ImportResult]
+    events: list[EventBatch]
+
+
+def import_run(
+    ctx: ServiceContext, directory: Path, *, progress: Progress | None = None
+) -> RunImport:
+    """A whole simulator run: registry tables, then events."""
+    results = import_simulation(ctx, directory, progress=progress)
+    return RunImport(results, load_simulation_events(ctx, directory))

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from shoutu.errors import BadRequest
+from shoutu.io.provenance import build_provenance
 from shoutu.progress import Progress, Silent
 from shoutu.sim.engine import run_config, simulate
 
@@ -43,7 +45,7 @@ def compare(
 ) -> dict[str, Any]:
     """Run every scenario ``runs`` times (paired seeds) and summarise each."""
     if not scenarios:
-        raise ValueError("name at least one scenario")
+        raise BadRequest("name at least one of the {scenarios}")
     progress = progress or Silent()
     results: dict[str, list[dict[str, Any]]] = {}
     progress.stage(f"{len(scenarios)} scenarios x {runs} runs", len(scenarios) * runs)
@@ -77,7 +79,7 @@ def compare(
                 "infections_averted_per_10k_tests": _stats(averted),
             }
         )
-    return {
+    summary = {
         "baseline": scenarios[0],
         "people": people,
         "days": days,
@@ -85,4 +87,11 @@ def compare(
         "seed": seed,
         "protocol": protocol,
         "scenarios": table,
+    }
+    return {
+        **summary,
+        "provenance": build_provenance(
+            command="policy compare",
+            parameters={k: v for k, v in summary.items() if k != "scenarios"},
+        ),
     }

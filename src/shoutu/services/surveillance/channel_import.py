@@ -13,40 +13,39 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from shoutu.domain.identifiers import parse_region_code
-from shoutu.events.store import EventBatch, read_events, write_events
-from shoutu.io.report import InputError, ValidationReport
+from shoutu.domain.regions import parse_region_code
+from shoutu.errors import BadRequest, InputError, ValidationReport
+from shoutu.events.store import EventBatch, write_events
+from shoutu.io.provenance import build_provenance
 from shoutu.io.series import read_daily_series
 from shoutu.io.tables import read_table
 from shoutu.services.context import ServiceContext
+from shoutu.services.surveillance.catalogue import BUILT_IN
 
 NAME = re.compile(r"[a-z][a-z0-9_]{1,40}")
 
 
-def user_channels(event_dir: Path) -> list[str]:
-    """Names of the channels users imported."""
-    table = read_events(event_dir, "series")
-    if table.num_rows == 0:
-        return []
-    return sorted(set(table.column("channel").to_pylist()))
+@dataclass(frozen=True)
+class SeriesImport:
+    channel: str
+    batch: EventBatch
+    provenance: dict[str, Any]
 
 
 def import_channel(
     ctx: ServiceContext, channel: str, path: Path, *, date_format: str | None = None
-) -> EventBatch:
-    from shoutu.services.surveillance.channels import BUILT_IN
-
+) -> SeriesImport:
     if not NAME.fullmatch(channel) or channel in BUILT_IN:
-        raise ValueError(
-            f"channel name {channel!r}: use 2-41 lower-case letters, digits or _, starting "
+        raise BadRequest(
+            f"{{channel}} name {channel!r}: use 2-41 lower-case letters, digits or _, starting "
             "with a letter, not a built-in channel"
         )
     _check_regions(path)
@@ -67,10 +66,13 @@ def import_channel(
         }
     )
     batch = hashlib.sha256(f"{series.content_hash}:{channel}".encode()).hexdigest()[:16]
-    with tempfile.TemporaryDirectory() as tmp:
-        staged = Path(tmp) / "series.parquet"
-        pq.write_table(table, staged)
-        return write_events(ctx.settings.event_dir, "series", staged, ctx.settings.timezone, batch)
+    written = write_events(ctx.settings.event_dir, "series", table, ctx.settings.timezone, batch)
+    provenance = build_provenance(
+        command="import series",
+        parameters={"channel": channel, "date_format": date_format},
+        input_hashes=[series.content_hash],
+    )
+    return SeriesImport(channel, written, provenance)
 
 
 def _check_regions(path: Path) -> None:
@@ -90,4 +92,4 @@ def _check_regions(path: Path) -> None:
         raise InputError(report)
 
 
-__all__ = ["import_channel", "user_channels"]
+__all__ = ["SeriesImport", "import_channel"]

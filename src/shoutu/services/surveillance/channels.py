@@ -12,55 +12,21 @@ registry's populations.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-from shoutu.domain.identifiers import parse_region_code
+from shoutu.domain.regions import level_code
 from shoutu.domain.timeutil import local_date
-from shoutu.domain.vocabulary import Channel, RegionLevel, SaleCategory, TestMethod, VisitReason
+from shoutu.domain.vocabulary import RegionLevel, TestMethod, VisitReason
+from shoutu.errors import NotFound, options_checked
 from shoutu.events.store import read_events
+from shoutu.io.provenance import build_provenance
 from shoutu.services.context import ServiceContext
-from shoutu.store.repositories import series as repo
-
-LEVEL_DIGITS = {
-    RegionLevel.PROVINCE: 2,
-    RegionLevel.CITY: 4,
-    RegionLevel.DISTRICT: 6,
-    RegionLevel.TOWN: 9,
-    RegionLevel.COMMUNITY: 12,
-}
-
-
-BUILT_IN = (
-    "cases_report",
-    "cases_onset",
-    "ili_visits",
-    "clinic_visits",
-    "ili_share",
-    "antigen_positives",
-    *(f"cases_{c.value}" for c in Channel),
-    *(f"sales_{c.value}" for c in SaleCategory),
-)
-
-
-def channel_names(event_dir: Path | None = None) -> list[str]:
-    """The built-in channels, and those users imported into ``event_dir``."""
-    from shoutu.services.surveillance.channel_import import user_channels
-
-    return [*BUILT_IN, *(user_channels(event_dir) if event_dir is not None else [])]
-
-
-def level_code(code: str | None, level: RegionLevel) -> str | None:
-    """The code of the region at ``level`` containing ``code`` (None if ``code`` is above it)."""
-    if not code:
-        return None
-    parsed = parse_region_code(code)
-    levels = list(RegionLevel)
-    if levels.index(parsed.level) < levels.index(level):
-        return None
-    if level == RegionLevel.BUILDING:
-        return parsed.code
-    return parsed.code[: LEVEL_DIGITS[level]].ljust(12, "0")
+from shoutu.services.surveillance.catalogue import BUILT_IN, channel_names
+from shoutu.store.repositories import cases as cases_repo
+from shoutu.store.repositories import people as people_repo
+from shoutu.store.repositories import places as places_repo
+from shoutu.store.repositories import regions as regions_repo
 
 
 def _events(ctx: ServiceContext, channel: str) -> list[tuple[dt.datetime, str | None, float]]:
@@ -68,9 +34,9 @@ def _events(ctx: ServiceContext, channel: str) -> list[tuple[dt.datetime, str | 
     if channel not in BUILT_IN:  # a user channel
         table = read_events(ctx.settings.event_dir, "series").to_pylist()
         return [(r["time"], r["region"], r["count"]) for r in table if r["channel"] == channel]
-    with ctx.engine.connect() as conn:
+    with ctx.connect() as conn:
         if channel.startswith("cases_"):
-            cases = repo.case_times(conn)
+            cases = cases_repo.times(conn)
             if channel == "cases_report":
                 return [(r, g, 1) for r, _, _, g in cases]
             if channel == "cases_onset":
@@ -78,11 +44,11 @@ def _events(ctx: ServiceContext, channel: str) -> list[tuple[dt.datetime, str | 
             wanted = channel.removeprefix("cases_")
             return [(r, g, 1) for r, _, c, g in cases if c == wanted]
         places = (
-            repo.place_regions(conn)
+            places_repo.regions(conn)
             if channel.endswith("visits") or channel.startswith("sales_")
             else {}
         )
-        people = repo.person_regions(conn) if channel == "antigen_positives" else {}
+        people = people_repo.all_home_regions(conn) if channel == "antigen_positives" else {}
     event_dir = ctx.settings.event_dir
     if channel in ("ili_visits", "clinic_visits"):
         visits = read_events(event_dir, "visits").to_pylist()
@@ -118,12 +84,12 @@ def channel_series(
     ``ili_share``: ILI visits per 100 clinic visits (count = the percentage, no rate)."""
     names = channel_names(ctx.settings.event_dir)
     if channel not in names:
-        raise ValueError(f"unknown channel {channel!r}; one of: {', '.join(names)}")
+        raise NotFound(f"unknown channel {channel!r}; one of: {', '.join(names)}")
     share = channel == "ili_share"
     counts = _binned(ctx, "ili_visits" if share else channel, level, weekly)
     visits = _binned(ctx, "clinic_visits", level, weekly) if share else counts
-    with ctx.engine.connect() as conn:
-        population = repo.populations(conn)
+    with ctx.connect() as conn:
+        population = regions_repo.populations(conn)
     columns: dict[str, list[Any]] = {"date": [], "region": [], "count": [], "rate_per_100k": []}
     if not visits:
         return columns
@@ -144,6 +110,25 @@ def channel_series(
             columns["rate_per_100k"].append(rate)
             day += dt.timedelta(days=step)
     return columns
+
+
+@dataclass(frozen=True)
+class ChannelReport:
+    columns: dict[str, list[Any]]
+    provenance: dict[str, Any]
+
+
+def channel_report(
+    ctx: ServiceContext, channel: str, *, level: str = "district", weekly: bool = False
+) -> ChannelReport:
+    """A channel's series (see :func:`channel_series`) at a level named as text."""
+    with options_checked():
+        parsed = RegionLevel.parse(level)
+    columns = channel_series(ctx, channel, level=parsed, weekly=weekly)
+    provenance = build_provenance(
+        command="channels", parameters={"channel": channel, "level": level, "weekly": weekly}
+    )
+    return ChannelReport(columns, provenance)
 
 
 def _binned(

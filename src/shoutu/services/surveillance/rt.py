@@ -1,5 +1,6 @@
-"""Reproduction number from a file of daily series: EpiEstim's estimate_R for each region,
-with the warnings a user needs (too few cases for the posterior CV, incomplete last days)."""
+"""Reproduction number over daily series: EpiEstim's estimate_R for each region, with the
+warnings a user needs (too few cases for the posterior CV, incomplete last days).
+``estimate_rt`` works on a series in memory; ``rt_from_file`` reads one and calls it."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from shoutu.analytics.rt import (
     estimate_r,
     min_cases_for_cv,
 )
+from shoutu.errors import BadRequest, options_checked
 from shoutu.io.provenance import build_provenance, file_hash
-from shoutu.io.series import ALL, read_daily_series, read_si_distr
+from shoutu.io.series import ALL, DailySeries, read_daily_series, read_si_distr
 
 
 @dataclass
@@ -41,23 +43,61 @@ def rt_from_file(
     incomplete_days: int = 0,
     date_format: str | None = None,
 ) -> RtTable:
-    """R_t for every region of ``path`` (EpiEstim windows; NaN where EpiEstim gives NA)."""
+    """R_t for every region of the file ``path`` (and a serial interval file ``si_distr``)."""
     series = read_daily_series(path, date_format)
     if series.step_days != 1:
-        raise ValueError(f"{path}: R_t needs daily counts; these dates are weekly")
-    if si_distr is not None:
-        if si_mean is not None or si_sd is not None:
-            raise ValueError("give either --si-distr or --si-mean/--si-sd, not both")
-        si = check_si_distr(read_si_distr(si_distr))
-        si_hashes = [file_hash(si_distr)]
-    elif si_mean is not None and si_sd is not None:
-        si = discr_si(np.arange(series.days), si_mean, si_sd)
-        si_hashes = []
-    else:
-        raise ValueError("give --si-mean and --si-sd, or --si-distr")
-    est = estimate_r(
-        series.local, series.imported, si, window=window, prior_mean=prior_mean, prior_sd=prior_sd
+        raise BadRequest(f"{path}: R_t needs daily counts; these dates are weekly")
+    distr = read_si_distr(si_distr) if si_distr is not None else None
+    return estimate_rt(
+        series,
+        si_mean=si_mean,
+        si_sd=si_sd,
+        si_distr=distr,
+        si_hash=file_hash(si_distr) if si_distr is not None else None,
+        window=window,
+        prior_mean=prior_mean,
+        prior_sd=prior_sd,
+        quantiles=quantiles,
+        incomplete_days=incomplete_days,
     )
+
+
+def estimate_rt(
+    series: DailySeries,
+    *,
+    si_mean: float | None = None,
+    si_sd: float | None = None,
+    si_distr: np.ndarray | None = None,
+    si_hash: str | None = None,
+    window: int = 7,
+    prior_mean: float = 5.0,
+    prior_sd: float = 5.0,
+    quantiles: bool = True,
+    incomplete_days: int = 0,
+) -> RtTable:
+    """R_t for every region of a daily series (EpiEstim windows; NaN where EpiEstim gives
+    NA), with a parametric (``si_mean``/``si_sd``) or non-parametric (``si_distr``, day 0
+    first) serial interval."""
+    if series.step_days != 1:
+        raise BadRequest("R_t needs daily counts; these dates are weekly")
+    with options_checked():
+        if si_distr is not None:
+            if si_mean is not None or si_sd is not None:
+                raise BadRequest("give either {si_distr} or {si_mean}/{si_sd}, not both")
+            si = check_si_distr(si_distr)
+        elif si_mean is not None and si_sd is not None:
+            si = discr_si(np.arange(series.days), si_mean, si_sd)
+        else:
+            raise BadRequest("give {si_mean} and {si_sd}, or {si_distr}")
+        si_hashes = [si_hash] if si_hash else []
+        est = estimate_r(
+            series.local,
+            series.imported,
+            si,
+            window=window,
+            prior_mean=prior_mean,
+            prior_sd=prior_sd,
+        )
     n_regions, n_windows = est.shape.shape
     columns: dict[str, Any] = {}
     if series.regions != [ALL]:
@@ -113,4 +153,4 @@ def rt_from_file(
     return RtTable(columns, warnings, provenance)
 
 
-__all__ = ["QUANTILE_NAMES", "RtTable", "rt_from_file"]
+__all__ = ["QUANTILE_NAMES", "RtTable", "estimate_rt", "rt_from_file"]

@@ -1,4 +1,5 @@
-"""The space-time permutation scan over a file of cases by date and region."""
+"""The space-time permutation scan over cases by date and region: ``scan_tables`` over tables
+in memory (Arrow or an input table), ``scan_file`` reads the files and calls it."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import numpy as np
 
 from shoutu.analytics.scan import haversine_km, scan
 from shoutu.domain.timeutil import parse_date
-from shoutu.io.provenance import build_provenance, file_hash
-from shoutu.io.report import InputError, ValidationReport
-from shoutu.io.tables import read_table
+from shoutu.errors import InputError, ValidationReport, options_checked
+from shoutu.io.provenance import build_provenance
+from shoutu.io.tables import InputTable, read_table
 
 COLUMNS = (
     "cluster_id",
@@ -30,14 +31,30 @@ COLUMNS = (
 )
 
 
+def _hash(table: InputTable) -> str:
+    """The file's content hash, or for a table in memory a hash of its rows."""
+    if table.content_hash:
+        return table.content_hash
+    import hashlib
+
+    digest = hashlib.sha256()
+    for chunk in table.chunks(None, ValidationReport()):
+        for _, _, raw in chunk:
+            digest.update(repr(sorted(raw.items())).encode())
+    return digest.hexdigest()
+
+
 @dataclass
 class ScanResult:
     columns: dict[str, list[Any]]
     provenance: dict[str, Any] = field(default_factory=dict)
 
 
-def _counts(path: Path, date_format: str | None) -> dict[tuple[str, dt.date], int]:
-    table = read_table(path)
+def _input(table: InputTable | Any, name: str) -> InputTable:
+    return table if isinstance(table, InputTable) else InputTable.from_arrow(name, table)
+
+
+def _counts(table: InputTable, date_format: str | None) -> dict[tuple[str, dt.date], int]:
     report = ValidationReport()
     for column in ("date", "region"):
         if column not in table.columns:
@@ -60,15 +77,13 @@ def _counts(path: Path, date_format: str | None) -> dict[tuple[str, dt.date], in
             count = 1
             if not per_case:
                 value = raw.get("count")
-                try:
-                    count = int(str(value)) if value is not None else 0
-                    if count < 0:
-                        raise ValueError
-                except ValueError:
+                text = "0" if value is None else str(value).strip()
+                if not text.isdigit():
                     report.add(
                         table.name, number, "count", f"{value!r} is not a whole count >= 0", line
                     )
                     continue
+                count = int(text)
             key = (str(region).strip(), day)
             counts[key] = counts.get(key, 0) + count
     if not report.ok:
@@ -79,9 +94,8 @@ def _counts(path: Path, date_format: str | None) -> dict[tuple[str, dt.date], in
     return counts
 
 
-def _centroids(path: Path) -> tuple[dict[str, tuple[float, float]], bool]:
+def _centroids(table: InputTable) -> tuple[dict[str, tuple[float, float]], bool]:
     """{region: (a, b)} and whether (a, b) are (lat, lon) rather than (x, y) in km."""
-    table = read_table(path)
     report = ValidationReport()
     geographic = {"lat", "lon"} <= set(table.columns)
     needed = ("region", "lat", "lon") if geographic else ("region", "x", "y")
@@ -126,17 +140,43 @@ def scan_file(
     seed: int = 0,
     date_format: str | None = None,
 ) -> ScanResult:
-    counts = _counts(path, date_format)
+    """The scan over a cases file and a centroids file."""
+    return scan_tables(
+        read_table(path),
+        read_table(centroids),
+        max_share=max_share,
+        max_days=max_days,
+        replications=replications,
+        seed=seed,
+        date_format=date_format,
+    )
+
+
+def scan_tables(
+    cases: InputTable | Any,
+    centroids: InputTable | Any,
+    *,
+    max_share: float = 0.5,
+    max_days: int = 7,
+    replications: int = 999,
+    seed: int = 0,
+    date_format: str | None = None,
+) -> ScanResult:
+    """Clusters ending on the last day, most likely first. ``cases``: date, region[, count]
+    (one row per case without count); ``centroids``: region, lat, lon or region, x, y (km);
+    either an Arrow table or an input table (as read from a file)."""
+    cases, centroids = _input(cases, "cases"), _input(centroids, "centroids")
+    counts = _counts(cases, date_format)
     where, geographic = _centroids(centroids)
     missing = sorted({region for region, _ in counts} - set(where))
     if missing:
         report = ValidationReport()
         for region in missing[:50]:
             report.add(
-                str(centroids),
+                centroids.name,
                 None,
                 "region",
-                f"no centroid for region {region!r} (it has cases in {path})",
+                f"no centroid for region {region!r} (it has cases in {cases.name})",
             )
         raise InputError(report)
     regions = sorted(where)
@@ -154,14 +194,15 @@ def scan_file(
         if geographic
         else np.hypot(a[:, None] - a[None, :], b[:, None] - b[None, :])
     )
-    clusters = scan(
-        matrix,
-        distances,
-        max_share=max_share,
-        max_days=max_days,
-        replications=replications,
-        seed=seed,
-    )
+    with options_checked():
+        clusters = scan(
+            matrix,
+            distances,
+            max_share=max_share,
+            max_days=max_days,
+            replications=replications,
+            seed=seed,
+        )
     columns: dict[str, list[Any]] = {c: [] for c in COLUMNS}
     for number, cluster in enumerate(clusters, start=1):
         columns["cluster_id"].append(number)
@@ -183,6 +224,6 @@ def scan_file(
             "replications": replications,
             "seed": seed,
         },
-        input_hashes=[file_hash(path), file_hash(centroids)],
+        input_hashes=[_hash(cases), _hash(centroids)],
     )
     return ScanResult(columns, provenance)

@@ -4,8 +4,8 @@
 day into a Signal, extending an open signal of the same series that ended the day before
 (deduplication over consecutive days). A signal moves new → verifying → investigating →
 confirmed or false alarm (a false alarm may be called at verification); each step records the
-responsible unit and is audited; a new signal is due a response within the protocol's
-signal_response_hours.
+responsible unit and is audited; a new signal opens a signal-response task due within the
+protocol's signal_response_hours, done by its first step.
 """
 
 from __future__ import annotations
@@ -17,16 +17,28 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sqlalchemy import Connection
 
 from shoutu.analytics.detectors.base import Calendar
 from shoutu.analytics.detectors.methods import METHODS, Plan, plan
-from shoutu.domain.timeutil import utcnow
-from shoutu.domain.vocabulary import AuditAction, RegionLevel, SignalStatus
-from shoutu.errors import NotFound
+from shoutu.domain.vocabulary import RegionLevel, SignalStatus, TaskKind
+from shoutu.errors import InputError, InvalidTransition, NotFound
+from shoutu.protocols.schema import Protocol
+from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
+from shoutu.services.supervision.tasks import (
+    NewTask,
+    Responsible,
+    due_time,
+    finish_tasks,
+    open_by_subject,
+    open_tasks,
+)
+from shoutu.services.surveillance.catalogue import channel_names
 from shoutu.services.surveillance.channels import channel_series
-from shoutu.store.repositories import audit
+from shoutu.store.repositories import entities
 from shoutu.store.repositories import signals as repo
+from shoutu.store.tables import Region, table
 
 
 @dataclass(frozen=True)
@@ -56,41 +68,40 @@ def load_detectors(path: Path, event_dir: Path | None = None) -> tuple[DetectorC
     weekly (true/false) and an ``options`` table of the method's R settings (snake case),
     e.g. ``options = {b = 3, w = 2, no_periods = 10}``. Channels: the built-in ones and those
     imported into ``event_dir``."""
-    from shoutu.services.surveillance.channels import channel_names
-
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"{path}: {exc}") from None
+        raise InputError.single(str(path), f"cannot be read: {exc}") from None
     found = []
     for number, entry in enumerate(data.get("detector", []), start=1):
-        where = f"{path}: detector {number}"
+
+        def bad(field_name: str, reason: str, number: int = number) -> InputError:
+            return InputError.single(str(path), f"detector {number}: field {field_name}: {reason}")
+
         channel, method = entry.get("channel"), entry.get("method", "ears-c2")
         if channel not in channel_names(event_dir):
-            raise ValueError(f"{where}: field channel: unknown channel {channel!r}")
+            raise bad("channel", f"unknown channel {channel!r}")
         if method not in METHODS:
-            raise ValueError(
-                f"{where}: field method: {method!r} is not one of {', '.join(METHODS)}"
-            )
+            raise bad("method", f"{method!r} is not one of {', '.join(METHODS)}")
         try:
             level = RegionLevel.parse(entry.get("level", "district"))
         except ValueError as exc:
-            raise ValueError(f"{where}: field level: {exc}") from None
+            raise bad("level", str(exc)) from None
         weekly = entry.get("weekly", False)
         if not isinstance(weekly, bool):
-            raise ValueError(f"{where}: field weekly: expected true or false")
+            raise bad("weekly", "expected true or false")
         options = entry.get("options", {})
         if not isinstance(options, dict):
-            raise ValueError(f"{where}: field options: expected a table")
+            raise bad("options", "expected a table")
         options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
         config = DetectorConfig(channel, method, level, weekly, tuple(sorted(options.items())))
         try:
             config.plan()
         except ValueError as exc:
-            raise ValueError(f"{where}: field options: {exc}") from None
+            raise bad("options", str(exc)) from None
         found.append(config)
     if not found:
-        raise ValueError(f"{path}: no [[detector]] tables")
+        raise InputError.single(str(path), "no [[detector]] tables")
     return tuple(found)
 
 
@@ -101,17 +112,6 @@ NEXT: dict[SignalStatus, set[SignalStatus]] = {
     SignalStatus.CONFIRMED: set(),
     SignalStatus.FALSE_ALARM: set(),
 }
-
-
-def _event(
-    ctx: ServiceContext,
-    action: AuditAction,
-    signal_id: int,
-    before: Any,
-    after: Any,
-    detail: str | None = None,
-) -> dict[str, Any]:
-    return ctx.audit_event(action, "signals", signal_id, before, after, detail)
 
 
 def run_signals(
@@ -157,23 +157,25 @@ def run_signals(
                 )
                 for r in np.flatnonzero(result.alarm[:, 0])
             ]
-            _record(ctx, config, key, alarms, protocol.timeliness.signal_response_hours, counts)
+            _record(ctx, protocol, config, key, alarms, counts)
     return counts
 
 
 def _record(
     ctx: ServiceContext,
+    protocol: Protocol,
     config: DetectorConfig,
     day: dt.date,
     alarms: list[tuple[str, float, float, float]],
-    response_hours: float,
     counts: dict[str, int],
 ) -> None:
-    """New signals for the day's (or week's) alarms, or extend the series' signal from the
-    step before."""
-    with ctx.transaction() as conn:
+    """New signals for the day's (or week's) alarms, each with its response task, or extend
+    the series' signal from the step before."""
+    with writing(ctx) as unit:
+        conn = unit.conn
+        codes = registry_regions(conn, [region for region, *_ in alarms])
+        created: list[tuple[int, str]] = []
         for region, observed, expected, threshold in alarms:
-            now = utcnow()
             values = {
                 "observed": observed,
                 "statistic": expected,
@@ -188,26 +190,17 @@ def _record(
                 date_end=day - dt.timedelta(days=7 if config.weekly else 1),
             )
             if previous is not None:
-                repo.change(
-                    conn,
-                    signal_id=previous["signal_id"],
-                    values={**values, "updated_at": now, "updated_by": ctx.actor},
-                )
-                audit.append(
-                    conn,
-                    events=[
-                        _event(
-                            ctx,
-                            AuditAction.UPDATE,
-                            previous["signal_id"],
-                            {"date_end": previous["date_end"].isoformat()},
-                            {"date_end": day.isoformat()},
-                            "alarm continues",
-                        )
-                    ],
+                repo.change(conn, signal_id=previous["signal_id"], values={**values, **unit.touch})
+                unit.updated(
+                    "signals",
+                    previous["signal_id"],
+                    {"date_end": previous["date_end"]},
+                    {"date_end": day},
+                    detail="alarm continues",
                 )
                 counts["extended"] += 1
                 continue
+            responsible = Responsible(region=codes.get(region), unit=f"CDC {region[:6]}")
             signal_id = repo.add(
                 conn,
                 values={
@@ -217,31 +210,47 @@ def _record(
                     "method": config.method,
                     "date_start": day,
                     "status": SignalStatus.NEW,
-                    "due_time": now + dt.timedelta(hours=response_hours),
-                    "resp_unit": f"CDC {region[:6]}",
-                    "created_at": now,
-                    "updated_at": now,
-                    "updated_by": ctx.actor,
+                    "due_time": due_time(protocol, TaskKind.SIGNAL_RESPONSE, unit.now),
+                    **responsible.columns(),
+                    **unit.stamp,
                 },
             )
-            audit.append(
-                conn,
-                events=[
-                    _event(
-                        ctx,
-                        AuditAction.CREATE,
-                        signal_id,
-                        None,
-                        {
-                            "channel": config.channel,
-                            "region": region,
-                            "method": config.method,
-                            "date": day.isoformat(),
-                        },
-                    )
+            unit.created(
+                "signals",
+                [signal_id],
+                [
+                    {
+                        "channel": config.channel,
+                        "region": region,
+                        "method": config.method,
+                        "date": day,
+                    }
                 ],
             )
+            created.append((signal_id, region))
             counts["created"] += 1
+        open_tasks(
+            unit,
+            protocol,
+            [
+                NewTask(
+                    TaskKind.SIGNAL_RESPONSE,
+                    "signals",
+                    signal_id,
+                    f"respond to the {config.method} signal on {config.channel} in {region}",
+                    since=unit.now,
+                    responsible=Responsible(region=codes.get(region), unit=f"CDC {region[:6]}"),
+                )
+                for signal_id, region in created
+            ],
+        )
+
+
+def registry_regions(conn: Connection, labels: list[str]) -> dict[str, str]:
+    """{label: region code} for the labels that are regions of the registry (a signal's
+    region may be an analytics label instead)."""
+    known = entities.existing_keys(conn, table=table(Region), key="code", keys=sorted(set(labels)))
+    return {label: label for label in labels if label in known}
 
 
 def update_signal(
@@ -252,44 +261,43 @@ def update_signal(
     unit: str | None = None,
     note: str | None = None,
 ) -> dict[str, Any]:
-    """Move a signal to its next workflow step (refused if the step is not allowed)."""
-    with ctx.transaction() as conn:
-        current = repo.get(conn, signal_id=signal_id)
+    """Move a signal to its next workflow step (refused if the step is not allowed); the first
+    step finishes its response task."""
+    with writing(ctx, detail=note) as work:
+        current = repo.get(work.conn, signal_id=signal_id)
         if current is None:
             raise NotFound(f"no signal {signal_id}")
         before = SignalStatus(current["status"])
         if status not in NEXT[before]:
             allowed = ", ".join(sorted(s.value for s in NEXT[before])) or "none (closed)"
-            raise ValueError(f"signal {signal_id} is {before.value}: next can be {allowed}")
-        values: dict[str, Any] = {"status": status, "updated_at": utcnow(), "updated_by": ctx.actor}
+            raise InvalidTransition(f"signal {signal_id} is {before.value}: next can be {allowed}")
+        values: dict[str, Any] = {"status": status, **work.touch}
         if unit:
             values["resp_unit"] = unit
-        repo.change(conn, signal_id=signal_id, values=values)
-        audit.append(
-            conn,
-            events=[
-                _event(
-                    ctx,
-                    AuditAction.UPDATE,
-                    signal_id,
-                    {"status": before.value},
-                    {"status": status.value, "resp_unit": unit},
-                    note,
-                )
-            ],
+        repo.change(work.conn, signal_id=signal_id, values=values)
+        work.updated(
+            "signals",
+            signal_id,
+            {"status": before.value},
+            {"status": status.value, "resp_unit": unit},
         )
+        if before == SignalStatus.NEW:
+            response = open_by_subject(
+                work, kind=TaskKind.SIGNAL_RESPONSE, subject_type="signals", subject_ids=[signal_id]
+            )
+            finish_tasks(work, [int(t["task_id"]) for t in response.values()], done_time=work.now)
         return {**current, **values}
 
 
 def list_signals(
     ctx: ServiceContext, *, status: SignalStatus | None = None, open_only: bool = False
 ) -> list[dict[str, Any]]:
-    with ctx.engine.connect() as conn:
+    with ctx.connect() as conn:
         return repo.listing(conn, status=status.value if status else None, open_only=open_only)
 
 
 def get_signal(ctx: ServiceContext, signal_id: int) -> dict[str, Any]:
-    with ctx.engine.connect() as conn:
+    with ctx.connect() as conn:
         row = repo.get(conn, signal_id=signal_id)
     if row is None:
         raise NotFound(f"no signal {signal_id}")

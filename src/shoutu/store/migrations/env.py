@@ -22,12 +22,28 @@ def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | L
 
 engine = context.config.attributes["engine"]
 
-with engine.begin() as connection:
-    context.configure(
-        connection=connection,
-        target_metadata=Base.metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        render_item=render_item,
-        compare_type=True,
-    )
-    context.run_migrations()
+with engine.connect() as connection:
+    sqlite = connection.dialect.name == "sqlite"
+    raw = connection.connection.driver_connection
+    if sqlite:
+        # SQLite rebuilds a table to change it; foreign keys pointing at it must not fire
+        # while it is dropped and renamed (they are checked after, then turned back on).
+        # The pragma only works outside a transaction: on the driver's own connection.
+        raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        with connection.begin():
+            context.configure(
+                connection=connection,
+                target_metadata=Base.metadata,
+                render_as_batch=sqlite,
+                render_item=render_item,
+                compare_type=True,
+            )
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+    finally:
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=ON")

@@ -1,18 +1,72 @@
-"""Generic reads and writes of entity tables keyed by one natural-key column."""
+"""Generic reads and writes of entity tables keyed by one column, and the helpers every
+repository shares: chunked ``IN`` lists, inserts that take their ids from the database, and
+moving a table's id sequence past ids an import brought."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    Select,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
+#: values per ``IN (...)`` list (SQLite allows 32,766 parameters a statement)
 CHUNK = 5000
 
 
-def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    """``values`` in slices of ``size``."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def rows_in(
+    conn: Connection,
+    statement: Callable[[Sequence[Any]], Select[Any]],
+    values: Iterable[Any],
+) -> Iterator[RowMapping]:
+    """Rows of ``statement(chunk)`` for the values in chunks of ``CHUNK`` (the statement
+    filters with ``column.in_(chunk)``): any number of keys, in few round trips."""
+    for chunk in chunks(list(values)):
+        yield from conn.execute(statement(chunk)).mappings()
+
+
+def insert_generated(
+    conn: Connection, *, table: Table, key: str, rows: Sequence[dict[str, Any]]
+) -> list[int]:
+    """Insert rows whose ``key`` the database generates (identity or sequence on PostgreSQL,
+    the rowid on SQLite); returns the new ids in the rows' order. Safe for concurrent
+    writers: nothing is computed from the largest id in use."""
+    if not rows:
+        return []
+    statement = insert(table).returning(table.c[key], sort_by_parameter_order=True)
+    return [int(v) for v in conn.execute(statement, list(rows)).scalars()]
+
+
+def advance_sequence(conn: Connection, *, table: Table, key: str) -> None:
+    """After rows with given ids: move the id sequence past the largest (PostgreSQL; SQLite's
+    rowid always follows the largest id), in the same transaction."""
+    if conn.dialect.name != "postgresql":
+        return
+    sequence = conn.execute(
+        text("SELECT pg_get_serial_sequence(:table, :key)"), {"table": table.name, "key": key}
+    ).scalar_one()
+    conn.execute(
+        text(
+            f"SELECT setval('{sequence}', GREATEST((SELECT COALESCE(MAX({key}), 0) FROM "
+            f"{table.name}), (SELECT last_value FROM {sequence})), true)"
+        )
+    )
 
 
 def fetch_by_keys(
@@ -20,17 +74,14 @@ def fetch_by_keys(
 ) -> dict[Any, dict[str, Any]]:
     """Rows whose ``key`` is in ``keys``, as {key: row mapping}."""
     column = table.c[key]
-    found: dict[Any, dict[str, Any]] = {}
-    for chunk in _chunks(list(keys)):
-        for row in conn.execute(select(table).where(column.in_(chunk))).mappings():
-            found[row[key]] = dict(row)
-    return found
+    rows = rows_in(conn, lambda chunk: select(table).where(column.in_(chunk)), keys)
+    return {row[key]: dict(row) for row in rows}
 
 
 def existing_keys(conn: Connection, *, table: Table, key: str, keys: Sequence[Any]) -> set[Any]:
     column = table.c[key]
     found: set[Any] = set()
-    for chunk in _chunks(list(keys)):
+    for chunk in chunks(list(keys)):
         found.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
     return found
 
@@ -41,7 +92,7 @@ def owners(
     """{value of ``column``: key of the row holding it} for values already stored."""
     found: dict[Any, Any] = {}
     col = table.c[column]
-    for chunk in _chunks(list(values)):
+    for chunk in chunks(list(values)):
         for value, owner in conn.execute(select(col, table.c[key]).where(col.in_(chunk))):
             found[value] = owner
     return found
@@ -77,7 +128,7 @@ def insert_rows(conn: Connection, *, table: Table, rows: Sequence[dict[str, Any]
                 copy.write_row(values(row))
         return
     statement = f"INSERT INTO {target} ({names}) VALUES ({', '.join('?' * len(columns))})"
-    for chunk in _chunks(rows, 20_000):
+    for chunk in chunks(rows, 20_000):
         conn.exec_driver_sql(statement, [values(row) for row in chunk])
 
 
@@ -94,7 +145,7 @@ def update_rows(
         .values({c: bindparam(c) for c in columns})
     )
     params = [{**{c: row[c] for c in columns}, "_key": row[key]} for row in rows]
-    for chunk in _chunks(params):
+    for chunk in chunks(params):
         conn.execute(statement, list(chunk))
 
 
@@ -103,18 +154,3 @@ def count_by(conn: Connection, *, table: Table, column: str) -> dict[Any, int]:
     col = table.c[column]
     result = conn.execute(select(col, func.count()).group_by(col))
     return {value: int(count) for value, count in result}
-
-
-def insert_numbered(
-    conn: Connection, *, entity: type, key: str, rows: Sequence[dict[str, Any]]
-) -> list[int]:
-    """Insert rows with ids after the largest in use (imports bring their own ids, which a
-    PostgreSQL sequence does not see)."""
-    from shoutu.store.tables import table as table_of
-
-    target = table_of(entity)
-    first = int(conn.execute(select(func.max(target.c[key]))).scalar_one() or 0) + 1
-    numbered = [{key: first + i, **row} for i, row in enumerate(rows)]
-    if numbered:
-        conn.execute(insert(target), numbered)
-    return [first + i for i in range(len(rows))]

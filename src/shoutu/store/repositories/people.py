@@ -1,11 +1,13 @@
-"""Lookups of people that the generic entity functions do not cover."""
+"""People: identifier lookups, the columnar roster's source, home regions and workplaces."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
+from shoutu.store.repositories.entities import rows_in
 from shoutu.store.tables import Person, table
 
 TABLE = table(Person)
@@ -20,3 +22,76 @@ def by_id_hash(conn: Connection, *, id_type: str, id_hash: str) -> dict[str, Any
         .first()
     )
     return dict(row) if row else None
+
+
+def roster_stamp(conn: Connection) -> tuple[int, str]:
+    """How many people the registry holds and when the last one changed."""
+    count, latest = conn.execute(
+        select(func.count(), func.max(TABLE.c.updated_at)).select_from(TABLE)
+    ).one()
+    return int(count), str(latest)
+
+
+def roster_rows(conn: Connection, *, size: int = 200_000) -> Iterator[dict[str, list[Any]]]:
+    """Every person's id, home region, workplace and key population, as columns, in ascending
+    chunks of ``size`` people."""
+    columns = (
+        TABLE.c.person_id,
+        TABLE.c.home_region_code,
+        TABLE.c.workplace_id,
+        TABLE.c.key_population,
+    )
+    last = None
+    while True:
+        statement = select(*columns).order_by(TABLE.c.person_id).limit(size)
+        if last is not None:
+            statement = statement.where(TABLE.c.person_id > last)
+        rows = conn.execute(statement).all()
+        if not rows:
+            return
+        ids, homes, works, keys = (list(column) for column in zip(*rows, strict=True))
+        yield {
+            "person_id": ids,
+            "home_region_code": homes,
+            "workplace_id": works,
+            "key_population": [None if k is None else getattr(k, "value", str(k)) for k in keys],
+        }
+        last = ids[-1]
+
+
+def home_regions(conn: Connection, *, person_ids: Sequence[int]) -> dict[int, str | None]:
+    """{person: home region code} of these people."""
+    statement = lambda chunk: select(TABLE.c.person_id, TABLE.c.home_region_code).where(  # noqa: E731
+        TABLE.c.person_id.in_(chunk)
+    )
+    return {
+        int(r["person_id"]): r["home_region_code"] for r in rows_in(conn, statement, person_ids)
+    }
+
+
+def all_home_regions(conn: Connection) -> dict[int, str | None]:
+    """{person: home region code} of everyone."""
+    return dict(conn.execute(select(TABLE.c.person_id, TABLE.c.home_region_code)).tuples().all())
+
+
+def workplace_members(conn: Connection, *, person_id: int) -> list[tuple[int, int]]:
+    """(person, workplace) of everyone who works where ``person_id`` works (them included)."""
+    work = conn.execute(
+        select(TABLE.c.workplace_id).where(TABLE.c.person_id == person_id)
+    ).scalar_one_or_none()
+    if work is None:
+        return []
+    rows = conn.execute(
+        select(TABLE.c.person_id, TABLE.c.workplace_id).where(TABLE.c.workplace_id == work)
+    )
+    return [(int(p), int(w)) for p, w in rows]
+
+
+__all__ = [
+    "all_home_regions",
+    "by_id_hash",
+    "home_regions",
+    "roster_rows",
+    "roster_stamp",
+    "workplace_members",
+]

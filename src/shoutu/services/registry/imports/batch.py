@@ -7,30 +7,29 @@ transaction:
    refuse natural keys seen earlier in the file;
 2. let the entity check the chunk against the registry and build database rows;
 3. while the file is clean, write the chunk: insert new keys, update changed ones, leave
-   identical ones untouched (so re-importing a file changes nothing), audit every write;
+   identical ones untouched (so re-importing a file changes nothing), audit every write (one
+   write unit, ``services.audit``); a table whose ids the platform also generates has its id
+   sequence moved past the file's ids;
 4. after the first problem, keep validating (so the report names every bad row) but write no
    more; at the end any problem rolls the transaction back and raises InputError.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Table
 
-from shoutu.domain.timeutil import utcnow
-from shoutu.domain.vocabulary import AuditAction
-from shoutu.io.report import InputError, ValidationReport
+from shoutu.errors import BadRequest, InputError, ValidationReport
 from shoutu.io.tables import InputTable, Row
 from shoutu.progress import Progress, Silent
+from shoutu.services.audit import Unit, jsonable, writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.imports.fields import FieldSpec, ParseOptions, is_blank
-from shoutu.store.repositories import audit, entities
+from shoutu.store.repositories import entities
 
-STAMPS = frozenset({"created_at", "updated_at", "updated_by"})
 CHUNK_ROWS = 50_000
 
 
@@ -99,6 +98,8 @@ class EntitySpec:
     finalize: Callable[[ServiceContext, dict[str, Any]], dict[str, Any]] | None = None
     # None: the whole file is one chunk (rows may refer to rows further down, as regions do)
     chunk_rows: int | None = CHUNK_ROWS
+    # the platform also generates ids of this table: move its sequence past the file's ids
+    generated_ids: bool = False
 
     @property
     def required(self) -> list[str]:
@@ -114,6 +115,7 @@ class ImportResult:
     updated: int
     unchanged: int
     ignored_columns: list[str]
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -169,20 +171,6 @@ def _parse_chunk(
     return parsed_rows
 
 
-def jsonable(values: dict[str, Any], exclude: frozenset[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in values.items():
-        if name in exclude or name in STAMPS or name[0] == "_":
-            continue
-        if isinstance(value, (dt.date, dt.datetime)):
-            out[name] = value.isoformat()
-        elif isinstance(value, bytes):
-            continue
-        else:
-            out[name] = value
-    return out
-
-
 def import_table(
     ctx: ServiceContext,
     spec: EntitySpec,
@@ -193,6 +181,10 @@ def import_table(
 ) -> ImportResult:
     """Validate and write one file; raises InputError (writing nothing) on any problem."""
     progress = progress or Silent()
+    if date_format is not None and "%" not in date_format:
+        raise BadRequest(
+            f"{{date_format}} {date_format!r} is not a strptime format (e.g. %Y/%m/%d)"
+        )
     options = ParseOptions(date_format=date_format, timezone=ctx.settings.timezone)
     report = ValidationReport()
     for column in spec.required:
@@ -204,19 +196,22 @@ def import_table(
     state: dict[str, Any] = {}
     rows = inserted = updated = 0
     progress.stage(f"importing {table.name}", None)
-    with ctx.transaction() as conn:
+    with writing(ctx, detail="import") as unit:
         for chunk in table.chunks(spec.chunk_rows, report):
             parsed = _parse_chunk(spec, table, chunk, options, report, seen_keys)
-            batch = Batch(ctx, conn, table.name, parsed, report, state)
+            batch = Batch(ctx, unit.conn, table.name, parsed, report, state)
             spec.prepare(batch)
             rows += len(parsed)
             if report.ok:
-                chunk_inserted, chunk_updated = _write(ctx, conn, spec, batch.db_rows)
+                chunk_inserted, chunk_updated = _write(unit, spec, batch.db_rows)
                 inserted += chunk_inserted
                 updated += chunk_updated
+                unit.flush()
             progress.advance(len(chunk))
         if not report.ok:
             raise InputError(report)  # leaving the block rolls back what was written
+        if spec.generated_ids and inserted:
+            entities.advance_sequence(unit.conn, table=spec.table, key=spec.key)
     known = {f.name for f in spec.fields}
     return ImportResult(
         entity=spec.entity,
@@ -229,16 +224,13 @@ def import_table(
     )
 
 
-def _write(
-    ctx: ServiceContext, conn: Connection, spec: EntitySpec, rows: Sequence[dict[str, Any]]
-) -> tuple[int, int]:
+def _write(unit: Unit, spec: EntitySpec, rows: Sequence[dict[str, Any]]) -> tuple[int, int]:
+    conn = unit.conn
     existing = entities.fetch_by_keys(
         conn, table=spec.table, key=spec.key, keys=[r[spec.key] for r in rows]
     )
-    now = utcnow()
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
     hidden = spec.compare_exclude
     compared = [c for c in rows[0] if c not in hidden and c[0] != "_"] if rows else []
     finalize = spec.finalize or (lambda _ctx, row: row)
@@ -246,42 +238,21 @@ def _write(
         key = row[spec.key]
         before = existing.get(key)
         if before is None:
-            stamps = {"created_at": now, "updated_at": now, "updated_by": ctx.actor}
-            inserts.append({**finalize(ctx, row), **stamps})
-            events.append(
-                _event(ctx, now, AuditAction.CREATE, spec, key, None, jsonable(row, hidden))
-            )
+            inserts.append({**finalize(unit.ctx, row), **unit.stamp})
+            unit.created(spec.entity, [key], [jsonable(row, hidden)])
             continue
         changed = [c for c in compared if before.get(c) != row[c]]
         if not changed:
             continue
-        updates.append({**finalize(ctx, row), "updated_at": now, "updated_by": ctx.actor})
-        events.append(
-            _event(
-                ctx,
-                now,
-                AuditAction.UPDATE,
-                spec,
-                key,
-                jsonable({c: before.get(c) for c in changed}, hidden),
-                jsonable({c: row[c] for c in changed}, hidden),
-            )
+        updates.append({**finalize(unit.ctx, row), **unit.touch})
+        unit.updated(
+            spec.entity,
+            key,
+            jsonable({c: before.get(c) for c in changed}, hidden),
+            jsonable({c: row[c] for c in changed}, hidden),
         )
     if spec.insert_order is not None:
         inserts.sort(key=spec.insert_order)
     entities.insert_rows(conn, table=spec.table, rows=inserts)
     entities.update_rows(conn, table=spec.table, key=spec.key, rows=updates)
-    audit.append(conn, events=events)
     return len(inserts), len(updates)
-
-
-def _event(
-    ctx: ServiceContext,
-    at: dt.datetime,
-    action: AuditAction,
-    spec: EntitySpec,
-    key: Any,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-) -> dict[str, Any]:
-    return ctx.audit_event(action, spec.entity, key, before, after, "import", at=at)

@@ -53,4 +53,11 @@ def prepare(batch: Batch) -> None:
     batch.db_rows = [dict(r.values) for r in batch.rows]
 
 
-SPEC = EntitySpec(entity="cases", table=table(Case), key="case_id", fields=FIELDS, prepare=prepare)
+SPEC = EntitySpec(
+    entity="cases",
+    table=table(Case),
+    key="case_id",
+    fields=FIELDS,
+    prepare=prepare,
+    generated_ids=True,  # cases from lab results get theirs from the database
+)

@@ -43,4 +43,5 @@ SPEC = EntitySpec(
     key="measure_id",
     fields=FIELDS,
     prepare=prepare,
+    generated_ids=True,  # the lab-result workflow opens measures too
 )

@@ -8,11 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from shoutu.domain.identifiers import MAX_INT_ID, parse_region_code
+from shoutu.domain.identifiers import MAX_INT_ID
+from shoutu.domain.regions import parse_region_code
 from shoutu.domain.timeutil import parse_date, parse_timestamp
 from shoutu.domain.vocabulary import Labeled
 
 Parser = Callable[[Any, "ParseOptions"], Any]
+
+
+class BadValue(ValueError):
+    """A field value its parser refuses; the import reports it by row and field (as it does
+    every ValueError of the domain's parsers)."""
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,7 @@ def text(max_length: int) -> Parser:
     def parse(value: Any, _: ParseOptions) -> str:
         result = str(value).strip()
         if len(result) > max_length:
-            raise ValueError(f"longer than {max_length} characters")
+            raise BadValue(f"longer than {max_length} characters")
         return result
 
     return parse
@@ -38,10 +44,10 @@ def text(max_length: int) -> Parser:
 def integer(minimum: int = 0, maximum: int = MAX_INT_ID) -> Parser:
     def parse(value: Any, _: ParseOptions) -> int:
         if isinstance(value, bool):
-            raise ValueError(f"{value!r} is not an integer")
+            raise BadValue(f"{value!r} is not an integer")
         if isinstance(value, float):
             if not value.is_integer():
-                raise ValueError(f"{value!r} is not an integer")
+                raise BadValue(f"{value!r} is not an integer")
             number = int(value)
         elif isinstance(value, int):
             number = value
@@ -50,9 +56,9 @@ def integer(minimum: int = 0, maximum: int = MAX_INT_ID) -> Parser:
             try:
                 number = int(raw)
             except ValueError:
-                raise ValueError(f"{raw!r} is not an integer") from None
+                raise BadValue(f"{raw!r} is not an integer") from None
         if not minimum <= number <= maximum:
-            raise ValueError(f"{number} is outside {minimum}..{maximum}")
+            raise BadValue(f"{number} is outside {minimum}..{maximum}")
         return number
 
     return parse
@@ -63,9 +69,9 @@ def number(minimum: float = -math.inf, maximum: float = math.inf) -> Parser:
         try:
             result = float(value)
         except (TypeError, ValueError):
-            raise ValueError(f"{value!r} is not a number") from None
+            raise BadValue(f"{value!r} is not a number") from None
         if not math.isfinite(result) or not minimum <= result <= maximum:
-            raise ValueError(f"{result} is outside {minimum}..{maximum}")
+            raise BadValue(f"{result} is outside {minimum}..{maximum}")
         return result
 
     return parse
@@ -88,7 +94,7 @@ def boolean(value: Any, _: ParseOptions) -> bool:
         return True
     if raw in {"0", "false", "no", "n", "f", "否"}:
         return False
-    raise ValueError(f"{value!r} is not true/false")
+    raise BadValue(f"{value!r} is not true/false")
 
 
 def vocab(enum: type[Labeled]) -> Parser:

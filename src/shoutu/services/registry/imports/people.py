@@ -14,14 +14,11 @@ from shoutu.domain.vocabulary import IdType, KeyPopulation, Sex
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.imports import fields as f
 from shoutu.services.registry.imports.batch import Batch, EntitySpec, ParsedRow
-from shoutu.store.crypto import Keyring
+from shoutu.services.registry.pii import ID_FIELD, PHONE_FIELD, id_hash, phone_hash
 from shoutu.store.repositories import entities
 from shoutu.store.tables import Person, Place, Region, table
 
 TABLE = table(Person)
-
-ID_FIELD = "person.id_number"
-PHONE_FIELD = "person.phone"
 
 FIELDS = (
     f.FieldSpec("person_id", f.integer(), required=True),
@@ -39,15 +36,6 @@ FIELDS = (
     f.FieldSpec("last_vaccination_date", f.date),
     f.FieldSpec("synthetic", f.boolean, default=False),
 )
-
-
-def id_hash(keyring: Keyring, id_type: IdType, number: str) -> str:
-    """The keyed hash that finds a person by identifier (type and number)."""
-    return keyring.keyed_hash(ID_FIELD, f"{id_type.value}:{number}")
-
-
-def phone_hash(keyring: Keyring, phone: str) -> str:
-    return keyring.keyed_hash(PHONE_FIELD, phone)
 
 
 def _identity(batch: Batch, parsed: ParsedRow) -> tuple[IdType | None, str | None]:

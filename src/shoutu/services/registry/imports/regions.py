@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shoutu.domain.identifiers import parse_region_code
+from shoutu.domain.regions import parse_region_code
 from shoutu.domain.vocabulary import RegionLevel
 from shoutu.services.registry.imports import fields as f
 from shoutu.services.registry.imports.batch import Batch, EntitySpec
@@ -23,11 +23,11 @@ def geojson(value: Any, _: f.ParseOptions) -> str:
         try:
             data = json.loads(str(value))
         except json.JSONDecodeError as exc:
-            raise ValueError(f"not GeoJSON: {exc.msg}") from None
+            raise f.BadValue(f"not GeoJSON: {exc.msg}") from None
     if not isinstance(data, dict) or data.get("type") not in _GEOMETRIES:
-        raise ValueError("must be a GeoJSON Polygon or MultiPolygon geometry")
+        raise f.BadValue("must be a GeoJSON Polygon or MultiPolygon geometry")
     if not isinstance(data.get("coordinates"), list):
-        raise ValueError("GeoJSON geometry has no coordinates list")
+        raise f.BadValue("GeoJSON geometry has no coordinates list")
     return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shoutu.errors import BadRequest
+from shoutu.io.provenance import build_provenance
 from shoutu.io.tables import read_table
 from shoutu.progress import Progress
 from shoutu.services.context import ServiceContext
@@ -29,7 +31,12 @@ def import_file(
 ) -> ImportResult:
     """Import one registry file (CSV or Parquet) of ``kind`` (regions, places or people)."""
     if kind not in SPECS:
-        raise ValueError(f"unknown import kind {kind!r}; expected one of {sorted(SPECS)}")
-    return import_table(
-        ctx, SPECS[kind], read_table(path), date_format=date_format, progress=progress
+        raise BadRequest(f"unknown import kind {kind!r}; expected one of {sorted(SPECS)}")
+    table = read_table(path)
+    result = import_table(ctx, SPECS[kind], table, date_format=date_format, progress=progress)
+    result.provenance = build_provenance(
+        command=f"import {kind}",
+        parameters={"date_format": date_format},
+        input_hashes=[table.content_hash or ""],
     )
+    return result

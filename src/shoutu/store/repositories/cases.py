@@ -1,0 +1,56 @@
+"""Cases: one case, who has one, new cases (ids from the database), counts and times."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from shoutu.store.repositories.entities import insert_generated, rows_in
+from shoutu.store.tables import Case, table
+
+TABLE = table(Case)
+
+
+def get(conn: Connection, *, case_id: int) -> dict[str, Any] | None:
+    row = conn.execute(select(TABLE).where(TABLE.c.case_id == case_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def people_with_cases(conn: Connection, *, person_ids: Sequence[int]) -> set[int]:
+    statement = lambda chunk: select(TABLE.c.person_id).where(TABLE.c.person_id.in_(chunk))  # noqa: E731
+    return {int(r["person_id"]) for r in rows_in(conn, statement, person_ids)}
+
+
+def add(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """New cases; their ids come from the database."""
+    return insert_generated(conn, table=TABLE, key="case_id", rows=rows)
+
+
+def counts(conn: Connection) -> dict[str, Any]:
+    """Cases by origin and whether found in control, and the last community case's report."""
+    rows = conn.execute(
+        select(TABLE.c.origin, TABLE.c.found_in_control, func.count()).group_by(
+            TABLE.c.origin, TABLE.c.found_in_control
+        )
+    ).all()
+    last_community = conn.execute(
+        select(func.max(TABLE.c.report_time)).where(TABLE.c.found_in_control.is_(False))
+    ).scalar_one()
+    return {
+        "groups": [(str(o), bool(f), int(n)) for o, f, n in rows],
+        "last_community": last_community,
+    }
+
+
+def times(conn: Connection) -> list[tuple[dt.datetime, dt.datetime | None, str, str | None]]:
+    """(report time, onset time, channel, region code) of every case."""
+    rows = conn.execute(
+        select(TABLE.c.report_time, TABLE.c.onset_time, TABLE.c.channel, TABLE.c.region_code)
+    )
+    return [(r, o, str(c), g) for r, o, c, g in rows]
+
+
+__all__ = ["add", "counts", "get", "people_with_cases", "times"]

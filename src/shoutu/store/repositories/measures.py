@@ -1,0 +1,61 @@
+"""Control measures: those in force, new ones (ids from the database), ending, counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, or_, select, update
+
+from shoutu.domain.vocabulary import ControlStatus
+from shoutu.store.repositories.entities import chunks, insert_generated, rows_in
+from shoutu.store.tables import ControlMeasure, table
+
+TABLE = table(ControlMeasure)
+
+
+def in_force_between(
+    conn: Connection, *, person_ids: Sequence[int], start: dt.datetime, end: dt.datetime
+) -> dict[int, list[dict[str, Any]]]:
+    """Measures of these people in force at some time in [start, end], by person: one query
+    for a whole batch (callers pick the ones in force at each moment)."""
+
+    def statement(chunk: Sequence[Any]) -> Any:
+        return select(TABLE).where(
+            TABLE.c.person_id.in_(chunk),
+            TABLE.c.start_time <= end,
+            or_(TABLE.c.end_time.is_(None), TABLE.c.end_time > start),
+        )
+
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in rows_in(conn, statement, person_ids):
+        found.setdefault(int(row["person_id"]), []).append(dict(row))
+    return found
+
+
+def add(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """New measures; their ids come from the database."""
+    return insert_generated(conn, table=TABLE, key="measure_id", rows=rows)
+
+
+def end(
+    conn: Connection, *, measure_ids: Sequence[int], end_time: dt.datetime, values: dict[str, Any]
+) -> None:
+    for chunk in chunks(list(measure_ids)):
+        conn.execute(
+            update(TABLE).where(TABLE.c.measure_id.in_(chunk)).values(end_time=end_time, **values)
+        )
+
+
+def active_counts(conn: Connection) -> dict[str, int]:
+    """Active measures by kind."""
+    result = conn.execute(
+        select(TABLE.c.kind, func.count())
+        .where(TABLE.c.status == ControlStatus.ACTIVE.value)
+        .group_by(TABLE.c.kind)
+    )
+    return {str(kind): int(n) for kind, n in result}
+
+
+__all__ = ["active_counts", "add", "end", "in_force_between"]

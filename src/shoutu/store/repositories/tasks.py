@@ -1,0 +1,88 @@
+"""Tasks: open ones by subject, new ones (ids from the database), finishing, counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from shoutu.domain.vocabulary import TaskStatus
+from shoutu.store.repositories.entities import chunks, insert_generated, rows_in
+from shoutu.store.tables import Task, table
+
+TABLE = table(Task)
+OPEN = TaskStatus.OPEN.value
+
+
+def open_by_subject(
+    conn: Connection, *, kind: str, subject_type: str, subject_ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Open tasks of ``kind`` by subject id (the earliest per subject)."""
+
+    def statement(chunk: Sequence[Any]) -> Any:
+        return (
+            select(TABLE)
+            .where(
+                TABLE.c.kind == kind,
+                TABLE.c.subject_type == subject_type,
+                TABLE.c.subject_id.in_(chunk),
+                TABLE.c.status == OPEN,
+            )
+            .order_by(TABLE.c.task_id)
+        )
+
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows_in(conn, statement, subject_ids):
+        found.setdefault(row["subject_id"], dict(row))
+    return found
+
+
+def add(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """New tasks; their ids come from the database."""
+    return insert_generated(conn, table=TABLE, key="task_id", rows=rows)
+
+
+def finish(
+    conn: Connection, *, task_ids: Sequence[int], done_time: dt.datetime, values: dict[str, Any]
+) -> None:
+    for chunk in chunks(list(task_ids)):
+        conn.execute(
+            update(TABLE)
+            .where(TABLE.c.task_id.in_(chunk))
+            .values(status=TaskStatus.DONE.value, done_time=done_time, **values)
+        )
+
+
+def listing(
+    conn: Connection,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    subject_type: str | None = None,
+    subject_id: str | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    statement = select(TABLE)
+    for column, value in (
+        (TABLE.c.status, status),
+        (TABLE.c.kind, kind),
+        (TABLE.c.subject_type, subject_type),
+        (TABLE.c.subject_id, subject_id),
+    ):
+        if value is not None:
+            statement = statement.where(column == value)
+    statement = statement.order_by(TABLE.c.task_id).limit(limit)
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
+def open_counts(conn: Connection, *, now: dt.datetime) -> tuple[int, int]:
+    """(open tasks, of which overdue)."""
+    is_open = TABLE.c.status == OPEN
+    total = conn.execute(select(func.count()).where(is_open)).scalar_one()
+    overdue = conn.execute(select(func.count()).where(is_open, TABLE.c.due_time < now)).scalar_one()
+    return int(total), int(overdue)
+
+
+__all__ = ["add", "finish", "listing", "open_by_subject", "open_counts"]

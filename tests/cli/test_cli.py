@@ -1,0 +1,137 @@
+"""The command line: --help everywhere, --json conventions, protocols, settings, demo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from paths import SRC
+from shoutu.cli.app import app
+
+runner = CliRunner()
+
+
+def _all_commands() -> list[list[str]]:
+    root = get_command(app)
+    found: list[list[str]] = [[]]
+
+    def walk(group: object, path: list[str]) -> None:
+        commands = getattr(group, "commands", None)
+        if isinstance(commands, dict):
+            for name, command in commands.items():
+                found.append([*path, name])
+                walk(command, [*path, name])
+
+    walk(root, [])
+    return found
+
+
+@pytest.mark.parametrize("path", _all_commands(), ids=lambda p: " ".join(p) or "shoutu")
+def test_help_on_every_command(path: list[str]) -> None:
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+def test_protocols_list_json() -> None:
+    result = runner.invoke(app, ["protocols", "list", "--json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)["protocols"]
+    assert [r["name"] for r in rows] == ["cn-8th-2021", "cn-9th-2022", "us-cdc-2021", "who-2021"]
+    assert rows[1]["effective_date"] == "2022-06-27" and rows[1]["jurisdiction"] == "CN"
+
+
+def test_protocols_list_plain_is_one_line_each() -> None:
+    result = runner.invoke(app, ["protocols", "list"])
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 4 and lines[1].startswith("cn-9th-2022\tCN\t2022-06-27\t")
+
+
+def test_protocols_show_and_diff(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown = json.loads(runner.invoke(app, ["protocols", "show", "cn-9th-2022", "--json"]).stdout)
+    assert shown["protocol"]["contacts"]["lookback_days"] == 4
+    assert shown["provenance"]["protocol"]["name"] == "cn-9th-2022"
+    assert len(shown["provenance"]["protocol"]["sha256"]) == 64
+    diff = json.loads(
+        runner.invoke(app, ["protocols", "diff", "cn-8th-2021", "cn-9th-2022", "--json"]).stdout
+    )
+    keys = {d["key"]: (d["a"], d["b"]) for d in diff["differences"]}
+    assert keys["contacts.lookback_days"] == (2, 4)
+    (tmp_path / "city.toml").write_text('extends = "cn-9th-2022"\njurisdiction = "CN-31"\n')
+    monkeypatch.setenv("SHOUTU_PROTOCOL_DIR", str(tmp_path))
+    listed = json.loads(runner.invoke(app, ["protocols", "list", "--json"]).stdout)["protocols"]
+    assert {"name": "city", "extends": "cn-9th-2022", "builtin": False}.items() <= next(
+        r for r in listed if r["name"] == "city"
+    ).items()
+    missing = runner.invoke(app, ["protocols", "show", "nope"])
+    assert missing.exit_code == 1 and "unknown protocol" in missing.stderr
+
+
+def test_settings_json_hides_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOUTU_KEY", "c2VjcmV0")
+    monkeypatch.setenv("SHOUTU_TIMEZONE", "Europe/Berlin")
+    rows = json.loads(runner.invoke(app, ["settings", "--json"]).stdout)["settings"]
+    by_name = {r["variable"]: r for r in rows}
+    assert by_name["SHOUTU_TIMEZONE"]["value"] == "Europe/Berlin"
+    assert by_name["SHOUTU_KEY"]["value"] == "(set)"
+    assert all(r["description"] for r in rows)
+
+
+def test_demo_builds_a_city_and_summarises_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["demo", "--people", "600", "--days", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["people"] == 600 == summary["synthetic_people"]
+    assert summary["regions"]["building"] > 0 and summary["places"]["fever_clinic"] == 1
+    assert summary["provenance"]["parameters"] == {
+        "days": 3,
+        "people": 600,
+        "seed": 20220320,
+        "scenario": "screening",
+    }
+    assert {row["kind"] for row in summary["screening"]["positivity"]} >= {"pcr single"}
+    chains = summary["chains"]
+    assert chains == {} or chains["cases"] >= chains["no_known_source"] + chains["imported"]
+    public = summary["trajectories"]
+    assert public["windows"] >= public["places"] >= 0 and "person" not in json.dumps(public)
+    assert summary["simulation"]["checkins"] > 0 and summary["as_of"] == "2022-03-03"
+    assert (tmp_path / "demo.db").exists() and (tmp_path / "shoutu.key").exists()
+    assert (tmp_path / "demo-city" / "checkins.parquet").exists()
+    again = runner.invoke(app, ["demo", "--people", "600", "--days", "3", "--json"])
+    assert json.loads(again.stdout)["people"] == 600  # rebuilt, not appended
+    plain = runner.invoke(app, ["--db", "demo.db", "summary"])
+    assert plain.exit_code == 0 and "Situation" in plain.stdout
+    person = runner.invoke(app, ["--db", "demo.db", "people", "show", "1", "--json"])
+    shown = json.loads(person.stdout)["person"]
+    assert shown["masked"] and "*" in shown["id_number"] and shown["synthetic"]
+
+
+def test_typer_app_is_thin() -> None:
+    """CLI modules never build SQL: no sqlalchemy imports under shoutu/cli."""
+    src = SRC / "cli"
+    for path in src.glob("*.py"):
+        assert "sqlalchemy" not in path.read_text(), path
+
+
+def test_cli_start_up_stays_lean() -> None:
+    """`shoutu --help` must not load the database or columnar stacks (start-up time)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, shoutu.cli.app\n"
+        "heavy = [m for m in ('sqlalchemy', 'alembic', 'pyarrow', 'cryptography', 'pydantic')"
+        " if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == ""

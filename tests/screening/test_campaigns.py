@@ -1,0 +1,111 @@
+"""Mass-screening campaigns on simulator output: coverage per round and community equals a
+plain loop over the simulator's files; clearance and the untested list follow."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from cities import SCREENING_CITY
+from conftest import City
+from shoutu.cli.app import app
+from shoutu.errors import BadRequest
+from shoutu.services.context import ServiceContext
+from shoutu.services.screening.campaigns import campaign_status, create_campaign
+from shoutu.services.simulation.importer import import_simulation, load_simulation_events
+
+START = dt.datetime(2022, 3, 8, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def screening_run(city: City) -> Path:
+    return city(**SCREENING_CITY)
+
+
+def _reference(out: Path, district: str, windows: list[tuple[dt.datetime, dt.datetime]]) -> list:
+    people = pq.read_table(out / "people.parquet").to_pylist()
+    places = {
+        p["place_id"]: p["region_code"] for p in pq.read_table(out / "places.parquet").to_pylist()
+    }
+    target = set()
+    for p in people:
+        home = p["region_code"] or ""
+        work = places.get(p["workplace_id"]) or ""
+        if home.startswith(district[:6]) or work.startswith(district[:6]):
+            target.add(p["person_id"])
+    tests = pq.read_table(out / "tests.parquet").to_pylist()
+    rounds = []
+    for lo, hi in windows:
+        sampled = {
+            t["person_id"]
+            for t in tests
+            if t["method"] == "pcr" and t["person_id"] in target and lo <= t["sample_time"] < hi
+        }
+        positive = {
+            t["person_id"]
+            for t in tests
+            if t["method"] == "pcr"
+            and t["person_id"] in target
+            and lo <= t["sample_time"] < hi
+            and t["result"] == "positive"
+        }
+        rounds.append((len(target), len(sampled), len(positive)))
+    return rounds
+
+
+def test_coverage_on_simulator_output(
+    ctx: ServiceContext, screening_run: Path, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    import_simulation(ctx, screening_run)
+    load_simulation_events(ctx, screening_run)
+    homes = pq.read_table(screening_run / "people.parquet")["region_code"].to_pylist()
+    district = sorted({h[:6] for h in homes if h})[0] + "000000"
+    created = create_campaign(
+        ctx,
+        "round-test",
+        region_code=district,
+        start_time=START,
+        rounds=3,
+        round_hours=24,
+        interval_hours=48,
+    )
+    assert created["pool_ratio"] == 10  # cn-9th: medium risk, 10-in-1
+    status = campaign_status(ctx, "round-test", now=START + dt.timedelta(days=10))
+    windows = [
+        (START + dt.timedelta(hours=48 * r), START + dt.timedelta(hours=48 * r + 24))
+        for r in range(3)
+    ]
+    reference = _reference(screening_run, district, windows)
+    got = [(r["expected"], r["sampled"], r["positive"]) for r in status.rounds]
+    assert got == reference
+    assert sum(g[1] for g in got) > 0  # routine and mass screening sampled people
+    for r in status.rounds:
+        areas = [a for a in status.areas if a["round"] == r["round"]]
+        assert sum(a["expected"] for a in areas) == r["expected"]
+        assert sum(a["sampled"] for a in areas) == r["sampled"]
+    assert len(status.untested) == reference[-1][0] - reference[-1][1]
+    for row in status.clearance:
+        assert 0 <= row["rounds_needed"] <= 2
+    assert all(t["median_hours"] >= 0 for t in status.turnaround)
+    # the CLI, with the untested list masked
+    out = tmp_path / "untested.csv"
+    result = CliRunner().invoke(
+        app, ["screening", "status", "round-test", "--json", "--untested-output", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["untested"] == len(status.untested)
+    assert len(out.read_text().splitlines()) == len(status.untested) + 1
+    again = CliRunner().invoke(
+        app, ["screening", "campaign", "round-test", "--region", district, "--start", "2022-03-08"]
+    )
+    assert again.exit_code == 5 and "exists" in again.stderr  # a Conflict
+
+
+def test_bad_campaign_region_is_refused(ctx: ServiceContext) -> None:
+    with pytest.raises(BadRequest, match="12 digits"):
+        create_campaign(ctx, "bad", region_code="31010", start_time=START)
