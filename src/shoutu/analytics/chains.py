@@ -2,30 +2,63 @@
 
 A case's candidate infectors are the other cases linked to it by exposure — sharing a group
 (household, school class, office, dormitory...) or an explicit contact — and the probability
-that candidate j infected case i is proportional to w(link) x f(t_i - t_j), with f the
-serial-interval density (a continuous gamma or normal, or an empirical table by whole days that
-may include zero or negative days: presymptomatic transmission) and w the link's weight
-(``LINK_WEIGHTS``, data: a household or a named contact weighs more than a shared class or
-office). The most probable candidate is the infector, the next the runner-up. Imported cases
-and cases without a linked candidate start chains (generation 0); cases neither imported nor
-linked have an unknown origin — each one means hidden community spread. Clusters are the
+that candidate j infected case i is proportional to w(setting) x f(t_i - t_j), summed over the
+settings the two share, with f the serial-interval density (a continuous gamma or normal, or an
+empirical table by whole days that may include zero or negative days: presymptomatic
+transmission) and w the setting's weight. The most probable candidate is the infector, the next
+the runner-up; "infected by someone not among the cases" competes with every link. Imported
+cases and cases without a linked candidate start chains (generation 0); cases neither imported
+nor linked have an unknown origin — each one means hidden community spread. Clusters are the
 connected components of the infector links, named by their first case and main setting.
+
+Refinements over the bare serial interval at the lag (``infer_chains``' keyword options):
+
+- Onsets known to the day (whole-day dates) are uniform within their day: f is the serial
+  interval's density averaged over that uncertainty of both onsets (exactly, from the
+  density's antiderivatives), not read at an integer lag.
+- In a setting where an ill infector stays among the exposed (``EXPOSURE_SD``: a household, a
+  dormitory) exposure goes on after its onset, where a school class or an office sees it no
+  more: there f is the serial interval spread uniformly over those days (the infector's
+  infectious period at home), so that a household's first case stays a likely source of the
+  siblings who fall ill a serial interval after a second one.
+- Ties go to the earlier source.
+- Optionally (``estimate_weights``) the setting weights are estimated from the data by EM over
+  the posterior infector probabilities (Wallinga & Teunis 2004, Am J Epidemiol 160:509, for
+  the probabilities; Cauchemez et al. 2004, Stat Med 23:3469, and 2011, PNAS 108:2825, for
+  transmission rates per setting): a setting's weight is its expected transmissions per
+  linked pair relative to all settings', shrunk towards ``LINK_WEIGHTS`` (its prior) by
+  ``WEIGHT_PRIOR_PAIRS`` pairs.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import special
 
-#: Relative weight of an exposure link by its setting (default 1).
+#: Relative weight of an exposure link by its setting (default 1); the prior of the estimated
+#: weights.
 LINK_WEIGHTS: dict[str, float] = {"household": 3.0, "contact": 3.0, "dormitory": 2.0}
 #: Weight of "infected by someone who is not among the cases", as a share of the best a link of
 #: weight 1 can score (the serial interval's peak density): a linked case whose timing fits
 #: its links that badly (say, falling ill six days before its only link) has no known source.
 NO_SOURCE_WEIGHT = 0.01
+#: How long an infector goes on exposing the people of a setting where it stays when ill, after
+#: its onset, in serial-interval standard deviations (elsewhere 0: exposure ends when it falls
+#: ill and stays at home): 3 days for measles (serial interval 11 +- 3 days), 2 for the
+#: simulator's disease (3.3 +- 2). Of 0.5 to 2 sd, 1 did as well as any against the true
+#: infectors of simulated outbreaks and Hagelloch's recorded ones.
+EXPOSURE_SD: dict[str, float] = {"household": 1.0, "dormitory": 1.0}
+#: Strength of the estimated weights' prior (``LINK_WEIGHTS``), in linked pairs: a setting
+#: with few pairs keeps about its prior weight, one with many gets the data's.
+WEIGHT_PRIOR_PAIRS = 10.0
+_EM_ITERATIONS = 200
+_EM_TOLERANCE = 1e-6
+_SPAN = 1e-9  # spans (days) below this are exact times
 
 
 @dataclass(frozen=True)
@@ -74,6 +107,89 @@ class SerialInterval:
             return float(np.max(self.density(grid)))
         return float(self.density(np.array([mode]))[0])
 
+    def center(self) -> float:
+        """The mean (a table's probability-weighted day)."""
+        if self.kind != "table":
+            return self.mean
+        p = np.asarray(self.p, float)
+        return float(np.asarray(self.days, float) @ p / p.sum()) if p.sum() > 0 else 0.0
+
+    def spread(self) -> float:
+        """The standard deviation (a table's, its days uniform within the day)."""
+        if self.kind != "table":
+            return self.sd
+        p = np.asarray(self.p, float)
+        if p.sum() <= 0:
+            return 0.0
+        days = np.asarray(self.days, float)
+        return math.sqrt(float(p @ (days - self.center()) ** 2 / p.sum()) + 1 / 12)
+
+    def smoothed(self, days: np.ndarray, spans: np.ndarray) -> np.ndarray:
+        """The mean density at ``days + sum_k spans[:, k] * U_k``, the U_k independent and
+        uniform on 0..1 (a whole-day onset, an exposure lasting days): the m-th finite
+        difference of the m-th antiderivative over the m nonzero spans, divided by their
+        product — exact, no quadrature. A table is read as uniform within each of its days."""
+        x = np.asarray(days, float)
+        spans = np.asarray(spans, float).reshape(len(x), -1)
+        out = np.empty(len(x))
+        nonzero = np.abs(spans) > _SPAN
+        patterns = nonzero @ (1 << np.arange(spans.shape[1]))
+        for pattern in np.unique(patterns):
+            rows = np.flatnonzero(patterns == pattern)
+            columns = np.flatnonzero([int(pattern) >> k & 1 for k in range(spans.shape[1])])
+            if not len(columns):
+                out[rows] = self.density(x[rows])
+                continue
+            c = spans[np.ix_(rows, columns)]
+            m = len(columns)
+            # the tail the lag sits in: differences of the far tail's antiderivative are small
+            upper = x[rows] + c.sum(axis=1) / 2 > self.center()
+            total = np.zeros(len(rows))
+            for corner in itertools.product((0, 1), repeat=m):
+                sign = -1.0 if (m - sum(corner)) % 2 else 1.0
+                total += sign * self._antiderivative(x[rows] + c @ np.array(corner), m, upper)
+            out[rows] = np.maximum(total / np.prod(c, axis=1), 0.0)
+        return out
+
+    def _antiderivative(self, x: np.ndarray, m: int, upper: np.ndarray) -> np.ndarray:
+        """The m-th antiderivative of the density up to a polynomial of degree < m (which the
+        m-th difference removes): E[(x - Y)_+^(m-1)] / (m-1)! from the lower tail, or
+        (-1)^m E[(Y - x)_+^(m-1)] / (m-1)! from the upper tail where ``upper``."""
+        n = m - 1
+        lower_tail = self._tail_moment(x, n, upper=False)
+        upper_tail = self._tail_moment(x, n, upper=True)
+        sign = -1.0 if m % 2 else 1.0
+        return np.where(upper, sign * upper_tail, lower_tail) / math.factorial(n)
+
+    def _tail_moment(self, x: np.ndarray, n: int, *, upper: bool) -> np.ndarray:
+        """E[(x - Y)_+^n], or E[(Y - x)_+^n] if ``upper``, for Y following the interval."""
+        if self.kind == "normal":
+            z = (x - self.mean) / self.sd
+            zz = -z if upper else z
+            cdf, pdf = special.ndtr(zz), np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+            moment = (cdf, zz * cdf + pdf, (zz * zz + 1) * cdf + zz * pdf)[n]
+            return np.asarray(moment * self.sd**n)
+        if self.kind == "gamma":
+            shape = (self.mean / self.sd) ** 2
+            scale = self.sd * self.sd / self.mean
+            at = np.maximum(x, 0.0) / scale
+            total = np.zeros(len(x))
+            for k in range(n + 1):
+                rising = math.prod(shape + i for i in range(k))  # Gamma(shape + k) / Gamma(shape)
+                tail = special.gammaincc if upper else special.gammainc
+                partial = scale**k * rising * tail(shape + k, at)  # E[Y^k; Y above / below x]
+                power = (-x) ** (n - k) if upper else x ** (n - k) * (-1) ** k
+                total += math.comb(n, k) * power * partial
+            return total
+        days = np.asarray(self.days, float)
+        p = np.asarray(self.p, float)
+        edge = x[:, None] - days[None, :]  # each day's mass uniform on day - 1/2 .. day + 1/2
+        if upper:
+            edge = -edge
+        high = np.maximum(edge + 0.5, 0.0) ** (n + 1)
+        low = np.maximum(edge - 0.5, 0.0) ** (n + 1)
+        return np.asarray((high - low) @ p / (n + 1))
+
 
 @dataclass
 class Chains:
@@ -85,6 +201,7 @@ class Chains:
     cluster: list[str]
     origin: list[str]  # imported, local or unknown
     setting: list[str]  # the infector link's setting, "" for none
+    weights: dict[str, float] = field(default_factory=dict)  # the settings' weights, as used
 
 
 def infer_chains(
@@ -95,119 +212,287 @@ def infer_chains(
     si: SerialInterval,
     weights: dict[str, float] | None = None,
     no_source_weight: float = NO_SOURCE_WEIGHT,
+    *,
+    resolution: float | np.ndarray | None = None,
+    exposure_days: Mapping[str, float] | None = None,
+    estimate_weights: bool = False,
 ) -> Chains:
     """``links``: (case a, case b, setting) by index, symmetric unless the setting is
     ``contact`` (then a -> b: a may have infected b). Probabilities share their mass with
-    "someone not among the cases" (``no_source_weight`` x the serial interval's peak)."""
-    weights = LINK_WEIGHTS if weights is None else weights
+    "someone not among the cases" (``no_source_weight`` x the serial interval's peak).
+
+    ``resolution``: how precisely each onset is known, in days (a number or one per case): the
+    onset is uniform on t .. t + resolution. Default: 1 for whole-day times (dates), 0 for
+    others. Ignored for a table, which is by whole days already. ``exposure_days``: days an
+    infector goes on exposing a setting after its onset (default ``EXPOSURE_SD`` x the serial
+    interval's sd). ``weights``: the settings' weights (default ``LINK_WEIGHTS``), fixed unless
+    ``estimate_weights``: then the prior of the weights estimated by EM (``Chains.weights``).
+    Off by default: with the cases alone a group's members who were not infected are missing,
+    so that big groups with low attack rates (offices) look riskier per pair than they are."""
+    prior_weights = LINK_WEIGHTS if weights is None else weights
+    exposure = (
+        {s: v * si.spread() for s, v in EXPOSURE_SD.items()}
+        if exposure_days is None
+        else exposure_days
+    )
     if no_source_weight < 0:
         raise ValueError("the no-source weight is at least 0")
-    outside = no_source_weight * si.peak()
+    if any(v < 0 for v in exposure.values()):
+        raise ValueError("exposure days are at least 0")
+    times = np.asarray(times, float)
+    imported = np.asarray(imported, bool)
     n = len(ids)
-    best: dict[tuple[int, int], tuple[float, str]] = {}  # (target, source) -> (weight, setting)
-    for a, b, setting in links:
-        if a == b:
-            continue
-        weight = weights.get(setting, 1.0)
-        pairs = [(b, a)] if setting == "contact" else [(b, a), (a, b)]
-        for target, source in pairs:
-            if weight > best.get((target, source), (0.0, ""))[0]:
-                best[(target, source)] = (weight, setting)
-    targets = np.fromiter((k[0] for k in best), int, len(best))
-    sources = np.fromiter((k[1] for k in best), int, len(best))
-    w = np.fromiter((v[0] for v in best.values()), float, len(best))
-    score = w * si.density(times[targets] - times[sources]) if len(best) else np.zeros(0)
-    keep = score > 0
-    targets, sources, score = targets[keep], sources[keep], score[keep]
-    settings = [v[1] for v, k in zip(best.values(), keep, strict=True) if k]
-    totals = np.bincount(targets, weights=score, minlength=n) + outside
-    order = np.lexsort((-score, targets))  # by target, best first
+    outside = no_source_weight * si.peak()
+    pairs = _Pairs.build(n, links)
+    names = pairs.names
+    prior = np.array([prior_weights.get(s, 1.0) for s in names])
+    if (prior < 0).any():
+        raise ValueError("link weights are at least 0")
+
+    # each (target, source, setting)'s density: the lag spread by the onsets' day and the
+    # setting's exposure after the source's onset
+    if resolution is None:
+        precision = np.where(times == np.round(times), 1.0, 0.0)
+    else:
+        precision = np.broadcast_to(np.asarray(resolution, float), (n,)).copy()
+        if (precision < 0).any():
+            raise ValueError("the onsets' resolution is at least 0 days")
+    if si.kind == "table":
+        precision = np.zeros(n)
+    density = _densities(si, times, precision, pairs, exposure)
+
+    w = prior.copy()
+    local = ~imported[pairs.target]  # an imported case was infected abroad
+    if estimate_weights and len(density):
+        exposed = pairs.pairs_per_setting()
+        for _ in range(_EM_ITERATIONS):
+            contribution = w[pairs.setting] * density
+            totals = np.bincount(pairs.target, contribution, n) + outside
+            with np.errstate(divide="ignore", invalid="ignore"):
+                posterior = np.where(local, contribution / totals[pairs.target], 0.0)
+            expected = np.bincount(pairs.setting, posterior, len(names))
+            if expected.sum() <= 0:
+                break
+            rate = expected.sum() / exposed.sum()  # transmissions per linked pair, overall
+            new = (expected / rate + WEIGHT_PRIOR_PAIRS * prior) / (exposed + WEIGHT_PRIOR_PAIRS)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                change = np.nan_to_num(np.abs(np.log(new / w)), nan=0.0)
+            w = new
+            if change.max() < _EM_TOLERANCE:
+                break
+    contribution = w[pairs.setting] * density
+    used = {s: float(v) for s, v in zip(names, w, strict=True)}
+
+    # per candidate pair: the sum over its settings, the setting that weighs most
+    pair_of, pair_target, pair_source = pairs.candidates()
+    score = np.bincount(pair_of, contribution, len(pair_target))
+    strongest = np.zeros(len(pair_target))
+    np.maximum.at(strongest, pair_of, contribution)
+    top = np.flatnonzero(contribution >= strongest[pair_of])  # by pair, setting code
+    top = top[np.r_[True, pair_of[top][1:] != pair_of[top][:-1]]] if len(top) else top
+    pair_setting = np.zeros(len(pair_target), np.int64)
+    pair_setting[pair_of[top]] = pairs.setting[top]
+    totals = np.bincount(pair_target, score, n) + outside
+
     infector = np.full(n, -1)
     runner = np.full(n, -1)
     probability = np.zeros(n)
     runner_probability = np.zeros(n)
     setting_of = [""] * n
-    for position, k in enumerate(order):
-        t = targets[k]
-        if imported[t]:
-            continue  # an imported case was infected abroad
-        if score[k] <= outside:
-            continue  # no better than a source outside the cases
-        first = position == 0 or targets[order[position - 1]] != t
-        second = not first and (position < 2 or targets[order[position - 2]] != t)
-        if first:
-            infector[t], probability[t] = sources[k], score[k] / totals[t]
-            setting_of[t] = settings[k]
-        elif second:
-            runner[t], runner_probability[t] = sources[k], score[k] / totals[t]
+    fits = (score > outside) & ~imported[pair_target]  # else no better than a source outside
+    k = np.flatnonzero(fits)
+    # by target, best first; ties (to 1e-9, rounding apart) to the earlier source, then the
+    # lower index
+    rounded = np.round(np.log(score[k]), 9)
+    k = k[np.lexsort((pair_source[k], times[pair_source[k]], -rounded, pair_target[k]))]
+    t = pair_target[k]
+    best = np.r_[True, t[1:] != t[:-1]] if len(k) else np.zeros(0, bool)
+    second = ~best & np.r_[False, best[:-1]] if len(k) else np.zeros(0, bool)
+    infector[t[best]] = pair_source[k[best]]
+    probability[t[best]] = score[k[best]] / totals[t[best]]
+    runner[t[second]] = pair_source[k[second]]
+    runner_probability[t[second]] = score[k[second]] / totals[t[second]]
+    for target, pair in zip(t[best].tolist(), k[best].tolist(), strict=True):
+        setting_of[target] = names[pair_setting[pair]]
+
     generation = _generations(infector, times)
     cluster = _clusters(ids, infector, times, setting_of)
     origin = [
         "imported" if imported[i] else "local" if infector[i] >= 0 else "unknown" for i in range(n)
     ]
     return Chains(
-        infector, probability, runner, runner_probability, generation, cluster, origin, setting_of
+        infector,
+        probability,
+        runner,
+        runner_probability,
+        generation,
+        cluster,
+        origin,
+        setting_of,
+        used,
     )
+
+
+def _densities(
+    si: SerialInterval,
+    times: np.ndarray,
+    precision: np.ndarray,
+    pairs: _Pairs,
+    exposure: Mapping[str, float],
+) -> np.ndarray:
+    """Each (target, source, setting)'s density: the lag spread by the onsets' precision and
+    the setting's exposure after the source's onset, computed once per distinct lag and
+    spreads."""
+    if not len(pairs.target):
+        return np.zeros(0)
+    levels, level = np.unique(precision, return_inverse=True)
+    extra = np.array([float(exposure.get(s, 0.0)) for s in pairs.names])
+    settings = len(pairs.names)
+    combos = len(levels) * len(levels) * settings
+    combo = (level[pairs.target] * len(levels) + level[pairs.source]) * settings + pairs.setting
+    lags, lag_code = np.unique(times[pairs.target] - times[pairs.source], return_inverse=True)
+    keys, inverse = np.unique(lag_code.ravel() * combos + combo, return_inverse=True)
+    combo = keys % combos
+    spans = np.column_stack(
+        [
+            levels[combo // settings // len(levels)],
+            -levels[combo // settings % len(levels)],
+            -extra[combo % settings],
+        ]
+    )
+    return si.smoothed(lags[keys // combos], spans)[inverse.ravel()]
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """The links as (target, source, setting) triples, each once: a symmetric link both ways,
+    a contact from its source to its target."""
+
+    names: list[str]  # setting names, by code
+    target: np.ndarray
+    source: np.ndarray
+    setting: np.ndarray  # code
+    n: int
+
+    @staticmethod
+    def build(n: int, links: list[tuple[int, int, str]]) -> _Pairs:
+        if not links:
+            empty = np.zeros(0, np.int64)
+            return _Pairs([], empty, empty, empty, n)
+        a_list, b_list, kind_list = zip(*links, strict=True)
+        names = sorted(set(kind_list))
+        code = {s: k for k, s in enumerate(names)}
+        a = np.asarray(a_list, np.int64)
+        b = np.asarray(b_list, np.int64)
+        kind = np.asarray([code[s] for s in kind_list], np.int64)
+        both = kind != code.get("contact", -1)
+        target = np.concatenate([b, a[both]])
+        source = np.concatenate([a, b[both]])
+        setting = np.concatenate([kind, kind[both]])
+        keep = target != source
+        key = (target[keep] * n + source[keep]) * len(names) + setting[keep]
+        key = np.unique(key)
+        setting = key % len(names)
+        pair = key // len(names)
+        return _Pairs(names, pair // n, pair % n, setting, n)
+
+    def candidates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each triple's (target, source) pair, and the pairs' targets and sources (the
+        triples are sorted by target, source, setting)."""
+        pair = self.target * self.n + self.source
+        start = np.r_[True, pair[1:] != pair[:-1]] if len(pair) else np.zeros(0, bool)
+        return np.cumsum(start) - 1, self.target[start], self.source[start]
+
+    def pairs_per_setting(self) -> np.ndarray:
+        """Distinct linked pairs (either way round) per setting: the exposure."""
+        low = np.minimum(self.target, self.source)
+        high = np.maximum(self.target, self.source)
+        key = np.unique((low * self.n + high) * len(self.names) + self.setting)
+        return np.bincount(key % len(self.names), minlength=len(self.names)).astype(float)
 
 
 def _generations(infector: np.ndarray, times: np.ndarray) -> np.ndarray:
     """0 for chain starts, else the infector's + 1; a cycle (possible when serial intervals
     may be negative) is cut at its earliest case."""
-    n = len(infector)
-    generation = np.full(n, -1)
-    for start in np.argsort(times, kind="stable"):
-        path = []
-        node = int(start)
-        while node >= 0 and generation[node] < 0 and node not in path:
+    generation = [-1] * len(infector)
+    parent = infector.tolist()
+    for start in np.argsort(times, kind="stable").tolist():
+        path: list[int] = []
+        on_path: set[int] = set()
+        node = start
+        while node >= 0 and generation[node] < 0 and node not in on_path:
             path.append(node)
-            node = int(infector[node])
+            on_path.add(node)
+            node = parent[node]
         base = generation[node] + 1 if node >= 0 and generation[node] >= 0 else 0
-        if node >= 0 and node in path:  # a cycle: its earliest case starts the chain
+        if node >= 0 and node in on_path:  # a cycle: its earliest case starts the chain
             base = 0
         for offset, member in enumerate(reversed(path)):
             generation[member] = base + offset
-    return generation
+    return np.asarray(generation, np.int64)
 
 
 def _clusters(
     ids: list[str], infector: np.ndarray, times: np.ndarray, setting_of: list[str]
 ) -> list[str]:
-    """Connected components of the infector links, named first case + main setting."""
-    parent = list(range(len(ids)))
+    """Connected components of the infector links, named first case + main setting (the most
+    frequent infector-link setting; a tie to the one seen first, by case)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, j in enumerate(infector):
-        if j >= 0:
-            parent[root(i)] = root(int(j))
-    members: dict[int, list[int]] = {}
-    for i in range(len(ids)):
-        members.setdefault(root(i), []).append(i)
-    name = {}
-    for group in members.values():
-        first = min(group, key=lambda i: (times[i], ids[i]))
-        main = Counter(setting_of[i] for i in group if setting_of[i]).most_common(1)
-        name[root(first)] = f"{ids[first]}-{main[0][0]}" if main else ids[first]
-    return [name[root(i)] for i in range(len(ids))]
+    n = len(ids)
+    if n == 0:
+        return []
+    linked = np.flatnonzero(infector >= 0)
+    graph = coo_matrix((np.ones(len(linked)), (linked, infector[linked])), shape=(n, n))
+    _, component = connected_components(graph, directed=True, connection="weak")
+    # the first case: earliest, ties by id
+    rank = np.empty(n, np.int64)
+    rank[np.argsort(np.asarray(ids, dtype=str), kind="stable")] = np.arange(n)
+    order = np.lexsort((rank, times, component))
+    head = np.r_[True, component[order][1:] != component[order][:-1]]
+    first = np.empty(component.max() + 1, np.int64)
+    first[component[order][head]] = order[head]
+    # the main setting: most cases, then first seen
+    names = sorted({s for s in setting_of if s})
+    code = {s: k for k, s in enumerate(names)}
+    main = np.full(component.max() + 1, -1)
+    has = np.flatnonzero([bool(s) for s in setting_of])
+    if len(has):
+        kind = np.asarray([code[setting_of[i]] for i in has], np.int64)
+        key = component[has] * len(names) + kind
+        unique, start, count = np.unique(key, return_index=True, return_counts=True)
+        pick = np.lexsort((has[start], -count, unique // len(names)))
+        lead = np.r_[True, (unique // len(names))[pick][1:] != (unique // len(names))[pick][:-1]]
+        main[(unique // len(names))[pick][lead]] = (unique % len(names))[pick][lead]
+    label = [
+        f"{ids[first[c]]}-{names[main[c]]}" if main[c] >= 0 else ids[first[c]]
+        for c in range(component.max() + 1)
+    ]
+    return [label[c] for c in component.tolist()]
 
 
 class ChainEstimator:
     """scikit-learn style twin of ``infer_chains``: settings in ``__init__``, ``fit`` returns
-    self with ``infector_``, ``probability_``, ``generation_``, ``cluster_``, ``origin_``."""
+    self with ``infector_``, ``probability_``, ``runner_up_``, ``generation_``, ``cluster_``,
+    ``origin_``, ``setting_`` and ``weights_`` (the settings' weights, estimated or given)."""
 
     def __init__(
         self,
         si: SerialInterval,
         weights: dict[str, float] | None = None,
         no_source_weight: float = NO_SOURCE_WEIGHT,
+        *,
+        resolution: float | np.ndarray | None = None,
+        exposure_days: Mapping[str, float] | None = None,
+        estimate_weights: bool = False,
     ) -> None:
         self.si = si
         self.weights = weights
         self.no_source_weight = no_source_weight
+        self.resolution = resolution
+        self.exposure_days = exposure_days
+        self.estimate_weights = estimate_weights
 
     def fit(
         self,
@@ -217,19 +502,33 @@ class ChainEstimator:
         links: list[tuple[int, int, str]],
     ) -> ChainEstimator:
         chains = infer_chains(
-            ids, times, imported, links, self.si, self.weights, self.no_source_weight
+            ids,
+            times,
+            imported,
+            links,
+            self.si,
+            self.weights,
+            self.no_source_weight,
+            resolution=self.resolution,
+            exposure_days=self.exposure_days,
+            estimate_weights=self.estimate_weights,
         )
         self.infector_ = chains.infector
         self.probability_ = chains.probability
+        self.runner_up_ = chains.runner_up
         self.generation_ = chains.generation
         self.cluster_ = chains.cluster
         self.origin_ = chains.origin
+        self.setting_ = chains.setting
+        self.weights_ = chains.weights
         return self
 
 
 __all__ = [
+    "EXPOSURE_SD",
     "LINK_WEIGHTS",
     "NO_SOURCE_WEIGHT",
+    "WEIGHT_PRIOR_PAIRS",
     "ChainEstimator",
     "Chains",
     "SerialInterval",

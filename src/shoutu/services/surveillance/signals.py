@@ -174,6 +174,13 @@ def _record(
     with writing(ctx) as unit:
         conn = unit.conn
         codes = registry_regions(conn, [region for region, *_ in alarms])
+        continued = repo.ending_on(
+            conn,
+            channel=config.channel,
+            regions=[region for region, *_ in alarms],
+            method=config.method,
+            date_end=day - dt.timedelta(days=7 if config.weekly else 1),
+        )
         created: list[tuple[int, str]] = []
         for region, observed, expected, threshold in alarms:
             values = {
@@ -182,13 +189,7 @@ def _record(
                 "threshold": threshold,
                 "date_end": day,
             }
-            previous = repo.ending_on(
-                conn,
-                channel=config.channel,
-                region=region,
-                method=config.method,
-                date_end=day - dt.timedelta(days=7 if config.weekly else 1),
-            )
+            previous = continued.get(region)
             if previous is not None:
                 repo.change(conn, signal_id=previous["signal_id"], values={**values, **unit.touch})
                 unit.updated(

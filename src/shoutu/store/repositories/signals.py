@@ -3,35 +3,42 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
 from shoutu.domain.vocabulary import SignalStatus
+from shoutu.store.repositories.entities import rows_in
 from shoutu.store.tables import Signal, table
 
 OPEN = (SignalStatus.NEW.value, SignalStatus.VERIFYING.value, SignalStatus.INVESTIGATING.value)
 
 
 def ending_on(
-    conn: Connection, *, channel: str, region: str, method: str, date_end: dt.date
-) -> dict[str, Any] | None:
-    """The open signal of this series whose last day is ``date_end``, if any."""
+    conn: Connection, *, channel: str, regions: Sequence[str], method: str, date_end: dt.date
+) -> dict[str, dict[str, Any]]:
+    """The open signals of these series (one channel and method, many regions) whose last day
+    is ``date_end``, by region (the earliest per region)."""
     signals = table(Signal)
-    row = (
-        conn.execute(
-            select(signals).where(
+
+    def statement(chunk: Sequence[Any]) -> Any:
+        return (
+            select(signals)
+            .where(
                 signals.c.channel == channel,
-                signals.c.region == region,
+                signals.c.region.in_(chunk),
                 signals.c.method == method,
                 signals.c.date_end == date_end,
                 signals.c.status.in_(OPEN),
             )
+            .order_by(signals.c.signal_id)
         )
-        .mappings()
-        .first()
-    )
-    return dict(row) if row else None
+
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows_in(conn, statement, regions):
+        found.setdefault(row["region"], dict(row))
+    return found
 
 
 def add(conn: Connection, *, values: dict[str, Any]) -> int:

@@ -1,0 +1,165 @@
+"""Transmission chains from registry-style inputs: Hagelloch 1861 as a registry holds it — each
+case's onset (whole-day prodrome dates PRO, or the fractional prodrome times tPRO), households
+for everyone and school classes for pupils only (no class for the preschool children) — and
+the likelihood's refinements on hand-made cases: a household's first case as source, ties to
+the earlier source, setting weights estimated from the data."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from paths import PUBLIC
+from shoutu.analytics.chains import ChainEstimator, SerialInterval, infer_chains
+from shoutu.io.columnar import read_arrow
+
+HAGELLOCH = PUBLIC / "hagelloch_measles_1861.csv"
+BASE = dt.datetime(1861, 10, 30, tzinfo=dt.UTC)
+SI = SerialInterval("gamma", mean=11, sd=3)  # as tests/test_chains.py
+# Shares reached (of the 184 children with a recorded infector): 70.7% on whole days, 67.9% on
+# fractional times. 29 of the recorded infectors share no group with their child (preschool
+# children of other households), so 84.2% is the most any link-based method can reach; the rest
+# of the misses are mostly second-generation classmates who fell ill on the same days (the
+# chronicler names one of several equally fitting pupils).
+FLOOR = {"whole-days": 0.70, "fractional": 0.67}
+
+
+def _hagelloch(folder: Path, whole: bool) -> tuple[Path, Path, dict[str, str]]:
+    """cases.csv (``case_id,onset_date`` from PRO, or ``case_id,onset_time`` from tPRO),
+    groups.csv (household for everyone, school_class unless preschool) and the recorded
+    infectors."""
+    with HAGELLOCH.open() as handle:
+        rows = [r for r in csv.DictReader(handle) if r["PRO"] != "NA"]
+    cases, groups = folder / "cases.csv", folder / "groups.csv"
+    with cases.open("w") as c, groups.open("w") as g:
+        c.write("case_id,onset_date\n" if whole else "case_id,onset_time\n")
+        g.write("case_id,group_type,group_id\n")
+        for r in rows:
+            onset = r["PRO"] if whole else (BASE + dt.timedelta(days=float(r["tPRO"]))).isoformat()
+            c.write(f"{r['PN']},{onset}\n")
+            g.write(f"{r['PN']},household,{r['HN']}\n")
+            if r["CL"] != "preschool":
+                g.write(f"{r['PN']},school_class,{r['CL']}\n")
+    return cases, groups, {r["PN"]: r["IFTO"] for r in rows if r["IFTO"] != "NA"}
+
+
+def _closest_earlier(cases: Path, groups: Path) -> dict[str, str]:
+    """The plain rule: the same-group case with the closest earlier onset (the first such in
+    the file on a tie)."""
+    with cases.open() as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        onset = {case: dt.datetime.fromisoformat(when) for case, when in reader}
+    members: dict[tuple[str, str], list[str]] = {}
+    with groups.open() as handle:
+        for r in csv.DictReader(handle):
+            members.setdefault((r["group_type"], r["group_id"]), []).append(r["case_id"])
+    best: dict[str, str] = {}
+    for group in members.values():
+        for case in group:
+            for other in group:
+                if onset[other] < onset[case] and (
+                    case not in best or onset[other] > onset[best[case]]
+                ):
+                    best[case] = other
+    return best
+
+
+@pytest.mark.parametrize("kind", ["whole-days", "fractional"])
+def test_hagelloch_registry_inputs(tmp_path: Path, kind: str) -> None:
+    """Through the file service, as `shoutu chains` runs: the inferred infector is the recorded
+    one for at least the floor, and more often than by the closest-earlier rule."""
+    from shoutu.services.investigation.chains import chains
+
+    cases, groups, recorded = _hagelloch(tmp_path, kind == "whole-days")
+    result = chains(read_arrow(cases), SI, groups=read_arrow(groups))
+    inferred = dict(zip(result.columns["case_id"], result.columns["infector_id"], strict=True))
+    share = float(np.mean([inferred[k] == v for k, v in recorded.items()]))
+    closest = _closest_earlier(cases, groups)
+    plain = float(np.mean([closest.get(k) == v for k, v in recorded.items()]))
+    print(f"Hagelloch, {kind}: inferred = recorded for {share:.1%}; closest earlier {plain:.1%}")
+    assert share >= FLOOR[kind], share
+    assert share > plain + 0.3
+
+
+@pytest.mark.xfail(strict=True, reason="onsets and groups alone: 70.7% / 67.9%, see FLOOR")
+def test_hagelloch_issue_goal(tmp_path: Path) -> None:
+    """The issue's goal, 75% on both whole days and fractional times, not reached."""
+    from shoutu.services.investigation.chains import chains
+
+    shares = []
+    for whole in (True, False):
+        folder = tmp_path / str(whole)
+        folder.mkdir()
+        cases, groups, recorded = _hagelloch(folder, whole)
+        result = chains(read_arrow(cases), SI, groups=read_arrow(groups))
+        inferred = dict(zip(result.columns["case_id"], result.columns["infector_id"], strict=True))
+        shares.append(np.mean([inferred[k] == v for k, v in recorded.items()]))
+    assert min(shares) >= 0.75, shares
+
+
+def test_household_first_case_stays_the_source() -> None:
+    """p falls ill on day 0, q on day 3, i on day 12 (serial interval 10 +- 2 days). Among
+    classmates i was infected by q (lag 9, near the mode; p's 12 is less likely); in a
+    household p was ill at home for days after its onset, so i's lag of 12 from p fits as well
+    as the 9 from q and the earlier case is the source."""
+    si = SerialInterval("gamma", mean=10.0, sd=2.0)
+    ids, times, imported = ["p", "q", "i"], np.array([0.0, 3.0, 12.0]), np.zeros(3, bool)
+    for setting, source in (("household", 0), ("school_class", 1)):
+        links = [(0, 1, setting), (0, 2, setting), (1, 2, setting)]
+        chains = infer_chains(ids, times, imported, links, si)
+        assert chains.infector[2] == source, setting
+        assert chains.runner_up[2] == 1 - source and chains.setting[2] == setting
+    links = [(0, 1, "household"), (0, 2, "household"), (1, 2, "household")]
+    bare = infer_chains(ids, times, imported, links, si, exposure_days={}, resolution=0)
+    assert bare.infector[2] == 1  # the bare serial interval at the lag
+
+
+def test_whole_days_tie_goes_to_the_earlier_source() -> None:
+    """Two office colleagues fell ill 5 and 3 days before t (normal serial interval 4 +- 1, so
+    both fit equally): the earlier is the infector, whatever the links' order, and the two
+    share the probability."""
+    si = SerialInterval("normal", mean=4.0, sd=1.0)
+    times = np.array([5.0, 3.0, 8.0])  # later source first
+    for links in ([(0, 2, "office"), (1, 2, "office")], [(1, 2, "office"), (0, 2, "office")]):
+        chains = infer_chains(["late", "early", "t"], times, np.zeros(3, bool), links, si)
+        assert chains.infector[2] == 1 and chains.runner_up[2] == 0
+        assert chains.probability[2] == pytest.approx(chains.runner_up_probability[2])
+    # two colleagues ill the same day may have fallen ill hours apart: a candidate link; at
+    # the same instant, no (a gamma serial interval is positive)
+    gamma = SerialInterval("gamma", mean=2.0, sd=1.0)
+    pair = [(0, 1, "office")]
+    dated = infer_chains(["a", "b"], np.array([0.0, 0.0]), np.zeros(2, bool), pair, gamma)
+    timed = infer_chains(["a", "b"], np.array([0.5, 0.5]), np.zeros(2, bool), pair, gamma)
+    assert list(dated.infector) == [1, 0] and list(timed.infector) == [-1, -1]
+    assert 0 < dated.probability[0] == dated.probability[1] < 1
+
+
+def test_weights_estimated_from_the_data() -> None:
+    """A class: a spreader (day 0) and forty pupils ill on day 10, each with a sibling ill the
+    same day (no transmission at home); one more pupil, x, ill on day 20, whose sibling y and
+    classmates fell ill on day 10. The prior weights (household 3, class 1) blame y; estimated
+    from the data, a household pair transmits less than a class pair here, and x's infector is
+    a classmate."""
+    si = SerialInterval("gamma", mean=10.0, sd=2.0)
+    pupils = 40
+    ids = ["spreader", *(f"p{k}" for k in range(pupils)), *(f"s{k}" for k in range(pupils))]
+    ids += ["x", "y"]
+    times = np.array([0.0] + [10.0] * (2 * pupils) + [20.0, 10.0])
+    x, y = len(ids) - 2, len(ids) - 1
+    klass = [0, *range(1, pupils + 1), x]
+    links = [(a, b, "school_class") for i, a in enumerate(klass) for b in klass[i + 1 :]]
+    links += [(k, pupils + k, "household") for k in range(1, pupils + 1)]
+    links.append((y, x, "household"))
+    imported = np.zeros(len(ids), bool)
+    fixed = infer_chains(ids, times, imported, links, si)
+    assert fixed.infector[x] == y and fixed.weights["household"] == 3.0
+    fitted = ChainEstimator(si, estimate_weights=True).fit(ids, times, imported, links)
+    assert fitted.weights_["household"] < 0.8 < 1 < fitted.weights_["school_class"]
+    assert ids[fitted.infector_[x]] == "p0" and fitted.setting_[x] == "school_class"
+    assert all(ids[fitted.infector_[k]] == "spreader" for k in range(1, pupils + 1))
+    assert fitted.origin_[y] == "unknown"  # its only link fell ill 10 days after it
