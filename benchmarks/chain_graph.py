@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from _timing import timed
-from shoutu.analytics.chains import SerialInterval
+from shoutu.analytics.serial_interval import SerialInterval
 from shoutu.services.investigation.chains import chains_file
 
 SHOUTU = Path(sys.executable).with_name("shoutu")

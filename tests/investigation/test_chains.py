@@ -18,12 +18,8 @@ from typer.testing import CliRunner
 from cities import CHAIN_CITY
 from conftest import City
 from paths import PUBLIC
-from shoutu.analytics.chains import (
-    NO_SOURCE_WEIGHT,
-    ChainEstimator,
-    SerialInterval,
-    infer_chains,
-)
+from shoutu.analytics.chains import NO_SOURCE_WEIGHT, ChainEstimator, infer_chains
+from shoutu.analytics.serial_interval import SerialInterval
 from shoutu.cli.app import app
 
 HAGELLOCH = PUBLIC / "hagelloch_measles_1861.csv"

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from paths import PUBLIC
-from shoutu.analytics.chains import ChainEstimator, SerialInterval, infer_chains
+from shoutu.analytics.chains import ChainEstimator, infer_chains
+from shoutu.analytics.serial_interval import SerialInterval
 from shoutu.io.columnar import read_arrow
 
 HAGELLOCH = PUBLIC / "hagelloch_measles_1861.csv"

@@ -17,7 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shoutu.analytics.chains import NO_SOURCE_WEIGHT, SerialInterval, infer_chains
+from shoutu.analytics.chains import NO_SOURCE_WEIGHT, infer_chains
+from shoutu.analytics.serial_interval import SerialInterval
 from shoutu.errors import BadRequest, InputError, options_checked
 from shoutu.io.columnar import read_arrow
 from shoutu.io.provenance import build_provenance, file_hash
