@@ -63,6 +63,13 @@ class Settings(BaseSettings):
         "([[detector]] channel, method, level); default: EARS C2 per district on reported "
         "cases, ILI visits, fever-medicine sales and antigen positives.",
     )
+    busy_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="SHOUTU_BUSY_TIMEOUT: seconds a writer waits for another writer to finish "
+        "(SQLite's write lock) before it gives up with 'the store is busy; nothing was "
+        "written'.",
+    )
     duckdb_memory_limit: str = Field(
         default="4GB",
         description="SHOUTU_DUCKDB_MEMORY_LIMIT: the most memory DuckDB may use for one "

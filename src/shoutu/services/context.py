@@ -16,6 +16,7 @@ from functools import cached_property
 
 from sqlalchemy import Connection, Engine
 
+from shoutu.errors import StoreUnavailable
 from shoutu.protocols.loader import ProtocolRegistry, protocol_hash
 from shoutu.protocols.schema import Protocol
 from shoutu.settings import Settings, get_settings
@@ -35,12 +36,30 @@ class ServiceContext:
 
     @property
     def engine(self) -> Engine:
-        """The operational store's engine, opened (and migrated) on first use."""
+        """The operational store's engine, opened on first use: the store must exist (made by
+        ``shoutu init``, or the demo); an older schema is brought up to date."""
         if self._engine is None:
+            url = self.settings.database_url
+            path = db.sqlite_path(url)
+            if path is not None and not path.exists():
+                raise StoreUnavailable(
+                    f"no store at {path}: run `shoutu init` to create one, or check --db and "
+                    "SHOUTU_DATABASE_URL"
+                )
             with db.store_errors():
-                engine = db.make_engine(self.settings.database_url)
-                if self.migrate:
-                    db.upgrade(engine)
+                engine = db.make_engine(url, busy_timeout=self.settings.busy_timeout)
+                try:
+                    revision = db.current_revision(engine)
+                    if revision is None:
+                        raise StoreUnavailable(
+                            f"the database at {db.describe(url)} holds no shoutu store: run "
+                            "`shoutu init` to create one, or check --db and SHOUTU_DATABASE_URL"
+                        )
+                    if self.migrate and revision != db.head_revision():
+                        db.upgrade(engine)
+                except BaseException:
+                    engine.dispose()
+                    raise
             self._engine = engine
         return self._engine
 
@@ -91,7 +110,7 @@ def init_store(settings: Settings) -> tuple[bool, str | None]:
     """
     created = False if settings.key else create_key_file(settings.key_file)
     with db.store_errors():
-        engine = db.make_engine(settings.database_url)
+        engine = db.make_engine(settings.database_url, busy_timeout=settings.busy_timeout)
         try:
             db.upgrade(engine)
             return created, db.current_revision(engine)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,26 +19,33 @@ from shoutu.errors import StoreUnavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BACKENDS = ("sqlite", "postgresql")
-#: how long a writer waits for SQLite's write lock before the store counts as busy
-BUSY_TIMEOUT_MS = 10_000
+#: how long a writer waits for SQLite's write lock before the store counts as busy (default)
+BUSY_TIMEOUT_SECONDS = 10.0
 #: execution option that marks a connection as a writer (SQLite: BEGIN IMMEDIATE)
 WRITER = "shoutu_writer"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # transactions are begun by _sqlite_begin, not by the driver, so that a writer can take
-    # the write lock at BEGIN (and wait for it there) instead of failing on its first write
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+def _sqlite_pragmas(busy_timeout: float) -> Any:
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        # transactions are begun by _sqlite_begin, not by the driver, so that a writer takes
+        # the write lock at BEGIN (and waits for it there) instead of failing on a later write
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
+        _cache_pragmas(cursor)
+        cursor.close()
+
+    return connect
+
+
+def _cache_pragmas(cursor: Any) -> None:
     # city-scale tables outgrow SQLite's default 2 MB page cache: 64 MB, and mmap for reads
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA mmap_size=268435456")
     cursor.execute("PRAGMA temp_store=MEMORY")
-    cursor.close()
 
 
 def _sqlite_begin(conn: Connection) -> None:
@@ -47,9 +55,10 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get WAL mode, foreign keys and a busy timeout on
-    every connection. An unsupported or malformed URL is StoreUnavailable."""
+def make_engine(url: str, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Engine:
+    """An engine for ``url``; SQLite files get WAL mode, foreign keys and a busy timeout
+    (seconds a writer waits for the write lock) on every connection. An unsupported or
+    malformed URL is StoreUnavailable."""
     try:
         parsed = make_url(url)
     except exc.ArgumentError:
@@ -68,10 +77,24 @@ def make_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(parsed, pool_pre_ping=True)
+
+
+def describe(url: str) -> str:
+    """The URL without its password, to name a database in a message."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL (None for other backends and in-memory databases)."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(database)
 
 
 def _first_line(error: BaseException) -> str:
@@ -116,6 +139,7 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@lru_cache(maxsize=1)
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(
         _alembic_config(create_engine("sqlite://"))
