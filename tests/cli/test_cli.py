@@ -113,6 +113,33 @@ def test_demo_builds_a_city_and_summarises_it(
     assert shown["masked"] and "*" in shown["id_number"] and shown["synthetic"]
 
 
+def test_demo_replaces_only_what_a_demo_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trust issue's item 5: `demo --db X --out Y` never deletes what it did not make."""
+    monkeypatch.chdir(tmp_path)
+    precious = tmp_path / "registry.db"
+    precious.write_bytes(b"someone's data")
+    refused = runner.invoke(app, ["demo", "--db", str(precious), "--people", "60", "--days", "1"])
+    assert refused.exit_code == 5 and "is not a database `shoutu demo` made" in refused.stderr
+    assert precious.read_bytes() == b"someone's data"
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    refused = runner.invoke(app, ["demo", "--out", str(folder), "--people", "60", "--days", "1"])
+    assert refused.exit_code == 5 and "is not a folder `shoutu demo` made" in refused.stderr
+    assert (folder / "notes.txt").read_text() == "keep me"
+    for args in ([], ["--db", "demo.db"], ["--db", "demo.db"]):  # made, then replaced twice
+        done = runner.invoke(app, ["demo", *args, "--people", "60", "--days", "1", "--json"])
+        assert done.exit_code == 0, done.output
+    assert (tmp_path / "demo-city" / ".shoutu-demo").exists()
+    # a real store made by `shoutu init` is not a demo's either
+    init = runner.invoke(app, ["--db", "real.db", "init"])
+    assert init.exit_code == 0, init.output
+    refused = runner.invoke(app, ["demo", "--db", "real.db", "--people", "60", "--days", "1"])
+    assert refused.exit_code == 5
+
+
 def test_typer_app_is_thin() -> None:
     """CLI modules never build SQL: no sqlalchemy imports under shoutu/cli."""
     src = SRC / "cli"

@@ -18,8 +18,13 @@ class State:
     opened: list[ServiceContext] = field(default_factory=list)
 
     def close(self) -> None:
-        """Close every store this command opened (called when the command ends)."""
+        """Close every store this command opened (called when the command ends), after
+        printing what their services warned of."""
+        import sys
+
         for service in self.opened:
+            for warning in dict.fromkeys(service.warnings):
+                sys.stderr.write(f"warning: {warning}\n")
             service.close()
         self.opened.clear()
 

@@ -9,6 +9,7 @@ at BEGIN and waits up to the busy timeout); both turn the database layer's failu
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,12 +17,22 @@ from functools import cached_property
 
 from sqlalchemy import Connection, Engine
 
-from shoutu.errors import StoreUnavailable
+from shoutu.errors import KeyringError, StoreUnavailable
 from shoutu.protocols.loader import ProtocolRegistry, protocol_hash
 from shoutu.protocols.schema import Protocol
 from shoutu.settings import Settings, get_settings
 from shoutu.store import db
-from shoutu.store.crypto import Keyring, create_key_file, load_keyring
+from shoutu.store.crypto import (
+    ID_FIELD,
+    Keyring,
+    create_key_file,
+    key_file_warning,
+    load_keyring,
+)
+from shoutu.store.repositories import meta
+from shoutu.store.repositories import people as people_repo
+
+FINGERPRINT = "key_fingerprint"
 
 
 @dataclass
@@ -31,6 +42,8 @@ class ServiceContext:
     settings: Settings
     actor: str
     migrate: bool = True
+    #: things the person running this should know (e.g. a key file others can read)
+    warnings: list[str] = field(default_factory=list)
     _engine: Engine | None = field(default=None, repr=False)
     _keyring: Keyring | None = field(default=None, repr=False)
 
@@ -79,9 +92,44 @@ class ServiceContext:
 
     @property
     def keyring(self) -> Keyring:
+        """The key of this store's personal data, checked against the fingerprint the store
+        keeps (a different key is refused: its ciphertexts would need two keys to read)."""
         if self._keyring is None:
-            self._keyring = load_keyring(key=self.settings.key, key_file=self.settings.key_file)
+            keyring = load_keyring(key=self.settings.key, key_file=self.settings.key_file)
+            if not self.settings.key:
+                warning = key_file_warning(self.settings.key_file)
+                if warning:
+                    self.warnings.append(warning)
+            self._check_key(keyring)
+            self._keyring = keyring
         return self._keyring
+
+    def _check_key(self, keyring: Keyring, *, record: bool = False) -> None:
+        """Refuse a key that is not the store's. A read (the key is often first needed inside
+        a write); ``record`` also stores the fingerprint of a store that has none (init)."""
+        from shoutu.domain.timeutil import utcnow
+
+        with self.transaction() if record else self.connect() as conn:
+            stored = meta.get(conn, key=FINGERPRINT)
+            if stored is not None and stored != keyring.fingerprint():
+                raise KeyringError(
+                    "this key is not the key of this store: its personal data was encrypted "
+                    f"with another (fingerprint {stored[:8]}…, this key's "
+                    f"{keyring.fingerprint()[:8]}…); restore the store's key "
+                    "(SHOUTU_KEY_FILE or SHOUTU_KEY)"
+                )
+            if stored is None:
+                sample = people_repo.a_ciphertext(conn)
+                if sample is not None:
+                    keyring.decrypt(ID_FIELD, sample)  # KeyringError when it does not open
+                if record:
+                    meta.put(
+                        conn,
+                        key=FINGERPRINT,
+                        value=keyring.fingerprint(),
+                        at=utcnow(),
+                        by=self.actor,
+                    )
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -104,18 +152,55 @@ class ServiceContext:
 
 
 def init_store(settings: Settings) -> tuple[bool, str | None]:
-    """Create the key file (unless a key is configured) and migrate the database.
+    """Create or migrate the store (the database file and the event folder readable by their
+    owner only) and, for a new store, its key file (unless a key is configured); the key's
+    fingerprint is stored, or checked. A store that holds personal data never gets a new key.
 
     Returns (key file created, schema revision).
     """
-    created = False if settings.key else create_key_file(settings.key_file)
+    path = db.sqlite_path(settings.database_url)
+    new_file = path is not None and not path.exists()
     with db.store_errors():
         engine = db.make_engine(settings.database_url, busy_timeout=settings.busy_timeout)
         try:
+            created = False
+            if not settings.key and not settings.key_file.exists():
+                if _holds_personal_data(engine):
+                    raise KeyringError(
+                        f"the store holds personal data but its key file {settings.key_file} "
+                        "is missing: restore it from its backup (or set SHOUTU_KEY); a new key "
+                        "would not open the data"
+                    )
+                created = create_key_file(settings.key_file)
             db.upgrade(engine)
-            return created, db.current_revision(engine)
+            revision = db.current_revision(engine)
         finally:
             engine.dispose()
+    if path is not None:
+        for suffix in ("", "-wal", "-shm"):
+            part = path.with_name(path.name + suffix)
+            if part.exists() and (new_file or suffix):
+                os.chmod(part, 0o600)
+    settings.event_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    context = open_context(settings)
+    try:
+        keyring = load_keyring(key=settings.key, key_file=settings.key_file)
+        context._check_key(keyring, record=True)  # stores the key's fingerprint, or checks it
+    finally:
+        context.close()
+    return created, revision
+
+
+def _holds_personal_data(engine: Engine) -> bool:
+    """Whether an existing store holds encrypted data (or a key fingerprint)."""
+    if db.current_revision(engine) is None:
+        return False
+    from sqlalchemy import inspect
+
+    with engine.connect() as conn:
+        if "store_meta" in inspect(conn).get_table_names() and meta.get(conn, key=FINGERPRINT):
+            return True
+        return people_repo.a_ciphertext(conn) is not None
 
 
 def open_context(settings: Settings | None = None, *, migrate: bool = True) -> ServiceContext:

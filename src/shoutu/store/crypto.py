@@ -22,7 +22,19 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from shoutu.errors import KeyringError
 
-__all__ = ["Keyring", "KeyringError", "create_key_file", "load_keyring"]
+__all__ = [
+    "ID_FIELD",
+    "PHONE_FIELD",
+    "Keyring",
+    "KeyringError",
+    "create_key_file",
+    "key_file_warning",
+    "load_keyring",
+]
+
+#: the encrypted fields (their names are the ciphertexts' associated data)
+ID_FIELD = "person.id_number"
+PHONE_FIELD = "person.phone"
 
 _PREFIX = "shoutu-key-v1:"
 _VERSION = b"\x01"
@@ -59,6 +71,12 @@ class Keyring:
             return AESGCM(self.enc_key).decrypt(nonce, sealed, field.encode()).decode()
         except InvalidTag:
             raise KeyringError(f"{field}: the key does not open this value") from None
+
+    def fingerprint(self) -> str:
+        """Names the key without revealing it (a keyed hash of a fixed label): stored with the
+        data, so that a different key is refused instead of writing a second key's
+        ciphertexts into the same store."""
+        return self.keyed_hash("shoutu.key", "fingerprint-v1")[:32]
 
     def keyed_hash(self, field: str, value: str) -> str:
         """Hex HMAC-SHA256 of the field name and the normalised value, for exact lookup."""
@@ -99,7 +117,21 @@ def load_keyring(*, key: str | None, key_file: Path) -> Keyring:
         return Keyring.from_master(decode_master(key))
     if not key_file.exists():
         raise KeyringError(
-            f"no key: {key_file} does not exist. Run `shoutu init` to create it, "
-            "or set SHOUTU_KEY / SHOUTU_KEY_FILE."
+            f"no key: {key_file} does not exist. A store that holds personal data needs the "
+            "key it was made with: restore the file from its backup, or set SHOUTU_KEY or "
+            "SHOUTU_KEY_FILE (`shoutu init` makes a new key only for a new store)"
         )
     return Keyring.from_master(decode_master(key_file.read_text()))
+
+
+def key_file_warning(key_file: Path) -> str | None:
+    """A warning when the key file can be read by others than its owner."""
+    try:
+        mode = key_file.stat().st_mode & 0o777
+    except OSError:
+        return None
+    if mode & 0o077:
+        return (
+            f"the key file {key_file} can be read by others (mode {mode:o}): chmod 600 {key_file}"
+        )
+    return None

@@ -262,6 +262,17 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
 
 
+class StoreMeta(Base):
+    """Facts about the store itself: the fingerprint of the key that encrypts its personal
+    data, whether a demo made it."""
+
+    __tablename__ = "store_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
 ENTITY_TABLES = {
     cls.__tablename__: cls
     for cls in (

@@ -4,10 +4,7 @@ keyed hashes that find a person by identifier without decrypting anyone."""
 from __future__ import annotations
 
 from shoutu.domain.vocabulary import IdType
-from shoutu.store.crypto import Keyring
-
-ID_FIELD = "person.id_number"
-PHONE_FIELD = "person.phone"
+from shoutu.store.crypto import ID_FIELD, PHONE_FIELD, Keyring
 
 
 def id_hash(keyring: Keyring, id_type: IdType, number: str) -> str:

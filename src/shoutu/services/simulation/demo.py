@@ -11,6 +11,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from shoutu.domain.timeutil import utcnow
+from shoutu.errors import Conflict
 from shoutu.io.provenance import build_provenance
 from shoutu.progress import Progress, Silent
 from shoutu.services.context import ServiceContext, init_store, open_context
@@ -23,8 +25,41 @@ from shoutu.services.simulation.importer import (
 from shoutu.services.surveillance.signals import list_signals, run_signals
 from shoutu.settings import Settings
 from shoutu.sim.engine import run_config, simulate
+from shoutu.store.repositories import meta
 
 START = dt.date(2022, 3, 1)
+MARKER = ".shoutu-demo"  # in the folders a demo made
+MADE_BY = "made_by"  # store_meta: "demo" in the database a demo made
+
+
+def _check_own(db: Path, out_dir: Path, events: Path) -> None:
+    """Refuse to replace a database or folder that a demo did not make."""
+    if db.exists() and not _demo_database(db):
+        raise Conflict(
+            f"{db} is not a database `shoutu demo` made: it is left alone; choose another "
+            "database or remove it yourself"
+        )
+    for folder in (out_dir, events):
+        if folder.exists() and not (folder.is_dir() and (folder / MARKER).exists()):
+            raise Conflict(
+                f"{folder} is not a folder `shoutu demo` made: it is left alone; choose another "
+                "folder or remove it yourself"
+            )
+
+
+def _demo_database(path: Path) -> bool:
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as conn:
+            if "store_meta" not in inspect(conn).get_table_names():
+                return False
+            return meta.get(conn, key=MADE_BY) == "demo"
+    except Exception:  # not SQLite at all: certainly not a demo's
+        return False
+    finally:
+        engine.dispose()
 
 
 @dataclass(frozen=True)
@@ -47,21 +82,27 @@ def run_demo(
     progress: Progress | None = None,
 ) -> DemoResult:
     """Simulate Demo City into ``out_dir``, load it into a fresh SQLite registry ``db`` (its
-    events beside ``out_dir``) and summarise it. ``db`` and ``out_dir`` are replaced."""
+    events beside ``out_dir``) and summarise it. ``db`` and ``out_dir`` are replaced when a
+    demo made them (its marker is there); anything else is refused, never deleted."""
     progress = progress or Silent()
+    events = Path(f"{out_dir}-events")
+    _check_own(db, out_dir, events)
     for suffix in ("", "-wal", "-shm"):
         stale = Path(f"{db}{suffix}")
         if stale.exists():
             os.remove(stale)
-    events = Path(f"{out_dir}-events")
-    if events.exists():
-        shutil.rmtree(events)
+    for folder in (events, out_dir):
+        if folder.exists():
+            shutil.rmtree(folder)
     settings = settings.model_copy(update={"database_url": f"sqlite:///{db}", "event_dir": events})
     init_store(settings)
     ctx = open_context(settings)
     try:
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
+        with ctx.transaction() as conn:
+            meta.put(conn, key=MADE_BY, value="demo", at=utcnow(), by=ctx.actor)
+        for folder in (out_dir, events):
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / MARKER).write_text("made by `shoutu demo`: it replaces this folder\n")
         config = run_config(
             people=people,
             days=days,

@@ -24,6 +24,14 @@ def by_id_hash(conn: Connection, *, id_type: str, id_hash: str) -> dict[str, Any
     return dict(row) if row else None
 
 
+def a_ciphertext(conn: Connection) -> bytes | None:
+    """One encrypted ID number of the registry (to check a key against), if any."""
+    found = conn.execute(
+        select(TABLE.c.id_number_enc).where(TABLE.c.id_number_enc.is_not(None)).limit(1)
+    ).scalar_one_or_none()
+    return None if found is None else bytes(found)
+
+
 def roster_stamp(conn: Connection) -> tuple[int, str]:
     """How many people the registry holds and when the last one changed."""
     count, latest = conn.execute(
@@ -88,6 +96,7 @@ def workplace_members(conn: Connection, *, person_id: int) -> list[tuple[int, in
 
 
 __all__ = [
+    "a_ciphertext",
     "all_home_regions",
     "by_id_hash",
     "home_regions",
