@@ -19,18 +19,38 @@ app = typer.Typer(
 
 FileArg = Annotated[Path, typer.Argument(help="CSV or Parquet file.", dir_okay=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
+AllowClear = Annotated[
+    bool,
+    typer.Option(
+        "--allow-clear",
+        help="Let an empty value clear a stored one (without it, an empty field of a known "
+        "record is refused; a column left out of the file is never touched).",
+    ),
+]
 DateFormat = Annotated[
     str | None,
     typer.Option("--date-format", help="strptime format of dates, e.g. %Y/%m/%d (default ISO)."),
 ]
 
 
-def _run(ctx: typer.Context, kind: str, path: Path, json: bool, date_format: str | None) -> None:
+def _run(
+    ctx: typer.Context,
+    kind: str,
+    path: Path,
+    json: bool,
+    date_format: str | None,
+    allow_clear: bool = False,
+) -> None:
     from shoutu.services.registry.imports.specs import import_file
 
     with errors_as_exit(json), progress_bars() as bars:
         result = import_file(
-            state(ctx).context(), kind, path, date_format=date_format, progress=bars
+            state(ctx).context(),
+            kind,
+            path,
+            date_format=date_format,
+            progress=bars,
+            allow_clear=allow_clear,
         )
     if json:
         emit_json({"ok": True, "result": result.as_json(), "provenance": result.provenance})
@@ -46,29 +66,41 @@ def _run(ctx: typer.Context, kind: str, path: Path, json: bool, date_format: str
 
 @app.command()
 def regions(
-    ctx: typer.Context, file: FileArg, json: JsonOpt = False, date_format: DateFormat = None
+    ctx: typer.Context,
+    file: FileArg,
+    json: JsonOpt = False,
+    date_format: DateFormat = None,
+    allow_clear: AllowClear = False,
 ) -> None:
     """Regions: code (12 digits, or 16 for a building), name_zh, name_en, population, lat, lon,
     polygon (GeoJSON). Parents must exist or come in the same file."""
-    _run(ctx, "regions", file, json, date_format)
+    _run(ctx, "regions", file, json, date_format, allow_clear)
 
 
 @app.command()
 def places(
-    ctx: typer.Context, file: FileArg, json: JsonOpt = False, date_format: DateFormat = None
+    ctx: typer.Context,
+    file: FileArg,
+    json: JsonOpt = False,
+    date_format: DateFormat = None,
+    allow_clear: AllowClear = False,
 ) -> None:
     """Places: place_id, name, type, region_code, lat, lon, venue_code, capacity."""
-    _run(ctx, "places", file, json, date_format)
+    _run(ctx, "places", file, json, date_format, allow_clear)
 
 
 @app.command()
 def people(
-    ctx: typer.Context, file: FileArg, json: JsonOpt = False, date_format: DateFormat = None
+    ctx: typer.Context,
+    file: FileArg,
+    json: JsonOpt = False,
+    date_format: DateFormat = None,
+    allow_clear: AllowClear = False,
 ) -> None:
     """People: person_id, name, id_type, id_number, phone, sex, birth_date, home_region_code,
     workplace_id, school_id, key_population, vaccination_doses, last_vaccination_date,
     synthetic. ID numbers and phones are stored encrypted."""
-    _run(ctx, "people", file, json, date_format)
+    _run(ctx, "people", file, json, date_format, allow_clear)
 
 
 @app.command()

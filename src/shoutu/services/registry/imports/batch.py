@@ -7,7 +7,9 @@ transaction:
    refuse natural keys seen earlier in the file;
 2. let the entity check the chunk against the registry and build database rows;
 3. while the file is clean, write the chunk: insert new keys, update changed ones, leave
-   identical ones untouched (so re-importing a file changes nothing), audit every write (one
+   identical ones untouched (so re-importing a file changes nothing); an update changes only
+   the columns the file has (a file of ``person_id,name`` leaves the rest of each person as it
+   was), and an empty value clears a stored one only with ``allow_clear``; audit every write (one
    write unit, ``services.audit``); a table whose ids the platform also generates has its id
    sequence moved past the file's ids;
 4. after the first problem, keep validating (so the report names every bad row) but write no
@@ -16,7 +18,7 @@ transaction:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +40,7 @@ class ParsedRow:
     row: int
     line: int | None
     values: dict[str, Any]
+    blank: frozenset[str] = frozenset()  # the file's fields left empty on this row
 
 
 @dataclass
@@ -100,6 +103,16 @@ class EntitySpec:
     chunk_rows: int | None = CHUNK_ROWS
     # the platform also generates ids of this table: move its sequence past the file's ids
     generated_ids: bool = False
+    # stored columns a file column also sets (e.g. an ID number sets its hash, ciphertext and
+    # the birth date it holds); a stored column is otherwise set by the file column of its name
+    sets: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def given(self, columns: Collection[str]) -> frozenset[str]:
+        """The stored columns a file with ``columns`` sets (the key always)."""
+        found = {self.key, *columns}
+        for column in columns:
+            found |= self.sets.get(column, frozenset())
+        return frozenset(found)
 
     @property
     def required(self) -> list[str]:
@@ -144,12 +157,14 @@ def _parse_chunk(
     parsed_rows: list[ParsedRow] = []
     for row_number, line, raw in chunk:
         values = dict(defaults)
+        blank: set[str] = set()
         for spec_field in present:
             value = raw.get(spec_field.name)
             if is_blank(value):
                 if spec_field.required:
                     report.add(table.name, row_number, spec_field.name, "is required", line)
                 values[spec_field.name] = spec_field.default
+                blank.add(spec_field.name)
                 continue
             try:
                 values[spec_field.name] = spec_field.parser(value, options)
@@ -167,7 +182,7 @@ def _parse_chunk(
                     f"duplicate key {key} (first at row {first})",
                     line,
                 )
-        parsed_rows.append(ParsedRow(row_number, line, values))
+        parsed_rows.append(ParsedRow(row_number, line, values, frozenset(blank)))
     return parsed_rows
 
 
@@ -178,8 +193,10 @@ def import_table(
     *,
     date_format: str | None = None,
     progress: Progress | None = None,
+    allow_clear: bool = False,
 ) -> ImportResult:
-    """Validate and write one file; raises InputError (writing nothing) on any problem."""
+    """Validate and write one file; raises InputError (writing nothing) on any problem.
+    Updates change the file's columns only; ``allow_clear`` lets an empty value clear one."""
     progress = progress or Silent()
     if date_format is not None and "%" not in date_format:
         raise BadRequest(
@@ -195,6 +212,7 @@ def import_table(
     seen_keys: dict[Any, int] = {}
     state: dict[str, Any] = {}
     rows = inserted = updated = 0
+    given = spec.given(table.columns)
     progress.stage(f"importing {table.name}", None)
     with writing(ctx, detail="import") as unit:
         for chunk in table.chunks(spec.chunk_rows, report):
@@ -203,7 +221,9 @@ def import_table(
             spec.prepare(batch)
             rows += len(parsed)
             if report.ok:
-                chunk_inserted, chunk_updated = _write(unit, spec, batch.db_rows)
+                chunk_inserted, chunk_updated = _write(
+                    unit, spec, batch, given=given, allow_clear=allow_clear
+                )
                 inserted += chunk_inserted
                 updated += chunk_updated
                 unit.flush()
@@ -224,17 +244,24 @@ def import_table(
     )
 
 
-def _write(unit: Unit, spec: EntitySpec, rows: Sequence[dict[str, Any]]) -> tuple[int, int]:
-    conn = unit.conn
+def _write(
+    unit: Unit, spec: EntitySpec, batch: Batch, *, given: frozenset[str], allow_clear: bool
+) -> tuple[int, int]:
+    """Insert new keys; update the ``given`` columns of changed rows. An empty value that
+    would clear a stored one is a problem unless ``allow_clear`` (nothing is written then)."""
+    conn, rows = unit.conn, batch.db_rows
+    assert len(rows) == len(batch.rows), "prepare makes one stored row per parsed row"
     existing = entities.fetch_by_keys(
         conn, table=spec.table, key=spec.key, keys=[r[spec.key] for r in rows]
     )
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    pending: list[tuple[Any, dict[str, Any], dict[str, Any]]] = []
     hidden = spec.compare_exclude
-    compared = [c for c in rows[0] if c not in hidden and c[0] != "_"] if rows else []
+    compared = [c for c in (rows[0] if rows else ()) if c in given and c not in hidden]
+    compared = [c for c in compared if c[0] != "_"]
     finalize = spec.finalize or (lambda _ctx, row: row)
-    for row in rows:
+    for parsed, row in zip(batch.rows, rows, strict=True):
         key = row[spec.key]
         before = existing.get(key)
         if before is None:
@@ -244,12 +271,34 @@ def _write(unit: Unit, spec: EntitySpec, rows: Sequence[dict[str, Any]]) -> tupl
         changed = [c for c in compared if before.get(c) != row[c]]
         if not changed:
             continue
-        updates.append({**finalize(unit.ctx, row), **unit.touch})
+        if not allow_clear:
+            for name in sorted(parsed.blank):
+                cleared = [
+                    c
+                    for c in (name, *spec.sets.get(name, ()))
+                    if c in changed and before.get(c) is not None
+                ]
+                if cleared:
+                    batch.report.add(
+                        batch.name,
+                        parsed.row,
+                        name,
+                        f"is empty, which would clear the stored value of {spec.entity} {key}; "
+                        "leave the column out to keep it, or allow clearing",
+                        parsed.line,
+                        parameter="allow_clear",
+                    )
+        pending.append((key, row, {c: before.get(c) for c in changed}))
+    if not batch.report.ok:
+        return 0, 0
+    for key, row, old in pending:
+        stored = finalize(unit.ctx, row)
+        updates.append({c: v for c, v in stored.items() if c in given} | unit.touch)
         unit.updated(
             spec.entity,
             key,
-            jsonable({c: before.get(c) for c in changed}, hidden),
-            jsonable({c: row[c] for c in changed}, hidden),
+            jsonable(old, hidden),
+            jsonable({c: row[c] for c in old}, hidden),
         )
     if spec.insert_order is not None:
         inserts.sort(key=spec.insert_order)

@@ -137,4 +137,8 @@ SPEC = EntitySpec(
     prepare=prepare,
     compare_exclude=frozenset({"id_number_enc", "phone_enc"}),
     finalize=encrypt,
+    sets={
+        "id_number": frozenset({"id_type", "id_number_hash", "id_number_enc"}),
+        "phone": frozenset({"phone_hash", "phone_enc"}),
+    },
 )

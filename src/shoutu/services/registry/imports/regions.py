@@ -81,5 +81,6 @@ SPEC = EntitySpec(
     fields=FIELDS,
     prepare=prepare,
     insert_order=lambda row: LEVELS.index(row["level"]),
+    sets={"code": frozenset({"level", "parent_code"})},  # both follow from the code
     chunk_rows=None,  # parents may come anywhere in the file
 )
