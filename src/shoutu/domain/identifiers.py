@@ -75,6 +75,12 @@ def mask_name(value: str) -> str:
     return mask_middle(value, 1, 0) if value else value
 
 
+def mask_birth_date(value: dt.date | str) -> str:
+    """1980-01-01 → 1980-**-** (the year stays: age bands need it)."""
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    return f"{text[:4]}-**-**"
+
+
 _PHONE_RE = re.compile(r"^\+?\d[\d\- ]{5,19}$")
 
 

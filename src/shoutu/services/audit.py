@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,14 +25,22 @@ from shoutu.store.repositories import audit as repo
 STAMPS = frozenset({"created_at", "updated_at", "updated_by"})
 
 
-def jsonable(values: Mapping[str, Any], exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """Audit-ready values: dates as ISO text, vocabulary as its value, no ciphertexts, no
-    stamps, no working values (keys starting ``_``)."""
+Masks = Mapping[str, Callable[[Any], Any]]
+
+
+def jsonable(
+    values: Mapping[str, Any], exclude: frozenset[str] = frozenset(), masks: Masks | None = None
+) -> dict[str, Any]:
+    """Audit-ready values: personal values masked by ``masks`` (column -> mask), dates as
+    ISO text, vocabulary as its value, no ciphertexts, no stamps, no working values (keys
+    starting ``_``)."""
     out: dict[str, Any] = {}
     for name, value in values.items():
         if name in exclude or name in STAMPS or name[0] == "_" or isinstance(value, bytes):
             continue
-        if isinstance(value, (dt.date, dt.datetime)):
+        if masks and name in masks and value is not None:
+            out[name] = masks[name](value)
+        elif isinstance(value, (dt.date, dt.datetime)):
             out[name] = value.isoformat()
         elif isinstance(value, enum.Enum):
             out[name] = value.value
@@ -145,9 +153,19 @@ def recent(
     actor: str | None = None,
     limit: int = 50,
 ) -> list[dict[str, Any]]:
-    """Audit events, newest first, as JSON-ready dicts."""
+    """Audit events, newest first, as JSON-ready dicts. Reading the trail is itself audited
+    (what was asked for: the filters)."""
     with ctx.connect() as conn:
         rows = repo.recent(conn, entity=entity, entity_id=entity_id, actor=actor, limit=limit)
+    asked = {"entity": entity, "entity_id": entity_id, "actor": actor, "limit": limit}
+    with writing(ctx) as unit:
+        unit.event(
+            AuditAction.READ,
+            "audit_events",
+            entity_id or entity or "*",
+            after={k: v for k, v in asked.items() if v is not None},
+            detail=f"{len(rows)} events read",
+        )
     return [{**row, "at": row["at"].isoformat(), "action": str(row["action"])} for row in rows]
 
 

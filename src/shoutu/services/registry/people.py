@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from shoutu.domain.identifiers import mask_id_number, mask_name, mask_phone
+from shoutu.domain.identifiers import mask_birth_date, mask_id_number, mask_name, mask_phone
 from shoutu.domain.vocabulary import IdType
 from shoutu.errors import BadRequest, NotFound
 from shoutu.services.audit import writing
@@ -27,7 +27,7 @@ class PersonView:
     id_number: str | None
     phone: str | None
     sex: str
-    birth_date: dt.date | None
+    birth_date: str | None  # ISO when revealed, else the year only (1980-**-**)
     home_region_code: str | None
     workplace_id: int | None
     school_id: int | None
@@ -37,9 +37,7 @@ class PersonView:
     masked: bool
 
     def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["birth_date"] = self.birth_date.isoformat() if self.birth_date else None
-        return data
+        return asdict(self)
 
 
 def _view(ctx: ServiceContext, row: dict[str, Any], reveal: bool) -> PersonView:
@@ -47,10 +45,13 @@ def _view(ctx: ServiceContext, row: dict[str, Any], reveal: bool) -> PersonView:
     id_number = keyring.decrypt(ID_FIELD, row["id_number_enc"]) if row["id_number_enc"] else None
     phone = keyring.decrypt(PHONE_FIELD, row["phone_enc"]) if row["phone_enc"] else None
     name = row["name"]
+    born: dt.date | None = row["birth_date"]
+    birth_date = born.isoformat() if born else None
     if not reveal:
         id_number = mask_id_number(id_number) if id_number else None
         phone = mask_phone(phone) if phone else None
         name = mask_name(name) if name else None
+        birth_date = mask_birth_date(born) if born else None
     return PersonView(
         person_id=row["person_id"],
         name=name,
@@ -58,7 +59,7 @@ def _view(ctx: ServiceContext, row: dict[str, Any], reveal: bool) -> PersonView:
         id_number=id_number,
         phone=phone,
         sex=row["sex"],
-        birth_date=row["birth_date"],
+        birth_date=birth_date,
         home_region_code=row["home_region_code"],
         workplace_id=row["workplace_id"],
         school_id=row["school_id"],

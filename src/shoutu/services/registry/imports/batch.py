@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Table
 from shoutu.errors import BadRequest, InputError, ValidationReport
 from shoutu.io.tables import InputTable, Row
 from shoutu.progress import Progress, Silent
-from shoutu.services.audit import Unit, jsonable, writing
+from shoutu.services.audit import Masks, Unit, jsonable, writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.imports.fields import FieldSpec, ParseOptions, is_blank
 from shoutu.store.repositories import entities
@@ -103,9 +103,11 @@ class EntitySpec:
     chunk_rows: int | None = CHUNK_ROWS
     # the platform also generates ids of this table: move its sequence past the file's ids
     generated_ids: bool = False
-    # stored columns a file column also sets (e.g. an ID number sets its hash, ciphertext and
-    # the birth date it holds); a stored column is otherwise set by the file column of its name
+    # stored columns a file column also sets (e.g. an ID number sets its hash and ciphertext);
+    # a stored column is otherwise set by the file column of its name
     sets: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # personal values the audit trail holds only masked (column -> mask)
+    audit_masks: Masks = field(default_factory=dict)
 
     def given(self, columns: Collection[str]) -> frozenset[str]:
         """The stored columns a file with ``columns`` sets (the key always)."""
@@ -266,7 +268,7 @@ def _write(
         before = existing.get(key)
         if before is None:
             inserts.append({**finalize(unit.ctx, row), **unit.stamp})
-            unit.created(spec.entity, [key], [jsonable(row, hidden)])
+            unit.created(spec.entity, [key], [jsonable(row, hidden, spec.audit_masks)])
             continue
         changed = [c for c in compared if before.get(c) != row[c]]
         if not changed:
@@ -297,8 +299,8 @@ def _write(
         unit.updated(
             spec.entity,
             key,
-            jsonable(old, hidden),
-            jsonable({c: row[c] for c in old}, hidden),
+            jsonable(old, hidden, spec.audit_masks),
+            jsonable({c: row[c] for c in old}, hidden, spec.audit_masks),
         )
     if spec.insert_order is not None:
         inserts.sort(key=spec.insert_order)

@@ -6,6 +6,8 @@ from typing import Any
 
 from shoutu.domain.identifiers import (
     IdentifierError,
+    mask_birth_date,
+    mask_name,
     resident_id_birth_date,
     validate_phone,
     validate_resident_id,
@@ -141,4 +143,5 @@ SPEC = EntitySpec(
         "id_number": frozenset({"id_type", "id_number_hash", "id_number_enc"}),
         "phone": frozenset({"phone_hash", "phone_enc"}),
     },
+    audit_masks={"name": mask_name, "birth_date": mask_birth_date},
 )
