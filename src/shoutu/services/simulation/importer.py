@@ -24,6 +24,7 @@ from shoutu.errors import InputError, ValidationReport
 from shoutu.events.store import EventBatch
 from shoutu.io.tables import GeneratedTable, InputTable
 from shoutu.progress import Progress, Silent
+from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.imports.batch import ImportResult, import_table
 from shoutu.services.registry.imports.specs import SPECS
@@ -151,23 +152,63 @@ def _measures(directory: Path, protocol: str, end: dt.datetime) -> InputTable:
     )
 
 
+#: a run's files: the registry's (regions, places, people required) and the event store's,
+#: each with the columns a load needs
+RUN_FILES: dict[str, tuple[bool, tuple[str, ...]]] = {
+    "regions.parquet": (True, ("code", "name_zh")),
+    "places.parquet": (True, ("place_id", "type", "region_code")),
+    "people.parquet": (True, ("person_id", "sex", "age", "building_id")),
+    "cases.parquet": (False, ("person_id", "report_time", "channel", "imported")),
+    "quarantine.parquet": (False, ("person_id", "kind", "start_time", "end_time")),
+}
+
+
+def check_run(directory: Path) -> dict[str, Any]:
+    """Every file of a run checked before anything is loaded: present when required, a
+    readable Parquet file with the columns a load needs; the summary. All problems are
+    reported at once, each naming its file."""
+    from shoutu.events.store import KINDS
+
+    report = ValidationReport()
+    summary_path = directory / "summary.json"
+    summary: dict[str, Any] = {}
+    try:
+        summary = json.loads(summary_path.read_text())
+        for key in ("start_date", "days", "provenance"):
+            if key not in summary:
+                report.add(str(summary_path), None, key, "is missing")
+    except FileNotFoundError:
+        report.add(str(summary_path), None, None, "file not found (is this a full simulator run?)")
+    except (OSError, json.JSONDecodeError) as exc:
+        report.add(str(summary_path), None, None, f"cannot be read: {exc}")
+    files = {**RUN_FILES}
+    files.update({f"{kind}.parquet": (False, (time,)) for kind, (time, _) in KINDS.items()})
+    for name, (required, columns) in files.items():
+        path = directory / name
+        if not path.exists():
+            if required:
+                report.add(
+                    str(path), None, None, "file not found (a full run, not --summary-only?)"
+                )
+            continue
+        try:
+            names = pq.ParquetFile(path).schema_arrow.names
+        except Exception as exc:  # pyarrow raises several kinds for a damaged file
+            report.add(str(path), None, None, f"not a readable Parquet file: {exc}")
+            continue
+        for column in columns:
+            if column not in names:
+                report.add(str(path), None, column, "required column is missing")
+    if not report.ok:
+        raise InputError(report)
+    return summary
+
+
 def simulation_tables(directory: Path) -> list[tuple[str, InputTable]]:
     """The registry tables of a simulator run, in import order (regions, places, people, cases,
-    control measures)."""
-    summary_path = directory / "summary.json"
+    control measures), after every file of the run is checked."""
+    summary = check_run(directory)
     needed = [directory / f for f in ("regions.parquet", "places.parquet", "people.parquet")]
-    missing = [p for p in [summary_path, *needed] if not p.exists()]
-    if missing:
-        report = ValidationReport()
-        for path in missing:
-            report.add(
-                str(path),
-                None,
-                None,
-                "file not found (is this a full simulator run, not --summary-only?)",
-            )
-        raise InputError(report)
-    summary = json.loads(summary_path.read_text())
     start = dt.date.fromisoformat(summary["start_date"])
     protocol = summary["provenance"]["protocol"]["name"]
     end = run_end(summary)
@@ -193,11 +234,14 @@ def run_end(summary: dict[str, Any]) -> dt.datetime:
 def import_simulation(
     ctx: ServiceContext, directory: Path, *, progress: Progress | None = None
 ) -> list[ImportResult]:
-    """Import a simulator run's regions, places and people (in that order)."""
-    return [
-        import_table(ctx, SPECS[kind], table, progress=progress or Silent())
-        for kind, table in simulation_tables(directory)
-    ]
+    """Import a simulator run's regions, places, people, cases and control measures (in that
+    order), all in one transaction: a bad file loads nothing."""
+    tables = simulation_tables(directory)
+    with writing(ctx, detail="import") as unit:
+        return [
+            import_table(ctx, SPECS[kind], table, progress=progress or Silent(), unit=unit)
+            for kind, table in tables
+        ]
 
 
 def load_simulation_events(ctx: ServiceContext, directory: Path) -> list[EventBatch]:

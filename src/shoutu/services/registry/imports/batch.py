@@ -19,6 +19,7 @@ transaction:
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,9 +197,11 @@ def import_table(
     date_format: str | None = None,
     progress: Progress | None = None,
     allow_clear: bool = False,
+    unit: Unit | None = None,
 ) -> ImportResult:
     """Validate and write one file; raises InputError (writing nothing) on any problem.
-    Updates change the file's columns only; ``allow_clear`` lets an empty value clear one."""
+    Updates change the file's columns only; ``allow_clear`` lets an empty value clear one.
+    Its own transaction, or the caller's ``unit`` (several files, all or nothing)."""
     progress = progress or Silent()
     if date_format is not None and "%" not in date_format:
         raise BadRequest(
@@ -216,7 +219,7 @@ def import_table(
     rows = inserted = updated = 0
     given = spec.given(table.columns)
     progress.stage(f"importing {table.name}", None)
-    with writing(ctx, detail="import") as unit:
+    with nullcontext(unit) if unit is not None else writing(ctx, detail="import") as unit:
         for chunk in table.chunks(spec.chunk_rows, report):
             parsed = _parse_chunk(spec, table, chunk, options, report, seen_keys)
             batch = Batch(ctx, unit.conn, table.name, parsed, report, state)
