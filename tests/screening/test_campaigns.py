@@ -104,6 +104,15 @@ def test_coverage_on_simulator_output(
         app, ["screening", "campaign", "round-test", "--region", district, "--start", "2022-03-08"]
     )
     assert again.exit_code == 5 and "exists" in again.stderr  # a Conflict
+    # an area nobody was sampled in is never clear (trust issue, item 14): rounds count only at
+    # the protocol's coverage (cn-9th: 90% of the target)
+    later = START + dt.timedelta(days=60)  # after the simulated days: no samples at all
+    create_campaign(ctx, "untested", region_code=district, start_time=later, rounds=3)
+    empty = campaign_status(ctx, "untested", now=later + dt.timedelta(days=10))
+    assert empty.rounds and all(r["coverage"] == 0.0 for r in empty.rounds)
+    assert empty.clearance and all(
+        (c["negative_rounds"], c["rounds_needed"]) == (0, 2) for c in empty.clearance
+    )
 
 
 def test_bad_campaign_region_is_refused(ctx: ServiceContext) -> None:

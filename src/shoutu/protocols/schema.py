@@ -133,6 +133,12 @@ class MassScreening(_Strict):
     clear_after_negative_rounds: int = Field(
         default=2, ge=1, description="consecutive rounds without a positive before an area is clear"
     )
+    clear_min_coverage: float = Field(
+        default=0.9,
+        ge=0,
+        le=1,
+        description="share of an area's target sampled for a round to count towards clearance",
+    )
 
 
 class Pooling(_Strict):

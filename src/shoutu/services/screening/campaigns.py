@@ -11,7 +11,8 @@ they work. Coverage per community and building per round: expected, sampled (a P
 the round's window), resulted, positive. Also: the people not yet tested in a round, the
 turnaround (sampling to result) by lab and site, and per community how many more rounds without
 a positive it needs before it can be declared clear (the protocol's
-``clear_after_negative_rounds``). People come from the columnar roster, samples from the event
+``clear_after_negative_rounds``; a round counts only when at least ``clear_min_coverage`` of
+the area's target was sampled: an untested area is never clear). People come from the columnar roster, samples from the event
 store, so a city of millions is counted in seconds.
 """
 
@@ -129,9 +130,9 @@ def campaign_status(
             raise NotFound(f"no campaign {name!r}")
         places = places_repo.regions(conn)
     protocol, _ = ctx.protocol(campaign["protocol"])
-    clear_after = (
-        protocol.mass_screening.clear_after_negative_rounds if protocol.mass_screening else 2
-    )
+    rules = protocol.mass_screening
+    clear_after = rules.clear_after_negative_rounds if rules else 2
+    min_coverage = rules.clear_min_coverage if rules else 0.9
     now = now or utcnow()
     start: dt.datetime = campaign["start_time"]
     interval = dt.timedelta(hours=campaign["interval_hours"])
@@ -207,11 +208,18 @@ def campaign_status(
             )
     status.turnaround = _turnaround(pa.concat_tables(turnaround) if turnaround else None)
     complete = [r for r, (_, hi) in enumerate(windows) if hi <= now]
+    expected = np.bincount(index, minlength=len(codes))
     found = [np.bincount(index, weights=positive[r], minlength=len(codes)) > 0 for r in complete]
+    covered = [
+        np.bincount(index, weights=sampled[r], minlength=len(codes))
+        >= min_coverage * expected - 1e-9
+        for r in complete
+    ]
     streak = np.zeros(len(codes), int)
     going = np.ones(len(codes), bool)
-    for hit in reversed(found):  # rounds without a positive, counting back from the last
-        going &= ~hit
+    # rounds that count: no positive and the protocol's coverage, counting back from the last
+    for hit, enough in zip(reversed(found), reversed(covered), strict=True):
+        going &= ~hit & enough
         streak += going
     for c, code in enumerate(codes):
         negative = int(streak[c])
