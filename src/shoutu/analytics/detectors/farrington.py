@@ -11,7 +11,8 @@ normal approximation ("delta"; two-sided alpha in the 1996 method), or negative 
 quantiles ("nbPlugin", "muan"). Weeks with fewer than limit54[0] cases in the last limit54[1]
 steps get no bound in the flexible method (R: NA) and a bound of 0 in the 1996 method; a week
 whose GLM does not converge gets no bound. All GLMs of a chunk of monitored times are fitted
-together over all series (``glm.fit``).
+together over all series (``glm.fit``); a period no week of the chunk has rows at (short
+histories, large ``past_weeks_not_included``) gets no column.
 """
 
 from __future__ import annotations
@@ -93,10 +94,16 @@ class _Batch:
 
     @classmethod
     def build(cls, counts: np.ndarray, baselines: list[Baseline]) -> _Batch:
-        n_levels = max(base.level_now for base in baselines) + 1
+        n_levels = max(max(base.level_now, int(base.levels.max())) for base in baselines) + 1
         most = np.zeros(n_levels, int)  # rows per level, at most, over the groups
         for base in baselines:
             np.maximum(most, np.bincount(base.levels, minlength=n_levels), out=most)
+        # levels no group of the batch has rows at (periods left out by pastWeeksNotIncluded,
+        # or cut off by the start of the series) get no column: R's factor has only the
+        # levels present, and glm.Layout's levels must be 0 … n - 1
+        compact = np.cumsum(most > 0) - 1
+        most = most[most > 0]
+        n_levels = len(most)
         # the segment length that needs the fewest slots in all
         slots = min(range(1, int(most.max()) + 1), key=lambda k: int((-(-most // k) * k).sum()))
         per_level = -(-most // slots)
@@ -108,7 +115,7 @@ class _Batch:
         times = np.zeros((groups, n_segments, slots))
         for g, base in enumerate(baselines):
             order = np.argsort(base.levels, kind="stable")
-            levels = base.levels[order]
+            levels = compact[base.levels[order]]
             position = np.arange(len(levels)) - np.searchsorted(levels, levels)
             segment = first_segment[levels] + position // slots
             slot = position % slots
@@ -125,7 +132,7 @@ class _Batch:
             y.reshape(shape),
             per_model(real),
             per_model(times),
-            per_model(np.array([base.level_now for base in baselines])),
+            per_model(compact[np.array([base.level_now for base in baselines])]),
             per_model(np.array([base.time_now for base in baselines], float)),
             layout,
         )

@@ -25,6 +25,7 @@ EPSILON = 1e-8
 MAXIT = 25
 MU_FLOOR = float(np.finfo(float).eps)  # quasipoisson()$linkinv: pmax(exp(eta), eps)
 LOG_MU_FLOOR = float(np.log(MU_FLOOR))
+HAT_ONE = 1 - 10 * MU_FLOOR  # lm.influence: leverages from 1 - 10 eps on are 1
 
 
 def inverse_link(eta: np.ndarray) -> np.ndarray:
@@ -89,10 +90,15 @@ class Fit:
     layout: Layout
 
     def hat(self, times: np.ndarray) -> np.ndarray:
-        """Leverages of the last weighted least-squares step (R's ``hatvalues``)."""
+        """Leverages of the last weighted least-squares step (R's ``hatvalues``), set to 1
+        within 10 eps of 1 as ``lm.influence`` does (a level with one row has leverage 1:
+        its Anscombe residual is then infinite, or NaN when y = mu exactly)."""
         shift = times - self.layout.spread(self.level_means)
         inverse = self.layout.spread(_safe_inverse(self.level_sums))
-        return np.asarray(self.weights * (inverse + shift**2 / self.schur[:, None, None]))
+        hat = self.weights * (inverse + shift**2 / self.schur[:, None, None])
+        if hat.max(initial=0.0) >= HAT_ONE:  # rare: skip the pass that writes
+            hat[hat >= HAT_ONE] = 1.0
+        return np.asarray(hat)
 
     def predict(self, level: np.ndarray, time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Linear predictor and its variance factor (x'(X'WX)^-1 x, to be multiplied by a
@@ -375,7 +381,9 @@ def anscombe_residuals(y: np.ndarray, fitted: Fit, phi: np.ndarray, hat: np.ndar
 
 def reweights(residuals: np.ndarray, real: np.ndarray, threshold: float) -> np.ndarray:
     """``algo.farrington.assign.weights``: gamma s^-2 where s > threshold, else gamma, with
-    gamma making the weights average 1 over the real rows; 0 on padding."""
+    gamma making the weights average 1 over the real rows; 0 on padding. A NaN residual (a
+    period's only row fitted exactly, see ``Fit.hat``) counts as no outlier: R's weights
+    would be NA and its glm fail, which R reaches or not by rounding."""
     with np.errstate(divide="ignore", invalid="ignore"):
         high = residuals > threshold
         raw = np.where(high, 1.0 / (residuals * residuals), 1.0) * real

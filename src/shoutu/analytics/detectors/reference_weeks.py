@@ -4,7 +4,9 @@ For a monitored time, the reference points are the same date 1 … b years back 
 ``seq(day, by = "-1 year")``; with weekly data, the nearest week on the same weekday). The 1996
 method (``refvalIdxByDate``) takes the 2w + 1 steps around each; the flexible method
 (``blocks``) takes those windows as one factor level and cuts the gaps between them into
-``noPeriods - 1`` more levels, leaving out the most recent ``pastWeeksNotIncluded`` steps.
+``noPeriods - 1`` more levels, leaving out the most recent ``pastWeeksNotIncluded`` steps;
+its factor has only the levels left with rows (short histories, large
+``pastWeeksNotIncluded``), which the GLM batches then carry as columns.
 """
 
 from __future__ import annotations
@@ -54,36 +56,69 @@ class Baseline:
     time_now: int
 
 
+def _assign(factor: np.ndarray, first: int, last: int, value: int, what: str) -> None:
+    """R's ``factor[first:last] <- value`` on 1-based positions, as ``blocks`` and
+    ``algo.farrington.data.glm`` write it: ``first:last`` counts down when first > last
+    (so an empty block still writes two positions), position 0 is ignored, and a negative
+    position is R's error ("only 0's may be mixed with negative subscripts")."""
+    low, high = min(first, last), max(first, last)
+    if low < 0:
+        raise ValueError(
+            f"{what} starts before the series (R surveillance stops here): "
+            "monitor later dates or decrease w, b or past_weeks_not_included"
+        )
+    if high >= len(factor):
+        raise ValueError(f"{what} reaches past the monitored time: decrease w")
+    factor[max(low, 1) : high + 1] = value
+
+
 def flexible_baseline(
     calendar: Calendar, k: int, *, b: int, w: int, no_periods: int, past_excluded: int
 ) -> Baseline:
-    """surveillance's ``blocks``: reference windows at level p = no_periods, the gaps between
-    them cut into p - 1 periods; the last ``past_excluded`` steps and now left out."""
+    """surveillance's ``blocks`` and ``algo.farrington.data.glm``, position for position:
+    reference windows at level p = no_periods, the gaps between them cut into p - 1 periods
+    (R stops only when a gap is shorter than p - 2w - 1; shorter periods are written as R
+    writes them), then the last ``past_excluded`` steps and now left out. A window may begin
+    at position 0 (one step before the series; R ignores it), not earlier. Levels are 0-based;
+    only those with rows remain, as in R's factor."""
     points = reference_points(calendar, k, b)
     if any(point is None for point in points):
         raise ValueError(
             f"some reference time points of {calendar.date(k)} are not in the series; "
             "decrease b or monitor later dates"
         )
-    refs = [k] + [int(point) for point in points if point is not None]
-    factor = np.zeros(k + 1, int)  # 0 = not in the baseline
-    factor[max(k - w, 0) : k + 1] = no_periods
+    p, now = no_periods, k + 1  # R's 1-based positions
+    refs = [now] + [int(point) + 1 for point in points if point is not None]
+    factor = np.zeros(now + 1, int)  # 0 = NA (not in the baseline); position 0 is unused
+    day = calendar.date(k)
+    _assign(factor, now - w, now, p, f"the window of {day}")
     for i in range(1, b + 1):
         ref = refs[i]
-        factor[max(ref - w, 0) : ref + w + 1] = no_periods  # a window may start before t = 1
-        if no_periods != 1:
+        window = f"the reference window {calendar.date(ref - 1)} of {day}"
+        _assign(factor, ref - w, ref + w, p, window)
+        if p != 1:
             period = refs[i - 1] - 2 * w - 1 - ref
-            if period < no_periods - 1:
-                raise ValueError("number of periods too big for the gap between windows")
-            size, rest = divmod(period, no_periods - 1)
-            lengths = np.full(no_periods - 1, size)
+            if period < p - (2 * w + 1):
+                raise ValueError(
+                    f"no_periods {p} is too big for the {period} steps between the reference "
+                    f"windows of {day} (R: 'Number of factors too big!')"
+                )
+            size, rest = divmod(period, p - 1)  # R's %/% and %%
+            lengths = np.full(p - 1, size)
             lengths[:rest] += 1
             edges = ref + w + 1 + np.concatenate([[0], np.cumsum(lengths)])
-            for j in range(no_periods - 1):
-                factor[edges[j] : edges[j + 1]] = j + 1
-    factor[max(k - past_excluded, 0) : k + 1] = 0
-    rows = np.flatnonzero(factor)
-    return Baseline(rows, factor[rows] - 1, no_periods - 1, k - int(rows[0]))
+            for j in range(1, p):
+                _assign(factor, int(edges[j - 1]), int(edges[j]) - 1, j, window)
+    # R: blocksID[(k - pastWeeksNotIncluded):k] <- NA (positions after now are NA already)
+    first = min(now - past_excluded, now)
+    _assign(factor, first, now, 0, f"past_weeks_not_included of {day}")
+    rows = np.flatnonzero(factor) - 1
+    if not np.any(factor == p):
+        raise ValueError(
+            f"past_weeks_not_included leaves no reference window for {day} "
+            "(R: 'factor seasgroups has new level')"
+        )
+    return Baseline(rows, factor[rows + 1] - 1, p - 1, k - int(rows[0]))
 
 
 def farrington_baseline(calendar: Calendar, k: int, *, b: int, w: int) -> Baseline:

@@ -12,8 +12,8 @@ the round's window), resulted, positive. Also: the people not yet tested in a ro
 turnaround (sampling to result) by lab and site, and per community how many more rounds without
 a positive it needs before it can be declared clear (the protocol's
 ``clear_after_negative_rounds``; a round counts only when at least ``clear_min_coverage`` of
-the area's target was sampled: an untested area is never clear). People come from the columnar roster, samples from the event
-store, so a city of millions is counted in seconds.
+the area's target was sampled: an untested area is never clear). People come from the columnar
+roster, samples from the event store, so a city of millions is counted in seconds.
 """
 
 from __future__ import annotations
