@@ -5,6 +5,7 @@ nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 import sqlite3
 from pathlib import Path
@@ -125,3 +126,31 @@ def test_a_busy_store_writes_nothing_and_says_so(
     finally:
         ctx.close()
     assert _run(["--db", str(db), "import", "regions", str(DATA / "regions.csv")], capsys)[0] == 0
+
+
+def test_a_clash_with_stored_rows_is_a_conflict_without_the_data(ctx: ServiceContext) -> None:
+    """A write that breaks a constraint (a race the checks could not see) is a Conflict that
+    names the rule, never the values (they may be personal data)."""
+    from sqlalchemy import insert
+
+    from shoutu.cli.app import _one_line
+    from shoutu.errors import Conflict
+    from shoutu.store.repositories import meta
+
+    row = {"key": "probe", "value": "张伟 310101198001010114", "updated_by": "t"}
+    with ctx.transaction() as conn:
+        meta.put(conn, key="probe", value=row["value"], at=dt.datetime.now(dt.UTC), by="t")
+    with pytest.raises(Conflict) as clash, ctx.transaction() as conn:
+        conn.execute(insert(meta.TABLE).values(**row, updated_at=dt.datetime.now(dt.UTC)))
+    text = str(clash.value)
+    assert text.startswith("the write clashes with the stored data: ")
+    assert "310101198001010114" not in text and "张伟" not in text
+    from sqlalchemy import exc
+
+    try:
+        with ctx.engine.begin() as conn:
+            conn.execute(insert(meta.TABLE).values(**row, updated_at=dt.datetime.now(dt.UTC)))
+    except exc.IntegrityError as raw:
+        line = _one_line(raw)
+        assert "\n" not in line and "310101198001010114" not in line and "张伟" not in line
+        assert "310101198001010114" in str(raw)  # what SQLAlchemy would have printed

@@ -208,6 +208,15 @@ USAGE_ERRORS: type[Exception] = next(
 )
 
 
+def _one_line(exc: BaseException) -> str:
+    """An exception in one line; a database error without its SQL and parameters (they may
+    hold personal data)."""
+    cause = getattr(exc, "orig", None)  # SQLAlchemy's wrapper of the driver's error
+    text = str(cause if cause is not None else exc).strip()
+    name = type(cause if cause is not None else exc).__name__
+    return f"{name}: {text.splitlines()[0] if text else ''}".rstrip(": ")
+
+
 def _debugging(args: list[str]) -> bool:
     if "--debug" in args:
         return True
@@ -244,8 +253,6 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except Exception as exc:  # a bug: one line unless asked for the details
         if _debugging(args):
             traceback.print_exc()
-        error_line(
-            f"internal error: {type(exc).__name__}: {exc}; rerun with --debug for the details"
-        )
+        error_line(f"internal error: {_one_line(exc)}; rerun with --debug for the details")
         sys.exit(EXIT_BUG)
     sys.exit(code if isinstance(code, int) else 0)

@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
-from shoutu.errors import StoreUnavailable
+from shoutu.errors import Conflict, StoreUnavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BACKENDS = ("sqlite", "postgresql")
@@ -120,6 +120,8 @@ def store_errors() -> Iterator[None]:
         raise
     except exc.InterfaceError as error:
         raise StoreUnavailable(f"cannot reach the database: {_first_line(error)}") from None
+    except exc.IntegrityError as error:  # a clash with stored rows: name the rule, not the data
+        raise Conflict(f"the write clashes with the stored data: {_first_line(error)}") from None
 
 
 def _alembic_config(engine: Engine) -> Config:
