@@ -70,6 +70,12 @@ class Settings(BaseSettings):
         "(SQLite's write lock) before it gives up with 'the store is busy; nothing was "
         "written'.",
     )
+    plausible_dates: str = Field(
+        default="2000-01-01..tomorrow",
+        description="SHOUTU_PLAUSIBLE_DATES: the dates imported events (results, check-ins, "
+        "cases, measures, series) may fall on, FROM..TO with ISO dates or today/tomorrow; a "
+        "value outside is refused by row and field unless the import allows older dates.",
+    )
     duckdb_memory_limit: str = Field(
         default="4GB",
         description="SHOUTU_DUCKDB_MEMORY_LIMIT: the most memory DuckDB may use for one "
@@ -90,6 +96,16 @@ class Settings(BaseSettings):
         description="SHOUTU_USER: who is acting, recorded in every audit event and "
         "updated_by column (default: the OS login name).",
     )
+
+    @field_validator("plausible_dates")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        import datetime as dt
+
+        from shoutu.domain.timeutil import parse_window
+
+        parse_window(value, dt.date.today())  # a ValueError saying what is wrong
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,6 +28,13 @@ AllowClear = Annotated[
         "record is refused; a column left out of the file is never touched).",
     ),
 ]
+AllowDates = Annotated[
+    bool,
+    typer.Option(
+        "--allow-dates",
+        help="Accept event dates outside SHOUTU_PLAUSIBLE_DATES (historical data).",
+    ),
+]
 DateFormat = Annotated[
     str | None,
     typer.Option("--date-format", help="strptime format of dates, e.g. %Y/%m/%d (default ISO)."),
@@ -40,6 +48,7 @@ def _run(
     json: bool,
     date_format: str | None,
     allow_clear: bool = False,
+    allow_dates: bool = False,
 ) -> None:
     from shoutu.services.registry.imports.specs import import_file
 
@@ -51,6 +60,7 @@ def _run(
             date_format=date_format,
             progress=bars,
             allow_clear=allow_clear,
+            allow_dates=allow_dates,
         )
     if json:
         emit_json({"ok": True, "result": result.as_json(), "provenance": result.provenance})
@@ -71,10 +81,11 @@ def regions(
     json: JsonOpt = False,
     date_format: DateFormat = None,
     allow_clear: AllowClear = False,
+    allow_dates: AllowDates = False,
 ) -> None:
     """Regions: code (12 digits, or 16 for a building), name_zh, name_en, population, lat, lon,
     polygon (GeoJSON). Parents must exist or come in the same file."""
-    _run(ctx, "regions", file, json, date_format, allow_clear)
+    _run(ctx, "regions", file, json, date_format, allow_clear, allow_dates)
 
 
 @app.command()
@@ -84,9 +95,10 @@ def places(
     json: JsonOpt = False,
     date_format: DateFormat = None,
     allow_clear: AllowClear = False,
+    allow_dates: AllowDates = False,
 ) -> None:
     """Places: place_id, name, type, region_code, lat, lon, venue_code, capacity."""
-    _run(ctx, "places", file, json, date_format, allow_clear)
+    _run(ctx, "places", file, json, date_format, allow_clear, allow_dates)
 
 
 @app.command()
@@ -96,11 +108,12 @@ def people(
     json: JsonOpt = False,
     date_format: DateFormat = None,
     allow_clear: AllowClear = False,
+    allow_dates: AllowDates = False,
 ) -> None:
     """People: person_id, name, id_type, id_number, phone, sex, birth_date, home_region_code,
     workplace_id, school_id, key_population, vaccination_doses, last_vaccination_date,
     synthetic. ID numbers and phones are stored encrypted."""
-    _run(ctx, "people", file, json, date_format, allow_clear)
+    _run(ctx, "people", file, json, date_format, allow_clear, allow_dates)
 
 
 @app.command()
@@ -186,7 +199,9 @@ def _event_import(
 
 
 @app.command()
-def results(ctx: typer.Context, file: FileArg, json: JsonOpt = False) -> None:
+def results(
+    ctx: typer.Context, file: FileArg, json: JsonOpt = False, allow_dates: AllowDates = False
+) -> None:
     """Lab results: sample_id, tube_id, pool_size, person_id, site_id, lab_id, sample_time,
     result_time, method (pcr, antigen), result, ct_n, ct_orf1ab [, purpose]. Validated whole
     (by row and field), stored in the event store; positive pools recall their members, antigen
@@ -200,11 +215,13 @@ def results(ctx: typer.Context, file: FileArg, json: JsonOpt = False) -> None:
             f"{batch.already_stored:,} already stored" + (f"; {flow}" if flow else "")
         )
 
-    _event_import(ctx, file, json, import_results, describe)
+    _event_import(ctx, file, json, partial(import_results, allow_dates=allow_dates), describe)
 
 
 @app.command()
-def checkins(ctx: typer.Context, file: FileArg, json: JsonOpt = False) -> None:
+def checkins(
+    ctx: typer.Context, file: FileArg, json: JsonOpt = False, allow_dates: AllowDates = False
+) -> None:
     """Venue check-ins: person_id, place_id, t_in, t_out (empty: the venue type's typical
     dwell). Checked whole (by row and field), stored day by day sorted by place."""
     from shoutu.services.investigation.checkins import import_checkins
@@ -216,4 +233,4 @@ def checkins(ctx: typer.Context, file: FileArg, json: JsonOpt = False) -> None:
             "dwell"
         )
 
-    _event_import(ctx, file, json, import_checkins, describe)
+    _event_import(ctx, file, json, partial(import_checkins, allow_dates=allow_dates), describe)

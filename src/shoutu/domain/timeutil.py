@@ -7,6 +7,7 @@ a naive timestamp is read as local time in the configured zone and converted to 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -70,3 +71,39 @@ def local_date(stamp: dt.datetime, tz: str) -> dt.date:
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The dates a value may plausibly fall on (both ends included)."""
+
+    low: dt.date
+    high: dt.date
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, dt.date) and self.low <= day <= self.high
+
+    def __str__(self) -> str:
+        return f"{self.low}..{self.high}"
+
+
+def parse_window(text: str, today: dt.date) -> Window:
+    """``FROM..TO``: ISO dates, or ``today``/``tomorrow`` (relative to ``today``)."""
+
+    def end(part: str) -> dt.date:
+        word = part.strip().lower()
+        if word == "today":
+            return today
+        if word == "tomorrow":
+            return today + dt.timedelta(days=1)
+        return parse_date(part)
+
+    low, sep, high = text.partition("..")
+    if not sep:
+        raise ValueError(
+            f"{text!r} is not a date window (expected FROM..TO, e.g. 2000-01-01..tomorrow)"
+        )
+    window = Window(end(low), end(high))
+    if window.low > window.high:
+        raise ValueError(f"{text!r}: the window ends before it starts")
+    return window

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from shoutu.domain.timeutil import parse_timestamp
+from shoutu.domain.timeutil import Window, parse_timestamp
 from shoutu.errors import InputError, ValidationReport
 
 
@@ -25,11 +25,34 @@ class RowProblems:
     def __init__(self, name: str, csv: bool) -> None:
         self.name, self.csv, self.report = name, csv, ValidationReport()
 
-    def rows(self, mask: np.ndarray, field_name: str, reason: str | list[str]) -> None:
+    def rows(
+        self,
+        mask: np.ndarray,
+        field_name: str,
+        reason: str | list[str],
+        parameter: str | None = None,
+    ) -> None:
         for i, index in enumerate(np.flatnonzero(mask)):
             text = reason if isinstance(reason, str) else reason[i]
             row = int(index) + 1
-            self.report.add(self.name, row, field_name, text, row + 1 if self.csv else None)
+            line = row + 1 if self.csv else None
+            self.report.add(self.name, row, field_name, text, line, parameter)
+
+    def plausible(self, table: pa.Table, names: Collection[str], window: Window, tz: str) -> None:
+        """Rows whose time in ``names`` falls on a local day outside ``window``."""
+        low = pa.scalar(window.low, pa.date32())
+        high = pa.scalar(window.high, pa.date32())
+        for name in names:
+            if name not in table.column_names:
+                continue
+            local = pc.local_timestamp(pc.cast(table[name], pa.timestamp("us", tz=tz)))
+            day = pc.cast(local, pa.date32())
+            outside = pc.or_(pc.less(day, low), pc.greater(day, high)).fill_null(False)
+            mask = np.asarray(outside.to_numpy(zero_copy_only=False), bool)
+            if mask.any():
+                days = day.filter(pa.array(mask)).to_pylist()
+                reasons = [f"{d} is outside the plausible dates {window}" for d in days]
+                self.rows(mask, name, reasons, "allow_dates")
 
 
 def read_arrow(path: Path) -> pa.Table:

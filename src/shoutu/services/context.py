@@ -17,6 +17,7 @@ from functools import cached_property
 
 from sqlalchemy import Connection, Engine
 
+from shoutu.domain.timeutil import Window
 from shoutu.errors import KeyringError, StoreUnavailable
 from shoutu.protocols.loader import ProtocolRegistry, protocol_hash
 from shoutu.protocols.schema import Protocol
@@ -80,6 +81,13 @@ class ServiceContext:
     def opened(self) -> bool:
         """Whether the store has been opened."""
         return self._engine is not None
+
+    def plausible_window(self) -> Window:
+        """The dates imported events may fall on (SHOUTU_PLAUSIBLE_DATES), as of today."""
+        from shoutu.domain.timeutil import local_date, parse_window, utcnow
+
+        today = local_date(utcnow(), self.settings.timezone)
+        return parse_window(self.settings.plausible_dates, today)
 
     @cached_property
     def protocols(self) -> ProtocolRegistry:

@@ -62,8 +62,15 @@ def typical_dwell_minutes() -> dict[str, float]:
     return {str(kind.value): (v.visit[4] + v.visit[5]) / 2 for kind, v in venues.items()}
 
 
-def import_checkins(ctx: ServiceContext, path: Path) -> CheckinBatch:
+MAX_VISIT = 24 * 3600 * 1_000_000  # microseconds: a check-in longer than a day is not a visit
+
+
+def import_checkins(ctx: ServiceContext, path: Path, *, allow_dates: bool = False) -> CheckinBatch:
+    """Validate and store a check-ins file (see the module's text); times outside the
+    plausible dates are refused unless ``allow_dates``."""
     table, check = read_columns(path, SCHEMA, REQUIRED, ctx.settings.timezone)
+    if not allow_dates:
+        check.plausible(table, ("t_in", "t_out"), ctx.plausible_window(), ctx.settings.timezone)
     people = np.asarray(table["person_id"].fill_null(-1).to_numpy(), np.int64)
     check.rows(~known(roster_ids(ctx), people) & (people >= 0), "person_id", "unknown person")
     with ctx.connect() as conn:
@@ -73,6 +80,9 @@ def import_checkins(ctx: ServiceContext, path: Path) -> CheckinBatch:
     check.rows(~known(np.sort(place_ids), places) & (places >= 0), "place_id", "unknown place")
     early = pc.less(table["t_out"], table["t_in"]).fill_null(False)
     check.rows(np.asarray(early.to_numpy(zero_copy_only=False), bool), "t_out", "is before t_in")
+    span = pc.subtract(pc.cast(table["t_out"], pa.int64()), pc.cast(table["t_in"], pa.int64()))
+    long = np.asarray(pc.greater(span, MAX_VISIT).fill_null(False).to_numpy(zero_copy_only=False))
+    check.rows(long, "t_out", "is more than 24 hours after t_in: not one visit")
     if not check.report.ok:
         raise InputError(check.report)
     # fill missing t_out with the place type's typical dwell

@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shoutu.domain.timeutil import Window
 from shoutu.domain.vocabulary import Channel, TestMethod, TestOutcome
 from shoutu.errors import InputError
 from shoutu.events.store import read_around, write_events
@@ -73,9 +74,15 @@ class ResultsBatch:
         }
 
 
-def read_results(path: Path, timezone: str) -> tuple[pa.Table, RowProblems]:
-    """The file as a table of SCHEMA (problems so far in the checker)."""
-    return read_columns(path, SCHEMA, REQUIRED, timezone, defaults={"pool_size": 1})
+def read_results(
+    path: Path, timezone: str, window: Window | None = None
+) -> tuple[pa.Table, RowProblems]:
+    """The file as a table of SCHEMA (problems so far in the checker; times outside the
+    plausible ``window`` among them)."""
+    table, check = read_columns(path, SCHEMA, REQUIRED, timezone, defaults={"pool_size": 1})
+    if window is not None:
+        check.plausible(table, ("sample_time", "result_time"), window, timezone)
+    return table, check
 
 
 def validate(table: pa.Table, check: RowProblems, roster: np.ndarray) -> None:
@@ -178,10 +185,13 @@ def _keys(table: pa.Table) -> pa.Array:
     return pc.binary_join_element_wise(table["sample_id"], table["result"], "\x1f")
 
 
-def import_results(ctx: ServiceContext, path: Path) -> ResultsBatch:
+def import_results(ctx: ServiceContext, path: Path, *, allow_dates: bool = False) -> ResultsBatch:
+    """Validate, store and run the workflow of a results file (see the module's text);
+    times outside the plausible dates are refused unless ``allow_dates``."""
     from shoutu.services.screening.pooled_workflow import run_workflow
 
-    table, check = read_results(path, ctx.settings.timezone)
+    window = None if allow_dates else ctx.plausible_window()
+    table, check = read_results(path, ctx.settings.timezone, window)
     validate(table, check, roster_ids(ctx))
     stored = _stored(ctx, table)
     seen = np.zeros(table.num_rows, bool)

@@ -25,12 +25,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
+from shoutu.domain.timeutil import local_date, utcnow
 from shoutu.errors import BadRequest, InputError, ValidationReport
 from shoutu.io.tables import InputTable, Row
 from shoutu.progress import Progress, Silent
 from shoutu.services.audit import Masks, Unit, jsonable, writing
 from shoutu.services.context import ServiceContext
-from shoutu.services.registry.imports.fields import FieldSpec, ParseOptions, is_blank
+from shoutu.services.registry.imports.fields import BadValue, FieldSpec, ParseOptions, is_blank
 from shoutu.store.repositories import entities
 
 CHUNK_ROWS = 50_000
@@ -55,6 +56,7 @@ class Batch:
     report: ValidationReport
     state: dict[str, Any]  # kept across the chunks of one file (e.g. identifiers seen so far)
     db_rows: list[dict[str, Any]] = field(default_factory=list)
+    options: ParseOptions | None = None
 
     def problem(self, parsed: ParsedRow, field_name: str | None, reason: str) -> None:
         self.report.add(self.name, parsed.row, field_name, reason, parsed.line)
@@ -172,7 +174,8 @@ def _parse_chunk(
             try:
                 values[spec_field.name] = spec_field.parser(value, options)
             except ValueError as exc:
-                report.add(table.name, row_number, spec_field.name, str(exc), line)
+                hint = exc.parameter if isinstance(exc, BadValue) else None
+                report.add(table.name, row_number, spec_field.name, str(exc), line, hint)
                 values[spec_field.name] = None
         key = values.get(spec.key)
         if key is not None:
@@ -197,17 +200,24 @@ def import_table(
     date_format: str | None = None,
     progress: Progress | None = None,
     allow_clear: bool = False,
+    allow_dates: bool = False,
     unit: Unit | None = None,
 ) -> ImportResult:
     """Validate and write one file; raises InputError (writing nothing) on any problem.
     Updates change the file's columns only; ``allow_clear`` lets an empty value clear one.
-    Its own transaction, or the caller's ``unit`` (several files, all or nothing)."""
+    Its own transaction, or the caller's ``unit`` (several files, all or nothing). Event
+    dates outside the plausible window are refused unless ``allow_dates``."""
     progress = progress or Silent()
     if date_format is not None and "%" not in date_format:
         raise BadRequest(
             f"{{date_format}} {date_format!r} is not a strptime format (e.g. %Y/%m/%d)"
         )
-    options = ParseOptions(date_format=date_format, timezone=ctx.settings.timezone)
+    options = ParseOptions(
+        date_format=date_format,
+        timezone=ctx.settings.timezone,
+        window=None if allow_dates else ctx.plausible_window(),
+        today=local_date(utcnow(), ctx.settings.timezone),
+    )
     report = ValidationReport()
     for column in spec.required:
         if column not in table.columns:
@@ -222,7 +232,7 @@ def import_table(
     with nullcontext(unit) if unit is not None else writing(ctx, detail="import") as unit:
         for chunk in table.chunks(spec.chunk_rows, report):
             parsed = _parse_chunk(spec, table, chunk, options, report, seen_keys)
-            batch = Batch(ctx, unit.conn, table.name, parsed, report, state)
+            batch = Batch(ctx, unit.conn, table.name, parsed, report, state, options=options)
             spec.prepare(batch)
             rows += len(parsed)
             if report.ok:

@@ -10,7 +10,7 @@ from typing import Any
 
 from shoutu.domain.identifiers import MAX_INT_ID
 from shoutu.domain.regions import parse_region_code
-from shoutu.domain.timeutil import parse_date, parse_timestamp
+from shoutu.domain.timeutil import Window, local_date, parse_date, parse_timestamp
 from shoutu.domain.vocabulary import Labeled
 
 Parser = Callable[[Any, "ParseOptions"], Any]
@@ -18,13 +18,25 @@ Parser = Callable[[Any, "ParseOptions"], Any]
 
 class BadValue(ValueError):
     """A field value its parser refuses; the import reports it by row and field (as it does
-    every ValueError of the domain's parsers)."""
+    every ValueError of the domain's parsers), with the option that would accept it."""
+
+    def __init__(self, reason: str, parameter: str | None = None) -> None:
+        super().__init__(reason)
+        self.parameter = parameter
 
 
 @dataclass(frozen=True)
 class ParseOptions:
     date_format: str | None
     timezone: str
+    window: Window | None = None  # plausible event dates (None: any)
+    today: dt.date | None = None  # for birth dates: not in the future
+
+    def plausible(self, day: dt.date) -> None:
+        if self.window is not None and day not in self.window:
+            raise BadValue(
+                f"{day} is outside the plausible dates {self.window}", parameter="allow_dates"
+            )
 
 
 def is_blank(value: Any) -> bool:
@@ -78,12 +90,36 @@ def number(minimum: float = -math.inf, maximum: float = math.inf) -> Parser:
 
 
 def date(value: Any, options: ParseOptions) -> dt.date:
-    return parse_date(value, options.date_format)
+    """A date of an event, in the plausible window."""
+    day = parse_date(value, options.date_format)
+    options.plausible(day)
+    return day
 
 
 def timestamp(value: Any, options: ParseOptions) -> dt.datetime:
-    """ISO 8601 (naive = local time in the configured zone) or a datetime, to aware UTC."""
-    return parse_timestamp(value, options.timezone, options.date_format)
+    """ISO 8601 (naive = local time in the configured zone) or a datetime, to aware UTC; its
+    local day in the plausible window."""
+    stamp = parse_timestamp(value, options.timezone, options.date_format)
+    options.plausible(local_date(stamp, options.timezone))
+    return stamp
+
+
+BIRTH_YEARS = 120  # nobody registered is older
+
+
+def birth_date(value: Any, options: ParseOptions) -> dt.date:
+    """A date of birth: not in the future, not more than BIRTH_YEARS ago."""
+    day = parse_date(value, options.date_format)
+    check_birth(day, options)
+    return day
+
+
+def check_birth(day: dt.date, options: ParseOptions) -> None:
+    today = options.today or dt.date.today()
+    if day > today:
+        raise BadValue(f"{day} is in the future")
+    if day.year < today.year - BIRTH_YEARS:
+        raise BadValue(f"{day} is more than {BIRTH_YEARS} years ago")
 
 
 def boolean(value: Any, _: ParseOptions) -> bool:

@@ -29,7 +29,7 @@ FIELDS = (
     f.FieldSpec("id_number", f.text(64)),
     f.FieldSpec("phone", f.text(32)),
     f.FieldSpec("sex", f.vocab(Sex), default=Sex.UNKNOWN),
-    f.FieldSpec("birth_date", f.date),
+    f.FieldSpec("birth_date", f.birth_date),
     f.FieldSpec("home_region_code", f.region_code),
     f.FieldSpec("workplace_id", f.integer()),
     f.FieldSpec("school_id", f.integer()),
@@ -59,6 +59,12 @@ def _identity(batch: Batch, parsed: ParsedRow) -> tuple[IdType | None, str | Non
     if values["sex"] not in (None, Sex.UNKNOWN, id_sex):
         batch.problem(parsed, "sex", f"differs from the sex digit in id_number ({id_sex})")
     born = resident_id_birth_date(number)
+    if batch.options is not None:
+        try:
+            f.check_birth(born, batch.options)
+        except f.BadValue as exc:
+            batch.problem(parsed, "id_number", f"its birth date {exc}")
+            return id_type, None
     if values["birth_date"] is None:
         values["birth_date"] = born
     elif values["birth_date"] != born:

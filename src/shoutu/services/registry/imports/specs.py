@@ -29,13 +29,20 @@ def import_file(
     date_format: str | None = None,
     progress: Progress | None = None,
     allow_clear: bool = False,
+    allow_dates: bool = False,
 ) -> ImportResult:
     """Import one registry file (CSV or Parquet) of ``kind`` (regions, places or people)."""
     if kind not in SPECS:
         raise BadRequest(f"unknown import kind {kind!r}; expected one of {sorted(SPECS)}")
     table = read_table(path)
     result = import_table(
-        ctx, SPECS[kind], table, date_format=date_format, progress=progress, allow_clear=allow_clear
+        ctx,
+        SPECS[kind],
+        table,
+        date_format=date_format,
+        progress=progress,
+        allow_clear=allow_clear,
+        allow_dates=allow_dates,
     )
     result.provenance = build_provenance(
         command=f"import {kind}",
