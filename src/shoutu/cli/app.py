@@ -27,6 +27,7 @@ from shoutu.cli.output import (
     error_line,
     errors_as_exit,
     out,
+    parse,
     progress_bars,
     report_error,
 )
@@ -120,12 +121,25 @@ def init(ctx: typer.Context, json: JsonOpt = False) -> None:
 
 
 @app.command()
-def summary(ctx: typer.Context, json: JsonOpt = False) -> None:
+def summary(
+    ctx: typer.Context,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="As of the end of this day (YYYY-MM-DD) [today; for a simulated city, its "
+            "last day].",
+        ),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
     """The situation summary: population, places, cases, control, risk areas, tasks."""
+    from shoutu.domain.timeutil import parse_date
     from shoutu.services.registry import situation
 
     with errors_as_exit(json):
-        data = situation.situation(state(ctx).context())
+        day = parse("date", parse_date, date) if date else None
+        data = situation.situation(state(ctx).context(), day=day)
     if json:
         emit_json(data)
         return

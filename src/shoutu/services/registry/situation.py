@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from shoutu.domain.timeutil import local_date, utcnow
+from sqlalchemy import Connection
+
+from shoutu.domain.timeutil import local_date, utcnow, zone
 from shoutu.domain.vocabulary import (
     ControlKind,
     KeyPopulation,
@@ -17,7 +19,7 @@ from shoutu.domain.vocabulary import (
 )
 from shoutu.io.provenance import build_provenance
 from shoutu.services.context import ServiceContext
-from shoutu.store.repositories import cases, entities, measures, risk_areas, tasks
+from shoutu.store.repositories import cases, entities, measures, meta, risk_areas, tasks
 from shoutu.store.tables import Person, Place, Region, Signal, table
 
 
@@ -26,18 +28,28 @@ def _ordered(counts: dict[Any, int], order: list[Any]) -> dict[str, int]:
     return {str(m): counts[m] for m in order if counts.get(m)}
 
 
-def situation(ctx: ServiceContext, *, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Counts of the registry as of ``now``: population, places, cases, control, tasks (with
-    the provenance: the protocol in force)."""
-    now = now or utcnow()
+SIMULATED_UNTIL = "simulated_until"  # store_meta: the end of a simulated run loaded
+
+
+def situation(
+    ctx: ServiceContext, *, day: dt.date | None = None, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """Counts of the registry as of the end of the local ``day`` (or the moment ``now``;
+    default: now, or for a registry of synthetic people only the end of the simulated run it
+    holds): population, places, cases reported by then, control, tasks overdue then, with
+    the provenance (the protocol in force)."""
     tz = ctx.settings.timezone
     protocol, digest = ctx.protocol()
+    if day is not None:
+        now = end_of_day(day, tz)
     with ctx.connect() as conn:
+        if now is None:
+            now = _default_as_of(conn)
         regions = entities.count_by(conn, table=table(Region), column="level")
         places = entities.count_by(conn, table=table(Place), column="type")
         key_pops = entities.count_by(conn, table=table(Person), column="key_population")
         synthetic = entities.count_by(conn, table=table(Person), column="synthetic")
-        found = cases.counts(conn)
+        found = cases.counts(conn, until=now)
         active = measures.active_counts(conn)
         areas = risk_areas.active_counts(conn)
         tasks_open, tasks_overdue = tasks.open_counts(conn, now=now)
@@ -77,3 +89,19 @@ def situation(ctx: ServiceContext, *, now: dt.datetime | None = None) -> dict[st
             command="summary", parameters={}, protocol=(protocol.name, digest)
         ),
     }
+
+
+def end_of_day(day: dt.date, tz: str) -> dt.datetime:
+    """The last moment of a local day (24:00 less a microsecond), in UTC."""
+    midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone(tz))
+    return midnight.astimezone(dt.UTC) - dt.timedelta(microseconds=1)
+
+
+def _default_as_of(conn: Connection) -> dt.datetime:
+    """Now; for a registry of synthetic people only, the end of the simulated run."""
+    until = meta.get(conn, key=SIMULATED_UNTIL)
+    if until is not None:
+        synthetic = entities.count_by(conn, table=table(Person), column="synthetic")
+        if synthetic.get(True, 0) and not synthetic.get(False, 0):
+            return dt.datetime.fromisoformat(until) - dt.timedelta(microseconds=1)
+    return utcnow()

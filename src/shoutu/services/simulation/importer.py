@@ -28,6 +28,8 @@ from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.imports.batch import ImportResult, import_table
 from shoutu.services.registry.imports.specs import SPECS
+from shoutu.services.registry.situation import SIMULATED_UNTIL
+from shoutu.store.repositories import meta
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯"
@@ -237,11 +239,20 @@ def import_simulation(
     """Import a simulator run's regions, places, people, cases and control measures (in that
     order), all in one transaction: a bad file loads nothing."""
     tables = simulation_tables(directory)
+    summary = json.loads((directory / "summary.json").read_text())
     with writing(ctx, detail="import") as unit:
-        return [
+        results = [
             import_table(ctx, SPECS[kind], table, progress=progress or Silent(), unit=unit)
             for kind, table in tables
         ]
+        meta.put(
+            unit.conn,
+            key=SIMULATED_UNTIL,
+            value=run_end(summary).isoformat(),
+            at=unit.now,
+            by=unit.actor,
+        )
+    return results
 
 
 def load_simulation_events(ctx: ServiceContext, directory: Path) -> list[EventBatch]:

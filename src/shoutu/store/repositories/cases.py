@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, func, select
 
 from shoutu.store.repositories.entities import insert_generated, rows_in
 from shoutu.store.tables import Case, table
@@ -29,15 +29,19 @@ def add(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
     return insert_generated(conn, table=TABLE, key="case_id", rows=rows)
 
 
-def counts(conn: Connection) -> dict[str, Any]:
-    """Cases by origin and whether found in control, and the last community case's report."""
+def counts(conn: Connection, *, until: dt.datetime | None = None) -> dict[str, Any]:
+    """Cases (reported by ``until``, if given) by origin and whether found in control, and
+    the last community case's report."""
+    reported: ColumnElement[bool] = TABLE.c.report_time.is_not(None)
+    if until is not None:
+        reported = TABLE.c.report_time <= until
     rows = conn.execute(
-        select(TABLE.c.origin, TABLE.c.found_in_control, func.count()).group_by(
-            TABLE.c.origin, TABLE.c.found_in_control
-        )
+        select(TABLE.c.origin, TABLE.c.found_in_control, func.count())
+        .where(reported)
+        .group_by(TABLE.c.origin, TABLE.c.found_in_control)
     ).all()
     last_community = conn.execute(
-        select(func.max(TABLE.c.report_time)).where(TABLE.c.found_in_control.is_(False))
+        select(func.max(TABLE.c.report_time)).where(TABLE.c.found_in_control.is_(False), reported)
     ).scalar_one()
     return {
         "groups": [(str(o), bool(f), int(n)) for o, f, n in rows],
