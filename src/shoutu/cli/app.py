@@ -12,6 +12,7 @@ import typer
 from shoutu import __version__
 from shoutu.cli import (
     analytics,
+    cases,
     imports,
     investigation,
     protocols,
@@ -64,6 +65,8 @@ app.command("chains")(investigation.chains)
 app.command("trajectories")(investigation.trajectories)
 app.command("self-check")(investigation.self_check)
 app.add_typer(signals.app, name="signals")
+app.add_typer(cases.cases_app, name="cases")
+app.add_typer(cases.tasks_app, name="tasks")
 app.add_typer(screening.app, name="screening")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]

@@ -117,6 +117,36 @@ def people(
 
 
 @app.command()
+def cases(
+    ctx: typer.Context,
+    file: FileArg,
+    json: JsonOpt = False,
+    date_format: DateFormat = None,
+    allow_clear: AllowClear = False,
+    allow_dates: AllowDates = False,
+) -> None:
+    """Cases: case_id, person_id (a person of the registry), classification, origin, channel,
+    found_in_control, report_time, protocol; optional severity, region_code, infection_time,
+    onset_time, sample_time, isolation_time, release_time, status. Times in order."""
+    _run(ctx, "cases", file, json, date_format, allow_clear, allow_dates)
+
+
+@app.command("control-measures")
+def control_measures(
+    ctx: typer.Context,
+    file: FileArg,
+    json: JsonOpt = False,
+    date_format: DateFormat = None,
+    allow_clear: AllowClear = False,
+    allow_dates: AllowDates = False,
+) -> None:
+    """Control measures (quarantine, isolation, health monitoring episodes): measure_id,
+    person_id, kind, status, reason, start_time, protocol; optional planned_end_time,
+    end_time."""
+    _run(ctx, "control_measures", file, json, date_format, allow_clear, allow_dates)
+
+
+@app.command()
 def simulation(
     ctx: typer.Context,
     directory: Annotated[

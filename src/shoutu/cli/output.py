@@ -47,6 +47,21 @@ if not out.is_terminal:  # piped: do not wrap tables at the default 80 columns
     out = Console(highlight=False, width=160)
 
 
+def plain(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A record as JSON-ready values: times ISO 8601, vocabulary as its value."""
+    import datetime as dt
+    import enum
+
+    def value(v: Any) -> Any:
+        if isinstance(v, (dt.date, dt.datetime)):
+            return v.isoformat()
+        if isinstance(v, enum.Enum):
+            return v.value
+        return v
+
+    return {k: value(v) for k, v in row.items()}
+
+
 def emit_json(payload: dict[str, Any]) -> None:
     sys.stdout.write(dumps(payload))
 

@@ -8,20 +8,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from shoutu.cli.output import emit_json, errors_as_exit, out, parse
+from shoutu.cli.output import emit_json, errors_as_exit, out, parse, plain
 from shoutu.cli.state import state
 
 app = typer.Typer(
     help="Signals from the detectors and their response workflow.", no_args_is_help=True
 )
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
-
-
-def _plain(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if k == "status" else v)
-        for k, v in row.items()
-    }
 
 
 def print_signals(rows: list[dict[str, Any]], title: str) -> None:
@@ -103,7 +96,7 @@ def list_(
             open_only=open_only,
         )
     if json:
-        emit_json({"signals": [_plain(r) for r in rows]})
+        emit_json({"signals": [plain(r) for r in rows]})
         return
     print_signals(rows, "预警信号 Signals")
 
@@ -123,7 +116,7 @@ def show(
         row = get_signal(service, signal_id)
         trail = audit.recent(service, entity="signals", entity_id=str(signal_id))
     if json:
-        emit_json({"signal": _plain(row), "audit": trail})
+        emit_json({"signal": plain(row), "audit": trail})
         return
     print_signals([row], f"signal {signal_id}")
     for event in reversed(trail):
@@ -158,6 +151,6 @@ def update(
             note=note,
         )
     if json:
-        emit_json({"signal": _plain(row)})
+        emit_json({"signal": plain(row)})
         return
     out.print(f"signal {signal_id}: {row['status']}", markup=False)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shoutu.domain.vocabulary import TaskKind, TaskStatus
+from shoutu.errors import NotFound
 from shoutu.protocols.schema import Protocol
 from shoutu.services.audit import Unit
 from shoutu.services.context import ServiceContext
@@ -108,6 +109,15 @@ def finish_tasks(unit: Unit, task_ids: Sequence[int], *, done_time: dt.datetime)
         unit.updated("tasks", task_id, {"status": "open"}, {"status": "done"})
 
 
+def get_task(ctx: ServiceContext, task_id: int) -> dict[str, Any]:
+    """One task."""
+    with ctx.connect() as conn:
+        found = repo.get(conn, task_id=task_id)
+    if found is None:
+        raise NotFound(f"no task {task_id}")
+    return found
+
+
 def list_tasks(
     ctx: ServiceContext,
     *,
@@ -135,6 +145,7 @@ __all__ = [
     "Responsible",
     "due_time",
     "finish_tasks",
+    "get_task",
     "list_tasks",
     "open_by_subject",
     "open_tasks",

@@ -19,6 +19,19 @@ def get(conn: Connection, *, case_id: int) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+def listing(
+    conn: Connection, *, status: str | None = None, region: str | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Cases, latest report first."""
+    statement = select(TABLE)
+    if status is not None:
+        statement = statement.where(TABLE.c.status == status)
+    if region is not None:
+        statement = statement.where(TABLE.c.region_code.startswith(region))
+    statement = statement.order_by(TABLE.c.report_time.desc(), TABLE.c.case_id).limit(limit)
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
 def people_with_cases(conn: Connection, *, person_ids: Sequence[int]) -> set[int]:
     statement = lambda chunk: select(TABLE.c.person_id).where(TABLE.c.person_id.in_(chunk))  # noqa: E731
     return {int(r["person_id"]) for r in rows_in(conn, statement, person_ids)}
@@ -57,4 +70,4 @@ def times(conn: Connection) -> list[tuple[dt.datetime, dt.datetime | None, str, 
     return [(r, o, str(c), g) for r, o, c, g in rows]
 
 
-__all__ = ["add", "counts", "get", "people_with_cases", "times"]
+__all__ = ["add", "counts", "get", "listing", "people_with_cases", "times"]

@@ -55,6 +55,11 @@ def finish(
         )
 
 
+def get(conn: Connection, *, task_id: int) -> dict[str, Any] | None:
+    row = conn.execute(select(TABLE).where(TABLE.c.task_id == task_id)).mappings().first()
+    return dict(row) if row else None
+
+
 def listing(
     conn: Connection,
     *,
@@ -85,4 +90,4 @@ def open_counts(conn: Connection, *, now: dt.datetime) -> tuple[int, int]:
     return int(total), int(overdue)
 
 
-__all__ = ["add", "finish", "listing", "open_by_subject", "open_counts"]
+__all__ = ["add", "finish", "get", "listing", "open_by_subject", "open_counts"]

@@ -1,0 +1,160 @@
+"""`shoutu cases` and `shoutu tasks`: what the registry holds about cases and who must act."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from shoutu.cli.output import emit_json, errors_as_exit, out, parse, plain
+from shoutu.cli.state import state
+
+cases_app = typer.Typer(help="Cases in the registry (every read audited).", no_args_is_help=True)
+tasks_app = typer.Typer(help="Tasks: who must do what, by when.", no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
+Limit = Annotated[int, typer.Option(min=1, max=100_000, help="At most this many.")]
+
+
+def _table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        shown = plain(row)
+        table.add_row(*("" if shown.get(c) is None else str(shown[c]) for c in columns))
+    if not rows:
+        table.add_row("—", *[""] * (len(columns) - 1))
+    out.print(table)
+
+
+CASE_COLUMNS = [
+    "case_id",
+    "person_id",
+    "classification",
+    "origin",
+    "channel",
+    "found_in_control",
+    "region_code",
+    "report_time",
+    "status",
+]
+TASK_COLUMNS = ["task_id", "kind", "status", "subject_type", "subject_id", "due_time", "title"]
+
+
+@cases_app.command("list")
+def list_cases(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="Only this status (e.g. active).")] = None,
+    region: Annotated[str | None, typer.Option(help="Only this region (a code prefix).")] = None,
+    limit: Limit = 200,
+    json: JsonOpt = False,
+) -> None:
+    """Cases, latest report first."""
+    from shoutu.domain.vocabulary import CaseStatus
+    from shoutu.services.registry.cases import list_cases as run
+
+    with errors_as_exit(json):
+        chosen = parse("status", CaseStatus.parse, status) if status else None
+        rows = run(state(ctx).context(), status=chosen, region=region, limit=limit)
+    if json:
+        emit_json({"cases": [plain(r) for r in rows]})
+        return
+    _table("病例 Cases", rows, CASE_COLUMNS)
+
+
+@cases_app.command("show")
+def show_case(
+    ctx: typer.Context,
+    case_id: Annotated[int, typer.Argument(help="Case id.")],
+    json: JsonOpt = False,
+) -> None:
+    """One case, its contacts by kind and its tasks."""
+    from shoutu.services.registry.cases import get_case
+
+    with errors_as_exit(json):
+        found = get_case(state(ctx).context(), case_id)
+    if json:
+        emit_json(
+            {
+                "case": plain(found["case"]),
+                "contacts": found["contacts"],
+                "tasks": [plain(t) for t in found["tasks"]],
+            }
+        )
+        return
+    case = plain(found["case"])
+    table = Table(title=f"病例 Case {case_id}", show_header=False)
+    table.add_column("field")
+    table.add_column("value")
+    for key, value in case.items():
+        table.add_row(key, "" if value is None else str(value))
+    out.print(table)
+    contacts = ", ".join(f"{n} {kind}" for kind, n in found["contacts"].items()) or "none"
+    out.print(f"contacts: {contacts}", markup=False)
+    _table("任务 Tasks", found["tasks"], TASK_COLUMNS)
+
+
+@tasks_app.command("list")
+def list_tasks(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="open, done or cancelled.")] = None,
+    kind: Annotated[str | None, typer.Option(help="e.g. contact_control, resample.")] = None,
+    subject: Annotated[
+        str | None, typer.Option(help="TABLE:ID of the subject, e.g. cases:12 or people:1001.")
+    ] = None,
+    limit: Limit = 200,
+    json: JsonOpt = False,
+) -> None:
+    """Tasks, oldest first."""
+    from shoutu.domain.vocabulary import TaskKind, TaskStatus
+    from shoutu.services.supervision.tasks import list_tasks as run
+
+    with errors_as_exit(json):
+        subject_type, subject_id = _subject(subject)
+        rows = run(
+            state(ctx).context(),
+            status=parse("status", TaskStatus.parse, status) if status else None,
+            kind=parse("kind", TaskKind.parse, kind) if kind else None,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            limit=limit,
+        )
+    if json:
+        emit_json({"tasks": [plain(r) for r in rows]})
+        return
+    _table("任务 Tasks", rows, TASK_COLUMNS)
+
+
+def _subject(text: str | None) -> tuple[str | None, str | None]:
+    from shoutu.errors import BadRequest
+
+    if text is None:
+        return None, None
+    kind, sep, key = text.partition(":")
+    if not sep or not kind or not key:
+        raise BadRequest("{subject} is TABLE:ID, e.g. cases:12")
+    return kind, key
+
+
+@tasks_app.command("show")
+def show_task(
+    ctx: typer.Context,
+    task_id: Annotated[int, typer.Argument(help="Task id.")],
+    json: JsonOpt = False,
+) -> None:
+    """One task."""
+    from shoutu.services.supervision.tasks import get_task
+
+    with errors_as_exit(json):
+        task = get_task(state(ctx).context(), task_id)
+    if json:
+        emit_json({"task": plain(task)})
+        return
+    table = Table(title=f"任务 Task {task_id}", show_header=False)
+    table.add_column("field")
+    table.add_column("value")
+    for key, value in plain(task).items():
+        table.add_row(key, "" if value is None else str(value))
+    out.print(table)

@@ -1,0 +1,72 @@
+"""What users reached for (trust issue, item 22): `import cases` and `import control-measures`
+load line lists and episodes; `cases list|show` and `tasks list|show` show what the registry
+holds and who must act (trace's contact-control tasks among them)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from paths import DATA
+from shoutu.cli.app import app
+from shoutu.services.context import ServiceContext
+from shoutu.services.registry.imports.specs import import_file
+
+CASES = (
+    "case_id,person_id,classification,origin,channel,found_in_control,region_code,onset_time,"
+    "sample_time,report_time,protocol\n"
+    "7,1001,confirmed,local,fever_clinic,false,310101002001,2022-03-18T09:00,2022-03-19T10:00,"
+    "2022-03-19T20:00,cn-9th-2022\n"
+    "8,1002,asymptomatic,imported,port_screening,true,,,2022-03-20T10:00,2022-03-20T18:00,"
+    "cn-9th-2022\n"
+)
+MEASURES = (
+    "measure_id,person_id,kind,status,reason,start_time,planned_end_time,protocol\n"
+    "1,1003,centralised,active,close contact of case 7,2022-03-20T08:00,2022-03-27T08:00,"
+    "cn-9th-2022\n"
+)
+
+
+def test_import_and_read_cases_measures_and_tasks(
+    ctx: ServiceContext, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    for kind in ("regions", "places", "people"):
+        import_file(ctx, kind, DATA / f"{kind}.csv")
+    (tmp_path / "cases.csv").write_text(CASES)
+    (tmp_path / "measures.csv").write_text(MEASURES)
+    runner = CliRunner()
+    cases = runner.invoke(app, ["import", "cases", str(tmp_path / "cases.csv"), "--json"])
+    assert cases.exit_code == 0, cases.output
+    assert json.loads(cases.stdout)["result"]["inserted"] == 2
+    again = runner.invoke(app, ["import", "cases", str(tmp_path / "cases.csv"), "--json"])
+    assert json.loads(again.stdout)["result"]["unchanged"] == 2
+    measures = runner.invoke(
+        app, ["import", "control-measures", str(tmp_path / "measures.csv"), "--json"]
+    )
+    assert measures.exit_code == 0, measures.output
+    listed = json.loads(runner.invoke(app, ["cases", "list", "--json"]).stdout)["cases"]
+    assert [c["case_id"] for c in listed] == [8, 7]  # latest report first
+    assert listed[1]["report_time"] == "2022-03-19T12:00:00+00:00"
+    local = json.loads(
+        runner.invoke(app, ["cases", "list", "--region", "310101", "--json"]).stdout
+    )["cases"]
+    assert [c["case_id"] for c in local] == [7]
+    # store mode trace records contacts and contact-control tasks the case shows
+    traced = runner.invoke(app, ["trace", "--case", "7", "--json"])
+    assert traced.exit_code == 0, traced.output
+    shown = json.loads(runner.invoke(app, ["cases", "show", "7", "--json"]).stdout)
+    assert shown["case"]["channel"] == "fever_clinic" and shown["case"]["origin"] == "local"
+    tasks = json.loads(runner.invoke(app, ["tasks", "list", "--json"]).stdout)["tasks"]
+    control = [t for t in tasks if t["kind"] == "contact_control"]
+    assert len(control) == json.loads(traced.stdout)["tasks"]
+    if control:
+        one = runner.invoke(app, ["tasks", "show", str(control[0]["task_id"]), "--json"])
+        assert json.loads(one.stdout)["task"]["status"] == "open"
+        mine = runner.invoke(
+            app, ["tasks", "list", "--subject", f"people:{control[0]['subject_id']}", "--json"]
+        )
+        assert len(json.loads(mine.stdout)["tasks"]) >= 1
+    human = runner.invoke(app, ["cases", "show", "8"])
+    assert human.exit_code == 0 and "port_screening" in human.stdout
