@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 _PARAMETER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+_SHAPE = re.compile(r"'[^']*'|\d+")  # a reason's values: quoted text and numbers
 
 
 class ShoutuError(Exception):
@@ -123,11 +124,26 @@ class ValidationReport:
     def count(self) -> int:
         return len(self.problems) + self.omitted
 
-    def lines(self, spell: Callable[[str], str] = str) -> list[str]:
-        shown = [p.render(spell) for p in self.problems[: self.max_shown]]
-        hidden = self.count - len(shown)
-        if hidden > 0:
-            shown.append(f"... and {hidden:,} more problems")
+    def lines(self, spell: Callable[[str], str] = str, repeat: int = 3) -> list[str]:
+        """The problems in words; of many alike (the same field and reason but for the value:
+        687 rows of dd/mm/yyyy dates) the first ``repeat``, then how many more."""
+        shown: list[str] = []
+        alike: dict[tuple[str, str | None, str], int] = {}
+        cut = 0  # problems past max_shown, not counted among the alike
+        for problem in self.problems:
+            key = (problem.file, problem.field, _SHAPE.sub("#", problem.reason))
+            alike[key] = alike.get(key, 0) + 1
+            if alike[key] <= repeat:
+                if len(shown) < self.max_shown:
+                    shown.append(problem.render(spell))
+                else:
+                    cut += 1
+        for (file, field_name, _), count in alike.items():
+            if count > repeat:
+                where = f"{file}, field {field_name}" if field_name else file
+                shown.append(f"{where}: {count - repeat:,} more rows with the same problem")
+        if cut + self.omitted:
+            shown.append(f"... and {cut + self.omitted:,} more problems")
         return shown
 
     def as_json(self) -> list[dict[str, Any]]:

@@ -35,6 +35,10 @@ AllowDates = Annotated[
         help="Accept event dates outside SHOUTU_PLAUSIBLE_DATES (historical data).",
     ),
 ]
+Encoding = Annotated[
+    str | None,
+    typer.Option(help="The CSV's text encoding, e.g. gb18030 for GBK exports [utf-8]."),
+]
 DateFormat = Annotated[
     str | None,
     typer.Option("--date-format", help="strptime format of dates, e.g. %Y/%m/%d (default ISO)."),
@@ -49,6 +53,7 @@ def _run(
     date_format: str | None,
     allow_clear: bool = False,
     allow_dates: bool = False,
+    encoding: str | None = None,
 ) -> None:
     from shoutu.services.registry.imports.specs import import_file
 
@@ -61,6 +66,7 @@ def _run(
             progress=bars,
             allow_clear=allow_clear,
             allow_dates=allow_dates,
+            encoding=encoding,
         )
     if json:
         emit_json({"ok": True, "result": result.as_json(), "provenance": result.provenance})
@@ -82,10 +88,11 @@ def regions(
     date_format: DateFormat = None,
     allow_clear: AllowClear = False,
     allow_dates: AllowDates = False,
+    encoding: Encoding = None,
 ) -> None:
     """Regions: code (12 digits, or 16 for a building), name_zh, name_en, population, lat, lon,
     polygon (GeoJSON). Parents must exist or come in the same file."""
-    _run(ctx, "regions", file, json, date_format, allow_clear, allow_dates)
+    _run(ctx, "regions", file, json, date_format, allow_clear, allow_dates, encoding)
 
 
 @app.command()
@@ -96,9 +103,10 @@ def places(
     date_format: DateFormat = None,
     allow_clear: AllowClear = False,
     allow_dates: AllowDates = False,
+    encoding: Encoding = None,
 ) -> None:
     """Places: place_id, name, type, region_code, lat, lon, venue_code, capacity."""
-    _run(ctx, "places", file, json, date_format, allow_clear, allow_dates)
+    _run(ctx, "places", file, json, date_format, allow_clear, allow_dates, encoding)
 
 
 @app.command()
@@ -109,11 +117,12 @@ def people(
     date_format: DateFormat = None,
     allow_clear: AllowClear = False,
     allow_dates: AllowDates = False,
+    encoding: Encoding = None,
 ) -> None:
     """People: person_id, name, id_type, id_number, phone, sex, birth_date, home_region_code,
     workplace_id, school_id, key_population, vaccination_doses, last_vaccination_date,
     synthetic. ID numbers and phones are stored encrypted."""
-    _run(ctx, "people", file, json, date_format, allow_clear, allow_dates)
+    _run(ctx, "people", file, json, date_format, allow_clear, allow_dates, encoding)
 
 
 @app.command()
@@ -124,11 +133,12 @@ def cases(
     date_format: DateFormat = None,
     allow_clear: AllowClear = False,
     allow_dates: AllowDates = False,
+    encoding: Encoding = None,
 ) -> None:
     """Cases: case_id, person_id (a person of the registry), classification, origin, channel,
     found_in_control, report_time, protocol; optional severity, region_code, infection_time,
     onset_time, sample_time, isolation_time, release_time, status. Times in order."""
-    _run(ctx, "cases", file, json, date_format, allow_clear, allow_dates)
+    _run(ctx, "cases", file, json, date_format, allow_clear, allow_dates, encoding)
 
 
 @app.command("control-measures")
@@ -139,11 +149,12 @@ def control_measures(
     date_format: DateFormat = None,
     allow_clear: AllowClear = False,
     allow_dates: AllowDates = False,
+    encoding: Encoding = None,
 ) -> None:
     """Control measures (quarantine, isolation, health monitoring episodes): measure_id,
     person_id, kind, status, reason, start_time, protocol; optional planned_end_time,
     end_time."""
-    _run(ctx, "control_measures", file, json, date_format, allow_clear, allow_dates)
+    _run(ctx, "control_measures", file, json, date_format, allow_clear, allow_dates, encoding)
 
 
 @app.command()
@@ -230,7 +241,11 @@ def _event_import(
 
 @app.command()
 def results(
-    ctx: typer.Context, file: FileArg, json: JsonOpt = False, allow_dates: AllowDates = False
+    ctx: typer.Context,
+    file: FileArg,
+    json: JsonOpt = False,
+    allow_dates: AllowDates = False,
+    encoding: Encoding = None,
 ) -> None:
     """Lab results: sample_id, tube_id, pool_size, person_id, site_id, lab_id, sample_time,
     result_time, method (pcr, antigen), result, ct_n, ct_orf1ab [, purpose]. Validated whole
@@ -245,12 +260,22 @@ def results(
             f"{batch.already_stored:,} already stored" + (f"; {flow}" if flow else "")
         )
 
-    _event_import(ctx, file, json, partial(import_results, allow_dates=allow_dates), describe)
+    _event_import(
+        ctx,
+        file,
+        json,
+        partial(import_results, allow_dates=allow_dates, encoding=encoding),
+        describe,
+    )
 
 
 @app.command()
 def checkins(
-    ctx: typer.Context, file: FileArg, json: JsonOpt = False, allow_dates: AllowDates = False
+    ctx: typer.Context,
+    file: FileArg,
+    json: JsonOpt = False,
+    allow_dates: AllowDates = False,
+    encoding: Encoding = None,
 ) -> None:
     """Venue check-ins: person_id, place_id, t_in, t_out (empty: the venue type's typical
     dwell). Checked whole (by row and field), stored day by day sorted by place."""
@@ -263,4 +288,10 @@ def checkins(
             "dwell"
         )
 
-    _event_import(ctx, file, json, partial(import_checkins, allow_dates=allow_dates), describe)
+    _event_import(
+        ctx,
+        file,
+        json,
+        partial(import_checkins, allow_dates=allow_dates, encoding=encoding),
+        describe,
+    )

@@ -7,6 +7,7 @@ a naive timestamp is read as local time in the configured zone and converted to 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +22,30 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown time zone {name!r} (expected an IANA name)") from None
+
+
+class NotADate(ValueError):
+    """A date in another format than expected; ``parameter`` names the option that reads it."""
+
+    parameter = "date_format"
+
+
+_DAY_MONTH = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
+def _looks_like(text: str) -> str:
+    """What a dd/mm/yyyy or mm/dd/yyyy date looks like, as strptime formats."""
+    found = _DAY_MONTH.match(text)
+    if not found:
+        return ""
+    first, second = int(found.group(1)), int(found.group(2))
+    sep = text[len(found.group(1))]
+    day_first, month_first = f"%d{sep}%m{sep}%Y", f"%m{sep}%d{sep}%Y"
+    if first > 12:
+        return day_first
+    if second > 12:
+        return month_first
+    return f"{day_first} or {month_first}"
 
 
 def parse_date(value: object, date_format: str | None = None) -> dt.date:
@@ -40,6 +65,12 @@ def parse_date(value: object, date_format: str | None = None) -> dt.date:
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:
+        looks = _looks_like(text)
+        if looks:
+            raise NotADate(
+                f"{text!r} is not a date (expected YYYY-MM-DD); it looks like {looks}: give "
+                "that date format"
+            ) from None
         raise ValueError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
 
 

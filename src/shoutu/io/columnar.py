@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from shoutu.domain.timeutil import Window, parse_timestamp
 from shoutu.errors import InputError, ValidationReport
+from shoutu.io.tables import missing_column, not_utf8
 
 
 class RowProblems:
@@ -95,6 +96,7 @@ def read_columns(
     required: tuple[str, ...],
     timezone: str,
     defaults: dict[str, object] | None = None,
+    encoding: str | None = None,
 ) -> tuple[pa.Table, RowProblems]:
     """The whole file (CSV or Parquet) as a table of ``schema``: values cast column by column,
     timestamps to UTC (naive = local ``timezone``), empty strings as nulls, missing optional
@@ -108,18 +110,26 @@ def read_columns(
         raise InputError(check.report)
     try:
         if csv:
-            with path.open(newline="", encoding="utf-8-sig") as handle:
+            with path.open(newline="", encoding=encoding or "utf-8-sig") as handle:
                 names = next(csv_module.reader(handle), [])
             strings = {name: pa.string() for name in names}
-            raw = pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(column_types=strings))
+            raw = pa_csv.read_csv(
+                path,
+                read_options=pa_csv.ReadOptions(encoding=encoding or "utf8"),
+                convert_options=pa_csv.ConvertOptions(column_types=strings),
+            )
         else:
             raw = pq.read_table(path)
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc.start) from None
     except (pa.ArrowInvalid, OSError) as exc:
+        if "utf8" in str(exc).lower() and encoding is None:
+            raise not_utf8(path, 0) from None
         check.report.add(path.name, None, None, f"cannot be read: {exc}")
         raise InputError(check.report) from None
     missing = [name for name in required if name not in raw.column_names]
     for name in missing:
-        check.report.add(path.name, None, name, "required column is missing")
+        check.report.add(path.name, None, name, missing_column(name, raw.column_names))
     if missing:
         raise InputError(check.report)
     n = raw.num_rows

@@ -69,28 +69,49 @@ class GeneratedTable(InputTable):
             number += len(records)
 
 
-def _fail(name: str, reason: str) -> InputError:
-    report = ValidationReport()
-    report.add(name, None, None, reason)
-    return InputError(report)
+def _fail(name: str, reason: str, parameter: str | None = None) -> InputError:
+    return InputError.single(name, reason, parameter=parameter)
+
+
+#: encodings a file that is not UTF-8 is tried in, to say what it is (Chinese offices' GBK
+#: exports are GB18030's subset)
+LIKELY_ENCODINGS = ("gb18030", "big5")
+
+
+def not_utf8(path: Path, start: int) -> InputError:
+    """The error for a file that does not decode as UTF-8, naming the encoding it reads in."""
+    sample = path.read_bytes()[: 1 << 20]
+    for encoding in LIKELY_ENCODINGS:
+        try:
+            sample.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if exc.start < len(sample) - 4:  # a cut at the sample's end does not count
+                continue
+        return _fail(
+            str(path),
+            f"is not UTF-8 text (byte {start}); it reads as {encoding.upper()}: give that encoding",
+            parameter="encoding",
+        )
+    return _fail(str(path), f"is not UTF-8 text (byte {start}): give its encoding", "encoding")
 
 
 class CsvTable(InputTable):
-    def __init__(self, path: Path, delimiter: str) -> None:
+    def __init__(self, path: Path, delimiter: str, encoding: str | None = None) -> None:
         self.path = path
         self.delimiter = delimiter
+        self.encoding = encoding or "utf-8-sig"
         self.name = str(path)
         super().__init__(name=self.name, columns=self._header())
 
     def _open(self) -> Any:
-        return self.path.open(encoding="utf-8-sig", newline="")
+        return self.path.open(encoding=self.encoding, newline="")
 
     def _header(self) -> list[str]:
         try:
             with self._open() as handle:
                 header = next(csv.reader(handle, delimiter=self.delimiter), None)
         except UnicodeDecodeError as exc:
-            raise _fail(self.name, f"not UTF-8 text (byte {exc.start})") from None
+            raise self._undecodable(exc.start) from None
         if header is None:
             raise _fail(self.name, "empty file: no header row")
         columns = [c.strip() for c in header]
@@ -102,6 +123,11 @@ class CsvTable(InputTable):
                 raise _fail(self.name, f"column {column!r} appears twice in the header")
             seen.add(column)
         return columns
+
+    def _undecodable(self, start: int) -> InputError:
+        if self.encoding.startswith("utf-8"):
+            return not_utf8(self.path, start)
+        return _fail(self.name, f"is not {self.encoding} text (byte {start})", "encoding")
 
     def chunks(self, size: int | None, report: ValidationReport) -> Iterator[list[Row]]:
         columns, width = self.columns, len(self.columns)
@@ -132,7 +158,9 @@ class CsvTable(InputTable):
             except csv.Error as exc:
                 report.add(self.name, number + 1, None, f"malformed CSV: {exc}", reader.line_num)
             except UnicodeDecodeError as exc:
-                report.add(self.name, number + 1, None, f"not UTF-8 text (byte {exc.start})")
+                if self.encoding.startswith("utf-8"):
+                    raise not_utf8(self.path, exc.start) from None
+                report.add(self.name, number + 1, None, f"not {self.encoding} text", None)
         if chunk:
             yield chunk
 
@@ -157,8 +185,9 @@ class ParquetTable(InputTable):
             number += len(rows)
 
 
-def read_table(path: Path) -> InputTable:
-    """Open ``path`` as CSV (comma, or tab for .tsv) or Parquet, ready to stream."""
+def read_table(path: Path, encoding: str | None = None) -> InputTable:
+    """Open ``path`` as CSV (comma, or tab for .tsv; UTF-8 unless ``encoding``) or Parquet,
+    ready to stream."""
     from shoutu.io.provenance import file_hash
 
     if not path.exists():
@@ -168,8 +197,38 @@ def read_table(path: Path) -> InputTable:
     if suffix in PARQUET_SUFFIXES:
         table = ParquetTable(path)
     elif suffix in CSV_SUFFIXES:
-        table = CsvTable(path, "\t" if suffix == ".tsv" else ",")
+        table = CsvTable(path, "\t" if suffix == ".tsv" else ",", _checked(encoding))
     else:
         raise _fail(str(path), f"unknown file type {suffix!r}: use .csv, .tsv or .parquet")
     table.content_hash = file_hash(path)
     return table
+
+
+def _checked(encoding: str | None) -> str | None:
+    """An encoding Python knows (a BadRequest naming the option otherwise)."""
+    import codecs
+
+    from shoutu.errors import BadRequest
+
+    if encoding is None:
+        return None
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise BadRequest(f"unknown {{encoding}} {encoding!r} (e.g. utf-8, gb18030)") from None
+
+
+def _normal(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def missing_column(name: str, columns: Sequence[str]) -> str:
+    """'required column is missing', with the header's closest name when there is one
+    (case, spaces and punctuation aside, or a near spelling)."""
+    import difflib
+
+    same = [c for c in columns if _normal(c) == _normal(name)]
+    near = same or difflib.get_close_matches(name, list(columns), n=1, cutoff=0.75)
+    if near:
+        return f"required column is missing (did you mean {near[0]!r}?)"
+    return "required column is missing"

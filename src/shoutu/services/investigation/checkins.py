@@ -65,10 +65,12 @@ def typical_dwell_minutes() -> dict[str, float]:
 MAX_VISIT = 24 * 3600 * 1_000_000  # microseconds: a check-in longer than a day is not a visit
 
 
-def import_checkins(ctx: ServiceContext, path: Path, *, allow_dates: bool = False) -> CheckinBatch:
+def import_checkins(
+    ctx: ServiceContext, path: Path, *, allow_dates: bool = False, encoding: str | None = None
+) -> CheckinBatch:
     """Validate and store a check-ins file (see the module's text); times outside the
     plausible dates are refused unless ``allow_dates``."""
-    table, check = read_columns(path, SCHEMA, REQUIRED, ctx.settings.timezone)
+    table, check = read_columns(path, SCHEMA, REQUIRED, ctx.settings.timezone, encoding=encoding)
     if not allow_dates:
         check.plausible(table, ("t_in", "t_out"), ctx.plausible_window(), ctx.settings.timezone)
     people = np.asarray(table["person_id"].fill_null(-1).to_numpy(), np.int64)

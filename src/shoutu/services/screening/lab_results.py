@@ -75,11 +75,13 @@ class ResultsBatch:
 
 
 def read_results(
-    path: Path, timezone: str, window: Window | None = None
+    path: Path, timezone: str, window: Window | None = None, encoding: str | None = None
 ) -> tuple[pa.Table, RowProblems]:
     """The file as a table of SCHEMA (problems so far in the checker; times outside the
     plausible ``window`` among them)."""
-    table, check = read_columns(path, SCHEMA, REQUIRED, timezone, defaults={"pool_size": 1})
+    table, check = read_columns(
+        path, SCHEMA, REQUIRED, timezone, defaults={"pool_size": 1}, encoding=encoding
+    )
     if window is not None:
         check.plausible(table, ("sample_time", "result_time"), window, timezone)
     return table, check
@@ -185,13 +187,15 @@ def _keys(table: pa.Table) -> pa.Array:
     return pc.binary_join_element_wise(table["sample_id"], table["result"], "\x1f")
 
 
-def import_results(ctx: ServiceContext, path: Path, *, allow_dates: bool = False) -> ResultsBatch:
+def import_results(
+    ctx: ServiceContext, path: Path, *, allow_dates: bool = False, encoding: str | None = None
+) -> ResultsBatch:
     """Validate, store and run the workflow of a results file (see the module's text);
     times outside the plausible dates are refused unless ``allow_dates``."""
     from shoutu.services.screening.pooled_workflow import run_workflow
 
     window = None if allow_dates else ctx.plausible_window()
-    table, check = read_results(path, ctx.settings.timezone, window)
+    table, check = read_results(path, ctx.settings.timezone, window, encoding)
     validate(table, check, roster_ids(ctx))
     stored = _stored(ctx, table)
     seen = np.zeros(table.num_rows, bool)

@@ -27,11 +27,11 @@ from sqlalchemy import Connection, Table
 
 from shoutu.domain.timeutil import local_date, utcnow
 from shoutu.errors import BadRequest, InputError, ValidationReport
-from shoutu.io.tables import InputTable, Row
+from shoutu.io.tables import InputTable, Row, missing_column
 from shoutu.progress import Progress, Silent
 from shoutu.services.audit import Masks, Unit, jsonable, writing
 from shoutu.services.context import ServiceContext
-from shoutu.services.registry.imports.fields import BadValue, FieldSpec, ParseOptions, is_blank
+from shoutu.services.registry.imports.fields import FieldSpec, ParseOptions, is_blank
 from shoutu.store.repositories import entities
 
 CHUNK_ROWS = 50_000
@@ -174,7 +174,7 @@ def _parse_chunk(
             try:
                 values[spec_field.name] = spec_field.parser(value, options)
             except ValueError as exc:
-                hint = exc.parameter if isinstance(exc, BadValue) else None
+                hint = getattr(exc, "parameter", None)  # the option that would accept it
                 report.add(table.name, row_number, spec_field.name, str(exc), line, hint)
                 values[spec_field.name] = None
         key = values.get(spec.key)
@@ -221,7 +221,7 @@ def import_table(
     report = ValidationReport()
     for column in spec.required:
         if column not in table.columns:
-            report.add(table.name, None, column, "required column is missing")
+            report.add(table.name, None, column, missing_column(column, table.columns))
     if not report.ok:
         raise InputError(report)
     seen_keys: dict[Any, int] = {}

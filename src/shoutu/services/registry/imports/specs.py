@@ -30,11 +30,12 @@ def import_file(
     progress: Progress | None = None,
     allow_clear: bool = False,
     allow_dates: bool = False,
+    encoding: str | None = None,
 ) -> ImportResult:
     """Import one registry file (CSV or Parquet) of ``kind`` (regions, places or people)."""
     if kind not in SPECS:
         raise BadRequest(f"unknown import kind {kind!r}; expected one of {sorted(SPECS)}")
-    table = read_table(path)
+    table = read_table(path, encoding)
     result = import_table(
         ctx,
         SPECS[kind],
