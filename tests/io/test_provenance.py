@@ -55,5 +55,5 @@ def test_input_hash_depends_on_content(tmp_path: Path) -> None:
 
 
 def test_unknown_output_type(tmp_path: Path) -> None:
-    with pytest.raises(BadRequest, match=r"\.csv or \.parquet"):
-        write_table(tmp_path / "out.xlsx", {"a": [1]}, {})
+    with pytest.raises(BadRequest, match=r"\.csv, \.parquet or \.xlsx"):
+        write_table(tmp_path / "out.txt", {"a": [1]}, {})

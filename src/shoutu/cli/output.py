@@ -149,6 +149,17 @@ def progress_bars() -> Iterator[RichProgress]:
         yield RichProgress(bars)
 
 
+def write_rows(
+    path: Path, rows: list[dict[str, Any]], header: list[str], provenance: dict[str, Any]
+) -> None:
+    """A list of records to ``path`` (.csv, .xlsx or .parquet, with the provenance);
+    ``header``: the columns of an empty list."""
+    from shoutu.io.provenance import write_table
+
+    columns = list(rows[0]) if rows else header
+    write_table(path, {c: [r.get(c) for r in rows] for c in columns}, provenance)
+
+
 def emit_columns(
     columns: Mapping[str, Any],
     provenance: dict[str, Any],

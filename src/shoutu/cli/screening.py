@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from shoutu.cli.output import emit_json, errors_as_exit, out, parse
+from shoutu.cli.output import emit_json, errors_as_exit, out, parse, write_rows
 from shoutu.cli.state import state
 
 app = typer.Typer(
@@ -70,7 +70,11 @@ def key_populations(
     date: Annotated[str, typer.Option("--date", help="The day the report ends (YYYY-MM-DD).")],
     window_days: Annotated[int, typer.Option(min=1, help="Days the report covers.")] = 7,
     overdue_output: Annotated[
-        Path | None, typer.Option(help="CSV of the overdue people (masked names, audited).")
+        Path | None,
+        typer.Option(
+            help="The overdue people (.csv, .xlsx or .parquet): masked name and phone, "
+            "building; audited."
+        ),
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
@@ -85,7 +89,7 @@ def key_populations(
             state(ctx).context(), day, window_days=window_days, names=overdue_output is not None
         )
         if overdue_output is not None:
-            _write_csv(overdue_output, report.overdue)
+            write_rows(overdue_output, report.overdue, ["person_id"], report.provenance)
     if json:
         emit_json(report.as_json())
         return
@@ -99,16 +103,6 @@ def key_populations(
                 f"{share:>10}  {row['overdue']:7}",
                 markup=False,
             )
-
-
-def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    import csv
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["person_id"])
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 @app.command("campaign")
@@ -159,7 +153,10 @@ def status(
     level: Annotated[str, typer.Option(help="Areas: community or building.")] = "community",
     untested_output: Annotated[
         Path | None,
-        typer.Option(help="CSV of who is not yet tested in the latest round (masked, audited)."),
+        typer.Option(
+            help="Who is not yet tested in the latest round (.csv, .xlsx or .parquet): "
+            "masked name and phone, building; audited."
+        ),
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
@@ -172,8 +169,7 @@ def status(
             state(ctx).context(), name, level=level, names=untested_output is not None
         )
         if untested_output is not None:
-            rows = zip(report.untested, report.untested_names, strict=True)
-            _write_csv(untested_output, [{"person_id": p, "name": n} for p, n in rows])
+            write_rows(untested_output, report.untested_contacts, ["person_id"], report.provenance)
     if json:
         emit_json(report.as_json())
         return

@@ -66,10 +66,38 @@ def read_arrow(path: Path) -> pa.Table:
     try:
         if path.suffix.lower() == ".parquet":
             return pq.read_table(path)
+        if path.suffix.lower() == ".xlsx":
+            from shoutu.io.excel import read_xlsx
+
+            _, rows = read_xlsx(path)
+            return pa.Table.from_pylist(list(rows))
         options = pa_csv.ConvertOptions(strings_can_be_null=True)
         return pa_csv.read_csv(path, convert_options=options)
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError.single(str(path), f"cannot be read: {exc}") from None
+
+
+def _excel_as_text(path: Path) -> pa.Table:
+    """A workbook's first sheet as text columns (cells as their text; times ISO 8601), so
+    that it goes through the same casts as a CSV file."""
+    import datetime as dt
+
+    from shoutu.io.excel import read_xlsx
+
+    try:
+        columns, rows = read_xlsx(path)
+        data: dict[str, list[str | None]] = {c: [] for c in columns}
+        for row in rows:
+            for c in columns:
+                v = row.get(c)
+                data[c].append(
+                    None if v is None else v.isoformat() if isinstance(v, dt.datetime) else str(v)
+                )
+    except InputError:
+        raise
+    except Exception as exc:  # not a workbook
+        raise InputError.single(str(path), f"not a readable Excel workbook: {exc}") from None
+    return pa.table({c: pa.array(v, pa.string()) for c, v in data.items()})
 
 
 def local_times(table: pa.Table, path: Path, names: Collection[str], timezone: str) -> pa.Table:
@@ -109,7 +137,9 @@ def read_columns(
         check.report.add(path.name, None, None, "file not found")
         raise InputError(check.report)
     try:
-        if csv:
+        if path.suffix.lower() == ".xlsx":
+            raw = _excel_as_text(path)
+        elif csv:
             with path.open(newline="", encoding=encoding or "utf-8-sig") as handle:
                 names = next(csv_module.reader(handle), [])
             strings = {name: pa.string() for name in names}

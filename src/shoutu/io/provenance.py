@@ -118,15 +118,20 @@ def write_csv(table: Any, sink: Any) -> None:
 
 
 def write_table(path: Path, columns: Mapping[str, Any], provenance: Mapping[str, Any]) -> None:
-    """Write columns (lists or numpy arrays) to CSV (plus a ``.json`` sidecar) or Parquet
-    (provenance in the metadata), chosen by extension."""
+    """Write columns (lists or numpy arrays) to CSV (plus a ``.json`` sidecar), Parquet
+    (provenance in the metadata) or Excel (a provenance sheet), chosen by extension."""
     from shoutu.errors import BadRequest
 
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise BadRequest(f"{{output}} {path} must end in .csv or .parquet")
+    if suffix not in (".csv", ".parquet", ".xlsx"):
+        raise BadRequest(f"{{output}} {path} must end in .csv, .parquet or .xlsx")
     path.parent.mkdir(parents=True, exist_ok=True)
     table = as_arrow(columns)
+    if suffix == ".xlsx":
+        from shoutu.io.excel import write_xlsx
+
+        write_xlsx(path, table, provenance)
+        return
     if suffix == ".parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -147,6 +152,18 @@ def write_table(path: Path, columns: Mapping[str, Any], provenance: Mapping[str,
 
 
 def read_provenance(path: Path) -> dict[str, Any]:
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
+        from shoutu.io.excel import PROVENANCE_SHEET
+
+        book = load_workbook(path, read_only=True)
+        try:
+            cell = list(book[PROVENANCE_SHEET].iter_rows(values_only=True))[1][0]
+        finally:
+            book.close()
+        found: dict[str, Any] = json.loads(str(cell))
+        return found
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 

@@ -17,6 +17,7 @@ from shoutu.errors import InputError, ValidationReport
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
+EXCEL_SUFFIXES = {".xlsx"}
 
 #: (row number, CSV line or None, values by column)
 Row = tuple[int, int | None, dict[str, Any]]
@@ -185,6 +186,35 @@ class ParquetTable(InputTable):
             number += len(rows)
 
 
+class ExcelTable(InputTable):
+    """An .xlsx workbook's first sheet; rows keep their cell types, numbered from 1 with the
+    sheet's row as the line (the header is row 1 there too)."""
+
+    def __init__(self, path: Path) -> None:
+        from shoutu.io.excel import read_xlsx
+
+        try:
+            columns, _ = read_xlsx(path)
+        except Exception as exc:  # openpyxl raises many kinds for a file that is not one
+            raise _fail(str(path), f"not a readable Excel workbook: {exc}") from None
+        self.path = path
+        super().__init__(name=str(path), columns=columns)
+
+    def chunks(self, size: int | None, report: ValidationReport) -> Iterator[list[Row]]:
+        from shoutu.io.excel import read_xlsx
+
+        _, rows = read_xlsx(self.path)
+        chunk: list[Row] = []
+        for number, row in enumerate(rows, start=1):
+            values = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in row.items()}
+            chunk.append((number, number + 1, values))
+            if size and len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+
 def read_table(path: Path, encoding: str | None = None) -> InputTable:
     """Open ``path`` as CSV (comma, or tab for .tsv; UTF-8 unless ``encoding``) or Parquet,
     ready to stream."""
@@ -196,10 +226,12 @@ def read_table(path: Path, encoding: str | None = None) -> InputTable:
     table: InputTable
     if suffix in PARQUET_SUFFIXES:
         table = ParquetTable(path)
+    elif suffix in EXCEL_SUFFIXES:
+        table = ExcelTable(path)
     elif suffix in CSV_SUFFIXES:
         table = CsvTable(path, "\t" if suffix == ".tsv" else ",", _checked(encoding))
     else:
-        raise _fail(str(path), f"unknown file type {suffix!r}: use .csv, .tsv or .parquet")
+        raise _fail(str(path), f"unknown file type {suffix!r}: use .csv, .tsv, .xlsx or .parquet")
     table.content_hash = file_hash(path)
     return table
 

@@ -16,7 +16,7 @@ from shoutu.store.repositories import entities
 from shoutu.store.repositories import people as people_repo
 from shoutu.store.tables import Person, table
 
-__all__ = ["PersonView", "find_by_id_number", "get_person", "masked_names"]
+__all__ = ["PersonView", "find_by_id_number", "get_person", "masked_contacts"]
 
 
 @dataclass(frozen=True)
@@ -105,11 +105,22 @@ def find_by_id_number(
     return get_person(ctx, row["person_id"], reveal=reveal, purpose=purpose)
 
 
-def masked_names(ctx: ServiceContext, person_ids: list[int], purpose: str) -> dict[int, str]:
-    """Masked names for a list (e.g. people not yet tested), each read audited."""
+def masked_contacts(
+    ctx: ServiceContext, person_ids: list[int], purpose: str
+) -> dict[int, dict[str, str | None]]:
+    """What a community worker needs to reach the people of a list (e.g. not yet tested):
+    masked name and phone, and the building (home region) — each read audited."""
     with ctx.connect() as conn:
         found = entities.fetch_by_keys(conn, table=table(Person), key="person_id", keys=person_ids)
-    names = {p: mask_name(r["name"]) if r["name"] else "" for p, r in found.items()}
+    keyring = ctx.keyring if any(r["phone_enc"] for r in found.values()) else None
+    contacts: dict[int, dict[str, str | None]] = {}
+    for p, r in found.items():
+        phone = keyring.decrypt(PHONE_FIELD, r["phone_enc"]) if keyring and r["phone_enc"] else None
+        contacts[p] = {
+            "name": mask_name(r["name"]) if r["name"] else None,
+            "phone": mask_phone(phone) if phone else None,
+            "building": r["home_region_code"],
+        }
     with writing(ctx) as unit:
-        unit.read("people", list(names), pii=False, purpose=purpose)
-    return names
+        unit.read("people", list(contacts), pii=False, purpose=purpose)
+    return contacts

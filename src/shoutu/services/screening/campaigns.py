@@ -31,9 +31,10 @@ from shoutu.domain.timeutil import parse_timestamp, utcnow
 from shoutu.domain.vocabulary import RiskLevel
 from shoutu.errors import BadRequest, Conflict, NotFound, options_checked
 from shoutu.events.store import read_events
+from shoutu.io.provenance import build_provenance
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
-from shoutu.services.registry.people import masked_names
+from shoutu.services.registry.people import masked_contacts
 from shoutu.services.registry.roster import roster
 from shoutu.store.repositories import campaigns as repo
 from shoutu.store.repositories import places as places_repo
@@ -94,7 +95,9 @@ class CampaignStatus:
     turnaround: list[dict[str, Any]] = field(default_factory=list)
     clearance: list[dict[str, Any]] = field(default_factory=list)
     untested: list[int] = field(default_factory=list)  # person ids, latest started round
-    untested_names: list[str] = field(default_factory=list)  # masked, when asked for
+    # with names asked for: the untested with masked name and phone and their building
+    untested_contacts: list[dict[str, Any]] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         campaign = {
@@ -129,7 +132,7 @@ def campaign_status(
         if campaign is None:
             raise NotFound(f"no campaign {name!r}")
         places = places_repo.regions(conn)
-    protocol, _ = ctx.protocol(campaign["protocol"])
+    protocol, digest = ctx.protocol(campaign["protocol"])
     rules = protocol.mass_screening
     clear_after = rules.clear_after_negative_rounds if rules else 2
     min_coverage = rules.clear_min_coverage if rules else 0.9
@@ -139,6 +142,11 @@ def campaign_status(
     length = dt.timedelta(hours=campaign["round_hours"])
     started = [r for r in range(campaign["rounds"]) if start + r * interval <= now]
     status = CampaignStatus(campaign)
+    status.provenance = build_provenance(
+        command="screening status",
+        parameters={"campaign": name, "level": level, "as_of": now.isoformat()},
+        protocol=(protocol.name, digest),
+    )
     people = roster(ctx)
     area, ids = _targets(people, places, campaign["region_code"], level)
     if not started or len(ids) == 0:
@@ -232,8 +240,11 @@ def campaign_status(
         )
     status.untested = [int(p) for p in ids[~sampled[-1]]]
     if names:
-        masked = masked_names(ctx, status.untested, f"campaign {name}: not yet tested")
-        status.untested_names = [masked.get(p, "") for p in status.untested]
+        masked = masked_contacts(ctx, status.untested, f"campaign {name}: not yet tested")
+        status.untested_contacts = [
+            {"person_id": p, **masked.get(p, {"name": None, "phone": None, "building": None})}
+            for p in status.untested
+        ]
     return status
 
 

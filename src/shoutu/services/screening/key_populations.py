@@ -28,8 +28,9 @@ import pyarrow.compute as pc
 
 from shoutu.errors import BadRequest
 from shoutu.events.store import read_events
+from shoutu.io.provenance import build_provenance
 from shoutu.services.context import ServiceContext
-from shoutu.services.registry.people import masked_names
+from shoutu.services.registry.people import masked_contacts
 from shoutu.services.registry.roster import roster
 
 
@@ -40,6 +41,7 @@ class ComplianceReport:
     by_category: list[dict[str, Any]] = field(default_factory=list)
     by_unit: list[dict[str, Any]] = field(default_factory=list)
     overdue: list[dict[str, Any]] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -58,7 +60,7 @@ def compliance(
     person's masked name (every read audited)."""
     if window_days < 1:
         raise BadRequest("the window ({window_days}) is at least one day")
-    protocol, _ = ctx.protocol()
+    protocol, digest = ctx.protocol()
     intervals = {str(k): float(v.interval_days) for k, v in protocol.key_populations.items()}
     everyone = roster(ctx)
     wanted = pa.array(list(intervals), pa.string())
@@ -92,6 +94,11 @@ def compliance(
     overdue = overdue_hours > 0
     units = people["workplace_id"].to_pylist()
     report = ComplianceReport(day, window_days)
+    report.provenance = build_provenance(
+        command="screening key-populations",
+        parameters={"date": day.isoformat(), "window_days": window_days},
+        protocol=(protocol.name, digest),
+    )
     report.by_category = _group(category, expected, done, overdue)
     report.by_unit = _group(units, expected, done, overdue)
     for i in np.flatnonzero(overdue):
@@ -109,10 +116,11 @@ def compliance(
             }
         )
     if names and report.overdue:
-        masked = masked_names(
+        masked = masked_contacts(
             ctx, [r["person_id"] for r in report.overdue], "key-population screening: overdue"
         )
-        report.overdue = [{"name": masked.get(r["person_id"], ""), **r} for r in report.overdue]
+        empty = {"name": None, "phone": None, "building": None}
+        report.overdue = [{**r, **masked.get(r["person_id"], empty)} for r in report.overdue]
     return report
 
 
