@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -90,6 +91,11 @@ class Settings(BaseSettings):
         default=False,
         description="SHOUTU_DEBUG: show the traceback of an internal error (as --debug does); "
         "otherwise a bug prints one line.",
+    )
+    lang: Literal["zh", "en", "both"] = Field(
+        default="both",
+        description="SHOUTU_LANG: the language of what people read at a terminal: zh, en or "
+        "both (Chinese then English); CSV, JSON and Parquet keep English codes and keys.",
     )
     user: str = Field(
         default_factory=_default_user,

@@ -44,6 +44,7 @@ from shoutu.cli.state import State, state
 from shoutu.errors import ShoutuError
 
 app = typer.Typer(
+    rich_markup_mode=None,
     help="守土 shoutu — outbreak prevention and control. Settings come from SHOUTU_* "
     "environment variables (`shoutu settings`).",
     no_args_is_help=True,
@@ -192,7 +193,7 @@ def demo_(
     )
     print_situation(data)
     print_analytics(data.get("analytics", {}))
-    print_signals(data.get("open_signals", []), "未处置预警信号 Open signals")
+    print_signals(data.get("open_signals", []), ("未处置预警信号", "Open signals"))
     print_screening(data.get("screening", {}))
     print_chains(data.get("chains", {}))
     print_trajectories(data.get("trajectories", {}))

@@ -7,20 +7,23 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from shoutu.cli import i18n
 from shoutu.cli.output import emit_json, errors_as_exit, out, parse, plain
 from shoutu.cli.state import state
 
-cases_app = typer.Typer(help="Cases in the registry (every read audited).", no_args_is_help=True)
-tasks_app = typer.Typer(help="Tasks: who must do what, by when.", no_args_is_help=True)
+cases_app = typer.Typer(
+    rich_markup_mode=None, help="Cases in the registry (every read audited).", no_args_is_help=True
+)
+tasks_app = typer.Typer(
+    rich_markup_mode=None, help="Tasks: who must do what, by when.", no_args_is_help=True
+)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 Limit = Annotated[int, typer.Option(min=1, max=100_000, help="At most this many.")]
 
 
-def _table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
+def _table(title: tuple[str, str], rows: list[dict[str, Any]], columns: list[str]) -> None:
+    table = i18n.table(*title, columns)
     for row in rows:
         shown = plain(row)
         table.add_row(*("" if shown.get(c) is None else str(shown[c]) for c in columns))
@@ -61,7 +64,7 @@ def list_cases(
     if json:
         emit_json({"cases": [plain(r) for r in rows]})
         return
-    _table("病例 Cases", rows, CASE_COLUMNS)
+    _table(("病例", "Cases"), rows, CASE_COLUMNS)
 
 
 @cases_app.command("show")
@@ -85,15 +88,15 @@ def show_case(
         )
         return
     case = plain(found["case"])
-    table = Table(title=f"病例 Case {case_id}", show_header=False)
+    table = Table(title=i18n.say(f"病例 {case_id}", f"Case {case_id}"), show_header=False)
     table.add_column("field")
     table.add_column("value")
     for key, value in case.items():
         table.add_row(key, "" if value is None else str(value))
     out.print(table)
     contacts = ", ".join(f"{n} {kind}" for kind, n in found["contacts"].items()) or "none"
-    out.print(f"contacts: {contacts}", markup=False)
-    _table("任务 Tasks", found["tasks"], TASK_COLUMNS)
+    out.print(f"{i18n.say('密接', 'contacts')}: {contacts}", markup=False)
+    _table(("任务", "Tasks"), found["tasks"], TASK_COLUMNS)
 
 
 @tasks_app.command("list")
@@ -124,7 +127,7 @@ def list_tasks(
     if json:
         emit_json({"tasks": [plain(r) for r in rows]})
         return
-    _table("任务 Tasks", rows, TASK_COLUMNS)
+    _table(("任务", "Tasks"), rows, TASK_COLUMNS)
 
 
 def _subject(text: str | None) -> tuple[str | None, str | None]:
@@ -152,7 +155,7 @@ def show_task(
     if json:
         emit_json({"task": plain(task)})
         return
-    table = Table(title=f"任务 Task {task_id}", show_header=False)
+    table = Table(title=i18n.say(f"任务 {task_id}", f"Task {task_id}"), show_header=False)
     table.add_column("field")
     table.add_column("value")
     for key, value in plain(task).items():

@@ -13,6 +13,7 @@ from shoutu.cli.output import emit_json, errors_as_exit, out, progress_bars
 from shoutu.cli.state import state
 
 app = typer.Typer(
+    rich_markup_mode=None,
     help="Import registry files (CSV or Parquet). A file is imported whole or not at all; "
     "re-importing it changes nothing. Bad rows are reported by row, field and reason (exit 1).",
     no_args_is_help=True,

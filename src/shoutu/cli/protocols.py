@@ -11,7 +11,9 @@ from shoutu.cli.output import emit_json, errors_as_exit, out
 from shoutu.cli.state import state
 
 app = typer.Typer(
-    help="Protocol editions (versioned files): list, show, diff.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Protocol editions (versioned files): list, show, diff.",
+    no_args_is_help=True,
 )
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]

@@ -15,9 +15,11 @@ if TYPE_CHECKING:
     from shoutu.services.registry.people import PersonView
 
 people_app = typer.Typer(
-    help="Look people up (masked by default; every read is audited).", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Look people up (masked by default; every read is audited).",
+    no_args_is_help=True,
 )
-audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+audit_app = typer.Typer(rich_markup_mode=None, help="The audit trail.", no_args_is_help=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 Reveal = Annotated[bool, typer.Option("--reveal", help="Show personal data unmasked.")]

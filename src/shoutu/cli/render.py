@@ -1,4 +1,4 @@
-"""Human-readable rendering of service results (bilingual labels from the vocabulary)."""
+"""Human-readable rendering of service results, in the reader's language (``cli.i18n``)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.table import Table
 
+from shoutu.cli.i18n import say, value
 from shoutu.cli.output import out
 from shoutu.domain.vocabulary import (
     ControlKind,
@@ -17,54 +18,55 @@ from shoutu.domain.vocabulary import (
     SignalStatus,
 )
 
-SECTIONS: tuple[tuple[str, str, type[Labeled]], ...] = (
-    ("regions", "行政区划 Regions", RegionLevel),
-    ("places", "场所 Places", PlaceType),
-    ("key_populations", "重点人群 Key populations", KeyPopulation),
-    ("under_control", "在管人员 Under control", ControlKind),
-    ("risk_areas", "风险区 Risk areas", RiskLevel),
-    ("signals", "预警信号 Signals", SignalStatus),
+SECTIONS: tuple[tuple[str, tuple[str, str], type[Labeled]], ...] = (
+    ("regions", ("行政区划", "Regions"), RegionLevel),
+    ("places", ("场所", "Places"), PlaceType),
+    ("key_populations", ("重点人群", "Key populations"), KeyPopulation),
+    ("under_control", ("在管人员", "Under control"), ControlKind),
+    ("risk_areas", ("风险区", "Risk areas"), RiskLevel),
+    ("signals", ("预警信号", "Signals"), SignalStatus),
 )
-
-
-def _label(enum: type[Labeled], value: str) -> str:
-    member = enum(value)
-    return f"{member.zh} {member.en}"
 
 
 def print_situation(data: dict[str, Any]) -> None:
     cases = data["cases"]
     head = Table(
-        title=f"疫情态势 Situation — {data['as_of']} ({data['protocol']})", show_header=False
+        title=f"{say('疫情态势', 'Situation')} — {data['as_of']} ({data['protocol']})",
+        show_header=False,
     )
     head.add_column("item")
     head.add_column("value", justify="right")
-    head.add_row("人口 People", f"{data['people']:,}")
-    head.add_row("  其中合成 of which synthetic", f"{data['synthetic_people']:,}")
-    head.add_row("病例 Cases", f"{cases['total']:,}")
-    head.add_row("  本土 local / 境外输入 imported", f"{cases['local']:,} / {cases['imported']:,}")
+    head.add_row(say("人口", "People"), f"{data['people']:,}")
+    head.add_row("  " + say("其中合成", "of which synthetic"), f"{data['synthetic_people']:,}")
+    head.add_row(say("病例", "Cases"), f"{cases['total']:,}")
     head.add_row(
-        "  管控内 in control / 社会面 community",
+        "  " + say("本土 / 境外输入", "local / imported"),
+        f"{cases['local']:,} / {cases['imported']:,}",
+    )
+    head.add_row(
+        "  " + say("管控内 / 社会面", "in control / community"),
         f"{cases['found_in_control']:,} / {cases['found_in_community']:,}",
     )
     days = cases["days_since_last_community_case"]
     head.add_row(
-        "社会面清零天数 Days since last community case", "—" if days is None else str(days)
+        say("社会面清零天数", "Days since last community case"),
+        "—" if days is None else str(days),
     )
     head.add_row(
-        "任务 Tasks open / overdue", f"{data['tasks']['open']:,} / {data['tasks']['overdue']:,}"
+        say("任务 待办 / 逾期", "Tasks open / overdue"),
+        f"{data['tasks']['open']:,} / {data['tasks']['overdue']:,}",
     )
     out.print(head)
-    for key, title, enum in SECTIONS:
+    for key, (zh, en), enum in SECTIONS:
         counts = data[key]
         if not counts:
             continue
-        table = Table(title=title, show_header=False)
-        table.add_column("label")
-        table.add_column("count", justify="right")
-        for value, count in counts.items():
-            table.add_row(_label(enum, value), f"{count:,}")
-        out.print(table)
+        section = Table(title=say(zh, en), show_header=False)
+        section.add_column("label")
+        section.add_column("count", justify="right")
+        for raw, count in counts.items():
+            section.add_row(value(enum, raw), f"{count:,}")
+        out.print(section)
 
 
 def print_analytics(data: dict[str, Any]) -> None:
@@ -77,7 +79,11 @@ def print_analytics(data: dict[str, Any]) -> None:
             markup=False,
         )
     else:
-        table = Table(title="再生数 R_t (7-day windows, EpiEstim method)")
+        table = Table(
+            title=say(
+                "再生数 R_t（7天窗口，EpiEstim 方法）", "R_t (7-day windows, EpiEstim method)"
+            )
+        )
         for column in ("window", "mean", "95% CrI"):
             table.add_column(column, justify="right")
         for row in rt:
@@ -88,7 +94,9 @@ def print_analytics(data: dict[str, Any]) -> None:
             )
         out.print(table)
     clusters = data.get("clusters", [])
-    table = Table(title="时空聚集 Space-time clusters (p ≤ 0.05, last 7 days)")
+    table = Table(
+        title=say("时空聚集（p ≤ 0.05，近7天）", "Space-time clusters (p ≤ 0.05, last 7 days)")
+    )
     for column in ("center", "regions", "days", "observed", "expected", "p", "recurrence"):
         table.add_column(column)
     for c in clusters:
@@ -110,7 +118,7 @@ def print_screening(data: dict[str, Any]) -> None:
     """The demo's testing: positivity by kind, mass-screening coverage, key populations."""
     if not data:
         return
-    table = Table(title="检测 Tests: positivity by kind")
+    table = Table(title=say("检测：按类型的阳性率", "Tests: positivity by kind"))
     for column in ("kind", "samples", "positive", "positivity"):
         table.add_column(column, justify="right")
     for row in data.get("positivity", []):
@@ -122,7 +130,8 @@ def print_screening(data: dict[str, Any]) -> None:
     if rounds:
         campaign = data["campaign"]
         table = Table(
-            title=f"区域核酸筛查 Mass screening {campaign['region']}: coverage by round "
+            title=say("区域核酸筛查", "Mass screening")
+            + f" {campaign['region']}: coverage by round "
             f"(areas not yet clear: {data.get('areas_not_clear', 0)})"
         )
         for column in ("round", "start", "expected", "sampled", "coverage", "positive"):
@@ -139,7 +148,11 @@ def print_screening(data: dict[str, Any]) -> None:
         out.print(table)
     keys = data.get("key_populations", [])
     if keys:
-        table = Table(title="重点人群 Key populations: routine screening, last 7 days")
+        table = Table(
+            title=say(
+                "重点人群：常规筛查，近7天", "Key populations: routine screening, last 7 days"
+            )
+        )
         for column in ("category", "people", "compliance", "overdue"):
             table.add_column(column, justify="right")
         for row in keys:
@@ -165,7 +178,7 @@ def print_chains(data: dict[str, Any]) -> None:
     if not data:
         return
     table = Table(
-        title=f"传播链 Transmission clusters — {data['cases']:,} cases, "
+        title=say("传播链", "Transmission clusters") + f" — {data['cases']:,} cases, "
         f"{data['no_known_source']:,} with no known source, {data['imported']:,} imported"
     )
     for column in ("cluster (first case-setting)", "cases", "generations"):

@@ -11,7 +11,9 @@ from shoutu.cli.output import emit_json, errors_as_exit, out, parse, write_rows
 from shoutu.cli.state import state
 
 app = typer.Typer(
-    help="Mass screening: pool sizes (and campaigns, coverage).", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Mass screening: pool sizes (and campaigns, coverage).",
+    no_args_is_help=True,
 )
 
 

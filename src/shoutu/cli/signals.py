@@ -6,32 +6,25 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
+from shoutu.cli import i18n
 from shoutu.cli.output import emit_json, errors_as_exit, out, parse, plain
 from shoutu.cli.state import state
+from shoutu.domain.vocabulary import SignalStatus
 
 app = typer.Typer(
-    help="Signals from the detectors and their response workflow.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Signals from the detectors and their response workflow.",
+    no_args_is_help=True,
 )
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 
 
-def print_signals(rows: list[dict[str, Any]], title: str) -> None:
-    table = Table(title=title)
-    for column in (
-        "id",
-        "channel",
-        "region",
-        "method",
-        "days",
-        "observed",
-        "threshold",
-        "status",
-        "due",
-        "unit",
-    ):
-        table.add_column(column)
+COLUMNS = ["id", "channel", "region", "method", "days", "observed", "threshold", "status"]
+
+
+def print_signals(rows: list[dict[str, Any]], title: tuple[str, str]) -> None:
+    table = i18n.table(*title, [*COLUMNS, "due", "unit"])
     for r in rows:
         table.add_row(
             str(r["signal_id"]),
@@ -41,7 +34,7 @@ def print_signals(rows: list[dict[str, Any]], title: str) -> None:
             f"{r['date_start']} – {r['date_end']}",
             f"{r['observed']:g}",
             f"{r['threshold']:.1f}",
-            str(r["status"]),
+            i18n.value(SignalStatus, r["status"]),
             r["due_time"].strftime("%Y-%m-%d %H:%M") if r["due_time"] else "",
             r["resp_unit"] or "",
         )
@@ -98,7 +91,7 @@ def list_(
     if json:
         emit_json({"signals": [plain(r) for r in rows]})
         return
-    print_signals(rows, "预警信号 Signals")
+    print_signals(rows, ("预警信号", "Signals"))
 
 
 @app.command()
@@ -118,7 +111,7 @@ def show(
     if json:
         emit_json({"signal": plain(row), "audit": trail})
         return
-    print_signals([row], f"signal {signal_id}")
+    print_signals([row], (f"预警信号 {signal_id}", f"Signal {signal_id}"))
     for event in reversed(trail):
         out.print(
             f"{event['at']}  {event['actor']}  {event['action']}  {event['after']}  "

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from shoutu.cli.i18n import say
 from shoutu.cli.output import emit_json, errors_as_exit, out, progress_bars
 from shoutu.cli.state import state
 
@@ -63,7 +64,9 @@ def simulate(
     )
 
 
-policy_app = typer.Typer(help="Compare control policies by effect and cost.", no_args_is_help=True)
+policy_app = typer.Typer(
+    rich_markup_mode=None, help="Compare control policies by effect and cost.", no_args_is_help=True
+)
 
 
 @policy_app.command("compare")
@@ -99,7 +102,8 @@ def compare(
         emit_json(result)
         return
     table = Table(
-        title=f"最小代价、最大防控效果 — {people:,} people, {days} days, {runs} runs "
+        title=say("最小代价、最大防控效果", "Least cost, greatest effect")
+        + f" — {people:,} people, {days} days, {runs} runs "
         f"({name}); mean [90% interval]"
     )
     table.add_column("scenario")

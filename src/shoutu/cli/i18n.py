@@ -1,0 +1,107 @@
+"""Human-readable text in the reader's language: SHOUTU_LANG zh, en or both (Chinese then
+English, the default). Codes and keys in CSV, JSON and Parquet stay English in every
+language; only what people read at a terminal changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from shoutu.domain.vocabulary import Labeled
+
+#: column headers people read: (zh, en)
+HEADERS: dict[str, tuple[str, str]] = {
+    "area": ("区域", "area"),
+    "case_id": ("病例", "case"),
+    "category": ("类别", "category"),
+    "channel": ("渠道", "channel"),
+    "classification": ("分类", "classification"),
+    "cluster": ("聚集", "cluster"),
+    "compliance": ("依从率", "compliance"),
+    "count": ("数量", "count"),
+    "coverage": ("覆盖率", "coverage"),
+    "days": ("日期", "days"),
+    "due": ("时限", "due"),
+    "due_time": ("时限", "due"),
+    "end": ("结束", "end"),
+    "expected": ("应检", "expected"),
+    "found_in_control": ("管控内", "in control"),
+    "generations": ("代数", "generations"),
+    "id": ("编号", "id"),
+    "kind": ("类型", "kind"),
+    "method": ("方法", "method"),
+    "observed": ("观测", "observed"),
+    "origin": ("来源", "origin"),
+    "overdue": ("逾期", "overdue"),
+    "people": ("人数", "people"),
+    "person_id": ("人员", "person"),
+    "pool": ("混采", "pool"),
+    "positive": ("阳性", "positive"),
+    "positivity": ("阳性率", "positivity"),
+    "region": ("地区", "region"),
+    "region_code": ("地区", "region"),
+    "report_time": ("报告时间", "reported"),
+    "resulted": ("已出结果", "resulted"),
+    "round": ("轮次", "round"),
+    "sampled": ("已采样", "sampled"),
+    "samples": ("样本", "samples"),
+    "scenario": ("方案", "scenario"),
+    "start": ("开始", "start"),
+    "status": ("状态", "status"),
+    "subject_id": ("对象", "subject"),
+    "subject_type": ("对象类型", "subject type"),
+    "task_id": ("任务", "task"),
+    "threshold": ("阈值", "threshold"),
+    "title": ("内容", "title"),
+    "unit": ("单位", "unit"),
+}
+
+
+def lang() -> str:
+    """zh, en or both (SHOUTU_LANG; both when the settings cannot be read)."""
+    try:
+        from shoutu.settings import get_settings
+
+        return get_settings().lang
+    except Exception:  # a bad setting is reported elsewhere; speak both meanwhile
+        return "both"
+
+
+def say(zh: str, en: str) -> str:
+    """The text in the reader's language."""
+    chosen = lang()
+    if chosen == "zh":
+        return zh
+    if chosen == "en":
+        return en
+    return f"{zh} {en}"
+
+
+def label(member: Labeled) -> str:
+    """A vocabulary value's label in the reader's language."""
+    return say(member.zh, member.en)
+
+
+def value(enum: type[Labeled], raw: Any) -> str:
+    """A stored vocabulary value as people read it (unknown values as they are)."""
+    try:
+        return label(enum(raw))
+    except ValueError:
+        return str(raw)
+
+
+def header(column: str) -> str:
+    zh, en = HEADERS.get(column, (column, column))
+    return say(zh, en) if zh != en else column
+
+
+def table(zh: str, en: str, columns: list[str], **options: Any) -> Table:
+    """A table titled and headed in the reader's language."""
+    found = Table(title=say(zh, en), **options)
+    for column in columns:
+        found.add_column(header(column))
+    return found
+
+
+__all__ = ["HEADERS", "header", "label", "lang", "say", "table", "value"]
