@@ -50,6 +50,7 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "summary": (["--db", "mysql://u@localhost/x", "summary"], 1),
         "demo": (["demo", "--people", "10"], 2),
         "settings": (["settings", "--bogus"], 2),
+        "repair": (["--db", "nowhere.db", "repair"], 1),
         "import regions": (["import", "regions", missing], 1),
         "import places": (["import", "places", missing], 1),
         "import people": (

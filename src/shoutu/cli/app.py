@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 import traceback
+import warnings
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -199,6 +200,26 @@ def demo_(
     print_trajectories(data.get("trajectories", {}))
 
 
+@app.command()
+def repair(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """After a crash: move event files that cannot be read aside (to damaged/ in the event
+    store) and finish the workflow of batches stored but never processed."""
+    from shoutu.services.maintenance import repair as run
+
+    with errors_as_exit(json):
+        report = run(state(ctx).context())
+    if json:
+        emit_json(report.as_json())
+        return
+    out.print(
+        f"{len(report.moved):,} unreadable event files moved aside; "
+        f"{report.finished.get('batches', 0):,} unprocessed batches finished",
+        markup=False,
+    )
+    for moved in report.moved:
+        out.print(f"  damaged/{moved}", markup=False)
+
+
 @app.command("settings")
 def settings_(ctx: typer.Context, json: JsonOpt = False) -> None:
     """Every setting: its environment variable, current value and meaning."""
@@ -224,6 +245,18 @@ def settings_(ctx: typer.Context, json: JsonOpt = False) -> None:
 USAGE_ERRORS: type[Exception] = next(
     c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
 )
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Warnings (an unreadable event file skipped, …) as plain lines on stderr."""
+    sys.stderr.write(f"warning: {message}\n")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -252,6 +285,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     Usage errors end with a plain ``error:`` line after Click's box; an unexpected exception
     (a bug) prints one line and exits 3, with the traceback only under ``--debug``."""
     args = sys.argv[1:] if argv is None else list(argv)
+    warnings.showwarning = _show_warning
     try:
         code = app(args=args, prog_name="shoutu", standalone_mode=False)
     except USAGE_ERRORS as exc:

@@ -11,6 +11,8 @@ reads only the days and places it needs. Sources are streamed one row group at a
 from __future__ import annotations
 
 import datetime as dt
+import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,12 +74,60 @@ def write_events(
             chunk = chunk.drop_columns(["_day"]).sort_by([(k, "ascending") for k in keys])
             folder = event_dir / kind / f"day={value.isoformat()}"
             folder.mkdir(parents=True, exist_ok=True)
-            pq.write_table(
+            write_atomically(
                 chunk.replace_schema_metadata(None), folder / f"{batch}-{part:05d}.parquet"
             )
             rows += chunk.num_rows
             days.add(value)
     return EventBatch(kind=kind, rows=rows, days=len(days), batch=batch)
+
+
+def write_atomically(table: pa.Table, path: Path) -> None:
+    """Write a Parquet file under a temporary name and rename it into place: a reader (or a
+    kill -9 in the middle) never sees half a file."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(table, temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+class UnreadableEvents(UserWarning):
+    """An event file that cannot be read: skipped (``shoutu repair`` moves it aside)."""
+
+
+def readable(files: list[Path]) -> list[Path]:
+    """The files whose Parquet footer reads; each other one is named in a warning."""
+    found = []
+    for path in files:
+        try:
+            pq.read_metadata(path)
+        except Exception as exc:  # pyarrow raises several kinds for a damaged file
+            warnings.warn(
+                f"{path}: cannot be read ({exc}); skipped — `shoutu repair` moves it aside",
+                UnreadableEvents,
+                stacklevel=3,
+            )
+            continue
+        found.append(path)
+    return found
+
+
+def unreadable(event_dir: Path) -> list[Path]:
+    """Every event file of the store that cannot be read."""
+    broken = []
+    for path in sorted(event_dir.glob("*/day=*/*.parquet")):
+        try:
+            pq.read_metadata(path)
+        except Exception:  # damaged: its footer does not read
+            broken.append(path)
+    return broken
+
+
+def batch_files(event_dir: Path, kind: str, batch: str) -> list[Path]:
+    """The files one batch wrote (``{batch}-NNNNN.parquet`` in the kind's day folders)."""
+    return readable(sorted((event_dir / kind).glob(f"day=*/{batch}-*.parquet")))
 
 
 def event_days(event_dir: Path, kind: str) -> list[str]:
@@ -93,10 +143,14 @@ def day_files(folder: Path, first: dt.date, last: dt.date) -> tuple[Path, ...]:
     days = sorted(p for p in folder.glob("day=*") if p.is_dir())
     low, high = first.isoformat(), last.isoformat()
     return tuple(
-        f
-        for d in days
-        if low <= d.name.removeprefix("day=") <= high
-        for f in sorted(d.glob("*.parquet"))
+        readable(
+            [
+                f
+                for d in days
+                if low <= d.name.removeprefix("day=") <= high
+                for f in sorted(d.glob("*.parquet"))
+            ]
+        )
     )
 
 
@@ -105,7 +159,9 @@ def read_events(
 ) -> pa.Table:
     """Events of ``kind`` (on ``days`` only, and only ``columns``, if given)."""
     folders = [event_dir / kind / f"day={d}" for d in (days or event_days(event_dir, kind))]
-    files = sorted(f for folder in folders if folder.exists() for f in folder.glob("*.parquet"))
+    files = readable(
+        sorted(f for folder in folders if folder.exists() for f in folder.glob("*.parquet"))
+    )
     if not files:
         return pa.table({})
     # batches from different sources may carry optional columns the others lack

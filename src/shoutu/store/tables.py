@@ -262,6 +262,19 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
 
 
+class StoredBatch(Stamped, Base):
+    """An event batch whose registry side (a workflow) must run: stored first, processed only
+    when that workflow has committed."""
+
+    __tablename__ = "event_batches"
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    batch: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file: Mapped[str] = mapped_column(Text)
+    rows: Mapped[int] = mapped_column(BigInteger)
+    stored_at: Mapped[dt.datetime]
+    processed_at: Mapped[dt.datetime | None]
+
+
 class StoreMeta(Base):
     """Facts about the store itself: the fingerprint of the key that encrypts its personal
     data, whether a demo made it."""

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from shoutu.events.store import write_atomically
 from shoutu.services.context import ServiceContext
 from shoutu.store.repositories import people as repo
 
@@ -37,7 +38,7 @@ def roster(ctx: ServiceContext) -> pa.Table:
         parts = [pa.Table.from_pydict(columns, SCHEMA) for columns in repo.roster_rows(conn)]
     table = pa.concat_tables(parts) if parts else SCHEMA.empty_table()
     folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, data)
+    write_atomically(table, data)
     stamp_file.write_text(stamp)
     return table
 

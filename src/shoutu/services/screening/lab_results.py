@@ -30,8 +30,10 @@ from shoutu.errors import InputError
 from shoutu.events.store import read_around, write_events
 from shoutu.io.columnar import RowProblems, read_columns
 from shoutu.io.provenance import build_provenance, file_hash
+from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.roster import known, roster_ids
+from shoutu.store.repositories import batches
 
 REQUIRED = ("sample_id", "person_id", "sample_time", "result_time", "method", "result")
 OPTIONAL = ("tube_id", "pool_size", "site_id", "lab_id", "ct_n", "ct_orf1ab", "purpose")
@@ -63,6 +65,7 @@ class ResultsBatch:
     already_stored: int
     workflow: dict[str, int] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    recovered: dict[str, int] = field(default_factory=dict)  # earlier batches finished now
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +74,7 @@ class ResultsBatch:
             "new": self.new,
             "already_stored": self.already_stored,
             "workflow": self.workflow,
+            "recovered": self.recovered,
         }
 
 
@@ -192,7 +196,7 @@ def import_results(
 ) -> ResultsBatch:
     """Validate, store and run the workflow of a results file (see the module's text);
     times outside the plausible dates are refused unless ``allow_dates``."""
-    from shoutu.services.screening.pooled_workflow import run_workflow
+    from shoutu.services.screening.pooled_workflow import finish_pending, run_workflow
 
     window = None if allow_dates else ctx.plausible_window()
     table, check = read_results(path, ctx.settings.timezone, window, encoding)
@@ -217,10 +221,21 @@ def import_results(
     batch.provenance = build_provenance(
         command="import results", parameters={}, input_hashes=[digest]
     )
+    recovered = finish_pending(ctx)  # batches stored before but never processed
+    if recovered["batches"]:
+        batch.recovered = recovered
     if fresh.num_rows:
         tag = hashlib.sha256(f"results:{digest}".encode()).hexdigest()[:16]
+        with writing(ctx) as unit:  # stored first; processed when its workflow commits
+            batches.stored(
+                unit.conn,
+                kind="tests",
+                batch=tag,
+                values={"file": path.name, "rows": fresh.num_rows, "stored_at": unit.now}
+                | unit.stamp,
+            )
         write_events(ctx.settings.event_dir, "tests", fresh, ctx.settings.timezone, tag)
-        batch.workflow = run_workflow(ctx, fresh)
+        batch.workflow = run_workflow(ctx, fresh, batch=tag)
     return batch
 
 

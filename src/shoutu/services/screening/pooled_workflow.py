@@ -22,6 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from shoutu.domain.vocabulary import (
     CaseClass,
@@ -41,14 +42,21 @@ from shoutu.services.supervision.tasks import (
     open_by_subject,
     open_tasks,
 )
+from shoutu.store.repositories import batches
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import measures as measures_repo
 from shoutu.store.repositories import people as people_repo
 
 PEOPLE = "people"
+KIND = "tests"  # the event kind whose batches this workflow processes
 
 
-def run_workflow(ctx: ServiceContext, results: pa.Table) -> dict[str, int]:
+def run_workflow(
+    ctx: ServiceContext, results: pa.Table, *, batch: str | None = None
+) -> dict[str, int]:
+    """The workflow of new results (see the module's text), in one write unit; that unit also
+    marks the event ``batch`` processed, so a batch is processed exactly when its workflow
+    has committed."""
     protocol, _ = ctx.protocol()
     name = protocol.name
     recall = dt.timedelta(hours=protocol.timeliness.pool_recall_hours)
@@ -191,7 +199,36 @@ def run_workflow(ctx: ServiceContext, results: pa.Table) -> dict[str, int]:
             ],
         )
         counts["cases"] = len(case_rows)
+        if batch is not None:
+            batches.processed(conn, kind=KIND, batch=batch, at=unit.now, by=unit.actor)
     return counts
+
+
+def finish_pending(ctx: ServiceContext) -> dict[str, int]:
+    """Run the workflow of every results batch that was stored but not processed (a kill or a
+    failure between the event write and the workflow's commit); counts of what it did."""
+    from shoutu.events.store import batch_files
+
+    done: dict[str, int] = {"batches": 0}
+    with ctx.connect() as conn:
+        pending = batches.unprocessed(conn, kind=KIND)
+    for entry in pending:
+        files = batch_files(ctx.settings.event_dir, KIND, entry["batch"])
+        stored = (
+            pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+            if files
+            else None
+        )
+        if stored is not None and stored.num_rows:
+            for key, count in run_workflow(ctx, stored, batch=entry["batch"]).items():
+                done[key] = done.get(key, 0) + count
+        else:
+            with writing(ctx) as unit:
+                batches.processed(
+                    unit.conn, kind=KIND, batch=entry["batch"], at=unit.now, by=unit.actor
+                )
+        done["batches"] += 1
+    return done
 
 
 def _in_force(measure: dict[str, Any], at: dt.datetime) -> bool:

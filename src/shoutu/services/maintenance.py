@@ -1,0 +1,44 @@
+"""Repair after a crash (``shoutu repair``): event files that cannot be read are moved aside
+(to ``{event_dir}/damaged/``, with their paths), and event batches that were stored but whose
+workflow never committed are finished."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from shoutu.events.store import unreadable
+from shoutu.services.audit import writing
+from shoutu.services.context import ServiceContext
+from shoutu.services.screening.pooled_workflow import finish_pending
+
+
+@dataclass
+class RepairReport:
+    moved: list[str] = field(default_factory=list)  # damaged files, now under damaged/
+    finished: dict[str, int] = field(default_factory=dict)  # unprocessed batches' workflow
+
+    def as_json(self) -> dict[str, Any]:
+        return {"moved": self.moved, "finished": self.finished}
+
+
+def repair(ctx: ServiceContext) -> RepairReport:
+    """Move damaged event files aside, then finish unprocessed batches (audited)."""
+    report = RepairReport()
+    event_dir = ctx.settings.event_dir
+    damaged = event_dir / "damaged"
+    for path in unreadable(event_dir):
+        target = damaged / path.relative_to(event_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        report.moved.append(str(path.relative_to(event_dir)))
+    if report.moved:
+        with writing(ctx, detail="repair: unreadable event files moved aside") as unit:
+            for moved in report.moved:
+                unit.updated("event_files", moved, None, {"moved_to": f"damaged/{moved}"})
+    report.finished = finish_pending(ctx)
+    return report
+
+
+__all__ = ["RepairReport", "repair"]

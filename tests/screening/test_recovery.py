@@ -1,0 +1,115 @@
+"""Nothing lost (trust issue, items 1 and 2): a results batch whose workflow never committed
+(a kill or a lock between the event write and the workflow) is finished by the lab's re-send
+or by `shoutu repair`; an event file cut short by kill -9 is skipped with a warning naming it,
+and `shoutu repair` moves it aside; event files are written under a temporary name and
+renamed, so a reader never meets half a file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from paths import DATA
+from shoutu.cli.app import app
+from shoutu.events.store import UnreadableEvents, read_events, write_events
+from shoutu.io.provenance import file_hash
+from shoutu.services.audit import writing
+from shoutu.services.context import ServiceContext
+from shoutu.services.registry.imports.specs import import_file
+from shoutu.services.screening.lab_results import import_results, read_results
+from shoutu.store.repositories import batches
+from shoutu.store.tables import ControlMeasure, Task, table
+
+T0 = dt.datetime(2022, 4, 1, 0, 0, tzinfo=dt.UTC)
+HEADER = (
+    "sample_id,tube_id,pool_size,person_id,sample_time,result_time,method,result,ct_n,ct_orf1ab\n"
+)
+
+
+def _count(ctx: ServiceContext, model: type) -> int:
+    with ctx.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table(model))).scalar_one())
+
+
+def _pools(tmp_path: Path) -> Path:
+    path = tmp_path / "pools.csv"
+    rows = [
+        f"s{p},tube-{'A' if p < 1003 else 'B'},10,{p},2022-04-01T08:00,2022-04-01T14:00,pcr,"
+        f"{'positive,31.5,32' if p < 1003 else 'negative,,'}\n"
+        for p in (1001, 1002, 1003, 1004, 1005)
+    ]
+    path.write_text(HEADER + "".join(rows))
+    return path
+
+
+def _crash_after_storing(ctx: ServiceContext, path: Path) -> None:
+    """What a kill between the event write and the workflow's commit leaves: the batch in
+    the ledger as stored, its events written, no workflow."""
+    table, check = read_results(path, ctx.settings.timezone)
+    assert check.report.ok
+    tag = hashlib.sha256(f"results:{file_hash(path)}".encode()).hexdigest()[:16]
+    with writing(ctx) as unit:
+        batches.stored(
+            unit.conn,
+            kind="tests",
+            batch=tag,
+            values={"file": path.name, "rows": table.num_rows, "stored_at": unit.now} | unit.stamp,
+        )
+    write_events(ctx.settings.event_dir, "tests", table, ctx.settings.timezone, tag)
+
+
+def _load(ctx: ServiceContext) -> None:
+    for kind in ("regions", "places", "people"):
+        import_file(ctx, kind, DATA / f"{kind}.csv")
+
+
+def test_a_resend_finishes_an_interrupted_batch(ctx: ServiceContext, tmp_path: Path) -> None:
+    _load(ctx)
+    path = _pools(tmp_path)
+    _crash_after_storing(ctx, path)
+    assert _count(ctx, Task) == 0  # the recalls were lost by the crash
+    again = import_results(ctx, path)
+    assert (again.new, again.already_stored) == (0, 5)
+    assert again.recovered == {"batches": 1, "recalls": 2, **again.recovered}
+    assert _count(ctx, Task) == 2 and _count(ctx, ControlMeasure) == 2
+    third = import_results(ctx, path)  # nothing left to finish: nothing more happens
+    assert third.recovered == {} and _count(ctx, Task) == 2
+
+
+def test_repair_finishes_it_and_moves_damaged_files_aside(
+    ctx: ServiceContext, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    _load(ctx)
+    _crash_after_storing(ctx, _pools(tmp_path))
+    other = pa.table(
+        {
+            "channel": ["absence"],
+            "time": pa.array([T0], pa.timestamp("us", tz="UTC")),
+            "region": ["310101002001"],
+            "count": [3.0],
+        }
+    )
+    written = write_events(ctx.settings.event_dir, "series", other, "Asia/Shanghai", "b1")
+    assert written.rows == 1
+    day = next((ctx.settings.event_dir / "series").glob("day=*"))
+    damaged = next(day.glob("*.parquet"))
+    damaged.write_bytes(damaged.read_bytes()[:100])  # kill -9 in the middle of a write
+    (day / ".left-over.123.tmp").write_bytes(b"half a file")  # a killed atomic writer's
+    with pytest.warns(UnreadableEvents, match=str(damaged)):
+        assert read_events(ctx.settings.event_dir, "series").num_rows == 0
+    assert read_events(ctx.settings.event_dir, "tests").num_rows == 5
+    result = CliRunner().invoke(app, ["repair", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["moved"] == [str(damaged.relative_to(ctx.settings.event_dir))]
+    assert report["finished"]["batches"] == 1 and report["finished"]["recalls"] == 2
+    assert (ctx.settings.event_dir / "damaged" / report["moved"][0]).exists()
+    assert read_events(ctx.settings.event_dir, "series").num_rows == 0  # and no warning now
+    assert _count(ctx, Task) == 2
