@@ -92,6 +92,13 @@ class Settings(BaseSettings):
         description="SHOUTU_DEBUG: show the traceback of an internal error (as --debug does); "
         "otherwise a bug prints one line.",
     )
+    purpose_min_length: int = Field(
+        default=10,
+        ge=1,
+        description="SHOUTU_PURPOSE_MIN_LENGTH: the shortest stated purpose that reveals "
+        "personal data (a Chinese character counts two), so that a purpose is a sentence, "
+        "not `x`.",
+    )
     lang: Literal["zh", "en", "both"] = Field(
         default="both",
         description="SHOUTU_LANG: the language of what people read at a terminal: zh, en or "

@@ -73,6 +73,7 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "people show": (["people", "show", "424242"], 4),
         "people find": (["people", "find", "110101199003071234"], 4),
         "audit list": (["audit", "list", "--limit", "0"], 2),
+        "audit verify": (["--db", "mysql://x/y", "audit", "verify"], 1),
         "simulate": (["simulate", "--out", str(tmp / "run"), "--scenario", "nosuch"], 1),
         "policy compare": (["policy", "compare", "nosuch", "--runs", "1", "--days", "1"], 1),
         "rt": (["rt", str(cases)], 2),

@@ -83,6 +83,29 @@ def find(
     _print(view, json)
 
 
+@audit_app.command("verify")
+def verify(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """Check the audit trail's hash chain: the first broken link (an event edited, removed or
+    inserted, a unit removed) is reported, and the exit code is 1."""
+    from shoutu.services import audit
+
+    with errors_as_exit(json):
+        report = audit.verify(state(ctx).context())
+    if json:
+        emit_json(report.as_json())
+    elif report.ok:
+        out.print(
+            f"audit trail intact: {report.events:,} events in {report.units:,} units"
+            + (f" ({report.unchained:,} from before the chain began)" if report.unchained else ""),
+            markup=False,
+        )
+    else:
+        assert report.broken is not None
+        out.print(f"audit trail broken: {report.broken['reason']}", markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 @audit_app.command("list")
 def list_(
     ctx: typer.Context,

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
+import json
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -49,16 +52,43 @@ def jsonable(
     return out
 
 
+def event_hash(previous: str, event: Mapping[str, Any]) -> str:
+    """An event's link in its unit's chain: the hash of the one before and its content."""
+    content = [
+        event["at"].astimezone(dt.UTC).isoformat(),
+        event["actor"],
+        str(getattr(event["action"], "value", event["action"])),
+        event["entity"],
+        event["entity_id"],
+        event["before"],
+        event["after"],
+        event["detail"],
+        event["unit"],
+        event["pos"],
+    ]
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
+
+
+def link_hash(previous: str, unit: str, events: int, last: str) -> str:
+    """The chain's next head after a unit: the head before, the unit, its count, its last."""
+    return hashlib.sha256(f"{previous}\n{unit}\n{events}\n{last}".encode()).hexdigest()
+
+
 @dataclass
 class Unit:
     """One transaction's writes: ``conn`` to write with, ``now`` for every stamp, and the
-    audit events to append when the unit ends."""
+    audit events to append when the unit ends, each chained to the one before in the unit
+    (``unit_id``, ``pos``, ``hash``); after the commit the unit is linked to the chain."""
 
     ctx: ServiceContext
     conn: Connection
     now: dt.datetime
     detail: str | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
+    unit_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    written: int = 0  # events appended so far
+    last_hash: str = repo.ZERO
 
     @property
     def actor(self) -> str:
@@ -84,18 +114,21 @@ class Unit:
         after: Any = None,
         detail: str | None = None,
     ) -> None:
-        self.events.append(
-            {
-                "at": self.now,
-                "actor": self.actor,
-                "action": action,
-                "entity": entity,
-                "entity_id": str(entity_id),
-                "before": jsonable(before) if isinstance(before, Mapping) else before,
-                "after": jsonable(after) if isinstance(after, Mapping) else after,
-                "detail": detail if detail is not None else self.detail,
-            }
-        )
+        event = {
+            "at": self.now,
+            "actor": self.actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "before": jsonable(before) if isinstance(before, Mapping) else before,
+            "after": jsonable(after) if isinstance(after, Mapping) else after,
+            "detail": detail if detail is not None else self.detail,
+            "unit": self.unit_id,
+            "pos": self.written + len(self.events),
+        }
+        previous = self.events[-1]["hash"] if self.events else self.last_hash
+        event["hash"] = event_hash(previous, event)
+        self.events.append(event)
 
     def created(
         self,
@@ -129,7 +162,10 @@ class Unit:
 
     def flush(self) -> None:
         """Append the events so far (long imports flush per chunk)."""
-        repo.append(self.conn, events=self.events)
+        if self.events:
+            repo.append(self.conn, events=self.events)
+            self.written += len(self.events)
+            self.last_hash = self.events[-1]["hash"]
         self.events = []
 
 
@@ -143,6 +179,97 @@ def writing(
         unit = Unit(ctx, conn, now or utcnow(), detail)
         yield unit
         unit.flush()
+    if unit.written:
+        _link(ctx, [(unit.unit_id, unit.written, unit.last_hash)])
+
+
+def link_orphans(ctx: ServiceContext) -> int:
+    """Join to the chain the committed units that have no link (their writer died between
+    its commit and its link), oldest first; returns how many."""
+    with ctx.connect() as conn:
+        pending = repo.unlinked_units(conn)
+    return _link(ctx, pending) if pending else 0
+
+
+def _link(ctx: ServiceContext, pending: list[tuple[str, int, str]]) -> int:
+    """Join units to the chain, in a short transaction of its own: writers never wait on each
+    other's work, only on one another's link."""
+    with ctx.transaction() as conn:
+        head = repo.head(conn, lock=True)  # linkers take turns (SQLite: BEGIN IMMEDIATE)
+        linked = repo.linked(conn, units=[u for u, _, _ in pending])
+        pending = [p for p in pending if p[0] not in linked]
+        for unit, count, last in pending:
+            head = link_hash(head, unit, count, last)
+            repo.add_link(
+                conn,
+                values={
+                    "unit": unit,
+                    "events": count,
+                    "last_hash": last,
+                    "head": head,
+                    "linked_at": utcnow(),
+                },
+            )
+    return len(pending)
+
+
+@dataclass
+class Verification:
+    ok: bool
+    events: int  # chained events checked
+    units: int
+    unchained: int  # events from before the chain began
+    broken: dict[str, Any] | None = None  # the first broken link
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "units": self.units,
+            "unchained": self.unchained,
+            "broken": self.broken,
+        }
+
+
+def verify(ctx: ServiceContext) -> Verification:
+    """Walk the chain: every link's head from the one before, every unit's events from their
+    content in order; the first link or event that does not match is reported (an edited,
+    removed or inserted event, a removed unit)."""
+    link_orphans(ctx)  # units whose writer died before linking them
+    with ctx.connect() as conn:
+        links = repo.links(conn)
+        head, events = repo.ZERO, 0
+        for entry in links:
+            head = link_hash(head, entry["unit"], entry["events"], entry["last_hash"])
+            if head != entry["head"]:
+                return _broken(conn, events, len(links), "link", entry["seq"], entry["unit"])
+            previous = repo.ZERO
+            rows = repo.unit_events(conn, unit=entry["unit"])
+            for pos, row in enumerate(rows):
+                if row["pos"] != pos or event_hash(previous, row) != row["hash"]:
+                    return _broken(conn, events, len(links), "event", row["event_id"], row["unit"])
+                previous = row["hash"]
+                events += 1
+            if len(rows) != entry["events"] or previous != entry["last_hash"]:
+                return _broken(conn, events, len(links), "unit", entry["seq"], entry["unit"])
+        return Verification(True, events, len(links), repo.unchained(conn))
+
+
+def _broken(
+    conn: Connection, events: int, units: int, what: str, where: int, unit: str
+) -> Verification:
+    text = {
+        "link": f"link {where}: the chain's head does not follow from the link before",
+        "event": f"event {where}: its hash does not match its content and the event before",
+        "unit": f"link {where}: the unit's events are not the ones it was linked with",
+    }[what]
+    return Verification(
+        False,
+        events,
+        units,
+        repo.unchained(conn),
+        {"at": what, "id": where, "unit": unit, "reason": text},
+    )
 
 
 def recent(
@@ -169,4 +296,13 @@ def recent(
     return [{**row, "at": row["at"].isoformat(), "action": str(row["action"])} for row in rows]
 
 
-__all__ = ["STAMPS", "Unit", "jsonable", "recent", "writing"]
+__all__ = [
+    "STAMPS",
+    "Unit",
+    "Verification",
+    "jsonable",
+    "link_orphans",
+    "recent",
+    "verify",
+    "writing",
+]

@@ -259,7 +259,25 @@ class AuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     detail: Mapped[str | None] = mapped_column(Text)
+    # the chain: the write unit, the event's place in it, and its hash (of the one before it
+    # in the unit and its own content); units are linked in order by AuditLink
+    unit: Mapped[str | None] = mapped_column(String(32), index=True)
+    pos: Mapped[int | None] = mapped_column(Integer)
+    hash: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+
+class AuditLink(Base):
+    """A write unit's events joined to the audit chain: the head is the hash of the head
+    before, the unit, its event count and its last event's hash."""
+
+    __tablename__ = "audit_links"
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    unit: Mapped[str] = mapped_column(String(32), unique=True)
+    events: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    head: Mapped[str] = mapped_column(String(64))
+    linked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class StoredBatch(Stamped, Base):

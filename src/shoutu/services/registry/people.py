@@ -70,12 +70,27 @@ def _view(ctx: ServiceContext, row: dict[str, Any], reveal: bool) -> PersonView:
     )
 
 
+def check_purpose(ctx: ServiceContext, purpose: str | None) -> None:
+    """A purpose that reveals personal data is a sentence: at least the configured length
+    (a Chinese character counts two)."""
+    text = (purpose or "").strip()
+    if not text:
+        raise BadRequest("revealing personal data needs a stated {purpose}")
+    length = sum(2 if "\u4e00" <= ch <= "\u9fff" else 1 for ch in text)
+    least = ctx.settings.purpose_min_length
+    if length < least:
+        raise BadRequest(
+            f"the {{purpose}} {text!r} is too short to say why (at least {least} characters; "
+            "say what for, e.g. 'contact tracing of case 12')"
+        )
+
+
 def get_person(
     ctx: ServiceContext, person_id: int, *, reveal: bool = False, purpose: str | None = None
 ) -> PersonView:
     """One person, masked unless ``reveal`` (which needs a purpose). Audited either way."""
-    if reveal and not purpose:
-        raise BadRequest("revealing personal data needs a stated {purpose}")
+    if reveal:
+        check_purpose(ctx, purpose)
     with ctx.connect() as conn:
         found = entities.fetch_by_keys(conn, table=table(Person), key="person_id", keys=[person_id])
     if person_id not in found:
