@@ -140,7 +140,7 @@ def test_import_simulation_into_the_registry(ctx: ServiceContext, run_dir: Path)
     assert results[2].inserted == 3000
     again = import_simulation(ctx, run_dir)
     assert all(r.inserted == r.updated == 0 for r in again)
-    person = registry.get_person(ctx, 1, reveal=True, purpose="test")
+    person = registry.get_person(ctx, 1, reveal=True, purpose="check the loaded identity")
     assert person.synthetic and person.id_number is not None
     assert validate_resident_id(person.id_number) == person.id_number
     people = pq.read_table(run_dir / "people.parquet").to_pylist()

@@ -14,12 +14,14 @@ from shoutu.cli.state import state
 
 app = typer.Typer(
     rich_markup_mode=None,
-    help="Import registry files (CSV or Parquet). A file is imported whole or not at all; "
+    help="Import registry files (CSV, Excel or Parquet). A file is imported whole or not at all; "
     "re-importing it changes nothing. Bad rows are reported by row, field and reason (exit 1).",
     no_args_is_help=True,
 )
 
-FileArg = Annotated[Path, typer.Argument(help="CSV or Parquet file.", dir_okay=False)]
+FileArg = Annotated[
+    Path, typer.Argument(help="CSV, Excel (.xlsx) or Parquet file.", dir_okay=False)
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 AllowClear = Annotated[
     bool,
@@ -81,81 +83,43 @@ def _run(
         out.print(f"  ignored columns: {', '.join(result.ignored_columns)}", markup=False)
 
 
-@app.command()
-def regions(
-    ctx: typer.Context,
-    file: FileArg,
-    json: JsonOpt = False,
-    date_format: DateFormat = None,
-    allow_clear: AllowClear = False,
-    allow_dates: AllowDates = False,
-    encoding: Encoding = None,
-) -> None:
-    """Regions: code (12 digits, or 16 for a building), name_zh, name_en, population, lat, lon,
-    polygon (GeoJSON). Parents must exist or come in the same file."""
-    _run(ctx, "regions", file, json, date_format, allow_clear, allow_dates, encoding)
+#: the registry files, by kind: what each holds
+REGISTRY_FILES = {
+    "regions": """Regions: code (12 digits, or 16 for a building), name_zh, name_en, population,
+    lat, lon, polygon (GeoJSON). Parents must exist or come in the same file.""",
+    "places": """Places: place_id, name, type, region_code, lat, lon, venue_code, capacity.""",
+    "people": """People: person_id, name, id_type, id_number, phone, sex, birth_date,
+    home_region_code, workplace_id, school_id, key_population, vaccination_doses,
+    last_vaccination_date, synthetic. ID numbers and phones are stored encrypted.""",
+    "cases": """Cases: case_id, person_id (a person of the registry), classification, origin,
+    channel, found_in_control, report_time, protocol; optional severity, region_code,
+    infection_time, onset_time, sample_time, isolation_time, release_time, status. Times in
+    order.""",
+    "control_measures": """Control measures (quarantine, isolation, health monitoring
+    episodes): measure_id, person_id, kind, status, reason, start_time, protocol; optional
+    planned_end_time, end_time.""",
+}
 
 
-@app.command()
-def places(
-    ctx: typer.Context,
-    file: FileArg,
-    json: JsonOpt = False,
-    date_format: DateFormat = None,
-    allow_clear: AllowClear = False,
-    allow_dates: AllowDates = False,
-    encoding: Encoding = None,
-) -> None:
-    """Places: place_id, name, type, region_code, lat, lon, venue_code, capacity."""
-    _run(ctx, "places", file, json, date_format, allow_clear, allow_dates, encoding)
+def _registry_command(kind: str, doc: str) -> Callable[..., None]:
+    def command(
+        ctx: typer.Context,
+        file: FileArg,
+        json: JsonOpt = False,
+        date_format: DateFormat = None,
+        allow_clear: AllowClear = False,
+        allow_dates: AllowDates = False,
+        encoding: Encoding = None,
+    ) -> None:
+        _run(ctx, kind, file, json, date_format, allow_clear, allow_dates, encoding)
+
+    command.__doc__ = doc
+    command.__name__ = kind
+    return command
 
 
-@app.command()
-def people(
-    ctx: typer.Context,
-    file: FileArg,
-    json: JsonOpt = False,
-    date_format: DateFormat = None,
-    allow_clear: AllowClear = False,
-    allow_dates: AllowDates = False,
-    encoding: Encoding = None,
-) -> None:
-    """People: person_id, name, id_type, id_number, phone, sex, birth_date, home_region_code,
-    workplace_id, school_id, key_population, vaccination_doses, last_vaccination_date,
-    synthetic. ID numbers and phones are stored encrypted."""
-    _run(ctx, "people", file, json, date_format, allow_clear, allow_dates, encoding)
-
-
-@app.command()
-def cases(
-    ctx: typer.Context,
-    file: FileArg,
-    json: JsonOpt = False,
-    date_format: DateFormat = None,
-    allow_clear: AllowClear = False,
-    allow_dates: AllowDates = False,
-    encoding: Encoding = None,
-) -> None:
-    """Cases: case_id, person_id (a person of the registry), classification, origin, channel,
-    found_in_control, report_time, protocol; optional severity, region_code, infection_time,
-    onset_time, sample_time, isolation_time, release_time, status. Times in order."""
-    _run(ctx, "cases", file, json, date_format, allow_clear, allow_dates, encoding)
-
-
-@app.command("control-measures")
-def control_measures(
-    ctx: typer.Context,
-    file: FileArg,
-    json: JsonOpt = False,
-    date_format: DateFormat = None,
-    allow_clear: AllowClear = False,
-    allow_dates: AllowDates = False,
-    encoding: Encoding = None,
-) -> None:
-    """Control measures (quarantine, isolation, health monitoring episodes): measure_id,
-    person_id, kind, status, reason, start_time, protocol; optional planned_end_time,
-    end_time."""
-    _run(ctx, "control_measures", file, json, date_format, allow_clear, allow_dates, encoding)
+for _kind, _doc in REGISTRY_FILES.items():
+    app.command(_kind.replace("_", "-"))(_registry_command(_kind, _doc))
 
 
 @app.command()

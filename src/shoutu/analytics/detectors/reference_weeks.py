@@ -56,20 +56,17 @@ class Baseline:
     time_now: int
 
 
-def _assign(factor: np.ndarray, first: int, last: int, value: int, what: str) -> None:
+def _assign(factor: np.ndarray, first: int, last: int, value: int) -> bool:
     """R's ``factor[first:last] <- value`` on 1-based positions, as ``blocks`` and
     ``algo.farrington.data.glm`` write it: ``first:last`` counts down when first > last
-    (so an empty block still writes two positions), position 0 is ignored, and a negative
-    position is R's error ("only 0's may be mixed with negative subscripts")."""
-    low, high = min(first, last), max(first, last)
-    if low < 0:
-        raise ValueError(
-            f"{what} starts before the series (R surveillance stops here): "
-            "monitor later dates or decrease w, b or past_weeks_not_included"
-        )
-    if high >= len(factor):
-        raise ValueError(f"{what} reaches past the monitored time: decrease w")
+    (so an empty block still writes two positions) and position 0 is ignored. False where R
+    fails: a negative position ("only 0's may be mixed with negative subscripts"), or one
+    after now (w too large)."""
+    low, high = (first, last) if first <= last else (last, first)
+    if low < 0 or high >= len(factor):
+        return False
     factor[max(low, 1) : high + 1] = value
+    return True
 
 
 def flexible_baseline(
@@ -90,35 +87,46 @@ def flexible_baseline(
     p, now = no_periods, k + 1  # R's 1-based positions
     refs = [now] + [int(point) + 1 for point in points if point is not None]
     factor = np.zeros(now + 1, int)  # 0 = NA (not in the baseline); position 0 is unused
-    day = calendar.date(k)
-    _assign(factor, now - w, now, p, f"the window of {day}")
+
+    def fail(what: str) -> ValueError:  # messages only when R stops: the loop stays cheap
+        return ValueError(
+            f"{what} of {calendar.date(k)} starts before the series or reaches past now "
+            "(R surveillance stops here): monitor later dates or decrease w, b or "
+            "past_weeks_not_included"
+        )
+
+    if not _assign(factor, now - w, now, p):
+        raise fail("the current window")
     for i in range(1, b + 1):
         ref = refs[i]
-        window = f"the reference window {calendar.date(ref - 1)} of {day}"
-        _assign(factor, ref - w, ref + w, p, window)
-        if p != 1:
-            period = refs[i - 1] - 2 * w - 1 - ref
-            if period < p - (2 * w + 1):
-                raise ValueError(
-                    f"no_periods {p} is too big for the {period} steps between the reference "
-                    f"windows of {day} (R: 'Number of factors too big!')"
-                )
-            size, rest = divmod(period, p - 1)  # R's %/% and %%
-            lengths = np.full(p - 1, size)
-            lengths[:rest] += 1
-            edges = ref + w + 1 + np.concatenate([[0], np.cumsum(lengths)])
-            for j in range(1, p):
-                _assign(factor, int(edges[j - 1]), int(edges[j]) - 1, j, window)
+        if not _assign(factor, ref - w, ref + w, p):
+            raise fail(f"the reference window {calendar.date(ref - 1)}")
+        if p == 1:
+            continue
+        period = refs[i - 1] - 2 * w - 1 - ref
+        if period < p - (2 * w + 1):
+            raise ValueError(
+                f"no_periods {p} is too big for the {period} steps between the reference "
+                f"windows of {calendar.date(k)} (R: 'Number of factors too big!')"
+            )
+        size, rest = divmod(period, p - 1)  # R's %/% and %%: the first `rest` one longer
+        start = ref + w + 1
+        for j in range(1, p):
+            end = start + size + (j <= rest)
+            if not _assign(factor, start, end - 1, j):
+                raise fail(f"a period after the reference window {calendar.date(ref - 1)}")
+            start = end
     # R: blocksID[(k - pastWeeksNotIncluded):k] <- NA (positions after now are NA already)
-    first = min(now - past_excluded, now)
-    _assign(factor, first, now, 0, f"past_weeks_not_included of {day}")
+    if not _assign(factor, min(now - past_excluded, now), now, 0):
+        raise fail("past_weeks_not_included")
     rows = np.flatnonzero(factor) - 1
-    if not np.any(factor == p):
+    levels = factor[rows + 1] - 1
+    if not len(rows) or levels.max() < p - 1:
         raise ValueError(
-            f"past_weeks_not_included leaves no reference window for {day} "
+            f"past_weeks_not_included leaves no reference window for {calendar.date(k)} "
             "(R: 'factor seasgroups has new level')"
         )
-    return Baseline(rows, factor[rows + 1] - 1, p - 1, k - int(rows[0]))
+    return Baseline(rows, levels, p - 1, k - int(rows[0]))
 
 
 def farrington_baseline(calendar: Calendar, k: int, *, b: int, w: int) -> Baseline:

@@ -67,6 +67,13 @@ class Batch:
         first = seen.setdefault(value, parsed.row)
         return None if first == parsed.row else first
 
+    def not_before(self, parsed: ParsedRow, later: str, earlier: str) -> None:
+        """A problem when ``later`` comes before ``earlier`` (both given)."""
+        values = parsed.values
+        first, then = values.get(earlier), values.get(later)
+        if first is not None and then is not None and then < first:
+            self.problem(parsed, later, f"is before {earlier}")
+
     def check_known(
         self,
         *,

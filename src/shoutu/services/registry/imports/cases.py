@@ -38,18 +38,10 @@ def prepare(batch: Batch) -> None:
     )
     batch.check_known(field_name="region_code", table=table(Region), key="code", what="region code")
     for parsed in batch.rows:
-        values = parsed.values
-        times = [(name, values[name]) for name in ORDER if values.get(name) is not None]
-        for (earlier, t0), (later, t1) in pairwise(times):
-            if t1 < t0:
-                batch.problem(parsed, later, f"is before {earlier}")
-        release = values.get("release_time")
-        if (
-            release is not None
-            and values.get("isolation_time")
-            and release < values["isolation_time"]
-        ):
-            batch.problem(parsed, "release_time", "is before isolation_time")
+        given = [name for name in ORDER if parsed.values.get(name) is not None]
+        for earlier, later in pairwise(given):
+            batch.not_before(parsed, later, earlier)
+        batch.not_before(parsed, "release_time", "isolation_time")
     batch.db_rows = [dict(r.values) for r in batch.rows]
 
 

@@ -26,14 +26,8 @@ def prepare(batch: Batch) -> None:
         field_name="person_id", table=table(Person), key="person_id", what="person id"
     )
     for parsed in batch.rows:
-        values = parsed.values
         for name in ("planned_end_time", "end_time"):
-            if (
-                values.get(name) is not None
-                and values.get("start_time") is not None
-                and values[name] < values["start_time"]
-            ):
-                batch.problem(parsed, name, "is before start_time")
+            batch.not_before(parsed, name, "start_time")
     batch.db_rows = [dict(r.values) for r in batch.rows]
 
 
