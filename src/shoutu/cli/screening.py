@@ -160,15 +160,20 @@ def status(
             "masked name and phone, building; audited."
         ),
     ] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="As of the end of this day [now].")
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Coverage per round and area (expected, sampled, resulted, positive), turnaround by lab and
     site, and rounds still needed before each area can be declared clear."""
+    from shoutu.domain.timeutil import parse_date
     from shoutu.services.screening.campaigns import campaign_status
 
     with errors_as_exit(json):
+        day = parse("date", parse_date, date) if date else None
         report = campaign_status(
-            state(ctx).context(), name, level=level, names=untested_output is not None
+            state(ctx).context(), name, level=level, names=untested_output is not None, day=day
         )
         if untested_output is not None:
             write_rows(untested_output, report.untested_contacts, ["person_id"], report.provenance)

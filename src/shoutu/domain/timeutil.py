@@ -104,6 +104,12 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(UTC)
 
 
+def end_of_day(day: dt.date, tz: str) -> dt.datetime:
+    """The last moment of a local day (24:00 less a microsecond), in UTC."""
+    midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone(tz))
+    return midnight.astimezone(UTC) - dt.timedelta(microseconds=1)
+
+
 @dataclass(frozen=True)
 class Window:
     """The dates a value may plausibly fall on (both ends included)."""

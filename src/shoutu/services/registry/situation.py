@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from shoutu.domain.timeutil import local_date, utcnow, zone
+from shoutu.domain.timeutil import end_of_day, local_date, utcnow
 from shoutu.domain.vocabulary import (
     ControlKind,
     KeyPopulation,
@@ -89,12 +89,6 @@ def situation(
             command="summary", parameters={}, protocol=(protocol.name, digest)
         ),
     }
-
-
-def end_of_day(day: dt.date, tz: str) -> dt.datetime:
-    """The last moment of a local day (24:00 less a microsecond), in UTC."""
-    midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone(tz))
-    return midnight.astimezone(dt.UTC) - dt.timedelta(microseconds=1)
 
 
 def _default_as_of(conn: Connection) -> dt.datetime:

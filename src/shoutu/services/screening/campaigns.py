@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shoutu.domain.regions import parse_region_code
-from shoutu.domain.timeutil import parse_timestamp, utcnow
+from shoutu.domain.timeutil import end_of_day, parse_timestamp, utcnow
 from shoutu.domain.vocabulary import RiskLevel
 from shoutu.errors import BadRequest, Conflict, NotFound, options_checked
 from shoutu.events.store import read_events
@@ -122,6 +122,7 @@ def campaign_status(
     now: dt.datetime | None = None,
     level: str = "community",
     names: bool = False,
+    day: dt.date | None = None,
 ) -> CampaignStatus:
     """Coverage of every started round; areas at ``level`` (community or building); with
     ``names``, the masked names of the untested (every read audited)."""
@@ -136,6 +137,8 @@ def campaign_status(
     rules = protocol.mass_screening
     clear_after = rules.clear_after_negative_rounds if rules else 2
     min_coverage = rules.clear_min_coverage if rules else 0.9
+    if day is not None:
+        now = end_of_day(day, ctx.settings.timezone)
     now = now or utcnow()
     start: dt.datetime = campaign["start_time"]
     interval = dt.timedelta(hours=campaign["interval_hours"])
