@@ -70,3 +70,41 @@ def test_import_and_read_cases_measures_and_tasks(
         assert len(json.loads(mine.stdout)["tasks"]) >= 1
     human = runner.invoke(app, ["cases", "show", "8"])
     assert human.exit_code == 0 and "port_screening" in human.stdout
+
+
+def test_a_line_list_cannot_take_over_a_case_the_platform_made(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    """Imported ids keep theirs; a file naming an id the store gave another person's case is
+    refused, not an update (another system's numbering)."""
+    import pytest
+
+    from shoutu.errors import InputError
+
+    for kind in ("regions", "places", "people"):
+        import_file(ctx, kind, DATA / f"{kind}.csv")
+    (tmp_path / "cases.csv").write_text(CASES)
+    import_file(ctx, "cases", tmp_path / "cases.csv")
+    clash = tmp_path / "clash.csv"
+    clash.write_text(CASES.replace("\n7,1001,", "\n7,1003,", 1))
+    with pytest.raises(InputError) as refused:
+        import_file(ctx, "cases", clash)
+    assert (
+        "field person_id: cases 7 is person_id 1001's: a file cannot give it to 1003"
+        in (refused.value.report.lines()[0])
+    )
+
+
+def test_a_planned_end_in_the_future_is_plausible(ctx: ServiceContext, tmp_path: Path) -> None:
+    import datetime as dt
+
+    for kind in ("regions", "places", "people"):
+        import_file(ctx, kind, DATA / f"{kind}.csv")
+    today = dt.date.today()
+    path = tmp_path / "measures.csv"
+    path.write_text(
+        "measure_id,person_id,kind,status,reason,start_time,planned_end_time,protocol\n"
+        f"5,1003,centralised,active,close contact,{today}T08:00,"
+        f"{today + dt.timedelta(days=14)}T08:00,cn-9th-2022\n"
+    )
+    assert import_file(ctx, "control_measures", path).inserted == 1

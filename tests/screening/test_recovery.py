@@ -60,7 +60,12 @@ def _crash_after_storing(ctx: ServiceContext, path: Path) -> None:
             unit.conn,
             kind="tests",
             batch=tag,
-            values={"file": path.name, "rows": table.num_rows, "stored_at": unit.now} | unit.stamp,
+            values={
+                "file": path.name,
+                "rows": table.num_rows,
+                "stored_at": unit.now - dt.timedelta(hours=1),
+            }
+            | unit.stamp,
         )
     write_events(ctx.settings.event_dir, "tests", table, ctx.settings.timezone, tag)
 
@@ -77,7 +82,7 @@ def test_a_resend_finishes_an_interrupted_batch(ctx: ServiceContext, tmp_path: P
     assert _count(ctx, Task) == 0  # the recalls were lost by the crash
     again = import_results(ctx, path)
     assert (again.new, again.already_stored) == (0, 5)
-    assert again.recovered == {"batches": 1, "recalls": 2, **again.recovered}
+    assert (again.recovered["batches"], again.recovered["recalls"]) == (1, 2)
     assert _count(ctx, Task) == 2 and _count(ctx, ControlMeasure) == 2
     third = import_results(ctx, path)  # nothing left to finish: nothing more happens
     assert third.recovered == {} and _count(ctx, Task) == 2
@@ -111,5 +116,28 @@ def test_repair_finishes_it_and_moves_damaged_files_aside(
     assert report["moved"] == [str(damaged.relative_to(ctx.settings.event_dir))]
     assert report["finished"]["batches"] == 1 and report["finished"]["recalls"] == 2
     assert (ctx.settings.event_dir / "damaged" / report["moved"][0]).exists()
-    assert read_events(ctx.settings.event_dir, "series").num_rows == 0  # and no warning now
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning now: the damaged file is gone
+        assert read_events(ctx.settings.event_dir, "series").num_rows == 0
     assert _count(ctx, Task) == 2
+
+
+def test_a_crash_before_the_event_write_leaves_nothing_half_done(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    """The ledger says stored, no event was written: the re-send stores and processes."""
+    _load(ctx)
+    path = _pools(tmp_path)
+    table, _ = read_results(path, ctx.settings.timezone)
+    tag = hashlib.sha256(f"results:{file_hash(path)}".encode()).hexdigest()[:16]
+    with writing(ctx) as unit:
+        when = unit.now - dt.timedelta(hours=1)
+        values = {"file": path.name, "rows": table.num_rows, "stored_at": when}
+        batches.stored(unit.conn, kind="tests", batch=tag, values=values | unit.stamp)
+    again = import_results(ctx, path)
+    assert (again.new, again.workflow["recalls"]) == (5, 2)
+    assert _count(ctx, Task) == 2
+    with ctx.connect() as conn:
+        assert batches.unprocessed(conn, kind="tests") == []

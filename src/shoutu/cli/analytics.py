@@ -59,7 +59,7 @@ def rt(
             date_format=date_format,
         )
     for warning in table.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        err.print(f"warning: {warning}", highlight=False, markup=False)
     emit_columns(
         table.columns, table.provenance, "rows", json, output, {"warnings": table.warnings}
     )

@@ -121,6 +121,7 @@ def init(ctx: typer.Context, json: JsonOpt = False) -> None:
             f"created key file {settings.key_file} — back it up: without it the "
             "encrypted personal data cannot be read",
             highlight=False,
+            markup=False,
         )
     out.print(f"database ready at schema revision {revision}", markup=False)
 
@@ -191,6 +192,7 @@ def demo_(
         f"Demo City: {run['people']:,} people, {run['checkins']:,} check-ins over "
         f"{run['days']} days in {out_dir}/; registry in {path}, events in {demo.event_dir}/",
         highlight=False,
+        markup=False,
     )
     print_situation(data)
     print_analytics(data.get("analytics", {}))

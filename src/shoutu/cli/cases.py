@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from shoutu.cli import i18n
-from shoutu.cli.output import emit_json, errors_as_exit, out, parse, plain
+from shoutu.cli.output import Table, emit_json, errors_as_exit, out, parse, plain
 from shoutu.cli.state import state
 
 cases_app = typer.Typer(

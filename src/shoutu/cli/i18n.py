@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.table import Table
-
+from shoutu.cli.output import Table
 from shoutu.domain.vocabulary import Labeled
 
 #: column headers people read: (zh, en)

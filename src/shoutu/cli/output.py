@@ -33,6 +33,8 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.table import Table as RichTable
+from rich.text import Text
 
 from shoutu.errors import BadRequest, InputError, ShoutuError
 from shoutu.io.provenance import dumps
@@ -45,6 +47,18 @@ err = Console(stderr=True, soft_wrap=True)
 out = Console(highlight=False)
 if not out.is_terminal:  # piped: do not wrap tables at the default 80 columns
     out = Console(highlight=False, width=160)
+
+
+class Table(RichTable):
+    """A Rich table whose text is shown as it is: a stored value such as ``[/x]`` or
+    ``[red]`` is data, never markup (it would break the command or vanish)."""
+
+    def __init__(self, *headers: Any, title: Any = None, **options: Any) -> None:
+        title = Text(title) if isinstance(title, str) else title
+        super().__init__(*headers, title=title, **options)
+
+    def add_row(self, *cells: Any, **options: Any) -> None:
+        super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **options)
 
 
 def plain(row: Mapping[str, Any]) -> dict[str, Any]:

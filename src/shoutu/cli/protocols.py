@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from shoutu.cli.output import emit_json, errors_as_exit, out
+from shoutu.cli.output import Table, emit_json, errors_as_exit, out
 from shoutu.cli.state import state
 
 app = typer.Typer(

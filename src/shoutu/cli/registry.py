@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from shoutu.cli.output import emit_json, errors_as_exit, out, parse
+from shoutu.cli.output import Table, emit_json, errors_as_exit, out, parse
 from shoutu.cli.state import state
 from shoutu.domain.vocabulary import IdType
 

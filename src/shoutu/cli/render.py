@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.table import Table
-
 from shoutu.cli.i18n import say, value
-from shoutu.cli.output import out
+from shoutu.cli.output import Table, out
 from shoutu.domain.vocabulary import (
     ControlKind,
     KeyPopulation,

@@ -87,8 +87,7 @@ def compare(
 ) -> None:
     """Infections, cases, tests, quarantine and lockdown person-days per scenario (mean and 90%
     interval over paired runs), and infections averted per 10,000 tests against the first."""
-    from rich.table import Table
-
+    from shoutu.cli.output import Table
     from shoutu.services.simulation.policy import MEASURES
     from shoutu.services.simulation.policy import compare as run
 

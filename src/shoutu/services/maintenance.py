@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shoutu.events.store import unreadable
-from shoutu.services.audit import writing
+from shoutu.services.audit import link_orphans, writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.screening.pooled_workflow import finish_pending
 
@@ -18,9 +18,16 @@ from shoutu.services.screening.pooled_workflow import finish_pending
 class RepairReport:
     moved: list[str] = field(default_factory=list)  # damaged files, now under damaged/
     finished: dict[str, int] = field(default_factory=dict)  # unprocessed batches' workflow
+    linked: int = 0  # audit units whose writer died before linking them
+    cleaned: int = 0  # temporary files of killed writers
 
     def as_json(self) -> dict[str, Any]:
-        return {"moved": self.moved, "finished": self.finished}
+        return {
+            "moved": self.moved,
+            "finished": self.finished,
+            "linked": self.linked,
+            "cleaned": self.cleaned,
+        }
 
 
 def repair(ctx: ServiceContext) -> RepairReport:
@@ -37,7 +44,11 @@ def repair(ctx: ServiceContext) -> RepairReport:
         with writing(ctx, detail="repair: unreadable event files moved aside") as unit:
             for moved in report.moved:
                 unit.updated("event_files", moved, None, {"moved_to": f"damaged/{moved}"})
-    report.finished = finish_pending(ctx)
+    report.finished = finish_pending(ctx, everything=True)
+    report.linked = link_orphans(ctx)
+    for stale in event_dir.glob("*/day=*/.*.tmp"):  # a killed writer's half file
+        stale.unlink(missing_ok=True)
+        report.cleaned += 1
     return report
 
 

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from shoutu.domain.timeutil import utcnow
 from shoutu.domain.vocabulary import (
     CaseClass,
     CaseStatus,
@@ -33,6 +34,7 @@ from shoutu.domain.vocabulary import (
     Origin,
     TaskKind,
 )
+from shoutu.errors import ShoutuError
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.supervision.tasks import (
@@ -204,14 +206,23 @@ def run_workflow(
     return counts
 
 
-def finish_pending(ctx: ServiceContext) -> dict[str, int]:
-    """Run the workflow of every results batch that was stored but not processed (a kill or a
-    failure between the event write and the workflow's commit); counts of what it did."""
+#: a batch stored longer ago than this and not processed is taken for interrupted (an
+#: import still running is not); ``shoutu repair`` finishes any
+LEASE = dt.timedelta(minutes=15)
+
+
+def finish_pending(ctx: ServiceContext, *, everything: bool = False) -> dict[str, int]:
+    """Run the workflow of the results batches that were stored but not processed (a kill or
+    a failure between the event write and the workflow's commit) — those older than the
+    lease, or all with ``everything``; counts of what it did. A batch whose events were never
+    written is forgotten (its re-send stores it again); one whose workflow fails is left for
+    later and counted as failed, the others go on."""
     from shoutu.events.store import batch_files
 
     done: dict[str, int] = {"batches": 0}
     with ctx.connect() as conn:
-        pending = batches.unprocessed(conn, kind=KIND)
+        before = None if everything else utcnow() - LEASE
+        pending = batches.unprocessed(conn, kind=KIND, before=before)
     for entry in pending:
         files = batch_files(ctx.settings.event_dir, KIND, entry["batch"])
         stored = (
@@ -219,14 +230,17 @@ def finish_pending(ctx: ServiceContext) -> dict[str, int]:
             if files
             else None
         )
-        if stored is not None and stored.num_rows:
-            for key, count in run_workflow(ctx, stored, batch=entry["batch"]).items():
-                done[key] = done.get(key, 0) + count
-        else:
+        if stored is None or stored.num_rows == 0:
             with writing(ctx) as unit:
-                batches.processed(
-                    unit.conn, kind=KIND, batch=entry["batch"], at=unit.now, by=unit.actor
-                )
+                batches.forget(unit.conn, kind=KIND, batch=entry["batch"])
+            continue
+        try:
+            counts = run_workflow(ctx, stored, batch=entry["batch"])
+        except ShoutuError:
+            done["failed"] = done.get("failed", 0) + 1
+            continue
+        for key, count in counts.items():
+            done[key] = done.get(key, 0) + count
         done["batches"] += 1
     return done
 

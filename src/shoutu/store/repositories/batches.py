@@ -13,12 +13,29 @@ TABLE = table(StoredBatch)
 
 
 def stored(conn: Connection, *, kind: str, batch: str, values: dict[str, Any]) -> None:
-    """Record a batch as stored (again: its row is kept)."""
+    """Record a batch as stored and not yet processed (again: processed no more)."""
     found = conn.execute(
         select(TABLE.c.batch).where(TABLE.c.kind == kind, TABLE.c.batch == batch)
     ).first()
     if found is None:
         conn.execute(TABLE.insert().values(kind=kind, batch=batch, **values))
+        return
+    conn.execute(
+        update(TABLE)
+        .where(TABLE.c.kind == kind, TABLE.c.batch == batch)
+        .values(
+            processed_at=None,
+            rows=values["rows"],
+            stored_at=values["stored_at"],
+            updated_at=values["updated_at"],
+            updated_by=values["updated_by"],
+        )
+    )
+
+
+def forget(conn: Connection, *, kind: str, batch: str) -> None:
+    """Drop a batch none of whose events were stored (a crash before the event write)."""
+    conn.execute(TABLE.delete().where(TABLE.c.kind == kind, TABLE.c.batch == batch))
 
 
 def processed(conn: Connection, *, kind: str, batch: str, at: dt.datetime, by: str) -> None:
@@ -29,14 +46,16 @@ def processed(conn: Connection, *, kind: str, batch: str, at: dt.datetime, by: s
     )
 
 
-def unprocessed(conn: Connection, *, kind: str) -> list[dict[str, Any]]:
-    """Batches of ``kind`` stored but not processed, oldest first."""
-    rows = conn.execute(
-        select(TABLE)
-        .where(TABLE.c.kind == kind, TABLE.c.processed_at.is_(None))
-        .order_by(TABLE.c.stored_at)
-    ).mappings()
+def unprocessed(
+    conn: Connection, *, kind: str, before: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """Batches of ``kind`` stored but not processed (stored before ``before``, if given: an
+    import still running is not a crashed one), oldest first."""
+    statement = select(TABLE).where(TABLE.c.kind == kind, TABLE.c.processed_at.is_(None))
+    if before is not None:
+        statement = statement.where(TABLE.c.stored_at < before)
+    rows = conn.execute(statement.order_by(TABLE.c.stored_at)).mappings()
     return [dict(r) for r in rows]
 
 
-__all__ = ["processed", "stored", "unprocessed"]
+__all__ = ["forget", "processed", "stored", "unprocessed"]

@@ -118,6 +118,9 @@ class EntitySpec:
     sets: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # personal values the audit trail holds only masked (column -> mask)
     audit_masks: Masks = field(default_factory=dict)
+    # columns an update may not change (whose record it is): a file that would move a case
+    # to another person names another system's ids, and is refused
+    immutable: frozenset[str] = frozenset()
 
     def given(self, columns: Collection[str]) -> frozenset[str]:
         """The stored columns a file with ``columns`` sets (the key always)."""
@@ -293,6 +296,15 @@ def _write(
         changed = [c for c in compared if before.get(c) != row[c]]
         if not changed:
             continue
+        for name in sorted(spec.immutable.intersection(changed)):
+            batch.report.add(
+                batch.name,
+                parsed.row,
+                name,
+                f"{spec.entity} {key} is {name} {before.get(name)}'s: a file cannot give it to "
+                f"{row[name]} (are these another system's ids? give ids this store has not used)",
+                parsed.line,
+            )
         if not allow_clear:
             for name in sorted(parsed.blank):
                 cleared = [

@@ -52,4 +52,5 @@ SPEC = EntitySpec(
     fields=FIELDS,
     prepare=prepare,
     generated_ids=True,  # cases from lab results get theirs from the database
+    immutable=frozenset({"person_id"}),
 )

@@ -15,7 +15,7 @@ FIELDS = (
     f.FieldSpec("status", f.vocab(ControlStatus), required=True),
     f.FieldSpec("reason", f.text(500), required=True),
     f.FieldSpec("start_time", f.timestamp, required=True),
-    f.FieldSpec("planned_end_time", f.timestamp),
+    f.FieldSpec("planned_end_time", f.planned_timestamp),
     f.FieldSpec("end_time", f.timestamp),
     f.FieldSpec("protocol", f.text(64), required=True),
 )
@@ -38,4 +38,5 @@ SPEC = EntitySpec(
     fields=FIELDS,
     prepare=prepare,
     generated_ids=True,  # the lab-result workflow opens measures too
+    immutable=frozenset({"person_id"}),
 )

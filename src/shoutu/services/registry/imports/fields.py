@@ -32,11 +32,14 @@ class ParseOptions:
     window: Window | None = None  # plausible event dates (None: any)
     today: dt.date | None = None  # for birth dates: not in the future
 
-    def plausible(self, day: dt.date) -> None:
-        if self.window is not None and day not in self.window:
-            raise BadValue(
-                f"{day} is outside the plausible dates {self.window}", parameter="allow_dates"
-            )
+    def plausible(self, day: dt.date, *, planned: bool = False) -> None:
+        """Refuse a day outside the window (a ``planned`` one, such as a quarantine's planned
+        end, only before it)."""
+        if self.window is None or day in self.window or (planned and day > self.window.high):
+            return
+        raise BadValue(
+            f"{day} is outside the plausible dates {self.window}", parameter="allow_dates"
+        )
 
 
 def is_blank(value: Any) -> bool:
@@ -101,6 +104,13 @@ def timestamp(value: Any, options: ParseOptions) -> dt.datetime:
     local day in the plausible window."""
     stamp = parse_timestamp(value, options.timezone, options.date_format)
     options.plausible(local_date(stamp, options.timezone))
+    return stamp
+
+
+def planned_timestamp(value: Any, options: ParseOptions) -> dt.datetime:
+    """A time something is planned for: in the future is plausible, before the window not."""
+    stamp = parse_timestamp(value, options.timezone, options.date_format)
+    options.plausible(local_date(stamp, options.timezone), planned=True)
     return stamp
 
 
