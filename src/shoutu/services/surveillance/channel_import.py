@@ -20,10 +20,11 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from shoutu.domain.regions import parse_region_code
 from shoutu.errors import BadRequest, InputError, ValidationReport
-from shoutu.events.store import EventBatch, write_events
+from shoutu.events.store import EventBatch, local_days, read_events, write_events
 from shoutu.io.provenance import build_provenance
 from shoutu.io.series import read_daily_series
 from shoutu.io.tables import read_table
@@ -92,4 +93,26 @@ def _check_regions(path: Path) -> None:
         raise InputError(report)
 
 
-__all__ = ["SeriesImport", "import_channel"]
+def stored_series(event_dir: Path, timezone: str, channel: str) -> pa.Table:
+    """A user channel's counts per local day and region (columns day, region, count)."""
+    table = read_events(event_dir, "series", columns=["channel", "time", "region", "count"])
+    if table.num_rows == 0:
+        table = pa.table(
+            {
+                "channel": pa.array([], pa.string()),
+                "time": pa.array([], pa.timestamp("us", tz="UTC")),
+                "region": pa.array([], pa.string()),
+                "count": pa.array([], pa.float64()),
+            }
+        )
+    table = table.filter(pc.equal(table["channel"], channel))
+    return pa.table(
+        {
+            "day": local_days(table["time"], timezone),
+            "region": table["region"],
+            "count": table["count"],
+        }
+    )
+
+
+__all__ = ["SeriesImport", "import_channel", "stored_series"]

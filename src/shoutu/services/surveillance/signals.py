@@ -35,7 +35,7 @@ from shoutu.services.supervision.tasks import (
     open_tasks,
 )
 from shoutu.services.surveillance.catalogue import channel_names
-from shoutu.services.surveillance.channels import channel_series
+from shoutu.services.surveillance.channels import channel_matrix
 from shoutu.store.repositories import entities
 from shoutu.store.repositories import signals as repo
 from shoutu.store.tables import Region, table
@@ -126,16 +126,12 @@ def run_signals(
     counts = {"created": 0, "extended": 0}
     for config in detectors:
         detector = config.plan()
-        series = channel_series(ctx, config.channel, level=config.level, weekly=config.weekly)
-        if not series["date"]:
+        series = channel_matrix(ctx, config.channel, level=config.level, weekly=config.weekly)
+        if not series.dates:
             continue
-        regions = sorted(set(series["region"]))
-        dates = sorted(set(series["date"]))
-        matrix = np.zeros((len(regions), len(dates)))
-        row_of = {r: i for i, r in enumerate(regions)}
+        regions, matrix = series.regions, series.values
+        dates = [d.isoformat() for d in series.dates]
         column_of = {d: i for i, d in enumerate(dates)}
-        for d, r, c in zip(series["date"], series["region"], series["count"], strict=True):
-            matrix[row_of[r], column_of[d]] = c
         calendar = Calendar(dt.date.fromisoformat(dates[0]), 7 if config.weekly else 1, len(dates))
         for today in days:
             if config.weekly and today.weekday() != 6:
