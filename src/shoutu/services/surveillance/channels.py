@@ -92,7 +92,10 @@ def _events(ctx: ServiceContext, spec: EventChannel) -> pa.Table:
         with ctx.connect() as conn:
             places = places_repo.regions(conn)
         keys = pa.table(
-            {"id": pa.array(list(places), pa.int64()), "code": pa.array(list(places.values()))}
+            {
+                "id": pa.array(list(places), pa.int64()),
+                "code": pa.array(list(places.values()), pa.string()),
+            }
         )
     listed = ", ".join(_quoted(str(f)) for f in files)
     local = f"timezone({_quoted(ctx.settings.timezone)}, CAST(e.{spec.time} AS TIMESTAMPTZ))"
@@ -212,7 +215,8 @@ def channel_matrix(
     visits = _binned(daily_counts(ctx, "clinic_visits"), level, weekly)
     aligned = np.zeros_like(visits.values)
     if ili.regions:
-        rows = [visits.regions.index(r) for r in ili.regions]  # ILI visits are clinic visits
+        row_of = {region: i for i, region in enumerate(visits.regions)}
+        rows = [row_of[r] for r in ili.regions]  # ILI visits are clinic visits
         start = visits.dates.index(ili.dates[0])
         aligned[rows, start : start + len(ili.dates)] = ili.values
     share = [
