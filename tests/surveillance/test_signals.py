@@ -23,6 +23,7 @@ from shoutu.services.surveillance.signals import (
     run_signals,
     update_signal,
 )
+from shoutu.settings import Settings
 
 START = dt.date(2022, 3, 1)
 CASES_ONLY = (DetectorConfig("cases_report", "ears-c2"),)
@@ -207,3 +208,75 @@ def test_user_channel_import(ctx: ServiceContext, tmp_path: Path, cli_env: dict[
     assert "other_channel" not in channel_names(ctx.settings.event_dir)
     clash = runner.invoke(app, ["import", "series", str(good), "--channel", "ili_share"])
     assert clash.exit_code == 2 and "built-in" in clash.stderr  # a bad option
+
+
+def test_a_second_run_on_a_day_changes_nothing(ctx: ServiceContext, tmp_path: Path) -> None:
+    """`signals run` is idempotent per day: running a day again creates no signal, extends
+    none, opens no second response task and writes no audit event; the next day still
+    extends, and re-running the whole range (as the demo does) changes nothing."""
+    from shoutu.domain.vocabulary import TaskKind
+    from shoutu.services.supervision.tasks import list_tasks
+
+    _cases(ctx, tmp_path)
+    day = START + dt.timedelta(days=15)
+    assert run_signals(ctx, day, CASES_ONLY) == {"created": 1, "extended": 0}
+    trail = audit_log.recent(ctx, limit=1000)
+    assert run_signals(ctx, day, CASES_ONLY) == {"created": 0, "extended": 0}
+    assert audit_log.recent(ctx, limit=1000) == trail
+    (signal,) = list_signals(ctx)
+    tasks = list_tasks(ctx, kind=TaskKind.SIGNAL_RESPONSE)
+    assert [t["subject_id"] for t in tasks] == [str(signal["signal_id"])]
+    assert run_signals(ctx, day + dt.timedelta(days=1), CASES_ONLY) == {
+        "created": 0,
+        "extended": 1,
+    }
+    (extended,) = list_signals(ctx)
+    assert run_signals(ctx, day + dt.timedelta(days=1), CASES_ONLY) == {
+        "created": 0,
+        "extended": 0,
+    }
+    every_day = [START + dt.timedelta(days=d) for d in range(21)]
+    assert run_signals(ctx, every_day, CASES_ONLY) == {"created": 0, "extended": 0}
+    assert list_signals(ctx) == [extended]
+    assert extended["date_end"] == day + dt.timedelta(days=1)
+    assert len(list_tasks(ctx, kind=TaskKind.SIGNAL_RESPONSE)) == 1
+
+
+def test_cli_run_twice(ctx: ServiceContext, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    _cases(ctx, tmp_path)
+    runner = CliRunner()
+    args = ["signals", "run", "--date", "2022-03-16", "--json"]
+    first = json.loads(runner.invoke(app, args).stdout)
+    assert first["created"] == 1
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout) == {**first, "created": 0, "extended": 0}
+    assert len(list_signals(ctx)) == 1
+
+
+def test_concurrent_runs_of_a_day_record_it_once(
+    ctx: ServiceContext, settings: Settings, tmp_path: Path
+) -> None:
+    """Runs of the same day at once (each its own context and connection) make one signal
+    and one response task between them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from shoutu.domain.vocabulary import TaskKind
+    from shoutu.services.context import open_context
+    from shoutu.services.supervision.tasks import list_tasks
+
+    _cases(ctx, tmp_path)
+    day = START + dt.timedelta(days=15)
+
+    def run(_: int) -> dict[str, int]:
+        own = open_context(settings, migrate=False)
+        try:
+            return run_signals(own, day, CASES_ONLY)
+        finally:
+            own.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        done = list(pool.map(run, range(4)))
+    assert sorted(d["created"] for d in done) == [0, 0, 0, 1]
+    assert len(list_signals(ctx)) == 1
+    assert len(list_tasks(ctx, kind=TaskKind.SIGNAL_RESPONSE)) == 1

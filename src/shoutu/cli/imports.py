@@ -174,16 +174,26 @@ def series(
             {
                 "ok": True,
                 "channel": channel,
+                "status": done.status,
                 "rows": batch.rows,
                 "days": batch.days,
                 "batch": batch.batch,
+                "added": done.added,
+                "replaced": done.replaced,
+                "unchanged": done.unchanged,
                 "provenance": done.provenance,
             }
         )
         return
+    if done.status == "already stored":
+        out.print(
+            f"{file}: channel {channel}: already stored ({done.unchanged:,} counts unchanged)",
+            markup=False,
+        )
+        return
     out.print(
-        f"{file}: channel {channel}: {batch.rows:,} non-zero counts on {batch.days:,} days "
-        f"(batch {batch.batch})",
+        f"{file}: channel {channel}: {done.added:,} added, {done.replaced:,} replaced, "
+        f"{done.unchanged:,} unchanged on {batch.days:,} days (batch {batch.batch})",
         markup=False,
     )
 

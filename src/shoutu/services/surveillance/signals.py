@@ -2,7 +2,9 @@
 
 ``run_signals`` runs the configured detectors over their channels and turns each alarm on the
 day into a Signal, extending an open signal of the same series that ended the day before
-(deduplication over consecutive days). A signal moves new → verifying → investigating →
+(deduplication over consecutive days). A run is idempotent: an alarm on a day that a signal
+of its series already covers (any status) changes nothing — no signal, no extension, no
+second response task, no audit event. A signal moves new → verifying → investigating →
 confirmed or false alarm (a false alarm may be called at verification); each step records the
 responsible unit and is audited; a new signal opens a signal-response task due within the
 protocol's signal_response_hours, done by its first step.
@@ -35,7 +37,7 @@ from shoutu.services.supervision.tasks import (
     open_tasks,
 )
 from shoutu.services.surveillance.catalogue import channel_names
-from shoutu.services.surveillance.channels import channel_series
+from shoutu.services.surveillance.channels import channel_matrix
 from shoutu.store.repositories import entities
 from shoutu.store.repositories import signals as repo
 from shoutu.store.tables import Region, table
@@ -126,16 +128,12 @@ def run_signals(
     counts = {"created": 0, "extended": 0}
     for config in detectors:
         detector = config.plan()
-        series = channel_series(ctx, config.channel, level=config.level, weekly=config.weekly)
-        if not series["date"]:
+        series = channel_matrix(ctx, config.channel, level=config.level, weekly=config.weekly)
+        if not series.dates:
             continue
-        regions = sorted(set(series["region"]))
-        dates = sorted(set(series["date"]))
-        matrix = np.zeros((len(regions), len(dates)))
-        row_of = {r: i for i, r in enumerate(regions)}
+        regions, matrix = series.regions, series.values
+        dates = [d.isoformat() for d in series.dates]
         column_of = {d: i for i, d in enumerate(dates)}
-        for d, r, c in zip(series["date"], series["region"], series["count"], strict=True):
-            matrix[row_of[r], column_of[d]] = c
         calendar = Calendar(dt.date.fromisoformat(dates[0]), 7 if config.weekly else 1, len(dates))
         for today in days:
             if config.weekly and today.weekday() != 6:
@@ -170,9 +168,21 @@ def _record(
     counts: dict[str, int],
 ) -> None:
     """New signals for the day's (or week's) alarms, each with its response task, or extend
-    the series' signal from the step before."""
+    the series' signal from the step before; an alarm a signal covers already (the day run
+    before) changes nothing."""
+    if not alarms:
+        return
     with writing(ctx) as unit:
         conn = unit.conn
+        repo.lock_series(conn)
+        recorded = repo.covering(
+            conn,
+            channel=config.channel,
+            regions=[region for region, *_ in alarms],
+            method=config.method,
+            day=day,
+        )
+        alarms = [alarm for alarm in alarms if alarm[0] not in recorded]
         codes = registry_regions(conn, [region for region, *_ in alarms])
         continued = repo.ending_on(
             conn,

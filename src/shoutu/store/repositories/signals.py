@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select, text, update
 
 from shoutu.domain.vocabulary import SignalStatus
 from shoutu.store.repositories.entities import rows_in
@@ -39,6 +39,32 @@ def ending_on(
     for row in rows_in(conn, statement, regions):
         found.setdefault(row["region"], dict(row))
     return found
+
+
+def covering(
+    conn: Connection, *, channel: str, regions: Sequence[str], method: str, day: dt.date
+) -> set[str]:
+    """The regions among ``regions`` with a signal of this channel and method (any status)
+    whose days include ``day``: their alarm on that day is recorded already."""
+    signals = table(Signal)
+
+    def statement(chunk: Sequence[Any]) -> Any:
+        return select(signals.c.region).where(
+            signals.c.channel == channel,
+            signals.c.region.in_(chunk),
+            signals.c.method == method,
+            signals.c.date_start <= day,
+            signals.c.date_end >= day,
+        )
+
+    return {str(row["region"]) for row in rows_in(conn, statement, regions)}
+
+
+def lock_series(conn: Connection) -> None:
+    """Serialise the writers that record alarms, so that two runs of a day cannot both find
+    a series unrecorded (SQLite writers hold the database's write lock already)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE signals IN SHARE ROW EXCLUSIVE MODE"))
 
 
 def add(conn: Connection, *, values: dict[str, Any]) -> int:

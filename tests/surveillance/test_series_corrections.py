@@ -1,0 +1,129 @@
+"""Users' channel series: a re-send for a day and region replaces what was stored (audited,
+before and after), an identical re-send is already stored, and readers see one value per day
+and region."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from shoutu.cli.app import app
+from shoutu.domain.vocabulary import AuditAction, RegionLevel
+from shoutu.events.store import read_events
+from shoutu.services import audit as audit_log
+from shoutu.services.context import ServiceContext
+from shoutu.services.surveillance.channel_import import import_channel
+from shoutu.services.surveillance.channels import channel_series
+
+A, B = "310101002001", "310101002002"  # two communities of one town
+
+
+def _file(tmp_path: Path, name: str, rows: list[str]) -> Path:
+    path = tmp_path / name
+    path.write_text("date,region,count\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def _by_region(ctx: ServiceContext, level: RegionLevel) -> dict[str, list[float]]:
+    series = channel_series(ctx, "school_absence", level=level)
+    found: dict[str, list[float]] = {}
+    for region, count in zip(series["region"], series["count"], strict=True):
+        found.setdefault(region, []).append(count)
+    return found
+
+
+def test_a_corrected_count_replaces_the_old_one(ctx: ServiceContext, tmp_path: Path) -> None:
+    """5 then 9 for the same day and region is 9, not 14."""
+    import_channel(ctx, "school_absence", _file(tmp_path, "a.csv", [f"2022-03-01,{A},5"]))
+    done = import_channel(ctx, "school_absence", _file(tmp_path, "b.csv", [f"2022-03-01,{A},9"]))
+    series = channel_series(ctx, "school_absence", level=RegionLevel.COMMUNITY)
+    assert series["count"] == [9]
+    assert (done.added, done.replaced, done.unchanged) == (0, 1, 0)
+
+
+def test_a_correction_replaces_only_its_days_and_regions_audited(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    first = _file(
+        tmp_path,
+        "first.csv",
+        [f"2022-03-01,{A},5", f"2022-03-01,{B},1", f"2022-03-02,{A},3", f"2022-03-03,{A},4"],
+    )
+    stored = import_channel(ctx, "school_absence", first)
+    assert (stored.added, stored.replaced, stored.status) == (4, 0, "stored")
+    created = audit_log.recent(ctx, entity="series", entity_id="school_absence")
+    assert [e["action"] for e in created] == [AuditAction.CREATE]
+    assert created[0]["after"]["added"] == 4
+    # 9 instead of 5, an explicit 0 instead of 3, a new count for B; A on 03-03 not re-sent
+    correction = _file(
+        tmp_path,
+        "correction.csv",
+        [f"2022-03-01,{A},9", f"2022-03-02,{A},0", f"2022-03-03,{B},2", f"2022-03-01,{B},1"],
+    )
+    done = import_channel(ctx, "school_absence", correction)
+    assert (done.added, done.replaced, done.unchanged, done.status) == (1, 2, 1, "stored")
+    assert _by_region(ctx, RegionLevel.COMMUNITY) == {A: [9, 0, 4], B: [1, 0, 2]}
+    assert _by_region(ctx, RegionLevel.TOWN) == {"310101002000": [10, 0, 6]}
+    event = audit_log.recent(ctx, entity="series", entity_id="school_absence")[0]
+    assert event["action"] == AuditAction.UPDATE
+    assert event["before"] == {"counts": {f"2022-03-01 {A}": 5, f"2022-03-02 {A}": 3}}
+    assert event["after"]["counts"] == {f"2022-03-01 {A}": 9, f"2022-03-02 {A}": 0}
+    assert (event["after"]["added"], event["after"]["replaced"]) == (1, 2)
+    assert "correction.csv" in event["detail"]
+    # the first file again: its values come back, B's new count stays
+    again = import_channel(ctx, "school_absence", first)
+    assert (again.added, again.replaced, again.unchanged) == (0, 2, 2)
+    assert _by_region(ctx, RegionLevel.COMMUNITY) == {A: [5, 3, 4], B: [1, 0, 2]}
+
+
+def test_an_identical_resend_is_already_stored(
+    ctx: ServiceContext, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    path = _file(tmp_path, "absence.csv", [f"2022-03-01,{A},5", f"2022-03-02,{B},2"])
+    runner = CliRunner()
+    args = ["import", "series", str(path), "--channel", "school_absence"]
+    first = runner.invoke(app, [*args, "--json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["status"] == "stored"
+    rows = read_events(ctx.settings.event_dir, "series").num_rows
+    trail = audit_log.recent(ctx, limit=100)
+    shown = runner.invoke(app, args)
+    assert shown.exit_code == 0, shown.output
+    assert "already stored" in shown.stdout
+    again = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert (again["status"], again["rows"], again["unchanged"]) == ("already stored", 0, 2)
+    assert read_events(ctx.settings.event_dir, "series").num_rows == rows
+    assert audit_log.recent(ctx, limit=100) == trail
+    corrected = _file(tmp_path, "corrected.csv", [f"2022-03-01,{A},9"])
+    moved = runner.invoke(app, ["import", "series", str(corrected), "--channel", "school_absence"])
+    assert moved.exit_code == 0, moved.output
+    assert "1 replaced" in moved.stdout
+    assert _by_region(ctx, RegionLevel.TOWN) == {"310101002000": [9, 2]}
+
+
+def test_rows_stored_before_batches_were_stamped(ctx: ServiceContext, tmp_path: Path) -> None:
+    """Rows of earlier imports (no batch, no sent_at) add up as they did; a re-send replaces
+    their sum."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from shoutu.events.store import write_events
+
+    midnight = dt.datetime(2022, 3, 1, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    for batch, count in (("aaaa", 5.0), ("bbbb", 9.0)):
+        old = pa.table(
+            {
+                "channel": ["school_absence"],
+                "time": pa.array([midnight], pa.timestamp("us", tz="UTC")),
+                "region": [A],
+                "count": [count],
+            }
+        )
+        write_events(ctx.settings.event_dir, "series", old, ctx.settings.timezone, batch)
+    assert channel_series(ctx, "school_absence", level=RegionLevel.COMMUNITY)["count"] == [14]
+    done = import_channel(ctx, "school_absence", _file(tmp_path, "c.csv", [f"2022-03-01,{A},7"]))
+    assert (done.replaced, done.added) == (1, 0)
+    assert channel_series(ctx, "school_absence", level=RegionLevel.COMMUNITY)["count"] == [7]
