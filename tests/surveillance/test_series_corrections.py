@@ -78,6 +78,11 @@ def test_a_correction_replaces_only_its_days_and_regions_audited(
     assert _by_region(ctx, RegionLevel.COMMUNITY) == {A: [5, 3, 4], B: [1, 0, 2]}
 
 
+def _writes(ctx: ServiceContext) -> list[dict[str, object]]:
+    """The audit trail less its reads (reading the trail is itself audited)."""
+    return [e for e in audit_log.recent(ctx, limit=100) if e["action"] != "read"]
+
+
 def test_an_identical_resend_is_already_stored(
     ctx: ServiceContext, tmp_path: Path, cli_env: dict[str, str]
 ) -> None:
@@ -88,14 +93,14 @@ def test_an_identical_resend_is_already_stored(
     assert first.exit_code == 0, first.output
     assert json.loads(first.stdout)["status"] == "stored"
     rows = read_events(ctx.settings.event_dir, "series").num_rows
-    trail = audit_log.recent(ctx, limit=100)
+    trail = _writes(ctx)
     shown = runner.invoke(app, args)
     assert shown.exit_code == 0, shown.output
     assert "already stored" in shown.stdout
     again = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
     assert (again["status"], again["rows"], again["unchanged"]) == ("already stored", 0, 2)
     assert read_events(ctx.settings.event_dir, "series").num_rows == rows
-    assert audit_log.recent(ctx, limit=100) == trail
+    assert _writes(ctx) == trail
     corrected = _file(tmp_path, "corrected.csv", [f"2022-03-01,{A},9"])
     moved = runner.invoke(app, ["import", "series", str(corrected), "--channel", "school_absence"])
     assert moved.exit_code == 0, moved.output
@@ -127,3 +132,36 @@ def test_rows_stored_before_batches_were_stamped(ctx: ServiceContext, tmp_path: 
     done = import_channel(ctx, "school_absence", _file(tmp_path, "c.csv", [f"2022-03-01,{A},7"]))
     assert (done.replaced, done.added) == (1, 0)
     assert channel_series(ctx, "school_absence", level=RegionLevel.COMMUNITY)["count"] == [7]
+
+
+def test_series_dates_are_plausible_and_text_may_be_gbk(
+    ctx: ServiceContext, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    """A count dated 1900 is refused by row and field (naming --allow-dates), which lets it
+    in; a GBK export with a Chinese header column reads with --encoding gb18030."""
+    runner = CliRunner()
+    old = _file(tmp_path, "old.csv", [f"2022-03-01,{A},5", f"1900-03-01,{A},2"])
+    args = ["import", "series", str(old), "--channel", "school_absence"]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 1
+    assert "old.csv, row 2 (line 3), field date: 1900-03-01 is outside the plausible" in (
+        refused.stderr
+    )
+    assert "--allow-dates" in refused.stderr
+    assert "school_absence" not in json.dumps(audit_log.recent(ctx, entity="series"))
+    allowed = runner.invoke(app, [*args, "--allow-dates", "--json"])
+    assert allowed.exit_code == 0, allowed.output
+    assert json.loads(allowed.stdout)["added"] == 2
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes(f"date,region,count,备注\n2022-03-02,{B},4,学校\n".encode("gb18030"))
+    args = ["import", "series", str(gbk), "--channel", "school_absence", "--json"]
+    assert runner.invoke(app, args).exit_code == 1  # not UTF-8: refused, naming the file
+    read = runner.invoke(app, [*args, "--encoding", "gb18030"])
+    assert read.exit_code == 0, read.output
+    series = channel_series(ctx, "school_absence", level=RegionLevel.COMMUNITY)
+    rows = zip(series["date"], series["region"], series["count"], strict=True)
+    assert {(d, r): c for d, r, c in rows if c} == {
+        ("1900-03-01", A): 2,
+        ("2022-03-01", A): 5,
+        ("2022-03-02", B): 4,
+    }

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from paths import DATA
 from shoutu.cli.app import app
+from shoutu.domain.timeutil import end_of_day
 from shoutu.domain.vocabulary import AuditAction, SignalStatus
 from shoutu.errors import InputError, InvalidTransition
 from shoutu.services import audit as audit_log
@@ -64,7 +65,8 @@ def test_alarms_become_signals_and_extend(ctx: ServiceContext, tmp_path: Path) -
     )
     assert signal["region"] == "310101000000" and signal["status"] == SignalStatus.NEW
     assert signal["observed"] == 9 and signal["threshold"] < 9
-    hours = (signal["due_time"] - signal["created_at"]).total_seconds() / 3600
+    raised = end_of_day(START + dt.timedelta(days=15), ctx.settings.timezone)  # a replay
+    hours = (signal["due_time"] - raised).total_seconds() / 3600
     assert hours == pytest.approx(24, abs=0.01)  # cn-9th: respond within 24 h
 
 
@@ -210,6 +212,11 @@ def test_user_channel_import(ctx: ServiceContext, tmp_path: Path, cli_env: dict[
     assert clash.exit_code == 2 and "built-in" in clash.stderr  # a bad option
 
 
+def _writes(ctx: ServiceContext) -> list[dict[str, object]]:
+    """The audit trail less its reads (reading the trail is itself audited)."""
+    return [e for e in audit_log.recent(ctx, limit=1000) if e["action"] != AuditAction.READ]
+
+
 def test_a_second_run_on_a_day_changes_nothing(ctx: ServiceContext, tmp_path: Path) -> None:
     """`signals run` is idempotent per day: running a day again creates no signal, extends
     none, opens no second response task and writes no audit event; the next day still
@@ -220,9 +227,9 @@ def test_a_second_run_on_a_day_changes_nothing(ctx: ServiceContext, tmp_path: Pa
     _cases(ctx, tmp_path)
     day = START + dt.timedelta(days=15)
     assert run_signals(ctx, day, CASES_ONLY) == {"created": 1, "extended": 0}
-    trail = audit_log.recent(ctx, limit=1000)
+    trail = _writes(ctx)
     assert run_signals(ctx, day, CASES_ONLY) == {"created": 0, "extended": 0}
-    assert audit_log.recent(ctx, limit=1000) == trail
+    assert _writes(ctx) == trail
     (signal,) = list_signals(ctx)
     tasks = list_tasks(ctx, kind=TaskKind.SIGNAL_RESPONSE)
     assert [t["subject_id"] for t in tasks] == [str(signal["signal_id"])]
@@ -280,3 +287,27 @@ def test_concurrent_runs_of_a_day_record_it_once(
     assert sorted(d["created"] for d in done) == [0, 0, 0, 1]
     assert len(list_signals(ctx)) == 1
     assert len(list_tasks(ctx, kind=TaskKind.SIGNAL_RESPONSE)) == 1
+
+
+def test_a_replayed_alarm_is_due_from_its_own_day(ctx: ServiceContext, tmp_path: Path) -> None:
+    """Replaying 2022 makes signals due in 2022 (from the end of the alarm day), and their
+    response tasks with them; the daily job (today or yesterday) counts from the run."""
+    from shoutu.domain.timeutil import utcnow
+    from shoutu.domain.vocabulary import TaskKind
+    from shoutu.services.supervision.tasks import list_tasks
+    from shoutu.services.surveillance.signals import raised_at
+
+    _cases(ctx, tmp_path)
+    day = START + dt.timedelta(days=15)
+    run_signals(ctx, day, CASES_ONLY)
+    protocol, _ = ctx.protocol()
+    hours = dt.timedelta(hours=float(protocol.timeliness.signal_response_hours))
+    raised = end_of_day(day, ctx.settings.timezone)
+    (signal,) = list_signals(ctx)
+    assert signal["due_time"] == raised + hours
+    (task,) = list_tasks(ctx, kind=TaskKind.SIGNAL_RESPONSE)
+    assert task["due_time"] == raised + hours
+    now = utcnow()
+    today = now.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    assert raised_at(ctx, today - dt.timedelta(days=1), now) == now
+    assert raised_at(ctx, today - dt.timedelta(days=2), now) < now

@@ -161,13 +161,22 @@ def series(
     channel: Annotated[str, typer.Option(help="Channel name (lower case, e.g. school_absence).")],
     json: JsonOpt = False,
     date_format: DateFormat = None,
+    allow_dates: AllowDates = False,
+    encoding: Encoding = None,
 ) -> None:
     """A surveillance channel of your own: date, region (a region code), count; daily or
     weekly. It becomes a channel for `shoutu channels`, `signals run` and `detect`."""
     from shoutu.services.surveillance.channel_import import import_channel
 
     with errors_as_exit(json):
-        done = import_channel(state(ctx).context(), channel, file, date_format=date_format)
+        done = import_channel(
+            state(ctx).context(),
+            channel,
+            file,
+            date_format=date_format,
+            allow_dates=allow_dates,
+            encoding=encoding,
+        )
     batch = done.batch
     if json:
         emit_json(

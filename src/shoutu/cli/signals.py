@@ -55,14 +55,11 @@ def run(
 ) -> None:
     """Run the configured detectors for a day; alarms become (or extend) signals."""
     from shoutu.domain.timeutil import parse_date
-    from shoutu.services.surveillance.signals import DEFAULT_DETECTORS, load_detectors, run_signals
+    from shoutu.services.surveillance.signals import run_signals
 
     with errors_as_exit(json):
         day = parse("date", parse_date, date)
-        service = state(ctx).context()
-        path = config or service.settings.signals_config
-        detectors = load_detectors(path, service.settings.event_dir) if path else DEFAULT_DETECTORS
-        counts = run_signals(service, day, detectors)
+        counts = run_signals(state(ctx).context(), day, config=config)
     if json:
         emit_json(counts)
         return

@@ -164,12 +164,17 @@ def _fast(path: Path) -> DailySeries | None:
     return daily.weekly(np.flatnonzero(np.bincount(day - first)))  # the days present
 
 
-def read_daily_series(path: Path, date_format: str | None = None) -> DailySeries:
-    if date_format is None and path.exists():
+def read_daily_series(
+    path: Path, date_format: str | None = None, *, encoding: str | None = None
+) -> DailySeries:
+    """A daily (or weekly) series file: date or dates, an optional region, and cases, count,
+    local[,imported] or I; CSV text in ``encoding`` (default UTF-8)."""
+    utf8 = encoding is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+    if date_format is None and utf8 and path.exists():
         fast = _fast(path)
         if fast is not None:
             return fast
-    table = read_table(path)
+    table = read_table(path, encoding)
     columns = set(table.columns)
     report = ValidationReport()
     date_col = "date" if "date" in columns else "dates" if "dates" in columns else None

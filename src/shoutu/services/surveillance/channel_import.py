@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shoutu.domain.regions import parse_region_code
-from shoutu.domain.timeutil import parse_date
+from shoutu.domain.timeutil import Window, parse_date
 from shoutu.domain.vocabulary import AuditAction
 from shoutu.errors import BadRequest, InputError, ValidationReport
 from shoutu.events.store import EventBatch, local_days, read_events, write_events
@@ -81,19 +81,33 @@ class SeriesImport:
 
 
 def import_channel(
-    ctx: ServiceContext, channel: str, path: Path, *, date_format: str | None = None
+    ctx: ServiceContext,
+    channel: str,
+    path: Path,
+    *,
+    date_format: str | None = None,
+    allow_dates: bool = False,
+    encoding: str | None = None,
 ) -> SeriesImport:
+    """Import a channel's counts (see the module); days outside the plausible dates
+    (SHOUTU_PLAUSIBLE_DATES) are refused unless ``allow_dates``."""
     if not NAME.fullmatch(channel) or channel in BUILT_IN:
         raise BadRequest(
             f"{{channel}} name {channel!r}: use 2-41 lower-case letters, digits or _, starting "
             "with a letter, not a built-in channel"
         )
-    cells = _file_cells(path, date_format)
-    series = read_daily_series(path, date_format)
+    window = None if allow_dates else ctx.plausible_window()
+    cells = _file_cells(path, date_format, encoding, window)
+    series = read_daily_series(path, date_format, encoding=encoding)
     given = _values(series, cells)
     provenance = build_provenance(
         command="import series",
-        parameters={"channel": channel, "date_format": date_format},
+        parameters={
+            "channel": channel,
+            "date_format": date_format,
+            "allow_dates": allow_dates,
+            "encoding": encoding,
+        },
         input_hashes=[series.content_hash],
     )
     event_dir, timezone = ctx.settings.event_dir, ctx.settings.timezone
@@ -261,10 +275,13 @@ def _label(cell: Cell) -> str:
     return f"{cell[0].isoformat()} {cell[1]}"
 
 
-def _file_cells(path: Path, date_format: str | None) -> set[Cell]:
+def _file_cells(
+    path: Path, date_format: str | None, encoding: str | None, window: Window | None
+) -> set[Cell]:
     """The (day, region) of each row; every region must be a region code (12 digits, or 16
-    for a building). Bad dates are left to read_daily_series, which reports them."""
-    table = read_table(path)
+    for a building), every day within ``window`` (if any). Unreadable dates are left to
+    read_daily_series, which reports them."""
+    table = read_table(path, encoding)
     if "region" not in table.columns:
         return set()  # read_daily_series reports the missing columns
     date_column = "date" if "date" in table.columns else "dates"
@@ -279,9 +296,14 @@ def _file_cells(path: Path, date_format: str | None) -> set[Cell]:
                 report.add(table.name, number, "region", str(exc), line)
                 continue
             try:
-                cells.add((parse_date(raw.get(date_column), date_format), str(value)))
+                day = parse_date(raw.get(date_column), date_format)
             except ValueError:
                 continue
+            if window is not None and day not in window:
+                reason = f"{day} is outside the plausible dates {window}"
+                report.add(table.name, number, date_column, reason, line, "allow_dates")
+                continue
+            cells.add((day, str(value)))
     if not report.ok:
         raise InputError(report)
     return cells

@@ -7,7 +7,9 @@ of its series already covers (any status) changes nothing — no signal, no exte
 second response task, no audit event. A signal moves new → verifying → investigating →
 confirmed or false alarm (a false alarm may be called at verification); each step records the
 responsible unit and is audited; a new signal opens a signal-response task due within the
-protocol's signal_response_hours, done by its first step.
+protocol's signal_response_hours, done by its first step. The deadline counts from when the
+signal is raised: now, for the daily job (the alarm day is today or yesterday); the end of the
+alarm day when replaying history, so a 2022 alarm is due in 2022.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy import Connection
 
 from shoutu.analytics.detectors.base import Calendar
 from shoutu.analytics.detectors.methods import METHODS, Plan, plan
+from shoutu.domain.timeutil import end_of_day, local_date
 from shoutu.domain.vocabulary import RegionLevel, SignalStatus, TaskKind
 from shoutu.errors import InputError, InvalidTransition, NotFound
 from shoutu.protocols.schema import Protocol
@@ -119,10 +122,17 @@ NEXT: dict[SignalStatus, set[SignalStatus]] = {
 def run_signals(
     ctx: ServiceContext,
     day: dt.date | list[dt.date],
-    detectors: tuple[DetectorConfig, ...] = DEFAULT_DETECTORS,
+    detectors: tuple[DetectorConfig, ...] | None = None,
+    *,
+    config: Path | None = None,
 ) -> dict[str, int]:
     """Run the detectors for a day (or days, in order); returns counts of new and extended
-    signals. Each channel's series is built once for all the days."""
+    signals. Each channel's series is built once for all the days. The detectors: those given,
+    else those of the ``config`` file, else of the SHOUTU_SIGNALS_CONFIG file, else the
+    built-in ones."""
+    if detectors is None:
+        path = config or ctx.settings.signals_config
+        detectors = load_detectors(path, ctx.settings.event_dir) if path else DEFAULT_DETECTORS
     days = sorted(day) if isinstance(day, list) else [day]
     protocol, _ = ctx.protocol()
     counts = {"created": 0, "extended": 0}
@@ -155,8 +165,17 @@ def run_signals(
                 )
                 for r in np.flatnonzero(result.alarm[:, 0])
             ]
-            _record(ctx, protocol, config, key, alarms, counts)
+            _record(ctx, protocol, config, key, alarms, counts, raised=today)
     return counts
+
+
+def raised_at(ctx: ServiceContext, day: dt.date, now: dt.datetime) -> dt.datetime:
+    """When a signal for an alarm on ``day`` counts as raised: ``now`` for the daily job (the
+    day is today or yesterday, local time), else the end of the day (a replay of history)."""
+    tz = ctx.settings.timezone
+    if (local_date(now, tz) - day).days <= 1:
+        return now
+    return end_of_day(day, tz)
 
 
 def _record(
@@ -166,6 +185,8 @@ def _record(
     day: dt.date,
     alarms: list[tuple[str, float, float, float]],
     counts: dict[str, int],
+    *,
+    raised: dt.date,
 ) -> None:
     """New signals for the day's (or week's) alarms, each with its response task, or extend
     the series' signal from the step before; an alarm a signal covers already (the day run
@@ -174,6 +195,7 @@ def _record(
         return
     with writing(ctx) as unit:
         conn = unit.conn
+        since = raised_at(ctx, raised, unit.now)
         repo.lock_series(conn)
         recorded = repo.covering(
             conn,
@@ -221,7 +243,7 @@ def _record(
                     "method": config.method,
                     "date_start": day,
                     "status": SignalStatus.NEW,
-                    "due_time": due_time(protocol, TaskKind.SIGNAL_RESPONSE, unit.now),
+                    "due_time": due_time(protocol, TaskKind.SIGNAL_RESPONSE, since),
                     **responsible.columns(),
                     **unit.stamp,
                 },
@@ -249,7 +271,7 @@ def _record(
                     "signals",
                     signal_id,
                     f"respond to the {config.method} signal on {config.channel} in {region}",
-                    since=unit.now,
+                    since=since,
                     responsible=Responsible(region=codes.get(region), unit=f"CDC {region[:6]}"),
                 )
                 for signal_id, region in created
