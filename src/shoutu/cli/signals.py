@@ -59,7 +59,7 @@ def run(
 
     with errors_as_exit(json):
         day = parse("date", parse_date, date)
-        counts = run_signals(state(ctx).context(), day, config=config)
+        counts = run_signals(state(ctx).context(), day, detectors_file=config)
     if json:
         emit_json(counts)
         return

@@ -124,14 +124,14 @@ def run_signals(
     day: dt.date | list[dt.date],
     detectors: tuple[DetectorConfig, ...] | None = None,
     *,
-    config: Path | None = None,
+    detectors_file: Path | None = None,
 ) -> dict[str, int]:
     """Run the detectors for a day (or days, in order); returns counts of new and extended
     signals. Each channel's series is built once for all the days. The detectors: those given,
-    else those of the ``config`` file, else of the SHOUTU_SIGNALS_CONFIG file, else the
+    else those of ``detectors_file``, else of the SHOUTU_SIGNALS_CONFIG file, else the
     built-in ones."""
     if detectors is None:
-        path = config or ctx.settings.signals_config
+        path = detectors_file or ctx.settings.signals_config
         detectors = load_detectors(path, ctx.settings.event_dir) if path else DEFAULT_DETECTORS
     days = sorted(day) if isinstance(day, list) else [day]
     protocol, _ = ctx.protocol()
