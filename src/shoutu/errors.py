@@ -245,6 +245,17 @@ class ConfigError(ShoutuError):
     code = "config_error"
 
 
+class FileUnusable(ShoutuError):
+    """A file or folder the command was told to read or write cannot be used (missing
+    folder, no permission, disk full): the system's reason, with the path."""
+
+    code = "file_unusable"
+
+    @classmethod
+    def of(cls, error: OSError) -> FileUnusable:
+        return cls(f"cannot use {error.filename}: {error.strerror or error}")
+
+
 @contextmanager
 def options_checked(kind: type[ShoutuError] = BadRequest) -> Iterator[None]:
     """A conversion point: ``ValueError`` raised by analytics or parsers over options the
@@ -258,6 +269,7 @@ def options_checked(kind: type[ShoutuError] = BadRequest) -> Iterator[None]:
 __all__ = [
     "BadRequest",
     "ConfigError",
+    "FileUnusable",
     "Conflict",
     "Forbidden",
     "InputError",

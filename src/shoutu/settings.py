@@ -7,6 +7,7 @@ Every setting is read from the environment variable named in its description (pr
 from __future__ import annotations
 
 import getpass
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -135,6 +136,20 @@ class Settings(BaseSettings):
 def get_settings(**overrides: object) -> Settings:
     """Build the settings from the environment, with explicit overrides on top."""
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def shown_values(settings: Settings) -> dict[str, str | None]:
+    """{variable: value as printed} of every setting, secrets hidden: the key only as
+    "(set)", a database URL's password as ***."""
+    shown: dict[str, str | None] = {}
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if name == "key":
+            value = "(set)" if value else None
+        elif name == "database_url":
+            value = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", str(value))
+        shown[f"SHOUTU_{name.upper()}"] = None if value is None else str(value)
+    return shown
 
 
 def settings_doc() -> list[tuple[str, str]]:

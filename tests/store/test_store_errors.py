@@ -154,3 +154,28 @@ def test_a_clash_with_stored_rows_is_a_conflict_without_the_data(ctx: ServiceCon
         line = _one_line(raw)
         assert "\n" not in line and "310101198001010114" not in line and "张伟" not in line
         assert "310101198001010114" in str(raw)  # what SQLAlchemy would have printed
+
+
+def test_stores_and_folders_that_cannot_be_used_are_one_line(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not a database, a schema newer than this shoutu, a folder that cannot be written: each
+    one `error:` line (exit 1), never an internal error; `settings` hides the password."""
+    (home / "notes.db").write_text("minutes of the Tuesday meeting\n" * 10)
+    code, _, err = _run(["--db", "notes.db", "summary"], capsys)
+    assert code == 1 and "internal error" not in err
+    assert err.strip().startswith("error: the file is not a shoutu store (not an SQLite database)")
+    assert _run(["init"], capsys)[0] == 0
+    with sqlite3.connect(home / "shoutu.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'f00d'")
+    code, _, err = _run(["summary"], capsys)
+    assert (code, err.strip()) == (
+        1,
+        "error: the store's schema (revision f00d) is newer than this shoutu knows; upgrade "
+        "shoutu to use it (nothing was changed)",
+    )
+    code, _, err = _run(["simulate", "--people", "200", "--days", "2", "--out", "/proc/x"], capsys)
+    assert code == 1 and err.strip().startswith("error: cannot use /proc")
+    monkeypatch.setenv("SHOUTU_DATABASE_URL", "postgresql+psycopg://alice:s3cret@db/shoutu")
+    code, out, _ = _run(["settings"], capsys)
+    assert code == 0 and "alice:***@db" in out and "s3cret" not in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 import warnings
@@ -42,7 +43,7 @@ from shoutu.cli.render import (
 )
 from shoutu.cli.signals import print_signals
 from shoutu.cli.state import State, state
-from shoutu.errors import ShoutuError
+from shoutu.errors import FileUnusable, ShoutuError
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -225,17 +226,12 @@ def repair(ctx: typer.Context, json: JsonOpt = False) -> None:
 @app.command("settings")
 def settings_(ctx: typer.Context, json: JsonOpt = False) -> None:
     """Every setting: its environment variable, current value and meaning."""
-    from shoutu.settings import settings_doc
+    from shoutu.settings import settings_doc, shown_values
 
-    current = state(ctx).settings()
-    rows = []
-    for env, text in settings_doc():
-        name = env.removeprefix("SHOUTU_").lower()
-        value = getattr(current, name)
-        shown = "(set)" if name == "key" and value else value
-        rows.append(
-            {"variable": env, "value": None if shown is None else str(shown), "description": text}
-        )
+    shown = shown_values(state(ctx).settings())
+    rows = [
+        {"variable": env, "value": shown[env], "description": text} for env, text in settings_doc()
+    ]
     if json:
         emit_json({"settings": rows})
         return
@@ -262,12 +258,17 @@ def _show_warning(
 
 
 def _one_line(exc: BaseException) -> str:
-    """An exception in one line; a database error without its SQL and parameters (they may
-    hold personal data)."""
+    """An exception in one line: its type and the last place in shoutu it passed, never its
+    message (a message, or a database error's SQL and parameters, may hold personal data)."""
     cause = getattr(exc, "orig", None)  # SQLAlchemy's wrapper of the driver's error
-    text = str(cause if cause is not None else exc).strip()
     name = type(cause if cause is not None else exc).__name__
-    return f"{name}: {text.splitlines()[0] if text else ''}".rstrip(": ")
+    package = str(Path(__file__).resolve().parents[1]) + os.sep
+    where = [
+        f"{Path(frame.filename).name}:{frame.lineno}"
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if str(Path(frame.filename).resolve()).startswith(package)
+    ]
+    return f"{name} in {where[-1]}" if where else name
 
 
 def _debugging(args: list[str]) -> bool:
@@ -300,13 +301,25 @@ def main(argv: list[str] | None = None) -> NoReturn:
         error_line("aborted")
         sys.exit(130)
     except ShoutuError as exc:  # raised outside a command's own handler
-        try:
-            report_error(exc, "--json" in args)
-        except typer.Exit as done:
-            sys.exit(done.exit_code)
+        _report(exc, args)
+    except OSError as exc:
+        if exc.filename is None:
+            _bug(exc, args)
+        _report(FileUnusable.of(exc), args)  # a path the user gave cannot be used
     except Exception as exc:  # a bug: one line unless asked for the details
-        if _debugging(args):
-            traceback.print_exc()
-        error_line(f"internal error: {_one_line(exc)}; rerun with --debug for the details")
-        sys.exit(EXIT_BUG)
+        _bug(exc, args)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _report(exc: ShoutuError, args: list[str]) -> NoReturn:
+    try:
+        report_error(exc, "--json" in args)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+
+
+def _bug(exc: BaseException, args: list[str]) -> NoReturn:
+    if _debugging(args):
+        traceback.print_exc()
+    error_line(f"internal error: {_one_line(exc)}; rerun with --debug for the details")
+    sys.exit(EXIT_BUG)

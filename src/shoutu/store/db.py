@@ -117,11 +117,25 @@ def store_errors() -> Iterator[None]:
             ) from None
         if any(word in text.lower() for word in ("connect", "server", "unable to open")):
             raise StoreUnavailable(f"cannot reach the database: {text}") from None
+        if "readonly" in text or "read-only" in text:
+            raise StoreUnavailable(
+                f"the store cannot be written (read-only file or folder): {text}"
+            ) from None
+        if "disk is full" in text or "No space left" in text:
+            raise StoreUnavailable("the disk is full; nothing was written") from None
         raise
     except exc.InterfaceError as error:
         raise StoreUnavailable(f"cannot reach the database: {_first_line(error)}") from None
     except exc.IntegrityError as error:  # a clash with stored rows: name the rule, not the data
         raise Conflict(f"the write clashes with the stored data: {_first_line(error)}") from None
+    except exc.DatabaseError as error:
+        text = _first_line(error)
+        if "not a database" in text:
+            raise StoreUnavailable(
+                f"the file is not a shoutu store (not an SQLite database): {text}; check --db "
+                "and SHOUTU_DATABASE_URL"
+            ) from None
+        raise
 
 
 def _alembic_config(engine: Engine) -> Config:
@@ -132,13 +146,29 @@ def _alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (creates all tables on an empty database)."""
+    """Bring the schema to ``revision`` (creates all tables on an empty database); a store
+    at the head already is left alone (no migration environment, no foreign key check), and
+    one whose schema is newer than this shoutu's migrations is StoreUnavailable."""
+    current = current_revision(engine)
+    if revision == "head" and current == head_revision():
+        return
+    if current is not None and current not in known_revisions():
+        raise StoreUnavailable(
+            f"the store's schema (revision {current}) is newer than this shoutu knows; "
+            "upgrade shoutu to use it (nothing was changed)"
+        )
     command.upgrade(_alembic_config(engine), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+@lru_cache(maxsize=1)
+def known_revisions() -> frozenset[str]:
+    script = ScriptDirectory.from_config(_alembic_config(create_engine("sqlite://")))
+    return frozenset(r.revision for r in script.walk_revisions())
 
 
 @lru_cache(maxsize=1)
