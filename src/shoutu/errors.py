@@ -269,8 +269,8 @@ def options_checked(kind: type[ShoutuError] = BadRequest) -> Iterator[None]:
 __all__ = [
     "BadRequest",
     "ConfigError",
-    "FileUnusable",
     "Conflict",
+    "FileUnusable",
     "Forbidden",
     "InputError",
     "InvalidTransition",
