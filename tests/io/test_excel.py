@@ -66,7 +66,7 @@ def test_importers_take_excel(ctx: ServiceContext, tmp_path: Path) -> None:
     with pytest.raises(InputError) as refused:
         import_file(ctx, "people", people)
     (line,) = refused.value.report.lines()
-    assert line.startswith(f"{people}, row 3 (line 4), field birth_date: 'someday' is not a date")
+    assert line.startswith(f"{people}, row 3 (line 5), field birth_date: 'someday' is not a date")
     fixed = _workbook(
         tmp_path / "fixed.xlsx",
         [
@@ -86,3 +86,37 @@ def test_importers_take_excel(ctx: ServiceContext, tmp_path: Path) -> None:
     )
     batch = import_checkins(ctx, visits)
     assert (batch.new, batch.dwell_filled) == (2, 1)
+
+
+def test_text_like_a_formula_stays_text(tmp_path: Path) -> None:
+    """A name such as =HYPERLINK(...) in a list is written as text: Excel shows it, never
+    runs it; the value reads back as it was."""
+    out = tmp_path / "list.xlsx"
+    text = '=HYPERLINK("http://example.org","click")'
+    write_table(out, {"name": [text, "+86 138"]}, {})
+    book = load_workbook(out)
+    cells = [row[0] for row in book["data"].iter_rows(min_row=2)]
+    assert [c.data_type for c in cells] == ["s", "s"]
+    assert [c.value for c in cells] == [text, "+86 138"]
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        (["person_id", "name", "name"], "column 'name' appears twice in the header"),
+        (["person_id", None, "name"], "the header has an empty column name"),
+    ],
+)
+def test_a_header_must_name_each_column_once(
+    ctx: ServiceContext, tmp_path: Path, header: list[object], reason: str
+) -> None:
+    book = _workbook(tmp_path / "people.xlsx", [header, [1, "王芳", "王芳"]])
+    with pytest.raises(InputError) as refused:
+        import_file(ctx, "people", book)
+    assert refused.value.report.lines() == [f"{book}: {reason}"]
+    visits = _workbook(tmp_path / "checkins.xlsx", [["person_id", "place_id", "place_id"]])
+    with pytest.raises(InputError) as refused:
+        import_checkins(ctx, visits)
+    assert refused.value.report.lines() == [
+        f"{visits}: column 'place_id' appears twice in the header"
+    ]

@@ -8,6 +8,7 @@ import csv as csv_module
 import datetime as dt
 from collections.abc import Collection
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -17,7 +18,7 @@ import pyarrow.parquet as pq
 
 from shoutu.domain.timeutil import Window, parse_timestamp
 from shoutu.errors import InputError, ValidationReport
-from shoutu.io.tables import missing_column, not_utf8
+from shoutu.io.tables import checked_header, missing_column, not_utf8
 
 
 class RowProblems:
@@ -67,14 +68,27 @@ def read_arrow(path: Path) -> pa.Table:
         if path.suffix.lower() == ".parquet":
             return pq.read_table(path)
         if path.suffix.lower() == ".xlsx":
-            from shoutu.io.excel import read_xlsx
-
-            _, rows = read_xlsx(path)
-            return pa.Table.from_pylist(list(rows))
+            columns, rows = _excel_rows(path)
+            return pa.Table.from_pylist(rows) if rows else pa.table({c: [] for c in columns})
         options = pa_csv.ConvertOptions(strings_can_be_null=True)
         return pa_csv.read_csv(path, convert_options=options)
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError.single(str(path), f"cannot be read: {exc}") from None
+
+
+def _excel_rows(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
+    """A workbook's first sheet: its checked header and its rows; an InputError naming the
+    file when it is not a workbook."""
+    from shoutu.io.excel import read_xlsx, xlsx_header
+
+    try:
+        columns = xlsx_header(path)
+        rows = [row for _, row in read_xlsx(path)]
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not one
+        raise InputError.single(str(path), f"not a readable Excel workbook: {exc}") from None
+    if not columns:
+        raise InputError.single(str(path), "the first sheet has no header row")
+    return checked_header(str(path), columns), rows
 
 
 def _excel_as_text(path: Path) -> pa.Table:
@@ -82,21 +96,14 @@ def _excel_as_text(path: Path) -> pa.Table:
     that it goes through the same casts as a CSV file."""
     import datetime as dt
 
-    from shoutu.io.excel import read_xlsx
-
-    try:
-        columns, rows = read_xlsx(path)
-        data: dict[str, list[str | None]] = {c: [] for c in columns}
-        for row in rows:
-            for c in columns:
-                v = row.get(c)
-                data[c].append(
-                    None if v is None else v.isoformat() if isinstance(v, dt.datetime) else str(v)
-                )
-    except InputError:
-        raise
-    except Exception as exc:  # not a workbook
-        raise InputError.single(str(path), f"not a readable Excel workbook: {exc}") from None
+    columns, rows = _excel_rows(path)
+    data: dict[str, list[str | None]] = {c: [] for c in columns}
+    for row in rows:
+        for c in columns:
+            v = row.get(c)
+            data[c].append(
+                None if v is None else v.isoformat() if isinstance(v, dt.datetime) else str(v)
+            )
     return pa.table({c: pa.array(v, pa.string()) for c, v in data.items()})
 
 

@@ -1,6 +1,7 @@
 """Excel workbooks (.xlsx) in and out, for the offices that live in them: a table written to
-the first sheet (header row, values as they are, times in local ISO text) with the
-provenance on a second sheet; a workbook's first sheet read as rows (header = first row)."""
+the first sheet (header row, values as they are, times in local ISO text; text that starts
+with ``=`` stays text, never a formula) with the provenance on a second sheet; a workbook's
+first sheet read as rows (header = first row)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,17 @@ MAX_ROWS = 1_048_575
 PROVENANCE_SHEET = "provenance"
 
 
-def _cell(value: Any) -> Any:
+def _cell(sheet: Any, value: Any) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
     if isinstance(value, dt.datetime):
         return value.isoformat()  # time zone kept: Excel's own dates have none
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # a name like =HYPERLINK(...) is shown, never run
+        return cell
     return value
 
 
@@ -36,39 +43,50 @@ def write_xlsx(path: Path, table: Any, provenance: Mapping[str, Any]) -> None:
         )
     book = Workbook(write_only=True)
     sheet = book.create_sheet("data")
-    sheet.append(list(table.column_names))
+    sheet.append([_cell(sheet, name) for name in table.column_names])
     for batch in table.to_batches(50_000):
         for row in zip(*(column.to_pylist() for column in batch.columns), strict=True):
-            sheet.append([_cell(v) for v in row])
+            sheet.append([_cell(sheet, v) for v in row])
     about = book.create_sheet(PROVENANCE_SHEET)
     about.append(["shoutu provenance"])
     about.append([json.dumps(provenance, ensure_ascii=False, sort_keys=True)])
     book.save(path)
 
 
-def read_xlsx(path: Path) -> tuple[list[str], Iterator[dict[str, Any]]]:
-    """The first sheet's header and its rows (dicts by column); empty cells are None and
-    blank rows are left out."""
+def _header(values: tuple[Any, ...] | None) -> list[str]:
+    columns = [str(c).strip() if c is not None else "" for c in (values or ())]
+    while columns and not columns[-1]:
+        columns.pop()  # empty cells after the last name
+    return columns
+
+
+def xlsx_header(path: Path) -> list[str]:
+    """The first sheet's header row (the workbook closed again)."""
     from openpyxl import load_workbook
 
     book = load_workbook(path, read_only=True, data_only=True)
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    columns = [str(c).strip() if c is not None else "" for c in (header or ())]
-    while columns and not columns[-1]:
-        columns.pop()
-
-    def produce() -> Iterator[dict[str, Any]]:
-        try:
-            for values in rows:
-                if values is None or all(v is None or str(v).strip() == "" for v in values):
-                    continue
-                yield {c: (values[i] if i < len(values) else None) for i, c in enumerate(columns)}
-        finally:
-            book.close()
-
-    return columns, produce()
+    try:
+        return _header(next(book.worksheets[0].iter_rows(values_only=True), None))
+    finally:
+        book.close()
 
 
-__all__ = ["MAX_ROWS", "read_xlsx", "write_xlsx"]
+def read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The first sheet's rows after the header, each with its sheet row number, as dicts by
+    column; empty cells are None and blank rows are left out. The workbook is closed when
+    the rows are exhausted or the iterator is closed."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        columns = _header(next(rows, None))
+        for line, values in enumerate(rows, start=2):
+            if values is None or all(v is None or str(v).strip() == "" for v in values):
+                continue
+            yield line, {c: (values[i] if i < len(values) else None) for i, c in enumerate(columns)}
+    finally:
+        book.close()
+
+
+__all__ = ["MAX_ROWS", "read_xlsx", "write_xlsx", "xlsx_header"]

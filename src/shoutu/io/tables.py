@@ -81,7 +81,8 @@ LIKELY_ENCODINGS = ("gb18030", "big5")
 
 def not_utf8(path: Path, start: int) -> InputError:
     """The error for a file that does not decode as UTF-8, naming the encoding it reads in."""
-    sample = path.read_bytes()[: 1 << 20]
+    with path.open("rb") as handle:
+        sample = handle.read(1 << 20)  # the first megabyte tells
     for encoding in LIKELY_ENCODINGS:
         try:
             sample.decode(encoding)
@@ -115,15 +116,7 @@ class CsvTable(InputTable):
             raise self._undecodable(exc.start) from None
         if header is None:
             raise _fail(self.name, "empty file: no header row")
-        columns = [c.strip() for c in header]
-        seen: set[str] = set()
-        for column in columns:
-            if not column:
-                raise _fail(self.name, "the header has an empty column name")
-            if column in seen:
-                raise _fail(self.name, f"column {column!r} appears twice in the header")
-            seen.add(column)
-        return columns
+        return checked_header(self.name, [c.strip() for c in header])
 
     def _undecodable(self, start: int) -> InputError:
         if self.encoding.startswith("utf-8"):
@@ -191,28 +184,41 @@ class ExcelTable(InputTable):
     sheet's row as the line (the header is row 1 there too)."""
 
     def __init__(self, path: Path) -> None:
-        from shoutu.io.excel import read_xlsx
+        from shoutu.io.excel import xlsx_header
 
         try:
-            columns, _ = read_xlsx(path)
+            columns = xlsx_header(path)
         except Exception as exc:  # openpyxl raises many kinds for a file that is not one
             raise _fail(str(path), f"not a readable Excel workbook: {exc}") from None
+        if not columns:
+            raise _fail(str(path), "the first sheet has no header row")
         self.path = path
-        super().__init__(name=str(path), columns=columns)
+        super().__init__(name=str(path), columns=checked_header(str(path), columns))
 
     def chunks(self, size: int | None, report: ValidationReport) -> Iterator[list[Row]]:
         from shoutu.io.excel import read_xlsx
 
-        _, rows = read_xlsx(self.path)
         chunk: list[Row] = []
-        for number, row in enumerate(rows, start=1):
+        for number, (line, row) in enumerate(read_xlsx(self.path), start=1):
             values = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in row.items()}
-            chunk.append((number, number + 1, values))
+            chunk.append((number, line, values))
             if size and len(chunk) >= size:
                 yield chunk
                 chunk = []
         if chunk:
             yield chunk
+
+
+def checked_header(name: str, columns: list[str]) -> list[str]:
+    """A header's column names, refused (naming the file) when one is empty or repeated."""
+    seen: set[str] = set()
+    for column in columns:
+        if not column:
+            raise _fail(name, "the header has an empty column name")
+        if column in seen:
+            raise _fail(name, f"column {column!r} appears twice in the header")
+        seen.add(column)
+    return columns
 
 
 def read_table(path: Path, encoding: str | None = None) -> InputTable:
