@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from typer.testing import CliRunner
 
 from paths import DATA
@@ -50,7 +50,12 @@ def test_an_edited_event_is_found(ctx: ServiceContext, cli_env: dict[str, str]) 
     assert not report.ok and report.broken is not None
     assert (report.broken["at"], report.broken["id"]) == ("event", victim)
     result = CliRunner().invoke(app, ["audit", "verify"])
-    assert result.exit_code == 1 and f"event {victim}" in result.stdout
+    assert result.exit_code == 1
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"error: audit trail broken: event {victim}:")
+    )
 
 
 def test_removed_events_and_units_are_found(ctx: ServiceContext) -> None:
@@ -68,6 +73,61 @@ def test_removed_events_and_units_are_found(ctx: ServiceContext) -> None:
         conn.execute(delete(LINKS).where(LINKS.c.seq == first[0]))
     broken = audit.verify(ctx).broken
     assert broken is not None and broken["at"] in ("link", "unit")
+
+
+def test_verify_changes_nothing_and_finds_events_outside_the_chain(ctx: ServiceContext) -> None:
+    """verify only reads: a unit whose link is missing is counted, not linked (repair links
+    it); an event without a unit after the chain began is broken; the head is reported."""
+    from shoutu.services.maintenance import repair
+
+    _load(ctx)
+    intact = audit.verify(ctx)
+    with ctx.connect() as conn:
+        last, head = conn.execute(
+            select(LINKS.c.seq, LINKS.c.head).order_by(LINKS.c.seq.desc()).limit(1)
+        ).one()
+    assert intact.head == head
+    with ctx.transaction() as conn:  # the writer died between its commit and its link
+        conn.execute(delete(LINKS).where(LINKS.c.seq == last))
+    report = audit.verify(ctx)
+    assert report.ok and report.unlinked == 1 and report.units == intact.units - 1
+    assert audit.verify(ctx).unlinked == 1  # still: verify linked nothing
+    repair(ctx)
+    assert audit.verify(ctx).unlinked == 0
+    with ctx.transaction() as conn:  # an event slipped in without a unit
+        conn.execute(
+            EVENTS.insert().values(
+                at=intact_time(conn), actor="x", action="read", entity="people", entity_id="1"
+            )
+        )
+        inserted = conn.execute(select(func.max(EVENTS.c.event_id))).scalar_one()
+    broken = audit.verify(ctx).broken
+    assert broken is not None and (broken["at"], broken["id"]) == ("outside", inserted)
+
+
+def intact_time(conn: Connection) -> object:
+    return conn.execute(select(func.max(EVENTS.c.at))).scalar_one()
+
+
+def test_a_link_that_fails_after_the_commit_warns(
+    ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writes stand when their link cannot be made; the warning names `shoutu repair`,
+    which links the unit."""
+    from shoutu.errors import StoreUnavailable
+    from shoutu.services.maintenance import repair
+
+    def busy(*_: object) -> int:
+        raise StoreUnavailable("the store is busy")
+
+    monkeypatch.setattr(audit, "_link", busy)
+    with pytest.warns(audit.UnlinkedUnit, match="shoutu repair"):
+        import_file(ctx, "regions", DATA / "regions.csv")
+    monkeypatch.undo()
+    assert audit.verify(ctx).unlinked == 1
+    repair(ctx)
+    report = audit.verify(ctx)
+    assert report.ok and report.unlinked == 0 and report.units == 1
 
 
 def test_a_purpose_is_a_sentence(ctx: ServiceContext) -> None:

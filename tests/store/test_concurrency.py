@@ -84,9 +84,8 @@ def _work(settings: Settings, worker: int) -> dict[str, int]:
             made["tasks"] += len(ids)
             counts = {"created": 0, "extended": 0}
             alarms = [(f"w{worker}-{r}-{k}", 9.0, 1.0, 4.0) for k in range(PER_ROUND)]
-            _record(
-                ctx, protocol, DetectorConfig("cases_report", "ears-c2"), T0.date(), alarms, counts
-            )
+            detector = DetectorConfig("cases_report", "ears-c2")
+            _record(ctx, protocol, detector, T0.date(), alarms, counts, raised=T0.date())
             made["signals"] += counts["created"]
         return made
     finally:
@@ -116,6 +115,10 @@ def test_eight_concurrent_writers(ctx: ServiceContext, settings: Settings) -> No
     assert len(tasks) == len(set(tasks)) == 3 * expected
     signals = _ids(ctx, Signal, "signal_id")
     assert len(signals) == len(set(signals)) == expected
+    from shoutu.services import audit
+
+    chain = audit.verify(ctx)  # every writer's unit linked once, in an order that verifies
+    assert chain.ok and chain.unlinked == 0 and chain.unchained == 0, chain.broken
 
 
 def test_given_and_generated_ids_mix(ctx: ServiceContext) -> None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from shoutu.cli.output import Table, emit_json, errors_as_exit, out, parse
+from shoutu.cli.output import Table, emit_json, error_line, errors_as_exit, out, parse
 from shoutu.cli.state import state
 from shoutu.domain.vocabulary import IdType
 
@@ -84,8 +84,10 @@ def find(
 
 @audit_app.command("verify")
 def verify(ctx: typer.Context, json: JsonOpt = False) -> None:
-    """Check the audit trail's hash chain: the first broken link (an event edited, removed or
-    inserted, a unit removed) is reported, and the exit code is 1."""
+    """Check the audit trail's hash chain, changing nothing: the first broken link (an event
+    edited, removed or inserted, a unit removed) is reported, and the exit code is 1. Prints
+    the chain's head: keep it outside the store (the chain is not keyed, so a rebuilt chain
+    shows only as another head)."""
     from shoutu.services import audit
 
     with errors_as_exit(json):
@@ -95,13 +97,19 @@ def verify(ctx: typer.Context, json: JsonOpt = False) -> None:
     elif report.ok:
         out.print(
             f"audit trail intact: {report.events:,} events in {report.units:,} units"
-            + (f" ({report.unchained:,} from before the chain began)" if report.unchained else ""),
+            + (f" ({report.unchained:,} from before the chain began)" if report.unchained else "")
+            + f"; head {report.head}",
             markup=False,
         )
-    else:
-        assert report.broken is not None
-        out.print(f"audit trail broken: {report.broken['reason']}", markup=False)
+        if report.unlinked:
+            out.print(
+                f"{report.unlinked:,} committed units are not linked yet (their writer stopped "
+                "before linking them): `shoutu repair` links them",
+                markup=False,
+            )
     if not report.ok:
+        assert report.broken is not None
+        error_line(f"audit trail broken: {report.broken['reason']}")
         raise typer.Exit(1)
 
 

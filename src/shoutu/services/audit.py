@@ -13,15 +13,18 @@ import enum
 import hashlib
 import json
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from shoutu.domain.timeutil import utcnow
 from shoutu.domain.vocabulary import AuditAction
+from shoutu.errors import ShoutuError
 from shoutu.services.context import ServiceContext
 from shoutu.store.repositories import audit as repo
 
@@ -180,7 +183,16 @@ def writing(
         yield unit
         unit.flush()
     if unit.written:
-        _link(ctx, [(unit.unit_id, unit.written, unit.last_hash)])
+        try:
+            _link(ctx, [(unit.unit_id, unit.written, unit.last_hash)])
+        except (ShoutuError, SQLAlchemyError) as exc:  # the writes stand; repair links them
+            warnings.warn(
+                UnlinkedUnit(
+                    f"the writes are stored but their audit unit {unit.unit_id} could not be "
+                    f"linked to the chain ({type(exc).__name__}): run `shoutu repair`"
+                ),
+                stacklevel=3,
+            )
 
 
 def link_orphans(ctx: ServiceContext) -> int:
@@ -213,12 +225,18 @@ def _link(ctx: ServiceContext, pending: list[tuple[str, int, str]]) -> int:
     return len(pending)
 
 
+class UnlinkedUnit(UserWarning):
+    """A unit committed but not joined to the audit chain (``shoutu repair`` joins it)."""
+
+
 @dataclass
 class Verification:
     ok: bool
     events: int  # chained events checked
     units: int
     unchained: int  # events from before the chain began
+    unlinked: int = 0  # committed units not joined to the chain yet (repair joins them)
+    head: str = repo.ZERO  # the chain's head: recorded elsewhere, it shows a rebuilt chain
     broken: dict[str, Any] | None = None  # the first broken link
 
     def as_json(self) -> dict[str, Any]:
@@ -227,49 +245,56 @@ class Verification:
             "events": self.events,
             "units": self.units,
             "unchained": self.unchained,
+            "unlinked": self.unlinked,
+            "head": self.head,
             "broken": self.broken,
         }
 
 
 def verify(ctx: ServiceContext) -> Verification:
-    """Walk the chain: every link's head from the one before, every unit's events from their
-    content in order; the first link or event that does not match is reported (an edited,
-    removed or inserted event, a removed unit)."""
-    link_orphans(ctx)  # units whose writer died before linking them
+    """Walk the chain, changing nothing: every link's head from the one before, every unit's
+    events from their content in order; the first link or event that does not match is
+    reported (an edited, removed or inserted event, a removed unit), as is an event written
+    outside the chain after it began. Units committed but not linked yet are counted.
+
+    The hashes are not keyed: someone able to rewrite the database could rebuild the whole
+    chain. The head it reports, recorded outside the store (a daily log, a signed mail),
+    shows that: a rebuilt chain has another head."""
     with ctx.connect() as conn:
         links = repo.links(conn)
         head, events = repo.ZERO, 0
+        found = Verification(True, 0, len(links), repo.unchained(conn))
+
+        def broken(what: str, where: int, unit: str | None) -> Verification:
+            text = {
+                "link": f"link {where}: the chain's head does not follow from the link before",
+                "event": f"event {where}: its hash does not match its content and the one before",
+                "unit": f"link {where}: the unit's events are not the ones it was linked with",
+                "outside": f"event {where}: written outside the chain after the chain began",
+            }[what]
+            found.ok, found.events, found.head = False, events, head
+            found.broken = {"at": what, "id": where, "unit": unit, "reason": text}
+            return found
+
         for entry in links:
             head = link_hash(head, entry["unit"], entry["events"], entry["last_hash"])
             if head != entry["head"]:
-                return _broken(conn, events, len(links), "link", entry["seq"], entry["unit"])
+                return broken("link", entry["seq"], entry["unit"])
             previous = repo.ZERO
             rows = repo.unit_events(conn, unit=entry["unit"])
             for pos, row in enumerate(rows):
                 if row["pos"] != pos or event_hash(previous, row) != row["hash"]:
-                    return _broken(conn, events, len(links), "event", row["event_id"], row["unit"])
+                    return broken("event", row["event_id"], row["unit"])
                 previous = row["hash"]
                 events += 1
             if len(rows) != entry["events"] or previous != entry["last_hash"]:
-                return _broken(conn, events, len(links), "unit", entry["seq"], entry["unit"])
-        return Verification(True, events, len(links), repo.unchained(conn))
-
-
-def _broken(
-    conn: Connection, events: int, units: int, what: str, where: int, unit: str
-) -> Verification:
-    text = {
-        "link": f"link {where}: the chain's head does not follow from the link before",
-        "event": f"event {where}: its hash does not match its content and the event before",
-        "unit": f"link {where}: the unit's events are not the ones it was linked with",
-    }[what]
-    return Verification(
-        False,
-        events,
-        units,
-        repo.unchained(conn),
-        {"at": what, "id": where, "unit": unit, "reason": text},
-    )
+                return broken("unit", entry["seq"], entry["unit"])
+        outside = repo.unchained_after_start(conn)
+        if outside is not None:
+            return broken("outside", outside, None)
+        found.events, found.head = events, head
+        found.unlinked = len(repo.unlinked_units(conn))
+        return found
 
 
 def recent(

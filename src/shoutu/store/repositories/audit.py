@@ -96,6 +96,16 @@ def unit_events(conn: Connection, *, unit: str) -> list[dict[str, Any]]:
     return [dict(r) for r in rows.mappings()]
 
 
+def unchained_after_start(conn: Connection) -> int | None:
+    """The first event without a unit written after the chain's first event (none can be:
+    every write since goes through a unit), or None."""
+    start = select(func.min(TABLE.c.event_id)).where(TABLE.c.unit.is_not(None)).scalar_subquery()
+    found = conn.execute(
+        select(func.min(TABLE.c.event_id)).where(TABLE.c.unit.is_(None), TABLE.c.event_id > start)
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
 def unchained(conn: Connection) -> int:
     """Events from before the chain began."""
     return int(
