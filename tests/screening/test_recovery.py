@@ -24,6 +24,7 @@ from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.imports.specs import import_file
 from shoutu.services.screening.lab_results import import_results, read_results
+from shoutu.settings import Settings
 from shoutu.store.repositories import batches
 from shoutu.store.tables import ControlMeasure, Task, table
 
@@ -141,3 +142,29 @@ def test_a_crash_before_the_event_write_leaves_nothing_half_done(
     assert _count(ctx, Task) == 2
     with ctx.connect() as conn:
         assert batches.unprocessed(conn, kind="tests") == []
+
+
+def test_concurrent_repairs_finish_a_batch_once(
+    ctx: ServiceContext, settings: Settings, tmp_path: Path
+) -> None:
+    """Four repairs at once (each its own context and connection) finish the interrupted
+    batch once between them: two recalls, two measures, no duplicate."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from shoutu.services.context import open_context
+    from shoutu.services.screening.pooled_workflow import finish_pending
+
+    _load(ctx)
+    _crash_after_storing(ctx, _pools(tmp_path))
+
+    def repair(_: int) -> dict[str, int]:
+        own = open_context(settings, migrate=False)
+        try:
+            return finish_pending(own, everything=True)
+        finally:
+            own.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        done = list(pool.map(repair, range(4)))
+    assert sum(d.get("recalls", 0) for d in done) == 2
+    assert _count(ctx, Task) == 2 and _count(ctx, ControlMeasure) == 2

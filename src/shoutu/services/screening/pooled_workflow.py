@@ -44,7 +44,7 @@ from shoutu.services.supervision.tasks import (
     open_by_subject,
     open_tasks,
 )
-from shoutu.store.repositories import batches
+from shoutu.store.repositories import batches, locks
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import measures as measures_repo
 from shoutu.store.repositories import people as people_repo
@@ -68,6 +68,10 @@ def run_workflow(
     counts = {"recalls": 0, "confirmations": 0, "tasks_done": 0, "released": 0, "cases": 0}
     with writing(ctx, detail="lab results") as unit:
         conn = unit.conn
+        # one workflow at a time (each reads the open tasks and measures it then adds to)
+        locks.serialise(conn, name="shoutu.screening.workflow")
+        if batch is not None and batches.is_processed(conn, kind=KIND, batch=batch):
+            return counts  # another run (a repair, a re-send) finished it meanwhile
         # 1 and 2: recalls of positive pools, PCR confirmation of antigen positives
         for mask, kind, what in (
             (pc.and_(pc.and_(pcr, pooled), positive), TaskKind.RESAMPLE, "recalls"),

@@ -46,6 +46,13 @@ def processed(conn: Connection, *, kind: str, batch: str, at: dt.datetime, by: s
     )
 
 
+def is_processed(conn: Connection, *, kind: str, batch: str) -> bool:
+    found = conn.execute(
+        select(TABLE.c.processed_at).where(TABLE.c.kind == kind, TABLE.c.batch == batch)
+    ).first()
+    return found is not None and found[0] is not None
+
+
 def unprocessed(
     conn: Connection, *, kind: str, before: dt.datetime | None = None
 ) -> list[dict[str, Any]]:
@@ -58,4 +65,4 @@ def unprocessed(
     return [dict(r) for r in rows]
 
 
-__all__ = ["forget", "processed", "stored", "unprocessed"]
+__all__ = ["forget", "is_processed", "processed", "stored", "unprocessed"]

@@ -6,9 +6,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection, insert, select, update
 
 from shoutu.domain.vocabulary import SignalStatus
+from shoutu.store.repositories import locks
 from shoutu.store.repositories.entities import rows_in
 from shoutu.store.tables import Signal, table
 
@@ -63,8 +64,7 @@ def covering(
 def lock_series(conn: Connection) -> None:
     """Serialise the writers that record alarms, so that two runs of a day cannot both find
     a series unrecorded (SQLite writers hold the database's write lock already)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("LOCK TABLE signals IN SHARE ROW EXCLUSIVE MODE"))
+    locks.serialise(conn, name="shoutu.signals.record")
 
 
 def add(conn: Connection, *, values: dict[str, Any]) -> int:
