@@ -130,7 +130,8 @@ class ValidationReport:
         shown: list[str] = []
         alike: dict[tuple[str, str | None, str], int] = {}
         cut = 0  # problems past max_shown, not counted among the alike
-        for problem in self.problems:
+        in_order = sorted(self.problems, key=lambda p: (p.file, -1 if p.row is None else p.row))
+        for problem in in_order:
             key = (problem.file, problem.field, _SHAPE.sub("#", problem.reason))
             alike[key] = alike.get(key, 0) + 1
             if alike[key] <= repeat:

@@ -119,3 +119,28 @@ def test_cases_outside_the_window_and_the_cli_flag(
     refused = runner.invoke(app, ["import", "results", str(results)])
     assert refused.exit_code == 1 and "(--allow-dates)" in refused.stderr
     assert runner.invoke(app, ["import", "results", str(results), "--allow-dates"]).exit_code == 0
+
+
+def test_a_bad_check_in_is_reported_once_in_row_order(ctx: ServiceContext, tmp_path: Path) -> None:
+    """A time that is not a time is not also "empty"; a 1900 entry is not also "more than 24
+    hours"; the problems come in row order, each showing the value."""
+    _load(ctx)
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "person_id,place_id,t_in,t_out\n"
+        "1001,1,2022-04-01T08:00,2022-04-01T07:00\n"
+        "1001,1,2022-04-01T08:00,2022-04-03T09:00\n"
+        "1001,1,1900-04-01T08:00,2022-04-01T09:00\n"
+        "1001,1,banana,2022-04-01T09:00\n"
+    )
+    with pytest.raises(InputError) as refused:
+        import_checkins(ctx, path)
+    lines = refused.value.report.lines()
+    expected = [
+        "c.csv, row 1 (line 2), field t_out: is before t_in",
+        "c.csv, row 2 (line 3), field t_out: is more than 24 hours after t_in",
+        "c.csv, row 3 (line 4), field t_in: 1900-04-01 is outside the plausible dates 2000-01-01..",
+        "c.csv, row 4 (line 5), field t_in: 'banana' is not a timestamp",
+    ]
+    assert len(lines) == len(expected)
+    assert all(line.startswith(start) for line, start in zip(lines, expected, strict=True))

@@ -176,6 +176,9 @@ def test_stores_and_folders_that_cannot_be_used_are_one_line(
     )
     code, _, err = _run(["simulate", "--people", "200", "--days", "2", "--out", "/proc/x"], capsys)
     assert code == 1 and err.strip().startswith("error: cannot use /proc")
+    monkeypatch.setenv("SHOUTU_DATABASE_URL", "://")
+    code, _, err = _run(["summary"], capsys)
+    assert code == 1 and err.strip().startswith("error: the database URL cannot be read")
     monkeypatch.setenv("SHOUTU_DATABASE_URL", "postgresql+psycopg://alice:s3cret@db/shoutu")
     code, out, _ = _run(["settings"], capsys)
     assert code == 0 and "alice:***@db" in out and "s3cret" not in out

@@ -4,6 +4,8 @@ language; only what people read at a terminal changes."""
 
 from __future__ import annotations
 
+import os
+from functools import lru_cache
 from typing import Any
 
 from shoutu.cli.output import Table
@@ -59,6 +61,13 @@ HEADERS: dict[str, tuple[str, str]] = {
 
 def lang() -> str:
     """zh, en or both (SHOUTU_LANG; both when the settings cannot be read)."""
+    return _lang(os.environ.get("SHOUTU_LANG"))
+
+
+@lru_cache(maxsize=4)
+def _lang(_variable: str | None) -> str:
+    """The settings' language, read once per value of the variable (a table of 10,000 rows
+    asks for every cell)."""
     try:
         from shoutu.settings import get_settings
 

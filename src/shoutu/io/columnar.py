@@ -22,10 +22,13 @@ from shoutu.io.tables import checked_header, missing_column, not_utf8
 
 
 class RowProblems:
-    """Collects problems by row (data rows count from 1; CSV lines = row + 1)."""
+    """Collects problems by row (data rows count from 1; CSV lines = row + 1). A field's
+    value is reported once: a value that is not a time is not also "empty", and a check
+    across fields (t_out before t_in) leaves out the rows where either is wrong already."""
 
     def __init__(self, name: str, csv: bool) -> None:
         self.name, self.csv, self.report = name, csv, ValidationReport()
+        self.flagged: dict[str, set[int]] = {}  # field -> rows (from 0) with a problem
 
     def rows(
         self,
@@ -33,8 +36,17 @@ class RowProblems:
         field_name: str,
         reason: str | list[str],
         parameter: str | None = None,
+        *,
+        unless: Collection[str] = (),
     ) -> None:
+        """Report the rows of ``mask`` (``reason`` one for all, or one per row), but for those
+        with a problem in this field or in the ``unless`` fields already."""
+        skip = set().union(*(self.flagged.get(f, set()) for f in (field_name, *unless)))
+        flagged = self.flagged.setdefault(field_name, set())
         for i, index in enumerate(np.flatnonzero(mask)):
+            if int(index) in skip:
+                continue
+            flagged.add(int(index))
             text = reason if isinstance(reason, str) else reason[i]
             row = int(index) + 1
             line = row + 1 if self.csv else None
@@ -193,7 +205,7 @@ def _cast(values: pa.Array, kind: pa.DataType, name: str, check: RowProblems) ->
         return pc.cast(values, kind)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    out, bad = [], []
+    out, bad, reasons = [], [], []
     for value in values.to_pylist():
         try:
             out.append(pc.cast(pa.array([value]), kind)[0].as_py())
@@ -201,7 +213,8 @@ def _cast(values: pa.Array, kind: pa.DataType, name: str, check: RowProblems) ->
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             out.append(None)
             bad.append(True)
-    check.rows(np.array(bad), name, f"is not a valid {kind}")
+            reasons.append(f"{value!r} is not a valid {kind}")
+    check.rows(np.array(bad), name, reasons)
     return pa.array(out, kind)
 
 
@@ -222,7 +235,7 @@ def _timestamps(values: pa.Array, name: str, timezone: str, check: RowProblems) 
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
     out: list[dt.datetime | None] = []
-    bad = []
+    bad, reasons = [], []
     for value in text.to_pylist():
         try:
             out.append(None if value in (None, "") else parse_timestamp(value, timezone))
@@ -230,7 +243,8 @@ def _timestamps(values: pa.Array, name: str, timezone: str, check: RowProblems) 
         except ValueError:
             out.append(None)
             bad.append(True)
-    check.rows(np.array(bad), name, "is not a timestamp")
+            reasons.append(f"{value!r} is not a timestamp")
+    check.rows(np.array(bad), name, reasons)
     return pa.array(out, utc)
 
 

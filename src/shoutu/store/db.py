@@ -59,13 +59,7 @@ def make_engine(url: str, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Engi
     """An engine for ``url``; SQLite files get WAL mode, foreign keys and a busy timeout
     (seconds a writer waits for the write lock) on every connection. An unsupported or
     malformed URL is StoreUnavailable."""
-    try:
-        parsed = make_url(url)
-    except exc.ArgumentError:
-        raise StoreUnavailable(
-            "the database URL cannot be read (e.g. sqlite:///shoutu.db or "
-            "postgresql+psycopg://user@host/db)"
-        ) from None
+    parsed = parse_url(url)
     backend = parsed.get_backend_name()
     if backend not in BACKENDS:
         raise StoreUnavailable(
@@ -85,12 +79,23 @@ def make_engine(url: str, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Engi
 
 def describe(url: str) -> str:
     """The URL without its password, to name a database in a message."""
-    return make_url(url).render_as_string(hide_password=True)
+    return str(parse_url(url).render_as_string(hide_password=True))
+
+
+def parse_url(url: str) -> Any:
+    """The parsed URL; a malformed one is StoreUnavailable."""
+    try:
+        return make_url(url)
+    except exc.ArgumentError:
+        raise StoreUnavailable(
+            "the database URL cannot be read (e.g. sqlite:///shoutu.db or "
+            "postgresql+psycopg://user@host/db)"
+        ) from None
 
 
 def sqlite_path(url: str) -> Path | None:
     """The file of an SQLite URL (None for other backends and in-memory databases)."""
-    parsed = make_url(url)
+    parsed = parse_url(url)
     database = parsed.database
     if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
         return None

@@ -81,10 +81,11 @@ def import_checkins(
     places = np.asarray(table["place_id"].fill_null(-1).to_numpy(), np.int64)
     check.rows(~known(np.sort(place_ids), places) & (places >= 0), "place_id", "unknown place")
     early = pc.less(table["t_out"], table["t_in"]).fill_null(False)
-    check.rows(np.asarray(early.to_numpy(zero_copy_only=False), bool), "t_out", "is before t_in")
+    early_rows = np.asarray(early.to_numpy(zero_copy_only=False), bool)
+    check.rows(early_rows, "t_out", "is before t_in", unless=("t_in",))
     span = pc.subtract(pc.cast(table["t_out"], pa.int64()), pc.cast(table["t_in"], pa.int64()))
     long = np.asarray(pc.greater(span, MAX_VISIT).fill_null(False).to_numpy(zero_copy_only=False))
-    check.rows(long, "t_out", "is more than 24 hours after t_in: not one visit")
+    check.rows(long, "t_out", "is more than 24 hours after t_in: not one visit", unless=("t_in",))
     if not check.report.ok:
         raise InputError(check.report)
     # fill missing t_out with the place type's typical dwell

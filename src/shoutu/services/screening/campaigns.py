@@ -62,9 +62,12 @@ def create_campaign(
             start_time = parse_timestamp(start_time, ctx.settings.timezone)
         risk_level = RiskLevel.parse(str(risk_level))
     pool_ratio = protocol.pooling.by_risk.get(risk_level, protocol.pooling.default_ratio)
-    rounds = rounds or max(1, rules.within_days // rules.otherwise_interval_days)
-    round_hours = round_hours or float(rules.round_hours)
-    interval_hours = interval_hours or float(rules.otherwise_interval_days * 24)
+    if rounds is None:
+        rounds = max(1, rules.within_days // rules.otherwise_interval_days)
+    if round_hours is None:
+        round_hours = float(rules.round_hours)
+    if interval_hours is None:
+        interval_hours = float(rules.otherwise_interval_days * 24)
     if rounds < 1 or round_hours <= 0 or interval_hours <= 0:
         raise BadRequest("{rounds}, {round_hours} and {interval_hours} must be positive")
     values: dict[str, Any] = {

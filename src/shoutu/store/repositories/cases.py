@@ -27,7 +27,7 @@ def listing(
     if status is not None:
         statement = statement.where(TABLE.c.status == status)
     if region is not None:
-        statement = statement.where(TABLE.c.region_code.startswith(region))
+        statement = statement.where(TABLE.c.region_code.startswith(region, autoescape=True))
     statement = statement.order_by(TABLE.c.report_time.desc(), TABLE.c.case_id).limit(limit)
     return [dict(r) for r in conn.execute(statement).mappings()]
 
