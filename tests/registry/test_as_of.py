@@ -12,8 +12,11 @@ from typer.testing import CliRunner
 from cities import SMALL_CITY
 from conftest import City
 from shoutu.cli.app import app
+from shoutu.domain.vocabulary import TaskKind
+from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.simulation.importer import import_simulation
+from shoutu.services.supervision.tasks import NewTask, finish_tasks, list_tasks, open_tasks
 
 
 def test_a_simulated_registry_speaks_of_its_own_days(
@@ -21,6 +24,15 @@ def test_a_simulated_registry_speaks_of_its_own_days(
 ) -> None:
     run = city(**SMALL_CITY)
     import_simulation(ctx, run)
+    protocol, _ = ctx.protocol()
+    at = [dt.datetime(2022, 3, d, 2, tzinfo=dt.UTC) for d in (5, 9, 12)]
+    with writing(ctx) as unit:  # done before the day, open (and late) on it, not yet opened
+        ids = open_tasks(
+            unit,
+            protocol,
+            [NewTask(TaskKind.REPORT, "cases", i, "report", since=t) for i, t in enumerate(at)],
+        )
+        finish_tasks(unit, ids[:1], done_time=at[0] + dt.timedelta(days=3))
     cases = pq.read_table(run / "cases.parquet").to_pylist()
     runner = CliRunner()
     whole = json.loads(runner.invoke(app, ["summary", "--json"]).stdout)
@@ -34,5 +46,24 @@ def test_a_simulated_registry_speaks_of_its_own_days(
     end = dt.datetime(2022, 3, 11, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     assert early["as_of"] == "2022-03-10"
     assert early["cases"]["total"] == sum(1 for c in cases if c["report_time"] < end)
+    moment = end - dt.timedelta(microseconds=1)
+    assert early["provenance"]["parameters"]["as_of"] == moment.astimezone(dt.UTC).isoformat()
+    episodes = pq.read_table(run / "quarantine.parquet").to_pylist()
+    in_force: dict[str, int] = {}
+    for e in episodes:
+        if e["start_time"] < end <= e["end_time"]:
+            in_force[e["kind"]] = in_force.get(e["kind"], 0) + 1
+    assert in_force and early["under_control"] == in_force  # then, not at the end of the run
+    assert early["under_control"] != whole["under_control"]
+    tasks = list_tasks(ctx, limit=None)
+    open_then = [
+        t
+        for t in tasks
+        if t["open_time"] <= moment and (t["done_time"] is None or t["done_time"] > moment)
+    ]
+    assert [t["task_id"] for t in open_then] == ids[1:2]
+    assert early["tasks"]["open"] == len(open_then)
+    overdue = sum(1 for t in open_then if t["due_time"] and t["due_time"] < moment)
+    assert early["tasks"]["overdue"] == overdue
     bad = runner.invoke(app, ["summary", "--date", "10/03/2022"])
     assert bad.exit_code == 2 and "--date" in bad.stderr

@@ -46,5 +46,8 @@ def test_find_by_identifier_uses_the_keyed_hash(loaded: ServiceContext) -> None:
     assert passport.person_id == 1004
     with pytest.raises(registry.NotFound):
         registry.find_by_id_number(loaded, "E12345678")  # not a resident ID
+    probe = audit_log.recent(loaded, entity="people", limit=1)[0]  # probing is audited too
+    assert probe["action"] == AuditAction.READ and probe["entity_id"] == ""
+    assert "no person" in probe["detail"] and "E12345678" not in str(probe)
     with pytest.raises(registry.NotFound):
         registry.get_person(loaded, 999)

@@ -62,6 +62,7 @@ def test_open_finish_and_list(ctx: ServiceContext) -> None:
         "wang",
     )
     assert first["due_time"] == T0 + dt.timedelta(hours=protocol.timeliness.report_hours)
+    assert first["open_time"] == T0  # the event's time, which the deadline counts from
     with writing(ctx) as unit:
         found = open_by_subject(unit, kind=TaskKind.REPORT, subject_type="cases", subject_ids=[7])
         assert list(found) == ["7"]
@@ -71,9 +72,13 @@ def test_open_finish_and_list(ctx: ServiceContext) -> None:
     events = table(AuditEvent)
     with ctx.connect() as conn:
         rows = conn.execute(
-            select(events.c.action, events.c.entity_id).where(events.c.entity == "tasks")
+            select(events.c.action, events.c.entity_id, events.c.detail).where(
+                events.c.entity == "tasks"
+            )
         ).all()
-    actions = sorted((str(a), e) for a, e in rows)
+    reads = {(e, d) for a, e, d in rows if a == "read"}  # who looked at which task
+    assert reads == {(str(i), "task list") for i in ids}
+    actions = sorted((str(a), e) for a, e, _ in rows if a != "read")
     assert actions == sorted(
         [("create", str(ids[0])), ("create", str(ids[1])), ("update", str(ids[0]))]
     )

@@ -227,6 +227,7 @@ class Task(Stamped, Responsible, Base):
     subject_type: Mapped[str] = mapped_column(String(32))  # table name of the subject
     subject_id: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(Text)
+    open_time: Mapped[dt.datetime]  # the event's time: the deadline counts from it
     due_time: Mapped[dt.datetime | None]
     done_time: Mapped[dt.datetime | None]
     __table_args__ = (Index("ix_tasks_subject", "subject_type", "subject_id"),)

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from shoutu.domain.identifiers import mask_birth_date, mask_id_number, mask_name, mask_phone
-from shoutu.domain.vocabulary import IdType
+from shoutu.domain.vocabulary import AuditAction, IdType
 from shoutu.errors import BadRequest, NotFound
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
@@ -110,12 +110,21 @@ def find_by_id_number(
     purpose: str | None = None,
 ) -> PersonView:
     """Exact lookup by identifier through its keyed hash (no decryption of other rows)."""
+    if reveal:
+        check_purpose(ctx, purpose)
     number = id_number.strip().upper() if id_type == IdType.RESIDENT_ID else id_number.strip()
     with ctx.connect() as conn:
         row = people_repo.by_id_hash(
             conn, id_type=id_type.value, id_hash=id_hash(ctx.keyring, id_type, number)
         )
-    if row is None:
+    if row is None:  # a probe for who is registered is audited too
+        with writing(ctx) as unit:
+            unit.event(
+                AuditAction.READ_PII if reveal else AuditAction.READ,
+                "people",
+                "",
+                detail=f"no person with that identifier; {purpose or 'lookup'}",
+            )
         raise NotFound("no person with that identifier")
     return get_person(ctx, row["person_id"], reveal=reveal, purpose=purpose)
 

@@ -20,7 +20,8 @@ from shoutu.domain.vocabulary import (
 from shoutu.io.provenance import build_provenance
 from shoutu.services.context import ServiceContext
 from shoutu.store.repositories import cases, entities, measures, meta, risk_areas, tasks
-from shoutu.store.tables import Person, Place, Region, Signal, table
+from shoutu.store.repositories import signals as signals_repo
+from shoutu.store.tables import Person, Place, Region, table
 
 
 def _ordered(counts: dict[Any, int], order: list[Any]) -> dict[str, int]:
@@ -36,8 +37,9 @@ def situation(
 ) -> dict[str, Any]:
     """Counts of the registry as of the end of the local ``day`` (or the moment ``now``;
     default: now, or for a registry of synthetic people only the end of the simulated run it
-    holds): population, places, cases reported by then, control, tasks overdue then, with
-    the provenance (the protocol in force)."""
+    holds): population, places, cases reported by then, measures and risk areas in force
+    then, tasks open and overdue then, signals raised by then (by their status now), with
+    the provenance (the protocol in force, the moment counted)."""
     tz = ctx.settings.timezone
     protocol, digest = ctx.protocol()
     if day is not None:
@@ -50,10 +52,10 @@ def situation(
         key_pops = entities.count_by(conn, table=table(Person), column="key_population")
         synthetic = entities.count_by(conn, table=table(Person), column="synthetic")
         found = cases.counts(conn, until=now)
-        active = measures.active_counts(conn)
-        areas = risk_areas.active_counts(conn)
+        active = measures.active_counts(conn, at=now)
+        areas = risk_areas.active_counts(conn, at=now)
         tasks_open, tasks_overdue = tasks.open_counts(conn, now=now)
-        signals = entities.count_by(conn, table=table(Signal), column="status")
+        signals = signals_repo.status_counts(conn, until=local_date(now, tz))
     by_origin = {o.value: 0 for o in Origin}
     in_control = community = 0
     for origin, found_in_control, count in found["groups"]:
@@ -86,7 +88,9 @@ def situation(
         "tasks": {"open": tasks_open, "overdue": tasks_overdue},
         "signals": _ordered(signals, list(SignalStatus)),
         "provenance": build_provenance(
-            command="summary", parameters={}, protocol=(protocol.name, digest)
+            command="summary",
+            parameters={"as_of": now.isoformat()},
+            protocol=(protocol.name, digest),
         ),
     }
 

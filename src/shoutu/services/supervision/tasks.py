@@ -17,7 +17,7 @@ from typing import Any
 from shoutu.domain.vocabulary import TaskKind, TaskStatus
 from shoutu.errors import NotFound
 from shoutu.protocols.schema import Protocol
-from shoutu.services.audit import Unit
+from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
 from shoutu.store.repositories import tasks as repo
 
@@ -77,6 +77,7 @@ def open_tasks(unit: Unit, protocol: Protocol, tasks: Sequence[NewTask]) -> list
             "subject_type": t.subject_type,
             "subject_id": str(t.subject_id),
             "title": t.title,
+            "open_time": t.since,
             "due_time": due_time(protocol, t.kind, t.since),
             **t.responsible.columns(),
             **unit.stamp,
@@ -110,11 +111,13 @@ def finish_tasks(unit: Unit, task_ids: Sequence[int], *, done_time: dt.datetime)
 
 
 def get_task(ctx: ServiceContext, task_id: int) -> dict[str, Any]:
-    """One task."""
+    """One task; the read is audited."""
     with ctx.connect() as conn:
         found = repo.get(conn, task_id=task_id)
     if found is None:
         raise NotFound(f"no task {task_id}")
+    with writing(ctx) as unit:
+        unit.read("tasks", [task_id], pii=False, purpose="task record")
     return found
 
 
@@ -125,11 +128,11 @@ def list_tasks(
     kind: TaskKind | None = None,
     subject_type: str | None = None,
     subject_id: str | None = None,
-    limit: int = 200,
+    limit: int | None = 200,
 ) -> list[dict[str, Any]]:
-    """Tasks, oldest first, filtered."""
+    """Tasks, oldest first, filtered (``limit`` None: all); the read is audited."""
     with ctx.connect() as conn:
-        return repo.listing(
+        rows = repo.listing(
             conn,
             status=status.value if status else None,
             kind=kind.value if kind else None,
@@ -137,6 +140,9 @@ def list_tasks(
             subject_id=subject_id,
             limit=limit,
         )
+    with writing(ctx) as unit:
+        unit.read("tasks", [r["task_id"] for r in rows], pii=False, purpose="task list")
+    return rows
 
 
 __all__ = [

@@ -48,11 +48,16 @@ def end(
         )
 
 
-def active_counts(conn: Connection) -> dict[str, int]:
-    """Active measures by kind."""
+def active_counts(conn: Connection, *, at: dt.datetime) -> dict[str, int]:
+    """Measures in force at ``at`` by kind: started by then, not ended by then, not
+    cancelled."""
     result = conn.execute(
         select(TABLE.c.kind, func.count())
-        .where(TABLE.c.status == ControlStatus.ACTIVE.value)
+        .where(
+            TABLE.c.status != ControlStatus.CANCELLED.value,
+            TABLE.c.start_time <= at,
+            or_(TABLE.c.end_time.is_(None), TABLE.c.end_time > at),
+        )
         .group_by(TABLE.c.kind)
     )
     return {str(kind): int(n) for kind, n in result}

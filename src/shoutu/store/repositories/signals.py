@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from shoutu.domain.vocabulary import SignalStatus
 from shoutu.store.repositories import locks
@@ -65,6 +65,18 @@ def lock_series(conn: Connection) -> None:
     """Serialise the writers that record alarms, so that two runs of a day cannot both find
     a series unrecorded (SQLite writers hold the database's write lock already)."""
     locks.serialise(conn, name="shoutu.signals.record")
+
+
+def status_counts(conn: Connection, *, until: dt.date) -> dict[str, int]:
+    """Signals raised for days up to ``until``, by their status now (the workflow keeps no
+    history of its steps but in the audit trail)."""
+    signals = table(Signal)
+    rows = conn.execute(
+        select(signals.c.status, func.count())
+        .where(signals.c.date_start <= until)
+        .group_by(signals.c.status)
+    )
+    return {str(status): int(n) for status, n in rows}
 
 
 def add(conn: Connection, *, values: dict[str, Any]) -> int:

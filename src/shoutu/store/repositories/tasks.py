@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 
 from shoutu.domain.vocabulary import TaskStatus
 from shoutu.store.repositories.entities import chunks, insert_generated, rows_in
@@ -14,6 +14,7 @@ from shoutu.store.tables import Task, table
 
 TABLE = table(Task)
 OPEN = TaskStatus.OPEN.value
+CANCELLED = TaskStatus.CANCELLED.value
 
 
 def open_by_subject(
@@ -67,7 +68,7 @@ def listing(
     kind: str | None = None,
     subject_type: str | None = None,
     subject_id: str | None = None,
-    limit: int = 200,
+    limit: int | None = 200,
 ) -> list[dict[str, Any]]:
     statement = select(TABLE)
     for column, value in (
@@ -83,8 +84,13 @@ def listing(
 
 
 def open_counts(conn: Connection, *, now: dt.datetime) -> tuple[int, int]:
-    """(open tasks, of which overdue)."""
-    is_open = TABLE.c.status == OPEN
+    """(tasks open at ``now``, of which overdue then): opened by then, not done by then, not
+    cancelled."""
+    is_open = and_(
+        TABLE.c.status != CANCELLED,
+        TABLE.c.open_time <= now,
+        or_(TABLE.c.done_time.is_(None), TABLE.c.done_time > now),
+    )
     total = conn.execute(select(func.count()).where(is_open)).scalar_one()
     overdue = conn.execute(select(func.count()).where(is_open, TABLE.c.due_time < now)).scalar_one()
     return int(total), int(overdue)
