@@ -11,7 +11,9 @@ since the epoch. The steps, each a named table:
    groups (semi-joins: only the memberships that matter are built);
 3. ``index_places`` -> ``venue_visits`` -> ``index_visits`` -> ``exposed``: the check-ins are
    read twice, first two columns for the places the cases visited, then every visit there
-   within the windows' span; each case's own visits inside its window are its exposures;
+   within the windows' span (``span_checkins``: the span compared with the stored times as
+   constants, so that the engine filters inside its scan before converting anything); each
+   case's own visits inside its window are its exposures;
 4. ``close_rows``: group members and co-present visitors (overlap at least the minimum);
 5. ``contact_groups`` -> ``secondary_members`` -> ``secondary_rows``: the close contacts'
    secondary settings and their members, until the contact's quarantine.
@@ -23,12 +25,13 @@ words, in one order on every engine.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
 
 from shoutu.domain.vocabulary import Channel, Setting, TestMethod, TestOutcome
 from shoutu.errors import InputError
-from shoutu.io.engines import InputSpec, QueryEngine, Source
+from shoutu.io.engines import Columns, InputSpec, Overlap, QueryEngine, Source
 from shoutu.protocols.schema import Contacts
 
 US_PER_MINUTE = 60_000_000
@@ -104,23 +107,36 @@ def _micros(column: str) -> str:
     return f"UNIX_MICROS(CAST({column} AS TIMESTAMPTZ))"
 
 
-def _first(columns: list[str], *names: str) -> str | None:
+def _first(columns: Columns, *names: str) -> str | None:
     return next((n for n in names if n in columns), None)
 
 
-def load_inputs(engine: QueryEngine, inputs: object) -> dict[str, list[str]]:
+def _source(value: Source) -> tuple[Path, ...] | pa.Table:
+    return value if isinstance(value, (tuple, pa.Table)) else (value,)
+
+
+def load_inputs(engine: QueryEngine, inputs: object) -> dict[str, Columns]:
     """Every input of ``inputs`` (a dataclass of sources, checked by the engine session) as a
     raw view ``raw_<field>``; returns each loaded view's columns."""
     loaded = {}
     for name, value in vars(inputs).items():
-        if value is None:
-            continue
-        source = value if isinstance(value, (tuple, pa.Table)) else (value,)
-        loaded[name] = engine.load(f"raw_{name}", source)
+        if value is not None:
+            loaded[name] = engine.load(f"raw_{name}", _source(value))
     return loaded
 
 
-def index_views(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contacts) -> None:
+def span_checkins(engine: QueryEngine, checkins: Source) -> bool:
+    """``span_checkins``: the check-ins that may overlap the span of the index windows
+    (``idx``), filtered inside the engine's scan; False when no window has both ends."""
+    span = engine.fetch("SELECT MIN(win_start) AS low, MAX(win_end) AS high FROM idx")
+    low, high = span["low"][0].as_py(), span["high"][0].as_py()
+    if low is None or high is None:
+        return False
+    engine.load("span_checkins", _source(checkins), Overlap("t_in", "t_out", int(low), int(high)))
+    return True
+
+
+def index_views(engine: QueryEngine, loaded: dict[str, Columns], rules: Contacts) -> None:
     cases = loaded["cases"]
     case_id = _first(cases, *CASE_COLUMNS["id"])
     onset = _first(cases, "onset_time", "onset_date")
@@ -173,7 +189,7 @@ def index_views(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contac
 
 
 def _memberships(
-    loaded: dict[str, list[str]],
+    loaded: dict[str, Columns],
     types: list[str],
     *,
     persons: str | None = None,
@@ -220,19 +236,24 @@ def _memberships(
     )
 
 
-def _checkins(source: str) -> str:
+def _checkins(where: str, view: str = "span_checkins") -> str:
     return (
         "SELECT CAST(person_id AS BIGINT) AS person_id, CAST(place_id AS BIGINT) AS place_id, "
-        f"{_micros('t_in')} AS t_in, {_micros('t_out')} AS t_out FROM raw_checkins WHERE {source}"
+        f"{_micros('t_in')} AS t_in, {_micros('t_out')} AS t_out FROM {view} WHERE {where}"
     )
 
 
-def index_visits(engine: QueryEngine) -> None:
-    """``index_visits``: every check-in of the index cases (one pass over the check-ins)."""
-    engine.table("index_visits", _checkins("person_id IN (SELECT index_id FROM idx)"))
+def index_visits(engine: QueryEngine, checkins: Source) -> None:
+    """``index_visits``: the index cases' check-ins within the windows' span (one pass over the
+    check-ins)."""
+    cases = "person_id IN (SELECT index_id FROM idx)"
+    if span_checkins(engine, checkins):
+        engine.table("index_visits", _checkins(cases))
+    else:
+        engine.table("index_visits", _checkins("1 = 0", "raw_checkins"))
 
 
-def _quarantine_view(engine: QueryEngine, loaded: dict[str, list[str]]) -> None:
+def _quarantine_view(engine: QueryEngine, loaded: dict[str, Columns]) -> None:
     if "quarantine" in loaded:
         engine.view(
             "quarantined",
@@ -247,7 +268,9 @@ def _quarantine_view(engine: QueryEngine, loaded: dict[str, list[str]]) -> None:
         )
 
 
-def _close_rows(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contacts) -> None:
+def _close_rows(
+    engine: QueryEngine, loaded: dict[str, Columns], rules: Contacts, checkins: Source
+) -> None:
     close_types = [s.value for s in rules.rules if s != Setting.VENUE]
     engine.table(
         "index_groups", _memberships(loaded, close_types, persons="SELECT index_id FROM idx")
@@ -265,7 +288,7 @@ def _close_rows(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contac
         WHERE m2.person_id <> i.index_id"""
     ]
     venue = rules.rules.get(Setting.VENUE)
-    if venue is not None:
+    if venue is not None and span_checkins(engine, checkins):
         minimum = round(US_PER_MINUTE * venue.min_overlap_minutes)
         test = f">= {minimum}" if minimum > 0 else "> 0"
         overlap = "LEAST(c.t_out, v.e) - GREATEST(c.t_in, v.s)"
@@ -276,14 +299,7 @@ def _close_rows(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contac
             "SELECT DISTINCT CAST(place_id AS BIGINT) AS place_id FROM raw_checkins "
             "WHERE person_id IN (SELECT index_id FROM idx)",
         )
-        engine.table(
-            "venue_visits",
-            _checkins(
-                "place_id IN (SELECT place_id FROM index_places) "
-                f"AND {_micros('t_out')} > (SELECT MIN(win_start) FROM idx) "
-                f"AND {_micros('t_in')} < (SELECT MAX(win_end) FROM idx)"
-            ),
-        )
+        engine.table("venue_visits", _checkins("place_id IN (SELECT place_id FROM index_places)"))
         engine.table(
             "index_visits",
             "SELECT * FROM venue_visits WHERE person_id IN (SELECT index_id FROM idx)",
@@ -309,7 +325,7 @@ def _close_rows(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contac
     engine.table("close_rows", " UNION ALL ".join(statements))
 
 
-def _secondary_rows(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contacts) -> None:
+def _secondary_rows(engine: QueryEngine, loaded: dict[str, Columns], rules: Contacts) -> None:
     secondary = rules.secondary
     if not (secondary.enabled and secondary.settings):
         engine.table("secondary_rows", "SELECT * FROM close_rows WHERE 1 = 0")
@@ -347,7 +363,7 @@ def contact_rows(engine: QueryEngine, files: TraceInputs, rules: Contacts) -> pa
     loaded = load_inputs(engine, files)
     index_views(engine, loaded, rules)
     _quarantine_view(engine, loaded)
-    _close_rows(engine, loaded, rules)
+    _close_rows(engine, loaded, rules, files.checkins)
     _secondary_rows(engine, loaded, rules)
     names = ", ".join(n for n in ROW_SCHEMA.names if n != "rule")
     keys = ["index_id", "kind", "contact_id", "setting", "place_id", "exposure_start"]
@@ -385,4 +401,5 @@ __all__ = [
     "index_views",
     "index_visits",
     "load_inputs",
+    "span_checkins",
 ]

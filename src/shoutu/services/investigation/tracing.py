@@ -118,17 +118,19 @@ def trace_tables(
     """The contact rows for ``inputs`` by the protocol's rules (OUTPUT columns); ``checkins``
     may be the check-in store's folder."""
     if isinstance(inputs.checkins, Path) and inputs.checkins.is_dir():
-        inputs = replace(inputs, checkins=_store_files(inputs, protocol.contacts.lookback_days))
+        days = _store_files(inputs, protocol.contacts.lookback_days, timezone)
+        inputs = replace(inputs, checkins=days)
     with query_session(engine, inputs, INPUTS, timezone, options) as (runner, checked):
         rows = contact_rows(runner, checked, protocol.contacts)
     return _finish(rows, timezone)
 
 
-def _store_files(inputs: TraceInputs, lookback_days: int) -> tuple[Path, ...]:
+def _store_files(inputs: TraceInputs, lookback_days: int, timezone: str) -> tuple[Path, ...]:
     """A check-in store folder (``checkins/day=…/*.parquet``, or the event store holding it):
-    only the days the cases' windows touch (a day either side for time zones)."""
+    only the days the cases' windows touch (a day either side for time zones; naive case
+    times are local)."""
     from shoutu.events.store import day_files
-    from shoutu.io.columnar import read_arrow
+    from shoutu.io.columnar import local_times, read_arrow
 
     assert isinstance(inputs.checkins, Path)
     folder = inputs.checkins
@@ -139,6 +141,8 @@ def _store_files(inputs: TraceInputs, lookback_days: int) -> tuple[Path, ...]:
         if not isinstance(inputs.cases, Path):
             raise BadRequest("the check-in store needs one cases file or table")
         cases = read_arrow(inputs.cases)
+    named = inputs.cases if isinstance(inputs.cases, Path) else Path("cases")
+    cases = local_times(cases, named, [*CASE_COLUMNS["start"], *CASE_COLUMNS["end"]], timezone)
     starts = [cases[c].cast(UTC) for c in CASE_COLUMNS["start"] if c in cases.column_names]
     ends = [cases[c].cast(UTC) for c in CASE_COLUMNS["end"] if c in cases.column_names]
     lows = [v for v in (pc.min(c).as_py() for c in starts) if v is not None]
