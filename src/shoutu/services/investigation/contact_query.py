@@ -18,8 +18,8 @@ since the epoch. The steps, each a named table:
 5. ``contact_groups`` -> ``secondary_members`` -> ``secondary_rows``: the close contacts'
    secondary settings and their members, until the contact's quarantine.
 
-The result has one row per index, contact, setting and place (``ROW_SCHEMA``) with the rule in
-words, in one order on every engine.
+The result has one row per index, contact, setting and place (``ROW_SCHEMA``), with the rule
+that opened the case's window; the trace words the rules and sorts (``tracing``).
 """
 
 from __future__ import annotations
@@ -85,7 +85,6 @@ ROW_SCHEMA = pa.schema(
         ("exposure_end", pa.int64()),
         ("overlap_minutes", pa.float64()),
         ("group_id", pa.string()),
-        ("rule", pa.string()),  # the reason, in words
     ]
 )
 
@@ -246,11 +245,9 @@ def _checkins(where: str, view: str = "span_checkins") -> str:
 def index_visits(engine: QueryEngine, checkins: Source) -> None:
     """``index_visits``: the index cases' check-ins within the windows' span (one pass over the
     check-ins)."""
+    found = span_checkins(engine, checkins)
     cases = "person_id IN (SELECT index_id FROM idx)"
-    if span_checkins(engine, checkins):
-        engine.table("index_visits", _checkins(cases))
-    else:
-        engine.table("index_visits", _checkins("1 = 0", "raw_checkins"))
+    engine.table("index_visits", _checkins(cases) if found else _checkins("1 = 0", "raw_checkins"))
 
 
 def _quarantine_view(engine: QueryEngine, loaded: dict[str, Columns]) -> None:
@@ -275,7 +272,7 @@ def _close_rows(
     engine.table(
         "index_groups", _memberships(loaded, close_types, persons="SELECT index_id FROM idx")
     )
-    engine.table("close_members", _memberships(loaded, close_types, groups="index_groups"))
+    engine.view("close_members", _memberships(loaded, close_types, groups="index_groups"))
     statements = [
         """SELECT i.index_id, m2.person_id AS contact_id, 'close' AS kind,
                CAST(NULL AS BIGINT) AS via_id, m1.group_type AS setting,
@@ -328,7 +325,7 @@ def _close_rows(
 def _secondary_rows(engine: QueryEngine, loaded: dict[str, Columns], rules: Contacts) -> None:
     secondary = rules.secondary
     if not (secondary.enabled and secondary.settings):
-        engine.table("secondary_rows", "SELECT * FROM close_rows WHERE 1 = 0")
+        engine.view("secondary_rows", "SELECT * FROM close_rows WHERE 1 = 0")
         return
     delay = round(secondary.tracing_delay_hours * US_PER_HOUR)
     types = [s.value for s in secondary.settings]
@@ -336,8 +333,8 @@ def _secondary_rows(engine: QueryEngine, loaded: dict[str, Columns], rules: Cont
         "contact_groups",
         _memberships(loaded, types, persons="SELECT contact_id FROM close_rows"),
     )
-    engine.table("secondary_members", _memberships(loaded, types, groups="contact_groups"))
-    engine.table(
+    engine.view("secondary_members", _memberships(loaded, types, groups="contact_groups"))
+    engine.view(  # used once, by the result: computed there, never stored
         "secondary_rows",
         f"""SELECT f.index_id, m2.person_id AS contact_id, 'secondary' AS kind,
                f.contact_id AS via_id, m1.group_type AS setting,
@@ -351,44 +348,29 @@ def _secondary_rows(engine: QueryEngine, loaded: dict[str, Columns], rules: Cont
         LEFT JOIN quarantined q ON q.person_id = f.contact_id
         JOIN contact_groups m1 ON m1.person_id = f.contact_id
         JOIN secondary_members m2 ON m2.group_type = m1.group_type AND m2.group_id = m1.group_id
+        LEFT JOIN (SELECT DISTINCT index_id, contact_id FROM close_rows) c
+          ON c.index_id = f.index_id AND c.contact_id = m2.person_id
         WHERE m2.person_id <> f.contact_id AND m2.person_id <> f.index_id
-          AND NOT EXISTS (SELECT 1 FROM close_rows c
-                          WHERE c.index_id = f.index_id AND c.contact_id = m2.person_id)""",
+          AND c.index_id IS NULL""",
     )
 
 
 def contact_rows(engine: QueryEngine, files: TraceInputs, rules: Contacts) -> pa.Table:
-    """Close and secondary contact rows (``ROW_SCHEMA``, times in microseconds), sorted by
-    index, kind, contact, setting, place, exposure start and then the other columns."""
+    """Close and secondary contact rows (``ROW_SCHEMA``, times in microseconds), each with the
+    rule that opened its case's window (``win_rule``), in no particular order."""
     loaded = load_inputs(engine, files)
     index_views(engine, loaded, rules)
     _quarantine_view(engine, loaded)
     _close_rows(engine, loaded, rules, files.checkins)
     _secondary_rows(engine, loaded, rules)
-    names = ", ".join(n for n in ROW_SCHEMA.names if n != "rule")
-    keys = ["index_id", "kind", "contact_id", "setting", "place_id", "exposure_start"]
-    keys += [n for n in ROW_SCHEMA.names if n not in keys]  # every column: one order only
-    order = ", ".join(f"{k} NULLS LAST" for k in keys)
-    where = (
-        f"CASE WHEN setting = '{Setting.VENUE.value}' THEN 'place ' || CAST(place_id AS VARCHAR) "
-        "ELSE setting || ' ' || group_id END"
-    )
-    since = (
-        "CASE WHEN win_rule = 'last_negative' THEN 'their last negative sample' "
-        f"ELSE '{rules.lookback_days} days before onset (or sampling)' END"
-    )
-    rule = (
-        f"CASE WHEN kind = 'close' THEN 'close contact: ' || {where} || ', with the case from ' "
-        f"|| {since} || ' until isolation' ELSE 'secondary contact: ' || {where} "
-        "|| ', with close contact ' || CAST(via_id AS VARCHAR) || ' until their quarantine' END"
-    )
+    listed = ", ".join([*ROW_SCHEMA.names, "win_rule"])
     raw = engine.fetch(
-        f"""SELECT {names}, {rule} AS rule
-        FROM (SELECT {names}, win_rule FROM close_rows
-              UNION ALL SELECT {names}, win_rule FROM secondary_rows) found
-        ORDER BY {order}"""
+        f"SELECT {listed} FROM close_rows UNION ALL SELECT {listed} FROM secondary_rows"
     )
-    return pa.table([raw[n].cast(ROW_SCHEMA.field(n).type) for n in ROW_SCHEMA.names], ROW_SCHEMA)
+    return pa.table(
+        [raw[f.name].cast(f.type) for f in ROW_SCHEMA] + [raw["win_rule"]],
+        ROW_SCHEMA.append(pa.field("win_rule", pa.string())),
+    )
 
 
 __all__ = [
