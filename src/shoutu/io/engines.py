@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -38,6 +38,7 @@ F = TypeVar("F")
 ENGINES = ("duckdb", "spark")
 #: a query input: a Parquet (or CSV) file, several Parquet files, or a table in memory
 Source = Path | tuple[Path, ...] | pa.Table
+Loadable: TypeAlias = tuple[Path, ...] | pa.Table
 #: a loaded input's columns and their types as stored (a naive timestamp is read as local time)
 Columns = dict[str, pa.DataType]
 _EPOCH = dt.datetime(1970, 1, 1)
@@ -68,11 +69,12 @@ class QueryEngine(Protocol):
     name: str
 
     def load(
-        self, name: str, source: tuple[Path, ...] | pa.Table, overlap: Overlap | None = None
+        self, name: str, source: Loadable, overlap: Overlap | None = None, where: str | None = None
     ) -> Columns:
         """Register Parquet files or an Arrow table as a view ``name`` (naive timestamps as
-        local time; only the rows that may ``overlap``, if given); returns its columns with
-        their types as stored."""
+        local time; only the rows that may ``overlap`` and meet ``where``, a condition on
+        columns other than the times, if given); returns its columns with their types as
+        stored."""
 
     def view(self, name: str, sql: str) -> None:
         """A named query, computed when used."""
@@ -107,7 +109,7 @@ class DuckDBEngine:
         self._con.execute("CREATE MACRO timestamp_micros(x) AS make_timestamptz(x)")
 
     def load(
-        self, name: str, source: tuple[Path, ...] | pa.Table, overlap: Overlap | None = None
+        self, name: str, source: Loadable, overlap: Overlap | None = None, where: str | None = None
     ) -> Columns:
         stored = f"{name}_stored"
         if isinstance(source, pa.Table):
@@ -118,7 +120,7 @@ class DuckDBEngine:
             self._con.execute(
                 f"CREATE OR REPLACE VIEW {stored} AS SELECT * FROM read_parquet([{files}])"
             )
-        sql, columns = input_view(stored, source, self.timezone, overlap)
+        sql, columns = input_view(stored, source, self.timezone, overlap, where)
         self.view(name, sql)
         return columns
 
@@ -170,14 +172,14 @@ class SparkEngine:
         return str(sqlglot.transpile(sql, read="duckdb", write="spark")[0])
 
     def load(
-        self, name: str, source: tuple[Path, ...] | pa.Table, overlap: Overlap | None = None
+        self, name: str, source: Loadable, overlap: Overlap | None = None, where: str | None = None
     ) -> Columns:
         if isinstance(source, pa.Table):
             frame = self._spark.createDataFrame(source)
         else:
             frame = self._spark.read.parquet(*[str(p) for p in source])
         frame.createOrReplaceTempView(f"{name}_stored")
-        sql, columns = input_view(f"{name}_stored", source, self.timezone, overlap)
+        sql, columns = input_view(f"{name}_stored", source, self.timezone, overlap, where)
         self.view(name, sql)
         return columns
 
@@ -201,11 +203,16 @@ class SparkEngine:
 
 
 def input_view(
-    stored: str, source: tuple[Path, ...] | pa.Table, timezone: str, overlap: Overlap | None
+    stored: str,
+    source: Loadable,
+    timezone: str,
+    overlap: Overlap | None = None,
+    condition: str | None = None,
 ) -> tuple[str, Columns]:
     """The SQL of an input's view over the relation ``stored`` (the input as the engine reads
     it), in the shared dialect: naive timestamp columns converted from local time in
-    ``timezone``, and only the rows that may ``overlap``; with the input's columns as stored."""
+    ``timezone``, only the rows that may ``overlap`` and meet ``condition`` (tested before any
+    conversion); with the input's columns as stored."""
     import pyarrow.parquet as pq
 
     schema = source.schema if isinstance(source, pa.Table) else pq.read_schema(source[0])
@@ -234,11 +241,12 @@ def input_view(
         else:
             literal = f"CAST('{_EPOCH + dt.timedelta(microseconds=micros)}+00:00' AS TIMESTAMPTZ)"
         where.append(f'"{name}" {op} {literal}')
+    where += [condition] if condition else []
     sql = f"SELECT {', '.join(selected)} FROM {stored}"
     return (f"{sql} WHERE {' AND '.join(where)}" if where else sql), columns
 
 
-def _naive_range(source: tuple[Path, ...] | pa.Table, name: str) -> tuple[dt.datetime, dt.datetime]:
+def _naive_range(source: Loadable, name: str) -> tuple[dt.datetime, dt.datetime]:
     """The smallest and largest value of a naive timestamp column (of a file, from the
     Parquet statistics of every row group), within ``_KNOWN_RANGE``, which it is when a row
     group has no statistics."""

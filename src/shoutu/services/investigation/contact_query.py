@@ -12,7 +12,7 @@ since the epoch. The steps, each a named table:
 3. ``index_places`` -> ``venue_visits`` -> ``index_visits`` -> ``exposed``: the check-ins are
    read twice, first two columns for the places the cases visited, then every visit there
    within the windows' span (``span_checkins``: the span compared with the stored times as
-   constants, so that the engine filters inside its scan before converting anything); each
+   constants inside the engine's scan, the places tested before any time is converted); each
    case's own visits inside its window are its exposures;
 4. ``close_rows``: group members and co-present visitors (overlap at least the minimum);
 5. ``contact_groups`` -> ``secondary_members`` -> ``secondary_rows``: the close contacts'
@@ -124,14 +124,18 @@ def load_inputs(engine: QueryEngine, inputs: object) -> dict[str, Columns]:
     return loaded
 
 
-def span_checkins(engine: QueryEngine, checkins: Source) -> bool:
-    """``span_checkins``: the check-ins that may overlap the span of the index windows
-    (``idx``), filtered inside the engine's scan; False when no window has both ends."""
+def span_checkins(
+    engine: QueryEngine, checkins: Source, name: str = "span_checkins", where: str | None = None
+) -> bool:
+    """The view ``name``: the check-ins that may overlap the span of the index windows
+    (``idx``) and meet ``where``, filtered before their times are converted (the span inside
+    the engine's scan); False when no window has both ends."""
     span = engine.fetch("SELECT MIN(win_start) AS low, MAX(win_end) AS high FROM idx")
     low, high = span["low"][0].as_py(), span["high"][0].as_py()
     if low is None or high is None:
         return False
-    engine.load("span_checkins", _source(checkins), Overlap("t_in", "t_out", int(low), int(high)))
+    overlap = Overlap("t_in", "t_out", int(low), int(high))
+    engine.load(name, _source(checkins), overlap, where)
     return True
 
 
@@ -198,13 +202,15 @@ def _memberships(
     file's ``*_id`` columns and the groups file: of the persons in the subquery ``persons``,
     or in the groups of the table ``groups``. Semi-joins, so that only the memberships that
     matter are ever built (ten million people have twenty million)."""
-    parts = []
-    for column, setting in GROUP_COLUMNS.items():
-        if column not in loaded["people"] or setting not in types:
-            continue
+    parts, scanned, prefix = [], "raw_people", ""
+    columns = {c: s for c, s in GROUP_COLUMNS.items() if c in loaded["people"] and s in types}
+    if persons is not None and columns:  # the persons' rows read once, whatever the columns
+        scanned = "person_rows"
+        read = ", ".join(["person_id", *columns])
+        prefix = f"WITH person_rows AS (SELECT {read} FROM raw_people "
+        prefix += f"WHERE person_id IN ({persons})) "
+    for column, setting in columns.items():
         where = [f"{column} IS NOT NULL"]
-        if persons is not None:
-            where.append(f"person_id IN ({persons})")
         if groups is not None:
             where.append(
                 f"CAST({column} AS VARCHAR) IN "
@@ -212,7 +218,7 @@ def _memberships(
             )
         parts.append(
             f"SELECT CAST(person_id AS BIGINT) AS person_id, '{setting}' AS group_type, "
-            f"CAST({column} AS VARCHAR) AS group_id FROM raw_people WHERE {' AND '.join(where)}"
+            f"CAST({column} AS VARCHAR) AS group_id FROM {scanned} WHERE {' AND '.join(where)}"
         )
     if "groups" in loaded and types:
         listed = ", ".join(f"'{t}'" for t in types)
@@ -229,13 +235,15 @@ def _memberships(
             "group_type, CAST(r.group_id AS VARCHAR) AS group_id FROM raw_groups r "
             f"WHERE {' AND '.join(where)}"
         )
-    return " UNION ".join(parts) or (
+    if parts:
+        return prefix + " UNION ".join(parts)
+    return (
         "SELECT CAST(person_id AS BIGINT) AS person_id, CAST(NULL AS VARCHAR) AS group_type, "
         "CAST(NULL AS VARCHAR) AS group_id FROM raw_people WHERE 1 = 0"
     )
 
 
-def _checkins(where: str, view: str = "span_checkins") -> str:
+def _checkins(view: str, where: str = "TRUE") -> str:
     return (
         "SELECT CAST(person_id AS BIGINT) AS person_id, CAST(place_id AS BIGINT) AS place_id, "
         f"{_micros('t_in')} AS t_in, {_micros('t_out')} AS t_out FROM {view} WHERE {where}"
@@ -243,11 +251,12 @@ def _checkins(where: str, view: str = "span_checkins") -> str:
 
 
 def index_visits(engine: QueryEngine, checkins: Source) -> None:
-    """``index_visits``: the index cases' check-ins within the windows' span (one pass over the
-    check-ins)."""
-    found = span_checkins(engine, checkins)
+    """``index_visits``: the index cases' check-ins within the windows' span (one pass)."""
     cases = "person_id IN (SELECT index_id FROM idx)"
-    engine.table("index_visits", _checkins(cases) if found else _checkins("1 = 0", "raw_checkins"))
+    found = span_checkins(engine, checkins, "case_checkins", cases)
+    engine.table(
+        "index_visits", _checkins("case_checkins") if found else _checkins("raw_checkins", "1 = 0")
+    )
 
 
 def _quarantine_view(engine: QueryEngine, loaded: dict[str, Columns]) -> None:
@@ -285,41 +294,45 @@ def _close_rows(
         WHERE m2.person_id <> i.index_id"""
     ]
     venue = rules.rules.get(Setting.VENUE)
-    if venue is not None and span_checkins(engine, checkins):
-        minimum = round(US_PER_MINUTE * venue.min_overlap_minutes)
-        test = f">= {minimum}" if minimum > 0 else "> 0"
-        overlap = "LEAST(c.t_out, v.e) - GREATEST(c.t_in, v.s)"
+    if venue is not None:
         # two passes over the check-ins: the places the cases visited (two columns only), then
-        # every visit at those places, the cases' own among them
+        # every visit at those places within the windows' span, the cases' own among them
         engine.table(
             "index_places",
             "SELECT DISTINCT CAST(place_id AS BIGINT) AS place_id FROM raw_checkins "
             "WHERE person_id IN (SELECT index_id FROM idx)",
         )
-        engine.table("venue_visits", _checkins("place_id IN (SELECT place_id FROM index_places)"))
-        engine.table(
-            "index_visits",
-            "SELECT * FROM venue_visits WHERE person_id IN (SELECT index_id FROM idx)",
-        )
-        engine.table(
-            "exposed",
-            """SELECT i.index_id, i.win_rule, k.place_id,
-                   GREATEST(k.t_in, i.win_start) AS s, LEAST(k.t_out, i.win_end) AS e
-            FROM idx i JOIN index_visits k ON k.person_id = i.index_id
-             AND k.t_out > i.win_start AND k.t_in < i.win_end""",
-        )
-        statements.append(
-            f"""SELECT v.index_id, c.person_id AS contact_id, 'close' AS kind,
-                   CAST(NULL AS BIGINT) AS via_id, '{Setting.VENUE.value}' AS setting,
-                   c.place_id AS place_id, GREATEST(c.t_in, v.s) AS exposure_start,
-                   LEAST(c.t_out, v.e) AS exposure_end,
-                   CAST({overlap} AS DOUBLE) / {US_PER_MINUTE}.0 AS overlap_minutes,
-                   CAST(NULL AS VARCHAR) AS group_id, v.win_rule AS win_rule
-            FROM exposed v
-            JOIN venue_visits c ON c.place_id = v.place_id AND c.t_in < v.e AND c.t_out > v.s
-            WHERE c.person_id <> v.index_id AND {overlap} {test}"""
-        )
+        places = "place_id IN (SELECT place_id FROM index_places)"
+        if span_checkins(engine, checkins, "venue_checkins", places):
+            statements.append(_venue_rows(engine, venue.min_overlap_minutes))
     engine.table("close_rows", " UNION ALL ".join(statements))
+
+
+def _venue_rows(engine: QueryEngine, min_overlap_minutes: float) -> str:
+    """Co-presence: every visit at the cases' places in the span (``venue_visits``), the cases'
+    exposures among them, and every other visit overlapping one by at least the minimum."""
+    minimum = round(US_PER_MINUTE * min_overlap_minutes)
+    test = f">= {minimum}" if minimum > 0 else "> 0"
+    overlap = "LEAST(c.t_out, v.e) - GREATEST(c.t_in, v.s)"
+    engine.table("venue_visits", _checkins("venue_checkins"))
+    cases = "person_id IN (SELECT index_id FROM idx)"
+    engine.table("index_visits", f"SELECT * FROM venue_visits WHERE {cases}")
+    engine.table(
+        "exposed",
+        """SELECT i.index_id, i.win_rule, k.place_id,
+               GREATEST(k.t_in, i.win_start) AS s, LEAST(k.t_out, i.win_end) AS e
+        FROM idx i JOIN index_visits k ON k.person_id = i.index_id
+         AND k.t_out > i.win_start AND k.t_in < i.win_end""",
+    )
+    return f"""SELECT v.index_id, c.person_id AS contact_id, 'close' AS kind,
+           CAST(NULL AS BIGINT) AS via_id, '{Setting.VENUE.value}' AS setting,
+           c.place_id AS place_id, GREATEST(c.t_in, v.s) AS exposure_start,
+           LEAST(c.t_out, v.e) AS exposure_end,
+           CAST({overlap} AS DOUBLE) / {US_PER_MINUTE}.0 AS overlap_minutes,
+           CAST(NULL AS VARCHAR) AS group_id, v.win_rule AS win_rule
+    FROM exposed v
+    JOIN venue_visits c ON c.place_id = v.place_id AND c.t_in < v.e AND c.t_out > v.s
+    WHERE c.person_id <> v.index_id AND {overlap} {test}"""
 
 
 def _secondary_rows(engine: QueryEngine, loaded: dict[str, Columns], rules: Contacts) -> None:
