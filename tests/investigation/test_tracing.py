@@ -331,12 +331,14 @@ def test_engine_options_come_from_the_settings(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setenv("SHOUTU_DUCKDB_MEMORY_LIMIT", "300MB")
     settings = get_settings()
-    engine = open_engine("duckdb", EngineOptions(settings.duckdb_memory_limit))
+    engine = open_engine(
+        "duckdb", EngineOptions(settings.duckdb_memory_limit), timezone=settings.timezone
+    )
     limit = engine.fetch("SELECT current_setting('memory_limit') AS m")["m"][0].as_py()
     engine.close()
     assert limit.replace(" ", "").upper().startswith(("286", "300")), limit
     with pytest.raises(BadRequest, match="unknown engine 'presto'"):
-        open_engine("presto")
+        open_engine("presto", timezone="UTC")
 
 
 def test_bad_trace_inputs_are_named_by_file_row_and_field(tmp_path: Path) -> None:

@@ -81,6 +81,25 @@ def test_trajectories_are_whole_slots_merged_per_place_without_people(tmp_path: 
     assert place10 == [(_at(0), _at(0.75) + dt.timedelta(minutes=15)), (_at(1.25), _at(2.25))]
 
 
+def test_naive_times_are_local_time(tmp_path: Path) -> None:
+    """Naive times in Parquet inputs are local time, as CSV text is: the same cases and visits
+    with naive Shanghai times publish the same windows (10:00-13:00 local, not 8 hours late)."""
+    files = _files(tmp_path)
+    protocol = ProtocolRegistry(None).load("cn-9th-2022")
+    expected = trajectory_windows(files, protocol, "Asia/Shanghai")
+    for name in ("checkins", "cases"):
+        table = pq.read_table(tmp_path / f"{name}.parquet")
+        for i, column in enumerate(table.schema):
+            if pa.types.is_timestamp(column.type):
+                local = table[i].cast(pa.timestamp("us", tz="Asia/Shanghai"))
+                table = table.set_column(i, column.name, pc.local_timestamp(local))
+        pq.write_table(table, tmp_path / f"naive-{name}.parquet")
+    naive = TrajectoryInputs(tmp_path / "naive-checkins.parquet", tmp_path / "naive-cases.parquet")
+    got = trajectory_windows(naive, protocol, "Asia/Shanghai")
+    assert got.equals(expected)
+    assert got["local_window"][0].as_py() == "2022-04-04 10:00–13:00"
+
+
 def test_self_check_lists_overlapping_windows(tmp_path: Path) -> None:
     protocol = ProtocolRegistry(None).load("cn-9th-2022")
     published = trajectory_windows(_files(tmp_path), protocol, "Asia/Shanghai")

@@ -11,24 +11,27 @@ since the epoch. The steps, each a named table:
    groups (semi-joins: only the memberships that matter are built);
 3. ``index_places`` -> ``venue_visits`` -> ``index_visits`` -> ``exposed``: the check-ins are
    read twice, first two columns for the places the cases visited, then every visit there
-   within the windows' span; each case's own visits inside its window are its exposures;
+   within the windows' span (``span_checkins``: the span compared with the stored times as
+   constants inside the engine's scan, the places tested before any time is converted); each
+   case's own visits inside its window are its exposures;
 4. ``close_rows``: group members and co-present visitors (overlap at least the minimum);
 5. ``contact_groups`` -> ``secondary_members`` -> ``secondary_rows``: the close contacts'
    secondary settings and their members, until the contact's quarantine.
 
-The result has one row per index, contact, setting and place (``ROW_SCHEMA``) with the rule in
-words, in one order on every engine.
+The result has one row per index, contact, setting and place (``ROW_SCHEMA``), with the rule
+that opened the case's window; the trace words the rules and sorts (``tracing``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
 
 from shoutu.domain.vocabulary import Channel, Setting, TestMethod, TestOutcome
 from shoutu.errors import InputError
-from shoutu.io.engines import InputSpec, QueryEngine, Source
+from shoutu.io.engines import Columns, InputSpec, Overlap, QueryEngine, Source
 from shoutu.protocols.schema import Contacts
 
 US_PER_MINUTE = 60_000_000
@@ -82,7 +85,6 @@ ROW_SCHEMA = pa.schema(
         ("exposure_end", pa.int64()),
         ("overlap_minutes", pa.float64()),
         ("group_id", pa.string()),
-        ("rule", pa.string()),  # the reason, in words
     ]
 )
 
@@ -104,23 +106,40 @@ def _micros(column: str) -> str:
     return f"UNIX_MICROS(CAST({column} AS TIMESTAMPTZ))"
 
 
-def _first(columns: list[str], *names: str) -> str | None:
+def _first(columns: Columns, *names: str) -> str | None:
     return next((n for n in names if n in columns), None)
 
 
-def load_inputs(engine: QueryEngine, inputs: object) -> dict[str, list[str]]:
+def _source(value: Source) -> tuple[Path, ...] | pa.Table:
+    return value if isinstance(value, (tuple, pa.Table)) else (value,)
+
+
+def load_inputs(engine: QueryEngine, inputs: object) -> dict[str, Columns]:
     """Every input of ``inputs`` (a dataclass of sources, checked by the engine session) as a
     raw view ``raw_<field>``; returns each loaded view's columns."""
     loaded = {}
     for name, value in vars(inputs).items():
-        if value is None:
-            continue
-        source = value if isinstance(value, (tuple, pa.Table)) else (value,)
-        loaded[name] = engine.load(f"raw_{name}", source)
+        if value is not None:
+            loaded[name] = engine.load(f"raw_{name}", _source(value))
     return loaded
 
 
-def index_views(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contacts) -> None:
+def span_checkins(
+    engine: QueryEngine, checkins: Source, name: str = "span_checkins", where: str | None = None
+) -> bool:
+    """The view ``name``: the check-ins that may overlap the span of the index windows
+    (``idx``) and meet ``where``, filtered before their times are converted (the span inside
+    the engine's scan); False when no window has both ends."""
+    span = engine.fetch("SELECT MIN(win_start) AS low, MAX(win_end) AS high FROM idx")
+    low, high = span["low"][0].as_py(), span["high"][0].as_py()
+    if low is None or high is None:
+        return False
+    overlap = Overlap("t_in", "t_out", int(low), int(high))
+    engine.load(name, _source(checkins), overlap, where)
+    return True
+
+
+def index_views(engine: QueryEngine, loaded: dict[str, Columns], rules: Contacts) -> None:
     cases = loaded["cases"]
     case_id = _first(cases, *CASE_COLUMNS["id"])
     onset = _first(cases, "onset_time", "onset_date")
@@ -173,7 +192,7 @@ def index_views(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contac
 
 
 def _memberships(
-    loaded: dict[str, list[str]],
+    loaded: dict[str, Columns],
     types: list[str],
     *,
     persons: str | None = None,
@@ -183,13 +202,15 @@ def _memberships(
     file's ``*_id`` columns and the groups file: of the persons in the subquery ``persons``,
     or in the groups of the table ``groups``. Semi-joins, so that only the memberships that
     matter are ever built (ten million people have twenty million)."""
-    parts = []
-    for column, setting in GROUP_COLUMNS.items():
-        if column not in loaded["people"] or setting not in types:
-            continue
+    parts, scanned, prefix = [], "raw_people", ""
+    columns = {c: s for c, s in GROUP_COLUMNS.items() if c in loaded["people"] and s in types}
+    if persons is not None and columns:  # the persons' rows read once, whatever the columns
+        scanned = "person_rows"
+        read = ", ".join(["person_id", *columns])
+        prefix = f"WITH person_rows AS (SELECT {read} FROM raw_people "
+        prefix += f"WHERE person_id IN ({persons})) "
+    for column, setting in columns.items():
         where = [f"{column} IS NOT NULL"]
-        if persons is not None:
-            where.append(f"person_id IN ({persons})")
         if groups is not None:
             where.append(
                 f"CAST({column} AS VARCHAR) IN "
@@ -197,7 +218,7 @@ def _memberships(
             )
         parts.append(
             f"SELECT CAST(person_id AS BIGINT) AS person_id, '{setting}' AS group_type, "
-            f"CAST({column} AS VARCHAR) AS group_id FROM raw_people WHERE {' AND '.join(where)}"
+            f"CAST({column} AS VARCHAR) AS group_id FROM {scanned} WHERE {' AND '.join(where)}"
         )
     if "groups" in loaded and types:
         listed = ", ".join(f"'{t}'" for t in types)
@@ -214,25 +235,31 @@ def _memberships(
             "group_type, CAST(r.group_id AS VARCHAR) AS group_id FROM raw_groups r "
             f"WHERE {' AND '.join(where)}"
         )
-    return " UNION ".join(parts) or (
+    if parts:
+        return prefix + " UNION ".join(parts)
+    return (
         "SELECT CAST(person_id AS BIGINT) AS person_id, CAST(NULL AS VARCHAR) AS group_type, "
         "CAST(NULL AS VARCHAR) AS group_id FROM raw_people WHERE 1 = 0"
     )
 
 
-def _checkins(source: str) -> str:
+def _checkins(view: str, where: str = "TRUE") -> str:
     return (
         "SELECT CAST(person_id AS BIGINT) AS person_id, CAST(place_id AS BIGINT) AS place_id, "
-        f"{_micros('t_in')} AS t_in, {_micros('t_out')} AS t_out FROM raw_checkins WHERE {source}"
+        f"{_micros('t_in')} AS t_in, {_micros('t_out')} AS t_out FROM {view} WHERE {where}"
     )
 
 
-def index_visits(engine: QueryEngine) -> None:
-    """``index_visits``: every check-in of the index cases (one pass over the check-ins)."""
-    engine.table("index_visits", _checkins("person_id IN (SELECT index_id FROM idx)"))
+def index_visits(engine: QueryEngine, checkins: Source) -> None:
+    """``index_visits``: the index cases' check-ins within the windows' span (one pass)."""
+    cases = "person_id IN (SELECT index_id FROM idx)"
+    found = span_checkins(engine, checkins, "case_checkins", cases)
+    engine.table(
+        "index_visits", _checkins("case_checkins") if found else _checkins("raw_checkins", "1 = 0")
+    )
 
 
-def _quarantine_view(engine: QueryEngine, loaded: dict[str, list[str]]) -> None:
+def _quarantine_view(engine: QueryEngine, loaded: dict[str, Columns]) -> None:
     if "quarantine" in loaded:
         engine.view(
             "quarantined",
@@ -247,12 +274,14 @@ def _quarantine_view(engine: QueryEngine, loaded: dict[str, list[str]]) -> None:
         )
 
 
-def _close_rows(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contacts) -> None:
+def _close_rows(
+    engine: QueryEngine, loaded: dict[str, Columns], rules: Contacts, checkins: Source
+) -> None:
     close_types = [s.value for s in rules.rules if s != Setting.VENUE]
     engine.table(
         "index_groups", _memberships(loaded, close_types, persons="SELECT index_id FROM idx")
     )
-    engine.table("close_members", _memberships(loaded, close_types, groups="index_groups"))
+    engine.view("close_members", _memberships(loaded, close_types, groups="index_groups"))
     statements = [
         """SELECT i.index_id, m2.person_id AS contact_id, 'close' AS kind,
                CAST(NULL AS BIGINT) AS via_id, m1.group_type AS setting,
@@ -266,53 +295,50 @@ def _close_rows(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contac
     ]
     venue = rules.rules.get(Setting.VENUE)
     if venue is not None:
-        minimum = round(US_PER_MINUTE * venue.min_overlap_minutes)
-        test = f">= {minimum}" if minimum > 0 else "> 0"
-        overlap = "LEAST(c.t_out, v.e) - GREATEST(c.t_in, v.s)"
         # two passes over the check-ins: the places the cases visited (two columns only), then
-        # every visit at those places, the cases' own among them
+        # every visit at those places within the windows' span, the cases' own among them
         engine.table(
             "index_places",
             "SELECT DISTINCT CAST(place_id AS BIGINT) AS place_id FROM raw_checkins "
             "WHERE person_id IN (SELECT index_id FROM idx)",
         )
-        engine.table(
-            "venue_visits",
-            _checkins(
-                "place_id IN (SELECT place_id FROM index_places) "
-                f"AND {_micros('t_out')} > (SELECT MIN(win_start) FROM idx) "
-                f"AND {_micros('t_in')} < (SELECT MAX(win_end) FROM idx)"
-            ),
-        )
-        engine.table(
-            "index_visits",
-            "SELECT * FROM venue_visits WHERE person_id IN (SELECT index_id FROM idx)",
-        )
-        engine.table(
-            "exposed",
-            """SELECT i.index_id, i.win_rule, k.place_id,
-                   GREATEST(k.t_in, i.win_start) AS s, LEAST(k.t_out, i.win_end) AS e
-            FROM idx i JOIN index_visits k ON k.person_id = i.index_id
-             AND k.t_out > i.win_start AND k.t_in < i.win_end""",
-        )
-        statements.append(
-            f"""SELECT v.index_id, c.person_id AS contact_id, 'close' AS kind,
-                   CAST(NULL AS BIGINT) AS via_id, '{Setting.VENUE.value}' AS setting,
-                   c.place_id AS place_id, GREATEST(c.t_in, v.s) AS exposure_start,
-                   LEAST(c.t_out, v.e) AS exposure_end,
-                   CAST({overlap} AS DOUBLE) / {US_PER_MINUTE}.0 AS overlap_minutes,
-                   CAST(NULL AS VARCHAR) AS group_id, v.win_rule AS win_rule
-            FROM exposed v
-            JOIN venue_visits c ON c.place_id = v.place_id AND c.t_in < v.e AND c.t_out > v.s
-            WHERE c.person_id <> v.index_id AND {overlap} {test}"""
-        )
+        places = "place_id IN (SELECT place_id FROM index_places)"
+        if span_checkins(engine, checkins, "venue_checkins", places):
+            statements.append(_venue_rows(engine, venue.min_overlap_minutes))
     engine.table("close_rows", " UNION ALL ".join(statements))
 
 
-def _secondary_rows(engine: QueryEngine, loaded: dict[str, list[str]], rules: Contacts) -> None:
+def _venue_rows(engine: QueryEngine, min_overlap_minutes: float) -> str:
+    """Co-presence: every visit at the cases' places in the span (``venue_visits``), the cases'
+    exposures among them, and every other visit overlapping one by at least the minimum."""
+    minimum = round(US_PER_MINUTE * min_overlap_minutes)
+    test = f">= {minimum}" if minimum > 0 else "> 0"
+    overlap = "LEAST(c.t_out, v.e) - GREATEST(c.t_in, v.s)"
+    engine.table("venue_visits", _checkins("venue_checkins"))
+    cases = "person_id IN (SELECT index_id FROM idx)"
+    engine.table("index_visits", f"SELECT * FROM venue_visits WHERE {cases}")
+    engine.table(
+        "exposed",
+        """SELECT i.index_id, i.win_rule, k.place_id,
+               GREATEST(k.t_in, i.win_start) AS s, LEAST(k.t_out, i.win_end) AS e
+        FROM idx i JOIN index_visits k ON k.person_id = i.index_id
+         AND k.t_out > i.win_start AND k.t_in < i.win_end""",
+    )
+    return f"""SELECT v.index_id, c.person_id AS contact_id, 'close' AS kind,
+           CAST(NULL AS BIGINT) AS via_id, '{Setting.VENUE.value}' AS setting,
+           c.place_id AS place_id, GREATEST(c.t_in, v.s) AS exposure_start,
+           LEAST(c.t_out, v.e) AS exposure_end,
+           CAST({overlap} AS DOUBLE) / {US_PER_MINUTE}.0 AS overlap_minutes,
+           CAST(NULL AS VARCHAR) AS group_id, v.win_rule AS win_rule
+    FROM exposed v
+    JOIN venue_visits c ON c.place_id = v.place_id AND c.t_in < v.e AND c.t_out > v.s
+    WHERE c.person_id <> v.index_id AND {overlap} {test}"""
+
+
+def _secondary_rows(engine: QueryEngine, loaded: dict[str, Columns], rules: Contacts) -> None:
     secondary = rules.secondary
     if not (secondary.enabled and secondary.settings):
-        engine.table("secondary_rows", "SELECT * FROM close_rows WHERE 1 = 0")
+        engine.view("secondary_rows", "SELECT * FROM close_rows WHERE 1 = 0")
         return
     delay = round(secondary.tracing_delay_hours * US_PER_HOUR)
     types = [s.value for s in secondary.settings]
@@ -320,8 +346,8 @@ def _secondary_rows(engine: QueryEngine, loaded: dict[str, list[str]], rules: Co
         "contact_groups",
         _memberships(loaded, types, persons="SELECT contact_id FROM close_rows"),
     )
-    engine.table("secondary_members", _memberships(loaded, types, groups="contact_groups"))
-    engine.table(
+    engine.view("secondary_members", _memberships(loaded, types, groups="contact_groups"))
+    engine.view(  # used once, by the result: computed there, never stored
         "secondary_rows",
         f"""SELECT f.index_id, m2.person_id AS contact_id, 'secondary' AS kind,
                f.contact_id AS via_id, m1.group_type AS setting,
@@ -335,44 +361,29 @@ def _secondary_rows(engine: QueryEngine, loaded: dict[str, list[str]], rules: Co
         LEFT JOIN quarantined q ON q.person_id = f.contact_id
         JOIN contact_groups m1 ON m1.person_id = f.contact_id
         JOIN secondary_members m2 ON m2.group_type = m1.group_type AND m2.group_id = m1.group_id
+        LEFT JOIN (SELECT DISTINCT index_id, contact_id FROM close_rows) c
+          ON c.index_id = f.index_id AND c.contact_id = m2.person_id
         WHERE m2.person_id <> f.contact_id AND m2.person_id <> f.index_id
-          AND NOT EXISTS (SELECT 1 FROM close_rows c
-                          WHERE c.index_id = f.index_id AND c.contact_id = m2.person_id)""",
+          AND c.index_id IS NULL""",
     )
 
 
 def contact_rows(engine: QueryEngine, files: TraceInputs, rules: Contacts) -> pa.Table:
-    """Close and secondary contact rows (``ROW_SCHEMA``, times in microseconds), sorted by
-    index, kind, contact, setting, place, exposure start and then the other columns."""
+    """Close and secondary contact rows (``ROW_SCHEMA``, times in microseconds), each with the
+    rule that opened its case's window (``win_rule``), in no particular order."""
     loaded = load_inputs(engine, files)
     index_views(engine, loaded, rules)
     _quarantine_view(engine, loaded)
-    _close_rows(engine, loaded, rules)
+    _close_rows(engine, loaded, rules, files.checkins)
     _secondary_rows(engine, loaded, rules)
-    names = ", ".join(n for n in ROW_SCHEMA.names if n != "rule")
-    keys = ["index_id", "kind", "contact_id", "setting", "place_id", "exposure_start"]
-    keys += [n for n in ROW_SCHEMA.names if n not in keys]  # every column: one order only
-    order = ", ".join(f"{k} NULLS LAST" for k in keys)
-    where = (
-        f"CASE WHEN setting = '{Setting.VENUE.value}' THEN 'place ' || CAST(place_id AS VARCHAR) "
-        "ELSE setting || ' ' || group_id END"
-    )
-    since = (
-        "CASE WHEN win_rule = 'last_negative' THEN 'their last negative sample' "
-        f"ELSE '{rules.lookback_days} days before onset (or sampling)' END"
-    )
-    rule = (
-        f"CASE WHEN kind = 'close' THEN 'close contact: ' || {where} || ', with the case from ' "
-        f"|| {since} || ' until isolation' ELSE 'secondary contact: ' || {where} "
-        "|| ', with close contact ' || CAST(via_id AS VARCHAR) || ' until their quarantine' END"
-    )
+    listed = ", ".join([*ROW_SCHEMA.names, "win_rule"])
     raw = engine.fetch(
-        f"""SELECT {names}, {rule} AS rule
-        FROM (SELECT {names}, win_rule FROM close_rows
-              UNION ALL SELECT {names}, win_rule FROM secondary_rows) found
-        ORDER BY {order}"""
+        f"SELECT {listed} FROM close_rows UNION ALL SELECT {listed} FROM secondary_rows"
     )
-    return pa.table([raw[n].cast(ROW_SCHEMA.field(n).type) for n in ROW_SCHEMA.names], ROW_SCHEMA)
+    return pa.table(
+        [raw[f.name].cast(f.type) for f in ROW_SCHEMA] + [raw["win_rule"]],
+        ROW_SCHEMA.append(pa.field("win_rule", pa.string())),
+    )
 
 
 __all__ = [
@@ -385,4 +396,5 @@ __all__ = [
     "index_views",
     "index_visits",
     "load_inputs",
+    "span_checkins",
 ]

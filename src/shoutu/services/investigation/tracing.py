@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,19 +29,16 @@ from shoutu.domain.vocabulary import ContactKind, Setting, TaskKind
 from shoutu.errors import BadRequest, InputError, NotFound
 from shoutu.io.engines import EngineOptions, query_session
 from shoutu.io.provenance import build_provenance, file_hashes_later
-from shoutu.protocols.schema import Protocol
-from shoutu.services.audit import writing
-from shoutu.services.context import ServiceContext
+from shoutu.protocols.schema import Contacts, Protocol
 from shoutu.services.investigation.contact_query import (
     CASE_COLUMNS,
     INPUTS,
     TraceInputs,
     contact_rows,
 )
-from shoutu.services.supervision.tasks import NewTask, Responsible, open_tasks
-from shoutu.store.repositories import cases as cases_repo
-from shoutu.store.repositories import contacts as contacts_repo
-from shoutu.store.repositories import people as people_repo
+
+if TYPE_CHECKING:  # file mode never opens the store: its modules load in store mode only
+    from shoutu.services.context import ServiceContext
 
 OUTPUT = (
     "index_id",
@@ -118,17 +115,19 @@ def trace_tables(
     """The contact rows for ``inputs`` by the protocol's rules (OUTPUT columns); ``checkins``
     may be the check-in store's folder."""
     if isinstance(inputs.checkins, Path) and inputs.checkins.is_dir():
-        inputs = replace(inputs, checkins=_store_files(inputs, protocol.contacts.lookback_days))
+        days = _store_files(inputs, protocol.contacts.lookback_days, timezone)
+        inputs = replace(inputs, checkins=days)
     with query_session(engine, inputs, INPUTS, timezone, options) as (runner, checked):
         rows = contact_rows(runner, checked, protocol.contacts)
-    return _finish(rows, timezone)
+    return _finish(_worded(rows, protocol.contacts), timezone)
 
 
-def _store_files(inputs: TraceInputs, lookback_days: int) -> tuple[Path, ...]:
+def _store_files(inputs: TraceInputs, lookback_days: int, timezone: str) -> tuple[Path, ...]:
     """A check-in store folder (``checkins/day=…/*.parquet``, or the event store holding it):
-    only the days the cases' windows touch (a day either side for time zones)."""
+    only the days the cases' windows touch (a day either side for time zones; naive case
+    times are local)."""
     from shoutu.events.store import day_files
-    from shoutu.io.columnar import read_arrow
+    from shoutu.io.columnar import local_times, read_arrow
 
     assert isinstance(inputs.checkins, Path)
     folder = inputs.checkins
@@ -139,6 +138,8 @@ def _store_files(inputs: TraceInputs, lookback_days: int) -> tuple[Path, ...]:
         if not isinstance(inputs.cases, Path):
             raise BadRequest("the check-in store needs one cases file or table")
         cases = read_arrow(inputs.cases)
+    named = inputs.cases if isinstance(inputs.cases, Path) else Path("cases")
+    cases = local_times(cases, named, [*CASE_COLUMNS["start"], *CASE_COLUMNS["end"]], timezone)
     starts = [cases[c].cast(UTC) for c in CASE_COLUMNS["start"] if c in cases.column_names]
     ends = [cases[c].cast(UTC) for c in CASE_COLUMNS["end"] if c in cases.column_names]
     lows = [v for v in (pc.min(c).as_py() for c in starts) if v is not None]
@@ -151,6 +152,34 @@ def _store_files(inputs: TraceInputs, lookback_days: int) -> tuple[Path, ...]:
     if not found:
         raise InputError.single(str(folder), f"no check-ins stored for {first} to {high.date()}")
     return found
+
+
+def _worded(rows: pa.Table, rules: Contacts) -> pa.Table:
+    """The rows with each one's reason in words (``rule``: the setting, place or group, since
+    when and until when, or the close contact it came through), in one order whatever the
+    engine: by index, kind, contact, setting, place, exposure start, then every other column."""
+    close = pc.equal(rows["kind"], "close")
+    venue = pc.equal(rows["setting"], Setting.VENUE.value)
+    since = pc.if_else(
+        pc.equal(rows["win_rule"], "last_negative"),
+        ", with the case from their last negative sample",
+        f", with the case from {rules.lookback_days} days before onset (or sampling)",
+    )
+    via = pc.binary_join_element_wise(", with close contact ", rows["via_id"].cast(pa.string()), "")
+    rule = pc.binary_join_element_wise(
+        pc.if_else(close, "close contact: ", "secondary contact: "),
+        pc.if_else(venue, "place ", pc.binary_join_element_wise(rows["setting"], " ", "")),
+        pc.if_else(venue, rows["place_id"].cast(pa.string()), rows["group_id"]),
+        pc.if_else(close, since, via),
+        pc.if_else(close, " until isolation", " until their quarantine"),
+        "",
+    )
+    worded = rows.drop_columns(["win_rule"]).append_column("rule", rule)
+    keys = ["index_id", "kind", "contact_id", "setting", "place_id", "exposure_start"]
+    keys += [n for n in worded.column_names if n not in keys]
+    return worded.take(
+        pc.sort_indices(worded, [(k, "ascending") for k in keys], null_placement="at_end")
+    )
 
 
 def _finish(rows: pa.Table, timezone: str) -> pa.Table:
@@ -177,6 +206,11 @@ def trace_case(ctx: ServiceContext, case_id: int) -> dict[str, int]:
     each, due within the protocol's ``contact_control_hours`` of the case's report; audited.
     Contacts recorded before are not recorded again."""
     from shoutu.events.store import day_files
+    from shoutu.services.audit import writing
+    from shoutu.services.supervision.tasks import NewTask, Responsible, open_tasks
+    from shoutu.store.repositories import cases as cases_repo
+    from shoutu.store.repositories import contacts as contacts_repo
+    from shoutu.store.repositories import people as people_repo
 
     with ctx.connect() as conn:
         case = cases_repo.get(conn, case_id=case_id)

@@ -126,7 +126,7 @@ def trajectory_windows(
     with query_session(engine, inputs, INPUTS, timezone, options) as (runner, checked):
         loaded = load_inputs(runner, checked)
         index_views(runner, loaded, protocol.contacts)
-        index_visits(runner)
+        index_visits(runner, checked.checkins)
         raw = runner.fetch(_windows_sql(round_minutes * US_PER_MINUTE))
     utc = pa.timestamp("us", tz="UTC")
     table = pa.table(
