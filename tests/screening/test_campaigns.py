@@ -92,6 +92,13 @@ def test_coverage_on_simulator_output(
     for row in status.clearance:
         assert 0 <= row["rounds_needed"] <= 2
     assert all(t["median_hours"] >= 0 for t in status.turnaround)
+    # as of the middle of round 2: its samples taken by then, not those of later that day
+    middle = windows[1][0] + dt.timedelta(hours=12)
+    then = campaign_status(ctx, "round-test", now=middle)
+    by_then = _reference(screening_run, district, [windows[0], (windows[1][0], middle)])
+    assert [(r["expected"], r["sampled"], r["positive"]) for r in then.rounds] == by_then
+    assert by_then[1][1] < reference[1][1] and not then.rounds[1]["complete"]
+    assert then.provenance["parameters"]["as_of"] == middle.isoformat()
     # the CLI, with the untested list masked
     out = tmp_path / "untested.csv"
     result = CliRunner().invoke(

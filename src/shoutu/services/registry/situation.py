@@ -46,7 +46,7 @@ def situation(
         now = end_of_day(day, tz)
     with ctx.connect() as conn:
         if now is None:
-            now = _default_as_of(conn)
+            now = default_as_of(conn)
         regions = entities.count_by(conn, table=table(Region), column="level")
         places = entities.count_by(conn, table=table(Place), column="type")
         key_pops = entities.count_by(conn, table=table(Person), column="key_population")
@@ -95,7 +95,7 @@ def situation(
     }
 
 
-def _default_as_of(conn: Connection) -> dt.datetime:
+def default_as_of(conn: Connection) -> dt.datetime:
     """Now; for a registry of synthetic people only, the end of the simulated run."""
     until = meta.get(conn, key=SIMULATED_UNTIL)
     if until is not None:

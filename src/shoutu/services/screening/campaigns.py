@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shoutu.domain.regions import parse_region_code
-from shoutu.domain.timeutil import end_of_day, parse_timestamp, utcnow
+from shoutu.domain.timeutil import end_of_day, parse_timestamp
 from shoutu.domain.vocabulary import RiskLevel
 from shoutu.errors import BadRequest, Conflict, NotFound, options_checked
 from shoutu.events.store import read_events
@@ -36,6 +36,7 @@ from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.people import masked_contacts
 from shoutu.services.registry.roster import roster
+from shoutu.services.registry.situation import default_as_of
 from shoutu.store.repositories import campaigns as repo
 from shoutu.store.repositories import places as places_repo
 
@@ -127,7 +128,9 @@ def campaign_status(
     names: bool = False,
     day: dt.date | None = None,
 ) -> CampaignStatus:
-    """Coverage of every started round; areas at ``level`` (community or building); with
+    """Coverage of every round started by ``now`` (or the end of the local ``day``; default:
+    now, or for a registry of synthetic people the end of its simulated run), counting the
+    samples taken and results out by then; areas at ``level`` (community or building); with
     ``names``, the masked names of the untested (every read audited)."""
     if level not in ("community", "building"):
         raise BadRequest("{level} must be community or building")
@@ -136,13 +139,14 @@ def campaign_status(
         if campaign is None:
             raise NotFound(f"no campaign {name!r}")
         places = places_repo.regions(conn)
+        if day is not None:
+            now = end_of_day(day, ctx.settings.timezone)
+        elif now is None:  # as of now, or the end of a simulated run
+            now = default_as_of(conn)
     protocol, digest = ctx.protocol(campaign["protocol"])
     rules = protocol.mass_screening
     clear_after = rules.clear_after_negative_rounds if rules else 2
     min_coverage = rules.clear_min_coverage if rules else 0.9
-    if day is not None:
-        now = end_of_day(day, ctx.settings.timezone)
-    now = now or utcnow()
     start: dt.datetime = campaign["start_time"]
     interval = dt.timedelta(hours=campaign["interval_hours"])
     length = dt.timedelta(hours=campaign["round_hours"])
@@ -174,7 +178,7 @@ def campaign_status(
         result = _seconds(pcr["result_time"])
         is_positive = np.asarray(pc.equal(pcr["result"], "positive").to_numpy(zero_copy_only=False))
         for r, (lo, hi) in enumerate(windows):
-            inside = mine & (sample >= lo.timestamp()) & (sample < hi.timestamp())
+            inside = mine & (sample >= lo.timestamp()) & (sample < min(hi, now).timestamp())
             sampled[r, at[inside]] = True
             done = inside & (result <= now.timestamp())
             resulted[r, at[done]] = True
