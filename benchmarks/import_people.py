@@ -22,10 +22,11 @@ from pathlib import Path
 
 from _timing import run_once
 from shoutu.errors import ValidationReport
-from shoutu.services.context import init_store, open_context
+from shoutu.services.context import open_context
 from shoutu.services.registry.imports.batch import import_table
 from shoutu.services.registry.imports.specs import SPECS
 from shoutu.services.simulation.importer import PEOPLE_COLUMNS, simulation_tables
+from shoutu.services.store_setup import init_store
 from shoutu.settings import get_settings
 from shoutu.sim.engine import run_config, simulate
 

@@ -17,7 +17,8 @@ import psycopg
 import pytest
 
 import pgserver
-from shoutu.services.context import ServiceContext, init_store, open_context
+from shoutu.services.context import ServiceContext, open_context
+from shoutu.services.store_setup import init_store
 from shoutu.settings import Settings, get_settings
 
 DATA = Path(__file__).with_name("data")

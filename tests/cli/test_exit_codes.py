@@ -12,7 +12,7 @@ import typer
 
 from paths import DATA, PUBLIC
 from shoutu.cli.app import app, main
-from shoutu.services.context import init_store
+from shoutu.services.store_setup import init_store
 from shoutu.settings import get_settings
 
 MEASLES = [

@@ -31,7 +31,16 @@ def _load(ctx: ServiceContext) -> None:
 def test_an_intact_trail_verifies(ctx: ServiceContext, cli_env: dict[str, str]) -> None:
     _load(ctx)
     report = audit.verify(ctx)
-    assert report.ok and report.units == 4 and report.unchained == 0
+    assert (
+        report.ok and report.units == 5 and report.unchained == 0
+    )  # init's key, 3 imports, 1 read
+    with ctx.connect() as conn:
+        first = conn.execute(select(EVENTS).order_by(EVENTS.c.event_id)).mappings().first()
+    assert first and (first["entity"], first["entity_id"], first["detail"]) == (
+        "store_meta",
+        "key_fingerprint",
+        "init",
+    )
     with ctx.connect() as conn:
         assert report.events == len(conn.execute(select(EVENTS.c.event_id)).all())
     result = CliRunner().invoke(app, ["audit", "verify", "--json"])
@@ -127,7 +136,7 @@ def test_a_link_that_fails_after_the_commit_warns(
     assert audit.verify(ctx).unlinked == 1
     repair(ctx)
     report = audit.verify(ctx)
-    assert report.ok and report.unlinked == 0 and report.units == 1
+    assert report.ok and report.unlinked == 0 and report.units == 2  # init's, the import's
 
 
 def test_a_purpose_is_a_sentence(ctx: ServiceContext) -> None:

@@ -13,9 +13,10 @@ import pytest
 from paths import DATA
 from shoutu.cli.app import main
 from shoutu.errors import KeyringError
-from shoutu.services.context import init_store, open_context
+from shoutu.services.context import open_context
 from shoutu.services.registry.imports.specs import import_file
 from shoutu.services.registry.people import get_person
+from shoutu.services.store_setup import init_store
 from shoutu.settings import Settings, get_settings
 from shoutu.store.crypto import create_key_file
 

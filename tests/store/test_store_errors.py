@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from paths import DATA
 from shoutu.cli.app import main
-from shoutu.services.context import ServiceContext, init_store, open_context
+from shoutu.services.context import ServiceContext, open_context
+from shoutu.services.store_setup import init_store
 from shoutu.settings import get_settings
 from shoutu.store.tables import Region, table
 

@@ -109,11 +109,11 @@ def root(
 @app.command()
 def init(ctx: typer.Context, json: JsonOpt = False) -> None:
     """Create the key file (if missing) and create or migrate the database."""
-    from shoutu.services import context
+    from shoutu.services.store_setup import init_store
 
     settings = state(ctx).settings()
     with errors_as_exit(json):
-        created, revision = context.init_store(settings)
+        created, revision = init_store(settings)
     if json:
         emit_json({"key_file_created": created, "schema_revision": revision})
         return

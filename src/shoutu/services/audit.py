@@ -27,6 +27,7 @@ from shoutu.domain.vocabulary import AuditAction
 from shoutu.errors import ShoutuError
 from shoutu.services.context import ServiceContext
 from shoutu.store.repositories import audit as repo
+from shoutu.store.repositories import meta
 
 STAMPS = frozenset({"created_at", "updated_at", "updated_by"})
 
@@ -156,6 +157,13 @@ class Unit:
         detail: str | None = None,
     ) -> None:
         self.event(AuditAction.UPDATE, entity, entity_id, before=before, after=after, detail=detail)
+
+    def put_meta(self, key: str, value: str) -> None:
+        """Set a fact about the store (``store_meta``: who made it, the key's fingerprint, the
+        simulated run it holds), stamped and audited."""
+        before = meta.get(self.conn, key=key)
+        meta.put(self.conn, key=key, value=value, at=self.now, by=self.actor)
+        self.updated("store_meta", key, {"value": before}, {"value": value})
 
     def read(self, entity: str, ids: Sequence[Any], *, pii: bool, purpose: str | None) -> None:
         """Audit reads of records by a person (with personal data shown when ``pii``)."""

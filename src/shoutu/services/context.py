@@ -9,7 +9,6 @@ at BEGIN and waits up to the busy timeout); both turn the database layer's failu
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,7 +25,6 @@ from shoutu.store import db
 from shoutu.store.crypto import (
     ID_FIELD,
     Keyring,
-    create_key_file,
     key_file_warning,
     load_keyring,
 )
@@ -108,16 +106,14 @@ class ServiceContext:
                 warning = key_file_warning(self.settings.key_file)
                 if warning:
                     self.warnings.append(warning)
-            self._check_key(keyring)
+            self.check_key(keyring)
             self._keyring = keyring
         return self._keyring
 
-    def _check_key(self, keyring: Keyring, *, record: bool = False) -> None:
-        """Refuse a key that is not the store's. A read (the key is often first needed inside
-        a write); ``record`` also stores the fingerprint of a store that has none (init)."""
-        from shoutu.domain.timeutil import utcnow
-
-        with self.transaction() if record else self.connect() as conn:
+    def check_key(self, keyring: Keyring) -> str | None:
+        """Refuse a key that is not the store's (a read: the key is often first needed inside
+        a write); returns the store's key fingerprint, None for a store that has none yet."""
+        with self.connect() as conn:
             stored = meta.get(conn, key=FINGERPRINT)
             if stored is not None and stored != keyring.fingerprint():
                 raise KeyringError(
@@ -130,14 +126,7 @@ class ServiceContext:
                 sample = people_repo.a_ciphertext(conn)
                 if sample is not None:
                     keyring.decrypt(ID_FIELD, sample)  # KeyringError when it does not open
-                if record:
-                    meta.put(
-                        conn,
-                        key=FINGERPRINT,
-                        value=keyring.fingerprint(),
-                        at=utcnow(),
-                        by=self.actor,
-                    )
+        return stored
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -157,58 +146,6 @@ class ServiceContext:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
-
-
-def init_store(settings: Settings) -> tuple[bool, str | None]:
-    """Create or migrate the store (the database file and the event folder readable by their
-    owner only) and, for a new store, its key file (unless a key is configured); the key's
-    fingerprint is stored, or checked. A store that holds personal data never gets a new key.
-
-    Returns (key file created, schema revision).
-    """
-    path = db.sqlite_path(settings.database_url)
-    new_file = path is not None and not path.exists()
-    with db.store_errors():
-        engine = db.make_engine(settings.database_url, busy_timeout=settings.busy_timeout)
-        try:
-            created = False
-            if not settings.key and not settings.key_file.exists():
-                if _holds_personal_data(engine):
-                    raise KeyringError(
-                        f"the store holds personal data but its key file {settings.key_file} "
-                        "is missing: restore it from its backup (or set SHOUTU_KEY); a new key "
-                        "would not open the data"
-                    )
-                created = create_key_file(settings.key_file)
-            db.upgrade(engine)
-            revision = db.current_revision(engine)
-        finally:
-            engine.dispose()
-    if path is not None:
-        for suffix in ("", "-wal", "-shm"):
-            part = path.with_name(path.name + suffix)
-            if part.exists() and (new_file or suffix):
-                os.chmod(part, 0o600)
-    settings.event_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    context = open_context(settings)
-    try:
-        keyring = load_keyring(key=settings.key, key_file=settings.key_file)
-        context._check_key(keyring, record=True)  # stores the key's fingerprint, or checks it
-    finally:
-        context.close()
-    return created, revision
-
-
-def _holds_personal_data(engine: Engine) -> bool:
-    """Whether an existing store holds encrypted data (or a key fingerprint)."""
-    if db.current_revision(engine) is None:
-        return False
-    from sqlalchemy import inspect
-
-    with engine.connect() as conn:
-        if "store_meta" in inspect(conn).get_table_names() and meta.get(conn, key=FINGERPRINT):
-            return True
-        return people_repo.a_ciphertext(conn) is not None
 
 
 def open_context(settings: Settings | None = None, *, migrate: bool = True) -> ServiceContext:

@@ -11,17 +11,18 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from shoutu.domain.timeutil import utcnow
 from shoutu.errors import Conflict
 from shoutu.io.provenance import build_provenance
 from shoutu.progress import Progress, Silent
-from shoutu.services.context import ServiceContext, init_store, open_context
+from shoutu.services.audit import writing
+from shoutu.services.context import ServiceContext, open_context
 from shoutu.services.registry.situation import situation
 from shoutu.services.simulation.importer import (
     import_simulation,
     load_simulation_events,
     run_end,
 )
+from shoutu.services.store_setup import init_store
 from shoutu.services.surveillance.signals import list_signals, run_signals
 from shoutu.settings import Settings
 from shoutu.sim.engine import run_config, simulate
@@ -98,8 +99,8 @@ def run_demo(
     init_store(settings)
     ctx = open_context(settings)
     try:
-        with ctx.transaction() as conn:
-            meta.put(conn, key=MADE_BY, value="demo", at=utcnow(), by=ctx.actor)
+        with writing(ctx, detail="demo") as unit:
+            unit.put_meta(MADE_BY, "demo")
         for folder in (out_dir, events):
             folder.mkdir(parents=True, exist_ok=True)
             (folder / MARKER).write_text("made by `shoutu demo`: it replaces this folder\n")

@@ -29,7 +29,6 @@ from shoutu.services.context import ServiceContext
 from shoutu.services.registry.imports.batch import ImportResult, import_table
 from shoutu.services.registry.imports.specs import SPECS
 from shoutu.services.registry.situation import SIMULATED_UNTIL
-from shoutu.store.repositories import meta
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯"
@@ -245,13 +244,7 @@ def import_simulation(
             import_table(ctx, SPECS[kind], table, progress=progress or Silent(), unit=unit)
             for kind, table in tables
         ]
-        meta.put(
-            unit.conn,
-            key=SIMULATED_UNTIL,
-            value=run_end(summary).isoformat(),
-            at=unit.now,
-            by=unit.actor,
-        )
+        unit.put_meta(SIMULATED_UNTIL, run_end(summary).isoformat())
     return results
 
 
