@@ -3,6 +3,7 @@ loaded, every problem names its file, and a bad file loads nothing (not half a r
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -62,3 +63,25 @@ def test_a_bad_row_late_in_the_run_rolls_back_the_whole_run(
     assert "field channel" in refused.value.report.lines()[0]
     assert str(run / "cases.parquet") in refused.value.report.lines()[0]
     assert _count(ctx, Region) == _count(ctx, Person) == 0
+
+
+def test_a_summary_without_what_a_load_needs_is_named_field_by_field(
+    ctx: ServiceContext, city: City, tmp_path: Path
+) -> None:
+    run = _copy(city, tmp_path)
+    path = run / "summary.json"
+    summary = json.loads(path.read_text())
+    summary["days"] = "twenty"
+    del summary["provenance"]["parameters"]["timezone"]
+    path.write_text(json.dumps(summary))
+    with pytest.raises(InputError) as refused:
+        import_run(ctx, run)
+    assert refused.value.report.lines() == [
+        f"{path}, field days: is missing or not a whole number of days: 'twenty'",
+        f"{path}, field provenance.parameters.timezone: is missing or not a time zone: None",
+    ]
+    path.write_text("[1, 2]")
+    with pytest.raises(InputError) as refused:
+        import_run(ctx, run)
+    assert refused.value.report.lines() == [f"{path}: is not a JSON object"]
+    assert _count(ctx, Region) == 0

@@ -175,9 +175,8 @@ def check_run(directory: Path) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     try:
         summary = json.loads(summary_path.read_text())
-        for key in ("start_date", "days", "provenance"):
-            if key not in summary:
-                report.add(str(summary_path), None, key, "is missing")
+        for key, problem in _summary_problems(summary):
+            report.add(str(summary_path), None, key, problem)
     except FileNotFoundError:
         report.add(str(summary_path), None, None, "file not found (is this a full simulator run?)")
     except (OSError, json.JSONDecodeError) as exc:
@@ -203,6 +202,32 @@ def check_run(directory: Path) -> dict[str, Any]:
     if not report.ok:
         raise InputError(report)
     return summary
+
+
+def _summary_problems(summary: Any) -> Iterator[tuple[str | None, str]]:
+    """What a load needs of a run's summary.json: its start date, its days, the protocol
+    and time zone it ran with."""
+    if not isinstance(summary, dict):
+        yield None, "is not a JSON object"
+        return
+    try:
+        dt.date.fromisoformat(str(summary.get("start_date")))
+    except ValueError:
+        yield "start_date", f"is missing or not a date (YYYY-MM-DD): {summary.get('start_date')!r}"
+    days = summary.get("days")
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+        yield "days", f"is missing or not a whole number of days: {days!r}"
+    provenance = summary.get("provenance")
+    provenance = provenance if isinstance(provenance, dict) else {}
+    protocol = provenance.get("protocol")
+    if not isinstance(protocol, dict) or not isinstance(protocol.get("name"), str):
+        yield "provenance.protocol.name", "is missing"
+    parameters = provenance.get("parameters")
+    tz = parameters.get("timezone") if isinstance(parameters, dict) else None
+    try:
+        zone(str(tz))
+    except ValueError:
+        yield "provenance.parameters.timezone", f"is missing or not a time zone: {tz!r}"
 
 
 def simulation_tables(directory: Path) -> list[tuple[str, InputTable]]:
