@@ -165,3 +165,31 @@ def test_series_dates_are_plausible_and_text_may_be_gbk(
         ("2022-03-01", A): 5,
         ("2022-03-02", B): 4,
     }
+
+
+def test_series_imports_take_their_turn(ctx: ServiceContext, tmp_path: Path) -> None:
+    """An import compares with what is stored only once the writer before it has committed
+    (on PostgreSQL an advisory lock; SQLite's writer lock does as much)."""
+    import threading
+
+    from shoutu.services.surveillance.channel_import import LOCK
+    from shoutu.store.repositories import locks
+
+    import_channel(ctx, "school_absence", _file(tmp_path, "a.csv", [f"2022-03-01,{A},5"]))
+    started, results = threading.Event(), []
+    with ctx.transaction() as conn:
+        locks.serialise(conn, name=LOCK)  # another writer is between its read and its commit
+
+        def correct() -> None:
+            started.set()
+            path = _file(tmp_path, "b.csv", [f"2022-03-01,{A},9"])
+            results.append(import_channel(ctx, "school_absence", path))
+
+        worker = threading.Thread(target=correct)
+        worker.start()
+        started.wait()
+        worker.join(timeout=1.5)
+        assert worker.is_alive() and not results  # it waits its turn
+    worker.join(timeout=30)
+    assert results and (results[0].replaced, results[0].added) == (1, 0)
+    assert channel_series(ctx, "school_absence", level=RegionLevel.COMMUNITY)["count"] == [9]

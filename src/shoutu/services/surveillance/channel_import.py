@@ -49,6 +49,7 @@ from shoutu.io.tables import read_table
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.surveillance.catalogue import BUILT_IN
+from shoutu.store.repositories import locks
 
 NAME = re.compile(r"[a-z][a-z0-9_]{1,40}")
 KIND = "series"
@@ -78,6 +79,10 @@ class SeriesImport:
     replaced: int = 0  # stored counts given another value
     unchanged: int = 0  # rows of the file whose count was stored already
     status: str = STORED  # or ALREADY: nothing written
+
+
+#: The lock a series import holds from reading what is stored to committing its batch.
+LOCK = "shoutu.series.import"
 
 
 def import_channel(
@@ -115,6 +120,7 @@ def import_channel(
     moved: list[Path] = []
     try:
         with writing(ctx, detail=f"import series {path.name}") as unit:
+            locks.serialise(unit.conn, name=LOCK)  # one writer compares and replaces at a time
             rows = stored_rows(event_dir, channel, days)
             stored = _cell_values(resolve(rows, timezone))
             changes = {cell: v for cell, v in given.items() if stored.get(cell, 0.0) != v}
