@@ -66,3 +66,27 @@ def test_masked_views_mask_the_birth_date(ctx: ServiceContext) -> None:
     assert masked.birth_date == "1980-**-**" and masked.name == "张*"
     shown = get_person(ctx, 1001, reveal=True, purpose="contact tracing of case 12")
     assert shown.birth_date == "1980-01-01" and shown.name == "张伟"
+
+
+def test_audit_list_shows_no_personal_values_and_is_audited(
+    ctx: ServiceContext, cli_env: dict[str, str]
+) -> None:
+    """`shoutu audit list`, the command people read the trail with: the people's imports and
+    a reveal, shown without a name, birth date, ID number or phone, and the listing audited."""
+    from typer.testing import CliRunner
+
+    from shoutu.cli.app import app
+
+    for kind in ("regions", "places", "people"):
+        import_file(ctx, kind, DATA / f"{kind}.csv")
+    get_person(ctx, 1001, reveal=True, purpose="contact tracing of case 12")
+    before = len(_trail(ctx))
+    for args in (["audit", "list", "--entity", "people"], ["audit", "list", "--json"]):
+        shown = CliRunner().invoke(app, args)
+        assert shown.exit_code == 0, shown.output
+        assert "1001" in shown.output and "contact tracing of case 12" in shown.output
+        for value in ("张伟", "1980-01-01", "19800101", "310101198001010114", "13800138000"):
+            assert value not in shown.output
+    trail = _trail(ctx)
+    assert len(trail) == before + 2
+    assert [(e["action"], e["entity"]) for e in trail[-2:]] == [("read", "audit_events")] * 2

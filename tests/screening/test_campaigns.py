@@ -18,6 +18,7 @@ from shoutu.errors import BadRequest
 from shoutu.services.context import ServiceContext
 from shoutu.services.screening.campaigns import campaign_status, create_campaign
 from shoutu.services.simulation.importer import import_simulation, load_simulation_events
+from shoutu.settings import Settings
 
 START = dt.datetime(2022, 3, 8, tzinfo=dt.UTC)
 
@@ -107,6 +108,24 @@ def test_coverage_on_simulator_output(
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["untested"] == len(status.untested)
     assert len(out.read_text().splitlines()) == len(status.untested) + 1
+    import csv
+
+    with out.open() as handle:
+        listed = list(csv.DictReader(line for line in handle if not line.startswith("#")))
+    assert listed and {"person_id", "name", "phone", "building"} <= set(listed[0])
+    phones = [r["phone"] for r in listed if r["phone"]]
+    assert phones and all("****" in p for p in phones)  # masked, as the community worker sees
+    assert all(r["building"] for r in listed)
+    assert all(len(r["name"]) >= 2 and "*" in r["name"] for r in listed if r["name"])
+    # --date: the CLI as of a day equals the service as of the end of that day
+    day = (START + dt.timedelta(days=3)).date()
+    as_of = CliRunner().invoke(
+        app, ["screening", "status", "round-test", "--date", day.isoformat(), "--json"]
+    )
+    assert as_of.exit_code == 0, as_of.output
+    then = campaign_status(ctx, "round-test", day=day)
+    assert json.loads(as_of.stdout)["rounds"] == json.loads(json.dumps(then.as_json()["rounds"]))
+    assert len(then.rounds) == 2  # rounds 1 and 2 had started by the end of 2022-03-11
     again = CliRunner().invoke(
         app, ["screening", "campaign", "round-test", "--region", district, "--start", "2022-03-08"]
     )
@@ -125,3 +144,51 @@ def test_coverage_on_simulator_output(
 def test_bad_campaign_region_is_refused(ctx: ServiceContext) -> None:
     with pytest.raises(BadRequest, match="12 digits"):
         create_campaign(ctx, "bad", region_code="31010", start_time=START)
+
+
+def test_a_round_counts_towards_clearance_at_the_citys_coverage(
+    settings: Settings, screening_run: Path, tmp_path: Path
+) -> None:
+    """A round counts only when its coverage reaches the protocol's `clear_min_coverage`: a
+    city variant that asks exactly an area's coverage counts its rounds, one that asks a
+    thousandth more does not (trust issue, item 14)."""
+    from shoutu.services.context import open_context
+
+    ctx = open_context(settings)
+    try:
+        import_simulation(ctx, screening_run)
+        load_simulation_events(ctx, screening_run)
+    finally:
+        ctx.close()
+    homes = pq.read_table(screening_run / "people.parquet")["region_code"].to_pylist()
+    district = sorted({h[:6] for h in homes if h})[0] + "000000"
+    folder = tmp_path / "protocols"
+    folder.mkdir()
+
+    def status(name: str, least: float) -> dict[str, int]:
+        (folder / f"{name}.toml").write_text(
+            f'extends = "cn-9th-2022"\ntitle_zh = "市"\ntitle_en = "city"\n'
+            f"[mass_screening]\nclear_min_coverage = {least}\n"
+        )
+        own = open_context(settings.model_copy(update={"protocol_dir": folder, "protocol": name}))
+        try:
+            create_campaign(
+                own, name, region_code=district, start_time=START, rounds=2, interval_hours=48
+            )
+            got = campaign_status(own, name, now=START + dt.timedelta(days=10))
+        finally:
+            own.close()
+        for a in got.areas:  # the lowest coverage of each area's rounds
+            if a["expected"]:
+                share = a["sampled"] / a["expected"]
+                lowest[a["area"]] = min(lowest.get(a["area"], 1.0), share)
+        return {c["area"]: c["negative_rounds"] for c in got.clearance}
+
+    lowest: dict[str, float] = {}
+    everything = status("city-any", 0.0)
+    clear = [a for a, n in everything.items() if n == 2 and 0 < lowest[a] < 1]
+    assert clear, everything  # areas without a positive in either round, partly sampled
+    area = clear[0]
+    least = lowest[area]
+    assert status("city-exact", least)[area] == 2
+    assert status("city-more", least + 0.001)[area] < 2

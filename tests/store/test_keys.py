@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from paths import DATA
 from shoutu.cli.app import main
@@ -19,6 +20,7 @@ from shoutu.services.registry.people import get_person
 from shoutu.services.store_setup import init_store
 from shoutu.settings import Settings, get_settings
 from shoutu.store.crypto import create_key_file
+from shoutu.store.tables import Person, table
 
 
 def _settings(tmp_path: Path, key_file: str = "shoutu.key") -> Settings:
@@ -48,6 +50,14 @@ def test_another_key_is_refused(tmp_path: Path) -> None:
     try:
         with pytest.raises(KeyringError, match="this key is not the key of this store"):
             get_person(ctx, 1001)
+        with ctx.connect() as conn:
+            before = conn.execute(select(table(Person))).all()
+        changed = tmp_path / "people.csv"  # a re-import would re-encrypt under the other key
+        changed.write_text((DATA / "people.csv").read_text().replace("13800138000", "13900139000"))
+        with pytest.raises(KeyringError, match="this key is not the key of this store"):
+            import_file(ctx, "people", changed)
+        with ctx.connect() as conn:
+            assert conn.execute(select(table(Person))).all() == before  # nothing written
     finally:
         ctx.close()
     ctx = open_context(settings)
