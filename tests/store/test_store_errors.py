@@ -64,6 +64,30 @@ def test_file_commands_need_no_store(home: Path, capsys: pytest.CaptureFixture[s
         ["--db", "nowhere.db", "screening", "pool-size", "--prevalence", "0.01"], capsys
     )
     assert code == 0, err
+    counts = home / "counts.csv"
+    counts.write_text(
+        "date,region,count\n" + "".join(f"2022-03-{d:02d},A,{d % 5}\n" for d in range(1, 21))
+    )
+    cases, groups = home / "chain-cases.csv", home / "groups.csv"
+    cases.write_text("case_id,onset_date\na,2022-03-01\nb,2022-03-04\n")
+    groups.write_text("case_id,group_type,group_id\na,household,1\nb,household,1\n")
+    for args in (
+        ["detect", str(counts), "--method", "ears-c2"],
+        [
+            "chains",
+            "--cases",
+            str(cases),
+            "--groups",
+            str(groups),
+            "--si-mean",
+            "3",
+            "--si-sd",
+            "1",
+        ],
+        ["simulate", "--people", "300", "--days", "3", "--out", str(home / "run")],
+    ):
+        code, _, err = _run(["--db", "nowhere.db", *args], capsys)
+        assert code == 0, (args, err)
     assert not (home / "nowhere.db").exists()
 
 
