@@ -52,3 +52,29 @@ def test_a_bad_language_is_a_configuration_error(
     with pytest.raises(SystemExit) as done:
         main(["settings"])
     assert done.value.code == 1
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_lists_are_headed_and_valued_in_the_readers_language(
+    ctx: ServiceContext, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    """Not only the summary: the task list's title, headers and status values follow
+    SHOUTU_LANG, and its JSON keeps the English codes."""
+    import datetime as dt
+
+    from shoutu.domain.vocabulary import TaskKind
+    from shoutu.services.audit import writing
+    from shoutu.services.supervision.tasks import NewTask, open_tasks
+
+    protocol, _ = ctx.protocol()
+    since = dt.datetime(2022, 3, 1, tzinfo=dt.UTC)
+    with writing(ctx) as unit:
+        open_tasks(unit, protocol, [NewTask(TaskKind.REPORT, "cases", 7, "report", since=since)])
+    monkeypatch.setenv("SHOUTU_LANG", lang)
+    text = runner.invoke(app, ["tasks", "list"]).stdout
+    chinese = ("任务", "时限", "待办")
+    english = ("Tasks", "due", "Open")
+    assert all(w in text for w in (chinese if lang == "zh" else english)), text
+    assert not any(w in text for w in (english if lang == "zh" else chinese)), text
+    data = json.loads(runner.invoke(app, ["tasks", "list", "--json"]).stdout)
+    assert data["tasks"][0]["status"] == "open" and data["tasks"][0]["kind"] == "report"

@@ -197,7 +197,11 @@ def demo_(
     )
     print_situation(data)
     print_analytics(data.get("analytics", {}))
-    print_signals(data.get("open_signals", []), ("未处置预警信号", "Open signals"))
+    print_signals(
+        data.get("open_signals", []),
+        ("未处置预警信号", "Open signals"),
+        state(ctx).settings().timezone,
+    )
     print_screening(data.get("screening", {}))
     print_chains(data.get("chains", {}))
     print_trajectories(data.get("trajectories", {}))

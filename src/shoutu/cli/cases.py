@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 import typer
@@ -9,6 +10,15 @@ import typer
 from shoutu.cli import i18n
 from shoutu.cli.output import Table, emit_json, errors_as_exit, out, parse, plain
 from shoutu.cli.state import state
+from shoutu.domain.vocabulary import (
+    CaseClass,
+    CaseStatus,
+    Channel,
+    Labeled,
+    Origin,
+    TaskKind,
+    TaskStatus,
+)
 
 cases_app = typer.Typer(
     rich_markup_mode=None, help="Cases in the registry (every read audited).", no_args_is_help=True
@@ -21,11 +31,31 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 Limit = Annotated[int, typer.Option(min=1, max=100_000, help="At most this many.")]
 
 
-def _table(title: tuple[str, str], rows: list[dict[str, Any]], columns: list[str]) -> None:
+def _table(
+    ctx: typer.Context,
+    title: tuple[str, str],
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    vocab: dict[str, type[Labeled]],
+) -> None:
+    """Rows as people read them: vocabulary values in their language, times local."""
+    tz = state(ctx).settings().timezone
     table = i18n.table(*title, columns)
     for row in rows:
-        shown = plain(row)
-        table.add_row(*("" if shown.get(c) is None else str(shown[c]) for c in columns))
+        cells = []
+        for c in columns:
+            value = row.get(c)
+            if value is None:
+                cells.append("")
+            elif c in vocab:
+                cells.append(i18n.value(vocab[c], value))
+            elif isinstance(value, dt.datetime):
+                cells.append(i18n.when(value, tz))
+            elif isinstance(value, bool):
+                cells.append(i18n.say("是", "yes") if value else i18n.say("否", "no"))
+            else:
+                cells.append(str(plain({c: value})[c]))
+        table.add_row(*cells)
     if not rows:
         table.add_row("—", *[""] * (len(columns) - 1))
     out.print(table)
@@ -43,6 +73,13 @@ CASE_COLUMNS = [
     "status",
 ]
 TASK_COLUMNS = ["task_id", "kind", "status", "subject_type", "subject_id", "due_time", "title"]
+CASE_VOCAB: dict[str, type[Labeled]] = {
+    "classification": CaseClass,
+    "origin": Origin,
+    "channel": Channel,
+    "status": CaseStatus,
+}
+TASK_VOCAB: dict[str, type[Labeled]] = {"kind": TaskKind, "status": TaskStatus}
 
 
 @cases_app.command("list")
@@ -54,7 +91,6 @@ def list_cases(
     json: JsonOpt = False,
 ) -> None:
     """Cases, latest report first."""
-    from shoutu.domain.vocabulary import CaseStatus
     from shoutu.services.registry.cases import list_cases as run
 
     with errors_as_exit(json):
@@ -63,7 +99,7 @@ def list_cases(
     if json:
         emit_json({"cases": [plain(r) for r in rows]})
         return
-    _table(("病例", "Cases"), rows, CASE_COLUMNS)
+    _table(ctx, ("病例", "Cases"), rows, CASE_COLUMNS, CASE_VOCAB)
 
 
 @cases_app.command("show")
@@ -95,7 +131,7 @@ def show_case(
     out.print(table)
     contacts = ", ".join(f"{n} {kind}" for kind, n in found["contacts"].items()) or "none"
     out.print(f"{i18n.say('密接', 'contacts')}: {contacts}", markup=False)
-    _table(("任务", "Tasks"), found["tasks"], TASK_COLUMNS)
+    _table(ctx, ("任务", "Tasks"), found["tasks"], TASK_COLUMNS, TASK_VOCAB)
 
 
 @tasks_app.command("list")
@@ -110,7 +146,6 @@ def list_tasks(
     json: JsonOpt = False,
 ) -> None:
     """Tasks, oldest first."""
-    from shoutu.domain.vocabulary import TaskKind, TaskStatus
     from shoutu.services.supervision.tasks import list_tasks as run
 
     with errors_as_exit(json):
@@ -126,7 +161,7 @@ def list_tasks(
     if json:
         emit_json({"tasks": [plain(r) for r in rows]})
         return
-    _table(("任务", "Tasks"), rows, TASK_COLUMNS)
+    _table(ctx, ("任务", "Tasks"), rows, TASK_COLUMNS, TASK_VOCAB)
 
 
 def _subject(text: str | None) -> tuple[str | None, str | None]:

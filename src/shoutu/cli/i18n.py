@@ -4,11 +4,13 @@ language; only what people read at a terminal changes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from functools import lru_cache
 from typing import Any
 
 from shoutu.cli.output import Table
+from shoutu.domain.timeutil import zone
 from shoutu.domain.vocabulary import Labeled
 
 #: column headers people read: (zh, en)
@@ -97,6 +99,11 @@ def value(enum: type[Labeled], raw: Any) -> str:
         return label(enum(raw))
     except ValueError:
         return str(raw)
+
+
+def when(stamp: dt.datetime | None, tz: str) -> str:
+    """A stored moment as people read it: local time to the minute ('' for none)."""
+    return stamp.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M") if stamp else ""
 
 
 def header(column: str) -> str:

@@ -23,7 +23,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 COLUMNS = ["id", "channel", "region", "method", "days", "observed", "threshold", "status"]
 
 
-def print_signals(rows: list[dict[str, Any]], title: tuple[str, str]) -> None:
+def print_signals(rows: list[dict[str, Any]], title: tuple[str, str], tz: str) -> None:
     table = i18n.table(*title, [*COLUMNS, "due", "unit"])
     for r in rows:
         table.add_row(
@@ -35,7 +35,7 @@ def print_signals(rows: list[dict[str, Any]], title: tuple[str, str]) -> None:
             f"{r['observed']:g}",
             f"{r['threshold']:.1f}",
             i18n.value(SignalStatus, r["status"]),
-            r["due_time"].strftime("%Y-%m-%d %H:%M") if r["due_time"] else "",
+            i18n.when(r["due_time"], tz),
             r["resp_unit"] or "",
         )
     if not rows:
@@ -88,7 +88,7 @@ def list_(
     if json:
         emit_json({"signals": [plain(r) for r in rows]})
         return
-    print_signals(rows, ("预警信号", "Signals"))
+    print_signals(rows, ("预警信号", "Signals"), state(ctx).settings().timezone)
 
 
 @app.command()
@@ -108,7 +108,9 @@ def show(
     if json:
         emit_json({"signal": plain(row), "audit": trail})
         return
-    print_signals([row], (f"预警信号 {signal_id}", f"Signal {signal_id}"))
+    print_signals(
+        [row], (f"预警信号 {signal_id}", f"Signal {signal_id}"), service.settings.timezone
+    )
     for event in reversed(trail):
         out.print(
             f"{event['at']}  {event['actor']}  {event['action']}  {event['after']}  "
