@@ -81,3 +81,25 @@ def test_not_parquet(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="1 problem") as info:
         read_table(path)
     assert "not a readable Parquet file" in info.value.report.problems[0].reason
+
+
+def test_the_importers_reader_takes_naive_parquet_times_as_local(tmp_path: Path) -> None:
+    """One rule for every format (trust issue, item 15): a naive Parquet timestamp is local
+    wall time as CSV text is, an aware one is the instant it names."""
+    import datetime as dt
+
+    from shoutu.io.columnar import read_columns
+
+    schema = pa.schema([("person_id", pa.int64()), ("time", pa.timestamp("us", "UTC"))])
+    naive = pa.array([dt.datetime(2022, 4, 1, 10, 0)], pa.timestamp("us"))
+    aware = pa.array([dt.datetime(2022, 4, 1, 2, 0, tzinfo=dt.UTC)], pa.timestamp("us", "UTC"))
+    utc_ten = dt.datetime(2022, 4, 1, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
+    for name, column in (("naive", naive), ("aware", aware)):
+        path = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.table({"person_id": [1], "time": column}), path)
+        table, _ = read_columns(path, schema, ("person_id", "time"), "Asia/Shanghai")
+        assert table["time"].to_pylist() == [utc_ten], name
+    text = tmp_path / "text.csv"
+    text.write_text("person_id,time\n1,2022-04-01 10:00\n")
+    table, _ = read_columns(text, schema, ("person_id", "time"), "Asia/Shanghai")
+    assert table["time"].to_pylist() == [utc_ten]
