@@ -54,6 +54,16 @@ def test_an_empty_value_needs_allow_clear(ctx: ServiceContext, tmp_path: Path) -
     assert get_person(ctx, 1001).phone is not None  # nothing was written
     cleared = import_file(ctx, "people", blank, allow_clear=True)
     assert cleared.updated == 1
+    from shoutu.services import audit
+
+    (event,) = [
+        e
+        for e in audit.recent(ctx, entity="people", entity_id="1001", limit=20)
+        if e["action"] == "update"
+    ]
+    assert event["after"]["workplace_id"] is None and event["before"]["workplace_id"] is not None
+    assert event["after"]["phone_hash"] is None and event["before"]["phone_hash"]  # audited
+    assert "13800138000" not in str(event)  # as a hash or masked, never the number
     view = get_person(ctx, 1001, reveal=True, purpose="check the cleared fields")
     assert view.phone is None and view.workplace_id is None and view.id_number == ID_1001
 
