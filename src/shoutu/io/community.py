@@ -44,11 +44,11 @@ def _count(value: Any) -> int:
 
 
 def _population(value: Any) -> float | None:
-    """Residents > 0, or None when empty; ValueError otherwise."""
+    """A whole number of residents > 0, or None when empty; ValueError otherwise."""
     if value is None or value == "":
         return None
     number = float(str(value))
-    if not math.isfinite(number) or number <= 0:
+    if not math.isfinite(number) or number <= 0 or number != int(number):
         raise ValueError
     return number
 
@@ -100,7 +100,7 @@ def read_community_series(
                 try:
                     people = _population(value)
                 except (TypeError, ValueError):
-                    reason = f"{value!r} is not a number of residents > 0"
+                    reason = f"{value!r} is not a whole number of residents > 0"
                     report.add(table.name, number, "population", reason, line)
                     bad = True
             if bad or day is None or region is None:
@@ -123,7 +123,7 @@ def read_community_series(
                         table.name,
                         number,
                         "population",
-                        f"{people:g} differs from the {known[0]:g} given for region "
+                        f"{people:,.0f} differs from the {known[0]:,.0f} given for region "
                         f"{region!r} at row {known[1]}",
                         line,
                     )

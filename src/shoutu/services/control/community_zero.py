@@ -61,6 +61,7 @@ class RegionZero:
             "zero_since": None if self.zero_since is None else self.zero_since.isoformat(),
             "community": self.community,
             "in_control": self.in_control,
+            "population": _whole(self.population),
         }
 
 
@@ -87,6 +88,11 @@ class CommunityZeroReport:
             "warnings": self.warnings,
             "provenance": self.provenance,
         }
+
+
+def _whole(number: float | None) -> float | int | None:
+    """A count as an int when it is whole."""
+    return int(number) if number is not None and number == int(number) else number
 
 
 def _day(first: dt.date, index: int | None) -> dt.date | None:
@@ -144,12 +150,16 @@ def judge(
     with options_checked():
         found = community_zero(matrices["community"], rule, population)
     first = EPOCH + dt.timedelta(days=start)
+    # a region without community cases: at zero since the first day the data covers
+    covered = min(EPOCH + dt.timedelta(days=int(dates.min())), day) if len(dates) else day
     judged = [
         RegionZero(
             region=label,
             status=found.status[i],
             days_since_last_community_case=found.days_since[i],
-            zero_since=_day(first, found.zero_since[i]),
+            zero_since=_day(first, found.zero_since[i])
+            if found.days_since[i] is not None
+            else max(first, covered),
             community=int(matrices["community"][i, -1]),
             in_control=int(matrices["in_control"][i, -1]),
             population=None if np.isnan(population[i]) else float(population[i]),
