@@ -102,6 +102,9 @@ def test_demo_builds_a_city_and_summarises_it(
     public = summary["trajectories"]
     assert public["windows"] >= public["places"] >= 0 and "person" not in json.dumps(public)
     assert summary["simulation"]["checkins"] > 0 and summary["as_of"] == "2022-03-03"
+    zero = summary["community_zero"]
+    assert zero["date"] == "2022-03-03" and zero["regions"]
+    assert zero["all_zero"] == all(r["status"] == "zero" for r in zero["regions"])
     assert (tmp_path / "demo.db").exists() and (tmp_path / "shoutu.key").exists()
     assert (tmp_path / "demo-city" / "checkins.parquet").exists()
     again = runner.invoke(app, ["demo", "--people", "600", "--days", "3", "--json"])

@@ -203,6 +203,8 @@ def demo_(
     print_screening(data.get("screening", {}))
     print_chains(data.get("chains", {}))
     print_trajectories(data.get("trajectories", {}))
+    if data.get("community_zero"):
+        control.print_community_zero(data["community_zero"])
 
 
 @app.command()

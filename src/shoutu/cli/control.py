@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -11,9 +11,6 @@ from shoutu.cli import i18n
 from shoutu.cli.output import emit_json, err, errors_as_exit, out, parse
 from shoutu.cli.state import state
 from shoutu.domain.vocabulary import CommunityZeroStatus
-
-if TYPE_CHECKING:
-    from shoutu.services.control.community_zero import CommunityZeroReport
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -82,32 +79,32 @@ def community_zero(
     if json:
         emit_json(report.as_json())
         return
-    print_community_zero(report)
+    print_community_zero(report.as_json())
 
 
-def print_community_zero(report: CommunityZeroReport) -> None:
-    rule = report.rule
+def print_community_zero(data: dict[str, Any]) -> None:
+    """A community zero report (its JSON form) as a table and a verdict."""
+    rule, regions = data["rule"], data["regions"]
     table = i18n.table(
-        f"社会面清零 — {report.date}（{report.protocol}：连续 {rule.days} 天）",
-        f"Community zero — {report.date} ({report.protocol}: {rule.days} days)",
+        f"社会面清零 — {data['date']}（{rule['protocol']}：连续 {rule['days']} 天）",
+        f"Community zero — {data['date']} ({rule['protocol']}: {rule['days']} days)",
         COLUMNS,
     )
-    for region in report.regions:
-        shown = region.as_json()
+    for region in regions:
         table.add_row(
-            region.region,
-            i18n.label(region.status),
-            *("—" if shown[c] is None else str(shown[c]) for c in COLUMNS[2:]),
+            region["region"],
+            i18n.value(CommunityZeroStatus, region["status"]),
+            *("—" if region[c] is None else str(region[c]) for c in COLUMNS[2:]),
         )
     out.print(table)
-    at_zero = sum(r.status is CommunityZeroStatus.ZERO for r in report.regions)
-    share = f"{at_zero}/{len(report.regions)}"
+    at_zero = sum(r["status"] == CommunityZeroStatus.ZERO.value for r in regions)
+    share = f"{at_zero}/{len(regions)}"
     out.print(
         i18n.say(
-            f"全部清零：{'是' if report.all_zero else '否'}（{share}）",
-            f"all at zero: {'yes' if report.all_zero else 'no'} ({share})",
+            f"全部清零：{'是' if data['all_zero'] else '否'}（{share}）",
+            f"all at zero: {'yes' if data['all_zero'] else 'no'} ({share})",
         ),
         markup=False,
     )
-    for warning in report.warnings:
+    for warning in data["warnings"]:
         err.print(f"warning: {warning}", markup=False, highlight=False)

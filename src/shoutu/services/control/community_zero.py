@@ -85,6 +85,7 @@ class CommunityZeroReport:
             "date": self.date.isoformat(),
             "all_zero": self.all_zero,
             "regions": [r.as_json() for r in self.regions],
+            "rule": {"protocol": self.protocol, **self.rule.model_dump()},
             "warnings": self.warnings,
             "provenance": self.provenance,
         }
@@ -119,13 +120,12 @@ def judge(
     protocol: tuple[str, str],
     parameters: dict[str, Any] | None = None,
     input_hashes: list[str] | None = None,
-    regions: list[str] | None = None,
 ) -> CommunityZeroReport:
     """Each region's status on ``day`` (default: the table's last date) from a table of
     :data:`~shoutu.io.community.SCHEMA` (rows of a date and region add up; a region's
-    population is the largest given). ``regions`` adds regions without rows (at zero)."""
+    population is the largest given)."""
     counts = counts.select(SCHEMA.names).cast(SCHEMA)
-    labels = sorted(set(pc.unique(counts["region"]).to_pylist()) | set(regions or []))
+    labels = sorted(set(pc.unique(counts["region"]).to_pylist()))
     dates = pc.cast(counts["date"], pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
     if day is None:
         if not len(dates):
