@@ -109,6 +109,8 @@ def test_demo_builds_a_city_and_summarises_it(
     assert (tmp_path / "demo-city" / "checkins.parquet").exists()
     again = runner.invoke(app, ["demo", "--people", "600", "--days", "3", "--json"])
     assert json.loads(again.stdout)["people"] == 600  # rebuilt, not appended
+    zero_now = runner.invoke(app, ["--db", "demo.db", "control", "community-zero", "--json"])
+    assert json.loads(zero_now.stdout)["date"] == "2022-03-03"  # a simulated city's last day
     plain = runner.invoke(app, ["--db", "demo.db", "summary"])
     assert plain.exit_code == 0 and "Situation" in plain.stdout
     person = runner.invoke(app, ["--db", "demo.db", "people", "show", "1", "--json"])

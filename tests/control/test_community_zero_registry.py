@@ -139,3 +139,14 @@ def test_an_empty_registry(ctx: ServiceContext, cli_env: dict[str, str]) -> None
     data = _judged("--date", "2022-03-22")
     assert data["regions"] == [] and data["all_zero"] is False
     assert data["warnings"] == ["no regions to judge: all_zero is false"]
+
+
+@pytest.mark.usefixtures("registry")
+def test_the_default_day_is_today() -> None:
+    from shoutu.domain.timeutil import local_date, utcnow
+
+    before = local_date(utcnow(), "Asia/Shanghai").isoformat()
+    data = _judged()
+    after = local_date(utcnow(), "Asia/Shanghai").isoformat()
+    assert data["date"] in (before, after)
+    assert data["all_zero"] is True  # 2022's cases are long past

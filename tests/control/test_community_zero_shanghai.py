@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 
 from paths import PUBLIC
 from shoutu.cli.app import app
-from shoutu.services.context import open_context
-from shoutu.services.control.community_zero import from_file
-from shoutu.settings import get_settings
+from shoutu.io.community import read_community_series
+from shoutu.protocols.schema import CommunityZero
+from shoutu.services.control.community_zero import judge
 
 BULLETINS = PUBLIC / "shanghai_2022_daily.json"
 runner = CliRunner()
@@ -119,19 +119,23 @@ def test_every_district_equals_a_plain_recount(series: Path, day: str) -> None:
 
 
 def test_the_whole_season_equals_a_plain_recount(series: Path) -> None:
-    """Every bulletin day (through the service: one file read per day would be slow)."""
+    """Every bulletin day, judged over the table in memory (the file read once)."""
     rows = shanghai_rows()
-    ctx = open_context(get_settings())
-    days = sorted({r["date"] for r in rows})
-    for day in days[::3]:
-        report = from_file(ctx, series, day=dt.date.fromisoformat(day))
+    counts, _ = read_community_series(series)
+    rule = CommunityZero(days=3, basic_rate_per_100k=1.0)
+    for day in sorted({r["date"] for r in rows}):
+        report = judge(counts, rule, day=dt.date.fromisoformat(day), protocol=("t", "0" * 64))
         expected = recount(rows, dt.date.fromisoformat(day))
-        for region in report.regions:
-            want = expected[region.region]
-            assert region.status.value == want["status"], (day, region.region)
-            assert region.days_since_last_community_case == want["days_since_last_community_case"]
-            shown = None if region.zero_since is None else region.zero_since.isoformat()
-            assert shown == want["zero_since"], (day, region.region)
+        got = {
+            r.region: {
+                "status": r.status.value,
+                "days_since_last_community_case": r.days_since_last_community_case,
+                "zero_since": None if r.zero_since is None else r.zero_since.isoformat(),
+            }
+            for r in report.regions
+        }
+        assert got == expected, day
+        assert report.all_zero == all(e["status"] == "zero" for e in expected.values())
 
 
 def test_all_16_districts_at_community_zero_by_may_17(series: Path) -> None:
@@ -206,3 +210,39 @@ def test_the_table_speaks_the_readers_language(
         app, ["control", "community-zero", "--series", str(series), "--date", "2022-05-15"]
     ).stdout
     assert "Not zero" in en and "all at zero: no (15/16)" in en and "清零" not in en
+
+
+def test_a_city_variant_sets_its_own_rule(
+    series: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rule is the protocol's: a variant asking 7 days finds 崇明区 (last community case
+    2022-05-13) not yet at zero on 05-16; read off the bulletins, sporadic community cases went
+    on through June (the last 静安区 and 奉贤区, 06-26), so all 16 districts first had 7 days
+    without one on 2022-07-03."""
+    (tmp_path / "cn-9th-2022-strict.toml").write_text(
+        'extends = "cn-9th-2022"\ntitle_zh = "严格"\ntitle_en = "Strict"\njurisdiction = "CN-31"\n'
+        "effective_date = 2022-07-01\n[community_zero]\ndays = 7\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("SHOUTU_PROTOCOL_DIR", str(tmp_path))
+    strict = _judged(series, "2022-05-16", "--protocol", "cn-9th-2022-strict")
+    assert strict["rule"] == {
+        "protocol": "cn-9th-2022-strict",
+        "days": 7,
+        "basic_rate_per_100k": 1.0,
+    }
+    assert strict["all_zero"] is False
+    assert {r["region"]: r for r in strict["regions"]}["崇明区"]["status"] == "not_zero"
+    rows = shanghai_rows()
+    first = next(
+        day
+        for day in sorted({r["date"] for r in rows})
+        if day > "2022-05-19"
+        and all(
+            e["status"] == "zero" for e in recount(rows, dt.date.fromisoformat(day), 7).values()
+        )
+    )
+    assert first == "2022-07-03"
+    assert _judged(series, first, "--protocol", "cn-9th-2022-strict")["all_zero"] is True
+    before = (dt.date.fromisoformat(first) - dt.timedelta(days=1)).isoformat()
+    assert _judged(series, before, "--protocol", "cn-9th-2022-strict")["all_zero"] is False
