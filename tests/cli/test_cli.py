@@ -102,10 +102,15 @@ def test_demo_builds_a_city_and_summarises_it(
     public = summary["trajectories"]
     assert public["windows"] >= public["places"] >= 0 and "person" not in json.dumps(public)
     assert summary["simulation"]["checkins"] > 0 and summary["as_of"] == "2022-03-03"
+    zero = summary["community_zero"]
+    assert zero["date"] == "2022-03-03" and zero["regions"]
+    assert zero["all_zero"] == all(r["status"] == "zero" for r in zero["regions"])
     assert (tmp_path / "demo.db").exists() and (tmp_path / "shoutu.key").exists()
     assert (tmp_path / "demo-city" / "checkins.parquet").exists()
     again = runner.invoke(app, ["demo", "--people", "600", "--days", "3", "--json"])
     assert json.loads(again.stdout)["people"] == 600  # rebuilt, not appended
+    zero_now = runner.invoke(app, ["--db", "demo.db", "control", "community-zero", "--json"])
+    assert json.loads(zero_now.stdout)["date"] == "2022-03-03"  # a simulated city's last day
     plain = runner.invoke(app, ["--db", "demo.db", "summary"])
     assert plain.exit_code == 0 and "Situation" in plain.stdout
     person = runner.invoke(app, ["--db", "demo.db", "people", "show", "1", "--json"])

@@ -95,6 +95,7 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
             2,
         ),
         "screening status": (["screening", "status", "nosuch"], 4),
+        "control community-zero": (["control", "community-zero", "--level", "planet"], 2),
     }
 
 

@@ -47,6 +47,8 @@ def test_cn_9th_values(registry: ProtocolRegistry) -> None:
     assert (p.timeliness.report_hours, p.timeliness.investigation_hours) == (2, 24)
     assert p.mass_screening is not None and p.mass_screening.round_hours == 24
     assert p.pooling.default_ratio == 10 and 20 in p.pooling.validated_ratios
+    assert p.community_zero is not None
+    assert (p.community_zero.days, p.community_zero.basic_rate_per_100k) == (3, 1.0)
 
 
 def test_cn_8th_values(registry: ProtocolRegistry) -> None:

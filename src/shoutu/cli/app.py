@@ -15,6 +15,7 @@ from shoutu import __version__
 from shoutu.cli import (
     analytics,
     cases,
+    control,
     imports,
     investigation,
     protocols,
@@ -71,6 +72,7 @@ app.add_typer(signals.app, name="signals")
 app.add_typer(cases.cases_app, name="cases")
 app.add_typer(cases.tasks_app, name="tasks")
 app.add_typer(screening.app, name="screening")
+app.add_typer(control.app, name="control")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 
@@ -205,6 +207,8 @@ def demo_(
     print_screening(data.get("screening", {}))
     print_chains(data.get("chains", {}))
     print_trajectories(data.get("trajectories", {}))
+    if data.get("community_zero"):
+        control.print_community_zero(data["community_zero"])
 
 
 @app.command()

@@ -22,9 +22,11 @@ HEADERS: dict[str, tuple[str, str]] = {
     "classification": ("分类", "classification"),
     "cluster": ("聚集", "cluster"),
     "compliance": ("依从率", "compliance"),
+    "community": ("社会面", "community"),
     "count": ("数量", "count"),
     "coverage": ("覆盖率", "coverage"),
     "days": ("日期", "days"),
+    "days_since_last_community_case": ("距末例社会面病例天数", "days since last community case"),
     "due": ("时限", "due"),
     "due_time": ("时限", "due"),
     "end": ("结束", "end"),
@@ -32,6 +34,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "found_in_control": ("管控内", "in control"),
     "generations": ("代数", "generations"),
     "id": ("编号", "id"),
+    "in_control": ("管控内", "in control"),
     "kind": ("类型", "kind"),
     "method": ("方法", "method"),
     "observed": ("观测", "observed"),
@@ -58,6 +61,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "threshold": ("阈值", "threshold"),
     "title": ("内容", "title"),
     "unit": ("单位", "unit"),
+    "zero_since": ("清零起始日", "zero since"),
 }
 
 

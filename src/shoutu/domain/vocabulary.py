@@ -240,6 +240,14 @@ class ControlStatus(Labeled):
     CANCELLED = "cancelled", "已取消", "Cancelled"
 
 
+class CommunityZeroStatus(Labeled):
+    """A region's community zero (社会面清零) status on a day, by the protocol's rule."""
+
+    ZERO = "zero", "清零", "Community zero"
+    BASIC_ZERO = "basic_zero", "基本清零", "Basically zero"
+    NOT_ZERO = "not_zero", "未清零", "Not zero"
+
+
 class IsolationSite(Labeled):
     """Where a protocol isolates cases."""
 
@@ -322,6 +330,7 @@ ALL_ENUMS: tuple[type[Labeled], ...] = (
     CaseStatus,
     ControlKind,
     ControlStatus,
+    CommunityZeroStatus,
     IsolationSite,
     RiskLevel,
     AreaMeasure,

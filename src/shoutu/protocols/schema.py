@@ -156,6 +156,18 @@ class Timeliness(_Strict):
     signal_response_hours: float = Field(gt=0, description="signal to first response")
 
 
+class CommunityZero(_Strict):
+    """When a region has reached community zero (社会面清零), judged per region and local day
+    on the cases found outside control (社会面: community screening, symptomatic visits)."""
+
+    days: int = Field(ge=1, description="consecutive days without a community case for 清零")
+    basic_rate_per_100k: float = Field(
+        gt=0,
+        description="基本清零: community cases below this many per 100,000 residents on each "
+        "of those days",
+    )
+
+
 class Protocol(_Strict):
     """A protocol edition, resolved (``extends`` applied)."""
 
@@ -175,6 +187,7 @@ class Protocol(_Strict):
     mass_screening: MassScreening | None = None
     pooling: Pooling
     timeliness: Timeliness
+    community_zero: CommunityZero | None = None  # a Chinese practice; other editions have none
 
     @model_validator(mode="after")
     def _downgrades_go_down(self) -> Self:

@@ -125,6 +125,7 @@ def run_demo(
         data["screening"] = screening_summary(ctx, run_end(summary))
         data["chains"] = chain_summary(out_dir)
         data["trajectories"] = trajectory_summary(ctx, out_dir)
+        data["community_zero"] = community_zero_summary(ctx, dt.date.fromisoformat(data["as_of"]))
         protocol, digest = ctx.protocol()
         provenance = build_provenance(
             command="demo",
@@ -135,6 +136,18 @@ def run_demo(
         return DemoResult(run, data, events, provenance)
     finally:
         ctx.close()
+
+
+def community_zero_summary(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
+    """Community zero per district on the demo's last day (nothing when the protocol in force
+    sets no community_zero rule)."""
+    from shoutu.services.control.community_zero import from_registry
+
+    if ctx.protocol()[0].community_zero is None:
+        return {}
+    found = from_registry(ctx, day=day).as_json()
+    found.pop("provenance")
+    return found
 
 
 def screening_summary(ctx: ServiceContext, end: dt.datetime) -> dict[str, Any]:

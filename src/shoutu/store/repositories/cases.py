@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, func, select
 
 from shoutu.store.repositories.entities import insert_generated, rows_in
-from shoutu.store.tables import Case, table
+from shoutu.store.tables import Case, Person, table
 
 TABLE = table(Case)
+PEOPLE = table(Person)
 
 
 def get(conn: Connection, *, case_id: int) -> dict[str, Any] | None:
@@ -70,4 +71,18 @@ def times(conn: Connection) -> list[tuple[dt.datetime, dt.datetime | None, str, 
     return [(r, o, str(c), g) for r, o, c, g in rows]
 
 
-__all__ = ["add", "counts", "get", "listing", "people_with_cases", "times"]
+def found_by_region(
+    conn: Connection, *, until: dt.datetime
+) -> list[tuple[dt.datetime, bool, str | None]]:
+    """(report time, found in control, region code) of every case reported by ``until``; the
+    region is the case's own, else its person's home region (None when neither is known)."""
+    region = func.coalesce(TABLE.c.region_code, PEOPLE.c.home_region_code)
+    rows = conn.execute(
+        select(TABLE.c.report_time, TABLE.c.found_in_control, region)
+        .select_from(TABLE.outerjoin(PEOPLE, PEOPLE.c.person_id == TABLE.c.person_id))
+        .where(TABLE.c.report_time <= until)
+    )
+    return [(r, bool(f), g) for r, f, g in rows]
+
+
+__all__ = ["add", "counts", "found_by_region", "get", "listing", "people_with_cases", "times"]

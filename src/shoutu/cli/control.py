@@ -1,0 +1,110 @@
+"""`shoutu control`: control of the outbreak — community zero (社会面清零)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from shoutu.cli import i18n
+from shoutu.cli.output import emit_json, err, errors_as_exit, out, parse
+from shoutu.cli.state import state
+from shoutu.domain.vocabulary import CommunityZeroStatus
+
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Control: community zero (社会面清零) per region.",
+    no_args_is_help=True,
+)
+
+COLUMNS = [
+    "region",
+    "status",
+    "days_since_last_community_case",
+    "zero_since",
+    "community",
+    "in_control",
+]
+
+
+@app.command("community-zero")
+def community_zero(
+    ctx: typer.Context,
+    series: Annotated[
+        Path | None,
+        typer.Option(
+            "--series",
+            help="A file date,region,in_control,community[,population] (CSV, Excel or "
+            "Parquet; regions are any labels; no store needed) [the registry's cases].",
+        ),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="The day judged (YYYY-MM-DD) [the file's last date; for the registry today, "
+            "or a simulated city's last day].",
+        ),
+    ] = None,
+    level: Annotated[
+        str,
+        typer.Option(help="Regions of the registry at this level (ignored with --series)."),
+    ] = "district",
+    protocol: Annotated[
+        str | None,
+        typer.Option(help="Protocol whose community_zero rule applies [SHOUTU_PROTOCOL]."),
+    ] = None,
+    date_format: Annotated[
+        str | None, typer.Option(help="strptime format of the file's dates [ISO].")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Per region: days since the last community case (社会面, found outside control) and
+    the status by the protocol's rule — zero (清零: no community case on each of its days,
+    3 in 2022 practice), basic_zero (基本清零: below its rate per 100,000 residents on each of
+    those days; needs a population) or not_zero — and whether every region is at zero."""
+    from shoutu.domain.timeutil import parse_date
+    from shoutu.services.control import community_zero as service
+
+    with errors_as_exit(json):
+        day = parse("date", parse_date, date) if date else None
+        context = state(ctx).context()
+        if series is not None:
+            report = service.from_file(
+                context, series, day=day, protocol=protocol, date_format=date_format
+            )
+        else:
+            report = service.from_registry(context, day=day, level=level, protocol=protocol)
+    if json:
+        emit_json(report.as_json())
+        return
+    print_community_zero(report.as_json())
+
+
+def print_community_zero(data: dict[str, Any]) -> None:
+    """A community zero report (its JSON form) as a table and a verdict."""
+    rule, regions = data["rule"], data["regions"]
+    table = i18n.table(
+        f"社会面清零 — {data['date']}（{rule['protocol']}：连续 {rule['days']} 天）",
+        f"Community zero — {data['date']} ({rule['protocol']}: {rule['days']} days)",
+        COLUMNS,
+    )
+    for region in regions:
+        table.add_row(
+            region["region"],
+            i18n.value(CommunityZeroStatus, region["status"]),
+            *("—" if region[c] is None else str(region[c]) for c in COLUMNS[2:]),
+        )
+    out.print(table)
+    at_zero = sum(r["status"] == CommunityZeroStatus.ZERO.value for r in regions)
+    share = f"{at_zero}/{len(regions)}"
+    out.print(
+        i18n.say(
+            f"全部清零：{'是' if data['all_zero'] else '否'}（{share}）",
+            f"all at zero: {'yes' if data['all_zero'] else 'no'} ({share})",
+        ),
+        markup=False,
+    )
+    for warning in data["warnings"]:
+        err.print(f"warning: {warning}", markup=False, highlight=False)
