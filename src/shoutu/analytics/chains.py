@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from shoutu.analytics.chains_settings import WEIGHT_PRIOR_PAIRS, fit_setting_weights
 from shoutu.analytics.serial_interval import SerialInterval
 
 #: Relative weight of an exposure link by its setting (default 1); the prior of the estimated
@@ -52,11 +53,6 @@ NO_SOURCE_WEIGHT = 0.01
 #: simulator's disease (3.3 +- 2). Of 0.5 to 2 sd, 1 did as well as any against the true
 #: infectors of simulated outbreaks and Hagelloch's recorded ones.
 EXPOSURE_SD: dict[str, float] = {"household": 1.0, "dormitory": 1.0}
-#: Strength of the estimated weights' prior (``LINK_WEIGHTS``), in linked pairs: a setting
-#: with few pairs keeps about its prior weight, one with many gets the data's.
-WEIGHT_PRIOR_PAIRS = 10.0
-_EM_ITERATIONS = 200
-_EM_TOLERANCE = 1e-6
 
 
 @dataclass
@@ -129,25 +125,13 @@ def infer_chains(
         precision = np.zeros(n)
     density = _densities(si, times, precision, pairs, exposure)
 
-    w = prior.copy()
     local = ~imported[pairs.target]  # an imported case was infected abroad
+    w = prior.copy()
     if estimate_weights and len(density):
         exposed = pairs.pairs_per_setting()
-        for _ in range(_EM_ITERATIONS):
-            contribution = w[pairs.setting] * density
-            totals = np.bincount(pairs.target, contribution, n) + outside
-            with np.errstate(divide="ignore", invalid="ignore"):
-                posterior = np.where(local, contribution / totals[pairs.target], 0.0)
-            expected = np.bincount(pairs.setting, posterior, len(names))
-            if expected.sum() <= 0:
-                break
-            rate = expected.sum() / exposed.sum()  # transmissions per linked pair, overall
-            new = (expected / rate + WEIGHT_PRIOR_PAIRS * prior) / (exposed + WEIGHT_PRIOR_PAIRS)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                change = np.nan_to_num(np.abs(np.log(new / w)), nan=0.0)
-            w = new
-            if change.max() < _EM_TOLERANCE:
-                break
+        w = fit_setting_weights(
+            density, pairs.target, pairs.setting, local, exposed, prior, outside, n
+        )
     contribution = w[pairs.setting] * density
     used = {s: float(v) for s, v in zip(names, w, strict=True)}
 
