@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from shoutu.analytics.chains_settings import WEIGHT_PRIOR_PAIRS, fit_setting_weights
+from shoutu.analytics.chains_tree import clusters, generations
 from shoutu.analytics.serial_interval import SerialInterval
 
 #: Relative weight of an exposure link by its setting (default 1); the prior of the estimated
@@ -167,8 +168,8 @@ def infer_chains(
     for target, pair in zip(t[best].tolist(), k[best].tolist(), strict=True):
         setting_of[target] = names[pair_setting[pair]]
 
-    generation = _generations(infector, times)
-    cluster = _clusters(ids, infector, times, setting_of)
+    generation = generations(infector, times)
+    cluster = clusters(ids, infector, times, setting_of)
     origin = [
         "imported" if imported[i] else "local" if infector[i] >= 0 else "unknown" for i in range(n)
     ]
@@ -261,67 +262,6 @@ class _Pairs:
         high = np.maximum(self.target, self.source)
         key = np.unique((low * self.n + high) * len(self.names) + self.setting)
         return np.bincount(key % len(self.names), minlength=len(self.names)).astype(float)
-
-
-def _generations(infector: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """0 for chain starts, else the infector's + 1; a cycle (possible when serial intervals
-    may be negative) is cut at its earliest case."""
-    generation = [-1] * len(infector)
-    parent = infector.tolist()
-    for start in np.argsort(times, kind="stable").tolist():
-        path: list[int] = []
-        on_path: set[int] = set()
-        node = start
-        while node >= 0 and generation[node] < 0 and node not in on_path:
-            path.append(node)
-            on_path.add(node)
-            node = parent[node]
-        base = generation[node] + 1 if node >= 0 and generation[node] >= 0 else 0
-        if node >= 0 and node in on_path:  # a cycle: its earliest case starts the chain
-            base = 0
-        for offset, member in enumerate(reversed(path)):
-            generation[member] = base + offset
-    return np.asarray(generation, np.int64)
-
-
-def _clusters(
-    ids: list[str], infector: np.ndarray, times: np.ndarray, setting_of: list[str]
-) -> list[str]:
-    """Connected components of the infector links, named first case + main setting (the most
-    frequent infector-link setting; a tie to the one seen first, by case)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    n = len(ids)
-    if n == 0:
-        return []
-    linked = np.flatnonzero(infector >= 0)
-    graph = coo_matrix((np.ones(len(linked)), (linked, infector[linked])), shape=(n, n))
-    _, component = connected_components(graph, directed=True, connection="weak")
-    # the first case: earliest, ties by id
-    rank = np.empty(n, np.int64)
-    rank[np.argsort(np.asarray(ids, dtype=str), kind="stable")] = np.arange(n)
-    order = np.lexsort((rank, times, component))
-    head = np.r_[True, component[order][1:] != component[order][:-1]]
-    first = np.empty(component.max() + 1, np.int64)
-    first[component[order][head]] = order[head]
-    # the main setting: most cases, then first seen
-    names = sorted({s for s in setting_of if s})
-    code = {s: k for k, s in enumerate(names)}
-    main = np.full(component.max() + 1, -1)
-    has = np.flatnonzero([bool(s) for s in setting_of])
-    if len(has):
-        kind = np.asarray([code[setting_of[i]] for i in has], np.int64)
-        key = component[has] * len(names) + kind
-        unique, start, count = np.unique(key, return_index=True, return_counts=True)
-        pick = np.lexsort((has[start], -count, unique // len(names)))
-        lead = np.r_[True, (unique // len(names))[pick][1:] != (unique // len(names))[pick][:-1]]
-        main[(unique // len(names))[pick][lead]] = (unique % len(names))[pick][lead]
-    label = [
-        f"{ids[first[c]]}-{names[main[c]]}" if main[c] >= 0 else ids[first[c]]
-        for c in range(component.max() + 1)
-    ]
-    return [label[c] for c in component.tolist()]
 
 
 class ChainEstimator:
