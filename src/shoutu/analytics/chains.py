@@ -37,7 +37,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from shoutu.analytics.chains_settings import WEIGHT_PRIOR_PAIRS, fit_setting_weights
+from shoutu.analytics.chains_settings import (
+    SPATIAL_SETTINGS,
+    WEIGHT_PRIOR_PAIRS,
+    fit_setting_weights,
+)
 from shoutu.analytics.chains_tree import clusters, generations
 from shoutu.analytics.serial_interval import SerialInterval
 
@@ -67,6 +71,7 @@ class Chains:
     origin: list[str]  # imported, local or unknown
     setting: list[str]  # the infector link's setting, "" for none
     weights: dict[str, float] = field(default_factory=dict)  # the settings' weights, as used
+    spatial_scale: float | None = None  # the distance kernel's, when coordinates are given
 
 
 def infer_chains(
@@ -81,6 +86,7 @@ def infer_chains(
     resolution: float | np.ndarray | None = None,
     exposure_days: Mapping[str, float] | None = None,
     estimate_weights: bool = False,
+    coordinates: np.ndarray | None = None,
 ) -> Chains:
     """``links``: (case a, case b, setting) by index, symmetric unless the setting is
     ``contact`` (then a -> b: a may have infected b). Probabilities share their mass with
@@ -93,7 +99,10 @@ def infer_chains(
     interval's sd). ``weights``: the settings' weights (default ``LINK_WEIGHTS``), fixed unless
     ``estimate_weights``: then the prior of the weights estimated by EM (``Chains.weights``).
     Off by default: with the cases alone a group's members who were not infected are missing,
-    so that big groups with low attack rates (offices) look riskier per pair than they are."""
+    so that big groups with low attack rates (offices) look riskier per pair than they are.
+    ``coordinates``: each case's place (n x 2, planar, NaN where unknown): the links of
+    ``SPATIAL_SETTINGS`` then weigh a distance kernel whose scale is estimated by EM
+    (``Chains.spatial_scale``)."""
     prior_weights = LINK_WEIGHTS if weights is None else weights
     exposure = (
         {s: v * si.spread() for s, v in EXPOSURE_SD.items()}
@@ -127,13 +136,25 @@ def infer_chains(
     density = _densities(si, times, precision, pairs, exposure)
 
     local = ~imported[pairs.target]  # an imported case was infected abroad
-    w = prior.copy()
-    if estimate_weights and len(density):
-        exposed = pairs.pairs_per_setting()
-        w = fit_setting_weights(
-            density, pairs.target, pairs.setting, local, exposed, prior, outside, n
-        )
-    contribution = w[pairs.setting] * density
+    distance = None
+    if coordinates is not None:
+        place = np.asarray(coordinates, float).reshape(n, 2)
+        spatial = np.isin(pairs.setting, [k for k, s in enumerate(names) if s in SPATIAL_SETTINGS])
+        gap = place[pairs.target] - place[pairs.source]
+        distance = np.where(spatial, np.hypot(gap[:, 0], gap[:, 1]), np.nan)
+    w, kernel, scale = fit_setting_weights(
+        density,
+        pairs.target,
+        pairs.setting,
+        local,
+        pairs.pairs_per_setting(),
+        prior,
+        outside,
+        n,
+        estimate=estimate_weights,
+        distance=distance,
+    )
+    contribution = w[pairs.setting] * kernel * density
     used = {s: float(v) for s, v in zip(names, w, strict=True)}
 
     # per candidate pair: the sum over its settings, the setting that weighs most
@@ -183,6 +204,7 @@ def infer_chains(
         origin,
         setting_of,
         used,
+        scale,
     )
 
 
@@ -267,7 +289,8 @@ class _Pairs:
 class ChainEstimator:
     """scikit-learn style twin of ``infer_chains``: settings in ``__init__``, ``fit`` returns
     self with ``infector_``, ``probability_``, ``runner_up_``, ``generation_``, ``cluster_``,
-    ``origin_``, ``setting_`` and ``weights_`` (the settings' weights, estimated or given)."""
+    ``origin_``, ``setting_``, ``weights_`` (the settings' weights, estimated or given) and
+    ``spatial_scale_`` (the distance kernel's, with ``coordinates``)."""
 
     def __init__(
         self,
@@ -292,6 +315,7 @@ class ChainEstimator:
         times: np.ndarray,
         imported: np.ndarray,
         links: list[tuple[int, int, str]],
+        coordinates: np.ndarray | None = None,
     ) -> ChainEstimator:
         chains = infer_chains(
             ids,
@@ -304,6 +328,7 @@ class ChainEstimator:
             resolution=self.resolution,
             exposure_days=self.exposure_days,
             estimate_weights=self.estimate_weights,
+            coordinates=coordinates,
         )
         self.infector_ = chains.infector
         self.probability_ = chains.probability
@@ -313,6 +338,7 @@ class ChainEstimator:
         self.origin_ = chains.origin
         self.setting_ = chains.setting
         self.weights_ = chains.weights
+        self.spatial_scale_ = chains.spatial_scale
         return self
 
 

@@ -48,6 +48,32 @@ def _days(column: pa.ChunkedArray, name: str) -> np.ndarray:
     raise InputError.single(name, f"dates must be dates or timestamps, not {column.type}")
 
 
+#: Coordinate columns of the cases, planar (x, y: any unit, the kernel's scale is in it) or
+#: geographic (degrees, projected to km on the cases' mean latitude: a town's or a region's
+#: extent, where the distortion is small).
+PLANAR = ("x", "y")
+GEOGRAPHIC = (("lat", "lon"), ("latitude", "longitude"))
+_EARTH_KM = 6371.0
+
+
+def _coordinates(cases: pa.Table) -> tuple[np.ndarray | None, str]:
+    """The cases' places (n x 2, NaN where empty) and the columns read ("" for none)."""
+
+    def values(name: str) -> np.ndarray:
+        column = pc.cast(cases[name], pa.float64())
+        return np.asarray(column.to_numpy(zero_copy_only=False), float)
+
+    if all(c in cases.column_names for c in PLANAR):
+        return np.column_stack([values(c) for c in PLANAR]), ",".join(PLANAR)
+    for lat_name, lon_name in GEOGRAPHIC:
+        if lat_name in cases.column_names and lon_name in cases.column_names:
+            lat, lon = values(lat_name), values(lon_name)
+            middle = np.radians(np.nanmean(lat)) if np.isfinite(lat).any() else 0.0
+            x = np.radians(lon) * np.cos(middle) * _EARTH_KM
+            return np.column_stack([x, np.radians(lat) * _EARTH_KM]), f"{lat_name},{lon_name}"
+    return None, ""
+
+
 def _first(table: pa.Table, names: tuple[str, ...], name: str, required: bool = True) -> str:
     for column in names:
         if column in table.column_names:
@@ -144,7 +170,8 @@ def chains(
     ``group_type``, ``group_id``; CONTACTS: ``source_id``, ``target_id``, ``setting``.
     ``estimate_weights``: the settings' weights from the data (else the fixed defaults);
     ``community``: link the cases whose only groups are households (setting
-    ``community``)."""
+    ``community``); with coordinates in CASES (``x``, ``y`` or ``lat``, ``lon``) those links
+    weigh a distance kernel (``analytics.chains_settings``)."""
     cases_name, groups_name, contacts_name = names
     id_column = _first(cases, ("case_id", "person_id"), cases_name)
     ids = [str(v) for v in cases[id_column].to_pylist()]
@@ -199,6 +226,10 @@ def chains(
             a, b = index.get(str(source)), index.get(str(target))
             if a is not None and b is not None:
                 links.append((a, b, "contact" if setting is None else str(setting)))
+    try:
+        coordinates, placed_by = _coordinates(cases)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise InputError.single(cases_name, f"coordinates must be numbers ({exc})") from exc
     with options_checked():
         result = infer_chains(
             ids,
@@ -208,6 +239,7 @@ def chains(
             si,
             no_source_weight=no_source_weight,
             estimate_weights=estimate_weights,
+            coordinates=coordinates,
         )
 
     def name(i: int) -> str | None:
@@ -232,6 +264,8 @@ def chains(
             "no_source_weight": no_source_weight,
             "estimate_weights": estimate_weights,
             "community": community,
+            "coordinates": placed_by or None,
+            "spatial_scale": result.spatial_scale,
         },
         input_hashes=input_hashes or [],
     )
