@@ -22,12 +22,27 @@ Refinements over the bare serial interval at the lag (``infer_chains``' keyword 
   infectious period at home), so that a household's first case stays a likely source of the
   siblings who fall ill a serial interval after a second one.
 - Ties go to the earlier source.
-- Optionally (``estimate_weights``) the setting weights are estimated from the data by EM over
-  the posterior infector probabilities (Wallinga & Teunis 2004, Am J Epidemiol 160:509, for
-  the probabilities; Cauchemez et al. 2004, Stat Med 23:3469, and 2011, PNAS 108:2825, for
-  transmission rates per setting): a setting's weight is its expected transmissions per
-  linked pair relative to all settings', shrunk towards ``LINK_WEIGHTS`` (its prior) by
-  ``WEIGHT_PRIOR_PAIRS`` pairs.
+- Optionally (``estimate_weights``; ``shoutu chains`` does by default) the setting weights
+  are estimated from the data by EM over the posterior infector probabilities (Wallinga &
+  Teunis 2004, Am J Epidemiol 160:509, for the probabilities; Cauchemez et al. 2004, Stat
+  Med 23:3469, and 2011, PNAS 108:2825, for transmission rates per setting): a setting's
+  weight is its expected transmissions per linked pair relative to all settings', shrunk
+  towards ``LINK_WEIGHTS`` (its prior) by ``WEIGHT_PRIOR_PAIRS`` pairs
+  (``analytics.chains_settings``).
+- The caller may add a community setting (``chains_settings.community_links``): the cases
+  in no group but a household (preschool children, the retired) linked with one another,
+  its weight estimated like the others'.
+- Optionally (``coordinates``) a spatial term: the community links weigh an exponential
+  distance kernel, its scale estimated in the same EM (``chains_settings``).
+
+Tried on Hagelloch's recorded infectors (whole-day prodrome dates, classes for pupils only;
+some also on the simulator's true infectors) and left out because they did no better: a
+serial interval estimated by EM from the posterior pairs (it drifts to short intervals: a
+big class offers many pairs at short lags), per-source infectiousness estimated by EM (it
+piles a class's cases on one spreader), transmission per pair falling with the group's size
+(1/size^g, g = 0.25 to 1), exposure in a school class after the onset, a longer exposure at
+home, and a distance kernel on the class links or on a neighbourhood setting between all
+households.
 """
 
 from __future__ import annotations

@@ -126,7 +126,8 @@ def chains(
     community: Annotated[
         bool,
         typer.Option(
-            help="Link the cases whose only groups are households (a setting 'community')."
+            help="Link the cases whose only groups are households (a setting 'community'); "
+            "coordinates in the cases (x,y or lat,lon) weigh those links by distance."
         ),
     ] = False,
     graph_dir: Annotated[
