@@ -147,6 +147,22 @@ def test_spatial_kernel_prefers_the_neighbour() -> None:
     assert partly.infector[2] == 1 and partly.infector[4] in (2, 3)
 
 
+def test_geographic_coordinates_are_projected_to_km() -> None:
+    """lat, lon columns are degrees, projected to km on the cases' mean latitude; x, y are
+    taken as they are; none, no spatial term."""
+    import pyarrow as pa
+
+    from shoutu.services.investigation.chains import _coordinates
+
+    places, columns = _coordinates(pa.table({"lat": [60.0, 60.01], "lon": [10.0, 10.02]}))
+    assert columns == "lat,lon" and places is not None
+    north, east = places[1] - places[0]
+    assert east == pytest.approx(1.112, abs=0.01) and north == pytest.approx(1.112, abs=0.01)
+    planar, named = _coordinates(pa.table({"x": [1, 2], "y": [3.0, None]}))
+    assert named == "x,y" and planar is not None and np.isnan(planar[1, 1])
+    assert _coordinates(pa.table({"case_id": ["a"]})) == (None, "")
+
+
 @pytest.mark.xfail(strict=True, reason="70.7% / 68.5%; with --community 75.5% / 72.3%")
 def test_hagelloch_issue_goal(tmp_path: Path) -> None:
     """The issue's goal, 75% on both whole days and fractional times, not reached (with the

@@ -264,7 +264,7 @@ def chains(
             "no_source_weight": no_source_weight,
             "estimate_weights": estimate_weights,
             "community": community,
-            "coordinates": placed_by or None,
+            "coordinates": placed_by if result.spatial_scale is not None else None,
             "spatial_scale": result.spatial_scale,
         },
         input_hashes=input_hashes or [],
