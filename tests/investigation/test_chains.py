@@ -295,5 +295,19 @@ def test_links_that_fit_badly_give_no_known_source() -> None:
     )
     assert forced.infector[1] == 0 and forced.origin[1] == "local"
     assert 0 < chains.probability[2] < forced.probability[2] <= 1
+    # weights estimated (as `shoutu chains` does) with no source outside: the first case,
+    # which no link fits (a gamma serial interval), has no posterior rather than NaN
+    gamma = SerialInterval("gamma", mean=4.0, sd=1.0)
+    pair = [(0, 1, "office")]
+    fitted = infer_chains(
+        ["a", "b"],
+        np.array([0.0, 4.0]),
+        np.zeros(2, bool),
+        pair,
+        gamma,
+        no_source_weight=0.0,
+        estimate_weights=True,
+    )
+    assert list(fitted.infector) == [-1, 0] and np.isfinite(fitted.weights["office"])
     help_text = CliRunner().invoke(app, ["chains", "--help"]).output
     assert f"[{NO_SOURCE_WEIGHT}]" in help_text

@@ -83,9 +83,11 @@ def fit_setting_weights(
     exposure = exposed.astype(float).copy()
     for _ in range(_EM_ITERATIONS):
         contribution = w[setting] * kernel * density
-        totals = np.bincount(target, contribution, n) + outside
-        with np.errstate(divide="ignore", invalid="ignore"):
-            posterior = np.where(local, contribution / totals[target], 0.0)
+        totals = (np.bincount(target, contribution, n) + outside)[target]
+        # a target that no link fits at all (with no source outside) has no posterior
+        posterior = np.divide(
+            contribution, totals, out=np.zeros(len(density)), where=local & (totals > 0)
+        )
         new_scale = scale
         if len(scales):  # the scale whose kernel best explains the spatial transmissions
             mass = posterior[spatial]
