@@ -79,6 +79,8 @@ def fit_setting_weights(
         positive = placed[placed > 0]
         low, high = (positive.min(), positive.max()) if len(positive) else (1.0, 1.0)
         scales = np.geomspace(low, max(high, low), _SCALES)
+    # each scale's normalisation, log sum over the placed pairs of the kernel: once
+    norms = np.array([np.log(np.exp(-placed / c).sum()) for c in scales.tolist()])
     scale: float | None = None
     exposure = exposed.astype(float).copy()
     for _ in range(_EM_ITERATIONS):
@@ -91,12 +93,10 @@ def fit_setting_weights(
         new_scale = scale
         if len(scales):  # the scale whose kernel best explains the spatial transmissions
             mass = posterior[spatial]
-            fit = [
-                -(placed @ mass) / c - mass.sum() * np.log(np.exp(-placed / c).sum())
-                for c in scales.tolist()
-            ]
+            fit = -(placed @ mass) / scales - mass.sum() * norms
             new_scale = float(scales[int(np.argmax(fit))])
-            kernel = _kernel(distance, spatial, on_spatial, new_scale)
+            if new_scale != scale:
+                kernel = _kernel(distance, spatial, on_spatial, new_scale)
             exposure[spatial_settings] = (
                 np.bincount(setting[on_spatial], kernel[on_spatial], len(prior))[spatial_settings]
                 / 2
