@@ -61,7 +61,7 @@ def test_hagelloch_infectors(tmp_path: Path) -> None:
     recorded = {r["PN"]: r["IFTO"] for r in rows if r["IFTO"] != "NA"}
     share = np.mean([inferred[k]["infector_id"] == v for k, v in recorded.items()])
     # the plain closest-earlier-onset rule: about 0 here (classmates fall ill hours apart);
-    # the issue aims for 80%: serial interval and group weights alone reach about 71%
+    # the issue aims for 80%: serial interval and group weights (estimated) reach about 72%
     print(f"Hagelloch: inferred infector = recorded for {share:.1%}")
     assert share >= 0.70, share
     first = min(rows, key=lambda r: float(r["tPRO"]))
@@ -295,5 +295,19 @@ def test_links_that_fit_badly_give_no_known_source() -> None:
     )
     assert forced.infector[1] == 0 and forced.origin[1] == "local"
     assert 0 < chains.probability[2] < forced.probability[2] <= 1
+    # weights estimated (as `shoutu chains` does) with no source outside: the first case,
+    # which no link fits (a gamma serial interval), has no posterior rather than NaN
+    gamma = SerialInterval("gamma", mean=4.0, sd=1.0)
+    pair = [(0, 1, "office")]
+    fitted = infer_chains(
+        ["a", "b"],
+        np.array([0.0, 4.0]),
+        np.zeros(2, bool),
+        pair,
+        gamma,
+        no_source_weight=0.0,
+        estimate_weights=True,
+    )
+    assert list(fitted.infector) == [-1, 0] and np.isfinite(fitted.weights["office"])
     help_text = CliRunner().invoke(app, ["chains", "--help"]).output
     assert f"[{NO_SOURCE_WEIGHT}]" in help_text

@@ -21,27 +21,42 @@ from shoutu.io.columnar import read_arrow
 HAGELLOCH = PUBLIC / "hagelloch_measles_1861.csv"
 BASE = dt.datetime(1861, 10, 30, tzinfo=dt.UTC)
 SI = SerialInterval("gamma", mean=11, sd=3)  # as tests/test_chains.py
-# Shares reached (of the 184 children with a recorded infector): 70.7% on whole days, 67.9% on
-# fractional times. 29 of the recorded infectors share no group with their child (preschool
-# children of other households), so 84.2% is the most any link-based method can reach; the rest
-# of the misses are mostly second-generation classmates who fell ill on the same days (the
-# chronicler names one of several equally fitting pupils).
-FLOOR = {"whole-days": 0.70, "fractional": 0.67}
+# Shares reached (of the 184 children with a recorded infector), the settings' weights
+# estimated from the data (the default): 70.7% on whole days, 68.5% on fractional times (fixed
+# weights: 70.7% and 67.9%). With the community setting (``community=True``: the preschool
+# children, in no group but their household, linked with one another, its weight estimated:
+# about half a classmate pair's) 75.5% and 72.3%; with the households' coordinates too (the
+# community links weigh a distance kernel, scale estimated) 76.1% and 74.5%. The tie on a
+# whole day goes to the lower index, the file's order: in random orders the community
+# setting reaches 74.0% on whole days (and the spatial term 74.9%).
+# 29 of the recorded infectors share no group with their child (preschool children of other
+# households), so 84.2% is the most a method linking groups only can reach; the rest of the
+# misses are mostly second-generation classmates who fell ill on the same days (the
+# chronicler names one of several equally fitting pupils: tPRO's fractions spread the
+# children evenly within their PRO day, no clock time was recorded in 1861, so on fractional
+# times such ties fall by chance).
+FLOOR = {"whole-days": 0.70, "fractional": 0.68}
+COMMUNITY_FLOOR = {"whole-days": 0.75, "fractional": 0.72}
+SPATIAL_FLOOR = {"whole-days": 0.76, "fractional": 0.74}
 
 
-def _hagelloch(folder: Path, whole: bool) -> tuple[Path, Path, dict[str, str]]:
-    """cases.csv (``case_id,onset_date`` from PRO, or ``case_id,onset_time`` from tPRO),
-    groups.csv (household for everyone, school_class unless preschool) and the recorded
-    infectors."""
+def _hagelloch(
+    folder: Path, whole: bool, places: bool = False
+) -> tuple[Path, Path, dict[str, str]]:
+    """cases.csv (``case_id,onset_date`` from PRO, or ``case_id,onset_time`` from tPRO; with
+    ``places`` also the household's ``x,y``), groups.csv (household for everyone,
+    school_class unless preschool) and the recorded infectors."""
     with HAGELLOCH.open() as handle:
         rows = [r for r in csv.DictReader(handle) if r["PRO"] != "NA"]
     cases, groups = folder / "cases.csv", folder / "groups.csv"
     with cases.open("w") as c, groups.open("w") as g:
-        c.write("case_id,onset_date\n" if whole else "case_id,onset_time\n")
+        header = "case_id,onset_date" if whole else "case_id,onset_time"
+        c.write(header + (",x,y\n" if places else "\n"))
         g.write("case_id,group_type,group_id\n")
         for r in rows:
             onset = r["PRO"] if whole else (BASE + dt.timedelta(days=float(r["tPRO"]))).isoformat()
-            c.write(f"{r['PN']},{onset}\n")
+            place = f",{r['x.loc']},{r['y.loc']}" if places else ""
+            c.write(f"{r['PN']},{onset}{place}\n")
             g.write(f"{r['PN']},household,{r['HN']}\n")
             if r["CL"] != "preschool":
                 g.write(f"{r['PN']},school_class,{r['CL']}\n")
@@ -70,26 +85,88 @@ def _closest_earlier(cases: Path, groups: Path) -> dict[str, str]:
     return best
 
 
+@pytest.mark.parametrize("community", [False, True])
 @pytest.mark.parametrize("kind", ["whole-days", "fractional"])
-def test_hagelloch_registry_inputs(tmp_path: Path, kind: str) -> None:
+def test_hagelloch_registry_inputs(tmp_path: Path, kind: str, community: bool) -> None:
     """Through the file service, as `shoutu chains` runs: the inferred infector is the recorded
     one for at least the floor, and more often than by the closest-earlier rule."""
     from shoutu.services.investigation.chains import chains
 
     cases, groups, recorded = _hagelloch(tmp_path, kind == "whole-days")
-    result = chains(read_arrow(cases), SI, groups=read_arrow(groups))
+    result = chains(read_arrow(cases), SI, groups=read_arrow(groups), community=community)
     inferred = dict(zip(result.columns["case_id"], result.columns["infector_id"], strict=True))
     share = float(np.mean([inferred[k] == v for k, v in recorded.items()]))
     closest = _closest_earlier(cases, groups)
     plain = float(np.mean([closest.get(k) == v for k, v in recorded.items()]))
-    print(f"Hagelloch, {kind}: inferred = recorded for {share:.1%}; closest earlier {plain:.1%}")
-    assert share >= FLOOR[kind], share
+    label = f"{kind}{', community' if community else ''}"
+    print(f"Hagelloch, {label}: inferred = recorded for {share:.1%}; closest earlier {plain:.1%}")
+    assert share >= (COMMUNITY_FLOOR if community else FLOOR)[kind], share
     assert share > plain + 0.3
 
 
-@pytest.mark.xfail(strict=True, reason="onsets and groups alone: 70.7% / 67.9%, see FLOOR")
+@pytest.mark.parametrize("kind", ["whole-days", "fractional"])
+def test_hagelloch_spatial_term(tmp_path: Path, kind: str) -> None:
+    """With the households' coordinates (x, y) the community links weigh a distance kernel,
+    its scale estimated from the data: more recorded infectors found (reported apart from the
+    issue's goal, which is for onsets and groups alone)."""
+    from shoutu.services.investigation.chains import chains
+
+    cases, groups, recorded = _hagelloch(tmp_path, kind == "whole-days", places=True)
+    result = chains(read_arrow(cases), SI, groups=read_arrow(groups), community=True)
+    inferred = dict(zip(result.columns["case_id"], result.columns["infector_id"], strict=True))
+    share = float(np.mean([inferred[k] == v for k, v in recorded.items()]))
+    parameters = result.provenance["parameters"]
+    scale = parameters["spatial_scale"]
+    print(f"Hagelloch, {kind}, community + spatial: {share:.1%} (kernel scale {scale:.0f})")
+    assert parameters["coordinates"] == "x,y" and 10 < scale < 300
+    assert share >= SPATIAL_FLOOR[kind], share
+
+
+def test_spatial_kernel_prefers_the_neighbour() -> None:
+    """Preschool children of different households: n and f fall ill on day 0, n next door to
+    t, f far away, and t on day 10; the other pairs place the kernel's scale. Without
+    coordinates n and f fit as well (the tie goes to the lower index, f); with them t's
+    infector is n, and the scale is estimated between the shortest and longest distances."""
+    from shoutu.analytics.chains_settings import community_links
+
+    si = SerialInterval("gamma", mean=10.0, sd=2.0)
+    ids = ["f", "n", "t", "u", "v"]
+    times = np.array([0.0, 0.0, 10.0, 10.0, 20.0])
+    places = np.array([[500.0, 0.0], [0.0, 0.0], [5.0, 0.0], [490.0, 0.0], [495.0, 0.0]])
+    links = community_links([{"household"}] * len(ids))
+    imported = np.zeros(len(ids), bool)
+    bare = infer_chains(ids, times, imported, links, si, estimate_weights=True)
+    assert bare.infector[2] == 0 and bare.spatial_scale is None
+    placed = ChainEstimator(si, estimate_weights=True).fit(ids, times, imported, links, places)
+    assert placed.infector_[2] == 1 and placed.setting_[2] == "community"
+    assert placed.infector_[3] == 0 and ids[placed.infector_[4]] in ("t", "u")
+    assert placed.spatial_scale_ is not None and 5 <= placed.spatial_scale_ <= 500
+    with_nan = places.copy()
+    with_nan[4] = np.nan  # v's place unknown: its links weigh the kernel's mean
+    partly = infer_chains(ids, times, imported, links, si, coordinates=with_nan)
+    assert partly.infector[2] == 1 and partly.infector[4] in (2, 3)
+
+
+def test_geographic_coordinates_are_projected_to_km() -> None:
+    """lat, lon columns are degrees, projected to km on the cases' mean latitude; x, y are
+    taken as they are; none, no spatial term."""
+    import pyarrow as pa
+
+    from shoutu.services.investigation.chains import _coordinates
+
+    places, columns = _coordinates(pa.table({"lat": [60.0, 60.01], "lon": [10.0, 10.02]}))
+    assert columns == "lat,lon" and places is not None
+    north, east = places[1] - places[0]
+    assert east == pytest.approx(1.112, abs=0.01) and north == pytest.approx(1.112, abs=0.01)
+    planar, named = _coordinates(pa.table({"x": [1, 2], "y": [3.0, None]}))
+    assert named == "x,y" and planar is not None and np.isnan(planar[1, 1])
+    assert _coordinates(pa.table({"case_id": ["a"]})) == (None, "")
+
+
+@pytest.mark.xfail(strict=True, reason="70.7% / 68.5%; with --community 75.5% / 72.3%")
 def test_hagelloch_issue_goal(tmp_path: Path) -> None:
-    """The issue's goal, 75% on both whole days and fractional times, not reached."""
+    """The issue's goal, 75% on both whole days and fractional times, not reached (with the
+    community setting, on whole days only)."""
     from shoutu.services.investigation.chains import chains
 
     shares = []
@@ -164,3 +241,60 @@ def test_weights_estimated_from_the_data() -> None:
     assert ids[fitted.infector_[x]] == "p0" and fitted.setting_[x] == "school_class"
     assert all(ids[fitted.infector_[k]] == "spreader" for k in range(1, pupils + 1))
     assert fitted.origin_[y] == "unknown"  # its only link fell ill 10 days after it
+
+
+def test_community_links_the_cases_in_no_group_but_a_household(tmp_path: Path) -> None:
+    """Two preschool children of different households, b ill 10 days after a, and a pupil c
+    ill the same day as a: with ``community`` b's infector is a (the community setting links
+    the cases whose only groups are households, not the pupil); without, b has no known
+    source."""
+    import pyarrow as pa
+
+    from shoutu.analytics.chains_settings import COMMUNITY, community_links
+    from shoutu.services.investigation.chains import chains
+
+    memberships = [{"household"}, {"household", "school_class"}, set(), {"household"}]
+    assert community_links(memberships) == [(0, 3, COMMUNITY)]
+    assert community_links([{"household"}, {"household"}]) == [(0, 1, COMMUNITY)]
+    assert community_links([{"household"}, set(), {"school_class"}]) == []
+    cases = pa.table(
+        {
+            "case_id": ["a", "b", "c"],
+            "onset_date": pa.array([0, 10, 0], pa.int32()).cast(pa.date32()),
+        }
+    )
+    groups = pa.table(
+        {
+            "case_id": ["a", "b", "c", "c"],
+            "group_type": ["household", "household", "household", "school_class"],
+            "group_id": ["h1", "h2", "h3", "k1"],
+        }
+    )
+    si = SerialInterval("gamma", mean=10.0, sd=2.0)
+    linked = chains(cases, si, groups=groups, community=True)
+    assert linked.columns["infector_id"] == [None, "a", None]
+    assert linked.settings[1] == COMMUNITY and linked.provenance["parameters"]["community"]
+    alone = chains(cases, si, groups=groups)
+    assert alone.columns["infector_id"] == [None, None, None]
+    assert alone.columns["origin"] == ["unknown"] * 3
+    # the command line: --community, and --fixed-weights for the default weights
+    from typer.testing import CliRunner
+
+    from shoutu.cli.app import app
+
+    (tmp_path / "cases.csv").write_text(
+        "case_id,onset_date\na,2024-03-01\nb,2024-03-11\nc,2024-03-01\n"
+    )
+    (tmp_path / "groups.csv").write_text(
+        "case_id,group_type,group_id\na,household,h1\nb,household,h2\nc,household,h3\n"
+        "c,school_class,k1\n"
+    )
+    out = tmp_path / "chains.csv"
+    options = ["--si-mean", "10", "--si-sd", "2", "--output", str(out)]
+    files = ["--cases", str(tmp_path / "cases.csv"), "--groups", str(tmp_path / "groups.csv")]
+    for flags, infector in ((["--community", "--fixed-weights"], "a"), ([], "")):
+        result = CliRunner().invoke(app, ["chains", *files, *options, *flags])
+        assert result.exit_code == 0, result.output
+        with out.open() as handle:
+            rows = {r["case_id"]: r for r in csv.DictReader(handle)}
+        assert rows["b"]["infector_id"] == infector, flags

@@ -22,12 +22,27 @@ Refinements over the bare serial interval at the lag (``infer_chains``' keyword 
   infectious period at home), so that a household's first case stays a likely source of the
   siblings who fall ill a serial interval after a second one.
 - Ties go to the earlier source.
-- Optionally (``estimate_weights``) the setting weights are estimated from the data by EM over
-  the posterior infector probabilities (Wallinga & Teunis 2004, Am J Epidemiol 160:509, for
-  the probabilities; Cauchemez et al. 2004, Stat Med 23:3469, and 2011, PNAS 108:2825, for
-  transmission rates per setting): a setting's weight is its expected transmissions per
-  linked pair relative to all settings', shrunk towards ``LINK_WEIGHTS`` (its prior) by
-  ``WEIGHT_PRIOR_PAIRS`` pairs.
+- Optionally (``estimate_weights``; ``shoutu chains`` does by default) the setting weights
+  are estimated from the data by EM over the posterior infector probabilities (Wallinga &
+  Teunis 2004, Am J Epidemiol 160:509, for the probabilities; Cauchemez et al. 2004, Stat
+  Med 23:3469, and 2011, PNAS 108:2825, for transmission rates per setting): a setting's
+  weight is its expected transmissions per linked pair relative to all settings', shrunk
+  towards ``LINK_WEIGHTS`` (its prior) by ``WEIGHT_PRIOR_PAIRS`` pairs
+  (``analytics.chains_settings``).
+- The caller may add a community setting (``chains_settings.community_links``): the cases
+  in no group but a household (preschool children, the retired) linked with one another,
+  its weight estimated like the others'.
+- Optionally (``coordinates``) a spatial term: the community links weigh an exponential
+  distance kernel, its scale estimated in the same EM (``chains_settings``).
+
+Tried on Hagelloch's recorded infectors (whole-day prodrome dates, classes for pupils only;
+some also on the simulator's true infectors) and left out because they did no better: a
+serial interval estimated by EM from the posterior pairs (it drifts to short intervals: a
+big class offers many pairs at short lags), per-source infectiousness estimated by EM (it
+piles a class's cases on one spreader), transmission per pair falling with the group's size
+(1/size^g, g = 0.25 to 1), exposure in a school class after the onset, a longer exposure at
+home, and a distance kernel on the class links or on a neighbourhood setting between all
+households.
 """
 
 from __future__ import annotations
@@ -37,6 +52,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from shoutu.analytics.chains_settings import (
+    SPATIAL_SETTINGS,
+    WEIGHT_PRIOR_PAIRS,
+    fit_setting_weights,
+)
+from shoutu.analytics.chains_tree import clusters, generations
 from shoutu.analytics.serial_interval import SerialInterval
 
 #: Relative weight of an exposure link by its setting (default 1); the prior of the estimated
@@ -52,11 +73,6 @@ NO_SOURCE_WEIGHT = 0.01
 #: simulator's disease (3.3 +- 2). Of 0.5 to 2 sd, 1 did as well as any against the true
 #: infectors of simulated outbreaks and Hagelloch's recorded ones.
 EXPOSURE_SD: dict[str, float] = {"household": 1.0, "dormitory": 1.0}
-#: Strength of the estimated weights' prior (``LINK_WEIGHTS``), in linked pairs: a setting
-#: with few pairs keeps about its prior weight, one with many gets the data's.
-WEIGHT_PRIOR_PAIRS = 10.0
-_EM_ITERATIONS = 200
-_EM_TOLERANCE = 1e-6
 
 
 @dataclass
@@ -70,6 +86,7 @@ class Chains:
     origin: list[str]  # imported, local or unknown
     setting: list[str]  # the infector link's setting, "" for none
     weights: dict[str, float] = field(default_factory=dict)  # the settings' weights, as used
+    spatial_scale: float | None = None  # the distance kernel's, when coordinates are given
 
 
 def infer_chains(
@@ -84,6 +101,7 @@ def infer_chains(
     resolution: float | np.ndarray | None = None,
     exposure_days: Mapping[str, float] | None = None,
     estimate_weights: bool = False,
+    coordinates: np.ndarray | None = None,
 ) -> Chains:
     """``links``: (case a, case b, setting) by index, symmetric unless the setting is
     ``contact`` (then a -> b: a may have infected b). Probabilities share their mass with
@@ -96,7 +114,10 @@ def infer_chains(
     interval's sd). ``weights``: the settings' weights (default ``LINK_WEIGHTS``), fixed unless
     ``estimate_weights``: then the prior of the weights estimated by EM (``Chains.weights``).
     Off by default: with the cases alone a group's members who were not infected are missing,
-    so that big groups with low attack rates (offices) look riskier per pair than they are."""
+    so that big groups with low attack rates (offices) look riskier per pair than they are.
+    ``coordinates``: each case's place (n x 2, planar, NaN where unknown): the links of
+    ``SPATIAL_SETTINGS`` then weigh a distance kernel whose scale is estimated by EM
+    (``Chains.spatial_scale``)."""
     prior_weights = LINK_WEIGHTS if weights is None else weights
     exposure = (
         {s: v * si.spread() for s, v in EXPOSURE_SD.items()}
@@ -129,26 +150,26 @@ def infer_chains(
         precision = np.zeros(n)
     density = _densities(si, times, precision, pairs, exposure)
 
-    w = prior.copy()
     local = ~imported[pairs.target]  # an imported case was infected abroad
-    if estimate_weights and len(density):
-        exposed = pairs.pairs_per_setting()
-        for _ in range(_EM_ITERATIONS):
-            contribution = w[pairs.setting] * density
-            totals = np.bincount(pairs.target, contribution, n) + outside
-            with np.errstate(divide="ignore", invalid="ignore"):
-                posterior = np.where(local, contribution / totals[pairs.target], 0.0)
-            expected = np.bincount(pairs.setting, posterior, len(names))
-            if expected.sum() <= 0:
-                break
-            rate = expected.sum() / exposed.sum()  # transmissions per linked pair, overall
-            new = (expected / rate + WEIGHT_PRIOR_PAIRS * prior) / (exposed + WEIGHT_PRIOR_PAIRS)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                change = np.nan_to_num(np.abs(np.log(new / w)), nan=0.0)
-            w = new
-            if change.max() < _EM_TOLERANCE:
-                break
-    contribution = w[pairs.setting] * density
+    distance = None
+    if coordinates is not None:
+        place = np.asarray(coordinates, float).reshape(n, 2)
+        spatial = np.isin(pairs.setting, [k for k, s in enumerate(names) if s in SPATIAL_SETTINGS])
+        gap = place[pairs.target] - place[pairs.source]
+        distance = np.where(spatial, np.hypot(gap[:, 0], gap[:, 1]), np.nan)
+    w, kernel, scale = fit_setting_weights(
+        density,
+        pairs.target,
+        pairs.setting,
+        local,
+        pairs.pairs_per_setting(),
+        prior,
+        outside,
+        n,
+        estimate=estimate_weights,
+        distance=distance,
+    )
+    contribution = w[pairs.setting] * kernel * density
     used = {s: float(v) for s, v in zip(names, w, strict=True)}
 
     # per candidate pair: the sum over its settings, the setting that weighs most
@@ -183,8 +204,8 @@ def infer_chains(
     for target, pair in zip(t[best].tolist(), k[best].tolist(), strict=True):
         setting_of[target] = names[pair_setting[pair]]
 
-    generation = _generations(infector, times)
-    cluster = _clusters(ids, infector, times, setting_of)
+    generation = generations(infector, times)
+    cluster = clusters(ids, infector, times, setting_of)
     origin = [
         "imported" if imported[i] else "local" if infector[i] >= 0 else "unknown" for i in range(n)
     ]
@@ -198,6 +219,7 @@ def infer_chains(
         origin,
         setting_of,
         used,
+        scale,
     )
 
 
@@ -279,71 +301,11 @@ class _Pairs:
         return np.bincount(key % len(self.names), minlength=len(self.names)).astype(float)
 
 
-def _generations(infector: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """0 for chain starts, else the infector's + 1; a cycle (possible when serial intervals
-    may be negative) is cut at its earliest case."""
-    generation = [-1] * len(infector)
-    parent = infector.tolist()
-    for start in np.argsort(times, kind="stable").tolist():
-        path: list[int] = []
-        on_path: set[int] = set()
-        node = start
-        while node >= 0 and generation[node] < 0 and node not in on_path:
-            path.append(node)
-            on_path.add(node)
-            node = parent[node]
-        base = generation[node] + 1 if node >= 0 and generation[node] >= 0 else 0
-        if node >= 0 and node in on_path:  # a cycle: its earliest case starts the chain
-            base = 0
-        for offset, member in enumerate(reversed(path)):
-            generation[member] = base + offset
-    return np.asarray(generation, np.int64)
-
-
-def _clusters(
-    ids: list[str], infector: np.ndarray, times: np.ndarray, setting_of: list[str]
-) -> list[str]:
-    """Connected components of the infector links, named first case + main setting (the most
-    frequent infector-link setting; a tie to the one seen first, by case)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    n = len(ids)
-    if n == 0:
-        return []
-    linked = np.flatnonzero(infector >= 0)
-    graph = coo_matrix((np.ones(len(linked)), (linked, infector[linked])), shape=(n, n))
-    _, component = connected_components(graph, directed=True, connection="weak")
-    # the first case: earliest, ties by id
-    rank = np.empty(n, np.int64)
-    rank[np.argsort(np.asarray(ids, dtype=str), kind="stable")] = np.arange(n)
-    order = np.lexsort((rank, times, component))
-    head = np.r_[True, component[order][1:] != component[order][:-1]]
-    first = np.empty(component.max() + 1, np.int64)
-    first[component[order][head]] = order[head]
-    # the main setting: most cases, then first seen
-    names = sorted({s for s in setting_of if s})
-    code = {s: k for k, s in enumerate(names)}
-    main = np.full(component.max() + 1, -1)
-    has = np.flatnonzero([bool(s) for s in setting_of])
-    if len(has):
-        kind = np.asarray([code[setting_of[i]] for i in has], np.int64)
-        key = component[has] * len(names) + kind
-        unique, start, count = np.unique(key, return_index=True, return_counts=True)
-        pick = np.lexsort((has[start], -count, unique // len(names)))
-        lead = np.r_[True, (unique // len(names))[pick][1:] != (unique // len(names))[pick][:-1]]
-        main[(unique // len(names))[pick][lead]] = (unique % len(names))[pick][lead]
-    label = [
-        f"{ids[first[c]]}-{names[main[c]]}" if main[c] >= 0 else ids[first[c]]
-        for c in range(component.max() + 1)
-    ]
-    return [label[c] for c in component.tolist()]
-
-
 class ChainEstimator:
     """scikit-learn style twin of ``infer_chains``: settings in ``__init__``, ``fit`` returns
     self with ``infector_``, ``probability_``, ``runner_up_``, ``generation_``, ``cluster_``,
-    ``origin_``, ``setting_`` and ``weights_`` (the settings' weights, estimated or given)."""
+    ``origin_``, ``setting_``, ``weights_`` (the settings' weights, estimated or given) and
+    ``spatial_scale_`` (the distance kernel's, with ``coordinates``)."""
 
     def __init__(
         self,
@@ -368,6 +330,7 @@ class ChainEstimator:
         times: np.ndarray,
         imported: np.ndarray,
         links: list[tuple[int, int, str]],
+        coordinates: np.ndarray | None = None,
     ) -> ChainEstimator:
         chains = infer_chains(
             ids,
@@ -380,6 +343,7 @@ class ChainEstimator:
             resolution=self.resolution,
             exposure_days=self.exposure_days,
             estimate_weights=self.estimate_weights,
+            coordinates=coordinates,
         )
         self.infector_ = chains.infector
         self.probability_ = chains.probability
@@ -389,6 +353,7 @@ class ChainEstimator:
         self.origin_ = chains.origin
         self.setting_ = chains.setting
         self.weights_ = chains.weights
+        self.spatial_scale_ = chains.spatial_scale
         return self
 
 

@@ -116,6 +116,20 @@ def chains(
             "links scoring less give no known source [0.01]."
         ),
     ] = None,
+    estimate_weights: Annotated[
+        bool,
+        typer.Option(
+            "--estimate-weights/--fixed-weights",
+            help="Settings' weights estimated from the data (EM), or the fixed defaults.",
+        ),
+    ] = True,
+    community: Annotated[
+        bool,
+        typer.Option(
+            help="Link the cases whose only groups are households (a setting 'community'); "
+            "coordinates in the cases (x,y or lat,lon) weigh those links by distance."
+        ),
+    ] = False,
     graph_dir: Annotated[
         Path | None,
         typer.Option(help="Also write the chain graph here: index.json + page-NNNN.json."),
@@ -140,6 +154,8 @@ def chains(
             groups=groups,
             contacts=contacts,
             no_source_weight=NO_SOURCE_WEIGHT if no_source_weight is None else no_source_weight,
+            estimate_weights=estimate_weights,
+            community=community,
         )
         if graph_dir is not None:
             pages = result.graph(page_size).write(graph_dir)
