@@ -63,9 +63,11 @@ def _hagelloch(
     return cases, groups, {r["PN"]: r["IFTO"] for r in rows if r["IFTO"] != "NA"}
 
 
-def _closest_earlier(cases: Path, groups: Path) -> dict[str, str]:
-    """The plain rule: the same-group case with the closest earlier onset (the first such in
-    the file on a tie)."""
+def _plain_rule(cases: Path, groups: Path) -> dict[str, str]:
+    """The plain rule: the same-group case whose onset lies closest to one mean serial
+    interval earlier (the first such in the file on a tie). The issue's "closest earlier
+    onset" read literally names a same-generation classmate a day before (8% on these data);
+    this reading is the strongest plain rule we found (55% on whole days, 52% fractional)."""
     with cases.open() as handle:
         reader = csv.reader(handle)
         next(reader)
@@ -74,34 +76,34 @@ def _closest_earlier(cases: Path, groups: Path) -> dict[str, str]:
     with groups.open() as handle:
         for r in csv.DictReader(handle):
             members.setdefault((r["group_type"], r["group_id"]), []).append(r["case_id"])
-    best: dict[str, str] = {}
+    best: dict[str, tuple[float, str]] = {}
     for group in members.values():
         for case in group:
             for other in group:
-                if onset[other] < onset[case] and (
-                    case not in best or onset[other] > onset[best[case]]
-                ):
-                    best[case] = other
-    return best
+                lag = (onset[case] - onset[other]).total_seconds() / 86_400
+                miss = abs(lag - SI.mean)
+                if lag > 0 and (case not in best or miss < best[case][0]):
+                    best[case] = (miss, other)
+    return {case: other for case, (_, other) in best.items()}
 
 
 @pytest.mark.parametrize("community", [False, True])
 @pytest.mark.parametrize("kind", ["whole-days", "fractional"])
 def test_hagelloch_registry_inputs(tmp_path: Path, kind: str, community: bool) -> None:
     """Through the file service, as `shoutu chains` runs: the inferred infector is the recorded
-    one for at least the floor, and more often than by the closest-earlier rule."""
+    one for at least the floor, and more often than by the plain rule (by 15 points)."""
     from shoutu.services.investigation.chains import chains
 
     cases, groups, recorded = _hagelloch(tmp_path, kind == "whole-days")
     result = chains(read_arrow(cases), SI, groups=read_arrow(groups), community=community)
     inferred = dict(zip(result.columns["case_id"], result.columns["infector_id"], strict=True))
     share = float(np.mean([inferred[k] == v for k, v in recorded.items()]))
-    closest = _closest_earlier(cases, groups)
-    plain = float(np.mean([closest.get(k) == v for k, v in recorded.items()]))
+    rule = _plain_rule(cases, groups)
+    plain = float(np.mean([rule.get(k) == v for k, v in recorded.items()]))
     label = f"{kind}{', community' if community else ''}"
-    print(f"Hagelloch, {label}: inferred = recorded for {share:.1%}; closest earlier {plain:.1%}")
+    print(f"Hagelloch, {label}: inferred = recorded for {share:.1%}; plain rule {plain:.1%}")
     assert share >= (COMMUNITY_FLOOR if community else FLOOR)[kind], share
-    assert share > plain + 0.3
+    assert plain > 0.5 and share > plain + 0.15
 
 
 @pytest.mark.parametrize("kind", ["whole-days", "fractional"])
