@@ -93,11 +93,11 @@ def _flat(table: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def load(name: str, spec: EntitySpec, kind: str) -> Mapping:
-    """Read and check a mapping for ``spec``; every problem at once (InputError naming the
-    mapping file and key)."""
+def load(name: str, spec: EntitySpec, kind: str, source: InputTable) -> Mapping:
+    """Read and check a mapping for ``spec`` and the ``source`` file's columns; every problem
+    at once (InputError naming the mapping file and key)."""
     path = resolve(name)
-    label = path.name
+    label = name if path.parent == BUILTIN_DIR else str(path)  # as the user named it
     raw = path.read_bytes()
     report = ValidationReport()
 
@@ -142,6 +142,10 @@ def load(name: str, spec: EntitySpec, kind: str) -> Mapping:
             problem(f"columns.{field_name}", "must name a column of the file")
         else:
             columns[field_name] = column
+            if column not in source.columns:
+                hint = missing_column(column, source.columns)
+                hint = hint.removeprefix("required column is missing")
+                problem(f"columns.{field_name}", f"{source.name} has no column {column!r}{hint}")
     options = f.ParseOptions(date_format=data.get("date_format"), timezone="UTC")
     values: dict[str, dict[str, str]] = {}
     for field_name, table in tables["values"].items():
@@ -209,22 +213,6 @@ class MappedTable(InputTable):
         )
         self.mapping = mapping
         self.source = source
-
-    def check(self) -> None:
-        """Every mapped column is in the file (InputError naming the mapping key)."""
-        report = ValidationReport()
-        for field_name, column in self.mapping.columns.items():
-            if column not in self.source.columns:
-                hint = missing_column(column, self.source.columns)
-                hint = hint.removeprefix("required column is missing")
-                report.add(
-                    self.mapping.name,
-                    None,
-                    f"columns.{field_name}",
-                    f"{self.source.name} has no column {column!r}{hint}",
-                )
-        if not report.ok:
-            raise InputError(report)
 
     def chunks(self, size: int | None, report: ValidationReport) -> Iterator[list[Row]]:
         mapping = self.mapping

@@ -11,9 +11,8 @@ from shoutu.io.tables import read_table
 from shoutu.progress import Progress
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.imports import cases, control_measures, people, places, regions
+from shoutu.services.registry.imports import mapping as mappings
 from shoutu.services.registry.imports.batch import EntitySpec, ImportResult, import_table
-from shoutu.services.registry.imports.mapping import MappedTable, relabel
-from shoutu.services.registry.imports.mapping import load as load_mapping
 
 SPECS: dict[str, EntitySpec] = {
     "regions": regions.SPEC,
@@ -41,19 +40,21 @@ def import_file(
     if kind not in SPECS:
         raise BadRequest(f"unknown import kind {kind!r}; expected one of {sorted(SPECS)}")
     spec = SPECS[kind]
-    mapped = load_mapping(mapping, spec, kind) if mapping is not None else None
+    if mapping is not None:
+        mappings.resolve(mapping)  # a mapping that does not exist, before the file is read
     table = read_table(path, encoding)
+    mapped = mappings.load(mapping, spec, kind, table) if mapping is not None else None
     hashes = [table.content_hash or ""]
-    parameters: dict[str, Any] = {"date_format": date_format}
+    parameters: dict[str, Any] = {}
     timezone = None
     if mapped is not None:
         source = table
-        table = MappedTable(mapped, source)
-        table.check()
+        table = mappings.MappedTable(mapped, source)
         date_format = date_format or mapped.date_format
         timezone = mapped.timezone
         hashes.append(mapped.content_hash)
         parameters |= {"mapping": mapped.name, "source": mapped.source, "timezone": timezone}
+    parameters["date_format"] = date_format
     try:
         result = import_table(
             ctx,
@@ -66,7 +67,9 @@ def import_file(
             timezone=timezone,
         )
     except InputError as exc:
-        raise exc if mapped is None else relabel(exc, mapped) from None
+        if mapped is None:
+            raise
+        raise mappings.relabel(exc, mapped) from None
     if mapped is not None:
         used = set(mapped.columns.values())
         result.ignored_columns = [c for c in source.columns if c not in used]
