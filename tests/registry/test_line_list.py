@@ -270,3 +270,22 @@ def test_the_cli_reads_through_a_mapping(cli_env: dict[str, str], tmp_path: Path
     assert unknown.exit_code == 2 and "--mapping" in unknown.stderr
     listed = json.loads(runner.invoke(app, ["cases", "list", "--json"]).stdout)["cases"]
     assert len(listed) == 20
+
+
+def test_a_mapping_serves_other_kinds_too(ctx: ServiceContext, tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text("No.,Full name,Gender,Born\n7,Li Lei,M,03/07/1990\n8,Han Meimei,F,\n")
+    mapping = tmp_path / "people.toml"
+    mapping.write_text(
+        'source = "a hand-made roster"\nkind = "people"\ndate_format = "%d/%m/%Y"\n'
+        '[columns]\nperson_id = "No."\nname = "Full name"\nsex = "Gender"\n'
+        'birth_date = "Born"\n[values.sex]\nM = "male"\nF = "female"\n'
+    )
+    result = import_file(ctx, "people", people, mapping=str(mapping))
+    assert (result.inserted, result.ignored_columns) == (2, [])
+    stored = _people(ctx)
+    assert stored[7]["birth_date"] == dt.date(1990, 7, 3) and stored[8]["sex"] is Sex.FEMALE
+    with pytest.raises(InputError) as refused:
+        import_file(ctx, "people", HK, mapping="hk-chp-case-details")
+    (kind,) = [p for p in refused.value.report.problems if p.field == "kind"]
+    assert kind.file == "hk-chp-case-details" and "for cases, not people" in kind.reason

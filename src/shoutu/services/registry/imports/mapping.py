@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from shoutu.errors import BadRequest, InputError, ValidationReport
+from shoutu.errors import BadRequest, FileUnusable, InputError, ValidationReport
 from shoutu.io.tables import InputTable, Row, missing_column
 from shoutu.services.registry.imports import fields as f
 from shoutu.services.registry.imports.batch import EntitySpec
@@ -98,7 +98,10 @@ def load(name: str, spec: EntitySpec, kind: str, source: InputTable) -> Mapping:
     at once (InputError naming the mapping file and key)."""
     path = resolve(name)
     label = name if path.parent == BUILTIN_DIR else str(path)  # as the user named it
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FileUnusable.of(exc) from None
     report = ValidationReport()
 
     def problem(key: str | None, reason: str) -> None:
