@@ -42,6 +42,14 @@ Encoding = Annotated[
     str | None,
     typer.Option(help="The CSV's text encoding, e.g. gb18030 for GBK exports [utf-8]."),
 ]
+MappingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--mapping",
+        help="Read another system's file through an import mapping: a TOML file of columns, "
+        "values and defaults, or a built-in one by name (e.g. hk-chp-case-details).",
+    ),
+]
 DateFormat = Annotated[
     str | None,
     typer.Option("--date-format", help="strptime format of dates, e.g. %Y/%m/%d (default ISO)."),
@@ -57,6 +65,7 @@ def _run(
     allow_clear: bool = False,
     allow_dates: bool = False,
     encoding: str | None = None,
+    mapping: str | None = None,
 ) -> None:
     from shoutu.services.registry.imports.specs import import_file
 
@@ -70,6 +79,7 @@ def _run(
             allow_clear=allow_clear,
             allow_dates=allow_dates,
             encoding=encoding,
+            mapping=mapping,
         )
     if json:
         emit_json({"ok": True, "result": result.as_json(), "provenance": result.provenance})
@@ -79,6 +89,9 @@ def _run(
         f"{result.updated:,} updated, {result.unchanged:,} unchanged",
         markup=False,
     )
+    related = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in result.related.items() if v)
+    if related:
+        out.print(f"  {related}", markup=False)
     if result.ignored_columns:
         out.print(f"  ignored columns: {', '.join(result.ignored_columns)}", markup=False)
 
@@ -94,7 +107,9 @@ REGISTRY_FILES = {
     "cases": """Cases: case_id, person_id (a person of the registry), classification, origin,
     channel, found_in_control, report_time, protocol; optional severity, region_code,
     infection_time, onset_time, sample_time, isolation_time, release_time, status. Times in
-    order.""",
+    order. Without person_id, a line list: each new case gets a new person, described by
+    person.* columns (person.sex, …, the people file's fields). A line list of another system
+    with --mapping, e.g. --mapping hk-chp-case-details for Hong Kong CHP's case list.""",
     "control_measures": """Control measures (quarantine, isolation, health monitoring
     episodes): measure_id, person_id, kind, status, reason, start_time, protocol; optional
     planned_end_time, end_time.""",
@@ -110,8 +125,9 @@ def _registry_command(kind: str, doc: str) -> Callable[..., None]:
         allow_clear: AllowClear = False,
         allow_dates: AllowDates = False,
         encoding: Encoding = None,
+        mapping: MappingOpt = None,
     ) -> None:
-        _run(ctx, kind, file, json, date_format, allow_clear, allow_dates, encoding)
+        _run(ctx, kind, file, json, date_format, allow_clear, allow_dates, encoding, mapping)
 
     command.__doc__ = doc
     command.__name__ = kind

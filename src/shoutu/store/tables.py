@@ -92,7 +92,8 @@ class Place(Stamped, Base):
 class Person(Stamped, Base):
     __tablename__ = "people"
     __table_args__ = (UniqueConstraint("id_type", "id_number_hash"),)
-    person_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # generated for the people of line-list cases; imported people keep theirs
+    person_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     name: Mapped[str | None] = mapped_column(String(128))
     id_type: Mapped[v.IdType | None] = mapped_column(Vocab(v.IdType))
     id_number_enc: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -57,9 +57,18 @@ class Batch:
     state: dict[str, Any]  # kept across the chunks of one file (e.g. identifiers seen so far)
     db_rows: list[dict[str, Any]] = field(default_factory=list)
     options: ParseOptions | None = None
+    columns: frozenset[str] = frozenset()  # the file's columns
+    allow_clear: bool = False
+    prefix: str = ""  # how problems name this batch's fields (``person.`` for a case's person)
 
     def problem(self, parsed: ParsedRow, field_name: str | None, reason: str) -> None:
-        self.report.add(self.name, parsed.row, field_name, reason, parsed.line)
+        named = None if field_name is None else self.prefix + field_name
+        self.report.add(self.name, parsed.row, named, reason, parsed.line)
+
+    def count(self, what: str, number: int) -> None:
+        """Add to the file's count of ``what`` (rows of other tables it wrote)."""
+        counts: dict[str, int] = self.state.setdefault("_counts", {})
+        counts[what] = counts.get(what, 0) + number
 
     def first_seen(self, kind: str, value: Any, parsed: ParsedRow) -> int | None:
         """The row where ``value`` of ``kind`` first appeared in this file, if not this one."""
@@ -121,6 +130,9 @@ class EntitySpec:
     # columns an update may not change (whose record it is): a file that would move a case
     # to another person names another system's ids, and is refused
     immutable: frozenset[str] = frozenset()
+    # Writes the rows this chunk's rows refer to and fills in their ids (the people of
+    # line-list cases), in the same unit, once the chunk is clean.
+    before_write: Callable[[Unit, Batch], None] | None = None
 
     def given(self, columns: Collection[str]) -> frozenset[str]:
         """The stored columns a file with ``columns`` sets (the key always)."""
@@ -144,6 +156,7 @@ class ImportResult:
     unchanged: int
     ignored_columns: list[str]
     provenance: dict[str, Any] = field(default_factory=dict)
+    related: dict[str, int] = field(default_factory=dict)  # e.g. people_inserted
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -154,6 +167,7 @@ class ImportResult:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "ignored_columns": self.ignored_columns,
+            **self.related,
         }
 
 
@@ -212,11 +226,13 @@ def import_table(
     allow_clear: bool = False,
     allow_dates: bool = False,
     unit: Unit | None = None,
+    timezone: str | None = None,
 ) -> ImportResult:
     """Validate and write one file; raises InputError (writing nothing) on any problem.
     Updates change the file's columns only; ``allow_clear`` lets an empty value clear one.
     Its own transaction, or the caller's ``unit`` (several files, all or nothing). Event
-    dates outside the plausible window are refused unless ``allow_dates``."""
+    dates outside the plausible window are refused unless ``allow_dates``. Naive times are
+    local to ``timezone`` (default: the configured one)."""
     progress = progress or Silent()
     if date_format is not None and "%" not in date_format:
         raise BadRequest(
@@ -224,7 +240,7 @@ def import_table(
         )
     options = ParseOptions(
         date_format=date_format,
-        timezone=ctx.settings.timezone,
+        timezone=timezone or ctx.settings.timezone,
         window=None if allow_dates else ctx.plausible_window(),
         today=local_date(utcnow(), ctx.settings.timezone),
     )
@@ -242,9 +258,21 @@ def import_table(
     with nullcontext(unit) if unit is not None else writing(ctx, detail="import") as unit:
         for chunk in table.chunks(spec.chunk_rows, report):
             parsed = _parse_chunk(spec, table, chunk, options, report, seen_keys)
-            batch = Batch(ctx, unit.conn, table.name, parsed, report, state, options=options)
+            batch = Batch(
+                ctx,
+                unit.conn,
+                table.name,
+                parsed,
+                report,
+                state,
+                options=options,
+                columns=frozenset(table.columns),
+                allow_clear=allow_clear,
+            )
             spec.prepare(batch)
             rows += len(parsed)
+            if report.ok and spec.before_write is not None:
+                spec.before_write(unit, batch)
             if report.ok:
                 chunk_inserted, chunk_updated = _write(
                     unit, spec, batch, given=given, allow_clear=allow_clear
@@ -266,7 +294,33 @@ def import_table(
         updated=updated,
         unchanged=rows - inserted - updated,
         ignored_columns=[c for c in table.columns if c not in known],
+        related=dict(state.get("_counts", {})),
     )
+
+
+def write_generated(unit: Unit, spec: EntitySpec, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows whose ids the database gives (``spec.key`` left out), audited; returns
+    the new ids in the rows' order."""
+    finalize = spec.finalize or (lambda _ctx, row: row)
+    stored = [
+        {k: v for k, v in finalize(unit.ctx, row).items() if k != spec.key} | unit.stamp
+        for row in rows
+    ]
+    ids = entities.insert_generated(unit.conn, table=spec.table, key=spec.key, rows=stored)
+    audited = [
+        jsonable({**row, spec.key: key}, spec.compare_exclude, spec.audit_masks)
+        for row, key in zip(rows, ids, strict=True)
+    ]
+    unit.created(spec.entity, ids, audited)
+    return ids
+
+
+def write_rows(
+    unit: Unit, spec: EntitySpec, batch: Batch, *, given: frozenset[str]
+) -> tuple[int, int]:
+    """Insert or update a prepared batch of ``spec`` (for an entity written beside another's
+    import); (inserted, updated)."""
+    return _write(unit, spec, batch, given=given, allow_clear=batch.allow_clear)
 
 
 def _write(

@@ -143,11 +143,20 @@ def boolean(value: Any, _: ParseOptions) -> bool:
     raise BadValue(f"{value!r} is not true/false")
 
 
+_VOCABULARIES: dict[Parser, type[Labeled]] = {}
+
+
 def vocab(enum: type[Labeled]) -> Parser:
     def parse(value: Any, _: ParseOptions) -> Labeled:
         return enum.parse(str(value))
 
+    _VOCABULARIES[parse] = enum
     return parse
+
+
+def closed(parser: Parser) -> bool:
+    """Whether the parser takes a closed set of values (a vocabulary, yes/no)."""
+    return parser is boolean or parser in _VOCABULARIES
 
 
 def region_code(value: Any, _: ParseOptions) -> str:

@@ -145,6 +145,7 @@ SPEC = EntitySpec(
     prepare=prepare,
     compare_exclude=frozenset({"id_number_enc", "phone_enc"}),
     finalize=encrypt,
+    generated_ids=True,  # the people of line-list cases get theirs from the database
     sets={
         "id_number": frozenset({"id_type", "id_number_hash", "id_number_enc"}),
         "phone": frozenset({"phone_hash", "phone_enc"}),
