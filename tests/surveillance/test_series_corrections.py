@@ -193,3 +193,22 @@ def test_series_imports_take_their_turn(ctx: ServiceContext, tmp_path: Path) -> 
     worker.join(timeout=30)
     assert results and (results[0].replaced, results[0].added) == (1, 0)
     assert channel_series(ctx, "school_absence", level=RegionLevel.COMMUNITY)["count"] == [9]
+
+
+def test_a_series_without_regions_or_with_spaced_codes(ctx: ServiceContext, tmp_path: Path) -> None:
+    """A file without a region column is refused (not 'already stored'); a region code with
+    spaces around it is the code."""
+    import pytest
+
+    from shoutu.errors import InputError
+
+    bare = tmp_path / "bare.csv"
+    bare.write_text("date,count\n2022-03-01,3\n")
+    with pytest.raises(InputError) as refused:
+        import_channel(ctx, "school_absence", bare)
+    assert refused.value.report.lines() == [f"{bare}, field region: required column is missing"]
+    spaced = tmp_path / "spaced.csv"
+    spaced.write_text(f"date,region,count\n2022-03-01, {A} ,4\n")
+    done = import_channel(ctx, "school_absence", spaced)
+    assert done.added == 1
+    assert _by_region(ctx, RegionLevel.COMMUNITY) == {A: [4]}

@@ -45,7 +45,7 @@ from shoutu.errors import BadRequest, InputError, ValidationReport
 from shoutu.events.store import EventBatch, local_days, read_events, write_events
 from shoutu.io.provenance import build_provenance
 from shoutu.io.series import DailySeries, read_daily_series
-from shoutu.io.tables import read_table
+from shoutu.io.tables import missing_column, read_table
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.surveillance.catalogue import BUILT_IN
@@ -226,7 +226,7 @@ def _cell_values(resolved: pa.Table) -> dict[Cell, float]:
 def _values(series: DailySeries, cells: set[Cell]) -> dict[Cell, float]:
     """The file's count of each (day, region) it has a row for."""
     counts = series.local + series.imported
-    row_of = {region: i for i, region in enumerate(series.regions)}
+    row_of = {region.strip(): i for i, region in enumerate(series.regions)}
     return {
         (day, region): float(counts[row_of[region], (day - series.start).days // series.step_days])
         for day, region in cells
@@ -288,8 +288,10 @@ def _file_cells(
     for a building), every day within ``window`` (if any). Unreadable dates are left to
     read_daily_series, which reports them."""
     table = read_table(path, encoding)
-    if "region" not in table.columns:
-        return set()  # read_daily_series reports the missing columns
+    if "region" not in table.columns:  # a channel of one's own is counted by region
+        report = ValidationReport()
+        report.add(table.name, None, "region", missing_column("region", list(table.columns)))
+        raise InputError(report)
     date_column = "date" if "date" in table.columns else "dates"
     report = ValidationReport()
     cells: set[Cell] = set()
@@ -309,7 +311,7 @@ def _file_cells(
                 reason = f"{day} is outside the plausible dates {window}"
                 report.add(table.name, number, date_column, reason, line, "allow_dates")
                 continue
-            cells.add((day, str(value)))
+            cells.add((day, str(value).strip()))
     if not report.ok:
         raise InputError(report)
     return cells
