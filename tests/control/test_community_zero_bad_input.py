@@ -113,3 +113,23 @@ def test_bad_options_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert code == 2 and "sets no community_zero rule" in err and "--protocol" in err
     code, _, err = _run(["--series", str(path), "--protocol", "cn-99th"], capsys)
     assert code == 1 and "Traceback" not in err  # an unknown protocol: protocol_error
+
+
+def test_a_day_the_series_does_not_cover_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No data is not zero: a --date before or after the file's days is refused naming the
+    days it covers, and a window reaching before its first day is warned of."""
+    path = tmp_path / "short.csv"
+    path.write_text(
+        "date,region,in_control,community\n2022-05-10,a,0,1\n2022-05-12,a,0,0\n",
+        encoding="utf-8",
+    )
+    for day in ("2022-05-01", "2022-06-30"):
+        code, _, err = _run(["--series", str(path), "--date", day, "--json"], capsys)
+        assert code == 2, err
+        assert "covers 2022-05-10 to 2022-05-12" in err and "--date" in err
+    code, out, _ = _run(["--series", str(path), "--date", "2022-05-11", "--json"], capsys)
+    report = json.loads(out)
+    assert code == 0 and report["all_zero"] is False
+    assert any("start before the series' first day 2022-05-10" in w for w in report["warnings"])

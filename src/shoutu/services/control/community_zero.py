@@ -188,7 +188,12 @@ def from_file(
     day: its last date)."""
     rule, name, digest = protocol_rule(ctx, protocol)
     counts, content_hash = read_community_series(path, date_format)
-    return judge(
+    first, last = (pc.min(counts["date"]).as_py(), pc.max(counts["date"]).as_py())
+    if day is not None and first is not None and not first <= day <= last:
+        raise BadRequest(  # a day the file says nothing of is not a day without cases
+            f"the {{date}} {day} is outside the series, which covers {first} to {last}"
+        )
+    report = judge(
         counts,
         rule,
         day=day,
@@ -196,6 +201,13 @@ def from_file(
         parameters={"series": path, "date_format": date_format},
         input_hashes=[content_hash],
     )
+    window = report.date - dt.timedelta(days=rule.days - 1)
+    if first is not None and window < first:
+        report.warnings.append(
+            f"the {rule.days} days ending {report.date} start before the series' first day "
+            f"{first}: days before it are counted as without community cases"
+        )
+    return report
 
 
 def from_registry(
