@@ -302,7 +302,7 @@ def test_a_replayed_alarm_is_due_from_its_own_day(ctx: ServiceContext, tmp_path:
     run_signals(ctx, day, CASES_ONLY)
     protocol, _ = ctx.protocol()
     hours = dt.timedelta(hours=float(protocol.timeliness.signal_response_hours))
-    raised = end_of_day(day, ctx.settings.timezone)
+    raised = end_of_day(day, ctx.settings.timezone) - dt.timedelta(microseconds=1)
     (signal,) = list_signals(ctx)
     assert signal["due_time"] == raised + hours
     (task,) = list_tasks(ctx, kind=TaskKind.SIGNAL_RESPONSE)
@@ -311,3 +311,10 @@ def test_a_replayed_alarm_is_due_from_its_own_day(ctx: ServiceContext, tmp_path:
     today = now.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
     assert raised_at(ctx, today - dt.timedelta(days=1), now) == now
     assert raised_at(ctx, today - dt.timedelta(days=2), now) < now
+    # the summary as of a day counts the signals raised by its close, not those of the next
+    from shoutu.services.registry.situation import situation
+
+    def raised_by(then: dt.date) -> int:
+        return sum(situation(ctx, day=then)["signals"].values())
+
+    assert raised_by(day) == 1 and raised_by(day - dt.timedelta(days=1)) == 0

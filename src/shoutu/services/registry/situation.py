@@ -55,7 +55,7 @@ def situation(
         active = measures.active_counts(conn, at=now)
         areas = risk_areas.active_counts(conn, at=now)
         tasks_open, tasks_overdue = tasks.open_counts(conn, now=now)
-        signals = signals_repo.status_counts(conn, until=local_date(now, tz))
+        signals = signals_repo.status_counts(conn, at=now)
     by_origin = {o.value: 0 for o in Origin}
     in_control = community = 0
     for origin, found_in_control, count in found["groups"]:

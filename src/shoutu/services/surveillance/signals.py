@@ -171,11 +171,12 @@ def run_signals(
 
 def raised_at(ctx: ServiceContext, day: dt.date, now: dt.datetime) -> dt.datetime:
     """When a signal for an alarm on ``day`` counts as raised: ``now`` for the daily job (the
-    day is today or yesterday, local time), else the end of the day (a replay of history)."""
+    day is today or yesterday, local time), else the close of the day, its last microsecond
+    (a replay of history: counted as of that day, as its data is)."""
     tz = ctx.settings.timezone
     if (local_date(now, tz) - day).days <= 1:
         return now
-    return end_of_day(day, tz)
+    return end_of_day(day, tz) - dt.timedelta(microseconds=1)
 
 
 def _record(

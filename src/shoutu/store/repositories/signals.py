@@ -6,12 +6,12 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, String, cast, func, insert, select, update
 
-from shoutu.domain.vocabulary import SignalStatus
+from shoutu.domain.vocabulary import SignalStatus, TaskKind
 from shoutu.store.repositories import locks
 from shoutu.store.repositories.entities import rows_in
-from shoutu.store.tables import Signal, table
+from shoutu.store.tables import Signal, Task, table
 
 OPEN = (SignalStatus.NEW.value, SignalStatus.VERIFYING.value, SignalStatus.INVESTIGATING.value)
 
@@ -67,14 +67,23 @@ def lock_series(conn: Connection) -> None:
     locks.serialise(conn, name="shoutu.signals.record")
 
 
-def status_counts(conn: Connection, *, until: dt.date) -> dict[str, int]:
-    """Signals raised for days up to ``until``, by their status now (the workflow keeps no
-    history of its steps but in the audit trail)."""
-    signals = table(Signal)
+def status_counts(conn: Connection, *, at: dt.datetime) -> dict[str, int]:
+    """Signals raised by ``at`` (their response task's open time: the moment the alarm was
+    raised, a weekly one on its Sunday), by their status now (the workflow keeps no history
+    of its steps but in the audit trail)."""
+    signals, tasks = table(Signal), table(Task)
+    raised = (
+        select(tasks.c.task_id)
+        .where(
+            tasks.c.kind == TaskKind.SIGNAL_RESPONSE.value,
+            tasks.c.subject_type == "signals",
+            tasks.c.subject_id == cast(signals.c.signal_id, String),
+            tasks.c.open_time <= at,
+        )
+        .exists()
+    )
     rows = conn.execute(
-        select(signals.c.status, func.count())
-        .where(signals.c.date_start <= until)
-        .group_by(signals.c.status)
+        select(signals.c.status, func.count()).where(raised).group_by(signals.c.status)
     )
     return {str(status): int(n) for status, n in rows}
 
