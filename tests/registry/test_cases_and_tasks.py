@@ -49,10 +49,16 @@ def test_import_and_read_cases_measures_and_tasks(
     listed = json.loads(runner.invoke(app, ["cases", "list", "--json"]).stdout)["cases"]
     assert [c["case_id"] for c in listed] == [8, 7]  # latest report first
     assert listed[1]["report_time"] == "2022-03-19T12:00:00+00:00"
-    local = json.loads(
-        runner.invoke(app, ["cases", "list", "--region", "310101", "--json"]).stdout
-    )["cases"]
-    assert [c["case_id"] for c in local] == [7]
+
+    def in_region(code: str) -> list[int]:
+        shown = runner.invoke(app, ["cases", "list", "--region", code, "--json"])
+        return [c["case_id"] for c in json.loads(shown.stdout)["cases"]]
+
+    # case 7 by its own region, case 8 (none given) by its person's home; a whole code is
+    # its subtree
+    assert in_region("310101") == in_region("310101000000") == [8, 7]
+    assert in_region("310101002001") == [8, 7] and in_region("310104000000") == []
+    assert in_region("3101010020010002") == []  # another building
     # store mode trace records contacts and contact-control tasks the case shows
     traced = runner.invoke(app, ["trace", "--case", "7", "--json"])
     assert traced.exit_code == 0, traced.output
@@ -61,15 +67,28 @@ def test_import_and_read_cases_measures_and_tasks(
     tasks = json.loads(runner.invoke(app, ["tasks", "list", "--json"]).stdout)["tasks"]
     control = [t for t in tasks if t["kind"] == "contact_control"]
     assert len(control) == json.loads(traced.stdout)["tasks"]
-    if control:
-        one = runner.invoke(app, ["tasks", "show", str(control[0]["task_id"]), "--json"])
-        assert json.loads(one.stdout)["task"]["status"] == "open"
-        mine = runner.invoke(
-            app, ["tasks", "list", "--subject", f"people:{control[0]['subject_id']}", "--json"]
+    # a task of case 7's, shown by itself, by its subject and with its case
+    import datetime as dt
+
+    from shoutu.domain.vocabulary import TaskKind
+    from shoutu.services.audit import writing
+    from shoutu.services.supervision.tasks import NewTask, open_tasks
+
+    since = dt.datetime(2022, 3, 19, 12, tzinfo=dt.UTC)
+    with writing(ctx) as unit:
+        (task_id,) = open_tasks(
+            unit,
+            ctx.protocol()[0],
+            [NewTask(TaskKind.INVESTIGATION, "cases", 7, "inv", since=since)],
         )
-        assert len(json.loads(mine.stdout)["tasks"]) >= 1
+    one = runner.invoke(app, ["tasks", "show", str(task_id), "--json"])
+    assert json.loads(one.stdout)["task"]["status"] == "open"
+    mine = runner.invoke(app, ["tasks", "list", "--subject", "cases:7", "--json"])
+    assert [t["task_id"] for t in json.loads(mine.stdout)["tasks"]] == [task_id]
+    with_case = json.loads(runner.invoke(app, ["cases", "show", "7", "--json"]).stdout)
+    assert [t["task_id"] for t in with_case["tasks"]] == [task_id]
     human = runner.invoke(app, ["cases", "show", "8"])
-    assert human.exit_code == 0 and "port_screening" in human.stdout
+    assert human.exit_code == 0 and "口岸筛查" in human.stdout  # port_screening, as people read it
 
 
 def test_a_line_list_cannot_take_over_a_case_the_platform_made(

@@ -42,22 +42,35 @@ def _table(
     tz = state(ctx).settings().timezone
     table = i18n.table(*title, columns)
     for row in rows:
-        cells = []
-        for c in columns:
-            value = row.get(c)
-            if value is None:
-                cells.append("")
-            elif c in vocab:
-                cells.append(i18n.value(vocab[c], value))
-            elif isinstance(value, dt.datetime):
-                cells.append(i18n.when(value, tz))
-            elif isinstance(value, bool):
-                cells.append(i18n.say("是", "yes") if value else i18n.say("否", "no"))
-            else:
-                cells.append(str(plain({c: value})[c]))
-        table.add_row(*cells)
+        table.add_row(*(_cell(row.get(c), vocab.get(c), tz) for c in columns))
     if not rows:
         table.add_row("—", *[""] * (len(columns) - 1))
+    out.print(table)
+
+
+def _cell(value: Any, vocab: type[Labeled] | None, tz: str) -> str:
+    """A stored value as people read it: vocabulary by its label, times local, yes/no."""
+    if value is None:
+        return ""
+    if vocab is not None:
+        return i18n.value(vocab, value)
+    if isinstance(value, dt.datetime):
+        return i18n.when(value, tz)
+    if isinstance(value, bool):
+        return i18n.say("是", "yes") if value else i18n.say("否", "no")
+    return str(plain({"v": value})["v"])
+
+
+def _record(
+    ctx: typer.Context, title: str, row: dict[str, Any], vocab: dict[str, type[Labeled]]
+) -> None:
+    """One record, a field a line: headers and values as people read them."""
+    tz = state(ctx).settings().timezone
+    table = Table(title=title, show_header=False)
+    table.add_column("field")
+    table.add_column("value")
+    for key, value in row.items():
+        table.add_row(i18n.header(key), _cell(value, vocab.get(key), tz))
     out.print(table)
 
 
@@ -122,13 +135,7 @@ def show_case(
             }
         )
         return
-    case = plain(found["case"])
-    table = Table(title=i18n.say(f"病例 {case_id}", f"Case {case_id}"), show_header=False)
-    table.add_column("field")
-    table.add_column("value")
-    for key, value in case.items():
-        table.add_row(key, "" if value is None else str(value))
-    out.print(table)
+    _record(ctx, i18n.say(f"病例 {case_id}", f"Case {case_id}"), found["case"], CASE_VOCAB)
     contacts = ", ".join(f"{n} {kind}" for kind, n in found["contacts"].items()) or "none"
     out.print(f"{i18n.say('密接', 'contacts')}: {contacts}", markup=False)
     _table(ctx, ("任务", "Tasks"), found["tasks"], TASK_COLUMNS, TASK_VOCAB)
@@ -189,9 +196,4 @@ def show_task(
     if json:
         emit_json({"task": plain(task)})
         return
-    table = Table(title=i18n.say(f"任务 {task_id}", f"Task {task_id}"), show_header=False)
-    table.add_column("field")
-    table.add_column("value")
-    for key, value in plain(task).items():
-        table.add_row(key, "" if value is None else str(value))
-    out.print(table)
+    _record(ctx, i18n.say(f"任务 {task_id}", f"Task {task_id}"), task, TASK_VOCAB)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from shoutu.domain.regions import parse_region_code
 from shoutu.domain.vocabulary import CaseStatus
-from shoutu.errors import NotFound
+from shoutu.errors import BadRequest, NotFound
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
+from shoutu.services.supervision.tasks import list_tasks
 from shoutu.store.repositories import cases as repo
 from shoutu.store.repositories import contacts as contacts_repo
-from shoutu.store.repositories import tasks as tasks_repo
 
 
 def list_cases(
@@ -21,7 +22,15 @@ def list_cases(
     region: str | None = None,
     limit: int = 200,
 ) -> list[dict[str, Any]]:
-    """Cases, latest report first (``region``: a region code prefix, e.g. a district's)."""
+    """Cases, latest report first, in ``region``'s subtree (a region code, or a code prefix
+    such as a district's six digits): by the case's region, else its person's home."""
+    if region is not None:
+        try:
+            region = parse_region_code(region).prefix  # a whole code: its subtree
+        except ValueError:
+            if not region.strip().isdigit():
+                raise BadRequest(f"{{region}} {region!r} is not a region code or prefix") from None
+            region = region.strip()
     with ctx.connect() as conn:
         rows = repo.listing(
             conn, status=status.value if status else None, region=region, limit=limit
@@ -38,9 +47,9 @@ def get_case(ctx: ServiceContext, case_id: int) -> dict[str, Any]:
         if case is None:
             raise NotFound(f"no case {case_id}")
         contacts = contacts_repo.recorded(conn, index_case_id=case_id)
-        tasks = tasks_repo.listing(conn, subject_type="cases", subject_id=str(case_id))
     with writing(ctx) as unit:
         unit.read("cases", [case_id], pii=False, purpose="case record")
+    tasks = list_tasks(ctx, subject_type="cases", subject_id=str(case_id), limit=None)
     kinds: dict[str, int] = {}
     for _, kind, _, _ in contacts:
         kinds[kind] = kinds.get(kind, 0) + 1

@@ -23,12 +23,16 @@ def get(conn: Connection, *, case_id: int) -> dict[str, Any] | None:
 def listing(
     conn: Connection, *, status: str | None = None, region: str | None = None, limit: int = 200
 ) -> list[dict[str, Any]]:
-    """Cases, latest report first."""
+    """Cases, latest report first; ``region`` a code prefix, matched by the case's region,
+    else its person's home region."""
     statement = select(TABLE)
     if status is not None:
         statement = statement.where(TABLE.c.status == status)
     if region is not None:
-        statement = statement.where(TABLE.c.region_code.startswith(region, autoescape=True))
+        where = func.coalesce(TABLE.c.region_code, PEOPLE.c.home_region_code)
+        statement = statement.select_from(
+            TABLE.outerjoin(PEOPLE, PEOPLE.c.person_id == TABLE.c.person_id)
+        ).where(where.startswith(region, autoescape=True))
     statement = statement.order_by(TABLE.c.report_time.desc(), TABLE.c.case_id).limit(limit)
     return [dict(r) for r in conn.execute(statement).mappings()]
 
