@@ -76,3 +76,13 @@ def test_the_cli_spells_the_options(
     assert done.exit_code == 0, done.output
     unknown = runner.invoke(app, ["import", "regions", str(path), "--encoding", "klingon"])
     assert unknown.exit_code == 2 and "unknown --encoding 'klingon'" in unknown.stderr
+
+
+def test_a_byte_order_mark_is_not_part_of_the_header(ctx: ServiceContext, tmp_path: Path) -> None:
+    """Excel's 'CSV UTF-8' starts with a byte-order mark; naming the encoding utf-8 reads the
+    file as it does without the option."""
+    path = tmp_path / "regions.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (DATA / "regions.csv").read_bytes())
+    for encoding in (None, "utf-8", "UTF8"):
+        result = import_file(ctx, "regions", path, encoding=encoding)
+        assert result.inserted + result.unchanged > 0, encoding

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from shoutu.domain.timeutil import Window, parse_timestamp
 from shoutu.errors import InputError, ValidationReport
-from shoutu.io.tables import checked_header, missing_column, not_utf8
+from shoutu.io.tables import checked_encoding, checked_header, missing_column, not_utf8
 
 
 class RowProblems:
@@ -155,6 +155,7 @@ def read_columns(
     if not path.exists():
         check.report.add(path.name, None, None, "file not found")
         raise InputError(check.report)
+    encoding = checked_encoding(encoding)
     try:
         if path.suffix.lower() == ".xlsx":
             raw = _excel_as_text(path)
@@ -162,9 +163,10 @@ def read_columns(
             with path.open(newline="", encoding=encoding or "utf-8-sig") as handle:
                 names = next(csv_module.reader(handle), [])
             strings = {name: pa.string() for name in names}
+            utf8 = encoding in (None, "utf-8-sig")  # Arrow's reader skips a byte-order mark
             raw = pa_csv.read_csv(
                 path,
-                read_options=pa_csv.ReadOptions(encoding=encoding or "utf8"),
+                read_options=pa_csv.ReadOptions(encoding="utf8" if utf8 else str(encoding)),
                 convert_options=pa_csv.ConvertOptions(column_types=strings),
             )
         else:

@@ -235,14 +235,14 @@ def read_table(path: Path, encoding: str | None = None) -> InputTable:
     elif suffix in EXCEL_SUFFIXES:
         table = ExcelTable(path)
     elif suffix in CSV_SUFFIXES:
-        table = CsvTable(path, "\t" if suffix == ".tsv" else ",", _checked(encoding))
+        table = CsvTable(path, "\t" if suffix == ".tsv" else ",", checked_encoding(encoding))
     else:
         raise _fail(str(path), f"unknown file type {suffix!r}: use .csv, .tsv, .xlsx or .parquet")
     table.content_hash = file_hash(path)
     return table
 
 
-def _checked(encoding: str | None) -> str | None:
+def checked_encoding(encoding: str | None) -> str | None:
     """An encoding Python knows (a BadRequest naming the option otherwise)."""
     import codecs
 
@@ -251,9 +251,10 @@ def _checked(encoding: str | None) -> str | None:
     if encoding is None:
         return None
     try:
-        return codecs.lookup(encoding).name
+        name = codecs.lookup(encoding).name
     except LookupError:
         raise BadRequest(f"unknown {{encoding}} {encoding!r} (e.g. utf-8, gb18030)") from None
+    return "utf-8-sig" if name == "utf-8" else name  # a byte-order mark is not text
 
 
 def _normal(name: str) -> str:
