@@ -86,6 +86,19 @@ def test_importers_take_excel(ctx: ServiceContext, tmp_path: Path) -> None:
     )
     batch = import_checkins(ctx, visits)
     assert (batch.new, batch.dwell_filled) == (2, 1)
+    late = _workbook(  # the column reader names the sheet's own line too
+        tmp_path / "late.xlsx",
+        [
+            ["person_id", "place_id", "t_in", "t_out"],
+            [1, 1, dt.datetime(2022, 4, 2, 8, 0), dt.datetime(2022, 4, 2, 9, 0)],
+            [None, None, None, None],
+            [2, 1, "soon", None],
+        ],
+    )
+    with pytest.raises(InputError) as refused:
+        import_checkins(ctx, late)
+    (line,) = refused.value.report.lines()
+    assert "row 2 (line 4), field t_in" in line, line
 
 
 def test_text_like_a_formula_stays_text(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ class RowProblems:
     def __init__(self, name: str, csv: bool) -> None:
         self.name, self.csv, self.report = name, csv, ValidationReport()
         self.flagged: dict[str, set[int]] = {}  # field -> rows (from 0) with a problem
+        self.lines: list[int] | None = None  # each row's own line (a sheet's, blank rows aside)
 
     def rows(
         self,
@@ -49,7 +50,7 @@ class RowProblems:
             flagged.add(int(index))
             text = reason if isinstance(reason, str) else reason[i]
             row = int(index) + 1
-            line = row + 1 if self.csv else None
+            line = self.lines[row - 1] if self.lines else row + 1 if self.csv else None
             self.report.add(self.name, row, field_name, text, line, parameter)
 
     def plausible(self, table: pa.Table, names: Collection[str], window: Window, tz: str) -> None:
@@ -80,7 +81,7 @@ def read_arrow(path: Path) -> pa.Table:
         if path.suffix.lower() == ".parquet":
             return pq.read_table(path)
         if path.suffix.lower() == ".xlsx":
-            columns, rows = _excel_rows(path)
+            columns, rows, _ = _excel_rows(path)
             return pa.Table.from_pylist(rows) if rows else pa.table({c: [] for c in columns})
         options = pa_csv.ConvertOptions(strings_can_be_null=True)
         return pa_csv.read_csv(path, convert_options=options)
@@ -88,27 +89,28 @@ def read_arrow(path: Path) -> pa.Table:
         raise InputError.single(str(path), f"cannot be read: {exc}") from None
 
 
-def _excel_rows(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
-    """A workbook's first sheet: its checked header and its rows; an InputError naming the
-    file when it is not a workbook."""
+def _excel_rows(path: Path) -> tuple[list[str], list[dict[str, Any]], list[int]]:
+    """A workbook's first sheet: its checked header, its rows and their sheet lines; an
+    InputError naming the file when it is not a workbook."""
     from shoutu.io.excel import read_xlsx, xlsx_header
 
     try:
         columns = xlsx_header(path)
-        rows = [row for _, row in read_xlsx(path)]
+        numbered = list(read_xlsx(path))
     except Exception as exc:  # openpyxl raises many kinds for a file that is not one
         raise InputError.single(str(path), f"not a readable Excel workbook: {exc}") from None
     if not columns:
         raise InputError.single(str(path), "the first sheet has no header row")
-    return checked_header(str(path), columns), rows
+    rows, lines = [row for _, row in numbered], [line for line, _ in numbered]
+    return checked_header(str(path), columns), rows, lines
 
 
-def _excel_as_text(path: Path) -> pa.Table:
+def _excel_as_text(path: Path) -> tuple[pa.Table, list[int]]:
     """A workbook's first sheet as text columns (cells as their text; times ISO 8601), so
     that it goes through the same casts as a CSV file."""
     import datetime as dt
 
-    columns, rows = _excel_rows(path)
+    columns, rows, lines = _excel_rows(path)
     data: dict[str, list[str | None]] = {c: [] for c in columns}
     for row in rows:
         for c in columns:
@@ -116,7 +118,7 @@ def _excel_as_text(path: Path) -> pa.Table:
             data[c].append(
                 None if v is None else v.isoformat() if isinstance(v, dt.datetime) else str(v)
             )
-    return pa.table({c: pa.array(v, pa.string()) for c, v in data.items()})
+    return pa.table({c: pa.array(v, pa.string()) for c, v in data.items()}), lines
 
 
 def local_times(table: pa.Table, path: Path, names: Collection[str], timezone: str) -> pa.Table:
@@ -158,7 +160,7 @@ def read_columns(
     encoding = checked_encoding(encoding)
     try:
         if path.suffix.lower() == ".xlsx":
-            raw = _excel_as_text(path)
+            raw, check.lines = _excel_as_text(path)
         elif csv:
             with path.open(newline="", encoding=encoding or "utf-8-sig") as handle:
                 names = next(csv_module.reader(handle), [])
