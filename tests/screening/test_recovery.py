@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
 from paths import DATA
@@ -26,7 +26,7 @@ from shoutu.services.registry.imports.specs import import_file
 from shoutu.services.screening.lab_results import import_results, read_results
 from shoutu.settings import Settings
 from shoutu.store.repositories import batches
-from shoutu.store.tables import ControlMeasure, Task, table
+from shoutu.store.tables import ControlMeasure, StoredBatch, Task, table
 
 T0 = dt.datetime(2022, 4, 1, 0, 0, tzinfo=dt.UTC)
 HEADER = (
@@ -71,6 +71,15 @@ def _crash_after_storing(ctx: ServiceContext, path: Path) -> None:
     write_events(ctx.settings.event_dir, "tests", table, ctx.settings.timezone, tag)
 
 
+def _dead_pid() -> int:
+    """The id of a process that has ended."""
+    import subprocess
+
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
 def _load(ctx: ServiceContext) -> None:
     for kind in ("regions", "places", "people"):
         import_file(ctx, kind, DATA / f"{kind}.csv")
@@ -107,7 +116,15 @@ def test_repair_finishes_it_and_moves_damaged_files_aside(
     day = next((ctx.settings.event_dir / "series").glob("day=*"))
     damaged = next(day.glob("*.parquet"))
     damaged.write_bytes(damaged.read_bytes()[:100])  # kill -9 in the middle of a write
-    (day / ".left-over.123.tmp").write_bytes(b"half a file")  # a killed atomic writer's
+    import os
+
+    dead = day / f".left-over.{_dead_pid()}.tmp"
+    dead.write_bytes(b"half a file")  # a killed atomic writer's
+    live = day / f".being-written.{os.getpid()}.tmp"  # a running writer's: left alone
+    live.write_bytes(b"half a file")
+    staging = ctx.settings.event_dir / ".staging-old"  # a killed series import's, long ago
+    staging.mkdir()
+    os.utime(staging, (0, 0))
     with pytest.warns(UnreadableEvents, match=str(damaged)):
         assert read_events(ctx.settings.event_dir, "series").num_rows == 0
     assert read_events(ctx.settings.event_dir, "tests").num_rows == 5
@@ -117,6 +134,8 @@ def test_repair_finishes_it_and_moves_damaged_files_aside(
     assert report["moved"] == [str(damaged.relative_to(ctx.settings.event_dir))]
     assert report["finished"]["batches"] == 1 and report["finished"]["recalls"] == 2
     assert (ctx.settings.event_dir / "damaged" / report["moved"][0]).exists()
+    assert report["cleaned"] == 2 and not dead.exists() and not staging.exists()
+    assert live.exists()
     import warnings
 
     with warnings.catch_warnings():
@@ -168,3 +187,22 @@ def test_concurrent_repairs_finish_a_batch_once(
         done = list(pool.map(repair, range(4)))
     assert sum(d.get("recalls", 0) for d in done) == 2
     assert _count(ctx, Task) == 2 and _count(ctx, ControlMeasure) == 2
+
+
+def test_a_batch_still_being_written_is_left_to_its_import(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    """Repair meets a batch whose files hold fewer rows than the ledger says (its import is
+    still writing): it leaves it alone, so the import's own workflow sees every row."""
+    from shoutu.services.screening.pooled_workflow import finish_pending
+
+    _load(ctx)
+    path = _pools(tmp_path)
+    _crash_after_storing(ctx, path)
+    with ctx.transaction() as conn:  # as if three more rows were still to be written
+        conn.execute(update(table(StoredBatch)).values(rows=table(StoredBatch).c.rows + 3))
+    done = finish_pending(ctx, everything=True)
+    assert done == {"batches": 0, "incomplete": 1}
+    assert _count(ctx, Task) == 0
+    with ctx.connect() as conn:
+        assert len(batches.unprocessed(conn, kind="tests")) == 1

@@ -214,7 +214,8 @@ def demo_(
 @app.command()
 def repair(ctx: typer.Context, json: JsonOpt = False) -> None:
     """After a crash: move event files that cannot be read aside (to damaged/ in the event
-    store) and finish the workflow of batches stored but never processed."""
+    store), finish the workflow of batches stored but never processed, link audit units
+    their writer left unlinked, remove killed writers' temporary files."""
     from shoutu.services.maintenance import repair as run
 
     with errors_as_exit(json):
@@ -222,9 +223,13 @@ def repair(ctx: typer.Context, json: JsonOpt = False) -> None:
     if json:
         emit_json(report.as_json())
         return
+    left = report.finished.get("incomplete", 0) + report.finished.get("failed", 0)
     out.print(
         f"{len(report.moved):,} unreadable event files moved aside; "
-        f"{report.finished.get('batches', 0):,} unprocessed batches finished",
+        f"{report.finished.get('batches', 0):,} unprocessed batches finished"
+        + (f" ({left:,} left: still being written or failing)" if left else "")
+        + f"; {report.linked:,} audit units linked; {report.cleaned:,} left-overs of killed "
+        "writers removed",
         markup=False,
     )
     for moved in report.moved:

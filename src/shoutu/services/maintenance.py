@@ -5,7 +5,10 @@ workflow never committed are finished."""
 from __future__ import annotations
 
 import os
+import shutil
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from shoutu.events.store import unreadable
@@ -19,7 +22,7 @@ class RepairReport:
     moved: list[str] = field(default_factory=list)  # damaged files, now under damaged/
     finished: dict[str, int] = field(default_factory=dict)  # unprocessed batches' workflow
     linked: int = 0  # audit units whose writer died before linking them
-    cleaned: int = 0  # temporary files of killed writers
+    cleaned: int = 0  # temporary files and staging folders of killed writers
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -47,9 +50,35 @@ def repair(ctx: ServiceContext) -> RepairReport:
     report.finished = finish_pending(ctx, everything=True)
     report.linked = link_orphans(ctx)
     for stale in event_dir.glob("*/day=*/.*.tmp"):  # a killed writer's half file
-        stale.unlink(missing_ok=True)
-        report.cleaned += 1
+        if not _writer_alive(stale):
+            stale.unlink(missing_ok=True)
+            report.cleaned += 1
+    for staging in event_dir.glob(".staging-*"):  # a killed series import's batch aside
+        if staging.is_dir() and time.time() - staging.stat().st_mtime > STAGING_LEASE:
+            shutil.rmtree(staging, ignore_errors=True)
+            report.cleaned += 1
     return report
+
+
+#: a series import's staging folder older than this (seconds) belongs to a killed import
+STAGING_LEASE = 3600.0
+
+
+def _writer_alive(temporary: Path) -> bool:
+    """Whether the process that writes ``temporary`` (``.NAME.PID.tmp``) still runs."""
+    try:
+        pid = int(temporary.name.rsplit(".", 2)[-2])
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 __all__ = ["RepairReport", "repair"]

@@ -219,8 +219,9 @@ def finish_pending(ctx: ServiceContext, *, everything: bool = False) -> dict[str
     """Run the workflow of the results batches that were stored but not processed (a kill or
     a failure between the event write and the workflow's commit) — those older than the
     lease, or all with ``everything``; counts of what it did. A batch whose events were never
-    written is forgotten (its re-send stores it again); one whose workflow fails is left for
-    later and counted as failed, the others go on."""
+    written is forgotten (its re-send stores it again); one with fewer rows written than it
+    has (its import still writing) is left alone and counted as incomplete; one whose
+    workflow fails is left for later and counted as failed, the others go on."""
     from shoutu.events.store import batch_files
 
     done: dict[str, int] = {"batches": 0}
@@ -237,6 +238,9 @@ def finish_pending(ctx: ServiceContext, *, everything: bool = False) -> dict[str
         if stored is None or stored.num_rows == 0:
             with writing(ctx) as unit:
                 batches.forget(unit.conn, kind=KIND, batch=entry["batch"])
+            continue
+        if stored.num_rows < entry["rows"]:  # its import is still writing (or died writing):
+            done["incomplete"] = done.get("incomplete", 0) + 1  # its re-send finishes it
             continue
         try:
             counts = run_workflow(ctx, stored, batch=entry["batch"])
