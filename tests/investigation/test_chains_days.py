@@ -300,3 +300,14 @@ def test_community_links_the_cases_in_no_group_but_a_household(tmp_path: Path) -
         with out.open() as handle:
             rows = {r["case_id"]: r for r in csv.DictReader(handle)}
         assert rows["b"]["infector_id"] == infector, flags
+
+
+def test_the_community_setting_refuses_a_city_of_homebound_cases() -> None:
+    """Every pair of household-only cases is a community link: beyond the limit the setting
+    is refused, before memory runs out."""
+    from shoutu.analytics.chains_settings import MAX_COMMUNITY_CASES, community_links
+
+    few = community_links([{"household"}] * 4 + [{"household", "school_class"}])
+    assert len(few) == 6  # the four household-only cases, pairwise
+    with pytest.raises(ValueError, match="community"):
+        community_links([{"household"}] * (MAX_COMMUNITY_CASES + 1))

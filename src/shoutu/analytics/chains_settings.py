@@ -130,19 +130,31 @@ def _kernel(
     return kernel
 
 
+#: The most cases the community setting links pairwise (every pair of them is a link: 5,000
+#: make 12.5 million); beyond it the setting is refused rather than run out of memory.
+MAX_COMMUNITY_CASES = 5_000
+
+
 def community_links(
     memberships: Sequence[Collection[str]], home: Collection[str] = HOME_SETTINGS
 ) -> list[tuple[int, int, str]]:
     """Links (setting ``COMMUNITY``) between the cases whose group types (``memberships``, one
     collection per case) are all homes; a case in no group at all is not linked (nothing is
-    known of it)."""
+    known of it). A ValueError beyond :data:`MAX_COMMUNITY_CASES` such cases."""
     homebound = [i for i, kinds in enumerate(memberships) if kinds and set(kinds) <= set(home)]
+    if len(homebound) > MAX_COMMUNITY_CASES:
+        raise ValueError(
+            f"{{community}} links every pair of the cases whose only group is a household: "
+            f"{len(homebound):,} such cases are more than {MAX_COMMUNITY_CASES:,} (a town's "
+            "outbreak, not a city's); leave it off or give their groups"
+        )
     return [(a, b, COMMUNITY) for x, a in enumerate(homebound) for b in homebound[x + 1 :]]
 
 
 __all__ = [
     "COMMUNITY",
     "HOME_SETTINGS",
+    "MAX_COMMUNITY_CASES",
     "SPATIAL_SETTINGS",
     "WEIGHT_PRIOR_PAIRS",
     "community_links",

@@ -161,7 +161,10 @@ def status(
         ),
     ] = None,
     date: Annotated[
-        str | None, typer.Option("--date", help="As of the end of this day [now].")
+        str | None,
+        typer.Option(
+            "--date", help="As of the end of this day [now, or a simulated registry's last day]."
+        ),
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:

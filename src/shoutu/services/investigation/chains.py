@@ -213,7 +213,8 @@ def chains(
             for (kind, _), found in by_group.items():
                 for i in found:
                     kinds[i].add(kind)
-            links += community_links(kinds)
+            with options_checked():
+                links += community_links(kinds)
     if contacts is not None:
         for column in ("source_id", "target_id", "setting"):
             _first(contacts, (column,), contacts_name)
