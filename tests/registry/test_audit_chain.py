@@ -145,3 +145,36 @@ def test_a_purpose_is_a_sentence(ctx: ServiceContext) -> None:
         with pytest.raises(BadRequest, match="purpose"):
             get_person(ctx, 1001, reveal=True, purpose=bad)
     assert get_person(ctx, 1001, reveal=True, purpose="流调溯源病例").masked is False
+
+
+def test_a_made_up_unit_is_not_linked_by_repair(ctx: ServiceContext) -> None:
+    """A unit slipped in without a link, whose events' hashes do not hold, is reported by
+    verify and left out of the chain by repair (only a dead writer's intact unit is linked)."""
+    from shoutu.services.maintenance import repair
+
+    _load(ctx)
+    with ctx.transaction() as conn:
+        conn.execute(
+            EVENTS.insert().values(
+                at=intact_time(conn),
+                actor="x",
+                action="read",
+                entity="people",
+                entity_id="1",
+                unit="made-up",
+                pos=0,
+                hash="0" * 64,
+            )
+        )
+        inserted = conn.execute(select(func.max(EVENTS.c.event_id))).scalar_one()
+    report = audit.verify(ctx)
+    assert not report.ok and report.broken is not None
+    assert (report.broken["at"], report.broken["id"], report.broken["unit"]) == (
+        "event",
+        inserted,
+        "made-up",
+    )
+    repair(ctx)
+    with ctx.connect() as conn:
+        assert conn.execute(select(LINKS.c.seq).where(LINKS.c.unit == "made-up")).first() is None
+    assert not audit.verify(ctx).ok

@@ -205,9 +205,14 @@ def writing(
 
 def link_orphans(ctx: ServiceContext) -> int:
     """Join to the chain the committed units that have no link (their writer died between
-    its commit and its link), oldest first; returns how many."""
-    with ctx.connect() as conn:
-        pending = repo.unlinked_units(conn)
+    its commit and its link) and whose events hold together, oldest first; returns how
+    many."""
+    with ctx.connect() as conn:  # a unit whose own events do not hold is left to verify
+        pending = [
+            p
+            for p in repo.unlinked_units(conn)
+            if _first_bad_event(repo.unit_events(conn, unit=p[0]))[0] is None
+        ]
     return _link(ctx, pending) if pending else 0
 
 
@@ -288,21 +293,35 @@ def verify(ctx: ServiceContext) -> Verification:
             head = link_hash(head, entry["unit"], entry["events"], entry["last_hash"])
             if head != entry["head"]:
                 return broken("link", entry["seq"], entry["unit"])
-            previous = repo.ZERO
             rows = repo.unit_events(conn, unit=entry["unit"])
-            for pos, row in enumerate(rows):
-                if row["pos"] != pos or event_hash(previous, row) != row["hash"]:
-                    return broken("event", row["event_id"], row["unit"])
-                previous = row["hash"]
-                events += 1
-            if len(rows) != entry["events"] or previous != entry["last_hash"]:
+            bad, last = _first_bad_event(rows)
+            if bad is not None:
+                return broken("event", bad, entry["unit"])
+            events += len(rows)
+            if len(rows) != entry["events"] or last != entry["last_hash"]:
                 return broken("unit", entry["seq"], entry["unit"])
         outside = repo.unchained_after_start(conn)
         if outside is not None:
             return broken("outside", outside, None)
         found.events, found.head = events, head
-        found.unlinked = len(repo.unlinked_units(conn))
+        unlinked = repo.unlinked_units(conn)
+        for unit, _, _ in unlinked:  # not in the chain yet: its own events must hold
+            bad, _ = _first_bad_event(repo.unit_events(conn, unit=unit))
+            if bad is not None:
+                return broken("event", bad, unit)
+        found.unlinked = len(unlinked)
         return found
+
+
+def _first_bad_event(rows: list[dict[str, Any]]) -> tuple[int | None, str]:
+    """The id of a unit's first event whose place or hash does not follow from the ones
+    before (None when all do), and the unit's last hash."""
+    previous = repo.ZERO
+    for pos, row in enumerate(rows):
+        if row["pos"] != pos or event_hash(previous, row) != row["hash"]:
+            return int(row["event_id"]), previous
+        previous = row["hash"]
+    return None, previous
 
 
 def recent(
