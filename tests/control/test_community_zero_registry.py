@@ -1,6 +1,7 @@
 """Community zero from the registry: cases by their report's local day, in control or in the
 community by ``found_in_control``, in the region at ``--level`` that holds the case's region
-(else its person's home); populations from the people registry at the same level."""
+(else its person's home); populations from the regions file, else the people registered at
+the same level."""
 
 from __future__ import annotations
 
@@ -70,20 +71,20 @@ def test_districts_by_local_report_day() -> None:
     districts = _by_region(on_22)
     assert set(districts) == {HUANGPU, XUHUI}
     # case 1 was reported on 03-20 local time (03-19 UTC): inside the 3 days to 03-22
-    assert districts[HUANGPU] == {
+    assert districts[HUANGPU] == {  # one community case in 662,030 people: below 1 in 100,000
         "region": HUANGPU,
-        "status": "not_zero",
+        "status": "basic_zero",
         "days_since_last_community_case": 2,
         "zero_since": None,
         "community": 0,
         "in_control": 0,
-        "population": 5,
+        "population": 662030,  # the regions file's figure (5 registered residents)
     }
     assert districts[XUHUI]["status"] == "zero"
     assert districts[XUHUI]["days_since_last_community_case"] == 7
     assert districts[XUHUI]["zero_since"] == "2022-03-16"
     assert districts[XUHUI]["in_control"] == 1  # case 4: in control, no matter
-    assert districts[XUHUI]["population"] == 3  # people, not the regions file's figure
+    assert districts[XUHUI]["population"] == 1113078  # the regions file's figure, as channels use
     assert on_22["all_zero"] is False
     assert on_22["provenance"]["parameters"] == {"date": "2022-03-22", "level": "district"}
     on_23 = _judged("--date", "2022-03-23")
@@ -96,7 +97,8 @@ def test_districts_by_local_report_day() -> None:
     assert early[HUANGPU]["days_since_last_community_case"] is None
     assert early[HUANGPU]["zero_since"] == "2022-03-15"
     assert early[XUHUI]["zero_since"] == "2022-03-16"
-    assert _by_region(_judged("--date", "2022-03-17"))[XUHUI]["status"] == "not_zero"
+    # one community case in Xuhui's 1,113,078 people: below 1 in 100,000, basically zero
+    assert _by_region(_judged("--date", "2022-03-17"))[XUHUI]["status"] == "basic_zero"
 
 
 @pytest.mark.usefixtures("registry")
@@ -125,7 +127,7 @@ def test_the_human_table_and_bad_options(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("SHOUTU_LANG", "en")
     shown = runner.invoke(app, ["control", "community-zero", "--date", "2022-03-22"])
     assert shown.exit_code == 0, shown.output
-    assert "Community zero" in shown.stdout and "Not zero" in shown.stdout
+    assert "Community zero" in shown.stdout and "Basically zero" in shown.stdout
     assert "all at zero: no (1/2)" in shown.stdout
     bad = runner.invoke(app, ["control", "community-zero", "--level", "planet"])
     assert bad.exit_code == 2

@@ -6,8 +6,8 @@ community, population); :func:`from_file` reads a ``date,region,in_control,commu
 [,population]`` file and calls it (regions are any labels; no store is needed);
 :func:`from_registry` counts the registry's cases by their report's local day, in control or
 in the community by ``found_in_control``, in the region at a level of the tree that holds the
-case's region (else its person's home), with populations counted from the people registry's
-home regions at the same level, and calls it.
+case's region (else its person's home), with each region's population from the regions file
+(as channels' rates use) or, where it gives none, the people registered there, and calls it.
 
 Days without a row count as zero. ``zero_since`` is the first day of a region's streak without
 community cases: the day after its last one, or the first day the data covers when it had
@@ -37,6 +37,7 @@ from shoutu.services.context import ServiceContext
 from shoutu.services.registry.situation import default_as_of
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import entities
+from shoutu.store.repositories import regions as regions_repo
 from shoutu.store.tables import Person, table
 
 COMMAND = "control community-zero"
@@ -228,11 +229,15 @@ def from_registry(
             day = local_date(default_as_of(conn), tz)
         found = cases_repo.found_by_region(conn, until=end_of_day(day, tz))
         residents = entities.count_by(conn, table=table(Person), column="home_region_code")
-    population: dict[str, int] = {}
+        stated = regions_repo.populations(conn)
+    population: dict[str, int] = {}  # the residents registered, unless the regions say
     for code, n in residents.items():
         at = level_code(code, parsed)
         if at is not None:
             population[at] = population.get(at, 0) + n
+    for code in population:  # the regions file's figure, as channels' rates use
+        if stated.get(code):
+            population[code] = int(stated[code])
     rows: dict[tuple[dt.date, str], list[int]] = {}
     unplaced = 0
     for report_time, in_control, code in found:
