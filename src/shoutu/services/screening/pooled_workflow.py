@@ -160,7 +160,7 @@ def run_workflow(
                     conn,
                     measure_ids=ended,
                     end_time=r["result_time"],
-                    values={"status": ControlStatus.ENDED, **unit.touch},
+                    values={"status": ControlStatus.RELEASED, **unit.touch},
                 )
                 for m in temporary:
                     m["end_time"] = r["result_time"]
