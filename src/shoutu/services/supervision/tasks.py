@@ -58,6 +58,8 @@ class NewTask:
     title: str
     since: dt.datetime  # the event the deadline counts from
     responsible: Responsible = Responsible()
+    # a deadline the protocol sets otherwise (a quarantine test: the end of its test day)
+    due: dt.datetime | None = None
 
 
 def due_time(protocol: Protocol, kind: TaskKind, since: dt.datetime) -> dt.datetime | None:
@@ -78,7 +80,7 @@ def open_tasks(unit: Unit, protocol: Protocol, tasks: Sequence[NewTask]) -> list
             "subject_id": str(t.subject_id),
             "title": t.title,
             "open_time": t.since,
-            "due_time": due_time(protocol, t.kind, t.since),
+            "due_time": t.due if t.due is not None else due_time(protocol, t.kind, t.since),
             **t.responsible.columns(),
             **unit.stamp,
         }

@@ -48,6 +48,55 @@ def end(
         )
 
 
+def open_episodes(
+    conn: Connection, *, person_ids: Sequence[int], kinds: Sequence[str], statuses: Sequence[str]
+) -> dict[int, list[dict[str, Any]]]:
+    """Episodes of these people of ``kinds`` in ``statuses`` and not ended, by person, oldest
+    first."""
+
+    def statement(chunk: Sequence[Any]) -> Any:
+        return (
+            select(TABLE)
+            .where(
+                TABLE.c.person_id.in_(chunk),
+                TABLE.c.kind.in_(list(kinds)),
+                TABLE.c.status.in_(list(statuses)),
+                TABLE.c.end_time.is_(None),
+            )
+            .order_by(TABLE.c.measure_id)
+        )
+
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in rows_in(conn, statement, person_ids):
+        found.setdefault(int(row["person_id"]), []).append(dict(row))
+    return found
+
+
+def change(conn: Connection, *, measure_id: int, values: dict[str, Any]) -> None:
+    """Set ``values`` on one measure."""
+    conn.execute(update(TABLE).where(TABLE.c.measure_id == measure_id).values(**values))
+
+
+def listing(
+    conn: Connection,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    person_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Measures, oldest first, filtered."""
+    statement = select(TABLE)
+    for column, value in (
+        (TABLE.c.status, status),
+        (TABLE.c.kind, kind),
+        (TABLE.c.person_id, person_id),
+    ):
+        if value is not None:
+            statement = statement.where(column == value)
+    statement = statement.order_by(TABLE.c.measure_id)
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
 def active_counts(conn: Connection, *, at: dt.datetime) -> dict[str, int]:
     """Measures in force at ``at`` by kind: started by then, not ended by then, not
     cancelled."""
@@ -63,4 +112,12 @@ def active_counts(conn: Connection, *, at: dt.datetime) -> dict[str, int]:
     return {str(kind): int(n) for kind, n in result}
 
 
-__all__ = ["active_counts", "add", "end", "in_force_between"]
+__all__ = [
+    "active_counts",
+    "add",
+    "change",
+    "end",
+    "in_force_between",
+    "listing",
+    "open_episodes",
+]
