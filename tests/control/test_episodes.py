@@ -19,7 +19,9 @@ from shoutu.services.audit import recent
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.contacts import import_contacts
 from shoutu.services.control.episodes import list_episodes
+from shoutu.services.registry.cases import list_cases
 from shoutu.services.registry.imports.specs import import_file
+from shoutu.services.screening.lab_results import import_results
 from shoutu.services.supervision.tasks import list_tasks
 
 SHANGHAI = zone("Asia/Shanghai")
@@ -167,3 +169,32 @@ def test_re_exposure_extends_and_the_trail_keeps_the_planned_end_before(
     ]
     assert extension["before"]["planned_end_time"].startswith("2022-07-11T02:00:00")
     assert extension["after"]["planned_end_time"].startswith("2022-07-14T10:30:00")
+
+
+def test_a_positive_quarantine_test_converts_the_episode(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    registry(ctx, tmp_path)
+    import_contacts(ctx, _contacts(tmp_path, CONTACTS), protocol="cn-9th-2022")
+    [episode] = list_episodes(ctx, person_id=1003)
+    results = tmp_path / "results.csv"
+    results.write_text(
+        "sample_id,tube_id,pool_size,person_id,sample_time,result_time,method,result,ct_n,"
+        "ct_orf1ab\n"
+        "Q1,QT1,1,1003,2022-07-02T09:30,2022-07-02T15:00,pcr,negative,,\n"  # day 1's test
+        "Q2,QT2,1,1003,2022-07-03T09:30,2022-07-03T15:00,pcr,positive,28.0,29.5\n"  # day 2's
+    )
+    batch = import_results(ctx, results)
+    assert batch.workflow["converted"] == 1 and batch.workflow["quarantine_tests_done"] == 2
+    [after] = list_episodes(ctx, person_id=1003)
+    assert after["status"] == "converted_to_case"
+    assert after["end"] == "2022-07-03T15:00:00+08:00"
+    tasks = list_tasks(
+        ctx, subject_type="control_measures", subject_id=str(episode["episode_id"]), limit=None
+    )
+    assert [t["status"] for t in tasks] == ["done", "done"] + ["cancelled"] * (len(tasks) - 2)
+    [case] = [c for c in list_cases(ctx) if c["person_id"] == 1003]
+    assert case["found_in_control"] and case["channel"] == "quarantine_testing"  # 管控内
+    # the secondary contact's episode is untouched
+    [other] = list_episodes(ctx, person_id=1004)
+    assert other["status"] == "active"

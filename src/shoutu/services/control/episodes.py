@@ -26,7 +26,7 @@ from shoutu.protocols.schema import Protocol, Quarantine
 from shoutu.rules.quarantine import first_kind, stages
 from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
-from shoutu.services.supervision.tasks import NewTask, open_tasks
+from shoutu.services.supervision.tasks import NewTask, cancel_tasks, finish_tasks, open_tasks
 from shoutu.store.repositories import measures as repo
 from shoutu.store.repositories import tasks as tasks_repo
 
@@ -188,6 +188,72 @@ def open_episodes(
     return done
 
 
+def _under_quarantine(measure: dict[str, Any], at: dt.datetime) -> bool:
+    end = measure["end_time"]
+    return bool(
+        ControlKind(measure["kind"]) in QUARANTINE_KINDS
+        and ControlStatus(measure["status"]) in OPEN_CONTROL_STATUSES
+        and measure["start_time"] <= at
+        and (end is None or end > at)
+    )
+
+
+def after_results(
+    unit: Unit,
+    results: list[dict[str, Any]],
+    measures: dict[int, list[dict[str, Any]]],
+    new_cases: dict[int, int],
+    tz: str,
+) -> dict[str, int]:
+    """Single-tube results against the quarantine episodes in force at their samples
+    (``measures``: each person's measures then): a sample taken on a test day does that
+    day's test task; a person who became a case (``new_cases``: person -> case) has the
+    episode end ``converted_to_case`` at the result. Audited in ``unit``."""
+    under = [
+        (r, m)
+        for r in results
+        for m in measures.get(int(r["person_id"]), [])
+        if _under_quarantine(m, r["sample_time"])
+    ]
+    open_tests = tasks_repo.open_of_subjects(
+        unit.conn,
+        kind=TaskKind.QUARANTINE_TEST.value,
+        subject_type="control_measures",
+        subject_ids=sorted({str(m["measure_id"]) for _, m in under}),
+    )
+    done: dict[int, dt.datetime] = {}
+    ended: dict[int, dt.datetime] = {}  # converted episodes: when
+    for r, m in under:
+        day = local_date(r["sample_time"], tz)
+        for task in open_tests.get(str(m["measure_id"]), []):
+            if local_date(task["open_time"], tz) == day and task["task_id"] not in done:
+                done[int(task["task_id"])] = r["result_time"]
+        case_id = new_cases.get(int(r["person_id"]))
+        if case_id is None or r["result"] != "positive" or m["measure_id"] in ended:
+            continue
+        ended[m["measure_id"]] = r["result_time"]
+        values = {"status": ControlStatus.CONVERTED_TO_CASE, "end_time": r["result_time"]}
+        repo.change(unit.conn, measure_id=m["measure_id"], values=values | unit.touch)
+        unit.updated(
+            "control_measures",
+            m["measure_id"],
+            {"status": m["status"], "end_time": None},
+            values,
+            detail=f"converted to case {case_id}: positive sample {r.get('sample_id')}",
+        )
+        m.update(values)
+    for task_id, at in done.items():
+        finish_tasks(unit, [task_id], done_time=at)
+    for measure_id, at in ended.items():  # the rest of a converted episode's tests lapse
+        moot = [
+            int(t["task_id"])
+            for t in open_tests.get(str(measure_id), [])
+            if int(t["task_id"]) not in done
+        ]
+        cancel_tasks(unit, moot, at=at, why="episode converted to a case")
+    return {"quarantine_tests_done": len(done), "converted": len(ended)}
+
+
 def _iso(value: Any, tz: str) -> str | None:
     if value is None:
         return None
@@ -242,4 +308,13 @@ def list_episodes(
     return [as_json(r, ctx.settings.timezone) for r in rows]
 
 
-__all__ = ["QUARANTINE_KINDS", "Opened", "Plan", "Reason", "list_episodes", "open_episodes", "plan"]
+__all__ = [
+    "QUARANTINE_KINDS",
+    "Opened",
+    "Plan",
+    "Reason",
+    "after_results",
+    "list_episodes",
+    "open_episodes",
+    "plan",
+]

@@ -112,6 +112,17 @@ def finish_tasks(unit: Unit, task_ids: Sequence[int], *, done_time: dt.datetime)
         unit.updated("tasks", task_id, {"status": "open"}, {"status": "done"})
 
 
+def cancel_tasks(
+    unit: Unit, task_ids: Sequence[int], *, at: dt.datetime, why: str | None = None
+) -> None:
+    """Cancel open tasks that no longer apply (``why``: the reason), audited."""
+    if not task_ids:
+        return
+    repo.cancel(unit.conn, task_ids=task_ids, at=at, values=unit.touch)
+    for task_id in task_ids:
+        unit.updated("tasks", task_id, {"status": "open"}, {"status": "cancelled"}, detail=why)
+
+
 def get_task(ctx: ServiceContext, task_id: int) -> dict[str, Any]:
     """One task; the read is audited."""
     with ctx.connect() as conn:
@@ -151,6 +162,7 @@ __all__ = [
     "DUE_HOURS",
     "NewTask",
     "Responsible",
+    "cancel_tasks",
     "due_time",
     "finish_tasks",
     "get_task",
