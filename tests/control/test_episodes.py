@@ -169,6 +169,16 @@ def test_re_exposure_extends_and_the_trail_keeps_the_planned_end_before(
     ]
     assert extension["before"]["planned_end_time"].startswith("2022-07-11T02:00:00")
     assert extension["after"]["planned_end_time"].startswith("2022-07-14T10:30:00")
+    # a secondary contact (7 days at home) found a close contact: centralised from then on
+    close = (
+        "index_case_id,person_id,kind,setting,last_exposure_time\n"
+        "8,1004,close,household,2022-07-03T12:00\n"
+    )
+    import_contacts(ctx, _contacts(tmp_path, close, "close.csv"), protocol="cn-9th-2022")
+    [upgraded] = list_episodes(ctx, person_id=1004)
+    assert upgraded["kind"] == "centralised"
+    assert upgraded["previous_planned_end"] == "2022-07-09T09:00:00+08:00"
+    assert upgraded["planned_end"] == "2022-07-13T12:00:00+08:00"
 
 
 def test_a_positive_quarantine_test_converts_the_episode(

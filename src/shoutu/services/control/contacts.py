@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shoutu.domain.timeutil import local_date
+from shoutu.domain.timeutil import end_of_day, local_date
 from shoutu.domain.vocabulary import ContactKind, Setting
 from shoutu.io.provenance import build_provenance
 from shoutu.io.tables import read_table
@@ -69,6 +69,34 @@ def rules_for(protocol: Protocol, kind: ContactKind) -> Quarantine | None:
     """The protocol's quarantine rules for a kind of contact (None: it has none)."""
     rules = protocol.quarantine
     return rules.close_contact if kind == ContactKind.CLOSE else rules.secondary_contact
+
+
+def reasons_for(
+    protocol: Protocol, contacts: list[dict[str, Any]], tz: str
+) -> tuple[list[tuple[Reason, Quarantine]], int]:
+    """What opens each recorded contact's episode (contact rows with their ``contact_id``)
+    and by which rules; and how many have no quarantine rule in the protocol. The anchor is
+    the last exposure (``exposure_end``, else the end of ``last_exposure_date``) or, when the
+    rules count from identification, ``identified_time`` (else the last exposure)."""
+    reasons: list[tuple[Reason, Quarantine]] = []
+    without = 0
+    for c in contacts:
+        rules = rules_for(protocol, ContactKind(c["kind"]))
+        if rules is None:
+            without += 1
+            continue
+        last = c["exposure_end"] or end_of_day(c["last_exposure_date"], tz)
+        identified = c.get("identified_time") or last
+        reason = Reason(
+            person_id=int(c["person_id"]),
+            contact_id=int(c["contact_id"]),
+            case_id=int(c["index_case_id"]),
+            place_id=c["place_id"],
+            anchor=identified if rules.counted_from == "identification" else last,
+            start=identified,
+        )
+        reasons.append((reason, rules))
+    return reasons, without
 
 
 @dataclass
@@ -124,7 +152,7 @@ def import_contacts(
             unit.conn,
             keys=[(v["index_case_id"], v["person_id"], v["kind"].value) for v in values],
         )
-        reasons: list[tuple[Reason, Quarantine]] = []
+        pending: list[dict[str, Any]] = []
         for v in values:
             row = {
                 "index_case_id": v["index_case_id"],
@@ -161,21 +189,8 @@ def import_contacts(
             else:
                 result.unchanged += 1
                 continue
-            rules = rules_for(loaded, v["kind"])
-            if rules is None:
-                result.without_rule += 1
-                continue
-            identified = v["identified_time"] or v["last_exposure_time"]
-            anchor = identified if rules.counted_from == "identification" else None
-            reason = Reason(
-                person_id=v["person_id"],
-                contact_id=contact_id,
-                case_id=v["index_case_id"],
-                place_id=v["place_id"],
-                anchor=anchor or v["last_exposure_time"],
-                start=identified,
-            )
-            reasons.append((reason, rules))
+            pending.append({**row, "contact_id": contact_id})
+        reasons, result.without_rule = reasons_for(loaded, pending, tz)
         opened = open_episodes(unit, loaded, reasons, tz)
     result.opened, result.extended, result.tasks = opened.opened, opened.extended, opened.tasks
     result.provenance = build_provenance(
@@ -186,4 +201,4 @@ def import_contacts(
     return result
 
 
-__all__ = ["FIELDS", "SPEC", "ContactsImport", "import_contacts", "rules_for"]
+__all__ = ["FIELDS", "SPEC", "ContactsImport", "import_contacts", "reasons_for", "rules_for"]

@@ -135,6 +135,7 @@ def open_episodes(
                 done.unchanged += 1
                 continue
             values = {
+                "kind": planned.kind,  # a secondary contact found a close one: centralised
                 "stages": planned.stages,
                 "planned_end_time": planned.planned_end,
                 "previous_planned_end_time": episode["planned_end_time"],
@@ -144,8 +145,16 @@ def open_episodes(
             unit.updated(
                 "control_measures",
                 episode["measure_id"],
-                {"planned_end_time": episode["planned_end_time"], "stages": episode["stages"]},
-                {"planned_end_time": planned.planned_end, "stages": planned.stages},
+                {
+                    "kind": episode["kind"],
+                    "planned_end_time": episode["planned_end_time"],
+                    "stages": episode["stages"],
+                },
+                {
+                    "kind": planned.kind,
+                    "planned_end_time": planned.planned_end,
+                    "stages": planned.stages,
+                },
                 detail=f"extended: re-exposure (contact {reason.contact_id})",
             )
             tasked = {
