@@ -208,3 +208,24 @@ def test_a_positive_quarantine_test_converts_the_episode(
     # the secondary contact's episode is untouched
     [other] = list_episodes(ctx, person_id=1004)
     assert other["status"] == "active"
+
+
+def test_two_exposures_in_one_file_open_one_episode_extended(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    registry(ctx, tmp_path)
+    both = (
+        "index_case_id,person_id,kind,setting,last_exposure_time\n"
+        "8,1003,close,venue,2022-07-04T18:30\n"
+        "7,1003,close,household,2022-07-01T10:00\n"
+    )
+    done = import_contacts(ctx, _contacts(tmp_path, both), protocol="cn-9th-2022")
+    assert (done.recorded, done.opened, done.extended) == (2, 1, 1)
+    [episode] = list_episodes(ctx, person_id=1003)
+    assert episode["previous_planned_end"] == "2022-07-11T10:00:00+08:00"
+    assert episode["planned_end"] == "2022-07-14T18:30:00+08:00"
+    tasks = list_tasks(
+        ctx, subject_type="control_measures", subject_id=str(episode["episode_id"]), limit=None
+    )
+    days = [d for s in episode["stages"] for d in s["test_days"]]
+    assert [t["due_time"].astimezone(SHANGHAI).date().isoformat() for t in tasks] == days

@@ -152,7 +152,8 @@ def import_contacts(
             unit.conn,
             keys=[(v["index_case_id"], v["person_id"], v["kind"].value) for v in values],
         )
-        pending: list[dict[str, Any]] = []
+        pending: list[dict[str, Any]] = []  # contacts changed: their episodes follow
+        fresh: list[dict[str, Any]] = []  # contacts to record
         for v in values:
             row = {
                 "index_case_id": v["index_case_id"],
@@ -167,10 +168,9 @@ def import_contacts(
             }
             before = known.get((v["index_case_id"], v["person_id"], v["kind"].value))
             if before is None:
-                [contact_id] = repo.add(unit.conn, rows=[{**row, **unit.stamp}])
-                unit.created("contacts", [contact_id], [row])
-                result.recorded += 1
-            elif before["exposure_end"] is None or before["exposure_end"] < row["exposure_end"]:
+                fresh.append(row)
+                continue
+            if before["exposure_end"] is None or before["exposure_end"] < row["exposure_end"]:
                 contact_id = before["contact_id"]
                 changed = [c for c in row if before.get(c) != row[c]]
                 repo.change(
@@ -190,6 +190,10 @@ def import_contacts(
                 result.unchanged += 1
                 continue
             pending.append({**row, "contact_id": contact_id})
+        ids = repo.add(unit.conn, rows=[{**row, **unit.stamp} for row in fresh])
+        unit.created("contacts", ids, fresh)
+        result.recorded = len(ids)
+        pending += [{**row, "contact_id": i} for i, row in zip(ids, fresh, strict=True)]
         reasons, result.without_rule = reasons_for(loaded, pending, tz)
         opened = open_episodes(unit, loaded, reasons, tz)
     result.opened, result.extended, result.tasks = opened.opened, opened.extended, opened.tasks

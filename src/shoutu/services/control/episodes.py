@@ -114,7 +114,9 @@ def open_episodes(
     unit: Unit, protocol: Protocol, reasons: list[tuple[Reason, Quarantine]], tz: str
 ) -> Opened:
     """Open each reason's episode by its rules, or extend the person's open one when the
-    new planned end is later; with its test tasks. Audited in ``unit``."""
+    new planned end is later; with its test tasks. Audited in ``unit``; new episodes are
+    written together (an episode opened and extended by one batch is written once, with the
+    planned end before its extension kept)."""
     done = Opened()
     people = sorted({r.person_id for r, _ in reasons})
     current = {
@@ -126,6 +128,7 @@ def open_episodes(
             statuses=[s.value for s in OPEN_CONTROL_STATUSES],
         ).items()
     }
+    new_rows: list[dict[str, Any]] = []  # episodes to open (no id yet)
     new_tasks: list[NewTask] = []
     for reason, rules in sorted(reasons, key=lambda r: r[0].anchor):
         planned = plan(rules, reason.anchor, reason.start, tz)
@@ -139,40 +142,18 @@ def open_episodes(
                 "stages": planned.stages,
                 "planned_end_time": planned.planned_end,
                 "previous_planned_end_time": episode["planned_end_time"],
-                **unit.touch,
             }
-            repo.change(unit.conn, measure_id=episode["measure_id"], values=values)
-            unit.updated(
-                "control_measures",
-                episode["measure_id"],
-                {
-                    "kind": episode["kind"],
-                    "planned_end_time": episode["planned_end_time"],
-                    "stages": episode["stages"],
-                },
-                {
-                    "kind": planned.kind,
-                    "planned_end_time": planned.planned_end,
-                    "stages": planned.stages,
-                },
-                detail=f"extended: re-exposure (contact {reason.contact_id})",
-            )
-            tasked = {
-                local_date(t["open_time"], tz)
-                for t in tasks_repo.listing(
-                    unit.conn,
-                    kind=TaskKind.QUARANTINE_TEST.value,
-                    subject_type="control_measures",
-                    subject_id=str(episode["measure_id"]),
-                    limit=None,
-                )
-            }
-            days = [d for d in planned.test_days if d not in tasked]
-            new_tasks += _test_tasks(episode["measure_id"], days, tz)
-            current[reason.person_id] = {**episode, **values}
             done.extended += 1
+            if "measure_id" not in episode:  # opened by this batch: not written yet
+                episode.update(values)
+                continue
+            _extend(unit, episode, values, reason.contact_id)
+            new_tasks += _test_tasks(
+                episode["measure_id"], _untested(unit, episode["measure_id"], planned, tz), tz
+            )
+            current[reason.person_id] = {**episode, **values}
             continue
-        row = {
+        row: dict[str, Any] = {
             "person_id": reason.person_id,
             "kind": planned.kind,
             "status": ControlStatus.ACTIVE,
@@ -188,13 +169,44 @@ def open_episodes(
             "stages": planned.stages,
             "previous_planned_end_time": None,
         }
-        [measure_id] = repo.add(unit.conn, rows=[{**row, **unit.stamp}])
-        unit.created("control_measures", [measure_id], [row])
-        current[reason.person_id] = {**row, "measure_id": measure_id}
-        new_tasks += _test_tasks(measure_id, planned.test_days, tz)
+        new_rows.append(row)
+        current[reason.person_id] = row
         done.opened += 1
+    ids = repo.add(unit.conn, rows=[{**row, **unit.stamp} for row in new_rows])
+    unit.created("control_measures", ids, new_rows)
+    for measure_id, row in zip(ids, new_rows, strict=True):
+        days = [dt.date.fromisoformat(d) for s in row["stages"] for d in s["test_days"]]
+        new_tasks += _test_tasks(measure_id, days, tz)
     done.tasks = len(open_tasks(unit, protocol, new_tasks))
     return done
+
+
+def _extend(unit: Unit, episode: dict[str, Any], values: dict[str, Any], contact: int) -> None:
+    """A stored episode extended: the row changed, the audit keeping what it was."""
+    repo.change(unit.conn, measure_id=episode["measure_id"], values=values | unit.touch)
+    shown = ("kind", "planned_end_time", "stages")
+    unit.updated(
+        "control_measures",
+        episode["measure_id"],
+        {c: episode[c] for c in shown},
+        {c: values[c] for c in shown},
+        detail=f"extended: re-exposure (contact {contact})",
+    )
+
+
+def _untested(unit: Unit, measure_id: int, planned: Plan, tz: str) -> list[dt.date]:
+    """The planned test days an episode has no test task for yet."""
+    tasked = {
+        local_date(t["open_time"], tz)
+        for t in tasks_repo.listing(
+            unit.conn,
+            kind=TaskKind.QUARANTINE_TEST.value,
+            subject_type="control_measures",
+            subject_id=str(measure_id),
+            limit=None,
+        )
+    }
+    return [d for d in planned.test_days if d not in tasked]
 
 
 def _under_quarantine(measure: dict[str, Any], at: dt.datetime) -> bool:
