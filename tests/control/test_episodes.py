@@ -229,3 +229,17 @@ def test_two_exposures_in_one_file_open_one_episode_extended(
     )
     days = [d for s in episode["stages"] for d in s["test_days"]]
     assert [t["due_time"].astimezone(SHANGHAI).date().isoformat() for t in tasks] == days
+
+
+def test_a_protocol_without_a_secondary_rule_records_the_contact_only(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    registry(ctx, tmp_path)
+    done = import_contacts(ctx, _contacts(tmp_path, CONTACTS), protocol="who-2021")
+    assert (done.recorded, done.opened, done.without_rule, done.tasks) == (2, 1, 1, 0)
+    rules = ctx.protocol("who-2021")[0].quarantine
+    assert rules.secondary_contact is None and not rules.close_contact.test_days_home
+    [episode] = list_episodes(ctx)
+    assert episode["person_id"] == 1003 and episode["kind"] == "home"
+    assert episode["stages"] == expected(rules.close_contact, LAST, FOUND)["stages"]
+    assert episode["planned_end"] == "2022-07-15T10:00:00+08:00"  # 14 days at home, by hand
