@@ -243,3 +243,17 @@ def test_a_protocol_without_a_secondary_rule_records_the_contact_only(
     assert episode["person_id"] == 1003 and episode["kind"] == "home"
     assert episode["stages"] == expected(rules.close_contact, LAST, FOUND)["stages"]
     assert episode["planned_end"] == "2022-07-15T10:00:00+08:00"  # 14 days at home, by hand
+
+
+def test_the_situation_counts_each_episode_under_the_stage_it_is_in(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    from shoutu.services.registry.situation import situation
+
+    registry(ctx, tmp_path)
+    import_contacts(ctx, _contacts(tmp_path, CONTACTS), protocol="cn-9th-2022")
+    early = situation(ctx, now=dt.datetime(2022, 7, 5, 12, tzinfo=SHANGHAI))
+    assert early["under_control"] == {"centralised": 1, "home": 1}
+    # 1003's 7 centralised days end on 8 July 10:00; 1004's 7 home days on 9 July 09:00
+    late = situation(ctx, now=dt.datetime(2022, 7, 8, 12, tzinfo=SHANGHAI))
+    assert late["under_control"] == {"home": 1, "health_monitoring": 1}

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 
 from shoutu.domain.vocabulary import ControlStatus
 from shoutu.store.repositories.entities import chunks, insert_generated, rows_in
@@ -99,17 +99,32 @@ def listing(
 
 def active_counts(conn: Connection, *, at: dt.datetime) -> dict[str, int]:
     """Measures in force at ``at`` by kind: started by then, not ended by then, not
-    cancelled."""
+    cancelled. An episode with stages counts under the kind of the stage it is in then (a
+    contact past centralised quarantine is in health monitoring; past its last stage and not
+    released, under the last)."""
+    in_force = and_(
+        TABLE.c.status != ControlStatus.CANCELLED.value,
+        TABLE.c.start_time <= at,
+        or_(TABLE.c.end_time.is_(None), TABLE.c.end_time > at),
+    )
     result = conn.execute(
         select(TABLE.c.kind, func.count())
-        .where(
-            TABLE.c.status != ControlStatus.CANCELLED.value,
-            TABLE.c.start_time <= at,
-            or_(TABLE.c.end_time.is_(None), TABLE.c.end_time > at),
-        )
+        .where(in_force, TABLE.c.stages.is_(None))
         .group_by(TABLE.c.kind)
     )
-    return {str(kind): int(n) for kind, n in result}
+    counts = {str(kind): int(n) for kind, n in result}
+    staged = conn.execute(
+        select(TABLE.c.kind, TABLE.c.stages).where(in_force, TABLE.c.stages.is_not(None))
+    )
+    moment = at.astimezone(dt.UTC)
+    for kind, stages in staged:
+        now = str(kind)
+        for stage in stages or ():
+            now = stage["kind"]
+            if moment < dt.datetime.fromisoformat(stage["planned_end"]):
+                break
+        counts[now] = counts.get(now, 0) + 1
+    return counts
 
 
 __all__ = [
