@@ -63,6 +63,7 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "import checkins": (["import", "checkins", missing], 1),
         "import cases": (["import", "cases", missing], 1),
         "import control-measures": (["import", "control-measures", missing], 1),
+        "import contacts": (["import", "contacts", missing], 1),
         "cases list": (["cases", "list", "--status", "bogus"], 2),
         "cases show": (["cases", "show", "424242"], 4),
         "tasks list": (["tasks", "list", "--subject", "cases"], 2),
@@ -96,6 +97,7 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         ),
         "screening status": (["screening", "status", "nosuch"], 4),
         "control community-zero": (["control", "community-zero", "--level", "planet"], 2),
+        "control list": (["control", "list", "--status", "bogus"], 2),
     }
 
 

@@ -75,6 +75,8 @@ def test_pooled_workflow(ctx: ServiceContext, tmp_path: Path) -> None:
         "tasks_done": 4,  # 1001, 1002, 1003 re-sampled; 1005 confirmed
         "released": 1,  # 1002's negative ends the temporary control
         "cases": 3,
+        "quarantine_tests_done": 0,  # 1003's imported episode has no test days
+        "converted": 1,  # 1003's home quarantine ends: converted to a case
     }
     with ctx.engine.connect() as conn:
         cases = {r.person_id: r for r in conn.execute(select(table(Case))).all()}

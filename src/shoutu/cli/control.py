@@ -1,4 +1,4 @@
-"""`shoutu control`: control of the outbreak — community zero (社会面清零)."""
+"""`shoutu control`: control of the outbreak — episodes of control, community zero (社会面清零)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import typer
 from shoutu.cli import i18n
 from shoutu.cli.output import emit_json, err, errors_as_exit, out, parse
 from shoutu.cli.state import state
-from shoutu.domain.vocabulary import CommunityZeroStatus
+from shoutu.domain.vocabulary import CommunityZeroStatus, ControlKind, ControlStatus
 
 app = typer.Typer(
     rich_markup_mode=None,
-    help="Control: community zero (社会面清零) per region.",
+    help="Control: episodes of quarantine and isolation; community zero (社会面清零) per region.",
     no_args_is_help=True,
 )
 
@@ -26,6 +26,54 @@ COLUMNS = [
     "community",
     "in_control",
 ]
+
+
+EPISODE_COLUMNS = ["episode_id", "person_id", "kind", "status", "start", "planned_end", "reason"]
+
+
+@app.command("list")
+def list_episodes(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None, typer.Option(help="Only episodes of this status (e.g. active, released).")
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="Only episodes of this kind (e.g. centralised, home).")
+    ] = None,
+    person: Annotated[int | None, typer.Option(help="Only this person's episodes.")] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Episodes of control (all, without filters), oldest first: kind, reason, status, start,
+    planned end and the stages with their test days."""
+    from shoutu.services.control import episodes as service
+
+    with errors_as_exit(json):
+        wanted_status = parse("status", ControlStatus.parse, status) if status else None
+        wanted_kind = parse("kind", ControlKind.parse, kind) if kind else None
+        found = service.list_episodes(
+            state(ctx).context(), status=wanted_status, kind=wanted_kind, person_id=person
+        )
+    if json:
+        emit_json({"episodes": found})
+        return
+    table = i18n.table("管控", "Episodes of control", [*EPISODE_COLUMNS, "stages"])
+    for episode in found:
+        stages = "; ".join(
+            f"{i18n.value(ControlKind, s['kind'])} → {s['planned_end'][:16]}"
+            f" ({', '.join(d[5:] for d in s['test_days'])})"
+            for s in episode["stages"]
+        )
+        table.add_row(
+            str(episode["episode_id"]),
+            str(episode["person_id"]),
+            i18n.value(ControlKind, episode["kind"]),
+            i18n.value(ControlStatus, episode["status"]),
+            (episode["start"] or "")[:16],
+            (episode["planned_end"] or "")[:16],
+            episode["reason"],
+            stages,
+        )
+    out.print(table)
 
 
 @app.command("community-zero")

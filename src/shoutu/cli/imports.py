@@ -139,6 +139,51 @@ for _kind, _doc in REGISTRY_FILES.items():
 
 
 @app.command()
+def contacts(
+    ctx: typer.Context,
+    file: FileArg,
+    protocol: Annotated[
+        str | None,
+        typer.Option(help="Protocol whose quarantine rules open the episodes [SHOUTU_PROTOCOL]."),
+    ] = None,
+    json: JsonOpt = False,
+    date_format: DateFormat = None,
+    allow_dates: AllowDates = False,
+    encoding: Encoding = None,
+) -> None:
+    """Contacts of cases: index_case_id, person_id, kind (close, secondary), setting,
+    last_exposure_time; optional place_id, identified_time. Each opens its episode of control
+    by the protocol's quarantine rules (stages, planned end, dated test tasks); a second
+    exposure extends an open episode; the same row again changes nothing."""
+    from shoutu.services.control.contacts import import_contacts
+
+    with errors_as_exit(json):
+        result = import_contacts(
+            state(ctx).context(),
+            file,
+            protocol=protocol,
+            date_format=date_format,
+            allow_dates=allow_dates,
+            encoding=encoding,
+        )
+    if json:
+        emit_json({"ok": True, "result": result.as_json(), "provenance": result.provenance})
+        return
+    out.print(
+        f"{result.file}: {result.rows:,} contact rows — {result.recorded:,} new, "
+        f"{result.updated:,} updated, {result.unchanged:,} unchanged; episodes "
+        f"{result.opened:,} opened, {result.extended:,} extended ({result.protocol}), "
+        f"{result.tasks:,} test tasks",
+        markup=False,
+    )
+    if result.without_rule:
+        out.print(
+            f"  {result.without_rule:,} contacts have no quarantine rule in {result.protocol}",
+            markup=False,
+        )
+
+
+@app.command()
 def simulation(
     ctx: typer.Context,
     directory: Annotated[

@@ -70,7 +70,8 @@ def trace(
         else:
             err.print(
                 f"case {case}: {counts['close']:,} close and {counts['secondary']:,} secondary "
-                f"contacts recorded, {counts['tasks']:,} control tasks",
+                f"contacts recorded, {counts['tasks']:,} control tasks; episodes "
+                f"{counts['episodes_opened']:,} opened, {counts['episodes_extended']:,} extended",
                 markup=False,
             )
         return

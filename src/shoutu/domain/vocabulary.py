@@ -232,12 +232,33 @@ class ControlKind(Labeled):
     HEALTH_MONITORING = "health_monitoring", "居家健康监测", "Health monitoring"
     ISOLATION = "isolation", "隔离治疗", "Isolation of a case"
     TEMPORARY = "temporary", "临时管控", "Temporary control (positive pool, awaiting re-test)"
+    # appended after the simulator's kinds (it indexes them in this order)
+    POST_RELEASE_MONITORING = "post_release_monitoring", "解除后健康监测", "Post-release monitoring"
+    AREA_SEALED = "area_sealed", "封控区管控", "Sealed area"
+    AREA_CONTROLLED = "area_controlled", "管控区管控", "Controlled area"
 
 
 class ControlStatus(Labeled):
+    """Where a control episode stands. ``released`` is what was ``ended`` before episodes
+    (migration 0008; an import may still say ``ended``); ``cancelled`` stays for an episode
+    opened in error (it never counts as in force)."""
+
+    PLANNED = "planned", "待管控", "Planned"
     ACTIVE = "active", "管控中", "Active"
-    ENDED = "ended", "已解除", "Ended"
+    HELD = "held", "暂缓解除", "Held"
+    RELEASED = "released", "已解除", "Released"
+    CONVERTED_TO_CASE = "converted_to_case", "转为病例", "Converted to a case"
+    TRANSFERRED = "transferred", "已转出", "Transferred"
+    LOST_TO_FOLLOW_UP = "lost_to_follow_up", "失访", "Lost to follow-up"
     CANCELLED = "cancelled", "已取消", "Cancelled"
+
+
+#: statuses of an episode still under way (not yet released, converted, moved or lost)
+OPEN_CONTROL_STATUSES: tuple[ControlStatus, ...] = (
+    ControlStatus.PLANNED,
+    ControlStatus.ACTIVE,
+    ControlStatus.HELD,
+)
 
 
 class CommunityZeroStatus(Labeled):

@@ -35,6 +35,77 @@ def stage_ends(rules: Quarantine, anchor: T) -> StageEnds:
     return StageEnds(centralised, home, home + rules.health_monitoring_days)
 
 
+@dataclass(frozen=True)
+class Stage:
+    """One stage of an episode: its kind, [start, end) and the days its tests fall on (each
+    the start of a whole day, in the same units as the anchor)."""
+
+    kind: ControlKind
+    start: float
+    end: float
+    test_days: tuple[float, ...]
+
+
+def episode_day(anchor: float | np.ndarray, day: float | np.ndarray) -> np.ndarray:
+    """The 1-based day of the episode anchored at ``anchor`` that the whole day starting at
+    ``day`` is (0 or less: before it)."""
+    result: np.ndarray = np.floor(np.asarray(day) - np.asarray(anchor)) + 1
+    return result
+
+
+def test_day_start(anchor: float, k: int) -> float:
+    """The start of the whole day that is day ``k`` (1-based) of the episode anchored at
+    ``anchor``: the first day start at or after ``anchor + k - 1``."""
+    return float(np.ceil(anchor + k - 1))
+
+
+def stages(rules: Quarantine, anchor: float, start: float | None = None) -> list[Stage]:
+    """The chained stages of an episode counted from ``anchor`` (centralised, home, health
+    monitoring; stages of no days left out), control beginning at ``start`` (default: the
+    anchor; a stage ends no earlier than it), with each stage's test days."""
+    begin = anchor if start is None else max(anchor, start)
+    ends = stage_ends(rules, anchor)
+    bounds = (
+        (
+            ControlKind.CENTRALISED,
+            anchor,
+            ends.centralised,
+            rules.centralised_days,
+            0,
+            rules.test_days_centralised,
+        ),
+        (
+            ControlKind.HOME,
+            ends.centralised,
+            ends.home,
+            rules.home_days,
+            rules.centralised_days,
+            rules.test_days_home,
+        ),
+        (
+            ControlKind.HEALTH_MONITORING,
+            ends.home,
+            ends.monitoring,
+            rules.health_monitoring_days,
+            rules.centralised_days + rules.home_days,
+            rules.test_days_monitoring,
+        ),
+    )
+    found: list[Stage] = []
+    for kind, low, high, days, offset, tests in bounds:
+        if not days:
+            continue
+        found.append(
+            Stage(
+                kind,
+                max(float(low), begin),
+                max(float(high), begin),
+                tuple(test_day_start(anchor, offset + k) for k in tests),
+            )
+        )
+    return found
+
+
 def first_kind(rules: Quarantine) -> ControlKind:
     """The kind of control an episode under ``rules`` starts with."""
     return ControlKind.CENTRALISED if rules.centralised_days else ControlKind.HOME
@@ -65,10 +136,14 @@ def is_test_day(rules: Quarantine, day_of_episode: np.ndarray) -> np.ndarray:
 
 
 __all__ = [
+    "Stage",
     "StageEnds",
+    "episode_day",
     "episode_test_days",
     "first_kind",
     "is_test_day",
     "scheduled_tests",
     "stage_ends",
+    "stages",
+    "test_day_start",
 ]

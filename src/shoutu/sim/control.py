@@ -15,7 +15,7 @@ import numpy as np
 
 from shoutu.domain.vocabulary import ControlKind
 from shoutu.protocols.schema import Protocol, Quarantine
-from shoutu.rules.quarantine import first_kind, is_test_day, stage_ends
+from shoutu.rules.quarantine import episode_day, first_kind, is_test_day, stage_ends
 from shoutu.rules.risk_areas import area_until, holds_areas
 
 INF = np.inf
@@ -185,7 +185,7 @@ class Control:
         )
         if len(active) == 0:
             return active.astype(np.int64)
-        k = np.floor(day - self.q_anchor[active]).astype(np.int64) + 1  # 1-based episode day
+        k = episode_day(self.q_anchor[active], float(day)).astype(np.int64)  # 1-based
         due = np.zeros(len(active), bool)
         for index, rules in enumerate(self.rules):
             mine = self.q_rule[active] == index

@@ -149,6 +149,9 @@ class Contact(Stamped, Base):
     exposure_end: Mapped[dt.datetime | None]
     last_exposure_date: Mapped[dt.date] = mapped_column(Date)
     rule: Mapped[str] = mapped_column(Text)
+    identified_time: Mapped[
+        dt.datetime | None
+    ]  # when tracing found them (the protocol may count from it)
 
 
 class Sample(Stamped, Base):
@@ -189,6 +192,11 @@ class ControlMeasure(Stamped, Responsible, Base):
     planned_end_time: Mapped[dt.datetime | None]
     end_time: Mapped[dt.datetime | None]
     protocol: Mapped[str] = mapped_column(String(64))
+    site: Mapped[str | None] = mapped_column(Text)  # quarantine hotel, hospital, home
+    # the chained stages: [{"kind", "start", "planned_end", "test_days": [ISO dates]}]
+    stages: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # the planned end before the latest extension (each extension is audited too)
+    previous_planned_end_time: Mapped[dt.datetime | None]
 
 
 class RiskArea(Stamped, Responsible, Base):

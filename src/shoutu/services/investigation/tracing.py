@@ -203,10 +203,14 @@ def trace_case(ctx: ServiceContext, case_id: int) -> dict[str, int]:
     """Store mode: trace one registered case over the check-in store and the registry's
     workplace memberships (the registry holds no households or classes: those come with file
     mode), and record its close and secondary contacts as Contacts with a contact-control Task
-    each, due within the protocol's ``contact_control_hours`` of the case's report; audited.
-    Contacts recorded before are not recorded again."""
+    each, due within the protocol's ``contact_control_hours`` of the case's report, and each
+    contact's episode of control opened (or an open one extended) by the protocol's
+    quarantine rules (``services/control``); audited. Contacts recorded before are not
+    recorded again."""
     from shoutu.events.store import day_files
     from shoutu.services.audit import writing
+    from shoutu.services.control.contacts import reasons_for
+    from shoutu.services.control.episodes import open_episodes
     from shoutu.services.supervision.tasks import NewTask, Responsible, open_tasks
     from shoutu.store.repositories import cases as cases_repo
     from shoutu.store.repositories import contacts as contacts_repo
@@ -267,7 +271,11 @@ def trace_case(ctx: ServiceContext, case_id: int) -> dict[str, int]:
                     **unit.stamp,
                 }
             )
-        unit.created("contacts", contacts_repo.add(unit.conn, rows=rows))
+        contact_ids = contacts_repo.add(unit.conn, rows=rows)
+        unit.created("contacts", contact_ids)
+        recorded = [{**r, "contact_id": i} for i, r in zip(contact_ids, rows, strict=True)]
+        reasons, _ = reasons_for(protocol, recorded, ctx.settings.timezone)
+        episodes = open_episodes(unit, protocol, reasons, ctx.settings.timezone)
         people = sorted({row["person_id"] for row in rows})
         homes = people_repo.home_regions(unit.conn, person_ids=people)
         task_ids = open_tasks(
@@ -286,7 +294,14 @@ def trace_case(ctx: ServiceContext, case_id: int) -> dict[str, int]:
             ],
         )
     close = sum(1 for row in rows if row["kind"] == ContactKind.CLOSE)
-    return {"close": close, "secondary": len(rows) - close, "tasks": len(task_ids)}
+    return {
+        "close": close,
+        "secondary": len(rows) - close,
+        "tasks": len(task_ids),
+        "episodes_opened": episodes.opened,
+        "episodes_extended": episodes.extended,
+        "test_tasks": episodes.tasks,
+    }
 
 
 __all__ = [

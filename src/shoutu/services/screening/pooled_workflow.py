@@ -12,6 +12,8 @@
    a control measure in force (quarantine testing), otherwise "other"; and it records whether
    the person was under control when sampled (管控内) or not (社会面) — temporary control after
    a positive pool does not count: those people were found in the community.
+5. A single-tube sample taken on a quarantine test day does that day's test task; a positive
+   one ends the person's quarantine episode ``converted_to_case`` (``services/control``).
 Every registry write is audited.
 """
 
@@ -37,6 +39,7 @@ from shoutu.domain.vocabulary import (
 from shoutu.errors import ShoutuError
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
+from shoutu.services.control.episodes import after_results
 from shoutu.services.supervision.tasks import (
     NewTask,
     Responsible,
@@ -160,7 +163,7 @@ def run_workflow(
                     conn,
                     measure_ids=ended,
                     end_time=r["result_time"],
-                    values={"status": ControlStatus.ENDED, **unit.touch},
+                    values={"status": ControlStatus.RELEASED, **unit.touch},
                 )
                 for m in temporary:
                     m["end_time"] = r["result_time"]
@@ -205,6 +208,8 @@ def run_workflow(
             ],
         )
         counts["cases"] = len(case_rows)
+        persons = {int(c["person_id"]): i for i, c in zip(case_ids, case_rows, strict=True)}
+        counts |= after_results(unit, single, measures, persons, ctx.settings.timezone)
         if batch is not None:
             batches.processed(conn, kind=KIND, batch=batch, at=unit.now, by=unit.actor)
     return counts

@@ -141,7 +141,9 @@ def _measures(directory: Path, protocol: str, end: dt.datetime) -> InputTable:
                 "measure_id": index + 1,
                 "person_id": row["person_id"],
                 "kind": row["kind"],
-                "status": ControlStatus.ENDED if row["end_time"] <= end else ControlStatus.ACTIVE,
+                "status": ControlStatus.RELEASED
+                if row["end_time"] <= end
+                else ControlStatus.ACTIVE,
                 "reason": row["reason"],
                 "start_time": row["start_time"],
                 "planned_end_time": row["end_time"],

@@ -58,6 +58,8 @@ class NewTask:
     title: str
     since: dt.datetime  # the event the deadline counts from
     responsible: Responsible = Responsible()
+    # a deadline the protocol sets otherwise (a quarantine test: the end of its test day)
+    due: dt.datetime | None = None
 
 
 def due_time(protocol: Protocol, kind: TaskKind, since: dt.datetime) -> dt.datetime | None:
@@ -78,7 +80,7 @@ def open_tasks(unit: Unit, protocol: Protocol, tasks: Sequence[NewTask]) -> list
             "subject_id": str(t.subject_id),
             "title": t.title,
             "open_time": t.since,
-            "due_time": due_time(protocol, t.kind, t.since),
+            "due_time": t.due if t.due is not None else due_time(protocol, t.kind, t.since),
             **t.responsible.columns(),
             **unit.stamp,
         }
@@ -108,6 +110,17 @@ def finish_tasks(unit: Unit, task_ids: Sequence[int], *, done_time: dt.datetime)
     repo.finish(unit.conn, task_ids=task_ids, done_time=done_time, values=unit.touch)
     for task_id in task_ids:
         unit.updated("tasks", task_id, {"status": "open"}, {"status": "done"})
+
+
+def cancel_tasks(
+    unit: Unit, task_ids: Sequence[int], *, at: dt.datetime, why: str | None = None
+) -> None:
+    """Cancel open tasks that no longer apply (``why``: the reason), audited."""
+    if not task_ids:
+        return
+    repo.cancel(unit.conn, task_ids=task_ids, at=at, values=unit.touch)
+    for task_id in task_ids:
+        unit.updated("tasks", task_id, {"status": "open"}, {"status": "cancelled"}, detail=why)
 
 
 def get_task(ctx: ServiceContext, task_id: int) -> dict[str, Any]:
@@ -149,6 +162,7 @@ __all__ = [
     "DUE_HOURS",
     "NewTask",
     "Responsible",
+    "cancel_tasks",
     "due_time",
     "finish_tasks",
     "get_task",

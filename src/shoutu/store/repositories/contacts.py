@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, tuple_, update
 
-from shoutu.store.repositories.entities import insert_generated
+from shoutu.store.repositories.entities import insert_generated, rows_in
 from shoutu.store.tables import Contact, table
 
 TABLE = table(Contact)
@@ -26,9 +26,33 @@ def recorded(conn: Connection, *, index_case_id: int) -> set[tuple[Any, ...]]:
     }
 
 
+def by_index_and_person(
+    conn: Connection, *, keys: Sequence[tuple[int, int, str]]
+) -> dict[tuple[int, int, str], dict[str, Any]]:
+    """The contacts recorded for these (index case, person, kind), the first of each."""
+
+    def statement(chunk: Sequence[Any]) -> Any:
+        return (
+            select(TABLE)
+            .where(tuple_(TABLE.c.index_case_id, TABLE.c.person_id, TABLE.c.kind).in_(chunk))
+            .order_by(TABLE.c.contact_id)
+        )
+
+    found: dict[tuple[int, int, str], dict[str, Any]] = {}
+    for row in rows_in(conn, statement, list(keys)):
+        kind = str(getattr(row["kind"], "value", row["kind"]))
+        found.setdefault((int(row["index_case_id"]), int(row["person_id"]), kind), dict(row))
+    return found
+
+
+def change(conn: Connection, *, contact_id: int, values: dict[str, Any]) -> None:
+    """Set ``values`` on one contact."""
+    conn.execute(update(TABLE).where(TABLE.c.contact_id == contact_id).values(**values))
+
+
 def add(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
     """New contacts; their ids come from the database."""
     return insert_generated(conn, table=TABLE, key="contact_id", rows=rows)
 
 
-__all__ = ["add", "recorded"]
+__all__ = ["add", "by_index_and_person", "change", "recorded"]

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 
 from shoutu.domain.vocabulary import ControlStatus
 from shoutu.store.repositories.entities import chunks, insert_generated, rows_in
@@ -48,19 +48,91 @@ def end(
         )
 
 
+def open_episodes(
+    conn: Connection, *, person_ids: Sequence[int], kinds: Sequence[str], statuses: Sequence[str]
+) -> dict[int, list[dict[str, Any]]]:
+    """Episodes of these people of ``kinds`` in ``statuses`` and not ended, by person, oldest
+    first."""
+
+    def statement(chunk: Sequence[Any]) -> Any:
+        return (
+            select(TABLE)
+            .where(
+                TABLE.c.person_id.in_(chunk),
+                TABLE.c.kind.in_(list(kinds)),
+                TABLE.c.status.in_(list(statuses)),
+                TABLE.c.end_time.is_(None),
+            )
+            .order_by(TABLE.c.measure_id)
+        )
+
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in rows_in(conn, statement, person_ids):
+        found.setdefault(int(row["person_id"]), []).append(dict(row))
+    return found
+
+
+def change(conn: Connection, *, measure_id: int, values: dict[str, Any]) -> None:
+    """Set ``values`` on one measure."""
+    conn.execute(update(TABLE).where(TABLE.c.measure_id == measure_id).values(**values))
+
+
+def listing(
+    conn: Connection,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    person_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Measures, oldest first, filtered."""
+    statement = select(TABLE)
+    for column, value in (
+        (TABLE.c.status, status),
+        (TABLE.c.kind, kind),
+        (TABLE.c.person_id, person_id),
+    ):
+        if value is not None:
+            statement = statement.where(column == value)
+    statement = statement.order_by(TABLE.c.measure_id)
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
 def active_counts(conn: Connection, *, at: dt.datetime) -> dict[str, int]:
     """Measures in force at ``at`` by kind: started by then, not ended by then, not
-    cancelled."""
+    cancelled. An episode with stages counts under the kind of the stage it is in then (a
+    contact past centralised quarantine is in health monitoring; past its last stage and not
+    released, under the last)."""
+    in_force = and_(
+        TABLE.c.status != ControlStatus.CANCELLED.value,
+        TABLE.c.start_time <= at,
+        or_(TABLE.c.end_time.is_(None), TABLE.c.end_time > at),
+    )
     result = conn.execute(
         select(TABLE.c.kind, func.count())
-        .where(
-            TABLE.c.status != ControlStatus.CANCELLED.value,
-            TABLE.c.start_time <= at,
-            or_(TABLE.c.end_time.is_(None), TABLE.c.end_time > at),
-        )
+        .where(in_force, TABLE.c.stages.is_(None))
         .group_by(TABLE.c.kind)
     )
-    return {str(kind): int(n) for kind, n in result}
+    counts = {str(kind): int(n) for kind, n in result}
+    staged = conn.execute(
+        select(TABLE.c.kind, TABLE.c.stages).where(in_force, TABLE.c.stages.is_not(None))
+    )
+    moment = at.astimezone(dt.UTC)
+    for kind, stages in staged:
+        now = str(kind)
+        for stage in stages or ():
+            now = stage["kind"]
+            if moment < dt.datetime.fromisoformat(stage["planned_end"]):
+                break
+        counts[now] = counts.get(now, 0) + 1
+    return counts
 
 
-__all__ = ["active_counts", "add", "end", "in_force_between"]
+__all__ = [
+    "active_counts",
+    "add",
+    "change",
+    "end",
+    "in_force_between",
+    "listing",
+    "open_episodes",
+]

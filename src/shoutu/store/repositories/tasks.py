@@ -40,6 +40,29 @@ def open_by_subject(
     return found
 
 
+def open_of_subjects(
+    conn: Connection, *, kind: str, subject_type: str, subject_ids: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Every open task of ``kind`` by subject id, oldest first."""
+
+    def statement(chunk: Sequence[Any]) -> Any:
+        return (
+            select(TABLE)
+            .where(
+                TABLE.c.kind == kind,
+                TABLE.c.subject_type == subject_type,
+                TABLE.c.subject_id.in_(chunk),
+                TABLE.c.status == OPEN,
+            )
+            .order_by(TABLE.c.task_id)
+        )
+
+    found: dict[str, list[dict[str, Any]]] = {}
+    for row in rows_in(conn, statement, subject_ids):
+        found.setdefault(row["subject_id"], []).append(dict(row))
+    return found
+
+
 def add(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
     """New tasks; their ids come from the database."""
     return insert_generated(conn, table=TABLE, key="task_id", rows=rows)
@@ -53,6 +76,17 @@ def finish(
             update(TABLE)
             .where(TABLE.c.task_id.in_(chunk))
             .values(status=TaskStatus.DONE.value, done_time=done_time, **values)
+        )
+
+
+def cancel(
+    conn: Connection, *, task_ids: Sequence[int], at: dt.datetime, values: dict[str, Any]
+) -> None:
+    for chunk in chunks(list(task_ids)):
+        conn.execute(
+            update(TABLE)
+            .where(TABLE.c.task_id.in_(chunk))
+            .values(status=CANCELLED, done_time=at, **values)
         )
 
 
@@ -96,4 +130,13 @@ def open_counts(conn: Connection, *, now: dt.datetime) -> tuple[int, int]:
     return int(total), int(overdue)
 
 
-__all__ = ["add", "finish", "get", "listing", "open_by_subject", "open_counts"]
+__all__ = [
+    "add",
+    "cancel",
+    "finish",
+    "get",
+    "listing",
+    "open_by_subject",
+    "open_counts",
+    "open_of_subjects",
+]

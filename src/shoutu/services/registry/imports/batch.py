@@ -323,6 +323,41 @@ def write_rows(
     return _write(unit, spec, batch, given=given, allow_clear=batch.allow_clear)
 
 
+def validate_table(
+    ctx: ServiceContext,
+    unit: Unit,
+    spec: EntitySpec,
+    table: InputTable,
+    *,
+    date_format: str | None = None,
+    allow_dates: bool = False,
+) -> list[ParsedRow]:
+    """Parse and check a whole file by ``spec`` (its ``prepare`` checks the registry) without
+    writing it: for files a service records itself (contacts open episodes). Raises
+    InputError naming every bad row and field."""
+    options = ParseOptions(
+        date_format=date_format,
+        timezone=ctx.settings.timezone,
+        window=None if allow_dates else ctx.plausible_window(),
+        today=local_date(utcnow(), ctx.settings.timezone),
+    )
+    report = ValidationReport()
+    for column in spec.required:
+        if column not in table.columns:
+            report.add(table.name, None, column, missing_column(column, table.columns))
+    if not report.ok:
+        raise InputError(report)
+    rows: list[ParsedRow] = []
+    state: dict[str, Any] = {}
+    for chunk in table.chunks(None, report):
+        parsed = _parse_chunk(spec, table, chunk, options, report, {})
+        spec.prepare(Batch(ctx, unit.conn, table.name, parsed, report, state, options=options))
+        rows += parsed
+    if not report.ok:
+        raise InputError(report)
+    return rows
+
+
 def _write(
     unit: Unit, spec: EntitySpec, batch: Batch, *, given: frozenset[str], allow_clear: bool
 ) -> tuple[int, int]:

@@ -8,16 +8,30 @@ from shoutu.services.registry.imports import fields as f
 from shoutu.services.registry.imports.batch import Batch, EntitySpec
 from shoutu.store.tables import ControlMeasure, Person, table
 
+#: the status values files wrote before episodes, and what each is now
+LEGACY_STATUS = {"ended": ControlStatus.RELEASED}
+
+
+def status(value: object, options: f.ParseOptions) -> ControlStatus:
+    """A status; ``ended`` (before episodes) is ``released``."""
+    text = str(value).strip().casefold()
+    if text in LEGACY_STATUS:
+        return LEGACY_STATUS[text]
+    parsed: ControlStatus = f.vocab(ControlStatus)(value, options)
+    return parsed
+
+
 FIELDS = (
     f.FieldSpec("measure_id", f.integer(), required=True),
     f.FieldSpec("person_id", f.integer(), required=True),
     f.FieldSpec("kind", f.vocab(ControlKind), required=True),
-    f.FieldSpec("status", f.vocab(ControlStatus), required=True),
+    f.FieldSpec("status", status, required=True),
     f.FieldSpec("reason", f.text(500), required=True),
     f.FieldSpec("start_time", f.timestamp, required=True),
     f.FieldSpec("planned_end_time", f.planned_timestamp),
     f.FieldSpec("end_time", f.timestamp),
     f.FieldSpec("protocol", f.text(64), required=True),
+    f.FieldSpec("site", f.text(200)),
 )
 
 

@@ -1,0 +1,341 @@
+"""Control episodes (the ``control_measures`` rows): planned by the protocol's stage rule,
+opened, extended on re-exposure, listed.
+
+An episode's stages and test days come from ``rules.quarantine.stages`` (the simulator's rule
+too) over local days: the anchor's local midnight is day 0, so a test on episode day ``k`` is
+the local date of the first midnight at or after ``anchor + k - 1`` days. Each test day
+becomes a quarantine test task (``services/supervision/tasks.py``) due by the end of that
+day. A re-exposure while an episode is open moves its planned end to the new anchor's (the
+planned end before is kept on the row and in the audit trail).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from shoutu.domain.timeutil import end_of_day, local_date, zone
+from shoutu.domain.vocabulary import (
+    OPEN_CONTROL_STATUSES,
+    ControlKind,
+    ControlStatus,
+    TaskKind,
+)
+from shoutu.protocols.schema import Protocol, Quarantine
+from shoutu.rules.quarantine import first_kind, stages
+from shoutu.services.audit import Unit, writing
+from shoutu.services.context import ServiceContext
+from shoutu.services.supervision.tasks import NewTask, cancel_tasks, finish_tasks, open_tasks
+from shoutu.store.repositories import measures as repo
+from shoutu.store.repositories import tasks as tasks_repo
+
+#: the kinds a quarantine episode passes through
+QUARANTINE_KINDS = (ControlKind.CENTRALISED, ControlKind.HOME, ControlKind.HEALTH_MONITORING)
+DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An episode's kind, start, planned end and stages (as stored: ISO times, test days as
+    ISO dates)."""
+
+    kind: ControlKind
+    start: dt.datetime
+    planned_end: dt.datetime
+    stages: list[dict[str, Any]]
+
+    @property
+    def test_days(self) -> list[dt.date]:
+        return [dt.date.fromisoformat(d) for s in self.stages for d in s["test_days"]]
+
+
+def plan(rules: Quarantine, anchor: dt.datetime, start: dt.datetime, tz: str) -> Plan:
+    """The episode the protocol's ``rules`` give for ``anchor`` (what it counts from), control
+    beginning at ``start``; days are local days of ``tz``."""
+    day0 = local_date(anchor, tz)
+    origin = dt.datetime.combine(day0, dt.time(), zone(tz))
+
+    def days(t: dt.datetime) -> float:
+        return (t - origin) / DAY
+
+    def time(x: float) -> dt.datetime:
+        return (origin + x * DAY).astimezone(dt.UTC)
+
+    found = stages(rules, days(anchor), days(start))
+    stored = [
+        {
+            "kind": s.kind.value,
+            "start": time(s.start).isoformat(),
+            "planned_end": time(s.end).isoformat(),
+            "test_days": [(day0 + dt.timedelta(days=round(d))).isoformat() for d in s.test_days],
+        }
+        for s in found
+    ]
+    end = time(found[-1].end) if found else max(anchor, start)
+    return Plan(first_kind(rules), max(anchor, start), end, stored)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """What opens an episode: a contact of a case."""
+
+    person_id: int
+    contact_id: int
+    case_id: int
+    place_id: int | None
+    anchor: dt.datetime
+    start: dt.datetime
+
+
+@dataclass
+class Opened:
+    opened: int = 0
+    extended: int = 0
+    unchanged: int = 0
+    tasks: int = 0
+
+
+def _test_tasks(measure_id: int, days: list[dt.date], tz: str) -> list[NewTask]:
+    return [
+        NewTask(
+            kind=TaskKind.QUARANTINE_TEST,
+            subject_type="control_measures",
+            subject_id=measure_id,
+            title=f"隔离期检测 {day.isoformat()} / quarantine test",
+            since=dt.datetime.combine(day, dt.time(), zone(tz)).astimezone(dt.UTC),
+            due=end_of_day(day, tz),
+        )
+        for day in days
+    ]
+
+
+def open_episodes(
+    unit: Unit, protocol: Protocol, reasons: list[tuple[Reason, Quarantine]], tz: str
+) -> Opened:
+    """Open each reason's episode by its rules, or extend the person's open one when the
+    new planned end is later; with its test tasks. Audited in ``unit``; new episodes are
+    written together (an episode opened and extended by one batch is written once, with the
+    planned end before its extension kept)."""
+    done = Opened()
+    people = sorted({r.person_id for r, _ in reasons})
+    current = {
+        person: rows[-1]
+        for person, rows in repo.open_episodes(
+            unit.conn,
+            person_ids=people,
+            kinds=[k.value for k in QUARANTINE_KINDS],
+            statuses=[s.value for s in OPEN_CONTROL_STATUSES],
+        ).items()
+    }
+    new_rows: list[dict[str, Any]] = []  # episodes to open (no id yet)
+    new_tasks: list[NewTask] = []
+    for reason, rules in sorted(reasons, key=lambda r: r[0].anchor):
+        planned = plan(rules, reason.anchor, reason.start, tz)
+        episode = current.get(reason.person_id)
+        if episode is not None and episode["planned_end_time"] > planned.start:
+            if planned.planned_end <= episode["planned_end_time"]:
+                done.unchanged += 1
+                continue
+            values = {
+                "kind": planned.kind,  # a secondary contact found a close one: centralised
+                "stages": planned.stages,
+                "planned_end_time": planned.planned_end,
+                "previous_planned_end_time": episode["planned_end_time"],
+            }
+            done.extended += 1
+            if "measure_id" not in episode:  # opened by this batch: not written yet
+                episode.update(values)
+                continue
+            _extend(unit, episode, values, reason.contact_id)
+            new_tasks += _test_tasks(
+                episode["measure_id"], _untested(unit, episode["measure_id"], planned, tz), tz
+            )
+            current[reason.person_id] = {**episode, **values}
+            continue
+        row: dict[str, Any] = {
+            "person_id": reason.person_id,
+            "kind": planned.kind,
+            "status": ControlStatus.ACTIVE,
+            "reason": f"contact {reason.contact_id} of case {reason.case_id}",
+            "case_id": reason.case_id,
+            "contact_id": reason.contact_id,
+            "place_id": None,
+            "start_time": planned.start,
+            "planned_end_time": planned.planned_end,
+            "end_time": None,
+            "protocol": protocol.name,
+            "site": None,
+            "stages": planned.stages,
+            "previous_planned_end_time": None,
+        }
+        new_rows.append(row)
+        current[reason.person_id] = row
+        done.opened += 1
+    ids = repo.add(unit.conn, rows=[{**row, **unit.stamp} for row in new_rows])
+    unit.created("control_measures", ids, new_rows)
+    for measure_id, row in zip(ids, new_rows, strict=True):
+        days = [dt.date.fromisoformat(d) for s in row["stages"] for d in s["test_days"]]
+        new_tasks += _test_tasks(measure_id, days, tz)
+    done.tasks = len(open_tasks(unit, protocol, new_tasks))
+    return done
+
+
+def _extend(unit: Unit, episode: dict[str, Any], values: dict[str, Any], contact: int) -> None:
+    """A stored episode extended: the row changed, the audit keeping what it was."""
+    repo.change(unit.conn, measure_id=episode["measure_id"], values=values | unit.touch)
+    shown = ("kind", "planned_end_time", "stages")
+    unit.updated(
+        "control_measures",
+        episode["measure_id"],
+        {c: episode[c] for c in shown},
+        {c: values[c] for c in shown},
+        detail=f"extended: re-exposure (contact {contact})",
+    )
+
+
+def _untested(unit: Unit, measure_id: int, planned: Plan, tz: str) -> list[dt.date]:
+    """The planned test days an episode has no test task for yet."""
+    tasked = {
+        local_date(t["open_time"], tz)
+        for t in tasks_repo.listing(
+            unit.conn,
+            kind=TaskKind.QUARANTINE_TEST.value,
+            subject_type="control_measures",
+            subject_id=str(measure_id),
+            limit=None,
+        )
+    }
+    return [d for d in planned.test_days if d not in tasked]
+
+
+def _under_quarantine(measure: dict[str, Any], at: dt.datetime) -> bool:
+    end = measure["end_time"]
+    return bool(
+        ControlKind(measure["kind"]) in QUARANTINE_KINDS
+        and ControlStatus(measure["status"]) in OPEN_CONTROL_STATUSES
+        and measure["start_time"] <= at
+        and (end is None or end > at)
+    )
+
+
+def after_results(
+    unit: Unit,
+    results: list[dict[str, Any]],
+    measures: dict[int, list[dict[str, Any]]],
+    new_cases: dict[int, int],
+    tz: str,
+) -> dict[str, int]:
+    """Single-tube results against the quarantine episodes in force at their samples
+    (``measures``: each person's measures then): a sample taken on a test day does that
+    day's test task; a person who became a case (``new_cases``: person -> case) has the
+    episode end ``converted_to_case`` at the result. Audited in ``unit``."""
+    under = [
+        (r, m)
+        for r in results
+        for m in measures.get(int(r["person_id"]), [])
+        if _under_quarantine(m, r["sample_time"])
+    ]
+    open_tests = tasks_repo.open_of_subjects(
+        unit.conn,
+        kind=TaskKind.QUARANTINE_TEST.value,
+        subject_type="control_measures",
+        subject_ids=sorted({str(m["measure_id"]) for _, m in under}),
+    )
+    done: dict[int, dt.datetime] = {}
+    ended: dict[int, dt.datetime] = {}  # converted episodes: when
+    for r, m in under:
+        day = local_date(r["sample_time"], tz)
+        for task in open_tests.get(str(m["measure_id"]), []):
+            if local_date(task["open_time"], tz) == day and task["task_id"] not in done:
+                done[int(task["task_id"])] = r["result_time"]
+        case_id = new_cases.get(int(r["person_id"]))
+        if case_id is None or r["result"] != "positive" or m["measure_id"] in ended:
+            continue
+        ended[m["measure_id"]] = r["result_time"]
+        values = {"status": ControlStatus.CONVERTED_TO_CASE, "end_time": r["result_time"]}
+        repo.change(unit.conn, measure_id=m["measure_id"], values=values | unit.touch)
+        unit.updated(
+            "control_measures",
+            m["measure_id"],
+            {"status": m["status"], "end_time": None},
+            values,
+            detail=f"converted to case {case_id}: positive sample {r.get('sample_id')}",
+        )
+        m.update(values)
+    for task_id, at in done.items():
+        finish_tasks(unit, [task_id], done_time=at)
+    for measure_id, at in ended.items():  # the rest of a converted episode's tests lapse
+        moot = [
+            int(t["task_id"])
+            for t in open_tests.get(str(measure_id), [])
+            if int(t["task_id"]) not in done
+        ]
+        cancel_tasks(unit, moot, at=at, why="episode converted to a case")
+    return {"quarantine_tests_done": len(done), "converted": len(ended)}
+
+
+def _iso(value: Any, tz: str) -> str | None:
+    if value is None:
+        return None
+    stamp = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+    return stamp.astimezone(zone(tz)).isoformat()
+
+
+def as_json(row: dict[str, Any], tz: str) -> dict[str, Any]:
+    """An episode as ``control list --json`` shows it (times in the local zone, with offset)."""
+    return {
+        "episode_id": row["measure_id"],
+        "person_id": row["person_id"],
+        "kind": str(row["kind"]),
+        "reason": row["reason"],
+        "status": str(row["status"]),
+        "site": row["site"],
+        "start": _iso(row["start_time"], tz),
+        "planned_end": _iso(row["planned_end_time"], tz),
+        "previous_planned_end": _iso(row["previous_planned_end_time"], tz),
+        "end": _iso(row["end_time"], tz),
+        "stages": [
+            {
+                "kind": s["kind"],
+                "start": _iso(s["start"], tz),
+                "planned_end": _iso(s["planned_end"], tz),
+                "test_days": list(s["test_days"]),
+            }
+            for s in row["stages"] or []
+        ],
+    }
+
+
+def list_episodes(
+    ctx: ServiceContext,
+    *,
+    status: ControlStatus | None = None,
+    kind: ControlKind | None = None,
+    person_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Episodes, oldest first, filtered, in their JSON form; the read is audited."""
+    with ctx.connect() as conn:
+        rows = repo.listing(
+            conn,
+            status=status.value if status else None,
+            kind=kind.value if kind else None,
+            person_id=person_id,
+        )
+    with writing(ctx) as unit:
+        unit.read(
+            "control_measures", [r["measure_id"] for r in rows], pii=False, purpose="episode list"
+        )
+    return [as_json(r, ctx.settings.timezone) for r in rows]
+
+
+__all__ = [
+    "QUARANTINE_KINDS",
+    "Opened",
+    "Plan",
+    "Reason",
+    "after_results",
+    "list_episodes",
+    "open_episodes",
+    "plan",
+]

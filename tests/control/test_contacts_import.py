@@ -1,0 +1,114 @@
+"""`import contacts`: a bad file names every problem by row and field, writes nothing, exits
+1 and prints no traceback; a good one opens episodes that `control list` shows (JSON shape,
+times with their offset, test days as dates; the human table in the reader's language)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_episodes import CONTACTS, registry
+from typer.testing import CliRunner
+
+from shoutu.cli.app import app, main
+from shoutu.services.context import ServiceContext
+from shoutu.services.control.episodes import list_episodes
+from shoutu.services.supervision.tasks import list_tasks
+
+BAD = (
+    "index_case_id,person_id,kind,setting,last_exposure_time,place_id,identified_time\n"
+    "7,1003,close,household,2022-07-01T10:00,,2022-07-02T09:00\n"  # row 1: good
+    "99,1004,close,household,2022-07-01T10:00,,\n"  # row 2: no such case
+    "7,4242,close,household,2022-07-01T10:00,,\n"  # row 3: no such person
+    "7,1005,cousin,household,2022-07-01T10:00,,\n"  # row 4: no such kind
+    "7,1005,close,household,2022-07-41T10:00,,\n"  # row 5: no such day
+    "7,1003,close,office,2022-07-01T12:00,,\n"  # row 6: row 1's contact again
+    "7,1002,close,household,2022-07-01T10:00,4242,2022-06-30T10:00\n"  # row 7: place, order
+)
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    captured = capsys.readouterr()
+    return int(done.value.code or 0), captured.out, captured.err
+
+
+def test_bad_rows_are_named_and_nothing_is_written(
+    ctx: ServiceContext,
+    cli_env: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    registry(ctx, tmp_path)
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD)
+    code, out, err = _run(["import", "contacts", str(path), "--json"], capsys)
+    assert code == 1 and "Traceback" not in out + err
+    problems = {(p["row"], p["field"]) for p in json.loads(out)["problems"]}
+    assert problems == {
+        (2, "index_case_id"),
+        (3, "person_id"),
+        (4, "kind"),
+        (5, "last_exposure_time"),
+        (6, "person_id"),
+        (7, "place_id"),
+        (7, "identified_time"),
+    }
+    assert list_episodes(ctx) == []
+    assert list_tasks(ctx, subject_type="control_measures", limit=None) == []
+    missing = tmp_path / "missing.csv"
+    missing.write_text("index_case_id,person_id,kind,setting\n7,1003,close,household\n")
+    code, out, err = _run(["import", "contacts", str(missing)], capsys)
+    assert code == 1 and "last_exposure_time" in err and "Traceback" not in out + err
+
+
+def test_control_list_json_and_table(
+    ctx: ServiceContext, cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry(ctx, tmp_path)
+    (tmp_path / "contacts.csv").write_text(CONTACTS)
+    runner = CliRunner()
+    done = runner.invoke(
+        app,
+        [
+            "import",
+            "contacts",
+            str(tmp_path / "contacts.csv"),
+            "--protocol",
+            "cn-9th-2022",
+            "--json",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    result = json.loads(done.stdout)["result"]
+    assert (result["recorded"], result["episodes_opened"], result["test_tasks"]) == (2, 2, 9)
+    listed = json.loads(runner.invoke(app, ["control", "list", "--json"]).stdout)
+    assert list(listed) == ["episodes"]
+    first = listed["episodes"][0]
+    assert {
+        "episode_id",
+        "person_id",
+        "kind",
+        "reason",
+        "status",
+        "start",
+        "planned_end",
+        "stages",
+    } <= set(first)
+    assert first["start"].endswith("+08:00") and first["planned_end"].endswith("+08:00")
+    assert set(first["stages"][0]) == {"kind", "start", "planned_end", "test_days"}
+    assert first["stages"][0]["test_days"][0] == "2022-07-02"
+    home = json.loads(runner.invoke(app, ["control", "list", "--kind", "home", "--json"]).stdout)
+    assert [e["person_id"] for e in home["episodes"]] == [1004]
+    mine = runner.invoke(
+        app, ["control", "list", "--person", "1003", "--status", "active", "--json"]
+    )
+    assert [e["person_id"] for e in json.loads(mine.stdout)["episodes"]] == [1003]
+    monkeypatch.setenv("SHOUTU_LANG", "zh")
+    table = runner.invoke(app, ["control", "list"])
+    assert table.exit_code == 0 and "集中隔离" in table.stdout and "计划解除" in table.stdout
+    monkeypatch.setenv("SHOUTU_LANG", "en")
+    table = runner.invoke(app, ["control", "list"])
+    assert "Centralised quarantine" in table.stdout and "planned end" in table.stdout
