@@ -21,23 +21,8 @@ def open_by_subject(
     conn: Connection, *, kind: str, subject_type: str, subject_ids: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
     """Open tasks of ``kind`` by subject id (the earliest per subject)."""
-
-    def statement(chunk: Sequence[Any]) -> Any:
-        return (
-            select(TABLE)
-            .where(
-                TABLE.c.kind == kind,
-                TABLE.c.subject_type == subject_type,
-                TABLE.c.subject_id.in_(chunk),
-                TABLE.c.status == OPEN,
-            )
-            .order_by(TABLE.c.task_id)
-        )
-
-    found: dict[str, dict[str, Any]] = {}
-    for row in rows_in(conn, statement, subject_ids):
-        found.setdefault(row["subject_id"], dict(row))
-    return found
+    every = open_of_subjects(conn, kind=kind, subject_type=subject_type, subject_ids=subject_ids)
+    return {subject: tasks[0] for subject, tasks in every.items()}
 
 
 def open_of_subjects(

@@ -216,6 +216,32 @@ def _parse_chunk(
     return parsed_rows
 
 
+def _begin(
+    ctx: ServiceContext,
+    spec: EntitySpec,
+    table: InputTable,
+    date_format: str | None,
+    allow_dates: bool,
+    timezone: str | None,
+) -> tuple[ParseOptions, ValidationReport]:
+    """How a file's values are read (naive times local to ``timezone``, default the
+    configured one; event dates in the plausible window unless ``allow_dates``), after its
+    header is checked for the spec's required columns (an InputError naming each missing)."""
+    options = ParseOptions(
+        date_format=date_format,
+        timezone=timezone or ctx.settings.timezone,
+        window=None if allow_dates else ctx.plausible_window(),
+        today=local_date(utcnow(), ctx.settings.timezone),
+    )
+    report = ValidationReport()
+    for column in spec.required:
+        if column not in table.columns:
+            report.add(table.name, None, column, missing_column(column, table.columns))
+    if not report.ok:
+        raise InputError(report)
+    return options, report
+
+
 def import_table(
     ctx: ServiceContext,
     spec: EntitySpec,
@@ -238,18 +264,7 @@ def import_table(
         raise BadRequest(
             f"{{date_format}} {date_format!r} is not a strptime format (e.g. %Y/%m/%d)"
         )
-    options = ParseOptions(
-        date_format=date_format,
-        timezone=timezone or ctx.settings.timezone,
-        window=None if allow_dates else ctx.plausible_window(),
-        today=local_date(utcnow(), ctx.settings.timezone),
-    )
-    report = ValidationReport()
-    for column in spec.required:
-        if column not in table.columns:
-            report.add(table.name, None, column, missing_column(column, table.columns))
-    if not report.ok:
-        raise InputError(report)
+    options, report = _begin(ctx, spec, table, date_format, allow_dates, timezone)
     seen_keys: dict[Any, int] = {}
     state: dict[str, Any] = {}
     rows = inserted = updated = 0
@@ -335,22 +350,12 @@ def validate_table(
     """Parse and check a whole file by ``spec`` (its ``prepare`` checks the registry) without
     writing it: for files a service records itself (contacts open episodes). Raises
     InputError naming every bad row and field."""
-    options = ParseOptions(
-        date_format=date_format,
-        timezone=ctx.settings.timezone,
-        window=None if allow_dates else ctx.plausible_window(),
-        today=local_date(utcnow(), ctx.settings.timezone),
-    )
-    report = ValidationReport()
-    for column in spec.required:
-        if column not in table.columns:
-            report.add(table.name, None, column, missing_column(column, table.columns))
-    if not report.ok:
-        raise InputError(report)
+    options, report = _begin(ctx, spec, table, date_format, allow_dates, None)
     rows: list[ParsedRow] = []
     state: dict[str, Any] = {}
+    seen_keys: dict[Any, int] = {}
     for chunk in table.chunks(None, report):
-        parsed = _parse_chunk(spec, table, chunk, options, report, {})
+        parsed = _parse_chunk(spec, table, chunk, options, report, seen_keys)
         spec.prepare(Batch(ctx, unit.conn, table.name, parsed, report, state, options=options))
         rows += parsed
     if not report.ok:
