@@ -314,7 +314,34 @@ class TaskKind(Labeled):
     SIGNAL_RESPONSE = "signal_response", "信号响应", "Signal response"
     HELP_REQUEST = "help_request", "求助处置", "Help request"
     RELEASE = "release", "解除隔离", "Release"
+    SYMPTOM_TEST = "symptom_test", "症状检测", "Test after fever or symptoms"
     OTHER = "other", "其他", "Other"
+
+
+class Symptom(Labeled):
+    """Symptoms a daily health check reports (the protocol says which call for a test)."""
+
+    FEVER = "fever", "发热", "Fever"
+    COUGH = "cough", "咳嗽", "Cough"
+    SORE_THROAT = "sore_throat", "咽痛", "Sore throat"
+    FATIGUE = "fatigue", "乏力", "Fatigue"
+    LOSS_OF_SMELL_OR_TASTE = "loss_of_smell_or_taste", "嗅(味)觉减退", "Loss of smell or taste"
+    SHORTNESS_OF_BREATH = "shortness_of_breath", "呼吸困难", "Shortness of breath"
+    MUSCLE_ACHE = "muscle_ache", "肌痛", "Muscle ache"
+    RUNNY_NOSE = "runny_nose", "鼻塞流涕", "Runny or blocked nose"
+    CONJUNCTIVITIS = "conjunctivitis", "结膜炎", "Conjunctivitis"
+    DIARRHOEA = "diarrhoea", "腹泻", "Diarrhoea"
+    OTHER = "other", "其他症状", "Other symptom"
+
+
+class CheckChannel(Labeled):
+    """How a health check was reported."""
+
+    APP = "app", "小程序/APP", "App"
+    PHONE = "phone", "电话", "Phone"
+    VISIT = "visit", "上门", "Visit"
+    SITE_STAFF = "site_staff", "隔离点工作人员", "Site staff"
+    IMPORT = "import", "批量导入", "Batch import"
 
 
 class TaskStatus(Labeled):

@@ -16,6 +16,7 @@ from shoutu.domain.vocabulary import (
     KeyPopulation,
     RiskLevel,
     Setting,
+    Symptom,
     TestMethod,
 )
 
@@ -98,12 +99,41 @@ class Release(_Strict):
     min_days_after_onset: int = Field(default=0, ge=0)
     symptom_free_days: int = Field(default=0, ge=0)
     post_release_monitoring_days: int = Field(default=0, ge=0)
+    post_release_test_days: tuple[int, ...] = Field(
+        default=(), description="1-based days of post-release monitoring with a PCR test"
+    )
+
+    @model_validator(mode="after")
+    def _test_days_inside(self) -> Self:
+        days = self.post_release_monitoring_days
+        outside = [d for d in self.post_release_test_days if not 1 <= d <= days]
+        if outside:
+            raise ValueError(
+                f"post_release_test_days {outside} fall outside the "
+                f"{self.post_release_monitoring_days}-day monitoring"
+            )
+        return self
 
 
 class Isolation(_Strict):
     confirmed_site: IsolationSite
     asymptomatic_site: IsolationSite
     min_days: int = Field(default=0, ge=0)
+    test_days: tuple[int, ...] = Field(
+        default=(), description="1-based days of isolation with a release test (PCR)"
+    )
+
+
+class HealthChecks(_Strict):
+    """Daily health checks of people under control (temperature and symptoms)."""
+
+    reports_per_day: int = Field(ge=1, description="reports due per person per local day")
+    fever_celsius: float = Field(description="a temperature at or above this is fever")
+    test_symptoms: tuple[Symptom, ...] = Field(
+        default=(), description="symptoms that call for a test (fever always does)"
+    )
+    test_within_hours: float = Field(gt=0, description="fever or symptoms to a sample taken")
+    note: str = ""
 
 
 class RiskLevelRule(_Strict):
@@ -187,6 +217,7 @@ class Protocol(_Strict):
     mass_screening: MassScreening | None = None
     pooling: Pooling
     timeliness: Timeliness
+    health_checks: HealthChecks | None = None
     community_zero: CommunityZero | None = None  # a Chinese practice; other editions have none
 
     @model_validator(mode="after")

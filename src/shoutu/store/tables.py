@@ -197,6 +197,38 @@ class ControlMeasure(Stamped, Responsible, Base):
     stages: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # the planned end before the latest extension (each extension is audited too)
     previous_planned_end_time: Mapped[dt.datetime | None]
+    arrival_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("arrivals.arrival_id"))
+    # where the person is held (a quarantine hotel, hospital: a place with rooms, its capacity)
+    site_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("places.place_id"))
+    hold_reason: Mapped[str | None] = mapped_column(Text)  # why a release is held
+
+
+class Arrival(Stamped, Base):
+    """An inbound traveller's arrival (入境): it opens their quarantine."""
+
+    __tablename__ = "arrivals"
+    __table_args__ = (UniqueConstraint("person_id", "arrival_time"),)
+    arrival_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.person_id"))
+    arrival_time: Mapped[dt.datetime]
+    port_place_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("places.place_id"))
+    origin_country: Mapped[str | None] = mapped_column(String(64))
+
+
+class HealthCheck(Stamped, Base):
+    """A temperature and symptom report by a person under control (健康监测)."""
+
+    __tablename__ = "health_checks"
+    __table_args__ = (UniqueConstraint("person_id", "check_time"),)
+    check_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.person_id"))
+    measure_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("control_measures.measure_id"), index=True
+    )
+    check_time: Mapped[dt.datetime]
+    temperature: Mapped[float | None] = mapped_column(Float)  # degrees Celsius
+    symptoms: Mapped[list[str] | None] = mapped_column(JSON)  # Symptom values
+    channel: Mapped[v.CheckChannel] = mapped_column(Vocab(v.CheckChannel))
 
 
 class RiskArea(Stamped, Responsible, Base):

@@ -1,0 +1,44 @@
+"""Daily health checks (temperature and symptoms) of people under control."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from shoutu.store.repositories.entities import insert_generated, rows_in
+from shoutu.store.tables import HealthCheck, table
+
+TABLE = table(HealthCheck)
+
+
+def add(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """New checks; their ids come from the database."""
+    return insert_generated(conn, table=TABLE, key="check_id", rows=rows)
+
+
+def of_people(
+    conn: Connection, *, person_ids: Sequence[int], start: dt.datetime, end: dt.datetime
+) -> dict[int, list[dict[str, Any]]]:
+    """Checks of these people with ``start <= check_time < end``, by person, oldest first."""
+
+    def statement(chunk: Sequence[Any]) -> Any:
+        return (
+            select(TABLE)
+            .where(
+                TABLE.c.person_id.in_(chunk),
+                TABLE.c.check_time >= start,
+                TABLE.c.check_time < end,
+            )
+            .order_by(TABLE.c.check_time)
+        )
+
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in rows_in(conn, statement, person_ids):
+        found.setdefault(int(row["person_id"]), []).append(dict(row))
+    return found
+
+
+__all__ = ["add", "of_people"]
