@@ -98,6 +98,7 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "screening status": (["screening", "status", "nosuch"], 4),
         "control community-zero": (["control", "community-zero", "--level", "planet"], 2),
         "control list": (["control", "list", "--status", "bogus"], 2),
+        "control release": (["control", "release", "--date", "2022-13-01"], 2),
     }
 
 

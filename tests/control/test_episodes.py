@@ -196,9 +196,12 @@ def test_a_positive_quarantine_test_converts_the_episode(
     )
     batch = import_results(ctx, results)
     assert batch.workflow["converted"] == 1 and batch.workflow["quarantine_tests_done"] == 2
-    [after] = list_episodes(ctx, person_id=1003)
+    [after, isolation] = list_episodes(ctx, person_id=1003)
     assert after["status"] == "converted_to_case"
     assert after["end"] == "2022-07-03T15:00:00+08:00"
+    # the new case is isolated from its report, where cn-9th puts an asymptomatic infection
+    assert (isolation["kind"], isolation["status"]) == ("isolation", "active")
+    assert (isolation["start"], isolation["site"]) == (after["end"], "makeshift_hospital")
     tasks = list_tasks(
         ctx, subject_type="control_measures", subject_id=str(episode["episode_id"]), limit=None
     )

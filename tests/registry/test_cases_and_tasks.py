@@ -22,9 +22,9 @@ CASES = (
     "8,1002,asymptomatic,imported,port_screening,true,,,2022-03-20T10:00,2022-03-20T18:00,"
     "cn-9th-2022\n"
 )
-MEASURES = (
+MEASURES = (  # ids past those of the isolations the cases opened
     "measure_id,person_id,kind,status,reason,start_time,planned_end_time,protocol\n"
-    "1,1003,centralised,active,close contact of case 7,2022-03-20T08:00,2022-03-27T08:00,"
+    "101,1003,centralised,active,close contact of case 7,2022-03-20T08:00,2022-03-27T08:00,"
     "cn-9th-2022\n"
 )
 

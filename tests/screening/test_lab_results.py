@@ -77,6 +77,9 @@ def test_pooled_workflow(ctx: ServiceContext, tmp_path: Path) -> None:
         "cases": 3,
         "quarantine_tests_done": 0,  # 1003's imported episode has no test days
         "converted": 1,  # 1003's home quarantine ends: converted to a case
+        "isolations_opened": 3,  # each new case is isolated (cn-9th: release tests days 6, 7)
+        "release_tests": 6,
+        "quarantines_converted": 0,  # 1003's was converted by its positive already
     }
     with ctx.engine.connect() as conn:
         cases = {r.person_id: r for r in conn.execute(select(table(Case))).all()}

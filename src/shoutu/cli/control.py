@@ -156,3 +156,66 @@ def print_community_zero(data: dict[str, Any]) -> None:
     )
     for warning in data["warnings"]:
         err.print(f"warning: {warning}", markup=False, highlight=False)
+
+
+RELEASE_COLUMNS = ["episode_id", "person_id", "kind", "what", "detail"]
+
+
+@app.command("release")
+def release(
+    ctx: typer.Context,
+    date: Annotated[
+        str, typer.Option("--date", help="The day released (YYYY-MM-DD): rules hold by its end.")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only list what a run would do; write nothing.")
+    ] = False,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Release every episode whose rule holds by the end of the day (a quarantine stage's
+    days over, each test day negative; a case's isolation by the protocol's release rule,
+    then its post-release monitoring opens), move finished stages on, and hold with the
+    reason those that should end and cannot (a missed or positive test, Ct below the
+    threshold)."""
+    from shoutu.domain.timeutil import parse_date
+    from shoutu.services.control.release import run_release
+
+    with errors_as_exit(json):
+        day = parse("date", parse_date, date)
+        run = run_release(state(ctx).context(), date=day, dry_run=dry_run)
+    data = run.as_json()
+    if json:
+        emit_json(data)
+        return
+    table = i18n.table(
+        f"解除隔离 — {data['date']}{'（预演）' if dry_run else ''}",
+        f"Release — {data['date']}{' (dry run)' if dry_run else ''}",
+        RELEASE_COLUMNS,
+    )
+    for what, zh, en, detail in (
+        ("released", "解除", "released", "end"),
+        ("advanced", "转段", "next stage", "to"),
+        ("held", "暂缓", "held", "reason"),
+    ):
+        for e in data[what]:
+            shown = e[detail]
+            if what == "advanced":
+                shown = i18n.value(ControlKind, shown)
+            table.add_row(
+                str(e["episode_id"]),
+                str(e["person_id"]),
+                i18n.value(ControlKind, e["kind"]),
+                i18n.say(zh, en),
+                str(shown),
+            )
+    out.print(table)
+    out.print(
+        i18n.say(
+            f"解除 {len(data['released'])}，转段 {len(data['advanced'])}，暂缓 "
+            f"{len(data['held'])}；解除后健康监测 {data['post_release_monitoring_opened']}",
+            f"released {len(data['released'])}, next stage {len(data['advanced'])}, held "
+            f"{len(data['held'])}; post-release monitoring opened "
+            f"{data['post_release_monitoring_opened']}",
+        ),
+        markup=False,
+    )

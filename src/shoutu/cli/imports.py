@@ -67,19 +67,23 @@ def _run(
     encoding: str | None = None,
     mapping: str | None = None,
 ) -> None:
+    from shoutu.services.control.isolation import import_cases
     from shoutu.services.registry.imports.specs import import_file
 
     with errors_as_exit(json), progress_bars() as bars:
-        result = import_file(
-            state(ctx).context(),
-            kind,
-            path,
-            date_format=date_format,
-            progress=bars,
-            allow_clear=allow_clear,
-            allow_dates=allow_dates,
-            encoding=encoding,
-            mapping=mapping,
+        options: dict[str, Any] = {
+            "date_format": date_format,
+            "progress": bars,
+            "allow_clear": allow_clear,
+            "allow_dates": allow_dates,
+            "encoding": encoding,
+            "mapping": mapping,
+        }
+        context = state(ctx).context()
+        result = (  # new cases open their isolation
+            import_cases(context, path, **options)
+            if kind == "cases"
+            else import_file(context, kind, path, **options)
         )
     if json:
         emit_json({"ok": True, "result": result.as_json(), "provenance": result.provenance})

@@ -170,6 +170,20 @@ def read_events(
     )
 
 
+def read_people(event_dir: Path, kind: str, days: list[str], person_ids: list[int]) -> pa.Table:
+    """Events of ``kind`` on ``days`` of these people only (each file filtered as it is
+    read; optional columns some batches lack come back null)."""
+    folders = [event_dir / kind / f"day={d}" for d in days]
+    files = readable(
+        sorted(f for folder in folders if folder.exists() for f in folder.glob("*.parquet"))
+    )
+    if not files or not person_ids:
+        return pa.table({})
+    wanted = pa.array(sorted(set(person_ids)), pa.int64())
+    parts = [pq.read_table(f, filters=pc.field("person_id").isin(wanted)) for f in files]
+    return pa.concat_tables(parts, promote_options="default")
+
+
 def read_around(
     event_dir: Path, kind: str, times: pa.ChunkedArray | pa.Array, columns: list[str]
 ) -> pa.Table:

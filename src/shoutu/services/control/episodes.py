@@ -96,7 +96,7 @@ class Opened:
     tasks: int = 0
 
 
-def _test_tasks(measure_id: int, days: list[dt.date], tz: str) -> list[NewTask]:
+def test_tasks(measure_id: int, days: list[dt.date], tz: str) -> list[NewTask]:
     return [
         NewTask(
             kind=TaskKind.QUARANTINE_TEST,
@@ -148,7 +148,7 @@ def open_episodes(
                 episode.update(values)
                 continue
             _extend(unit, episode, values, reason.contact_id)
-            new_tasks += _test_tasks(
+            new_tasks += test_tasks(
                 episode["measure_id"], _untested(unit, episode["measure_id"], planned, tz), tz
             )
             current[reason.person_id] = {**episode, **values}
@@ -176,7 +176,7 @@ def open_episodes(
     unit.created("control_measures", ids, new_rows)
     for measure_id, row in zip(ids, new_rows, strict=True):
         days = [dt.date.fromisoformat(d) for s in row["stages"] for d in s["test_days"]]
-        new_tasks += _test_tasks(measure_id, days, tz)
+        new_tasks += test_tasks(measure_id, days, tz)
     done.tasks = len(open_tasks(unit, protocol, new_tasks))
     return done
 
@@ -209,10 +209,18 @@ def _untested(unit: Unit, measure_id: int, planned: Plan, tz: str) -> list[dt.da
     return [d for d in planned.test_days if d not in tasked]
 
 
+#: the episodes whose scheduled tests a sample does: the kind of their test tasks
+TESTED = {
+    **{k: TaskKind.QUARANTINE_TEST for k in QUARANTINE_KINDS},
+    ControlKind.POST_RELEASE_MONITORING: TaskKind.QUARANTINE_TEST,
+    ControlKind.ISOLATION: TaskKind.RELEASE,
+}
+
+
 def _under_quarantine(measure: dict[str, Any], at: dt.datetime) -> bool:
     end = measure["end_time"]
     return bool(
-        ControlKind(measure["kind"]) in QUARANTINE_KINDS
+        ControlKind(measure["kind"]) in TESTED
         and ControlStatus(measure["status"]) in OPEN_CONTROL_STATUSES
         and measure["start_time"] <= at
         and (end is None or end > at)
@@ -236,12 +244,18 @@ def after_results(
         for m in measures.get(int(r["person_id"]), [])
         if _under_quarantine(m, r["sample_time"])
     ]
-    open_tests = tasks_repo.open_of_subjects(
-        unit.conn,
-        kind=TaskKind.QUARANTINE_TEST.value,
-        subject_type="control_measures",
-        subject_ids=sorted({str(m["measure_id"]) for _, m in under}),
-    )
+    open_tests: dict[str, list[dict[str, Any]]] = {}
+    for kind in sorted(set(TESTED.values())):
+        found = tasks_repo.open_of_subjects(
+            unit.conn,
+            kind=kind.value,
+            subject_type="control_measures",
+            subject_ids=sorted(
+                {str(m["measure_id"]) for _, m in under if TESTED[ControlKind(m["kind"])] == kind}
+            ),
+        )
+        for subject, tasks in found.items():
+            open_tests.setdefault(subject, []).extend(tasks)
     done: dict[int, dt.datetime] = {}
     ended: dict[int, dt.datetime] = {}  # converted episodes: when
     for r, m in under:
@@ -250,7 +264,12 @@ def after_results(
             if local_date(task["open_time"], tz) == day and task["task_id"] not in done:
                 done[int(task["task_id"])] = r["result_time"]
         case_id = new_cases.get(int(r["person_id"]))
-        if case_id is None or r["result"] != "positive" or m["measure_id"] in ended:
+        if (
+            case_id is None
+            or r["result"] != "positive"
+            or m["measure_id"] in ended
+            or m["kind"] not in QUARANTINE_KINDS
+        ):
             continue
         ended[m["measure_id"]] = r["result_time"]
         values = {"status": ControlStatus.CONVERTED_TO_CASE, "end_time": r["result_time"]}
@@ -338,4 +357,5 @@ __all__ = [
     "list_episodes",
     "open_episodes",
     "plan",
+    "test_tasks",
 ]

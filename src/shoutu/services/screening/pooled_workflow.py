@@ -40,6 +40,7 @@ from shoutu.errors import ShoutuError
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.episodes import after_results
+from shoutu.services.control.isolation import open_isolation
 from shoutu.services.supervision.tasks import (
     NewTask,
     Responsible,
@@ -210,6 +211,8 @@ def run_workflow(
         counts["cases"] = len(case_rows)
         persons = {int(c["person_id"]): i for i, c in zip(case_ids, case_rows, strict=True)}
         counts |= after_results(unit, single, measures, persons, ctx.settings.timezone)
+        isolated = [{**c, "case_id": i} for i, c in zip(case_ids, case_rows, strict=True)]
+        counts |= open_isolation(unit, protocol, isolated, ctx.settings.timezone)
         if batch is not None:
             batches.processed(conn, kind=KIND, batch=batch, at=unit.now, by=unit.actor)
     return counts

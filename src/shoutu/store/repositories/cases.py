@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import ColumnElement, Connection, func, select, update
 
 from shoutu.store.repositories.entities import insert_generated, rows_in
 from shoutu.store.tables import Case, Person, table
@@ -89,4 +89,32 @@ def found_by_region(
     return [(r, bool(f), g) for r, f, g in rows]
 
 
-__all__ = ["add", "counts", "found_by_region", "get", "listing", "people_with_cases", "times"]
+def by_ids(conn: Connection, *, case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """These cases by id."""
+    statement = lambda chunk: select(TABLE).where(TABLE.c.case_id.in_(chunk))  # noqa: E731
+    return {int(r["case_id"]): dict(r) for r in rows_in(conn, statement, case_ids)}
+
+
+def written_at(conn: Connection, *, at: dt.datetime) -> list[dict[str, Any]]:
+    """The cases a unit of work stamped at ``at`` (created or changed by it), by id."""
+    statement = select(TABLE).where(TABLE.c.updated_at == at).order_by(TABLE.c.case_id)
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
+def change(conn: Connection, *, case_id: int, values: dict[str, Any]) -> None:
+    """Set ``values`` on one case."""
+    conn.execute(update(TABLE).where(TABLE.c.case_id == case_id).values(**values))
+
+
+__all__ = [
+    "add",
+    "by_ids",
+    "change",
+    "counts",
+    "found_by_region",
+    "get",
+    "listing",
+    "people_with_cases",
+    "times",
+    "written_at",
+]

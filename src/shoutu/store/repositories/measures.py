@@ -127,6 +127,37 @@ def active_counts(conn: Connection, *, at: dt.datetime) -> dict[str, int]:
     return counts
 
 
+def of_cases(conn: Connection, *, case_ids: Sequence[int], kind: str) -> dict[int, dict[str, Any]]:
+    """The latest episode of ``kind`` of each of these cases, by case id."""
+
+    def statement(chunk: Sequence[Any]) -> Any:
+        return (
+            select(TABLE)
+            .where(TABLE.c.case_id.in_(chunk), TABLE.c.kind == kind)
+            .order_by(TABLE.c.measure_id)
+        )
+
+    return {int(r["case_id"]): dict(r) for r in rows_in(conn, statement, case_ids)}
+
+
+def unended(
+    conn: Connection, *, kinds: Sequence[str], statuses: Sequence[str], started_by: dt.datetime
+) -> list[dict[str, Any]]:
+    """Episodes of ``kinds`` in ``statuses``, not ended, started by ``started_by``, oldest
+    first."""
+    statement = (
+        select(TABLE)
+        .where(
+            TABLE.c.kind.in_(list(kinds)),
+            TABLE.c.status.in_(list(statuses)),
+            TABLE.c.end_time.is_(None),
+            TABLE.c.start_time <= started_by,
+        )
+        .order_by(TABLE.c.measure_id)
+    )
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
 __all__ = [
     "active_counts",
     "add",
@@ -134,5 +165,7 @@ __all__ = [
     "end",
     "in_force_between",
     "listing",
+    "of_cases",
     "open_episodes",
+    "unended",
 ]

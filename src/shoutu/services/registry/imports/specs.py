@@ -9,6 +9,7 @@ from shoutu.errors import BadRequest, InputError
 from shoutu.io.provenance import build_provenance
 from shoutu.io.tables import read_table
 from shoutu.progress import Progress
+from shoutu.services.audit import Unit
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.imports import cases, control_measures, people, places, regions
 from shoutu.services.registry.imports import mapping as mappings
@@ -34,9 +35,11 @@ def import_file(
     allow_dates: bool = False,
     encoding: str | None = None,
     mapping: str | None = None,
+    unit: Unit | None = None,
 ) -> ImportResult:
     """Import one registry file (CSV, Excel or Parquet) of ``kind``; with ``mapping`` (a
-    mapping file or a built-in mapping's name) another system's file, read through it."""
+    mapping file or a built-in mapping's name) another system's file, read through it; in
+    the caller's ``unit`` when given."""
     if kind not in SPECS:
         raise BadRequest(f"unknown import kind {kind!r}; expected one of {sorted(SPECS)}")
     spec = SPECS[kind]
@@ -65,6 +68,7 @@ def import_file(
             allow_clear=allow_clear,
             allow_dates=allow_dates,
             timezone=timezone,
+            unit=unit,
         )
     except InputError as exc:
         if mapped is None:
