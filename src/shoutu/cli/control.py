@@ -219,3 +219,58 @@ def release(
         ),
         markup=False,
     )
+
+
+@app.command("coverage")
+def coverage(
+    ctx: typer.Context,
+    date: Annotated[str, typer.Option("--date", help="The day counted (YYYY-MM-DD).")],
+    level: Annotated[str, typer.Option(help="Regions at this level (people by home).")] = (
+        "district"
+    ),
+    output_lists: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-lists",
+            help="Write one CSV per list of who was not covered (masked names; audited).",
+        ),
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """The four "should" rates (四应) per region on the day — 应检尽检 tested as due, 应隔尽隔
+    contacts under control in time, 应治尽治 cases isolated in time, 应管尽管 managed with a
+    follow-up — each with its numerator and denominator, and who was not."""
+    from shoutu.domain.timeutil import parse_date
+    from shoutu.services.control import coverage as service
+
+    with errors_as_exit(json):
+        day = parse("date", parse_date, date)
+        report = service.coverage(
+            state(ctx).context(), date=day, level=level, lists_dir=output_lists
+        )
+    data = report.as_json()
+    if json:
+        emit_json(data)
+        return
+    names = service.LISTS
+    table = i18n.table(
+        f"四应 — {data['date']}（{data['protocol']}）",
+        f"The four shoulds — {data['date']} ({data['protocol']})",
+        ["region", *names],
+    )
+
+    def cell(rate: dict[str, Any]) -> str:
+        shown = "—" if rate["rate"] is None else f"{rate['rate']:.1%}"
+        return f"{rate['met']}/{rate['due']} {shown}"
+
+    for region in data["regions"]:
+        table.add_row(region["region"] or "—", *(cell(region[n]) for n in names))
+    table.add_row(i18n.say("合计", "total"), *(cell(data["totals"][n]) for n in names))
+    out.print(table)
+    for name in names:
+        zh, en = service.LABELS[name]
+        missed = len(data["lists"][name])
+        if missed:
+            out.print(i18n.say(f"{zh}：{missed} 人未达", f"{en}: {missed} not"), markup=False)
+    if data["lists_dir"]:
+        out.print(i18n.say(f"名单：{data['lists_dir']}", f"lists: {data['lists_dir']}"))

@@ -182,6 +182,7 @@ class Timeliness(_Strict):
     report_hours: float = Field(gt=0, description="positive result to case report")
     investigation_hours: float = Field(gt=0, description="report to completed investigation")
     contact_control_hours: float = Field(gt=0, description="report to contacts under control")
+    isolation_hours: float = Field(gt=0, description="case report to isolation (应治尽治)")
     pool_recall_hours: float = Field(gt=0, description="positive pool to members re-sampled")
     signal_response_hours: float = Field(gt=0, description="signal to first response")
 

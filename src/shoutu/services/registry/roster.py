@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from shoutu.domain.regions import parse_region_code
 from shoutu.events.store import write_atomically
 from shoutu.services.context import ServiceContext
 from shoutu.store.repositories import people as repo
@@ -59,4 +61,37 @@ def known(ids: np.ndarray, person_ids: np.ndarray) -> np.ndarray:
     return found
 
 
-__all__ = ["known", "roster", "roster_ids"]
+def region_targets(
+    people: pa.Table, places: dict[int, str], region_code: str, level: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Area code (community or building) and id of each target person, ids ascending:
+    residents of the area where they live, workers from outside where they work."""
+    prefix = parse_region_code(region_code).prefix
+    homes = people["home_region_code"]
+    home_in = pc.starts_with(homes, prefix).fill_null(False)
+    # workplace -> region, through a lookup table over the place ids
+    work = np.asarray(people["workplace_id"].fill_null(-1).to_numpy(), np.int64)
+    if places:
+        place_ids = np.fromiter(places.keys(), np.int64, len(places))
+        order = np.argsort(place_ids)
+        at = np.minimum(np.searchsorted(place_ids[order], work), len(order) - 1)
+        regions = pa.array(list(places.values()), pa.string()).take(pa.array(order[at]))
+        found = pa.array(place_ids[order][at] == work)
+        workplace = pc.if_else(found, regions, pa.scalar(None, pa.string()))
+    else:
+        workplace = pa.nulls(len(work), pa.string())
+    work_in = pc.and_(pc.invert(home_in), pc.starts_with(workplace, prefix).fill_null(False))
+    where = pc.if_else(home_in, homes, workplace)
+    chosen = pc.or_(home_in, work_in)
+    ids = np.asarray(people["person_id"].filter(chosen).to_numpy(), np.int64)
+    where = where.filter(chosen)
+    if level == "building":
+        area = pc.if_else(
+            pc.equal(pc.utf8_length(where), 16), where, pc.utf8_slice_codeunits(where, 0, 12)
+        )
+    else:
+        area = pc.utf8_slice_codeunits(where, 0, 12)
+    return np.asarray(area.to_numpy(zero_copy_only=False), object), ids
+
+
+__all__ = ["known", "region_targets", "roster", "roster_ids"]

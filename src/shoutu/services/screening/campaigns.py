@@ -35,7 +35,7 @@ from shoutu.io.provenance import build_provenance
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.people import masked_contacts
-from shoutu.services.registry.roster import roster
+from shoutu.services.registry.roster import region_targets, roster
 from shoutu.services.registry.situation import default_as_of
 from shoutu.store.repositories import campaigns as repo
 from shoutu.store.repositories import places as places_repo
@@ -158,7 +158,7 @@ def campaign_status(
         protocol=(protocol.name, digest),
     )
     people = roster(ctx)
-    area, ids = _targets(people, places, campaign["region_code"], level)
+    area, ids = region_targets(people, places, campaign["region_code"], level)
     if not started or len(ids) == 0:
         return status
     windows = [(start + r * interval, start + r * interval + length) for r in started]
@@ -258,39 +258,6 @@ def campaign_status(
     return status
 
 
-def _targets(
-    people: pa.Table, places: dict[int, str], region_code: str, level: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Area code (community or building) and id of each target person, ids ascending:
-    residents of the area where they live, workers from outside where they work."""
-    prefix = parse_region_code(region_code).prefix
-    homes = people["home_region_code"]
-    home_in = pc.starts_with(homes, prefix).fill_null(False)
-    # workplace -> region, through a lookup table over the place ids
-    work = np.asarray(people["workplace_id"].fill_null(-1).to_numpy(), np.int64)
-    if places:
-        place_ids = np.fromiter(places.keys(), np.int64, len(places))
-        order = np.argsort(place_ids)
-        at = np.minimum(np.searchsorted(place_ids[order], work), len(order) - 1)
-        regions = pa.array(list(places.values()), pa.string()).take(pa.array(order[at]))
-        found = pa.array(place_ids[order][at] == work)
-        workplace = pc.if_else(found, regions, pa.scalar(None, pa.string()))
-    else:
-        workplace = pa.nulls(len(work), pa.string())
-    work_in = pc.and_(pc.invert(home_in), pc.starts_with(workplace, prefix).fill_null(False))
-    where = pc.if_else(home_in, homes, workplace)
-    chosen = pc.or_(home_in, work_in)
-    ids = np.asarray(people["person_id"].filter(chosen).to_numpy(), np.int64)
-    where = where.filter(chosen)
-    if level == "building":
-        area = pc.if_else(
-            pc.equal(pc.utf8_length(where), 16), where, pc.utf8_slice_codeunits(where, 0, 12)
-        )
-    else:
-        area = pc.utf8_slice_codeunits(where, 0, 12)
-    return np.asarray(area.to_numpy(zero_copy_only=False), object), ids
-
-
 def _days(first: dt.datetime, last: dt.datetime, timezone: str) -> list[str]:
     from zoneinfo import ZoneInfo
 
@@ -341,4 +308,9 @@ def campaign_names(ctx: ServiceContext) -> list[str]:
         return repo.names(conn)
 
 
-__all__ = ["CampaignStatus", "campaign_names", "campaign_status", "create_campaign"]
+__all__ = [
+    "CampaignStatus",
+    "campaign_names",
+    "campaign_status",
+    "create_campaign",
+]

@@ -95,6 +95,18 @@ def by_ids(conn: Connection, *, case_ids: Sequence[int]) -> dict[int, dict[str, 
     return {int(r["case_id"]): dict(r) for r in rows_in(conn, statement, case_ids)}
 
 
+def reported_between(
+    conn: Connection, *, start: dt.datetime, end: dt.datetime
+) -> list[dict[str, Any]]:
+    """Cases reported in [start, end), by id."""
+    statement = (
+        select(TABLE)
+        .where(TABLE.c.report_time >= start, TABLE.c.report_time < end)
+        .order_by(TABLE.c.case_id)
+    )
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
 def written_at(conn: Connection, *, at: dt.datetime) -> list[dict[str, Any]]:
     """The cases a unit of work stamped at ``at`` (created or changed by it), by id."""
     statement = select(TABLE).where(TABLE.c.updated_at == at).order_by(TABLE.c.case_id)
@@ -115,6 +127,7 @@ __all__ = [
     "get",
     "listing",
     "people_with_cases",
+    "reported_between",
     "times",
     "written_at",
 ]

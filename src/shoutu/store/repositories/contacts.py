@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select, tuple_, update
+from sqlalchemy import Connection, func, select, tuple_, update
 
 from shoutu.store.repositories.entities import insert_generated, rows_in
-from shoutu.store.tables import Contact, table
+from shoutu.store.tables import Case, Contact, table
 
 TABLE = table(Contact)
+CASES = table(Case)
 
 
 def recorded(conn: Connection, *, index_case_id: int) -> set[tuple[Any, ...]]:
@@ -55,4 +57,19 @@ def add(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
     return insert_generated(conn, table=TABLE, key="contact_id", rows=rows)
 
 
-__all__ = ["add", "by_index_and_person", "change", "recorded"]
+def identified_between(
+    conn: Connection, *, start: dt.datetime, end: dt.datetime
+) -> list[dict[str, Any]]:
+    """Contacts identified in [start, end) (``identified_time``, else when they were
+    recorded), each with its index case's ``report_time`` as ``index_report_time``."""
+    found = func.coalesce(TABLE.c.identified_time, TABLE.c.created_at)
+    statement = (
+        select(TABLE, CASES.c.report_time.label("index_report_time"))
+        .join(CASES, CASES.c.case_id == TABLE.c.index_case_id)
+        .where(found >= start, found < end)
+        .order_by(TABLE.c.contact_id)
+    )
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
+__all__ = ["add", "by_index_and_person", "change", "identified_between", "recorded"]

@@ -140,6 +140,37 @@ def of_cases(conn: Connection, *, case_ids: Sequence[int], kind: str) -> dict[in
     return {int(r["case_id"]): dict(r) for r in rows_in(conn, statement, case_ids)}
 
 
+def overlapping(conn: Connection, *, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+    """Episodes in force at some time in [start, end) (started before ``end``, not ended by
+    ``start``, not cancelled), oldest first."""
+    statement = (
+        select(TABLE)
+        .where(
+            TABLE.c.status != ControlStatus.CANCELLED.value,
+            TABLE.c.start_time < end,
+            or_(TABLE.c.end_time.is_(None), TABLE.c.end_time > start),
+        )
+        .order_by(TABLE.c.measure_id)
+    )
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
+def of_people(conn: Connection, *, person_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """Every episode of these people but the cancelled, by person, oldest first."""
+
+    def statement(chunk: Sequence[Any]) -> Any:
+        return (
+            select(TABLE)
+            .where(TABLE.c.person_id.in_(chunk), TABLE.c.status != ControlStatus.CANCELLED.value)
+            .order_by(TABLE.c.measure_id)
+        )
+
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in rows_in(conn, statement, person_ids):
+        found.setdefault(int(row["person_id"]), []).append(dict(row))
+    return found
+
+
 def unended(
     conn: Connection, *, kinds: Sequence[str], statuses: Sequence[str], started_by: dt.datetime
 ) -> list[dict[str, Any]]:
@@ -166,6 +197,8 @@ __all__ = [
     "in_force_between",
     "listing",
     "of_cases",
+    "of_people",
     "open_episodes",
+    "overlapping",
     "unended",
 ]
