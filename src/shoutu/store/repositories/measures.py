@@ -127,6 +127,15 @@ def active_counts(conn: Connection, *, at: dt.datetime) -> dict[str, int]:
     return counts
 
 
+def of_arrivals(conn: Connection, *, arrival_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Measures opened by these arrivals, oldest first."""
+
+    def statement(chunk: Sequence[Any]) -> Any:
+        return select(TABLE).where(TABLE.c.arrival_id.in_(chunk)).order_by(TABLE.c.measure_id)
+
+    return [dict(row) for row in rows_in(conn, statement, arrival_ids)]
+
+
 __all__ = [
     "active_counts",
     "add",
@@ -134,5 +143,6 @@ __all__ = [
     "end",
     "in_force_between",
     "listing",
+    "of_arrivals",
     "open_episodes",
 ]
