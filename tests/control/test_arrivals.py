@@ -287,3 +287,28 @@ def test_a_corrected_port_corrects_the_arrival_and_its_episode(
     [corrected] = [e for e in recent(ctx, entity="arrivals") if e["action"] == "update"]
     assert corrected["before"] == {"port_place_id": 900}
     assert corrected["after"] == {"port_place_id": 901}
+
+
+def test_a_parquet_file_is_the_same_arrivals(ctx: ServiceContext, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ports(ctx, tmp_path)
+    path = tmp_path / "arrivals.parquet"
+    utc = pa.timestamp("us", tz="UTC")
+    pq.write_table(
+        pa.table(
+            {
+                "person_id": pa.array([1003, 1004], pa.int64()),
+                "arrival_time": pa.array([LANDED, MIDNIGHT], utc),
+                "port_place_id": pa.array([900, None], pa.int64()),
+                "origin_country": pa.array(["KR", "Japan"]),
+            }
+        ),
+        path,
+    )
+    done = import_arrivals(ctx, path, protocol="cn-9th-2022")
+    assert (done.recorded, done.opened) == (2, 2)
+    # the CSV of the same arrivals (local times) finds them known
+    again = import_arrivals(ctx, _file(tmp_path, ARRIVALS), protocol="cn-9th-2022")
+    assert (again.recorded, again.updated, again.unchanged, again.opened) == (0, 0, 2, 0)
