@@ -64,6 +64,7 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "import cases": (["import", "cases", missing], 1),
         "import control-measures": (["import", "control-measures", missing], 1),
         "import contacts": (["import", "contacts", missing], 1),
+        "import arrivals": (["import", "arrivals", missing], 1),
         "cases list": (["cases", "list", "--status", "bogus"], 2),
         "cases show": (["cases", "show", "424242"], 4),
         "tasks list": (["tasks", "list", "--subject", "cases"], 2),

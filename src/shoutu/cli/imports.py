@@ -170,11 +170,16 @@ def contacts(
             allow_dates=allow_dates,
             encoding=encoding,
         )
+    _show_episodes_import(result, "contact", json)
+
+
+def _show_episodes_import(result: Any, noun: str, json: bool) -> None:
+    """An import that opens episodes (contacts, arrivals): JSON, or its counts in a line."""
     if json:
         emit_json({"ok": True, "result": result.as_json(), "provenance": result.provenance})
         return
     out.print(
-        f"{result.file}: {result.rows:,} contact rows — {result.recorded:,} new, "
+        f"{result.file}: {result.rows:,} {noun} rows — {result.recorded:,} new, "
         f"{result.updated:,} updated, {result.unchanged:,} unchanged; episodes "
         f"{result.opened:,} opened, {result.extended:,} extended ({result.protocol}), "
         f"{result.tasks:,} test tasks",
@@ -182,9 +187,41 @@ def contacts(
     )
     if result.without_rule:
         out.print(
-            f"  {result.without_rule:,} contacts have no quarantine rule in {result.protocol}",
+            f"  {result.without_rule:,} {noun}s have no quarantine rule in {result.protocol}",
             markup=False,
         )
+
+
+@app.command()
+def arrivals(
+    ctx: typer.Context,
+    file: FileArg,
+    protocol: Annotated[
+        str | None,
+        typer.Option(help="Protocol whose inbound rules open the episodes [SHOUTU_PROTOCOL]."),
+    ] = None,
+    json: JsonOpt = False,
+    date_format: DateFormat = None,
+    allow_dates: AllowDates = False,
+    encoding: Encoding = None,
+) -> None:
+    """Inbound travellers: person_id, arrival_time; optional port_place_id (a place of type
+    port, airport or railway_station), origin_country (an ISO 3166 code or a name). Each
+    arrival opens the person's quarantine by the protocol's inbound_traveller rules (stages,
+    planned end, dated test tasks), counted from the arrival; an arrival while under control
+    extends the open episode; the same row again changes nothing."""
+    from shoutu.services.control.arrivals import import_arrivals
+
+    with errors_as_exit(json):
+        result = import_arrivals(
+            state(ctx).context(),
+            file,
+            protocol=protocol,
+            date_format=date_format,
+            allow_dates=allow_dates,
+            encoding=encoding,
+        )
+    _show_episodes_import(result, "arrival", json)
 
 
 @app.command()

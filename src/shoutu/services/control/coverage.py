@@ -29,15 +29,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from shoutu.domain.regions import level_code
 from shoutu.domain.timeutil import end_of_day, zone
-from shoutu.domain.vocabulary import ContactKind, ControlKind, RegionLevel
+from shoutu.domain.vocabulary import AuditAction, ContactKind, ControlKind, RegionLevel
 from shoutu.errors import options_checked
 from shoutu.io.provenance import build_provenance
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.contacts import rules_for
-from shoutu.services.control.due import Due, due_tests, samples_around
+from shoutu.services.control.due import due_tests, samples_around
 from shoutu.services.registry.people import masked_contacts
 from shoutu.services.registry.roster import roster
 from shoutu.store.repositories import cases as cases_repo
@@ -68,44 +72,58 @@ class Coverage:
     date: dt.date
     level: str
     protocol: str
-    # per list: person id -> (met, detail for the list of those who were not)
-    due: dict[str, dict[int, tuple[bool, dict[str, Any]]]] = field(default_factory=dict)
-    regions: dict[int, str | None] = field(default_factory=dict)
+    # per list: who was due (person_id ascending, met, the list's detail columns)
+    due: dict[str, pa.Table] = field(default_factory=dict)
+    # per list: each due person's region at the level (None: no home region there)
+    regions: dict[str, pa.Array] = field(default_factory=dict)
+    limit: int | None = 1000  # rows of each list in the JSON (None: all)
     lists_dir: Path | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
+
+    def totals(self) -> dict[str, dict[str, Any]]:
+        found = {}
+        for name in LISTS:
+            table = self.due[name]
+            found[name] = _rate(pc.sum(table["met"]).as_py() or 0, table.num_rows)
+        return found
 
     def rates(self) -> list[dict[str, Any]]:
         """Numerator, denominator and rate of each list, per region (sorted; None last)."""
         cells: dict[str | None, dict[str, list[int]]] = {}
         for name in LISTS:
-            for person, (met, _) in self.due.get(name, {}).items():
-                cell = cells.setdefault(self.regions.get(person), {n: [0, 0] for n in LISTS})
-                cell[name][0] += met
-                cell[name][1] += 1
+            table = pa.table({"region": self.regions[name], "met": self.due[name]["met"]})
+            counted = table.group_by("region").aggregate([("met", "sum"), ("met", "count")])
+            for region, met, due in zip(
+                counted["region"].to_pylist(),
+                counted["met_sum"].to_pylist(),
+                counted["met_count"].to_pylist(),
+                strict=True,
+            ):
+                cell = cells.setdefault(region, {n: [0, 0] for n in LISTS})
+                cell[name] = [int(met or 0), int(due)]
         ordered = sorted(cells, key=lambda r: (r is None, r or ""))
         return [{"region": r, **{n: _rate(*cells[r][n]) for n in LISTS}} for r in ordered]
 
-    def misses(self, name: str) -> list[dict[str, Any]]:
-        """Who was due on a list and was not, by person id."""
-        return [
-            {"person_id": p, "region": self.regions.get(p), **detail}
-            for p, (met, detail) in sorted(self.due.get(name, {}).items())
-            if not met
-        ]
+    def missed(self, name: str) -> pa.Table:
+        """Who was due on a list and was not (person_id, region, the list's columns)."""
+        table = self.due[name].append_column("region", self.regions[name])
+        return table.filter(pc.invert(table["met"])).drop_columns(["met"])
+
+    def misses(self, name: str, limit: int | None = None) -> list[dict[str, Any]]:
+        table = self.missed(name)
+        rows: list[dict[str, Any]] = (table if limit is None else table.slice(0, limit)).to_pylist()
+        return rows
 
     def as_json(self) -> dict[str, Any]:
-        totals: dict[str, list[int]] = {n: [0, 0] for n in LISTS}
-        for name in LISTS:
-            for met, _ in self.due.get(name, {}).values():
-                totals[name][0] += met
-                totals[name][1] += 1
         return {
             "date": self.date.isoformat(),
             "level": self.level,
             "protocol": self.protocol,
-            "totals": {n: _rate(*totals[n]) for n in LISTS},
+            "totals": self.totals(),
             "regions": self.rates(),
-            "lists": {n: self.misses(n) for n in LISTS},
+            "missed": {n: self.missed(n).num_rows for n in LISTS},
+            "lists": {n: self.misses(n, self.limit) for n in LISTS},
+            "list_limit": self.limit,
             "lists_dir": str(self.lists_dir) if self.lists_dir else None,
             "provenance": self.provenance,
         }
@@ -123,20 +141,46 @@ def _hours(a: dt.datetime, b: dt.datetime) -> float:
     return round((b - a) / HOUR, 1)
 
 
+def _table(due: dict[int, tuple[bool, dict[str, Any]]], schema: pa.Schema) -> pa.Table:
+    """Rows of people due (a small list), by person id."""
+    rows = [{"person_id": p, "met": met, **detail} for p, (met, detail) in sorted(due.items())]
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _regions(people: pa.Table, ids: pa.Array, level: RegionLevel) -> pa.Array:
+    """Each person's home region at ``level`` (the roster is sorted by person id)."""
+    known = np.asarray(people["person_id"].to_numpy(), np.int64)
+    wanted = np.asarray(ids.to_numpy(zero_copy_only=False), np.int64)
+    if len(known) == 0:
+        return pa.nulls(len(wanted), pa.string())
+    at = np.minimum(np.searchsorted(known, wanted), len(known) - 1)
+    homes = people["home_region_code"].take(pa.array(at))
+    homes = pc.if_else(pa.array(known[at] == wanted), homes, pa.scalar(None, pa.string()))
+    encoded = (
+        pc.dictionary_encode(homes).combine_chunks()
+        if isinstance(homes, pa.ChunkedArray)
+        else pc.dictionary_encode(homes)
+    )
+    codes = [level_code(c, level) for c in encoded.dictionary.to_pylist()]
+    return pa.array(codes, pa.string()).take(encoded.indices)
+
+
 def coverage(
     ctx: ServiceContext,
     *,
     date: dt.date,
     level: str = RegionLevel.DISTRICT.value,
     lists_dir: Path | None = None,
+    limit: int | None = 1000,
 ) -> Coverage:
-    """The four rates per region on ``date`` and who was not covered (see the module)."""
+    """The four rates per region on ``date`` and who was not covered (see the module);
+    the JSON lists at most ``limit`` people each (the files all)."""
     with options_checked():
         parsed = RegionLevel.parse(level)
     protocol, digest = ctx.protocol()
     tz = ctx.settings.timezone
     start, end = end_of_day(date - dt.timedelta(days=1), tz), end_of_day(date, tz)
-    report = Coverage(date, parsed.value, protocol.name)
+    report = Coverage(date, parsed.value, protocol.name, limit=limit)
     report.provenance = build_provenance(
         command="control coverage",
         parameters={"date": date.isoformat(), "level": parsed.value},
@@ -144,43 +188,77 @@ def coverage(
     )
     with ctx.connect() as conn:
         episodes = measures_repo.overlapping(conn, start=start, end=end)
+        managed = [e for e in episodes if e["kind"] in MANAGED]
         contacts = contacts_repo.identified_between(conn, start=start, end=end)
         cases = cases_repo.reported_between(conn, start=start, end=end)
-        followed = {
-            p
-            for p in checks_repo.of_people(
-                conn,
-                person_ids=sorted({int(e["person_id"]) for e in episodes if e["kind"] in MANAGED}),
-                start=start,
-                end=end,
-            )
-        }
+        followed = checks_repo.of_people(
+            conn,
+            person_ids=sorted({int(e["person_id"]) for e in managed}),
+            start=start,
+            end=end,
+        )
         watched = sorted({int(c["person_id"]) for c in [*contacts, *cases]})
         theirs = measures_repo.of_people(conn, person_ids=watched)
     samples = samples_around(ctx, date)
-    report.due["test"] = due_tests(ctx, protocol, episodes, samples, date, start, end, tz)
-    report.due["isolate"] = _isolate(protocol, contacts, theirs, end, tz)
-    report.due["treat"] = _treat(protocol, cases, theirs, tz)
-    report.due["manage"] = {
+    report.due["test"] = due_tests(ctx, protocol, episodes, samples, date, start, end)
+    report.due["isolate"] = _table(_isolate(protocol, contacts, theirs, end, tz), ISOLATE)
+    report.due["treat"] = _table(_treat(protocol, cases, theirs, tz), TREAT)
+    manage = {
         int(e["person_id"]): (
             int(e["person_id"]) in followed,
-            {"episode_id": e["measure_id"], "kind": str(e["kind"])},
+            {"episode_id": e["measure_id"], "kind": str(getattr(e["kind"], "value", e["kind"]))},
         )
-        for e in episodes
-        if e["kind"] in MANAGED
+        for e in managed
     }
+    report.due["manage"] = _table(manage, MANAGE)
     people = roster(ctx)
-    homes = dict(
-        zip(people["person_id"].to_pylist(), people["home_region_code"].to_pylist(), strict=True)
-    )
-    everyone = sorted({p for name in LISTS for p in report.due.get(name, {})})
-    report.regions = {p: level_code(homes.get(p), parsed) for p in everyone}
-    missed = sorted({m["person_id"] for n in LISTS for m in report.misses(n)})
+    for name in LISTS:
+        report.regions[name] = _regions(people, report.due[name]["person_id"], parsed)
     with writing(ctx) as unit:
-        unit.read("people", missed, pii=False, purpose=f"control coverage {date.isoformat()}")
+        for name in LISTS:
+            count = report.missed(name).num_rows
+            if count:  # the list's read: one event (ids only; names are read one by one)
+                unit.event(
+                    AuditAction.READ,
+                    "coverage_lists",
+                    f"{name}:{date.isoformat()}",
+                    detail=f"control coverage {date.isoformat()}: {LABELS[name][0]}, "
+                    f"{count} people",
+                )
     if lists_dir is not None:
         _write_lists(ctx, report, lists_dir)
     return report
+
+
+Due = dict[int, tuple[bool, dict[str, Any]]]  # a small list: person -> (met, detail)
+ISOLATE = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("met", pa.bool_()),
+        ("contact_id", pa.int64()),
+        ("index_case_id", pa.int64()),
+        ("identified", pa.string()),
+        ("controlled", pa.string()),
+        ("hours", pa.float64()),
+    ]
+)
+TREAT = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("met", pa.bool_()),
+        ("case_id", pa.int64()),
+        ("reported", pa.string()),
+        ("isolated", pa.string()),
+    ]
+)
+MANAGE = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("met", pa.bool_()),
+        ("episode_id", pa.int64()),
+        ("kind", pa.string()),
+    ]
+)
 
 
 def _isolate(
@@ -251,7 +329,7 @@ def _write_lists(ctx: ServiceContext, report: Coverage, folder: Path) -> None:
             [r["person_id"] for r in rows],
             f"control coverage {report.date.isoformat()}: {LABELS[name][0]}",
         )
-        columns = sorted({k for r in rows for k in r} - {"person_id", "region"})
+        columns = [c for c in report.due[name].column_names if c not in ("person_id", "met")]
         path = folder / f"{name}_{report.date.isoformat()}.csv"
         with path.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)

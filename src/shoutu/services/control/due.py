@@ -24,9 +24,6 @@ from shoutu.services.registry.roster import region_targets, roster
 from shoutu.store.repositories import campaigns as campaigns_repo
 from shoutu.store.repositories import places as places_repo
 
-#: a person due on a list: whether they were covered, and what the list says of them
-Due = dict[int, tuple[bool, dict[str, Any]]]
-
 
 @dataclass(frozen=True)
 class Round:
@@ -64,6 +61,7 @@ def rounds_between(ctx: ServiceContext, start: dt.datetime, end: dt.datetime) ->
 
 COLUMNS = ["person_id", "sample_time", "method"]
 EMPTY = pa.schema([("person_id", pa.int64()), ("sample_time", pa.timestamp("us", tz="UTC"))])
+RULE = pa.dictionary(pa.int32(), pa.string())
 
 
 def samples_around(ctx: ServiceContext, date: dt.date) -> pa.Table:
@@ -72,13 +70,36 @@ def samples_around(ctx: ServiceContext, date: dt.date) -> pa.Table:
     found = read_events(ctx.settings.event_dir, "tests", days, COLUMNS)
     if found.num_rows == 0:
         return EMPTY.empty_table()
-    return found.filter(pc.equal(found["method"], "pcr")).select(["person_id", "sample_time"])
+    pcr = found.filter(pc.equal(found["method"], "pcr")).select(["person_id", "sample_time"])
+    return pcr.cast(EMPTY)
 
 
-def _sampled_in(samples: pa.Table, lo: dt.datetime, hi: dt.datetime) -> set[int]:
+def sampled_in(samples: pa.Table, lo: dt.datetime, hi: dt.datetime) -> np.ndarray:
+    """The people (unique ids, ascending) with a sample in [lo, hi)."""
     times = samples["sample_time"]
     inside = pc.and_(pc.greater_equal(times, pa.scalar(lo)), pc.less(times, pa.scalar(hi)))
-    return set(samples["person_id"].filter(inside).to_pylist())
+    return np.unique(np.asarray(samples["person_id"].filter(inside).to_numpy(), np.int64))
+
+
+def part(ids: np.ndarray, met: np.ndarray, rules: list[str], codes: np.ndarray) -> pa.Table:
+    """People due by some rules: ``codes`` index ``rules`` per person."""
+    rule = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(rules, pa.string()))
+    return pa.table(
+        {"person_id": pa.array(ids, pa.int64()), "met": pa.array(met, pa.bool_()), "rule": rule}
+    )
+
+
+def first_of_each(parts: list[pa.Table], schema: pa.Schema) -> pa.Table:
+    """The parts' rows, one per person (the first part's row), by person id."""
+    if not parts:
+        return schema.empty_table()
+    table = pa.concat_tables([p.cast(schema) for p in parts]).unify_dictionaries()
+    ids = np.asarray(table["person_id"].to_numpy(), np.int64)
+    _, first = np.unique(ids, return_index=True)
+    return table.take(pa.array(first)).combine_chunks()
+
+
+TESTS = pa.schema([("person_id", pa.int64()), ("met", pa.bool_()), ("rule", RULE)])
 
 
 def due_tests(
@@ -89,57 +110,72 @@ def due_tests(
     date: dt.date,
     start: dt.datetime,
     end: dt.datetime,
-    tz: str,
-) -> Due:
-    on_day = _sampled_in(samples, start, end)
-    due: Due = {}
+) -> pa.Table:
+    """Everyone due a test on ``date`` (person_id, met, rule), by person id: an episode's
+    test day first, then a key-population interval, then a mass-screening round."""
+    on_day = sampled_in(samples, start, end)
     day = date.isoformat()
-    for e in episodes:
-        if any(day in s["test_days"] for s in e["stages"] or []):
-            person = int(e["person_id"])
-            due[person] = (person in on_day, {"rule": f"episode {e['measure_id']} test day"})
-    due |= {
-        p: v for p, v in _key_populations(ctx, protocol, date, end, on_day).items() if p not in due
-    }
+    tested = [e for e in episodes if any(day in s["test_days"] for s in e["stages"] or [])]
+    ids = np.array([int(e["person_id"]) for e in tested], np.int64)
+    parts = [
+        part(
+            ids,
+            np.isin(ids, on_day),
+            [f"episode {e['measure_id']} test day" for e in tested],
+            np.arange(len(tested)),
+        ),
+        _key_populations(ctx, protocol, date, end, on_day),
+    ]
     for r in rounds_between(ctx, start, end):
-        within = _sampled_in(samples, max(r.start, start), min(r.end, end))
-        for p in r.people.tolist():
-            if p not in due:
-                due[p] = (p in within, {"rule": f"campaign {r.campaign} round {r.number}"})
-    return due
+        within = sampled_in(samples, max(r.start, start), min(r.end, end))
+        n = len(r.people)
+        rule = f"campaign {r.campaign} round {r.number}"
+        parts.append(part(r.people, np.isin(r.people, within), [rule], np.zeros(n, np.int32)))
+    return first_of_each(parts, TESTS)
 
 
 def _key_populations(
-    ctx: ServiceContext, protocol: Protocol, date: dt.date, end: dt.datetime, on_day: set[int]
-) -> Due:
+    ctx: ServiceContext, protocol: Protocol, date: dt.date, end: dt.datetime, on_day: np.ndarray
+) -> pa.Table:
     """Key-population members whose interval runs out by the end of ``date`` without a test
     on it (the last sample before the day older than the interval rounded up to days)."""
     intervals = {str(k): float(v.interval_days) for k, v in protocol.key_populations.items()}
-    if not intervals:
-        return {}
     people = roster(ctx)
     wanted = pa.array(list(intervals), pa.string())
     members = people.filter(pc.is_in(people["key_population"], wanted).fill_null(False))
-    if members.num_rows == 0:
-        return {}
+    if not intervals or members.num_rows == 0:
+        return TESTS.empty_table()
     back = math.ceil(max(intervals.values())) + 1
     days = [(date - dt.timedelta(days=k)).isoformat() for k in range(back + 1)]
     tests = read_events(ctx.settings.event_dir, "tests", days, COLUMNS)
     before = end - dt.timedelta(days=1)
-    last: dict[int, dt.datetime] = {}
+    ids = np.asarray(members["person_id"].to_numpy(), np.int64)  # ascending, as the roster
+    last = np.full(len(ids), -np.inf)  # seconds of the last sample before the day
     if tests.num_rows:
-        pcr = tests.filter(pc.equal(tests["method"], "pcr"))
-        for p, t in zip(pcr["person_id"].to_pylist(), pcr["sample_time"].to_pylist(), strict=True):
-            if t < before and (p not in last or t > last[p]):
-                last[p] = t
-    due: Due = {}
-    ids = members["person_id"].to_pylist()
-    for p, category in zip(ids, members["key_population"].to_pylist(), strict=True):
-        allowed = dt.timedelta(days=math.ceil(intervals[category]))
-        seen = last.get(p)
-        if seen is None or end - seen > allowed:
-            due[p] = (p in on_day, {"rule": f"key population {category}"})
-    return due
+        pcr = tests.filter(pc.equal(tests["method"], "pcr")).select(["person_id", "sample_time"])
+        earlier = pcr.cast(EMPTY).filter(pc.less(pcr["sample_time"], pa.scalar(before)))
+        latest = earlier.group_by("person_id").aggregate([("sample_time", "max")])
+        who = np.asarray(latest["person_id"].to_numpy(), np.int64)
+        seconds = pc.cast(latest["sample_time_max"], pa.int64()).to_numpy() / 1e6
+        at = np.minimum(np.searchsorted(ids, who), len(ids) - 1)
+        mine = ids[at] == who
+        last[at[mine]] = seconds[mine]
+    categories = sorted(intervals)
+    code = np.searchsorted(categories, np.asarray(members["key_population"].to_pylist(), object))
+    allowed = np.array([math.ceil(intervals[c]) * 86400.0 for c in categories])[code]
+    due = end.timestamp() - last > allowed
+    rules = [f"key population {c}" for c in categories]
+    return part(ids[due], np.isin(ids[due], on_day), rules, code[due])
 
 
-__all__ = ["Due", "Round", "due_tests", "rounds_between", "samples_around"]
+__all__ = [
+    "RULE",
+    "TESTS",
+    "Round",
+    "due_tests",
+    "first_of_each",
+    "part",
+    "rounds_between",
+    "sampled_in",
+    "samples_around",
+]

@@ -1,12 +1,14 @@
 """Control episodes (the ``control_measures`` rows): planned by the protocol's stage rule,
-opened, extended on re-exposure, listed.
+opened (by a contact of a case or an inbound traveller's arrival), extended on re-exposure or
+a new arrival, listed.
 
 An episode's stages and test days come from ``rules.quarantine.stages`` (the simulator's rule
 too) over local days: the anchor's local midnight is day 0, so a test on episode day ``k`` is
 the local date of the first midnight at or after ``anchor + k - 1`` days. Each test day
 becomes a quarantine test task (``services/supervision/tasks.py``) due by the end of that
-day. A re-exposure while an episode is open moves its planned end to the new anchor's (the
-planned end before is kept on the row and in the audit trail).
+day. A re-exposure or arrival while an episode is open moves its planned end to the new
+anchor's (the planned end before is kept on the row and in the audit trail, which names what
+extended it). A person has one open quarantine episode, whatever opened it.
 """
 
 from __future__ import annotations
@@ -78,14 +80,33 @@ def plan(rules: Quarantine, anchor: dt.datetime, start: dt.datetime, tz: str) ->
 
 @dataclass(frozen=True)
 class Reason:
-    """What opens an episode: a contact of a case."""
+    """What opens an episode: a contact of a case (``contact_id``, ``case_id``), or an
+    inbound traveller's arrival (``arrival_id``, at the port ``place_id``, from ``origin``)."""
 
     person_id: int
-    contact_id: int
-    case_id: int
-    place_id: int | None
     anchor: dt.datetime
     start: dt.datetime
+    place_id: int | None = None
+    contact_id: int | None = None
+    case_id: int | None = None
+    arrival_id: int | None = None
+    origin: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The episode's ``reason``: what opened it."""
+        if self.arrival_id is None:
+            return f"contact {self.contact_id} of case {self.case_id}"
+        port = "" if self.place_id is None else f" at port {self.place_id}"
+        origin = "" if self.origin is None else f" from {self.origin}"
+        return f"arrival {self.arrival_id}{port}{origin}"
+
+    @property
+    def cause(self) -> str:
+        """Why it extends an open episode (the audit detail)."""
+        if self.arrival_id is None:
+            return f"re-exposure (contact {self.contact_id})"
+        return f"a new arrival ({self.text})"
 
 
 @dataclass
@@ -147,7 +168,7 @@ def open_episodes(
             if "measure_id" not in episode:  # opened by this batch: not written yet
                 episode.update(values)
                 continue
-            _extend(unit, episode, values, reason.contact_id)
+            _extend(unit, episode, values, reason.cause)
             new_tasks += test_tasks(
                 episode["measure_id"], _untested(unit, episode["measure_id"], planned, tz), tz
             )
@@ -157,9 +178,10 @@ def open_episodes(
             "person_id": reason.person_id,
             "kind": planned.kind,
             "status": ControlStatus.ACTIVE,
-            "reason": f"contact {reason.contact_id} of case {reason.case_id}",
+            "reason": reason.text,
             "case_id": reason.case_id,
             "contact_id": reason.contact_id,
+            "arrival_id": reason.arrival_id,
             "place_id": None,
             "start_time": planned.start,
             "planned_end_time": planned.planned_end,
@@ -181,7 +203,7 @@ def open_episodes(
     return done
 
 
-def _extend(unit: Unit, episode: dict[str, Any], values: dict[str, Any], contact: int) -> None:
+def _extend(unit: Unit, episode: dict[str, Any], values: dict[str, Any], cause: str) -> None:
     """A stored episode extended: the row changed, the audit keeping what it was."""
     repo.change(unit.conn, measure_id=episode["measure_id"], values=values | unit.touch)
     shown = ("kind", "planned_end_time", "stages")
@@ -190,7 +212,7 @@ def _extend(unit: Unit, episode: dict[str, Any], values: dict[str, Any], contact
         episode["measure_id"],
         {c: episode[c] for c in shown},
         {c: values[c] for c in shown},
-        detail=f"extended: re-exposure (contact {contact})",
+        detail=f"extended: {cause}",
     )
 
 

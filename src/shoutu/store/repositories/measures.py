@@ -187,6 +187,13 @@ def unended(
         .order_by(TABLE.c.measure_id)
     )
     return [dict(r) for r in conn.execute(statement).mappings()]
+def of_arrivals(conn: Connection, *, arrival_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Measures opened by these arrivals, oldest first."""
+
+    def statement(chunk: Sequence[Any]) -> Any:
+        return select(TABLE).where(TABLE.c.arrival_id.in_(chunk)).order_by(TABLE.c.measure_id)
+
+    return [dict(row) for row in rows_in(conn, statement, arrival_ids)]
 
 
 __all__ = [
@@ -198,6 +205,7 @@ __all__ = [
     "listing",
     "of_cases",
     "of_people",
+    "of_arrivals",
     "open_episodes",
     "overlapping",
     "unended",

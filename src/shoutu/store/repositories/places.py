@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import Connection, select
 
+from shoutu.store.repositories.entities import chunks
 from shoutu.store.tables import Place, table
 
 TABLE = table(Place)
@@ -22,4 +26,14 @@ def regions(conn: Connection) -> dict[int, str]:
     return dict(conn.execute(select(TABLE.c.place_id, TABLE.c.region_code)).tuples().all())
 
 
-__all__ = ["regions", "types"]
+def types_of(conn: Connection, *, place_ids: Sequence[int]) -> dict[int, str]:
+    """The type (its vocabulary value) of each of these places that exists."""
+    found: dict[int, str] = {}
+    for chunk in chunks(list(place_ids)):
+        statement: Any = select(TABLE.c.place_id, TABLE.c.type).where(TABLE.c.place_id.in_(chunk))
+        for p, kind in conn.execute(statement):
+            found[int(p)] = getattr(kind, "value", str(kind))
+    return found
+
+
+__all__ = ["regions", "types", "types_of"]
