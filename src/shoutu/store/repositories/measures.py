@@ -187,6 +187,8 @@ def unended(
         .order_by(TABLE.c.measure_id)
     )
     return [dict(r) for r in conn.execute(statement).mappings()]
+
+
 def of_arrivals(conn: Connection, *, arrival_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Measures opened by these arrivals, oldest first."""
 
@@ -203,9 +205,9 @@ __all__ = [
     "end",
     "in_force_between",
     "listing",
+    "of_arrivals",
     "of_cases",
     "of_people",
-    "of_arrivals",
     "open_episodes",
     "overlapping",
     "unended",
