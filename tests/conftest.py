@@ -15,11 +15,17 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 import pgserver
 from shoutu.services.context import ServiceContext, open_context
 from shoutu.services.store_setup import init_store
 from shoutu.settings import Settings, get_settings
+
+# Hypothesis checks properties, not speed (benchmarks/ measures that): no per-example deadline,
+# which a busy two-core machine running two workers would miss now and then
+hypothesis_settings.register_profile("shoutu", deadline=None)
+hypothesis_settings.load_profile("shoutu")
 
 DATA = Path(__file__).with_name("data")
 SHARED = Path(__file__).resolve().parents[2] / "shared"
