@@ -111,8 +111,11 @@ def test_eight_concurrent_writers(ctx: ServiceContext, settings: Settings) -> No
     cases = _ids(ctx, Case, "case_id")
     assert len(cases) == len(set(cases)) == expected
     tasks = _ids(ctx, Task, "task_id")
-    # a report task per case, the workers' own, a response task per signal
-    assert len(tasks) == len(set(tasks)) == 3 * expected
+    # a report task per case, its isolation's two release tests (cn-9th: days 6 and 7), the
+    # workers' own, a response task per signal
+    assert len(tasks) == len(set(tasks)) == 5 * expected
+    episodes = _ids(ctx, ControlMeasure, "measure_id")
+    assert len(episodes) == len(set(episodes)) == expected  # each case's isolation
     signals = _ids(ctx, Signal, "signal_id")
     assert len(signals) == len(set(signals)) == expected
     from shoutu.services import audit
@@ -157,6 +160,7 @@ def test_given_and_generated_ids_mix(ctx: ServiceContext) -> None:
     pooled = _positives([30, 31], "pool").set_column(2, "pool_size", pa.array([10, 10], pa.int32()))
     assert run_workflow(ctx, pooled)["recalls"] == 2  # two temporary-control measures
     measure_ids = sorted(_ids(ctx, ControlMeasure, "measure_id"))
-    assert measure_ids[0] == 900 and len(set(measure_ids)) == 3 and min(measure_ids[1:]) > 900
+    # the imported one, the two new cases' isolations and the two temporary controls
+    assert measure_ids[0] == 900 and len(set(measure_ids)) == 5 and min(measure_ids[1:]) > 900
     with ctx.connect() as conn:
         assert conn.execute(select(func.count()).select_from(table(Case))).scalar_one() == 5

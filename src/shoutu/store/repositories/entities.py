@@ -49,6 +49,12 @@ def insert_generated(
     writers: nothing is computed from the largest id in use."""
     if not rows:
         return []
+    if conn.dialect.name == "sqlite":
+        # one executemany: a writer holds SQLite's write lock from its first write to its
+        # commit, so the rowids its inserts get are consecutive, ending with the last one
+        conn.execute(insert(table), list(rows))
+        last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
+        return list(range(last - len(rows) + 1, last + 1))
     statement = insert(table).returning(table.c[key], sort_by_parameter_order=True)
     return [int(v) for v in conn.execute(statement, list(rows)).scalars()]
 
