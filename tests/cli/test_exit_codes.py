@@ -98,6 +98,9 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "screening status": (["screening", "status", "nosuch"], 4),
         "control community-zero": (["control", "community-zero", "--level", "planet"], 2),
         "control list": (["control", "list", "--status", "bogus"], 2),
+        "control check": (["control", "check", "1", "--temperature", "37", "--symptoms", "x"], 2),
+        "control checks": (["control", "checks", "--date", "2022-13-01"], 2),
+        "import checks": (["import", "checks", missing], 1),
     }
 
 

@@ -77,6 +77,7 @@ def test_pooled_workflow(ctx: ServiceContext, tmp_path: Path) -> None:
         "cases": 3,
         "quarantine_tests_done": 0,  # 1003's imported episode has no test days
         "converted": 1,  # 1003's home quarantine ends: converted to a case
+        "symptom_tests_done": 0,
     }
     with ctx.engine.connect() as conn:
         cases = {r.person_id: r for r in conn.execute(select(table(Case))).all()}

@@ -127,12 +127,31 @@ def active_counts(conn: Connection, *, at: dt.datetime) -> dict[str, int]:
     return counts
 
 
+def in_force_during(
+    conn: Connection, *, start: dt.datetime, end: dt.datetime, kinds: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Measures of ``kinds`` in force for some part of [start, end): started before ``end``,
+    not ended by ``start``, not cancelled; oldest first."""
+    statement = (
+        select(TABLE)
+        .where(
+            TABLE.c.kind.in_(list(kinds)),
+            TABLE.c.status != ControlStatus.CANCELLED.value,
+            TABLE.c.start_time < end,
+            or_(TABLE.c.end_time.is_(None), TABLE.c.end_time > start),
+        )
+        .order_by(TABLE.c.measure_id)
+    )
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
 __all__ = [
     "active_counts",
     "add",
     "change",
     "end",
     "in_force_between",
+    "in_force_during",
     "listing",
     "open_episodes",
 ]
