@@ -112,6 +112,10 @@ def test_a_symptom_alone_opens_a_test_and_labels_are_understood(
         ctx, 1004, temperature=36.6, symptoms=[Symptom.COUGH], at=at(3, 20), protocol="cn-9th-2022"
     ).as_json()
     assert cough["fever"] is False and cough["test_reasons"] == ["cough"]
+    both = record_check(
+        ctx, 1005, temperature=38.5, symptoms=[Symptom.FEVER, Symptom.COUGH], at=at(3, 20)
+    ).as_json()
+    assert both["test_reasons"] == ["fever 38.5 °C", "cough"]
     assert cough["symptom_test"]["opened"] and len(_tests(ctx, episodes[1004])) == 1
     # the command line takes symptoms by value or label, comma- or semicolon-separated
     from shoutu.services.control.checks import parse_symptoms
@@ -251,9 +255,9 @@ def test_a_report_links_to_the_stage_in_force_and_a_resend_changes_nothing(
     ).as_json()
     assert again["check_id"] == late["check_id"] and not again["recorded"]
     assert again["channel"] == "app" and "nothing changed" in again["note"]
-    with pytest.raises(Conflict, match="already reported at this time") as refused:
+    with pytest.raises(Conflict, match=r"already reported 36\.8 °C at this time") as refused:
         record_check(ctx, 1003, temperature=37.9, at=at(9, 8))
-    assert "36.8" in str(refused.value)
+    assert str(refused.value).endswith("(the stored report); the first report stands")
     day = check_day(ctx, dt.date(2022, 7, 9)).as_json()
     assert {r["person_id"]: r["received"] for r in day["people"]}[1003] == 1
     assert _tests(ctx, episodes[1003]) == []  # the first report stands: no fever

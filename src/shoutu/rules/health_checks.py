@@ -23,9 +23,11 @@ def test_reasons(
     rules: HealthChecks, temperature: float | None, symptoms: Iterable[Symptom]
 ) -> list[str]:
     """Why a report calls for a test (empty: it does not): fever, then each of the rules'
-    test symptoms it reports, as text (``fever 37.3 °C``, ``cough``)."""
-    reasons = [f"fever {temperature:g} °C"] if is_fever(rules, temperature) else []
-    wanted = set(rules.test_symptoms)
+    test symptoms it reports, as text (``fever 37.3 °C``, ``cough``; the symptom ``fever``
+    only when the temperature is not)."""
+    fever = is_fever(rules, temperature)
+    reasons = [f"fever {temperature:g} °C"] if fever else []
+    wanted = set(rules.test_symptoms) - ({Symptom.FEVER} if fever else set())
     return reasons + [s.value for s in symptoms if s in wanted]
 
 

@@ -161,7 +161,9 @@ def against_store(
             problems.append(("person_id", f"person {r.person_id} is not under control at {when}"))
         twin = stored.get((r.person_id, r.check_time))
         if twin is not None:
-            problems += differences(r, twin["temperature"], twin["symptoms"] or [], "stored")
+            problems += differences(
+                r, twin["temperature"], twin["symptoms"] or [], "the stored report"
+            )
         checked.append(Checked(r, episode, twin, problems))
     return checked
 
@@ -170,15 +172,20 @@ def differences(
     report: Report, temperature: float | None, symptoms: Sequence[str], first: str
 ) -> list[tuple[str, str]]:
     """(field, reason) for each value where ``report`` differs from the ``first`` report of
-    its person and time (``stored``, ``row 3``): the first report stands."""
+    its person and time (``the stored report``, ``row 3``): the first report stands."""
     found: list[tuple[str, str]] = []
-    said = f"person {report.person_id} already reported at this time ({first})"
+
+    def said(value: str) -> str:
+        return (
+            f"person {report.person_id} already reported {value} at this time ({first}); "
+            "the first report stands"
+        )
+
     if temperature is None or not math.isclose(temperature, report.temperature, abs_tol=1e-6):
         shown = "no temperature" if temperature is None else f"{temperature:g} °C"
-        found.append(("temperature", f"{said} {shown}; the first report stands"))
+        found.append(("temperature", said(shown)))
     if sorted(symptoms) != sorted(s.value for s in report.symptoms):
-        shown = ", ".join(symptoms) or "no symptoms"
-        found.append(("symptoms", f"{said} {shown}; the first report stands"))
+        found.append(("symptoms", said(", ".join(symptoms) or "no symptoms")))
     return found
 
 
