@@ -384,6 +384,8 @@ ALL_ENUMS: tuple[type[Labeled], ...] = (
     AreaMeasure,
     SignalStatus,
     TaskKind,
+    Symptom,
+    CheckChannel,
     TaskStatus,
     AuditAction,
 )
