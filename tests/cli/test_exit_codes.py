@@ -101,6 +101,9 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "control list": (["control", "list", "--status", "bogus"], 2),
         "control release": (["control", "release", "--date", "2022-13-01"], 2),
         "control coverage": (["control", "coverage", "--date", "2022-07-01", "--level", "x"], 2),
+        "control check": (["control", "check", "1", "--temperature", "37", "--symptoms", "x"], 2),
+        "control checks": (["control", "checks", "--date", "2022-13-01"], 2),
+        "import checks": (["import", "checks", missing], 1),
     }
 
 

@@ -274,3 +274,146 @@ def coverage(
             out.print(i18n.say(f"{zh}：{missed} 人未达", f"{en}: {missed} not"), markup=False)
     if data["lists_dir"]:
         out.print(i18n.say(f"名单：{data['lists_dir']}", f"lists: {data['lists_dir']}"))
+
+
+@app.command("check")
+def check(
+    ctx: typer.Context,
+    person: Annotated[int, typer.Argument(help="The person reporting (their person id).")],
+    temperature: Annotated[float, typer.Option(help="Body temperature in °C (34–43), e.g. 37.9.")],
+    symptoms: Annotated[
+        str,
+        typer.Option(
+            help="Symptoms, comma- or semicolon-separated (e.g. cough,fever or 咳嗽;发热); "
+            "empty or none: none."
+        ),
+    ] = "",
+    time: Annotated[
+        str | None,
+        typer.Option("--time", help="When it was reported (ISO 8601; naive: local time) [now]."),
+    ] = None,
+    channel: Annotated[
+        str, typer.Option(help="How it was reported: app, phone, visit, site_staff, import.")
+    ] = "app",
+    protocol: Annotated[
+        str | None,
+        typer.Option(help="Protocol whose health_checks rules apply [SHOUTU_PROTOCOL]."),
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Record one health check (居家健康监测) of a person under control: it links to the
+    episode in force at its time. Fever (at or above the protocol's fever temperature) or
+    one of its test symptoms opens a symptom test, due within the protocol's hours, unless
+    one is open. The same report again changes nothing; a different one at the same time is
+    refused (exit 5), as is a person not under control then."""
+    from shoutu.domain.timeutil import parse_timestamp
+    from shoutu.domain.vocabulary import CheckChannel, Symptom
+    from shoutu.services.control import checks as service
+
+    with errors_as_exit(json):
+        context = state(ctx).context()
+        tz = context.settings.timezone
+        at = parse("time", lambda t: parse_timestamp(t, tz), time) if time else None
+        result = service.record_check(
+            context,
+            person,
+            temperature=temperature,
+            symptoms=parse("symptoms", service.parse_symptoms, symptoms),
+            at=at,
+            channel=parse("channel", CheckChannel.parse, channel),
+            protocol=protocol,
+        )
+    data = result.as_json()
+    if json:
+        emit_json(data)
+        return
+    said = ", ".join(i18n.value(Symptom, s) for s in data["symptoms"]) or "—"
+    out.print(
+        f"check {data['check_id']}: person {data['person_id']} at {data['check_time'][:16]} — "
+        f"{data['temperature']:g} °C, {said} (episode {data['episode_id']}, "
+        f"{i18n.value(ControlKind, data['kind'])}, {data['protocol']})"
+        + ("" if data["recorded"] else " — unchanged"),
+        markup=False,
+    )
+    test = data["symptom_test"]
+    if test is not None and test["opened"]:
+        out.print(
+            f"  symptom test task {test['task_id']} opened ({', '.join(data['test_reasons'])}),"
+            f" due {test['due'][:16]}",
+            markup=False,
+        )
+    if data["note"]:
+        out.print(f"  {data['note']}", markup=False)
+
+
+CHECK_COLUMNS = [
+    "person_id",
+    "episode_id",
+    "kind",
+    "reports_due",
+    "received",
+    "missed",
+    "temperature",
+    "fever",
+    "symptoms",
+    "symptom_test_task_id",
+]
+
+
+@app.command("checks")
+def checks(
+    ctx: typer.Context,
+    date: Annotated[
+        str | None, typer.Option("--date", help="The local day (YYYY-MM-DD) [today].")
+    ] = None,
+    protocol: Annotated[
+        str | None,
+        typer.Option(help="Protocol whose reports a day and fever apply [SHOUTU_PROTOCOL]."),
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Health checks of a day: for everyone under control for any part of it (an episode
+    starting or ending that day still owes the day's reports), the reports due, received and
+    missed, the latest temperature, fever, symptoms and any open symptom test; those who
+    missed a report or reported fever or symptoms first. The read is audited."""
+    from shoutu.domain.timeutil import parse_date
+    from shoutu.domain.vocabulary import Symptom
+    from shoutu.services.control import check_days as service
+
+    with errors_as_exit(json):
+        day = parse("date", parse_date, date) if date else None
+        report = service.check_day(state(ctx).context(), day, protocol=protocol)
+    data = report.as_json()
+    if json:
+        emit_json(data)
+        return
+    table = i18n.table(
+        f"健康监测 — {data['date']}（{data['protocol']}：每日 {data['reports_per_day']} 次）",
+        f"Health checks — {data['date']} ({data['protocol']}: {data['reports_per_day']} a day)",
+        CHECK_COLUMNS,
+    )
+    for row in data["people"]:
+        table.add_row(
+            str(row["person_id"]),
+            str(row["episode_id"]),
+            i18n.value(ControlKind, row["kind"]),
+            str(row["due"]),
+            str(row["received"]),
+            str(row["missed"]),
+            "—" if row["temperature"] is None else f"{row['temperature']:g}",
+            i18n.say("是", "yes") if row["fever"] else "",
+            ", ".join(i18n.value(Symptom, s) for s in row["symptoms"]),
+            "" if row["symptom_test_task_id"] is None else str(row["symptom_test_task_id"]),
+        )
+    out.print(table)
+    totals = data["totals"]
+    out.print(
+        i18n.say(
+            f"{totals['people']} 人，漏报 {totals['people_missed']} 人（{totals['missed']} 次），"
+            f"发热 {totals['people_fever']} 人，有症状 {totals['people_symptoms']} 人",
+            f"{totals['people']} people, {totals['people_missed']} missed a report "
+            f"({totals['missed']} reports), {totals['people_fever']} with fever, "
+            f"{totals['people_symptoms']} with symptoms",
+        ),
+        markup=False,
+    )

@@ -381,3 +381,45 @@ def checkins(
         partial(import_checkins, allow_dates=allow_dates, encoding=encoding),
         describe,
     )
+
+
+@app.command()
+def checks(
+    ctx: typer.Context,
+    file: FileArg,
+    protocol: Annotated[
+        str | None,
+        typer.Option(help="Protocol whose health_checks rules apply [SHOUTU_PROTOCOL]."),
+    ] = None,
+    json: JsonOpt = False,
+    date_format: DateFormat = None,
+    allow_dates: AllowDates = False,
+    encoding: Encoding = None,
+) -> None:
+    """Daily health checks of people under control: person_id, check_time, temperature (°C);
+    optional symptoms (comma- or semicolon-separated, e.g. cough;fever) and channel (app,
+    phone, visit, site_staff, import [import]). Each links to the person's episode in force at
+    its time (a person not under control then is refused); fever or a test symptom opens a
+    symptom test unless one is open; the same report again changes nothing, a different one at
+    the same person and time is refused (the first stands)."""
+    from shoutu.services.control.checks_import import import_checks
+
+    with errors_as_exit(json):
+        result = import_checks(
+            state(ctx).context(),
+            file,
+            protocol=protocol,
+            date_format=date_format,
+            allow_dates=allow_dates,
+            encoding=encoding,
+        )
+    if json:
+        emit_json({"ok": True, "result": result.as_json(), "provenance": result.provenance})
+        return
+    out.print(
+        f"{result.file}: {result.rows:,} health checks — {result.recorded:,} new, "
+        f"{result.unchanged:,} unchanged ({result.protocol}); {result.calling_for_test:,} "
+        f"calling for a test: {result.tests_opened:,} symptom tests opened, "
+        f"{result.tests_already_open:,} already open",
+        markup=False,
+    )

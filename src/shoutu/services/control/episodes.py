@@ -28,6 +28,7 @@ from shoutu.protocols.schema import Protocol, Quarantine
 from shoutu.rules.quarantine import first_kind, stages
 from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
+from shoutu.services.control.symptom_tests import finish_by_samples
 from shoutu.services.supervision.tasks import NewTask, cancel_tasks, finish_tasks, open_tasks
 from shoutu.store.repositories import measures as repo
 from shoutu.store.repositories import tasks as tasks_repo
@@ -259,7 +260,9 @@ def after_results(
     """Single-tube results against the quarantine episodes in force at their samples
     (``measures``: each person's measures then): a sample taken on a test day does that
     day's test task; a person who became a case (``new_cases``: person -> case) has the
-    episode end ``converted_to_case`` at the result. Audited in ``unit``."""
+    episode end ``converted_to_case`` at the result; a sample taken at or after a symptom
+    test opened finishes it (``symptom_tests.py``). Audited in ``unit``."""
+    symptom_tests = finish_by_samples(unit, results, measures)
     under = [
         (r, m)
         for r in results
@@ -313,7 +316,11 @@ def after_results(
             if int(t["task_id"]) not in done
         ]
         cancel_tasks(unit, moot, at=at, why="episode converted to a case")
-    return {"quarantine_tests_done": len(done), "converted": len(ended)}
+    return {
+        "quarantine_tests_done": len(done),
+        "converted": len(ended),
+        "symptom_tests_done": symptom_tests,
+    }
 
 
 def _iso(value: Any, tz: str) -> str | None:

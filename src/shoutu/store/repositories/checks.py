@@ -41,4 +41,26 @@ def of_people(
     return found
 
 
-__all__ = ["add", "of_people"]
+def at_times(
+    conn: Connection, *, keys: Sequence[tuple[int, dt.datetime]]
+) -> dict[tuple[int, dt.datetime], dict[str, Any]]:
+    """The stored checks of these (person, check time) keys, by key."""
+    if not keys:
+        return {}
+    times = [t for _, t in keys]
+    found = of_people(
+        conn,
+        person_ids=sorted({p for p, _ in keys}),
+        start=min(times),
+        end=max(times) + dt.timedelta(microseconds=1),
+    )
+    wanted = set(keys)
+    return {
+        (person, row["check_time"]): row
+        for person, rows in found.items()
+        for row in rows
+        if (person, row["check_time"]) in wanted
+    }
+
+
+__all__ = ["add", "at_times", "of_people"]

@@ -140,9 +140,15 @@ def of_cases(conn: Connection, *, case_ids: Sequence[int], kind: str) -> dict[in
     return {int(r["case_id"]): dict(r) for r in rows_in(conn, statement, case_ids)}
 
 
-def overlapping(conn: Connection, *, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-    """Episodes in force at some time in [start, end) (started before ``end``, not ended by
-    ``start``, not cancelled), oldest first."""
+def in_force_during(
+    conn: Connection,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    kinds: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Measures (of ``kinds``, default all) in force for some part of [start, end): started
+    before ``end``, not ended by ``start``, not cancelled; oldest first."""
     statement = (
         select(TABLE)
         .where(
@@ -152,6 +158,8 @@ def overlapping(conn: Connection, *, start: dt.datetime, end: dt.datetime) -> li
         )
         .order_by(TABLE.c.measure_id)
     )
+    if kinds is not None:
+        statement = statement.where(TABLE.c.kind.in_(list(kinds)))
     return [dict(r) for r in conn.execute(statement).mappings()]
 
 
@@ -204,11 +212,11 @@ __all__ = [
     "change",
     "end",
     "in_force_between",
+    "in_force_during",
     "listing",
     "of_arrivals",
     "of_cases",
     "of_people",
     "open_episodes",
-    "overlapping",
     "unended",
 ]

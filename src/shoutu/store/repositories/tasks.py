@@ -115,12 +115,35 @@ def open_counts(conn: Connection, *, now: dt.datetime) -> tuple[int, int]:
     return int(total), int(overdue)
 
 
+def of_subjects(
+    conn: Connection, *, kind: str, subject_type: str, subject_ids: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Every task of ``kind`` (any status) by subject id, oldest first."""
+
+    def statement(chunk: Sequence[Any]) -> Any:
+        return (
+            select(TABLE)
+            .where(
+                TABLE.c.kind == kind,
+                TABLE.c.subject_type == subject_type,
+                TABLE.c.subject_id.in_(chunk),
+            )
+            .order_by(TABLE.c.task_id)
+        )
+
+    found: dict[str, list[dict[str, Any]]] = {}
+    for row in rows_in(conn, statement, subject_ids):
+        found.setdefault(row["subject_id"], []).append(dict(row))
+    return found
+
+
 __all__ = [
     "add",
     "cancel",
     "finish",
     "get",
     "listing",
+    "of_subjects",
     "open_by_subject",
     "open_counts",
     "open_of_subjects",
