@@ -98,6 +98,8 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "screening status": (["screening", "status", "nosuch"], 4),
         "control community-zero": (["control", "community-zero", "--level", "planet"], 2),
         "control list": (["control", "list", "--status", "bogus"], 2),
+        "control assign": (["control", "assign", "424242", "--site", "1"], 4),
+        "control sites": (["control", "sites", "--date", "2022-13-01"], 2),
     }
 
 

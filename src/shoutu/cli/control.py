@@ -156,3 +156,10 @@ def print_community_zero(data: dict[str, Any]) -> None:
     )
     for warning in data["warnings"]:
         err.print(f"warning: {warning}", markup=False, highlight=False)
+
+
+# sites and rooms (集中隔离点、方舱): their commands live in control_sites.py
+from shoutu.cli import control_sites  # noqa: E402
+
+app.command("assign")(control_sites.assign)
+app.command("sites")(control_sites.sites)

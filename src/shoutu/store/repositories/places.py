@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import Connection, select
 
 from shoutu.store.tables import Place, table
@@ -22,4 +25,15 @@ def regions(conn: Connection) -> dict[int, str]:
     return dict(conn.execute(select(TABLE.c.place_id, TABLE.c.region_code)).tuples().all())
 
 
-__all__ = ["regions", "types"]
+def of_types(conn: Connection, *, types: Sequence[str]) -> list[dict[str, Any]]:
+    """The places of these types, by id."""
+    statement = select(TABLE).where(TABLE.c.type.in_(list(types))).order_by(TABLE.c.place_id)
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
+def get(conn: Connection, *, place_id: int) -> dict[str, Any] | None:
+    row = conn.execute(select(TABLE).where(TABLE.c.place_id == place_id)).mappings().first()
+    return dict(row) if row else None
+
+
+__all__ = ["get", "of_types", "regions", "types"]
