@@ -127,6 +127,8 @@ def test_auto_fills_the_own_district_then_the_other_then_lists_the_shortage(
         (2004, 12, False),
         (2005, 12, True),
     }
+    held = {e["person_id"]: e["site_id"] for e in list_episodes(ctx)}
+    assert held == {2001: 11, 2002: 11, 2003: 11, 2004: 12, 2005: 12, 2006: None}
     [short] = done["without_room"]
     assert short["person_id"] == 2006 and short["episode_id"] == episodes[2006]
     assert (short["reason"], short["needs"], short["region"]) == ("full", "quarantine_hotel", XUHUI)

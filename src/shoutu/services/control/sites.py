@@ -2,14 +2,16 @@
 by hand or automatically for a day.
 
 By hand, the place must be a site (``rooms.SITE_TYPES``) with a room count and a free room on
-every day of each episode's stay, else the assignment is refused (``Conflict``); several
-episodes are assigned all or none. Automatically, every open episode needing a room on the day
-without a site gets one, oldest stay first: a site of the type the protocol says
-(``rooms.needed_type``) with a free room for the whole stay, in the person's own district
+every day of each episode's stay there (from the day given, else from the stay's start), else
+the assignment is refused (``Conflict``); several episodes are assigned all or none.
+Automatically, every open episode needing a room on the day without a site gets one, oldest
+stay first: a site of the type the protocol says (``rooms.needed_type``) with a free room on
+every day of the stay from that day on, in the person's own district
 first, then the same city, the same province, the nearest (by the centroids of the regions
 file) and the lowest place id; those left without one are listed with the reason (the
-shortage). Each assignment is an audited update of the episode's ``site_id``; the list of those
-left without a room is an audited read.
+shortage). Each assignment is an audited update of the episode's ``site_id`` and ``site_since``
+(when the person moves in: the assignment's day, or the stay's start when later); the list of
+those left without a room is an audited read. Assignments take turns (a named lock).
 """
 
 from __future__ import annotations
@@ -40,11 +42,14 @@ from shoutu.services.control.rooms import (
     point_of,
     stay_days,
 )
+from shoutu.store.repositories import locks
 from shoutu.store.repositories import measures as repo
 from shoutu.store.repositories import places as places_repo
 from shoutu.store.repositories import regions as regions_repo
 
 WEEK = dt.timedelta(days=7)
+#: assignments take turns: two at once could give the last room twice
+LOCK = "shoutu.control.sites"
 
 
 class Book:
@@ -200,6 +205,7 @@ def assign(
     tz = ctx.settings.timezone
     with writing(ctx, detail="control assign") as unit:
         conn = unit.conn
+        locks.serialise(conn, name=LOCK)
         place = places_repo.get(conn, place_id=site_id)
         if place is None:
             raise NotFound(f"no place {site_id}")
@@ -301,6 +307,7 @@ def assign_auto(
     day = day or local_date(utcnow(), tz)
     with writing(ctx, detail="control assign --auto") as unit:
         conn = unit.conn
+        locks.serialise(conn, name=LOCK)
         earliest = repo.earliest_open_start(
             conn,
             kinds=[k.value for k in ROOM_KINDS],
