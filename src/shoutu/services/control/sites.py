@@ -59,7 +59,7 @@ class Book:
     def __init__(self, sites: dict[int, Site], stays: Sequence[Stay], day: dt.date | None):
         firsts = [s.first for s in stays] + ([day] if day else [])
         lasts = [s.last for s in stays if s.last is not None] + firsts
-        self.low = min(firsts, default=day or dt.date.today())
+        self.low = min(firsts, default=day or dt.date.min)
         self.high = max(lasts, default=self.low) + dt.timedelta(days=1)
         self.sites = sites
         size = (self.high - self.low).days + 1
