@@ -104,6 +104,8 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "control check": (["control", "check", "1", "--temperature", "37", "--symptoms", "x"], 2),
         "control checks": (["control", "checks", "--date", "2022-13-01"], 2),
         "import checks": (["import", "checks", missing], 1),
+        "control assign": (["control", "assign", "424242", "--site", "1"], 4),
+        "control sites": (["control", "sites", "--date", "2022-13-01"], 2),
     }
 
 

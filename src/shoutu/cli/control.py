@@ -417,3 +417,10 @@ def checks(
         ),
         markup=False,
     )
+
+
+# sites and rooms (集中隔离点、方舱): their commands live in control_sites.py
+from shoutu.cli import control_sites  # noqa: E402
+
+app.command("assign")(control_sites.assign)
+app.command("sites")(control_sites.sites)

@@ -200,6 +200,7 @@ class ControlMeasure(Stamped, Responsible, Base):
     arrival_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("arrivals.arrival_id"))
     # where the person is held (a quarantine hotel, hospital: a place with rooms, its capacity)
     site_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("places.place_id"))
+    site_since: Mapped[dt.datetime | None]  # when the person moved into the site
     hold_reason: Mapped[str | None] = mapped_column(Text)  # why a release is held
 
 

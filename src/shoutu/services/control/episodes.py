@@ -339,6 +339,7 @@ def as_json(row: dict[str, Any], tz: str) -> dict[str, Any]:
         "reason": row["reason"],
         "status": str(row["status"]),
         "site": row["site"],
+        "site_id": row.get("site_id"),
         "start": _iso(row["start_time"], tz),
         "planned_end": _iso(row["planned_end_time"], tz),
         "previous_planned_end": _iso(row["previous_planned_end_time"], tz),

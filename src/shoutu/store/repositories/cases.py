@@ -118,10 +118,33 @@ def change(conn: Connection, *, case_id: int, values: dict[str, Any]) -> None:
     conn.execute(update(TABLE).where(TABLE.c.case_id == case_id).values(**values))
 
 
+def classifications(
+    conn: Connection, *, person_ids: Sequence[int]
+) -> dict[int, list[tuple[int, str, dt.datetime]]]:
+    """{person: [(case, classification, report time)], latest report last} of these people."""
+    found: dict[int, list[tuple[int, str, dt.datetime]]] = {}
+    rows = rows_in(
+        conn,
+        lambda chunk: (
+            select(TABLE.c.person_id, TABLE.c.case_id, TABLE.c.classification, TABLE.c.report_time)
+            .where(TABLE.c.person_id.in_(chunk))
+            .order_by(TABLE.c.report_time, TABLE.c.case_id)
+        ),
+        person_ids,
+    )
+    for row in rows:
+        kind = getattr(row["classification"], "value", str(row["classification"]))
+        found.setdefault(int(row["person_id"]), []).append(
+            (int(row["case_id"]), kind, row["report_time"])
+        )
+    return found
+
+
 __all__ = [
     "add",
     "by_ids",
     "change",
+    "classifications",
     "counts",
     "found_by_region",
     "get",

@@ -97,6 +97,58 @@ def listing(
     return [dict(r) for r in conn.execute(statement).mappings()]
 
 
+def room_episodes(
+    conn: Connection, *, kinds: Sequence[str], ended_after: dt.datetime
+) -> list[dict[str, Any]]:
+    """Measures of ``kinds`` not cancelled and not ended by ``ended_after`` (the rooms of
+    quarantine and isolation sites), oldest first."""
+    statement = (
+        select(TABLE)
+        .where(
+            TABLE.c.kind.in_(list(kinds)),
+            TABLE.c.status != ControlStatus.CANCELLED.value,
+            or_(TABLE.c.end_time.is_(None), TABLE.c.end_time > ended_after),
+        )
+        .order_by(TABLE.c.start_time, TABLE.c.measure_id)
+    )
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
+def earliest_open_start(
+    conn: Connection, *, kinds: Sequence[str], statuses: Sequence[str]
+) -> dt.datetime | None:
+    """The earliest start of the measures of ``kinds`` in ``statuses`` and not ended."""
+    found: dt.datetime | None = conn.execute(
+        select(TABLE.c.start_time)
+        .where(
+            TABLE.c.kind.in_(list(kinds)),
+            TABLE.c.status.in_(list(statuses)),
+            TABLE.c.end_time.is_(None),
+        )
+        .order_by(TABLE.c.start_time)
+        .limit(1)
+    ).scalar_one_or_none()
+    return found
+
+
+def by_ids(conn: Connection, *, measure_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """These measures, by id."""
+    rows = rows_in(
+        conn, lambda chunk: select(TABLE).where(TABLE.c.measure_id.in_(chunk)), measure_ids
+    )
+    return {int(r["measure_id"]): dict(r) for r in rows}
+
+
+def ended_spans(
+    conn: Connection, *, kind: str, status: str
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """(start, end) of the measures of ``kind`` that ended in ``status``."""
+    statement = select(TABLE.c.start_time, TABLE.c.end_time).where(
+        TABLE.c.kind == kind, TABLE.c.status == status, TABLE.c.end_time.is_not(None)
+    )
+    return [(s, e) for s, e in conn.execute(statement)]
+
+
 def active_counts(conn: Connection, *, at: dt.datetime) -> dict[str, int]:
     """Measures in force at ``at`` by kind: started by then, not ended by then, not
     cancelled. An episode with stages counts under the kind of the stage it is in then (a
@@ -209,8 +261,11 @@ def of_arrivals(conn: Connection, *, arrival_ids: Sequence[int]) -> list[dict[st
 __all__ = [
     "active_counts",
     "add",
+    "by_ids",
     "change",
+    "earliest_open_start",
     "end",
+    "ended_spans",
     "in_force_between",
     "in_force_during",
     "listing",
@@ -218,5 +273,6 @@ __all__ = [
     "of_cases",
     "of_people",
     "open_episodes",
+    "room_episodes",
     "unended",
 ]

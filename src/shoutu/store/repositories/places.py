@@ -36,4 +36,15 @@ def types_of(conn: Connection, *, place_ids: Sequence[int]) -> dict[int, str]:
     return found
 
 
-__all__ = ["regions", "types", "types_of"]
+def of_types(conn: Connection, *, types: Sequence[str]) -> list[dict[str, Any]]:
+    """The places of these types, by id."""
+    statement = select(TABLE).where(TABLE.c.type.in_(list(types))).order_by(TABLE.c.place_id)
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
+def get(conn: Connection, *, place_id: int) -> dict[str, Any] | None:
+    row = conn.execute(select(TABLE).where(TABLE.c.place_id == place_id)).mappings().first()
+    return dict(row) if row else None
+
+
+__all__ = ["get", "of_types", "regions", "types", "types_of"]

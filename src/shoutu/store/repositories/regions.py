@@ -16,4 +16,14 @@ def populations(conn: Connection) -> dict[str, Any]:
     return dict(conn.execute(select(TABLE.c.code, TABLE.c.population)).tuples().all())
 
 
-__all__ = ["populations"]
+def centroids(conn: Connection) -> dict[str, tuple[float, float]]:
+    """{region code: (lat, lon)} of the regions that have both."""
+    rows = conn.execute(
+        select(TABLE.c.code, TABLE.c.lat, TABLE.c.lon).where(
+            TABLE.c.lat.is_not(None), TABLE.c.lon.is_not(None)
+        )
+    )
+    return {code: (float(lat), float(lon)) for code, lat, lon in rows}
+
+
+__all__ = ["centroids", "populations"]
