@@ -207,7 +207,10 @@ def test_a_converted_episode_frees_its_room_and_a_late_assignment_waited(
     assert (freed["occupied"], freed["free"]) == (2, 1)
     # 2006's own district is still full, so Huangpu's freed room, from 3 July on
     done = assign_auto(ctx, day(3), protocol="cn-9th-2022").as_json()
-    [placed] = done["assigned"]
+    # 2002's isolation as a case takes the makeshift hospital's bed (cn-9th: an asymptomatic
+    # infection is isolated there)
+    placed, isolated = done["assigned"]
+    assert (isolated["person_id"], isolated["kind"], isolated["site_id"]) == (2002, "isolation", 14)
     assert (placed["person_id"], placed["site_id"], placed["own_district"]) == (2006, 11, False)
     assert placed["first_day"] == "2022-07-03" and done["without_room"] == []
     report = site_report(ctx, day(4), protocol="cn-9th-2022").as_json()
@@ -234,7 +237,8 @@ def test_occupancy_and_forecast_equal_hand_counts(ctx: ServiceContext, tmp_path:
         "free": 0,
     }
     assert (sites[12]["occupied"], sites[12]["free"], sites[12]["district"]) == (2, 0, XUHUI)
-    assert (sites[14]["occupied"], sites[14]["free"]) == (0, 1)
+    # 2002's isolation since 3 July (a case from its positive test) holds the makeshift bed
+    assert (sites[14]["occupied"], sites[14]["free"]) == (1, 0)
     huangpu = _group(report, "quarantine_hotel", HUANGPU)
     xuhui = _group(report, "quarantine_hotel", XUHUI)
     city = _group(report, "quarantine_hotel", None)
