@@ -207,6 +207,10 @@ def demo_(
     print_screening(data.get("screening", {}))
     print_chains(data.get("chains", {}))
     print_trajectories(data.get("trajectories", {}))
+    if data.get("control"):
+        summary = data["control"]
+        control.print_episodes_in_force(summary["date"], summary["episodes_in_force"])
+        control.print_coverage(summary["coverage"])
     if data.get("community_zero"):
         control.print_community_zero(data["community_zero"])
 

@@ -235,6 +235,9 @@ def coverage(
             help="Write one CSV per list of who was not covered (masked names; audited).",
         ),
     ] = None,
+    list_limit: Annotated[
+        int, typer.Option(min=0, help="People of each list in the JSON (the files hold all).")
+    ] = 1000,
     json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """The four "should" rates (四应) per region on the day — 应检尽检 tested as due, 应隔尽隔
@@ -246,13 +249,27 @@ def coverage(
     with errors_as_exit(json):
         day = parse("date", parse_date, date)
         report = service.coverage(
-            state(ctx).context(), date=day, level=level, lists_dir=output_lists
+            state(ctx).context(), date=day, level=level, lists_dir=output_lists, limit=list_limit
         )
     data = report.as_json()
     if json:
         emit_json(data)
         return
-    names = service.LISTS
+    print_coverage(data)
+    for name in service.LISTS:
+        zh, en = service.LABELS[name]
+        missed = data["missed"][name]
+        if missed:
+            out.print(i18n.say(f"{zh}：{missed} 人未达", f"{en}: {missed} not"), markup=False)
+    if data["lists_dir"]:
+        out.print(i18n.say(f"名单：{data['lists_dir']}", f"lists: {data['lists_dir']}"))
+
+
+def print_coverage(data: dict[str, Any]) -> None:
+    """The four rates per region (a coverage report's JSON form) as a table."""
+    from shoutu.services.control.coverage import LISTS
+
+    names = LISTS
     table = i18n.table(
         f"四应 — {data['date']}（{data['protocol']}）",
         f"The four shoulds — {data['date']} ({data['protocol']})",
@@ -267,13 +284,14 @@ def coverage(
         table.add_row(region["region"] or "—", *(cell(region[n]) for n in names))
     table.add_row(i18n.say("合计", "total"), *(cell(data["totals"][n]) for n in names))
     out.print(table)
-    for name in names:
-        zh, en = service.LABELS[name]
-        missed = len(data["lists"][name])
-        if missed:
-            out.print(i18n.say(f"{zh}：{missed} 人未达", f"{en}: {missed} not"), markup=False)
-    if data["lists_dir"]:
-        out.print(i18n.say(f"名单：{data['lists_dir']}", f"lists: {data['lists_dir']}"))
+
+
+def print_episodes_in_force(day: str, counts: dict[str, int]) -> None:
+    """Episodes in force at the end of a day, by kind."""
+    table = i18n.table(f"在管人员 — {day}", f"Under control — {day}", ["kind", "people"])
+    for kind, n in counts.items():
+        table.add_row(i18n.value(ControlKind, kind), f"{n:,}")
+    out.print(table)
 
 
 @app.command("check")

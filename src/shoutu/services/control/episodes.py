@@ -378,12 +378,21 @@ def list_episodes(
     return [as_json(r, ctx.settings.timezone) for r in rows]
 
 
+def in_force_by_kind(ctx: ServiceContext, at: dt.datetime) -> dict[str, int]:
+    """Episodes in force at ``at``, by the kind of the stage they are in (the situation's
+    count)."""
+    with ctx.connect() as conn:
+        counts = repo.active_counts(conn, at=at)
+    return dict(sorted(counts.items()))
+
+
 __all__ = [
     "QUARANTINE_KINDS",
     "Opened",
     "Plan",
     "Reason",
     "after_results",
+    "in_force_by_kind",
     "list_episodes",
     "open_episodes",
     "plan",

@@ -126,6 +126,7 @@ def run_demo(
         data["chains"] = chain_summary(out_dir)
         data["trajectories"] = trajectory_summary(ctx, out_dir)
         data["community_zero"] = community_zero_summary(ctx, dt.date.fromisoformat(data["as_of"]))
+        data["control"] = control_summary(ctx, run_end(summary) - dt.timedelta(seconds=1))
         protocol, digest = ctx.protocol()
         provenance = build_provenance(
             command="demo",
@@ -148,6 +149,22 @@ def community_zero_summary(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
     found = from_registry(ctx, day=day).as_json()
     found.pop("provenance")
     return found
+
+
+def control_summary(ctx: ServiceContext, at: dt.datetime) -> dict[str, Any]:
+    """The episodes of control in force at the end of the run (``at``), by kind, and the four
+    "should" rates (四应) of its last day."""
+    from shoutu.domain.timeutil import local_date
+    from shoutu.services.control.coverage import coverage
+    from shoutu.services.control.episodes import in_force_by_kind
+
+    day = local_date(at, ctx.settings.timezone)
+    found = coverage(ctx, date=day, limit=0).as_json()
+    return {
+        "date": day.isoformat(),
+        "episodes_in_force": in_force_by_kind(ctx, at),
+        "coverage": {k: found[k] for k in ("date", "level", "protocol", "totals", "regions")},
+    }
 
 
 def screening_summary(ctx: ServiceContext, end: dt.datetime) -> dict[str, Any]:
