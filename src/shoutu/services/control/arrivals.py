@@ -15,7 +15,6 @@ or a contact's) extends that episode.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from shoutu.io.tables import read_table
 from shoutu.protocols.schema import Protocol, Quarantine
 from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
-from shoutu.services.control.episodes import Reason, open_episodes
+from shoutu.services.control.episodes import EpisodesImport, Reason, open_episodes
 from shoutu.services.registry.imports import fields as f
 from shoutu.services.registry.imports.batch import Batch, EntitySpec, validate_table
 from shoutu.store.repositories import arrivals as repo
@@ -118,36 +117,6 @@ def reasons_for(
     return reasons, 0
 
 
-@dataclass
-class ArrivalsImport:
-    file: str
-    rows: int
-    protocol: str
-    recorded: int = 0
-    updated: int = 0  # known arrivals whose port or origin the file corrected
-    unchanged: int = 0
-    without_rule: int = 0  # arrivals the protocol has no inbound quarantine for
-    opened: int = 0
-    extended: int = 0
-    tasks: int = 0
-    provenance: dict[str, Any] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "entity": "arrivals",
-            "file": self.file,
-            "rows": self.rows,
-            "protocol": self.protocol,
-            "recorded": self.recorded,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "without_rule": self.without_rule,
-            "episodes_opened": self.opened,
-            "episodes_extended": self.extended,
-            "test_tasks": self.tasks,
-        }
-
-
 def _correct(unit: Unit, before: dict[str, Any], row: dict[str, Any]) -> bool:
     """Correct a known arrival's port or origin (a value given and different), and the
     reason of the episode it opened; whether anything changed."""
@@ -196,7 +165,7 @@ def import_arrivals(
     date_format: str | None = None,
     allow_dates: bool = False,
     encoding: str | None = None,
-) -> ArrivalsImport:
+) -> EpisodesImport:
     """Record the file's arrivals and open their episodes, all or nothing."""
     if date_format is not None and "%" not in date_format:
         raise BadRequest(
@@ -209,7 +178,7 @@ def import_arrivals(
         rows = validate_table(
             ctx, unit, SPEC, source, date_format=date_format, allow_dates=allow_dates
         )
-        result = ArrivalsImport(source.name, len(rows), loaded.name)
+        result = EpisodesImport("arrivals", source.name, len(rows), loaded.name)
         known = {
             (int(a["person_id"]), a["arrival_time"]): a
             for arrivals in repo.of_people(
@@ -242,4 +211,4 @@ def import_arrivals(
     return result
 
 
-__all__ = ["FIELDS", "PORT_TYPES", "SPEC", "ArrivalsImport", "import_arrivals", "reasons_for"]
+__all__ = ["FIELDS", "PORT_TYPES", "SPEC", "import_arrivals", "reasons_for"]

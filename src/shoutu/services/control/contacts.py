@@ -12,7 +12,6 @@ the wall clock. Control begins at identification (else the last exposure).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from shoutu.io.tables import read_table
 from shoutu.protocols.schema import Protocol, Quarantine
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
-from shoutu.services.control.episodes import Reason, open_episodes
+from shoutu.services.control.episodes import EpisodesImport, Reason, open_episodes
 from shoutu.services.registry.imports import fields as f
 from shoutu.services.registry.imports.batch import Batch, EntitySpec, validate_table
 from shoutu.store.repositories import contacts as repo
@@ -99,36 +98,6 @@ def reasons_for(
     return reasons, without
 
 
-@dataclass
-class ContactsImport:
-    file: str
-    rows: int
-    protocol: str
-    recorded: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    without_rule: int = 0  # contacts the protocol has no quarantine for
-    opened: int = 0
-    extended: int = 0
-    tasks: int = 0
-    provenance: dict[str, Any] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "entity": "contacts",
-            "file": self.file,
-            "rows": self.rows,
-            "protocol": self.protocol,
-            "recorded": self.recorded,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "without_rule": self.without_rule,
-            "episodes_opened": self.opened,
-            "episodes_extended": self.extended,
-            "test_tasks": self.tasks,
-        }
-
-
 def import_contacts(
     ctx: ServiceContext,
     path: Path,
@@ -137,7 +106,7 @@ def import_contacts(
     date_format: str | None = None,
     allow_dates: bool = False,
     encoding: str | None = None,
-) -> ContactsImport:
+) -> EpisodesImport:
     """Record the file's contacts and open their episodes, all or nothing."""
     loaded, _ = ctx.protocol(protocol)
     tz = ctx.settings.timezone
@@ -146,7 +115,7 @@ def import_contacts(
         rows = validate_table(
             ctx, unit, SPEC, source, date_format=date_format, allow_dates=allow_dates
         )
-        result = ContactsImport(source.name, len(rows), loaded.name)
+        result = EpisodesImport("contacts", source.name, len(rows), loaded.name)
         values = [r.values for r in rows]
         known = repo.by_index_and_person(
             unit.conn,
@@ -205,4 +174,4 @@ def import_contacts(
     return result
 
 
-__all__ = ["FIELDS", "SPEC", "ContactsImport", "import_contacts", "reasons_for", "rules_for"]
+__all__ = ["FIELDS", "SPEC", "import_contacts", "reasons_for", "rules_for"]

@@ -14,7 +14,7 @@ extended it). A person has one open quarantine episode, whatever opened it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from shoutu.domain.timeutil import end_of_day, local_date, zone
@@ -111,6 +111,39 @@ class Reason:
 
 
 @dataclass
+class EpisodesImport:
+    """What an import that opens episodes did (``import contacts``, ``import arrivals``)."""
+
+    entity: str
+    file: str
+    rows: int
+    protocol: str
+    recorded: int = 0
+    updated: int = 0  # rows the file changed (a later exposure, a corrected port)
+    unchanged: int = 0
+    without_rule: int = 0  # rows the protocol has no quarantine for
+    opened: int = 0
+    extended: int = 0
+    tasks: int = 0
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "entity": self.entity,
+            "file": self.file,
+            "rows": self.rows,
+            "protocol": self.protocol,
+            "recorded": self.recorded,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "without_rule": self.without_rule,
+            "episodes_opened": self.opened,
+            "episodes_extended": self.extended,
+            "test_tasks": self.tasks,
+        }
+
+
+@dataclass
 class Opened:
     opened: int = 0
     extended: int = 0
@@ -118,13 +151,16 @@ class Opened:
     tasks: int = 0
 
 
-def test_tasks(measure_id: int, days: list[dt.date], tz: str) -> list[NewTask]:
+def test_tasks(
+    measure_id: int, days: list[dt.date], tz: str, kind: TaskKind = TaskKind.QUARANTINE_TEST
+) -> list[NewTask]:
+    """A test task of ``kind`` for an episode on each of ``days``, due by the day's end."""
     return [
         NewTask(
-            kind=TaskKind.QUARANTINE_TEST,
+            kind=kind,
             subject_type="control_measures",
             subject_id=measure_id,
-            title=f"隔离期检测 {day.isoformat()} / quarantine test",
+            title=f"{kind.zh} {day.isoformat()} / {kind.en.lower()}",
             since=dt.datetime.combine(day, dt.time(), zone(tz)).astimezone(dt.UTC),
             due=end_of_day(day, tz),
         )

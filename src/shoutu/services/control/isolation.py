@@ -21,7 +21,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from shoutu.domain.timeutil import end_of_day, local_date, zone
+from shoutu.domain.timeutil import local_date
 from shoutu.domain.vocabulary import (
     OPEN_CONTROL_STATUSES,
     CaseClass,
@@ -33,7 +33,7 @@ from shoutu.domain.vocabulary import (
 from shoutu.protocols.schema import Protocol, Quarantine
 from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
-from shoutu.services.control.episodes import QUARANTINE_KINDS, plan
+from shoutu.services.control.episodes import QUARANTINE_KINDS, plan, test_tasks
 from shoutu.services.registry.imports.batch import ImportResult
 from shoutu.services.registry.imports.specs import import_file
 from shoutu.services.supervision.tasks import NewTask, cancel_tasks, open_tasks
@@ -48,20 +48,6 @@ def _site(protocol: Protocol, classification: Any) -> str:
     iso = protocol.isolation
     site = iso.asymptomatic_site if classification == CaseClass.ASYMPTOMATIC else iso.confirmed_site
     return str(site.value)
-
-
-def _release_tests(measure_id: int, days: list[dt.date], tz: str) -> list[NewTask]:
-    return [
-        NewTask(
-            kind=TaskKind.RELEASE,
-            subject_type="control_measures",
-            subject_id=measure_id,
-            title=f"解除隔离检测 {day.isoformat()} / release test",
-            since=dt.datetime.combine(day, dt.time(), zone(tz)).astimezone(dt.UTC),
-            due=end_of_day(day, tz),
-        )
-        for day in days
-    ]
 
 
 def isolation_row(protocol: Protocol, case: dict[str, Any], tz: str) -> dict[str, Any] | None:
@@ -119,7 +105,7 @@ def open_isolation(
     tasks: list[NewTask] = []
     for measure_id, row in zip(measure_ids, rows, strict=True):
         days = [dt.date.fromisoformat(d) for d in row["stages"][0]["test_days"]]
-        tasks += _release_tests(measure_id, days, tz)
+        tasks += test_tasks(measure_id, days, tz, TaskKind.RELEASE)
     converted = _convert(unit, [r for r in rows if r["status"] == ControlStatus.ACTIVE])
     return {
         "isolations_opened": len(rows),
