@@ -99,6 +99,7 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "control community-zero": (["control", "community-zero", "--level", "planet"], 2),
         "control list": (["control", "list", "--status", "bogus"], 2),
         "control release": (["control", "release", "--date", "2022-13-01"], 2),
+        "control document": (["control", "document", "1", "--kind", "certificate"], 2),
     }
 
 

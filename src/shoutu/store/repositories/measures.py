@@ -158,11 +158,34 @@ def unended(
     return [dict(r) for r in conn.execute(statement).mappings()]
 
 
+def ended_between(
+    conn: Connection,
+    *,
+    kinds: Sequence[str],
+    status: str,
+    start: dt.datetime,
+    end: dt.datetime,
+) -> list[dict[str, Any]]:
+    """Episodes of ``kinds`` in ``status`` that ended in [start, end], oldest first."""
+    statement = (
+        select(TABLE)
+        .where(
+            TABLE.c.kind.in_(list(kinds)),
+            TABLE.c.status == status,
+            TABLE.c.end_time >= start,
+            TABLE.c.end_time <= end,
+        )
+        .order_by(TABLE.c.measure_id)
+    )
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
 __all__ = [
     "active_counts",
     "add",
     "change",
     "end",
+    "ended_between",
     "in_force_between",
     "listing",
     "of_cases",
