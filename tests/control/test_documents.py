@@ -288,3 +288,37 @@ def test_every_certificate_of_a_day(
     assert json.loads(none.stdout)["documents"] == []
     both = CliRunner().invoke(app, [*base, "--date", "2022-07-10", "--kind", "order"])
     assert both.exit_code == 2 and "--kind" in both.stderr
+
+
+def test_the_words_of_an_arrival_a_hotel_the_responsible_parties_and_a_who_rule() -> None:
+    from shoutu.protocols.loader import ProtocolRegistry
+    from shoutu.services.control.document_text import issuer, reason, release_rule, site
+
+    row: dict[str, Any] = {
+        "reason": "arrival 3",
+        "kind": "centralised",
+        "stages": None,
+        "site": None,
+        "resp_region": "310101000000",
+        "resp_department": None,
+        "resp_unit": "黄浦区疾控中心",
+        "resp_person": "李四",
+    }
+    arrival = {"arrival_time": "2022-07-01 10:00", "origin_country": "SG"}
+    assert reason(row, None, None, arrival, str) == {
+        "zh": "入境人员（2022-07-01 10:00 入境，来自 SG）",
+        "en": "an inbound traveller (arrived 2022-07-01 10:00 from SG)",
+    }
+    assert reason(row, None, None, None, str) == {"zh": "arrival 3", "en": "arrival 3"}
+    district = {"name_zh": "黄浦区", "name_en": "Huangpu District"}
+    assert issuer(row, district) == {
+        "zh": "黄浦区疾控中心，黄浦区，责任人 李四",
+        "en": "黄浦区疾控中心, Huangpu District, officer 李四",
+    }
+    assert site(row, {"name": "外滩酒店"}) == {"zh": "外滩酒店", "en": "外滩酒店"}
+    assert site(row, None)["en"] == "Centralised facility"  # implied by the kind
+    assert site({**row, "site": "makeshift_hospital"}, None)["zh"] == "方舱医院"
+    who = ProtocolRegistry(None).load("who-2021")
+    assert release_rule(who, True)["en"] == (
+        "10 days after onset (or isolation); 3 days without symptoms; at least 10 days of isolation"
+    )
