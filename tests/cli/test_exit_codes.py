@@ -106,6 +106,7 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "import checks": (["import", "checks", missing], 1),
         "control assign": (["control", "assign", "424242", "--site", "1"], 4),
         "control sites": (["control", "sites", "--date", "2022-13-01"], 2),
+        "control document": (["control", "document", "1", "--kind", "certificate"], 2),
     }
 
 

@@ -437,6 +437,91 @@ def checks(
     )
 
 
+@app.command("document")
+def document(
+    ctx: typer.Context,
+    episode_id: Annotated[
+        int | None, typer.Argument(help="The episode (see `control list`).", show_default=False)
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            help="order (隔离通知书, quarantine order) or release (解除隔离证明, release "
+            "certificate; the episode must be released).",
+        ),
+    ] = None,
+    lang: Annotated[
+        str, typer.Option(help="zh, en or both (Chinese first, English below).")
+    ] = "both",
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="The PDF to write [NUMBER.pdf here].")
+    ] = None,
+    purpose: Annotated[
+        str | None,
+        typer.Option(help="Why: shows the name and identifier unmasked (audited)."),
+    ] = None,
+    issued: Annotated[
+        str | None, typer.Option(help="The issue date printed (YYYY-MM-DD) [today].")
+    ] = None,
+    all_released: Annotated[
+        bool,
+        typer.Option(
+            "--all-released", help="A release certificate for every episode released on --date."
+        ),
+    ] = False,
+    date: Annotated[
+        str | None, typer.Option("--date", help="With --all-released: the day (YYYY-MM-DD).")
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="With --all-released: the folder written.")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """An episode's quarantine order (隔离通知书) or release certificate (解除隔离证明) as
+    PDF, in Chinese and English: the person (masked without --purpose), the reason, the
+    measure and site, the stages with their test days, the protocol and the issuer; the
+    certificate also the period, the rule and samples it was released on and the
+    monitoring that follows. Every document issued is audited."""
+    from shoutu.domain.timeutil import parse_date
+    from shoutu.domain.vocabulary import DocumentKind
+    from shoutu.services.control.documents import issue
+
+    with errors_as_exit(json):
+        which = parse("kind", DocumentKind.parse, kind) if kind else None
+        day = parse("date", parse_date, date) if date else None
+        issue_day = parse("issued", parse_date, issued) if issued else None
+        done = issue(
+            state(ctx).context(),
+            episode_id=episode_id,
+            kind=which,
+            all_released=all_released,
+            date=day,
+            out=out_file,
+            out_dir=out_dir,
+            lang=lang,
+            purpose=purpose,
+            issued=issue_day,
+        )
+    if json:
+        if all_released:
+            emit_json({"date": date, "documents": [d.as_json() for d in done]})
+        else:
+            emit_json(done[0].as_json())
+        return
+    for d in done:
+        title = d.data["title"]
+        out.print(
+            i18n.say(
+                f"{title['zh']} {d.data['number']}（第 {d.data['episode_id']} 号管控）→ {d.path}",
+                f"{title['en']} {d.data['number']} (episode {d.data['episode_id']}) → {d.path}",
+            ),
+            markup=False,
+        )
+    if all_released:
+        out.print(i18n.say(f"共 {len(done)} 份", f"{len(done)} certificates"), markup=False)
+
+
 # sites and rooms (集中隔离点、方舱): their commands live in control_sites.py
 from shoutu.cli import control_sites  # noqa: E402
 

@@ -350,6 +350,13 @@ class TaskStatus(Labeled):
     CANCELLED = "cancelled", "已取消", "Cancelled"
 
 
+class DocumentKind(Labeled):
+    """The documents of a control episode (``control document``)."""
+
+    ORDER = "order", "隔离通知书", "Quarantine order"
+    RELEASE = "release", "解除隔离证明", "Release certificate"
+
+
 class AuditAction(Labeled):
     CREATE = "create", "新建", "Create"
     UPDATE = "update", "修改", "Update"
@@ -388,4 +395,7 @@ ALL_ENUMS: tuple[type[Labeled], ...] = (
     CheckChannel,
     TaskStatus,
     AuditAction,
+    Symptom,
+    CheckChannel,
+    DocumentKind,
 )

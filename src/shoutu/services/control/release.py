@@ -73,7 +73,7 @@ class ReleaseRun:
         }
 
 
-def _samples(
+def pcr_samples(
     ctx: ServiceContext, people: list[int], first: dt.date, last: dt.date
 ) -> dict[int, list[tuple[dt.date, Sample]]]:
     """Each person's PCR samples from ``first`` to ``last`` (local days of sampling), the
@@ -134,7 +134,7 @@ def run_release(ctx: ServiceContext, *, date: dt.date, dry_run: bool = False) ->
             return run
         people = sorted({int(e["person_id"]) for e in episodes})
         first = min(local_date(e["start_time"], tz) for e in episodes)
-        samples = _samples(ctx, people, first, date)
+        samples = pcr_samples(ctx, people, first, date)
         isolated = [e for e in episodes if e["kind"] == ControlKind.ISOLATION]
         cases = cases_repo.by_ids(
             unit.conn, case_ids=[int(e["case_id"]) for e in isolated if e["case_id"]]
@@ -329,4 +329,4 @@ def _isolation(
     run.test_tasks += len(open_tasks(unit, protocol, test_tasks(ids[0], days, tz)))
 
 
-__all__ = ["STAGED", "ReleaseRun", "run_release"]
+__all__ = ["STAGED", "ReleaseRun", "pcr_samples", "run_release"]

@@ -258,6 +258,28 @@ def of_arrivals(conn: Connection, *, arrival_ids: Sequence[int]) -> list[dict[st
     return [dict(row) for row in rows_in(conn, statement, arrival_ids)]
 
 
+def ended_between(
+    conn: Connection,
+    *,
+    kinds: Sequence[str],
+    status: str,
+    start: dt.datetime,
+    end: dt.datetime,
+) -> list[dict[str, Any]]:
+    """Episodes of ``kinds`` in ``status`` that ended in [start, end], oldest first."""
+    statement = (
+        select(TABLE)
+        .where(
+            TABLE.c.kind.in_(list(kinds)),
+            TABLE.c.status == status,
+            TABLE.c.end_time >= start,
+            TABLE.c.end_time <= end,
+        )
+        .order_by(TABLE.c.measure_id)
+    )
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
 __all__ = [
     "active_counts",
     "add",
@@ -265,6 +287,7 @@ __all__ = [
     "change",
     "earliest_open_start",
     "end",
+    "ended_between",
     "ended_spans",
     "in_force_between",
     "in_force_during",
