@@ -26,7 +26,7 @@ def test_all_enums_lists_every_enum() -> None:
         for obj in vars(v).values()
         if isinstance(obj, type) and issubclass(obj, v.Labeled) and obj is not v.Labeled
     }
-    assert defined == set(v.ALL_ENUMS)
+    assert defined == set(v.ALL_ENUMS) and len(v.ALL_ENUMS) == len(defined)  # each once
 
 
 def test_values_fixed_by_the_foundation_issue() -> None:

@@ -395,7 +395,5 @@ ALL_ENUMS: tuple[type[Labeled], ...] = (
     CheckChannel,
     TaskStatus,
     AuditAction,
-    Symptom,
-    CheckChannel,
     DocumentKind,
 )
