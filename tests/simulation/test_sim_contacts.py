@@ -1,10 +1,12 @@
 """The contacts the simulator traced (contacts.parquet) and its episodes' stages and due test
-days (quarantine.parquet), each recounted from the run's other files (issue 14, "Control")."""
+days (quarantine.parquet), each recounted from the run's other files; `import simulation`
+loading them (issue 14, "Control")."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -12,14 +14,19 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from sqlalchemy import func, select
 
 from cities import CDC_CITY, CN8_CITY, LATE_TRACING_CITY, SMALL_CITY
 from conftest import City
 from shoutu.domain.timeutil import local_date, zone
 from shoutu.domain.vocabulary import ContactKind, Setting
+from shoutu.errors import InputError
 from shoutu.protocols.loader import ProtocolRegistry
 from shoutu.protocols.schema import Quarantine
+from shoutu.services.context import ServiceContext
 from shoutu.services.control.episodes import plan
+from shoutu.services.simulation.importer import import_simulation
+from shoutu.store.tables import Contact, ControlMeasure, Person, Task, table
 
 CITIES = {"small": SMALL_CITY, "late": LATE_TRACING_CITY}
 NOON = dt.timedelta(hours=12)
@@ -230,3 +237,108 @@ def test_the_simulator_samples_on_the_test_days_it_writes(city: City, name: str)
                     assert (person, day) in sampled, (e, day)
                     checked += 1
     assert checked > 50
+
+
+def _table(ctx: ServiceContext, model: type, key: str) -> dict[int, dict[str, Any]]:
+    with ctx.connect() as conn:
+        return {int(r[key]): dict(r) for r in conn.execute(select(table(model))).mappings()}
+
+
+def _count(ctx: ServiceContext, model: type) -> int:
+    with ctx.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table(model))).scalar_one())
+
+
+def test_import_simulation_loads_the_contacts_and_the_episodes_stages(
+    ctx: ServiceContext, city: City
+) -> None:
+    """`import simulation`: the contacts table and the episodes' stages, test days, case and
+    contact equal the files; nothing else is opened (no isolation, no tasks); again: no
+    change."""
+    out = city(**LATE_TRACING_CITY)
+    _, tz = _run(out)
+    results = {r.entity: r for r in import_simulation(ctx, out)}
+    contacts, episodes = _rows(out, "contacts"), _rows(out, "quarantine")
+    assert results["contacts"].inserted == len(contacts)
+    assert results["control_measures"].inserted == len(episodes)
+    stored = _table(ctx, Contact, "contact_id")
+    assert len(stored) == len(contacts)
+    secondary = next(c for c in contacts if c["kind"] == "secondary")
+    uncontrolled = next(c for c in contacts if c["controlled_time"] is None)
+    for c in (contacts[0], secondary, uncontrolled, contacts[-1]):
+        row = stored[c["contact_id"]]
+        assert (row["index_case_id"], row["person_id"], row["via_person_id"]) == (
+            c["index_case_id"],
+            c["person_id"],
+            c["via_person_id"],
+        )
+        assert (str(row["kind"]), str(row["setting"]), row["place_id"]) == (
+            c["kind"],
+            c["setting"],
+            c["place_id"],
+        )
+        assert row["exposure_end"] == c["last_exposure_time"]
+        assert row["last_exposure_date"] == local_date(c["last_exposure_time"], tz)
+        assert row["identified_time"] == c["identified_time"] and row["rule"] == "simulation"
+    assert stored[secondary["contact_id"]]["setting"] != Setting.VENUE
+    measures = _table(ctx, ControlMeasure, "measure_id")
+    assert sorted(measures) == [e["episode_id"] for e in episodes]
+    for e in episodes:
+        m = measures[e["episode_id"]]
+        assert (m["person_id"], m["case_id"], m["contact_id"]) == (
+            e["person_id"],
+            e["case_id"],
+            e["contact_id"],
+        )
+        assert m["planned_end_time"] == e["planned_end_time"]
+        assert m["stages"] == _as_stored(e["stages"])
+        days = [d for s in m["stages"] for d in s["test_days"]]
+        assert days == [d.isoformat() for d in e["test_days"]]
+    isolation = [m for m in measures.values() if m["kind"] == "isolation"]
+    assert len(isolation) == len(_rows(out, "cases")) == len({m["case_id"] for m in isolation})
+    assert isolation[0]["stages"][0]["test_days"] == [] and isolation[0]["site"] is None
+    assert not any(m["contact_id"] == uncontrolled["contact_id"] for m in measures.values())
+    assert _count(ctx, Task) == 0  # no test tasks, no release tests
+    again = import_simulation(ctx, out)
+    assert all(r.inserted == r.updated == 0 for r in again), [r.as_json() for r in again]
+
+
+def test_a_run_from_before_contacts_still_loads(
+    ctx: ServiceContext, city: City, tmp_path: Path
+) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(city(**CDC_CITY), run)
+    (run / "contacts.parquet").unlink()
+    for name, keep in (("quarantine", 5), ("cases", 9)):
+        old = pq.read_table(run / f"{name}.parquet")
+        pq.write_table(old.select(old.column_names[:keep]), run / f"{name}.parquet")
+    results = {r.entity: r for r in import_simulation(ctx, run)}
+    assert "contacts" not in results and _count(ctx, Contact) == 0
+    episodes = _rows(run, "quarantine")
+    assert results["control_measures"].inserted == len(episodes) > 100
+    measures = _table(ctx, ControlMeasure, "measure_id")
+    first = measures[1]
+    assert first["stages"] is None and first["contact_id"] is None
+    assert first["planned_end_time"] == episodes[0]["end_time"]
+
+
+def test_a_bad_contacts_file_loads_nothing_and_is_named(
+    ctx: ServiceContext, city: City, tmp_path: Path
+) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(city(**CDC_CITY), run)
+    path = run / "contacts.parquet"
+    contacts = pq.read_table(path)
+    pq.write_table(contacts.drop_columns(["setting"]), path)
+    with pytest.raises(InputError) as refused:
+        import_simulation(ctx, run)
+    assert refused.value.report.lines() == [f"{path}, field setting: required column is missing"]
+    index = contacts.schema.get_field_index("index_case_id")
+    unknown = pa.array([10_000, *contacts["index_case_id"].to_pylist()[1:]], pa.int64())
+    pq.write_table(contacts.set_column(index, "index_case_id", unknown), path)
+    with pytest.raises(InputError) as refused:
+        import_simulation(ctx, run)
+    lines = refused.value.report.lines()
+    assert len(lines) == 1 and lines[0].startswith(f"{path}, row 1, field index_case_id")
+    assert "unknown case 10000" in lines[0]
+    assert _count(ctx, Person) == _count(ctx, Contact) == _count(ctx, ControlMeasure) == 0
