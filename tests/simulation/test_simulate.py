@@ -28,6 +28,7 @@ FILES = [
     "cases",
     "tests",
     "quarantine",
+    "contacts",
     "visits",
     "sales",
 ]

@@ -233,8 +233,9 @@ def simulation(
     json: JsonOpt = False,
 ) -> None:
     """A simulator run: regions, places, people (with synthetic names and valid-checksum ID
-    numbers, marked synthetic), cases and control measures into the registry; check-ins, tests,
-    visits and sales into the event store."""
+    numbers, marked synthetic), cases, traced contacts and episodes of control (with their
+    stages and test days) into the registry; check-ins, tests, visits and sales into the event
+    store."""
     from shoutu.services.simulation.importer import import_run
 
     with errors_as_exit(json), progress_bars() as bars:

@@ -24,16 +24,30 @@ KINDS: list[ControlKind] = list(ControlKind)
 
 @dataclass
 class Episodes:
-    """Control episodes, for quarantine.parquet (end may be revised, e.g. by isolation)."""
+    """Control episodes, for quarantine.parquet (end may be revised, e.g. by isolation): each
+    with what its days count from (``anchor``), the quarantine rules it follows (None for a
+    case's isolation) and the contact whose tracing opened it (-1: none)."""
 
     person: list[int] = field(default_factory=list)
     kind: list[int] = field(default_factory=list)
     start: list[float] = field(default_factory=list)
     end: list[float] = field(default_factory=list)
     reason: list[str] = field(default_factory=list)
+    anchor: list[float] = field(default_factory=list)
+    rules: list[Quarantine | None] = field(default_factory=list)
+    contact: list[int] = field(default_factory=list)
 
     def add(
-        self, person: np.ndarray, kind: ControlKind, start: np.ndarray, end: np.ndarray, reason: str
+        self,
+        person: np.ndarray,
+        kind: ControlKind,
+        start: np.ndarray,
+        end: np.ndarray,
+        reason: str,
+        *,
+        anchor: np.ndarray | None = None,
+        rules: Quarantine | None = None,
+        contact: np.ndarray | None = None,
     ) -> np.ndarray:
         first = len(self.person)
         self.person += person.tolist()
@@ -41,6 +55,9 @@ class Episodes:
         self.start += np.broadcast_to(start, person.shape).tolist()
         self.end += np.broadcast_to(end, person.shape).tolist()
         self.reason += [reason] * len(person)
+        self.anchor += np.broadcast_to(start if anchor is None else anchor, person.shape).tolist()
+        self.rules += [rules] * len(person)
+        self.contact += np.broadcast_to(-1 if contact is None else contact, person.shape).tolist()
         return np.arange(first, first + len(person))
 
 
@@ -150,15 +167,23 @@ class Control:
         self.episodes.add(new, ControlKind.ISOLATION, at_new, release_new, "case")
 
     def quarantine(
-        self, who: np.ndarray, start: float, anchor: np.ndarray, rules: Quarantine, reason: str
+        self,
+        who: np.ndarray,
+        start: float,
+        anchor: np.ndarray,
+        rules: Quarantine,
+        reason: str,
+        contacts: np.ndarray | None = None,
     ) -> np.ndarray:
         """Put ``who`` under ``rules`` from ``start``, counting days from ``anchor``; people
-        already isolated, or already quarantined until later, are left as they are."""
+        already isolated, or already quarantined until later, are left as they are. Each
+        episode opened keeps its contact (``contacts``: one per person of ``who``)."""
         end = anchor + rules.total_days
         keep = (
             ~np.isfinite(self.isolated_at[who]) & (self.q_monitoring_end[who] < end) & (end > start)
         )
         who, anchor = who[keep], anchor[keep]
+        contacts = None if contacts is None else contacts[keep]
         if len(who) == 0:
             return who
         ends = stage_ends(rules, anchor)
@@ -174,7 +199,14 @@ class Control:
         self.q_rule[who] = self.rules.index(rules)
         self.version += 1
         self.q_episode[who] = self.episodes.add(
-            who, first_kind(rules), np.full(len(who), start), self.q_home_end[who], reason
+            who,
+            first_kind(rules),
+            np.full(len(who), start),
+            self.q_home_end[who],
+            reason,
+            anchor=anchor,
+            rules=rules,
+            contact=contacts,
         )
         return who
 

@@ -22,6 +22,9 @@ Each day d — one local calendar day of the city's time zone, from day 0 = the 
      set, venues closed; contacts due today are traced and quarantined;
   5. outputs: the day's check-ins, infections and samples are appended to their files; the
      day's counts per district are kept for ``daily.parquet``.
+
+After the last day: the daily counts, cases, the contacts traced, the episodes of control
+(with their stages and test days), visits and sales are written, then the summary.
 """
 
 from __future__ import annotations
@@ -126,7 +129,9 @@ def simulate(config: RunConfig, out_dir: Path, progress: Progress | None = None)
         protocol=(config.protocol.name, config.protocol_hash),
     )
     local_midnight = dt.datetime.combine(config.start, dt.time(), tzinfo=zone(config.timezone))
-    writer = Writer(out_dir, provenance, local_midnight.astimezone(dt.UTC), config.summary_only)
+    writer = Writer(
+        out_dir, provenance, local_midnight.astimezone(dt.UTC), config.summary_only, config.start
+    )
 
     progress.stage(f"building a city of {config.people:,}", None)
     city = build_city(config.people, params, streams)
@@ -229,6 +234,7 @@ def simulate(config: RunConfig, out_dir: Path, progress: Progress | None = None)
     )
     case_rows = response.cases.merged() if response.cases.columns else None
     writer.cases(case_rows)
+    writer.contacts(response.tracing.log)
     writer.episodes(control.episodes)
     writer.visits(response.visits.merged() if response.visits.columns else None)
     writer.sales(response.sales.merged() if response.sales.columns else None)

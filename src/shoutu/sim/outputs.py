@@ -1,4 +1,5 @@
-"""The simulator's files: Parquet with provenance in the metadata, check-ins streamed per day.
+"""The simulator's files: Parquet with provenance in the metadata, check-ins streamed per day;
+the control files (``contacts.parquet``, ``quarantine.parquet``'s stages) by ``control_files``.
 
 Columns follow the simulator issue's layouts (more columns may follow the listed ones). Ids:
 ``person_id = index + 1``, ``place_id = index + 1``; group ids are strings (H households,
@@ -19,7 +20,15 @@ import pyarrow.parquet as pq
 from shoutu.domain.vocabulary import PlaceType, SaleCategory, Setting, Sex, VisitReason
 from shoutu.io.provenance import PARQUET_KEY, dumps
 from shoutu.sim import geography
+from shoutu.sim.contacts import ContactLog
 from shoutu.sim.control import KINDS, Episodes
+from shoutu.sim.control_files import (
+    CONTACT_COLUMNS,
+    case_ids,
+    case_index,
+    contacts_table,
+    episode_columns,
+)
 from shoutu.sim.population import KEY_POPULATIONS, PLACE_TYPES, City
 from shoutu.sim.schedule import CheckIns
 from shoutu.sim.testing import CHANNELS, METHODS, OUTCOMES
@@ -52,16 +61,24 @@ def _labels(values: list[Any], index: np.ndarray) -> pa.Array:
 
 
 class Writer:
-    """Writes one run's files into ``out_dir``."""
+    """Writes one run's files into ``out_dir``; day 0 is ``first`` (midnight: ``day0_utc``)."""
 
     def __init__(
-        self, out_dir: Path, provenance: dict[str, Any], day0_utc: dt.datetime, summary_only: bool
+        self,
+        out_dir: Path,
+        provenance: dict[str, Any],
+        day0_utc: dt.datetime,
+        summary_only: bool,
+        first: dt.date,
     ) -> None:
         self.out_dir = out_dir
         self.meta = {PARQUET_KEY: dumps(provenance).encode()}
         self.provenance = provenance
         self.day0_us = int(day0_utc.timestamp() * 1_000_000)
         self.summary_only = summary_only
+        self.first = first
+        self.case_lookup = case_ids(np.empty(0, np.int64))  # set by cases()
+        self.contact_case = np.empty(0, np.int64)  # each contact's case index, by contacts()
         self._streams: dict[str, pq.ParquetWriter] = {}
         out_dir.mkdir(parents=True, exist_ok=True)
 
@@ -225,6 +242,7 @@ class Writer:
         }
         order = np.lexsort((rows["person"], rows["report_time"]))
         rows = {k: v[order] for k, v in rows.items()}
+        self.case_lookup = case_ids(rows["person"].astype(np.int64))
         self._write(
             "cases.parquet",
             pa.table(
@@ -238,9 +256,18 @@ class Writer:
                     "channel": _labels(CHANNELS, rows["channel"].astype(np.int32)),
                     "found_in_control": pa.array(rows["found_in_control"].astype(bool)),
                     "imported": pa.array(rows["imported"].astype(bool)),
+                    "case_id": pa.array(np.arange(1, len(order) + 1, dtype=np.int64)),
                 }
             ),
         )
+
+    def contacts(self, log: ContactLog) -> None:
+        """The contacts traced (after ``cases``: contacts name their index case's id)."""
+        if self.summary_only:
+            return
+        rows = log.merged() or {k: np.empty(0, np.int64) for k in CONTACT_COLUMNS}
+        self.contact_case = case_index(self.case_lookup, rows["case"])
+        self._write("contacts.parquet", contacts_table(rows, self.case_lookup, self.day0_us))
 
     def episodes(self, episodes: Episodes) -> None:
         if self.summary_only:
@@ -254,6 +281,9 @@ class Writer:
                     "start_time": self._times(np.asarray(episodes.start, float)),
                     "end_time": self._times(np.asarray(episodes.end, float)),
                     "reason": pa.array(episodes.reason, pa.string()),
+                    **episode_columns(
+                        episodes, self.case_lookup, self.contact_case, self.day0_us, self.first
+                    ),
                 }
             ),
         )

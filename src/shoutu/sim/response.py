@@ -13,13 +13,14 @@ import numpy as np
 
 from shoutu.domain.vocabulary import Channel, KeyPopulation, PlaceType, SaleCategory, VisitReason
 from shoutu.protocols.schema import Protocol
+from shoutu.sim.contacts import Tracing
 from shoutu.sim.control import Control
 from shoutu.sim.disease import Disease
 from shoutu.sim.population import KEY_POPULATIONS, PLACE_TYPES, City
 from shoutu.sim.rng import Streams
 from shoutu.sim.scenario import Scenario
 from shoutu.sim.testing import CHANNELS, Lab, Pending
-from shoutu.sim.tracing import Tracer, found_share
+from shoutu.sim.tracing import Tracer
 
 SCREENING = {
     CHANNELS.index(c)
@@ -73,6 +74,9 @@ class Response:
         self.last_negative = np.full(n, -np.inf)
         self.trace_at = np.full(n, np.inf)
         self.trace_from = np.full(n, np.inf)
+        self.tracing = Tracing(
+            tracer, control, protocol, scenario.tracing, streams, self.trace_at, self.trace_from
+        )
         self.cases = Rows()
         self.visits = Rows()
         self.sales = Rows()
@@ -313,7 +317,7 @@ class Response:
         pos = pos[np.sort(first)]
         cases = person[pos]
         if len(cases) == 0:
-            self._trace(d)
+            self.tracing.day(d)
             return cases
         report_hours = self.protocol.timeliness.report_hours
         report = result_time[pos] + report_hours / 24.0 * self.streams.uniform_for(
@@ -362,7 +366,7 @@ class Response:
             self.mass_districts.update(self.district[cases].tolist())
             if self.mass_next is None and self.local_cases >= ms.trigger_cases:
                 self.mass_next = d + 1
-        self._trace(d)
+        self.tracing.day(d)
         return cases
 
     def _trace_start(
@@ -375,40 +379,6 @@ class Response:
             prior = self.last_negative[cases]
             start = np.where(screened & np.isfinite(prior), np.maximum(prior, start), start)
         self.trace_from[cases] = start
-
-    def _trace(self, d: int) -> None:
-        due = np.flatnonzero((self.trace_at >= d) & (self.trace_at < d + 1))
-        if len(due) == 0:
-            return
-        when = float(self.trace_at[due].max())
-        end = np.minimum(self.control.isolated_at[due], self.trace_at[due])
-        close, last = self.tracer.close_contacts(due, self.trace_from[due], end)
-        keep = ~self.control.reported[close]
-        close, last = close[keep], last[keep]
-        found = found_share(
-            close, self.scenario.tracing.compliance, self.streams, d, "tracing.close"
-        )
-        last = last[np.isin(close, found)]
-        rules = self.protocol.quarantine
-        anchor = (
-            last
-            if rules.close_contact.counted_from == "last_exposure"
-            else np.full(len(found), when)
-        )
-        self.control.quarantine(found, when, anchor, rules.close_contact, "close contact")
-        if self.scenario.tracing.secondary and rules.secondary_contact is not None:
-            second = self.tracer.secondary_contacts(found, due)
-            second = second[~self.control.reported[second]]
-            second = found_share(
-                second, self.scenario.tracing.compliance, self.streams, d, "tracing.secondary"
-            )
-            self.control.quarantine(
-                second,
-                when,
-                np.full(len(second), when),
-                rules.secondary_contact,
-                "secondary contact",
-            )
 
     def _release(self, cases: np.ndarray, report: np.ndarray) -> np.ndarray:
         """When isolated cases may be released, by the protocol's criteria."""

@@ -5,11 +5,17 @@ Close contacts: members of the case's groups, and people whose check-ins overlap
 case's at a venue by at least the protocol's minimum, between the start of the protocol's
 lookback window and the case's isolation. Secondary contacts: members of a close contact's
 groups in the protocol's secondary settings. A share of contacts (compliance) is found.
+
+Each contact comes with what links it to a case (``Traced``): a close contact with the case
+it was exposed to last (the first of equals), the setting and, at a venue, the place; a
+secondary contact with the close contact it shares a group with (the first setting of the
+protocol's list, then the first close contact) and that close contact's case.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,26 +23,55 @@ from shoutu.domain.vocabulary import Setting
 from shoutu.protocols.schema import Protocol
 from shoutu.sim.rng import Streams
 from shoutu.sim.schedule import CheckIns
-from shoutu.sim.transmission import GROUP_SETTINGS
+from shoutu.sim.transmission import GROUP_SETTINGS, SETTINGS
 
 
 def _members_of(
     groups: np.ndarray, wanted: np.ndarray, wanted_time: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """People in any of the ``wanted`` groups, with the latest time of their group."""
-    valid = wanted >= 0
-    wanted, wanted_time = wanted[valid], wanted_time[valid]
-    if len(wanted) == 0:
-        return np.empty(0, np.int64), np.empty(0)
-    latest: dict[int, float] = {}
-    for g, t in zip(wanted.tolist(), wanted_time.tolist(), strict=True):
-        latest[g] = max(t, latest.get(g, -np.inf))
-    keys = np.fromiter(latest.keys(), np.int64)
-    times = np.fromiter(latest.values(), float)
-    order = np.argsort(keys)
-    keys, times = keys[order], times[order]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """People in any of the ``wanted`` groups, with the latest time of their group and the
+    position in ``wanted`` that time is of (the first of equals)."""
+    positions = np.flatnonzero(wanted >= 0)
+    if len(positions) == 0:
+        return np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64)
+    wanted, wanted_time = wanted[positions], wanted_time[positions]
+    order = np.lexsort((-wanted_time, wanted))  # by group, latest first, stable among equals
+    keys, times, source = wanted[order], wanted_time[order], positions[order]
+    first = np.r_[True, keys[1:] != keys[:-1]]
+    keys, times, source = keys[first], times[first], source[first]
     people = np.flatnonzero(np.isin(groups, keys))
-    return people, times[np.searchsorted(keys, groups[people])]
+    at = np.searchsorted(keys, groups[people])
+    return people, times[at], source[at]
+
+
+@dataclass(frozen=True)
+class Traced:
+    """Contacts found by one tracing, each person once (sorted), with what links them to a
+    case: ``case`` the index case, ``via`` the close contact of a secondary contact (-1 for a
+    close one), ``setting`` an index into ``SETTINGS``, ``place`` the venue (-1 elsewhere),
+    ``last`` the last exposure (NaN for a secondary contact: not traced by time)."""
+
+    person: np.ndarray
+    last: np.ndarray
+    case: np.ndarray
+    via: np.ndarray
+    setting: np.ndarray
+    place: np.ndarray
+
+    @staticmethod
+    def none() -> Traced:
+        empty = np.empty(0, np.int64)
+        return Traced(empty, np.empty(0), empty, empty, empty, empty)
+
+    def take(self, keep: np.ndarray) -> Traced:
+        return Traced(
+            self.person[keep],
+            self.last[keep],
+            self.case[keep],
+            self.via[keep],
+            self.setting[keep],
+            self.place[keep],
+        )
 
 
 class Tracer:
@@ -50,15 +85,18 @@ class Tracer:
     def remember(self, day: int, checkins: CheckIns) -> None:
         self.history.append((day, checkins))
 
-    def close_contacts(
-        self, cases: np.ndarray, start: np.ndarray, end: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(close contacts, their last exposure time) of ``cases`` exposed in [start, end)."""
+    def close_contacts(self, cases: np.ndarray, start: np.ndarray, end: np.ndarray) -> Traced:
+        """Close contacts of ``cases`` exposed in [start, end), each with their last exposure
+        and the case, setting and place of it."""
         rules = self.protocol.contacts.rules
-        found: list[tuple[np.ndarray, np.ndarray]] = []
+        found: list[tuple[np.ndarray, ...]] = []
         for setting in GROUP_SETTINGS:
             if setting in rules:
-                found.append(_members_of(self.groups[setting], self.groups[setting][cases], end))
+                people, last, source = _members_of(
+                    self.groups[setting], self.groups[setting][cases], end
+                )
+                where = np.full(len(people), SETTINGS.index(setting))
+                found.append((people, last, cases[source], where, np.full(len(people), -1)))
         venue_rule = rules.get(Setting.VENUE)
         if venue_rule is not None:
             order = np.argsort(cases)
@@ -93,31 +131,61 @@ class Tracer:
                     & (rows.person[i] != rows.person[j])
                 )
                 last = base + np.minimum(rows.t_out[i], rows.t_out[j])[enough] / 1440.0
-                found.append((rows.person[j][enough].astype(np.int64), last))
+                found.append(
+                    (
+                        rows.person[j][enough].astype(np.int64),
+                        last,
+                        rows.person[i][enough].astype(np.int64),
+                        np.full(len(last), SETTINGS.index(Setting.VENUE)),
+                        rows.place[i][enough].astype(np.int64),
+                    )
+                )
         if not found:
-            return np.empty(0, np.int64), np.empty(0)
-        people = np.concatenate([f[0] for f in found])
-        last = np.concatenate([f[1] for f in found])
+            return Traced.none()
+        people, last, case, where, place = (np.concatenate([f[k] for f in found]) for k in range(5))
         keep = ~np.isin(people, cases)
-        people, last = people[keep], last[keep]
+        people, last, case, where, place = (a[keep] for a in (people, last, case, where, place))
         order = np.lexsort((-last, people))
         people, last = people[order], last[order]
         first = np.r_[True, people[1:] != people[:-1]] if len(people) else np.zeros(0, bool)
-        return people[first], last[first]
+        chosen = order[first]
+        return Traced(
+            people[first],
+            last[first],
+            case[chosen].astype(np.int64),
+            np.full(int(first.sum()), -1, np.int64),
+            where[chosen].astype(np.int64),
+            place[chosen].astype(np.int64),
+        )
 
-    def secondary_contacts(self, close: np.ndarray, cases: np.ndarray) -> np.ndarray:
+    def secondary_contacts(self, close: Traced, cases: np.ndarray) -> Traced:
+        """Members of the close contacts' groups in the protocol's secondary settings (not
+        close contacts or cases themselves), each with the close contact and its case."""
         rule = self.protocol.contacts.secondary
-        if not rule.enabled or len(close) == 0:
-            return np.empty(0, np.int64)
-        found = [
-            _members_of(self.groups[s], self.groups[s][close], np.zeros(len(close)))[0]
-            for s in rule.settings
-            if s in self.groups
-        ]
+        if not rule.enabled or len(close.person) == 0:
+            return Traced.none()
+        found = []
+        for s in rule.settings:
+            if s in self.groups:
+                people, _, source = _members_of(
+                    self.groups[s], self.groups[s][close.person], np.zeros(len(close.person))
+                )
+                found.append((people, source, np.full(len(people), SETTINGS.index(s))))
         if not found:
-            return np.empty(0, np.int64)
-        people = np.unique(np.concatenate(found))
-        return people[~np.isin(people, close) & ~np.isin(people, cases)]
+            return Traced.none()
+        people, source, setting = (np.concatenate([f[k] for f in found]) for k in range(3))
+        people, first = np.unique(people, return_index=True)
+        source, setting = source[first], setting[first]
+        keep = ~np.isin(people, close.person) & ~np.isin(people, cases)
+        people, source, setting = people[keep], source[keep], setting[keep]
+        return Traced(
+            people.astype(np.int64),
+            np.full(len(people), np.nan),
+            close.case[source],
+            close.person[source],
+            setting.astype(np.int64),
+            np.full(len(people), -1, np.int64),
+        )
 
 
 def found_share(

@@ -2,7 +2,12 @@
 
 Regions, places and people go through the same validating importers as user files. People get
 synthetic names, phones and checksum-valid resident ID numbers (derived from their id, age,
-sex and building, so a run always loads the same), and are marked synthetic.
+sex and building, so a run always loads the same), and are marked synthetic. The run's traced
+contacts and its episodes of control (with their stages, test days and links) load with the
+run's own ids (``control_rows``); a run from before contacts.parquet still loads, without
+them. Case isolation is not opened for the run's cases (``services/control/isolation.py`` is
+for new cases): the simulator's own isolation episodes are loaded instead. Re-importing the
+same run changes nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import pyarrow.parquet as pq
 
 from shoutu.domain.identifiers import make_resident_id
 from shoutu.domain.timeutil import zone
-from shoutu.domain.vocabulary import CaseClass, ControlStatus, IdType, Origin, Sex
+from shoutu.domain.vocabulary import CaseClass, IdType, Origin, Sex
 from shoutu.errors import InputError, ValidationReport
 from shoutu.events.store import EventBatch
 from shoutu.io.tables import GeneratedTable, InputTable
@@ -29,7 +34,13 @@ from shoutu.services.context import ServiceContext
 from shoutu.services.registry.imports.batch import ImportResult, import_table
 from shoutu.services.registry.imports.specs import SPECS
 from shoutu.services.registry.situation import SIMULATED_UNTIL
+from shoutu.services.simulation import control_rows
 
+#: the run's tables loaded by specs of their own (the run's ids, stages, links)
+RUN_SPECS = {
+    "contacts": control_rows.CONTACTS_SPEC,
+    "control_measures": control_rows.MEASURES_SPEC,
+}
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯"
     "邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -131,30 +142,6 @@ def _cases(directory: Path, protocol: str) -> InputTable:
     )
 
 
-def _measures(directory: Path, protocol: str, end: dt.datetime) -> InputTable:
-    """The run's quarantine and isolation episodes, active or ended at the end of the run."""
-    rows = pq.read_table(directory / "quarantine.parquet").to_pylist()
-    return InputTable.from_records(
-        str(directory / "quarantine.parquet"),
-        [
-            {
-                "measure_id": index + 1,
-                "person_id": row["person_id"],
-                "kind": row["kind"],
-                "status": ControlStatus.RELEASED
-                if row["end_time"] <= end
-                else ControlStatus.ACTIVE,
-                "reason": row["reason"],
-                "start_time": row["start_time"],
-                "planned_end_time": row["end_time"],
-                "end_time": row["end_time"] if row["end_time"] <= end else None,
-                "protocol": protocol,
-            }
-            for index, row in enumerate(rows)
-        ],
-    )
-
-
 #: a run's files: the registry's (regions, places, people required) and the event store's,
 #: each with the columns a load needs
 RUN_FILES: dict[str, tuple[bool, tuple[str, ...]]] = {
@@ -162,6 +149,10 @@ RUN_FILES: dict[str, tuple[bool, tuple[str, ...]]] = {
     "places.parquet": (True, ("place_id", "type", "region_code")),
     "people.parquet": (True, ("person_id", "sex", "age", "building_id")),
     "cases.parquet": (False, ("person_id", "report_time", "channel", "imported")),
+    "contacts.parquet": (
+        False,
+        ("contact_id", "index_case_id", "person_id", "kind", "setting", "last_exposure_time"),
+    ),
     "quarantine.parquet": (False, ("person_id", "kind", "start_time", "end_time")),
 }
 
@@ -234,7 +225,7 @@ def _summary_problems(summary: Any) -> Iterator[tuple[str | None, str]]:
 
 def simulation_tables(directory: Path) -> list[tuple[str, InputTable]]:
     """The registry tables of a simulator run, in import order (regions, places, people, cases,
-    control measures), after every file of the run is checked."""
+    contacts, control measures), after every file of the run is checked."""
     summary = check_run(directory)
     needed = [directory / f for f in ("regions.parquet", "places.parquet", "people.parquet")]
     start = dt.date.fromisoformat(summary["start_date"])
@@ -247,8 +238,10 @@ def simulation_tables(directory: Path) -> list[tuple[str, InputTable]]:
     ]
     if (directory / "cases.parquet").exists():
         tables.append(("cases", _cases(directory, protocol)))
+    if (directory / "contacts.parquet").exists():
+        tables.append(("contacts", control_rows.contacts(directory)))
     if (directory / "quarantine.parquet").exists():
-        tables.append(("control_measures", _measures(directory, protocol, end)))
+        tables.append(("control_measures", control_rows.measures(directory, protocol, end)))
     return [(kind, table) for kind, table in tables if table.columns]  # none: nothing to load
 
 
@@ -262,13 +255,16 @@ def run_end(summary: dict[str, Any]) -> dt.datetime:
 def import_simulation(
     ctx: ServiceContext, directory: Path, *, progress: Progress | None = None
 ) -> list[ImportResult]:
-    """Import a simulator run's regions, places, people, cases and control measures (in that
-    order), all in one transaction: a bad file loads nothing."""
+    """Import a simulator run's regions, places, people, cases, contacts and control measures
+    (in that order), all in one transaction: a bad file loads nothing. The run's own isolation
+    and quarantine episodes are loaded as they are: nothing is opened (no case isolation by
+    ``services/control/isolation.py``, no test tasks) — see ``control_rows``."""
     tables = simulation_tables(directory)
     summary = json.loads((directory / "summary.json").read_text())
+    specs = SPECS | RUN_SPECS
     with writing(ctx, detail="import") as unit:
         results = [
-            import_table(ctx, SPECS[kind], table, progress=progress or Silent(), unit=unit)
+            import_table(ctx, specs[kind], table, progress=progress or Silent(), unit=unit)
             for kind, table in tables
         ]
         unit.put_meta(SIMULATED_UNTIL, run_end(summary).isoformat())
