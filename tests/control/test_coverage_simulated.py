@@ -49,7 +49,11 @@ def test_the_four_rates_recount_the_simulators_files(ctx: ServiceContext, city: 
     found = Counter(local_date(c["identified_time"], tz) for c in contacts)
     days = [d for d, _ in found.most_common(3)]
     assert days, "the late-tracing city traces contacts"
-    uncontrolled = {c["person_id"] for c in contacts if c["controlled_time"] is None}
+    uncontrolled = {  # (person, local day found) of each contact left uncontrolled
+        (c["person_id"], local_date(c["identified_time"], tz))
+        for c in contacts
+        if c["controlled_time"] is None
+    }
     assert uncontrolled, "and leaves some uncontrolled"
     listed_uncontrolled: set[int] = set()
     for day in days:
@@ -74,9 +78,9 @@ def test_the_four_rates_recount_the_simulators_files(ctx: ServiceContext, city: 
         assert totals["isolate"] == _rate(met_contact)
         listed = {m["person_id"] for m in report.misses("isolate")}
         assert listed == {p for p, met in met_contact.items() if not met}
-        mine = {c["person_id"] for c in contacts if local_date(c["identified_time"], tz) == day}
-        assert uncontrolled & mine <= listed  # everyone the simulator left uncontrolled
-        listed_uncontrolled |= uncontrolled & mine
+        left = {p for p, d in uncontrolled if d == day}
+        assert left <= listed  # everyone the simulator left uncontrolled that day
+        listed_uncontrolled |= left
         # 应检尽检 from the episodes' test days and the key populations' intervals
         sampled = {t["person_id"] for t in tests if start <= t["sample_time"] < end}
         due: dict[int, bool] = {}
