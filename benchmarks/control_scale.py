@@ -47,6 +47,7 @@ CASES = 1000
 FLOOR_CONTACTS = """
 import duckdb, sys
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 con.execute('''
 CREATE TABLE planned AS
 WITH c AS (SELECT *, CAST(last_exposure_time AS TIMESTAMP) AS anchor
@@ -68,6 +69,7 @@ FLOOR_COVERAGE = """
 import duckdb
 con = duckdb.connect()
 con.execute("SET memory_limit = '6GB'")
+con.execute("SET enable_progress_bar = false")
 rows = con.execute('''
 WITH roster AS (SELECT person_id, home_region_code, key_population
                 FROM read_parquet('{roster}')),
