@@ -198,9 +198,10 @@ def coverage(
             end=end,
         )
         watched = sorted({int(c["person_id"]) for c in [*contacts, *cases]})
-        theirs = measures_repo.of_people(conn, person_ids=watched)
+        theirs = measures_repo.spans_of_people(conn, person_ids=watched)
     samples = samples_around(ctx, date)
-    report.due["test"] = due_tests(ctx, protocol, episodes, samples, date, start, end)
+    people = roster(ctx)
+    report.due["test"] = due_tests(ctx, protocol, people, episodes, samples, date, start, end)
     report.due["isolate"] = _table(_isolate(protocol, contacts, theirs, end, tz), ISOLATE)
     report.due["treat"] = _table(_treat(protocol, cases, theirs, tz), TREAT)
     manage = {
@@ -211,7 +212,6 @@ def coverage(
         for e in managed
     }
     report.due["manage"] = _table(manage, MANAGE)
-    people = roster(ctx)
     for name in LISTS:
         report.regions[name] = _regions(people, report.due[name]["person_id"], parsed)
     with writing(ctx) as unit:

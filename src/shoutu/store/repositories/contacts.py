@@ -61,10 +61,19 @@ def identified_between(
     conn: Connection, *, start: dt.datetime, end: dt.datetime
 ) -> list[dict[str, Any]]:
     """Contacts identified in [start, end) (``identified_time``, else when they were
-    recorded), each with its index case's ``report_time`` as ``index_report_time``."""
+    recorded): id, index case, person, kind, those times, and the index case's
+    ``report_time`` as ``index_report_time``."""
     found = func.coalesce(TABLE.c.identified_time, TABLE.c.created_at)
     statement = (
-        select(TABLE, CASES.c.report_time.label("index_report_time"))
+        select(
+            TABLE.c.contact_id,
+            TABLE.c.index_case_id,
+            TABLE.c.person_id,
+            TABLE.c.kind,
+            TABLE.c.identified_time,
+            TABLE.c.created_at,
+            CASES.c.report_time.label("index_report_time"),
+        )
         .join(CASES, CASES.c.case_id == TABLE.c.index_case_id)
         .where(found >= start, found < end)
         .order_by(TABLE.c.contact_id)

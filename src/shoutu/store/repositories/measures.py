@@ -215,12 +215,16 @@ def in_force_during(
     return [dict(r) for r in conn.execute(statement).mappings()]
 
 
-def of_people(conn: Connection, *, person_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
-    """Every episode of these people but the cancelled, by person, oldest first."""
+def spans_of_people(
+    conn: Connection, *, person_ids: Sequence[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """The kind, start and end of every episode of these people but the cancelled, by
+    person, oldest first (no stages: many people at once)."""
+    columns = (TABLE.c.person_id, TABLE.c.kind, TABLE.c.start_time, TABLE.c.end_time)
 
     def statement(chunk: Sequence[Any]) -> Any:
         return (
-            select(TABLE)
+            select(*columns)
             .where(TABLE.c.person_id.in_(chunk), TABLE.c.status != ControlStatus.CANCELLED.value)
             .order_by(TABLE.c.measure_id)
         )
@@ -294,8 +298,8 @@ __all__ = [
     "listing",
     "of_arrivals",
     "of_cases",
-    "of_people",
     "open_episodes",
     "room_episodes",
+    "spans_of_people",
     "unended",
 ]
