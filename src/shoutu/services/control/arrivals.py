@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from shoutu.domain.vocabulary import PlaceType
-from shoutu.errors import BadRequest
 from shoutu.io.provenance import build_provenance
 from shoutu.io.tables import read_table
 from shoutu.protocols.schema import Protocol, Quarantine
@@ -167,10 +166,6 @@ def import_arrivals(
     encoding: str | None = None,
 ) -> EpisodesImport:
     """Record the file's arrivals and open their episodes, all or nothing."""
-    if date_format is not None and "%" not in date_format:
-        raise BadRequest(
-            f"{{date_format}} {date_format!r} is not a strptime format (e.g. %Y/%m/%d)"
-        )
     loaded, _ = ctx.protocol(protocol)
     tz = ctx.settings.timezone
     source = read_table(path, encoding)

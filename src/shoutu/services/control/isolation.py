@@ -36,10 +36,9 @@ from shoutu.services.context import ServiceContext
 from shoutu.services.control.episodes import QUARANTINE_KINDS, plan, test_tasks
 from shoutu.services.registry.imports.batch import ImportResult
 from shoutu.services.registry.imports.specs import import_file
-from shoutu.services.supervision.tasks import NewTask, cancel_tasks, open_tasks
+from shoutu.services.supervision.tasks import NewTask, cancel_open_tasks, open_tasks
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import measures as repo
-from shoutu.store.repositories import tasks as tasks_repo
 
 DAY = dt.timedelta(days=1)
 
@@ -137,15 +136,11 @@ def _convert(unit: Unit, isolations: list[dict[str, Any]]) -> int:
                 values,
                 detail=f"converted to case {row['case_id']}: isolated",
             )
-            moot = tasks_repo.open_of_subjects(
-                unit.conn,
-                kind=TaskKind.QUARANTINE_TEST.value,
-                subject_type="control_measures",
-                subject_ids=[str(e["measure_id"])],
-            )
-            cancel_tasks(
+            cancel_open_tasks(
                 unit,
-                [int(t["task_id"]) for ts in moot.values() for t in ts],
+                kind=TaskKind.QUARANTINE_TEST,
+                subject_type="control_measures",
+                subject_ids=[e["measure_id"]],
                 at=at,
                 why="episode converted to a case",
             )

@@ -41,11 +41,10 @@ from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.episodes import QUARANTINE_KINDS, as_json, test_tasks
 from shoutu.services.control.isolation import post_release_row
-from shoutu.services.supervision.tasks import cancel_tasks, open_tasks
+from shoutu.services.supervision.tasks import cancel_open_tasks, open_tasks
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import checks as checks_repo
 from shoutu.store.repositories import measures as repo
-from shoutu.store.repositories import tasks as tasks_repo
 
 STAGED = (*QUARANTINE_KINDS, ControlKind.POST_RELEASE_MONITORING)
 DAY = dt.timedelta(days=1)
@@ -309,15 +308,11 @@ def _isolation(
             {"status": CaseStatus.RELEASED.value, "release_time": verdict.at.isoformat()},
             detail=f"released from isolation {e['measure_id']}",
         )
-    moot = tasks_repo.open_of_subjects(
-        unit.conn,
-        kind=TaskKind.RELEASE.value,
-        subject_type="control_measures",
-        subject_ids=[str(e["measure_id"])],
-    )
-    cancel_tasks(
+    cancel_open_tasks(
         unit,
-        [int(t["task_id"]) for ts in moot.values() for t in ts],
+        kind=TaskKind.RELEASE,
+        subject_type="control_measures",
+        subject_ids=[e["measure_id"]],
         at=verdict.at,
         why="released from isolation",
     )

@@ -123,6 +123,28 @@ def cancel_tasks(
         unit.updated("tasks", task_id, {"status": "open"}, {"status": "cancelled"}, detail=why)
 
 
+def cancel_open_tasks(
+    unit: Unit,
+    *,
+    kind: TaskKind,
+    subject_type: str,
+    subject_ids: Sequence[str | int],
+    at: dt.datetime,
+    why: str,
+) -> int:
+    """Cancel the open tasks of ``kind`` of these subjects (they no longer apply), audited;
+    how many."""
+    found = repo.open_of_subjects(
+        unit.conn,
+        kind=kind.value,
+        subject_type=subject_type,
+        subject_ids=[str(s) for s in subject_ids],
+    )
+    ids = [int(t["task_id"]) for tasks in found.values() for t in tasks]
+    cancel_tasks(unit, ids, at=at, why=why)
+    return len(ids)
+
+
 def get_task(ctx: ServiceContext, task_id: int) -> dict[str, Any]:
     """One task; the read is audited."""
     with ctx.connect() as conn:
@@ -162,6 +184,7 @@ __all__ = [
     "DUE_HOURS",
     "NewTask",
     "Responsible",
+    "cancel_open_tasks",
     "cancel_tasks",
     "due_time",
     "finish_tasks",

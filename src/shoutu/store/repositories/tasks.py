@@ -29,18 +29,30 @@ def open_of_subjects(
     conn: Connection, *, kind: str, subject_type: str, subject_ids: Sequence[str]
 ) -> dict[str, list[dict[str, Any]]]:
     """Every open task of ``kind`` by subject id, oldest first."""
+    return of_subjects(
+        conn, kind=kind, subject_type=subject_type, subject_ids=subject_ids, open_only=True
+    )
+
+
+def of_subjects(
+    conn: Connection,
+    *,
+    kind: str,
+    subject_type: str,
+    subject_ids: Sequence[str],
+    open_only: bool = False,
+) -> dict[str, list[dict[str, Any]]]:
+    """Every task of ``kind`` (any status, or only the open) by subject id, oldest first."""
 
     def statement(chunk: Sequence[Any]) -> Any:
-        return (
-            select(TABLE)
-            .where(
-                TABLE.c.kind == kind,
-                TABLE.c.subject_type == subject_type,
-                TABLE.c.subject_id.in_(chunk),
-                TABLE.c.status == OPEN,
-            )
-            .order_by(TABLE.c.task_id)
+        found = select(TABLE).where(
+            TABLE.c.kind == kind,
+            TABLE.c.subject_type == subject_type,
+            TABLE.c.subject_id.in_(chunk),
         )
+        if open_only:
+            found = found.where(TABLE.c.status == OPEN)
+        return found.order_by(TABLE.c.task_id)
 
     found: dict[str, list[dict[str, Any]]] = {}
     for row in rows_in(conn, statement, subject_ids):
@@ -113,28 +125,6 @@ def open_counts(conn: Connection, *, now: dt.datetime) -> tuple[int, int]:
     total = conn.execute(select(func.count()).where(is_open)).scalar_one()
     overdue = conn.execute(select(func.count()).where(is_open, TABLE.c.due_time < now)).scalar_one()
     return int(total), int(overdue)
-
-
-def of_subjects(
-    conn: Connection, *, kind: str, subject_type: str, subject_ids: Sequence[str]
-) -> dict[str, list[dict[str, Any]]]:
-    """Every task of ``kind`` (any status) by subject id, oldest first."""
-
-    def statement(chunk: Sequence[Any]) -> Any:
-        return (
-            select(TABLE)
-            .where(
-                TABLE.c.kind == kind,
-                TABLE.c.subject_type == subject_type,
-                TABLE.c.subject_id.in_(chunk),
-            )
-            .order_by(TABLE.c.task_id)
-        )
-
-    found: dict[str, list[dict[str, Any]]] = {}
-    for row in rows_in(conn, statement, subject_ids):
-        found.setdefault(row["subject_id"], []).append(dict(row))
-    return found
 
 
 __all__ = [

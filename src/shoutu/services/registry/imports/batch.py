@@ -226,7 +226,12 @@ def _begin(
 ) -> tuple[ParseOptions, ValidationReport]:
     """How a file's values are read (naive times local to ``timezone``, default the
     configured one; event dates in the plausible window unless ``allow_dates``), after its
-    header is checked for the spec's required columns (an InputError naming each missing)."""
+    header is checked for the spec's required columns (an InputError naming each missing);
+    a date format that is no strptime format is a BadRequest."""
+    if date_format is not None and "%" not in date_format:
+        raise BadRequest(
+            f"{{date_format}} {date_format!r} is not a strptime format (e.g. %Y/%m/%d)"
+        )
     options = ParseOptions(
         date_format=date_format,
         timezone=timezone or ctx.settings.timezone,
@@ -260,10 +265,6 @@ def import_table(
     dates outside the plausible window are refused unless ``allow_dates``. Naive times are
     local to ``timezone`` (default: the configured one)."""
     progress = progress or Silent()
-    if date_format is not None and "%" not in date_format:
-        raise BadRequest(
-            f"{{date_format}} {date_format!r} is not a strptime format (e.g. %Y/%m/%d)"
-        )
     options, report = _begin(ctx, spec, table, date_format, allow_dates, timezone)
     seen_keys: dict[Any, int] = {}
     state: dict[str, Any] = {}
