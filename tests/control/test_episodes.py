@@ -260,3 +260,29 @@ def test_the_situation_counts_each_episode_under_the_stage_it_is_in(
     # 1003's 7 centralised days end on 8 July 10:00; 1004's 7 home days on 9 July 09:00
     late = situation(ctx, now=dt.datetime(2022, 7, 8, 12, tzinfo=SHANGHAI))
     assert late["under_control"] == {"home": 1, "health_monitoring": 1}
+
+
+def test_a_companion_is_monitored_and_tested_without_quarantine(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    """Under the city variant a companion (时空伴随者) gets 3 days of health monitoring from
+    identification with tests on days 1 and 3; the edition has no rule for companions."""
+    registry(ctx, tmp_path)
+    text = (
+        "index_case_id,person_id,kind,setting,last_exposure_time,identified_time\n"
+        "7,1005,companion,venue,2022-07-01T10:00,2022-07-02T09:00\n"
+    )
+    plain = import_contacts(ctx, _contacts(tmp_path, text), protocol="cn-9th-2022")
+    assert (plain.recorded, plain.without_rule, plain.opened) == (1, 1, 0)
+    assert list_episodes(ctx, person_id=1005) == []
+    variant = "cn-9th-2022-city-companions"
+    other = text.replace("7,1005", "8,1005")
+    done = import_contacts(ctx, _contacts(tmp_path, other, "again.csv"), protocol=variant)
+    assert (done.recorded, done.opened, done.tasks) == (1, 1, 2)
+    [episode] = list_episodes(ctx, person_id=1005)
+    rules = ctx.protocol(variant)[0].quarantine.companion
+    assert rules is not None
+    assert episode["kind"] == "health_monitoring"
+    assert episode["stages"] == expected(rules, FOUND, FOUND)["stages"]
+    assert episode["stages"][0]["test_days"] == ["2022-07-03", "2022-07-05"]  # by hand
+    assert episode["planned_end"] == "2022-07-05T09:00:00+08:00"

@@ -181,6 +181,7 @@ def test_store_mode_records_contacts(ctx: ServiceContext, tmp_path: Path, city: 
     assert again == {
         "close": 0,
         "secondary": 0,
+        "companions": 0,
         "tasks": 0,
         "episodes_opened": 0,
         "episodes_extended": 0,
@@ -311,6 +312,12 @@ def test_spark_runs_the_same_query_with_the_same_rows(tmp_path: Path, city: City
     spark = trace_tables(sim, protocol, "Asia/Shanghai", engine="spark")
     assert duck.num_rows > 100 and {"close", "secondary"} <= set(duck["kind"].to_pylist())
     assert spark.equals(duck)
+    # a city variant classifying venues by type (companions): the same on both engines
+    typed = replace(sim, places=out / "places.parquet")
+    variant = ProtocolRegistry(None).load("cn-9th-2022-city-companions")
+    duck = trace_tables(typed, variant, "Asia/Shanghai")
+    assert "companion" in duck["kind"].to_pylist()
+    assert trace_tables(typed, variant, "Asia/Shanghai", engine="spark").equals(duck)
 
 
 def test_store_folder_gives_the_file_rows(tmp_path: Path, city: City) -> None:

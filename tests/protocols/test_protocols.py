@@ -1,4 +1,5 @@
-"""Protocols as data: the four editions, city variants, validation, diff and hash."""
+"""Protocols as data: the four editions and the built-in city variant, city variants of a
+city's own, validation, diff and hash."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from shoutu.domain.vocabulary import IsolationSite, KeyPopulation, RiskLevel, Se
 from shoutu.errors import ProtocolError
 from shoutu.protocols.loader import ProtocolRegistry, diff_protocols, protocol_hash
 
-BUILTIN = ["cn-8th-2021", "cn-9th-2022", "us-cdc-2021", "who-2021"]
+BUILTIN = ["cn-8th-2021", "cn-9th-2022", "cn-9th-2022-city-companions", "us-cdc-2021", "who-2021"]
 
 
 @pytest.fixture

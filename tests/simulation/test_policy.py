@@ -14,7 +14,7 @@ from shoutu.sim.engine import run_config, simulate
 
 def test_compare_is_paired_and_summarised() -> None:
     result = compare(
-        ["none", "default", "none"], people=3000, days=25, runs=2, seed=4, protocol="cn-9th-2022"
+        ["none", "default", "none"], people=3000, days=25, runs=2, seed=4, protocols=["cn-9th-2022"]
     )
     rows = {i: r for i, r in enumerate(result["scenarios"])}
     baseline, default, again = rows[0], rows[1], rows[2]

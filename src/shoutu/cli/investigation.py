@@ -45,6 +45,13 @@ def trace(
             "repeated testing are traced from their last negative sample."
         ),
     ] = None,
+    places: Annotated[
+        Path | None,
+        typer.Option(
+            help="Places (place_id, type): venue types, for a protocol that classifies "
+            "co-presence by venue type (companions); without it duration alone decides."
+        ),
+    ] = None,
     protocol: ProtocolOpt = None,
     engine: EngineOpt = "duckdb",
     case: Annotated[
@@ -70,7 +77,8 @@ def trace(
         else:
             err.print(
                 f"case {case}: {counts['close']:,} close and {counts['secondary']:,} secondary "
-                f"contacts recorded, {counts['tasks']:,} control tasks; episodes "
+                f"contacts and {counts['companions']:,} companions recorded, "
+                f"{counts['tasks']:,} control tasks; episodes "
                 f"{counts['episodes_opened']:,} opened, {counts['episodes_extended']:,} extended",
                 markup=False,
             )
@@ -78,15 +86,16 @@ def trace(
     with errors_as_exit(json):
         if checkins is None or cases is None or people is None or output is None:
             raise BadRequest("file mode needs {checkins}, {cases}, {people} and {output}")
-        inputs = TraceInputs(checkins, cases, people, groups, quarantine, tests)
+        inputs = TraceInputs(checkins, cases, people, groups, quarantine, tests, places)
         result = trace(current.context(), inputs, protocol=protocol, engine=engine)
     table = result.contacts
     columns = {name: table[name] for name in table.column_names}
-    emit_columns(columns, result.provenance, "contacts", json, output, {"close": result.close})
+    kinds = result.kinds
+    emit_columns(columns, result.provenance, "contacts", json, output, kinds)
     if not json:
         err.print(
-            f"{output}: {result.close:,} close and {table.num_rows - result.close:,} secondary "
-            "contact rows",
+            f"{output}: {kinds['close']:,} close, {kinds['secondary']:,} secondary and "
+            f"{kinds['companion']:,} companion contact rows",
             markup=False,
         )
 

@@ -81,21 +81,32 @@ def compare(
     runs: Annotated[int, typer.Option(min=1, max=1000, help="Runs per scenario.")] = 10,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the first run.")] = 1,
     protocol: Annotated[
-        str | None, typer.Option(help="Protocol (default: the configured one).")
+        list[str] | None,
+        typer.Option(
+            help="Protocol (default: the configured one); repeat it to run every scenario "
+            "under each (what a rule costs and averts)."
+        ),
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
-    """Infections, cases, tests, quarantine and lockdown person-days per scenario (mean and 90%
-    interval over paired runs), and infections averted per 10,000 tests against the first."""
+    """Infections, cases, tests, quarantine and lockdown person-days, contacts and companions
+    traced per scenario and protocol (mean and 90% interval over paired runs), and infections
+    averted per 10,000 tests against the first."""
     from shoutu.cli.output import Table
     from shoutu.services.simulation.policy import MEASURES
     from shoutu.services.simulation.policy import compare as run
 
     settings = state(ctx).settings()
-    name = protocol or settings.protocol
+    names = protocol or [settings.protocol]
     with errors_as_exit(json), progress_bars() as bars:
         result = run(
-            scenarios, people=people, days=days, runs=runs, seed=seed, protocol=name, progress=bars
+            scenarios,
+            people=people,
+            days=days,
+            runs=runs,
+            seed=seed,
+            protocols=names,
+            progress=bars,
         )
     if json:
         emit_json(result)
@@ -103,7 +114,7 @@ def compare(
     table = Table(
         title=say("最小代价、最大防控效果", "Least cost, greatest effect")
         + f" — {people:,} people, {days} days, {runs} runs "
-        f"({name}); mean [90% interval]"
+        f"({', '.join(names)}); mean [90% interval]"
     )
     table.add_column("scenario")
     labels = {
@@ -112,14 +123,16 @@ def compare(
         "tubes_tested": "tubes tested",
         "quarantine_person_days": "quarantine p-days",
         "lockdown_person_days": "lockdown p-days",
+        "close_contacts": "close contacts",
+        "companions": "companions",
     }
     for measure in MEASURES:
         table.add_column(labels[measure], justify="right")
-    table.add_column(f"averted / 10k tests vs {scenarios[0]}", justify="right")
+    table.add_column(f"averted / 10k tests vs {result['baseline']}", justify="right")
     for row in result["scenarios"]:
         cells = [
             f"{row[m]['mean']:,.0f} [{row[m]['low']:,.0f}-{row[m]['high']:,.0f}]"
             for m in (*MEASURES, "infections_averted_per_10k_tests")
         ]
-        table.add_row(row["scenario"], *cells)
+        table.add_row(row["arm"], *cells)
     out.print(table)

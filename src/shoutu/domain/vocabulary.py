@@ -70,6 +70,7 @@ GROUP_TYPES: tuple[Setting, ...] = tuple(list(Setting)[:8])
 class ContactKind(Labeled):
     CLOSE = "close", "密切接触者", "Close contact"
     SECONDARY = "secondary", "密接的密接", "Secondary contact"
+    COMPANION = "companion", "时空伴随者", "Spatiotemporal companion"
 
 
 class Channel(Labeled):

@@ -14,6 +14,7 @@ from shoutu.domain.vocabulary import (
     AreaMeasure,
     IsolationSite,
     KeyPopulation,
+    PlaceType,
     RiskLevel,
     Setting,
     Symptom,
@@ -44,6 +45,38 @@ class SecondaryRule(_Strict):
     )
 
 
+class VenueClass(_Strict):
+    """How long co-presence with a case at a venue makes a close contact or a companion."""
+
+    close_minutes: int | None = Field(
+        default=None,
+        ge=0,
+        description="at least this long: close contact (absent: never by duration alone)",
+    )
+    companion_minutes: int | None = Field(
+        default=None,
+        ge=0,
+        description="at least this long (and short of close): companion (absent: none)",
+    )
+
+    @model_validator(mode="after")
+    def _companion_below_close(self) -> Self:
+        close, companion = self.close_minutes, self.companion_minutes
+        if close is not None and companion is not None and companion > close:
+            raise ValueError("companion_minutes must not exceed close_minutes")
+        return self
+
+
+class Companions(_Strict):
+    """Spatiotemporal companions (时空伴随者): co-presence at a venue classified by the venue's
+    type and its duration as close contact, companion or nothing, in place of the venue rule's
+    single minimum. A venue whose type is unknown (no places given) follows ``default``."""
+
+    default: VenueClass
+    by_place_type: dict[PlaceType, VenueClass] = Field(default_factory=dict)
+    note: str = ""
+
+
 class Contacts(_Strict):
     lookback_days: int = Field(ge=0, description="days before onset (or sampling) traced")
     lookback_from_last_negative: bool = Field(
@@ -51,6 +84,9 @@ class Contacts(_Strict):
     )
     rules: dict[Setting, ContactRule]
     secondary: SecondaryRule
+    companions: Companions | None = Field(
+        default=None, description="venue co-presence by venue type (a city practice)"
+    )
 
 
 class Quarantine(_Strict):
@@ -87,6 +123,7 @@ class QuarantineRules(_Strict):
     close_contact: Quarantine
     secondary_contact: Quarantine | None = None
     inbound_traveller: Quarantine | None = None
+    companion: Quarantine | None = None
 
 
 class Release(_Strict):
@@ -220,6 +257,15 @@ class Protocol(_Strict):
     timeliness: Timeliness
     health_checks: HealthChecks | None = None
     community_zero: CommunityZero | None = None  # a Chinese practice; other editions have none
+
+    @model_validator(mode="after")
+    def _companions_have_a_measure(self) -> Self:
+        if self.contacts.companions is not None:
+            if Setting.VENUE not in self.contacts.rules:
+                raise ValueError("contacts.companions needs a venue rule (contacts.rules.venue)")
+            if self.quarantine.companion is None:
+                raise ValueError("contacts.companions needs quarantine.companion (their measure)")
+        return self
 
     @model_validator(mode="after")
     def _downgrades_go_down(self) -> Self:

@@ -107,8 +107,11 @@ def stages(rules: Quarantine, anchor: float, start: float | None = None) -> list
 
 
 def first_kind(rules: Quarantine) -> ControlKind:
-    """The kind of control an episode under ``rules`` starts with."""
-    return ControlKind.CENTRALISED if rules.centralised_days else ControlKind.HOME
+    """The kind of control an episode under ``rules`` starts with (health monitoring alone,
+    as for companions, when it has no quarantine days)."""
+    if rules.centralised_days:
+        return ControlKind.CENTRALISED
+    return ControlKind.HOME if rules.home_days else ControlKind.HEALTH_MONITORING
 
 
 def scheduled_tests(rules: Quarantine) -> np.ndarray:

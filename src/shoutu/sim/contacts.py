@@ -30,13 +30,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from shoutu.domain.vocabulary import ContactKind
-from shoutu.protocols.schema import Protocol
+from shoutu.protocols.schema import Protocol, Quarantine
 from shoutu.sim.control import Control
 from shoutu.sim.rng import Streams
 from shoutu.sim.scenario import Tracing as TracingScenario
 from shoutu.sim.tracing import Traced, Tracer, found_share
 
 CONTACT_KINDS: list[ContactKind] = list(ContactKind)
+REASONS = {
+    ContactKind.CLOSE: "close contact",
+    ContactKind.SECONDARY: "secondary contact",
+    ContactKind.COMPANION: "companion",
+}
 
 
 @dataclass
@@ -73,6 +78,18 @@ class ContactLog:
             self.columns.setdefault(key, []).append(np.asarray(value))
         self.count += n
 
+    def kind_counts(self) -> dict[str, int]:
+        """Contacts traced over the run by kind: ``close_contacts``, ``secondary_contacts``,
+        ``companions``."""
+        kinds = np.concatenate(self.columns["kind"]) if self.count else np.empty(0, int)
+        found = np.bincount(kinds.astype(np.int64), minlength=len(CONTACT_KINDS))
+        names = {
+            ContactKind.CLOSE: "close_contacts",
+            ContactKind.SECONDARY: "secondary_contacts",
+            ContactKind.COMPANION: "companions",
+        }
+        return {names[k]: int(found[i]) for i, k in enumerate(CONTACT_KINDS)}
+
     def merged(self) -> dict[str, np.ndarray] | None:
         if not self.count:
             return None
@@ -103,37 +120,34 @@ class Tracing:
         due = np.flatnonzero((self.trace_at >= d) & (self.trace_at < d + 1))
         if len(due) == 0:
             return
-        control, streams, compliance = self.control, self.streams, self.scenario.compliance
         when = float(self.trace_at[due].max())
-        end = np.minimum(control.isolated_at[due], self.trace_at[due])
-        close = self.tracer.close_contacts(due, self.trace_from[due], end)
-        close = close.take(~control.reported[close.person])
-        found = found_share(close.person, compliance, streams, d, "tracing.close")
-        close = close.take(np.isin(close.person, found))
+        end = np.minimum(self.control.isolated_at[due], self.trace_at[due])
+        close, companions = self.tracer.close_contacts(due, self.trace_from[due], end)
         rules = self.protocol.quarantine
-        anchor = (
-            close.last
-            if rules.close_contact.counted_from == "last_exposure"
-            else np.full(len(found), when)
-        )
-        ids = self.log.next_ids(close)
-        control.quarantine(found, when, anchor, rules.close_contact, "close contact", ids)
-        self.log.add(close, ContactKind.CLOSE, when, control)
-        if not self.scenario.secondary or rules.secondary_contact is None:
-            return
-        second = self.tracer.secondary_contacts(close, due)
-        second = second.take(~control.reported[second.person])
-        kept = found_share(second.person, compliance, streams, d, "tracing.secondary")
-        second = second.take(np.isin(second.person, kept))
-        control.quarantine(
-            kept,
-            when,
-            np.full(len(kept), when),
-            rules.secondary_contact,
-            "secondary contact",
-            self.log.next_ids(second),
-        )
-        self.log.add(second, ContactKind.SECONDARY, when, control)
+        close = self._found(close, d, "tracing.close")
+        self._control(close, ContactKind.CLOSE, rules.close_contact, when)
+        if self.scenario.secondary and rules.secondary_contact is not None:
+            second = self._found(self.tracer.secondary_contacts(close, due), d, "tracing.secondary")
+            self._control(second, ContactKind.SECONDARY, rules.secondary_contact, when)
+        if rules.companion is not None:
+            companions = self._found(companions, d, "tracing.companion")
+            self._control(companions, ContactKind.COMPANION, rules.companion, when)
+
+    def _found(self, traced: Traced, d: int, stream: str) -> Traced:
+        """The contacts of ``traced`` found (not already cases; each with the compliance)."""
+        traced = traced.take(~self.control.reported[traced.person])
+        kept = found_share(traced.person, self.scenario.compliance, self.streams, d, stream)
+        return traced.take(np.isin(traced.person, kept))
+
+    def _control(self, traced: Traced, kind: ContactKind, rules: Quarantine, when: float) -> None:
+        """Quarantine ``traced`` (identified at ``when``) by ``rules``, then record them."""
+        anchor = np.full(len(traced.person), when)
+        if rules.counted_from == "last_exposure":
+            anchor = np.where(np.isnan(traced.last), when, traced.last)
+        reason = REASONS[kind]
+        ids = self.log.next_ids(traced)
+        self.control.quarantine(traced.person, when, anchor, rules, reason, ids)
+        self.log.add(traced, kind, when, self.control)
 
 
 __all__ = ["CONTACT_KINDS", "ContactLog", "Tracing"]

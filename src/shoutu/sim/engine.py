@@ -149,7 +149,7 @@ def simulate(config: RunConfig, out_dir: Path, progress: Progress | None = None)
         config.protocol,
     )
     keep_days = config.protocol.contacts.lookback_days + 14
-    tracer = Tracer(transmission.groups, config.protocol, keep_days)
+    tracer = Tracer(transmission.groups, config.protocol, keep_days, city.place_type)
     response = Response(
         city, disease, control, tracer, scenario, config.protocol, streams, transmission.district
     )
@@ -251,6 +251,7 @@ def simulate(config: RunConfig, out_dir: Path, progress: Progress | None = None)
         "people_tested": int(response.lab.people_tested.sum()),
         "quarantine_person_days": int(counts["in_quarantine"].sum()),
         "lockdown_person_days": int(counts["in_lockdown"].sum()),
+        **response.tracing.log.kind_counts(),
         "peak_day": dates[int(np.argmax(citywide))].isoformat() if citywide.any() else None,
         "scenario": scenario.name,
         "people": city.n,

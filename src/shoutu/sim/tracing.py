@@ -10,6 +10,11 @@ Each contact comes with what links it to a case (``Traced``): a close contact wi
 it was exposed to last (the first of equals), the setting and, at a venue, the place; a
 secondary contact with the close contact it shares a group with (the first setting of the
 protocol's list, then the first close contact) and that close contact's case.
+
+Venue co-presence is classified by the shared rule (``rules/companions.py``): under a city
+variant with companions, by the venue's type and the overlap's length, as close contact or
+spatiotemporal companion (时空伴随者); a person who is a close contact of any due case is not
+also a companion, and a companion is linked like a close contact (case, venue, last overlap).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import numpy as np
 
 from shoutu.domain.vocabulary import Setting
 from shoutu.protocols.schema import Protocol
+from shoutu.rules.companions import CLOSE, COMPANION, classify
 from shoutu.sim.rng import Streams
 from shoutu.sim.schedule import CheckIns
 from shoutu.sim.transmission import GROUP_SETTINGS, SETTINGS
@@ -74,22 +80,53 @@ class Traced:
         )
 
 
+def _latest(found: list[tuple[np.ndarray, ...]], leave_out: np.ndarray) -> Traced:
+    """Each person of ``found`` (people, last, case, setting, place) once, by their latest
+    exposure (the first of equals), without the people of ``leave_out``."""
+    if not found:
+        return Traced.none()
+    people, last, case, where, place = (np.concatenate([f[k] for f in found]) for k in range(5))
+    keep = ~np.isin(people, leave_out)
+    people, last, case, where, place = (a[keep] for a in (people, last, case, where, place))
+    order = np.lexsort((-last, people))
+    people, last = people[order], last[order]
+    first = np.r_[True, people[1:] != people[:-1]] if len(people) else np.zeros(0, bool)
+    chosen = order[first]
+    return Traced(
+        people[first].astype(np.int64),
+        last[first],
+        case[chosen].astype(np.int64),
+        np.full(int(first.sum()), -1, np.int64),
+        where[chosen].astype(np.int64),
+        place[chosen].astype(np.int64),
+    )
+
+
 class Tracer:
     def __init__(
-        self, groups: dict[Setting, np.ndarray], protocol: Protocol, keep_days: int
+        self,
+        groups: dict[Setting, np.ndarray],
+        protocol: Protocol,
+        keep_days: int,
+        place_type: np.ndarray | None = None,
     ) -> None:
+        """``place_type``: each place's index into ``PlaceType`` (None: types unknown)."""
         self.groups = groups
         self.protocol = protocol
+        self.place_type = place_type
         self.history: deque[tuple[int, CheckIns]] = deque(maxlen=keep_days)
 
     def remember(self, day: int, checkins: CheckIns) -> None:
         self.history.append((day, checkins))
 
-    def close_contacts(self, cases: np.ndarray, start: np.ndarray, end: np.ndarray) -> Traced:
-        """Close contacts of ``cases`` exposed in [start, end), each with their last exposure
-        and the case, setting and place of it."""
+    def close_contacts(
+        self, cases: np.ndarray, start: np.ndarray, end: np.ndarray
+    ) -> tuple[Traced, Traced]:
+        """(close contacts, companions) of ``cases`` exposed in [start, end), each with their
+        last exposure and the case, setting and place of it."""
         rules = self.protocol.contacts.rules
         found: list[tuple[np.ndarray, ...]] = []
+        companions: list[tuple[np.ndarray, ...]] = []
         for setting in GROUP_SETTINGS:
             if setting in rules:
                 people, last, source = _members_of(
@@ -125,38 +162,27 @@ class Tracer:
                 overlap = np.minimum(rows.t_out[i], rows.t_out[j]) - np.maximum(
                     rows.t_in[i], rows.t_in[j]
                 )
-                enough = (
-                    (overlap > 0)
-                    & (overlap >= venue_rule.min_overlap_minutes)
-                    & (rows.person[i] != rows.person[j])
+                types = (
+                    np.full(len(i), -1)
+                    if self.place_type is None
+                    else self.place_type[rows.place[i]]
                 )
-                last = base + np.minimum(rows.t_out[i], rows.t_out[j])[enough] / 1440.0
-                found.append(
-                    (
-                        rows.person[j][enough].astype(np.int64),
-                        last,
-                        rows.person[i][enough].astype(np.int64),
-                        np.full(len(last), SETTINGS.index(Setting.VENUE)),
-                        rows.place[i][enough].astype(np.int64),
+                kind = classify(self.protocol.contacts, types, overlap)
+                kind[rows.person[i] == rows.person[j]] = 0
+                last = base + np.minimum(rows.t_out[i], rows.t_out[j]) / 1440.0
+                for wanted, into in ((CLOSE, found), (COMPANION, companions)):
+                    hit = kind == wanted
+                    into.append(
+                        (
+                            rows.person[j][hit].astype(np.int64),
+                            last[hit],
+                            rows.person[i][hit].astype(np.int64),
+                            np.full(int(hit.sum()), SETTINGS.index(Setting.VENUE)),
+                            rows.place[i][hit].astype(np.int64),
+                        )
                     )
-                )
-        if not found:
-            return Traced.none()
-        people, last, case, where, place = (np.concatenate([f[k] for f in found]) for k in range(5))
-        keep = ~np.isin(people, cases)
-        people, last, case, where, place = (a[keep] for a in (people, last, case, where, place))
-        order = np.lexsort((-last, people))
-        people, last = people[order], last[order]
-        first = np.r_[True, people[1:] != people[:-1]] if len(people) else np.zeros(0, bool)
-        chosen = order[first]
-        return Traced(
-            people[first],
-            last[first],
-            case[chosen].astype(np.int64),
-            np.full(int(first.sum()), -1, np.int64),
-            where[chosen].astype(np.int64),
-            place[chosen].astype(np.int64),
-        )
+        close = _latest(found, cases)
+        return close, _latest(companions, np.concatenate([cases, close.person]))
 
     def secondary_contacts(self, close: Traced, cases: np.ndarray) -> Traced:
         """Members of the close contacts' groups in the protocol's secondary settings (not

@@ -67,7 +67,11 @@ SPEC = EntitySpec(
 def rules_for(protocol: Protocol, kind: ContactKind) -> Quarantine | None:
     """The protocol's quarantine rules for a kind of contact (None: it has none)."""
     rules = protocol.quarantine
-    return rules.close_contact if kind == ContactKind.CLOSE else rules.secondary_contact
+    return {
+        ContactKind.CLOSE: rules.close_contact,
+        ContactKind.SECONDARY: rules.secondary_contact,
+        ContactKind.COMPANION: rules.companion,
+    }[kind]
 
 
 def reasons_for(

@@ -14,9 +14,11 @@ since the epoch. The steps, each a named table:
    within the windows' span (``span_checkins``: the span compared with the stored times as
    constants inside the engine's scan, the places tested before any time is converted); each
    case's own visits inside its window are its exposures;
-4. ``close_rows``: group members and co-present visitors (overlap at least the minimum);
+4. ``venue_rows`` (``venue_query``): co-present visitors, each pair classified as close
+   contact or companion by the shared rule; ``close_rows``: group members and the close pairs;
 5. ``contact_groups`` -> ``secondary_members`` -> ``secondary_rows``: the close contacts'
-   secondary settings and their members, until the contact's quarantine.
+   secondary settings and their members, until the contact's quarantine;
+6. ``companion_rows``: the companion pairs of people who are not close contacts of the case.
 
 The result has one row per index, contact, setting and place (``ROW_SCHEMA``), with the rule
 that opened the case's window; the trace words the rules and sorts (``tracing``).
@@ -33,8 +35,13 @@ from shoutu.domain.vocabulary import Channel, Setting, TestMethod, TestOutcome
 from shoutu.errors import InputError
 from shoutu.io.engines import Columns, InputSpec, Overlap, QueryEngine, Source
 from shoutu.protocols.schema import Contacts
+from shoutu.services.investigation.venue_query import (
+    COMPANION_ROWS,
+    US_PER_MINUTE,
+    check_places,
+    venue_rows,
+)
 
-US_PER_MINUTE = 60_000_000
 US_PER_HOUR = 60 * US_PER_MINUTE
 US_PER_DAY = 24 * US_PER_HOUR
 GROUP_COLUMNS = {
@@ -60,6 +67,7 @@ INPUTS = InputSpec(
         "groups": [("person_id",), ("group_type",), ("group_id",)],
         "quarantine": [("person_id",), ("start_time",)],
         "tests": [("person_id",), ("sample_time",), ("result",)],
+        "places": [("place_id",), ("type", "place_type")],
     },
     times=frozenset(
         {
@@ -100,6 +108,7 @@ class TraceInputs:
     groups: Source | None = None
     quarantine: Source | None = None
     tests: Source | None = None
+    places: Source | None = None
 
 
 def _micros(column: str) -> str:
@@ -276,7 +285,8 @@ def _quarantine_view(engine: QueryEngine, loaded: dict[str, Columns]) -> None:
 
 def _close_rows(
     engine: QueryEngine, loaded: dict[str, Columns], rules: Contacts, checkins: Source
-) -> None:
+) -> bool:
+    """``close_rows``; True when venue rows were built (``venue_rows``)."""
     close_types = [s.value for s in rules.rules if s != Setting.VENUE]
     engine.table(
         "index_groups", _memberships(loaded, close_types, persons="SELECT index_id FROM idx")
@@ -293,8 +303,8 @@ def _close_rows(
         JOIN close_members m2 ON m2.group_type = m1.group_type AND m2.group_id = m1.group_id
         WHERE m2.person_id <> i.index_id"""
     ]
-    venue = rules.rules.get(Setting.VENUE)
-    if venue is not None:
+    venue = False
+    if Setting.VENUE in rules.rules:
         # two passes over the check-ins: the places the cases visited (two columns only), then
         # every visit at those places within the windows' span, the cases' own among them
         engine.table(
@@ -304,16 +314,17 @@ def _close_rows(
         )
         places = "place_id IN (SELECT place_id FROM index_places)"
         if span_checkins(engine, checkins, "venue_checkins", places):
-            statements.append(_venue_rows(engine, venue.min_overlap_minutes))
+            _exposures(engine)
+            venue_rows(engine, loaded, rules)
+            statements.append("SELECT * FROM venue_rows WHERE kind = 'close'")
+            venue = True
     engine.table("close_rows", " UNION ALL ".join(statements))
+    return venue
 
 
-def _venue_rows(engine: QueryEngine, min_overlap_minutes: float) -> str:
-    """Co-presence: every visit at the cases' places in the span (``venue_visits``), the cases'
-    exposures among them, and every other visit overlapping one by at least the minimum."""
-    minimum = round(US_PER_MINUTE * min_overlap_minutes)
-    test = f">= {minimum}" if minimum > 0 else "> 0"
-    overlap = "LEAST(c.t_out, v.e) - GREATEST(c.t_in, v.s)"
+def _exposures(engine: QueryEngine) -> None:
+    """Every visit at the cases' places in the span (``venue_visits``) and the cases' own
+    among them inside their windows (``exposed``)."""
     engine.table("venue_visits", _checkins("venue_checkins"))
     cases = "person_id IN (SELECT index_id FROM idx)"
     engine.table("index_visits", f"SELECT * FROM venue_visits WHERE {cases}")
@@ -324,15 +335,6 @@ def _venue_rows(engine: QueryEngine, min_overlap_minutes: float) -> str:
         FROM idx i JOIN index_visits k ON k.person_id = i.index_id
          AND k.t_out > i.win_start AND k.t_in < i.win_end""",
     )
-    return f"""SELECT v.index_id, c.person_id AS contact_id, 'close' AS kind,
-           CAST(NULL AS BIGINT) AS via_id, '{Setting.VENUE.value}' AS setting,
-           c.place_id AS place_id, GREATEST(c.t_in, v.s) AS exposure_start,
-           LEAST(c.t_out, v.e) AS exposure_end,
-           CAST({overlap} AS DOUBLE) / {US_PER_MINUTE}.0 AS overlap_minutes,
-           CAST(NULL AS VARCHAR) AS group_id, v.win_rule AS win_rule
-    FROM exposed v
-    JOIN venue_visits c ON c.place_id = v.place_id AND c.t_in < v.e AND c.t_out > v.s
-    WHERE c.person_id <> v.index_id AND {overlap} {test}"""
 
 
 def _secondary_rows(engine: QueryEngine, loaded: dict[str, Columns], rules: Contacts) -> None:
@@ -372,14 +374,17 @@ def contact_rows(engine: QueryEngine, files: TraceInputs, rules: Contacts) -> pa
     """Close and secondary contact rows (``ROW_SCHEMA``, times in microseconds), each with the
     rule that opened its case's window (``win_rule``), in no particular order."""
     loaded = load_inputs(engine, files)
+    if files.places is not None:
+        check_places(engine, loaded, str(files.places))
     index_views(engine, loaded, rules)
     _quarantine_view(engine, loaded)
-    _close_rows(engine, loaded, rules, files.checkins)
+    venue = _close_rows(engine, loaded, rules, files.checkins)
     _secondary_rows(engine, loaded, rules)
     listed = ", ".join([*ROW_SCHEMA.names, "win_rule"])
-    raw = engine.fetch(
-        f"SELECT {listed} FROM close_rows UNION ALL SELECT {listed} FROM secondary_rows"
-    )
+    parts = ["close_rows", "secondary_rows"]
+    if venue:
+        parts.append(f"({COMPANION_ROWS}) companions")
+    raw = engine.fetch(" UNION ALL ".join(f"SELECT {listed} FROM {p}" for p in parts))
     return pa.table(
         [raw[f.name].cast(f.type) for f in ROW_SCHEMA] + [raw["win_rule"]],
         ROW_SCHEMA.append(pa.field("win_rule", pa.string())),

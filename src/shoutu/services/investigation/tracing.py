@@ -6,7 +6,9 @@ is no onset) until isolation (else report). Close contacts (密接): members of 
 household, school class, office, dormitory (and any other group type the protocol has a rule
 for) — from the people file's ``*_id`` columns and the groups file — and everyone checked in at
 the same place with times overlapping the case's for at least the protocol's minimum (venue
-rule; 0 means any overlap). Secondary contacts (次密接): members of the protocol's secondary
+rule; 0 means any overlap; under a city variant with companions, by the venue's type from
+the places input and the overlap's length, close contact or spatiotemporal companion 时空伴随者,
+``rules/companions.py``). Secondary contacts (次密接): members of the protocol's secondary
 settings (household, office, dormitory) of a close contact, from the contact's first exposure
 until their quarantine (the quarantine file, else the case's isolation plus the protocol's
 tracing delay), who are neither the case nor its close contacts.
@@ -62,8 +64,12 @@ class TraceResult:
     provenance: dict[str, Any]
 
     @property
-    def close(self) -> int:
-        return int(pc.sum(pc.equal(self.contacts["kind"], "close")).as_py() or 0)
+    def kinds(self) -> dict[str, int]:
+        """Rows per kind of contact (close, secondary, companion: every kind, zeros too)."""
+        counts = {k.value: 0 for k in ContactKind}
+        for row in pc.value_counts(self.contacts["kind"]).to_pylist():
+            counts[row["values"]] = int(row["counts"])
+        return counts
 
 
 def engine_options(ctx: ServiceContext) -> EngineOptions:
@@ -159,6 +165,7 @@ def _worded(rows: pa.Table, rules: Contacts) -> pa.Table:
     when and until when, or the close contact it came through), in one order whatever the
     engine: by index, kind, contact, setting, place, exposure start, then every other column."""
     close = pc.equal(rows["kind"], "close")
+    secondary = pc.equal(rows["kind"], "secondary")
     venue = pc.equal(rows["setting"], Setting.VENUE.value)
     since = pc.if_else(
         pc.equal(rows["win_rule"], "last_negative"),
@@ -166,12 +173,15 @@ def _worded(rows: pa.Table, rules: Contacts) -> pa.Table:
         f", with the case from {rules.lookback_days} days before onset (or sampling)",
     )
     via = pc.binary_join_element_wise(", with close contact ", rows["via_id"].cast(pa.string()), "")
+    prefix = pc.if_else(
+        close, "close contact: ", pc.if_else(secondary, "secondary contact: ", "companion: ")
+    )
     rule = pc.binary_join_element_wise(
-        pc.if_else(close, "close contact: ", "secondary contact: "),
+        prefix,
         pc.if_else(venue, "place ", pc.binary_join_element_wise(rows["setting"], " ", "")),
         pc.if_else(venue, rows["place_id"].cast(pa.string()), rows["group_id"]),
-        pc.if_else(close, since, via),
-        pc.if_else(close, " until isolation", " until their quarantine"),
+        pc.if_else(secondary, via, since),
+        pc.if_else(secondary, " until their quarantine", " until isolation"),
         "",
     )
     worded = rows.drop_columns(["win_rule"]).append_column("rule", rule)
@@ -215,13 +225,15 @@ def trace_case(ctx: ServiceContext, case_id: int) -> dict[str, int]:
     from shoutu.store.repositories import cases as cases_repo
     from shoutu.store.repositories import contacts as contacts_repo
     from shoutu.store.repositories import people as people_repo
+    from shoutu.store.repositories import places as places_repo
 
     with ctx.connect() as conn:
         case = cases_repo.get(conn, case_id=case_id)
         if case is None:
             raise NotFound(f"no case {case_id}")
         colleagues = people_repo.workplace_members(conn, person_id=int(case["person_id"]))
-    protocol, _ = ctx.protocol(case["protocol"])
+        protocol, _ = ctx.protocol(case["protocol"])
+        kinds = places_repo.types(conn) if protocol.contacts.companions is not None else None
     start = case["onset_time"] or case["sample_time"] or case["report_time"]
     end = case["isolation_time"] or case["report_time"]
     first_day = (start - dt.timedelta(days=protocol.contacts.lookback_days + 1)).date()
@@ -244,6 +256,14 @@ def trace_case(ctx: ServiceContext, case_id: int) -> dict[str, int]:
                 "person_id": pa.array([p for p, _ in colleagues], pa.int64()),
                 "group_type": pa.array([Setting.WORKPLACE.value] * len(colleagues), pa.string()),
                 "group_id": pa.array([str(w) for _, w in colleagues], pa.string()),
+            }
+        ),
+        places=None
+        if kinds is None
+        else pa.table(
+            {
+                "place_id": pa.array(list(kinds), pa.int64()),
+                "type": pa.array(list(kinds.values()), pa.string()),
             }
         ),
     )
@@ -293,10 +313,10 @@ def trace_case(ctx: ServiceContext, case_id: int) -> dict[str, int]:
                 for p in people
             ],
         )
-    close = sum(1 for row in rows if row["kind"] == ContactKind.CLOSE)
     return {
-        "close": close,
-        "secondary": len(rows) - close,
+        "close": sum(1 for row in rows if row["kind"] == ContactKind.CLOSE),
+        "secondary": sum(1 for row in rows if row["kind"] == ContactKind.SECONDARY),
+        "companions": sum(1 for row in rows if row["kind"] == ContactKind.COMPANION),
         "tasks": len(task_ids),
         "episodes_opened": episodes.opened,
         "episodes_extended": episodes.extended,

@@ -25,12 +25,12 @@ from shoutu.protocols.schema import Protocol
 from shoutu.services.context import ServiceContext
 from shoutu.services.investigation.contact_query import (
     INPUTS,
-    US_PER_MINUTE,
     index_views,
     index_visits,
     load_inputs,
 )
 from shoutu.services.investigation.tracing import engine_options, input_paths
+from shoutu.services.investigation.venue_query import US_PER_MINUTE
 
 PLACE_COLUMNS = ("name", "type", "region_code", "lat", "lon")
 TRAJECTORY_COLUMNS = ("place_id", *PLACE_COLUMNS, "window_start", "window_end", "local_window")

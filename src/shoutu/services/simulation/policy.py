@@ -1,11 +1,14 @@
 """Policy comparison: the "least cost, greatest effect" table (最小代价、最大防控效果).
 
-Each scenario runs ``runs`` times; run r of every scenario uses seed ``seed + r``, so with
-common random numbers the differences between scenarios are the interventions' doing, not luck.
-For each scenario: mean and 90% interval (5th-95th percentile over runs) of infections,
-cases, tubes tested, quarantine and lockdown person-days; and infections averted per 10,000
-tubes tested, against the first scenario, run by run:
-(baseline infections - infections) / tubes tested x 10,000.
+Each arm is a scenario under a protocol (every scenario under every protocol given, scenarios
+first); each runs ``runs`` times, run r of every arm with seed ``seed + r``, so with common
+random numbers the differences between arms are the interventions' (or the rules') doing, not
+luck. For each arm: mean and 90% interval (5th-95th percentile over runs) of infections,
+cases, tubes tested, quarantine and lockdown person-days, close contacts and companions
+traced; and infections averted per 10,000 tubes tested, against the first arm, run by run:
+(baseline infections - infections) / tubes tested x 10,000. Comparing one scenario under two
+protocols (the built-in edition and a city variant with companions, say) shows what each rule
+costs and averts.
 """
 
 from __future__ import annotations
@@ -21,7 +24,15 @@ from shoutu.io.provenance import build_provenance
 from shoutu.progress import Progress, Silent
 from shoutu.sim.engine import run_config, simulate
 
-MEASURES = ("infections", "cases", "tubes_tested", "quarantine_person_days", "lockdown_person_days")
+MEASURES = (
+    "infections",
+    "cases",
+    "tubes_tested",
+    "quarantine_person_days",
+    "lockdown_person_days",
+    "close_contacts",
+    "companions",
+)
 
 
 def _stats(values: list[float]) -> dict[str, float]:
@@ -40,18 +51,21 @@ def compare(
     days: int,
     runs: int,
     seed: int,
-    protocol: str,
+    protocols: list[str],
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Run every scenario ``runs`` times (paired seeds) and summarise each."""
+    """Run every arm (scenario x protocol) ``runs`` times (paired seeds), summarise each."""
     if not scenarios:
         raise BadRequest("name at least one of the {scenarios}")
+    if not protocols:
+        raise BadRequest("name at least one {protocol}")
     progress = progress or Silent()
-    results: dict[str, list[dict[str, Any]]] = {}
-    progress.stage(f"{len(scenarios)} scenarios x {runs} runs", len(scenarios) * runs)
+    arms = [(s, p) for p in protocols for s in scenarios]
+    results: list[list[dict[str, Any]]] = []
+    progress.stage(f"{len(arms)} arms x {runs} runs", len(arms) * runs)
     with tempfile.TemporaryDirectory() as tmp:
-        for index, scenario in enumerate(scenarios):
-            results[scenario] = []
+        for index, (scenario, protocol) in enumerate(arms):
+            results.append([])
             for run in range(runs):
                 config = run_config(
                     people=people,
@@ -62,12 +76,11 @@ def compare(
                     summary_only=True,
                 )
                 out = Path(tmp) / f"{index}-{run}"
-                results[scenario].append(simulate(config, out))
+                results[-1].append(simulate(config, out))
                 progress.advance(1)
-    baseline = [r["infections"] for r in results[scenarios[0]]]
+    baseline = [r["infections"] for r in results[0]]
     table = []
-    for scenario in scenarios:
-        rows = results[scenario]
+    for (scenario, protocol), rows in zip(arms, results, strict=True):
         averted = [
             (base - r["infections"]) / r["tubes_tested"] * 10_000 if r["tubes_tested"] else 0.0
             for base, r in zip(baseline, rows, strict=True)
@@ -75,17 +88,19 @@ def compare(
         table.append(
             {
                 "scenario": scenario,
+                "protocol": protocol,
+                "arm": scenario if len(protocols) == 1 else f"{scenario} @ {protocol}",
                 **{m: _stats([r[m] for r in rows]) for m in MEASURES},
                 "infections_averted_per_10k_tests": _stats(averted),
             }
         )
     summary = {
-        "baseline": scenarios[0],
+        "baseline": table[0]["arm"],
         "people": people,
         "days": days,
         "runs": runs,
         "seed": seed,
-        "protocol": protocol,
+        "protocols": protocols,
         "scenarios": table,
     }
     return {
