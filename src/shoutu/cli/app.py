@@ -14,6 +14,7 @@ import typer
 from shoutu import __version__
 from shoutu.cli import (
     analytics,
+    areas,
     cases,
     control,
     imports,
@@ -73,6 +74,7 @@ app.add_typer(cases.cases_app, name="cases")
 app.add_typer(cases.tasks_app, name="tasks")
 app.add_typer(screening.app, name="screening")
 app.add_typer(control.app, name="control")
+app.add_typer(areas.app, name="areas")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 

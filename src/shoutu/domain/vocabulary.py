@@ -286,6 +286,15 @@ class RiskLevel(Labeled):
     LOW = "low", "低风险区", "Low risk"
 
 
+class AreaStatus(Labeled):
+    """A risk area's life: proposed from cases, approved (in force) or rejected, lifted."""
+
+    PROPOSED = "proposed", "待审批", "Proposed"
+    APPROVED = "approved", "已生效", "In force"
+    REJECTED = "rejected", "已驳回", "Rejected"
+    LIFTED = "lifted", "已解除", "Lifted"
+
+
 class AreaMeasure(Labeled):
     """What a risk level means for the people in the area."""
 

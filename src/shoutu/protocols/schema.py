@@ -174,17 +174,57 @@ class HealthChecks(_Strict):
 
 
 class RiskLevelRule(_Strict):
+    """A risk level: what it means and when an area at it steps down (days counted from the
+    area's last case, or from the day it took this level when it stepped down into it)."""
+
     measure: AreaMeasure
     definition_zh: str
     definition_en: str
+    label_zh: str | None = Field(default=None, description="the level's local name (封控区…)")
+    label_en: str | None = None
     downgrade_to: RiskLevel | None = None
-    downgrade_after_days: int | None = Field(default=None, ge=1)
+    downgrade_after_days: int | None = Field(
+        default=None, ge=1, description="consecutive days without a new infection inside"
+    )
+    downgrade_after_days_if_designated: int | None = Field(
+        default=None,
+        ge=1,
+        description="the same for an area designated at this level from the start (not "
+        "stepped down into it); default downgrade_after_days",
+    )
+    negative_round_on_day: int = Field(
+        default=0,
+        ge=0,
+        description="a screening round of everyone inside, complete and all negative, on this "
+        "day of the quiet period or later, is needed to step down (0: none; only for quiet "
+        "periods at least this long)",
+    )
 
     @model_validator(mode="after")
     def _both_or_none(self) -> Self:
         if (self.downgrade_to is None) != (self.downgrade_after_days is None):
             raise ValueError("downgrade_to and downgrade_after_days go together")
         return self
+
+
+class RiskAreaRules(_Strict):
+    """How cases propose risk areas: the residence high (a building, or its compound), the
+    workplace and places of long stays at the protocol's levels, the rest of the county low."""
+
+    high_extent: str = Field(pattern="^(building|community)$")
+    workplace_level: RiskLevel | None = Field(
+        default=None, description="a case's workplace (its building or compound); None: none"
+    )
+    stay_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        description="a place where the case stayed at least this long in its window (check-ins)",
+    )
+    stay_level: RiskLevel = RiskLevel.MEDIUM
+    cases_in_control_create_areas: bool = Field(
+        default=True,
+        description="False: cases found inside isolation or the closed loop create no area",
+    )
 
 
 class ScreeningFrequency(_Strict):
@@ -251,6 +291,7 @@ class Protocol(_Strict):
     release: Release
     isolation: Isolation
     risk_levels: dict[RiskLevel, RiskLevelRule] = Field(default_factory=dict)
+    risk_areas: RiskAreaRules | None = None
     key_populations: dict[KeyPopulation, ScreeningFrequency] = Field(default_factory=dict)
     mass_screening: MassScreening | None = None
     pooling: Pooling
@@ -265,6 +306,18 @@ class Protocol(_Strict):
                 raise ValueError("contacts.companions needs a venue rule (contacts.rules.venue)")
             if self.quarantine.companion is None:
                 raise ValueError("contacts.companions needs quarantine.companion (their measure)")
+        return self
+
+    @model_validator(mode="after")
+    def _area_levels_exist(self) -> Self:
+        rules = self.risk_areas
+        if rules is not None:
+            used = {RiskLevel.HIGH, rules.workplace_level}
+            if rules.stay_minutes is not None:
+                used.add(rules.stay_level)
+            missing = sorted(x.value for x in used if x is not None and x not in self.risk_levels)
+            if missing:
+                raise ValueError(f"risk_areas uses risk levels {missing} that risk_levels lacks")
         return self
 
     @model_validator(mode="after")

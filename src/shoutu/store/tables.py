@@ -243,6 +243,32 @@ class RiskArea(Stamped, Responsible, Base):
     last_case_time: Mapped[dt.datetime | None]
     end_time: Mapped[dt.datetime | None]
     protocol: Mapped[str] = mapped_column(String(64))
+    # the emergency-response issue: proposal, approval, the clock, the extent
+    status: Mapped[v.AreaStatus] = mapped_column(Vocab(v.AreaStatus), server_default="approved")
+    proposed_date: Mapped[dt.date | None] = mapped_column(Date)
+    since_date: Mapped[dt.date | None] = mapped_column(Date)  # the current level's first day
+    clock_date: Mapped[dt.date | None] = mapped_column(Date)  # the quiet period counts from
+    designated: Mapped[bool | None] = mapped_column(Boolean)  # at this level since designation
+    extent: Mapped[list[str] | None] = mapped_column(JSON)  # region codes (the area's parts)
+    cases: Mapped[list[int] | None] = mapped_column(JSON)  # the cases behind it
+    population: Mapped[int | None] = mapped_column(Integer)  # residents inside (the registry)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_time: Mapped[dt.datetime | None]
+    held_reason: Mapped[str | None] = mapped_column(Text)
+    earliest_downgrade: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class RiskAreaChange(Stamped, Base):
+    """An area's history: each change of level (to None: lifted), with its reason."""
+
+    __tablename__ = "risk_area_changes"
+    change_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    area_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("risk_areas.area_id"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)  # the first day of the change
+    from_level: Mapped[v.RiskLevel | None] = mapped_column(Vocab(v.RiskLevel))
+    to_level: Mapped[v.RiskLevel | None] = mapped_column(Vocab(v.RiskLevel))
+    clock_date: Mapped[dt.date | None] = mapped_column(Date)  # the quiet period counts from
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class Signal(Stamped, Responsible, Base):

@@ -77,6 +77,18 @@ def home_regions(conn: Connection, *, person_ids: Sequence[int]) -> dict[int, st
     }
 
 
+def homes_and_workplaces(
+    conn: Connection, *, person_ids: Sequence[int]
+) -> dict[int, tuple[str | None, int | None]]:
+    """{person: (home region code, workplace place id)} of these people."""
+    columns = (TABLE.c.person_id, TABLE.c.home_region_code, TABLE.c.workplace_id)
+    statement = lambda chunk: select(*columns).where(TABLE.c.person_id.in_(chunk))  # noqa: E731
+    return {
+        int(r["person_id"]): (r["home_region_code"], r["workplace_id"])
+        for r in rows_in(conn, statement, person_ids)
+    }
+
+
 def all_home_regions(conn: Connection) -> dict[int, str | None]:
     """{person: home region code} of everyone."""
     return dict(conn.execute(select(TABLE.c.person_id, TABLE.c.home_region_code)).tuples().all())
