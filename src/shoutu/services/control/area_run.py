@@ -7,9 +7,10 @@ found inside control create no area, only a case found outside control) after th
 clock starts its quiet period again, recorded once in the area's history. A screening round
 inside counts on a local day when at least the protocol's ``mass_screening.clear_min_coverage``
 (else 90%) of the residents who are not cases (isolated elsewhere) gave a PCR sample that
-day and every one of those samples has a negative result by the end of ``D``. An area that steps down is at its new level from the next
-day; stepping down to low lifts it. A county is low while any area in force is in it; the run
-lists the counties whose low level it lifts. Running a date again changes nothing.
+day and every one of those samples has a negative result by the end of ``D``. An area that
+steps down is at its new level from the next day; stepping down to low lifts it. A county is
+low while any area in force is in it; the run lists the counties whose low level it lifts.
+Running a date again changes nothing; an earlier date than the last run is refused.
 """
 
 from __future__ import annotations
