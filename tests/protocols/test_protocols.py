@@ -12,7 +12,15 @@ from shoutu.domain.vocabulary import IsolationSite, KeyPopulation, RiskLevel, Se
 from shoutu.errors import ProtocolError
 from shoutu.protocols.loader import ProtocolRegistry, diff_protocols, protocol_hash
 
-BUILTIN = ["cn-8th-2021", "cn-9th-2022", "cn-9th-2022-city-companions", "us-cdc-2021", "who-2021"]
+BUILTIN = [
+    "cn-20-measures-2022",
+    "cn-8th-2021",
+    "cn-9th-2022",
+    "cn-9th-2022-city-companions",
+    "cn-9th-2022-shanghai-2022",
+    "us-cdc-2021",
+    "who-2021",
+]
 
 
 @pytest.fixture
