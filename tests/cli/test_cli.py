@@ -41,14 +41,22 @@ def test_protocols_list_json() -> None:
     result = runner.invoke(app, ["protocols", "list", "--json"])
     assert result.exit_code == 0
     rows = json.loads(result.stdout)["protocols"]
-    assert [r["name"] for r in rows] == ["cn-8th-2021", "cn-9th-2022", "us-cdc-2021", "who-2021"]
-    assert rows[1]["effective_date"] == "2022-06-27" and rows[1]["jurisdiction"] == "CN"
+    assert [r["name"] for r in rows] == [
+        "cn-20-measures-2022",
+        "cn-8th-2021",
+        "cn-9th-2022",
+        "cn-9th-2022-city-companions",
+        "cn-9th-2022-shanghai-2022",
+        "us-cdc-2021",
+        "who-2021",
+    ]
+    assert rows[2]["effective_date"] == "2022-06-27" and rows[2]["jurisdiction"] == "CN"
 
 
 def test_protocols_list_plain_is_one_line_each() -> None:
     result = runner.invoke(app, ["protocols", "list"])
     lines = result.stdout.strip().splitlines()
-    assert len(lines) == 4 and lines[1].startswith("cn-9th-2022\tCN\t2022-06-27\t")
+    assert len(lines) == 7 and lines[2].startswith("cn-9th-2022\tCN\t2022-06-27\t")
 
 
 def test_protocols_show_and_diff(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

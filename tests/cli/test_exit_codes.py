@@ -107,6 +107,13 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "control assign": (["control", "assign", "424242", "--site", "1"], 4),
         "control sites": (["control", "sites", "--date", "2022-13-01"], 2),
         "control document": (["control", "document", "1", "--kind", "certificate"], 2),
+        "areas propose": (["areas", "propose", "--date", "2022-13-01"], 2),
+        "areas approve": (["areas", "approve", "424242"], 4),
+        "areas reject": (["areas", "reject", "424242", "--reason", "x"], 4),
+        "areas edit": (["areas", "edit", "424242", "--add", "31"], 2),
+        "areas list": (["areas", "list", "--status", "bogus"], 2),
+        "areas run": (["areas", "run", "--date", "tomorrow"], 2),
+        "areas public": (["areas", "public", "--date", "2022-02-30"], 2),
     }
 
 

@@ -53,7 +53,7 @@ def test_values_fixed_by_the_foundation_issue() -> None:
         "transport",
         "nursing_home",
     ]
-    assert [c.value for c in v.ContactKind] == ["close", "secondary"]
+    assert [c.value for c in v.ContactKind] == ["close", "secondary", "companion"]
     assert [c.value for c in v.Channel] == [
         "fever_clinic",
         "antigen_self_test",

@@ -215,6 +215,8 @@ def demo_(
         control.print_coverage(summary["coverage"])
     if data.get("community_zero"):
         control.print_community_zero(data["community_zero"])
+    if data.get("areas"):
+        areas.print_public(data["areas"]["public"], limit=10)
 
 
 @app.command()

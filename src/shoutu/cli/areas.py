@@ -211,6 +211,34 @@ def run(ctx: typer.Context, date: Day, json: Json = False) -> None:
         err.print(f"counties back to routine: {', '.join(found['counties_lifted'])}", markup=False)
 
 
+def print_public(data: dict[str, Any], limit: int | None = None) -> None:
+    """The public list (``PublicAreas.as_json``), the first ``limit`` entries."""
+    levels, measures = data["labels"]["levels"], data["labels"]["measures"]
+    shown = data["areas"] if limit is None else data["areas"][:limit]
+    counts: dict[str, int] = {}
+    for a in data["areas"]:
+        counts[a["level"]] = counts.get(a["level"], 0) + 1
+    summary = ", ".join(
+        f"{i18n.say(levels[k]['zh'], levels[k]['en'])} {n}" for k, n in sorted(counts.items())
+    )
+    table = i18n.table(
+        f"风险区域公告 — {data['date']}（{summary or '无'}）",
+        f"Risk areas — {data['date']} ({summary or 'none'})",
+        ["region_code", "level", "measure", "since", "earliest_downgrade"],
+    )
+    for a in shown:
+        table.add_row(
+            a["region_code"],
+            i18n.say(levels[a["level"]]["zh"], levels[a["level"]]["en"]),
+            i18n.say(measures[a["measure"]]["zh"], measures[a["measure"]]["en"]),
+            a["since"],
+            a["earliest_downgrade"] or "",
+        )
+    out.print(table)
+    if limit is not None and len(data["areas"]) > limit:
+        err.print(f"… {len(data['areas']) - limit} more: shoutu areas public", markup=False)
+
+
 @app.command("public")
 def public(
     ctx: typer.Context,
@@ -232,17 +260,4 @@ def public(
     if json:
         emit_json(found.as_json())
         return
-    table = i18n.table(
-        f"风险区域公告 — {found.day}",
-        f"Risk areas — {found.day}",
-        ["region_code", "level", "measure", "since", "earliest_downgrade"],
-    )
-    for row in found.rows():
-        table.add_row(
-            row["region_code"],
-            i18n.say(row["level_zh"], row["level_en"]),
-            i18n.say(row["measure_zh"], row["measure_en"]),
-            row["since"],
-            row["earliest_downgrade"] or "",
-        )
-    out.print(table)
+    print_public(found.as_json())

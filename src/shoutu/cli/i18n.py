@@ -16,6 +16,14 @@ from shoutu.domain.vocabulary import Labeled
 #: column headers people read: (zh, en)
 HEADERS: dict[str, tuple[str, str]] = {
     "area": ("区域", "area"),
+    "area_id": ("风险区", "area"),
+    "detail": ("说明", "detail"),
+    "what": ("处置", "what"),
+    "earliest_downgrade": ("最早降级日", "earliest downgrade"),
+    "level": ("风险等级", "level"),
+    "measure": ("管控措施", "measure"),
+    "population": ("人口", "population"),
+    "since": ("起始日", "since"),
     "case_id": ("病例", "case"),
     "category": ("类别", "category"),
     "channel": ("渠道", "channel"),

@@ -376,6 +376,7 @@ class AuditAction(Labeled):
 
 
 ALL_ENUMS: tuple[type[Labeled], ...] = (
+    AreaStatus,
     Setting,
     ContactKind,
     Channel,

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shoutu.domain.identifiers import IdentifierError
 from shoutu.domain.regions import parse_region_code
 from shoutu.domain.timeutil import local_date, zone
 from shoutu.domain.vocabulary import AreaMeasure, AreaStatus, RiskLevel
@@ -270,7 +271,10 @@ def edit_area(
     """Add or remove parts (region codes: buildings, compounds) of a proposed or approved area,
     or set its measure (一区一策); its population follows."""
     for code in (*add, *remove):
-        parse_region_code(code)  # an IdentifierError names a bad code
+        try:
+            parse_region_code(code)
+        except IdentifierError as exc:
+            raise BadRequest(f"region code {code!r}: {exc}") from None
     with writing(ctx, detail=f"areas edit {area_id}") as unit:
         area = repo.get(unit.conn, area_ids=[area_id]).get(area_id)
         if area is None:

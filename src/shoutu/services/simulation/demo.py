@@ -127,6 +127,7 @@ def run_demo(
         data["trajectories"] = trajectory_summary(ctx, out_dir)
         data["community_zero"] = community_zero_summary(ctx, dt.date.fromisoformat(data["as_of"]))
         data["control"] = control_summary(ctx, run_end(summary) - dt.timedelta(seconds=1))
+        data["areas"] = areas_summary(ctx, START, dt.date.fromisoformat(data["as_of"]))
         protocol, digest = ctx.protocol()
         provenance = build_provenance(
             command="demo",
@@ -137,6 +138,31 @@ def run_demo(
         return DemoResult(run, data, events, provenance)
     finally:
         ctx.close()
+
+
+def areas_summary(ctx: ServiceContext, first: dt.date, last: dt.date) -> dict[str, Any]:
+    """Risk areas over the run, day by day: the day's cases propose areas, every proposal is
+    approved (the demo stands in for the command centre), the daily run judges them; the public
+    list of the last day (nothing when the protocol draws no areas from cases)."""
+    from shoutu.services.control.area_run import run_areas
+    from shoutu.services.control.areas import approve_areas, propose_areas
+    from shoutu.services.public.areas import public_areas
+
+    if ctx.protocol()[0].risk_areas is None:
+        return {}
+    proposed = approved = 0
+    for offset in range((last - first).days + 1):
+        day = first + dt.timedelta(days=offset)
+        proposed += len(propose_areas(ctx, day)["proposed"])
+        approved += len(approve_areas(ctx, every=True))
+        run_areas(ctx, day)
+    public = public_areas(ctx, last).as_json()
+    return {
+        "date": last.isoformat(),
+        "proposed": proposed,
+        "approved": approved,
+        "public": public,
+    }
 
 
 def community_zero_summary(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
