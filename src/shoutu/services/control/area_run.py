@@ -31,6 +31,7 @@ from shoutu.rules.risk_areas import AreaClock, county_of, judge, quiet_days, rou
 from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.areas import residents, start_of
+from shoutu.services.registry.roster import roster
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import meta
 from shoutu.store.repositories import people as people_repo
@@ -46,6 +47,8 @@ class Rounds:
         self.ctx, self.as_of = ctx, as_of
         self._tests: dict[dt.date, Any] = {}
         self._found: dict[tuple[int, int], bool] = {}
+        self._inside: dict[int, np.ndarray] = {}
+        self._people: Any = None
 
     def _day(self, day: dt.date) -> Any:
         if day not in self._tests:
@@ -62,11 +65,21 @@ class Rounds:
             self._found[key] = self._judge(area, dt.date.fromordinal(day), min_coverage)
         return self._found[key]
 
+    def _residents(self, area: dict[str, Any]) -> np.ndarray:
+        """The area's residents who are not cases (cases are isolated elsewhere)."""
+        key = int(area["area_id"])
+        if key not in self._inside:
+            if self._people is None:
+                self._people = roster(self.ctx)
+            codes = area["extent"] or [area["region_code"]]
+            inside = residents(self.ctx, codes, self._people)
+            with self.ctx.connect() as conn:
+                cases = cases_repo.people_with_cases(conn, person_ids=inside.tolist())
+            self._inside[key] = inside[~np.isin(inside, np.fromiter(cases, np.int64, len(cases)))]
+        return self._inside[key]
+
     def _judge(self, area: dict[str, Any], day: dt.date, min_coverage: float) -> bool:
-        inside = residents(self.ctx, area["extent"] or [area["region_code"]])
-        with self.ctx.connect() as conn:  # cases are isolated elsewhere: not in the round
-            cases = cases_repo.people_with_cases(conn, person_ids=inside.tolist())
-        inside = inside[~np.isin(inside, np.fromiter(cases, np.int64, len(cases)))]
+        inside = self._residents(area)
         tests = self._day(day)
         if len(inside) == 0 or not tests.num_rows:
             return False

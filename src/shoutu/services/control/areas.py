@@ -47,9 +47,12 @@ def start_of(day: dt.date, tz: str) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), zone(tz)).astimezone(dt.UTC)
 
 
-def residents(ctx: ServiceContext, codes: Sequence[str]) -> np.ndarray:
-    """Person ids (ascending) of the registry's people whose home is inside any of ``codes``."""
-    people = roster(ctx)
+def residents(
+    ctx: ServiceContext, codes: Sequence[str], people: pa.Table | None = None
+) -> np.ndarray:
+    """Person ids (ascending) of the registry's people (``people``: the roster, if read
+    already) whose home is inside any of ``codes``."""
+    people = roster(ctx) if people is None else people
     homes = people["home_region_code"]
     inside = pa.array(np.zeros(len(people), bool))
     for code in codes:
@@ -139,6 +142,7 @@ def propose_areas(
     fresh = [c for c in reported if int(c["case_id"]) not in behind]
     proposed, _ = propose(loaded, case_facts(ctx, fresh, loaded))
     rows: list[dict[str, Any]] = []
+    people = roster(ctx) if proposed else None
     for p in proposed:
         covering = [
             a for a in known if _covers(a, p.code) and RANK[RiskLevel(a["level"])] >= RANK[p.level]
@@ -159,7 +163,7 @@ def propose_areas(
                 "proposed_date": day,
                 "extent": [p.code],
                 "cases": sorted({r.case_id for r in p.reasons}),
-                "population": len(residents(ctx, [p.code])),
+                "population": len(residents(ctx, [p.code], people)),
             }
         )
     with writing(ctx, detail=f"areas propose {day}") as unit:
