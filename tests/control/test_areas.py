@@ -24,6 +24,8 @@ from shoutu.services.control.areas import (
     propose_areas,
     reject_areas,
 )
+from shoutu.services.control.coverage import coverage
+from shoutu.services.control.episodes import list_episodes
 from shoutu.services.investigation.checkins import import_checkins
 from shoutu.services.public.areas import public_areas
 from shoutu.services.registry.imports.specs import import_file
@@ -200,6 +202,16 @@ def test_timers_day_by_day_with_the_day_7_round(ctx: ServiceContext, tmp_path: P
     ]
     text = json.dumps(public_areas(ctx, dt.date(2022, 7, 5)).as_json(), ensure_ascii=False)
     assert "Person" not in text and '"person' not in text
+    # the residents (not the case, isolated elsewhere) were sealed in, then controlled, then free
+    for person in (2, 3, 4):
+        episodes = list_episodes(ctx, person_id=person)
+        assert [(e["kind"], e["status"], e["start"][:10], e["end"][:10]) for e in episodes] == [
+            ("area_sealed", "released", "2022-07-02", "2022-07-10"),
+            ("area_controlled", "released", "2022-07-10", "2022-07-13"),
+        ]
+    assert list_episodes(ctx, person_id=1) == [] and list_episodes(ctx, person_id=5) == []
+    managed = coverage(ctx, date=dt.date(2022, 7, 11), level="district").as_json()["totals"]
+    assert managed["manage"]["due"] == 3  # the three residents under a controlled area
     assert area  # the area judged is the approved one
 
 

@@ -202,6 +202,8 @@ class ControlMeasure(Stamped, Responsible, Base):
     site_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("places.place_id"))
     site_since: Mapped[dt.datetime | None]  # when the person moved into the site
     hold_reason: Mapped[str | None] = mapped_column(Text)  # why a release is held
+    # the risk area whose residents it holds (sealed or controlled area)
+    area_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("risk_areas.area_id"))
 
 
 class Arrival(Stamped, Base):

@@ -30,7 +30,12 @@ from shoutu.protocols.schema import Protocol
 from shoutu.rules.risk_areas import AreaClock, county_of, judge, quiet_days, round_day
 from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
-from shoutu.services.control.areas import residents, start_of
+from shoutu.services.control.area_people import (
+    end_area_episodes,
+    open_area_episodes,
+    residents,
+    start_of,
+)
 from shoutu.services.registry.roster import roster
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import meta
@@ -226,6 +231,12 @@ def _judge_area(
             values["level"] = state.level
             values["measure"] = protocol.risk_levels[state.level].measure
     repo.change(unit.conn, area_id=area["area_id"], values=values)
+    if stepped:  # the residents' episodes follow the level
+        end_area_episodes(unit, area["area_id"], values["since_date"])
+        if not lifted:
+            area = {**area, **values}
+            later = values.get("earliest_downgrade")
+            open_area_episodes(unit, area, state.level, values["since_date"], later)
     if changes:
         rows = [{**c, "area_id": area["area_id"], **unit.stamp} for c in changes]
         unit.created("risk_area_changes", repo.add_changes(unit.conn, rows=rows), rows)

@@ -19,20 +19,27 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from shoutu.domain.identifiers import IdentifierError
 from shoutu.domain.regions import parse_region_code
-from shoutu.domain.timeutil import local_date, zone
+from shoutu.domain.timeutil import local_date
 from shoutu.domain.vocabulary import AreaMeasure, AreaStatus, RiskLevel
 from shoutu.errors import BadRequest, Conflict, NotFound
 from shoutu.events.store import read_events
 from shoutu.protocols.schema import Protocol
-from shoutu.rules.risk_areas import RANK, CaseFacts, county_of, propose
+from shoutu.rules.risk_areas import (
+    RANK,
+    AreaClock,
+    CaseFacts,
+    county_of,
+    earliest_downgrade,
+    propose,
+)
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
+from shoutu.services.control.area_people import open_area_episodes, residents, start_of
 from shoutu.services.registry.roster import roster
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import people as people_repo
@@ -41,24 +48,6 @@ from shoutu.store.repositories import risk_areas as repo
 
 IN_FORCE = (AreaStatus.APPROVED,)
 OPEN = (AreaStatus.PROPOSED, AreaStatus.APPROVED)
-
-
-def start_of(day: dt.date, tz: str) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), zone(tz)).astimezone(dt.UTC)
-
-
-def residents(
-    ctx: ServiceContext, codes: Sequence[str], people: pa.Table | None = None
-) -> np.ndarray:
-    """Person ids (ascending) of the registry's people (``people``: the roster, if read
-    already) whose home is inside any of ``codes``."""
-    people = roster(ctx) if people is None else people
-    homes = people["home_region_code"]
-    inside = pa.array(np.zeros(len(people), bool))
-    for code in codes:
-        prefix = parse_region_code(code).prefix
-        inside = pc.or_(inside, pc.starts_with(homes, prefix).fill_null(False))
-    return np.asarray(people["person_id"].filter(inside).to_numpy(), np.int64)
 
 
 def _stays(
@@ -191,6 +180,7 @@ def approve_areas(
     """Approve proposed areas (``every``: all of them): each takes effect from its proposal's
     date (or ``effective``), at its level and measure (or ``measure``)."""
     tz = ctx.settings.timezone
+    opened = 0
     with writing(ctx, detail="areas approve") as unit:
         chosen = _proposed(unit.conn, area_ids, every)
         for area in chosen:
@@ -219,6 +209,14 @@ def approve_areas(
                 "reason": f"approved: {area['reason']}",
             }
             repo.add_changes(unit.conn, rows=[{**change, **unit.stamp}])
+            earliest = earliest_downgrade(
+                loaded_for(unit.ctx, area), AreaClock(RiskLevel(area["level"]), clock.toordinal())
+            )
+            when = dt.date.fromordinal(earliest) if earliest else None
+            repo.change(unit.conn, area_id=area["area_id"], values={"earliest_downgrade": when})
+            opened += open_area_episodes(
+                unit, {**area, **values}, RiskLevel(area["level"]), since, when
+            )
             unit.updated(
                 "risk_areas",
                 area["area_id"],
@@ -229,6 +227,10 @@ def approve_areas(
     with ctx.connect() as conn:
         stored = repo.get(conn, area_ids=ids)
     return [area_json(stored[i], tz) for i in ids]
+
+
+def loaded_for(ctx: ServiceContext, area: dict[str, Any]) -> Protocol:
+    return ctx.protocol(area["protocol"])[0]
 
 
 def _proposed(conn: Any, area_ids: Sequence[int], every: bool) -> list[dict[str, Any]]:
@@ -349,6 +351,4 @@ __all__ = [
     "list_areas",
     "propose_areas",
     "reject_areas",
-    "residents",
-    "start_of",
 ]

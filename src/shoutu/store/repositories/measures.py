@@ -72,6 +72,16 @@ def open_episodes(
     return found
 
 
+def open_of_area(conn: Connection, *, area_id: int) -> list[int]:
+    """The episodes of a risk area's residents not ended, by id."""
+    statement = (
+        select(TABLE.c.measure_id)
+        .where(TABLE.c.area_id == area_id, TABLE.c.end_time.is_(None))
+        .order_by(TABLE.c.measure_id)
+    )
+    return [int(i) for i in conn.execute(statement).scalars()]
+
+
 def change(conn: Connection, *, measure_id: int, values: dict[str, Any]) -> None:
     """Set ``values`` on one measure."""
     conn.execute(update(TABLE).where(TABLE.c.measure_id == measure_id).values(**values))
@@ -299,6 +309,7 @@ __all__ = [
     "of_arrivals",
     "of_cases",
     "open_episodes",
+    "open_of_area",
     "room_episodes",
     "spans_of_people",
     "unended",

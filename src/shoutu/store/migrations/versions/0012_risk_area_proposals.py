@@ -57,9 +57,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("risk_area_changes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_risk_area_changes_area_id"), ["area_id"], unique=False)
+    with op.batch_alter_table("control_measures", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("area_id", sa.BigInteger(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_control_measures_area_id_risk_areas"),
+            "risk_areas",
+            ["area_id"],
+            ["area_id"],
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("control_measures", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_control_measures_area_id_risk_areas"), type_="foreignkey"
+        )
+        batch_op.drop_column("area_id")
     with op.batch_alter_table("risk_area_changes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_risk_area_changes_area_id"))
     op.drop_table("risk_area_changes")

@@ -1,0 +1,99 @@
+"""The people inside a risk area: each resident (not a case: cases are isolated) of an approved
+high or medium area is under an episode of the area's kind — sealed area (封控区管控) for
+high, controlled area (管控区管控) for medium — from the day the level takes effect until the
+area steps down (a new episode at the lower level follows) or is lifted; the episodes count
+in 应管尽管 (``coverage``) like any other. Opened and ended in the caller's unit, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from shoutu.domain.regions import parse_region_code
+from shoutu.domain.timeutil import zone
+from shoutu.domain.vocabulary import ControlKind, ControlStatus, RiskLevel
+from shoutu.services.audit import Unit
+from shoutu.services.context import ServiceContext
+from shoutu.services.registry.roster import roster
+from shoutu.store.repositories import cases as cases_repo
+from shoutu.store.repositories import measures as measures_repo
+
+
+def start_of(day: dt.date, tz: str) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), zone(tz)).astimezone(dt.UTC)
+
+
+def residents(
+    ctx: ServiceContext, codes: Sequence[str], people: pa.Table | None = None
+) -> np.ndarray:
+    """Person ids (ascending) of the registry's people (``people``: the roster, if read
+    already) whose home is inside any of ``codes``."""
+    people = roster(ctx) if people is None else people
+    homes = people["home_region_code"]
+    inside = pa.array(np.zeros(len(people), bool))
+    for code in codes:
+        prefix = parse_region_code(code).prefix
+        inside = pc.or_(inside, pc.starts_with(homes, prefix).fill_null(False))
+    return np.asarray(people["person_id"].filter(inside).to_numpy(), np.int64)
+
+
+KIND = {RiskLevel.HIGH: ControlKind.AREA_SEALED, RiskLevel.MEDIUM: ControlKind.AREA_CONTROLLED}
+
+
+def open_area_episodes(
+    unit: Unit,
+    area: dict[str, Any],
+    level: RiskLevel,
+    since: dt.date,
+    planned_end: dt.date | None,
+    people: Any = None,
+) -> int:
+    """Episodes of ``level``'s kind for the area's residents from ``since`` (none for low)."""
+    kind = KIND.get(level)
+    if kind is None:
+        return 0
+    inside = residents(unit.ctx, area["extent"] or [area["region_code"]], people)
+    cases = cases_repo.people_with_cases(unit.conn, person_ids=inside.tolist())
+    inside = inside[~np.isin(inside, np.fromiter(cases, np.int64, len(cases)))]
+    tz = unit.ctx.settings.timezone
+    rows = [
+        {
+            "person_id": int(p),
+            "kind": kind,
+            "status": ControlStatus.ACTIVE,
+            "reason": f"risk area {area['area_id']} ({area['region_code']}, {level.value})",
+            "start_time": start_of(since, tz),
+            "planned_end_time": start_of(planned_end, tz) if planned_end else None,
+            "protocol": area["protocol"],
+            "site": "home",
+            "area_id": area["area_id"],
+            **unit.stamp,
+        }
+        for p in inside
+    ]
+    ids = measures_repo.add(unit.conn, rows=rows)
+    unit.created("control_measures", ids)
+    return len(ids)
+
+
+def end_area_episodes(unit: Unit, area_id: int, day: dt.date) -> int:
+    """End the area's open episodes at the start of ``day`` (released)."""
+    ids = measures_repo.open_of_area(unit.conn, area_id=area_id)
+    at = start_of(day, unit.ctx.settings.timezone)
+    measures_repo.end(
+        unit.conn,
+        measure_ids=ids,
+        end_time=at,
+        values={"status": ControlStatus.RELEASED, **unit.touch},
+    )
+    for i in ids:
+        unit.updated("control_measures", i, {"status": "active"}, {"status": "released"})
+    return len(ids)
+
+
+__all__ = ["KIND", "end_area_episodes", "open_area_episodes", "residents", "start_of"]
