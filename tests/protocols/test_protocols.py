@@ -161,3 +161,21 @@ def test_hash_is_stable_and_content_based(registry: ProtocolRegistry, tmp_path: 
     (tmp_path / "same.toml").write_text('extends = "cn-9th-2022"\n', encoding="utf-8")
     same = ProtocolRegistry(tmp_path).load("same")
     assert diff_protocols(registry.load("cn-9th-2022"), same) == [("extends", None, "cn-9th-2022")]
+
+
+def test_the_twenty_measures_and_shanghai_files(registry: ProtocolRegistry) -> None:
+    """The November 2022 notice: close contacts 5 days centralised + 3 at home, no secondary
+    contacts, high and low areas only (5 days, by building, none from cases inside control);
+    Shanghai 2022: the three levels by compound under their own names."""
+    twenty = registry.load("cn-20-measures-2022")
+    close = twenty.quarantine.close_contact
+    assert (close.centralised_days, close.home_days, close.health_monitoring_days) == (5, 3, 0)
+    assert twenty.quarantine.secondary_contact is None and not twenty.contacts.secondary.enabled
+    assert set(twenty.risk_levels) == {RiskLevel.HIGH, RiskLevel.LOW}
+    high = twenty.risk_levels[RiskLevel.HIGH]
+    assert (high.downgrade_to, high.downgrade_after_days) == (RiskLevel.LOW, 5)
+    assert twenty.risk_areas is not None
+    assert not twenty.risk_areas.cases_in_control_create_areas
+    shanghai = registry.load("cn-9th-2022-shanghai-2022")
+    assert shanghai.risk_areas is not None and shanghai.risk_areas.high_extent == "community"
+    assert [shanghai.risk_levels[x].label_zh for x in RiskLevel] == ["封控区", "管控区", "防范区"]

@@ -63,3 +63,24 @@ def test_tracing_finds_more_cases_inside_control(tmp_path: Path) -> None:
         )
         shares[Path(scenario).stem] = summary["cases_in_control_share"] or 0.0
     assert shares["default"] > shares["untraced"] + 0.2
+
+
+def test_compare_runs_each_scenario_under_each_protocol() -> None:
+    """The same scenario under the edition and its companions variant, paired: the variant
+    traces companions, the edition none; the arms are named by scenario and protocol."""
+    result = compare(
+        ["default"],
+        people=3000,
+        days=20,
+        runs=1,
+        seed=4,
+        protocols=["cn-9th-2022", "cn-9th-2022-city-companions"],
+    )
+    edition, variant = result["scenarios"]
+    assert [edition["arm"], variant["arm"]] == [
+        "default @ cn-9th-2022",
+        "default @ cn-9th-2022-city-companions",
+    ]
+    assert result["baseline"] == edition["arm"]
+    assert edition["companions"]["mean"] == 0 < variant["companions"]["mean"]
+    assert variant["close_contacts"]["mean"] < edition["close_contacts"]["mean"]
