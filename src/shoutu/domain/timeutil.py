@@ -104,6 +104,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(UTC)
 
 
+def start_of_day(day: dt.date, tz: str) -> dt.datetime:
+    """A local day's first moment (00:00), in UTC."""
+    return dt.datetime.combine(day, dt.time(), zone(tz)).astimezone(UTC)
+
+
 def end_of_day(day: dt.date, tz: str) -> dt.datetime:
     """The last moment of a local day (24:00 less a microsecond), in UTC."""
     midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone(tz))

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shoutu.domain.regions import parse_region_code
-from shoutu.domain.timeutil import zone
+from shoutu.domain.timeutil import start_of_day
 from shoutu.domain.vocabulary import ControlKind, ControlStatus, RiskLevel
 from shoutu.services.audit import Unit
 from shoutu.services.context import ServiceContext
@@ -24,8 +24,10 @@ from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import measures as measures_repo
 
 
-def start_of(day: dt.date, tz: str) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), zone(tz)).astimezone(dt.UTC)
+def inside_area(area: dict[str, Any], code: str | None) -> bool:
+    """Whether a region code (a home, a proposed area) lies inside one of the area's parts."""
+    parts = area["extent"] or [area["region_code"]]
+    return bool(code) and any(str(code).startswith(parse_region_code(p).prefix) for p in parts)
 
 
 def residents(
@@ -67,8 +69,8 @@ def open_area_episodes(
             "kind": kind,
             "status": ControlStatus.ACTIVE,
             "reason": f"risk area {area['area_id']} ({area['region_code']}, {level.value})",
-            "start_time": start_of(since, tz),
-            "planned_end_time": start_of(planned_end, tz) if planned_end else None,
+            "start_time": start_of_day(since, tz),
+            "planned_end_time": start_of_day(planned_end, tz) if planned_end else None,
             "protocol": area["protocol"],
             "site": "home",
             "area_id": area["area_id"],
@@ -84,7 +86,7 @@ def open_area_episodes(
 def end_area_episodes(unit: Unit, area_id: int, day: dt.date) -> int:
     """End the area's open episodes at the start of ``day`` (released)."""
     ids = measures_repo.open_of_area(unit.conn, area_id=area_id)
-    at = start_of(day, unit.ctx.settings.timezone)
+    at = start_of_day(day, unit.ctx.settings.timezone)
     measures_repo.end(
         unit.conn,
         measure_ids=ids,
@@ -96,4 +98,4 @@ def end_area_episodes(unit: Unit, area_id: int, day: dt.date) -> int:
     return len(ids)
 
 
-__all__ = ["KIND", "end_area_episodes", "open_area_episodes", "residents", "start_of"]
+__all__ = ["KIND", "end_area_episodes", "inside_area", "open_area_episodes", "residents"]

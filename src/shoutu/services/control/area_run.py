@@ -21,8 +21,7 @@ from typing import Any
 import numpy as np
 import pyarrow.compute as pc
 
-from shoutu.domain.regions import parse_region_code
-from shoutu.domain.timeutil import end_of_day, local_date
+from shoutu.domain.timeutil import end_of_day, local_date, start_of_day
 from shoutu.domain.vocabulary import AreaStatus, RiskLevel
 from shoutu.errors import Conflict
 from shoutu.events.store import read_events
@@ -32,9 +31,9 @@ from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.area_people import (
     end_area_episodes,
+    inside_area,
     open_area_episodes,
     residents,
-    start_of,
 )
 from shoutu.services.registry.roster import roster
 from shoutu.store.repositories import cases as cases_repo
@@ -97,11 +96,6 @@ class Rounds:
         return bool(np.all(np.asarray(done)[mine] & negative[mine]))
 
 
-def _inside(area: dict[str, Any], home: str | None) -> bool:
-    parts = area["extent"] or [area["region_code"]]
-    return bool(home) and any(str(home).startswith(parse_region_code(p).prefix) for p in parts)
-
-
 def run_areas(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
     """Judge every approved area through ``day`` (see the module)."""
     tz = ctx.settings.timezone
@@ -118,7 +112,9 @@ def run_areas(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
     with writing(ctx, detail=f"areas run {day}") as unit:
         earliest_clock = min((a["clock_date"] for a in areas), default=day)
         reported = cases_repo.reported_between(
-            unit.conn, start=start_of(earliest_clock, tz), end=start_of(day + dt.timedelta(1), tz)
+            unit.conn,
+            start=start_of_day(earliest_clock, tz),
+            end=start_of_day(day + dt.timedelta(1), tz),
         )
         homes = people_repo.home_regions(
             unit.conn, person_ids=sorted({int(c["person_id"]) for c in reported})
@@ -160,7 +156,7 @@ def _judge_area(
     inside = [
         c
         for c in reported
-        if _inside(area, homes.get(int(c["person_id"])))
+        if inside_area(area, homes.get(int(c["person_id"])))
         and (counts_inside or not c["found_in_control"])
     ]
     state = AreaClock(RiskLevel(area["level"]), area["clock_date"].toordinal(), area["designated"])
@@ -226,7 +222,7 @@ def _judge_area(
         last = stepped[-1]
         values["since_date"] = last["date"]
         if lifted:
-            values.update(status=AreaStatus.LIFTED, end_time=start_of(last["date"], tz))
+            values.update(status=AreaStatus.LIFTED, end_time=start_of_day(last["date"], tz))
         else:
             values["level"] = state.level
             values["measure"] = protocol.risk_levels[state.level].measure

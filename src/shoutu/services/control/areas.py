@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from shoutu.domain.identifiers import IdentifierError
 from shoutu.domain.regions import parse_region_code
-from shoutu.domain.timeutil import local_date
+from shoutu.domain.timeutil import local_date, start_of_day
 from shoutu.domain.vocabulary import AreaMeasure, AreaStatus, RiskLevel
 from shoutu.errors import BadRequest, Conflict, NotFound
 from shoutu.events.store import read_events
@@ -39,7 +39,7 @@ from shoutu.rules.risk_areas import (
 )
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
-from shoutu.services.control.area_people import open_area_episodes, residents, start_of
+from shoutu.services.control.area_people import inside_area, open_area_episodes, residents
 from shoutu.services.registry.roster import roster
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import people as people_repo
@@ -108,10 +108,6 @@ def case_facts(
     return facts
 
 
-def _covers(area: dict[str, Any], code: str) -> bool:
-    return any(code.startswith(parse_region_code(part).prefix) for part in area["extent"] or ())
-
-
 def propose_areas(
     ctx: ServiceContext, day: dt.date, *, protocol: str | None = None
 ) -> dict[str, Any]:
@@ -124,7 +120,7 @@ def propose_areas(
     tz = ctx.settings.timezone
     with ctx.connect() as conn:
         reported = cases_repo.reported_between(
-            conn, start=start_of(day, tz), end=start_of(day + dt.timedelta(days=1), tz)
+            conn, start=start_of_day(day, tz), end=start_of_day(day + dt.timedelta(days=1), tz)
         )
         known = repo.listed(conn, statuses=OPEN)
     behind = {int(i) for a in known for i in a["cases"] or ()}
@@ -133,10 +129,9 @@ def propose_areas(
     rows: list[dict[str, Any]] = []
     people = roster(ctx) if proposed else None
     for p in proposed:
-        covering = [
-            a for a in known if _covers(a, p.code) and RANK[RiskLevel(a["level"])] >= RANK[p.level]
-        ]
-        if covering:
+        if any(
+            inside_area(a, p.code) and RANK[RiskLevel(a["level"])] >= RANK[p.level] for a in known
+        ):
             continue
         rule = loaded.risk_levels[p.level]
         reasons = "; ".join(f"case {r.case_id}: {r.rule} {r.where}" for r in p.reasons)
@@ -146,7 +141,7 @@ def propose_areas(
                 "level": p.level,
                 "measure": rule.measure,
                 "reason": reasons,
-                "start_time": start_of(day, tz),
+                "start_time": start_of_day(day, tz),
                 "protocol": loaded.name,
                 "status": AreaStatus.PROPOSED,
                 "proposed_date": day,
@@ -193,7 +188,7 @@ def approve_areas(
                 "since_date": since,
                 "clock_date": clock,
                 "designated": True,
-                "start_time": start_of(since, tz),
+                "start_time": start_of_day(since, tz),
                 "decided_by": unit.actor,
                 "decided_time": unit.now,
                 **({"measure": measure} if measure is not None else {}),

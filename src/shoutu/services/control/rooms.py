@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from shoutu.domain.regions import level_code, parse_region_code
-from shoutu.domain.timeutil import local_date, zone
+from shoutu.domain.timeutil import local_date, start_of_day
 from shoutu.domain.vocabulary import (
     OPEN_CONTROL_STATUSES,
     CaseClass,
@@ -305,7 +305,7 @@ def load_stays(
 
 def day_start(day: dt.date, tz: str) -> dt.datetime:
     """A local day's first moment, in UTC."""
-    return dt.datetime.combine(day, dt.time(), zone(tz)).astimezone(dt.UTC)
+    return start_of_day(day, tz)
 
 
 def distance_km(a: tuple[float, float] | None, b: tuple[float, float] | None) -> float:
