@@ -108,6 +108,10 @@ def test_demo_builds_a_city_and_summarises_it(
     zero = summary["community_zero"]
     assert zero["date"] == "2022-03-03" and zero["regions"]
     assert zero["all_zero"] == all(r["status"] == "zero" for r in zero["regions"])
+    helped = summary["help_requests"]  # the last day's hotline log, from people in areas
+    assert helped == {} or helped["received"] == sum(
+        r["received"] for r in helped["summary"]["regions"]
+    ) >= len(helped["open"])
     assert (tmp_path / "demo.db").exists() and (tmp_path / "shoutu.key").exists()
     assert (tmp_path / "demo-city" / "checkins.parquet").exists()
     again = runner.invoke(app, ["demo", "--people", "600", "--days", "3", "--json"])

@@ -114,6 +114,15 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "areas list": (["areas", "list", "--status", "bogus"], 2),
         "areas run": (["areas", "run", "--date", "tomorrow"], 2),
         "areas public": (["areas", "public", "--date", "2022-02-30"], 2),
+        "requests add": (["requests", "add", "--category", "groceries", "--person", "1"], 2),
+        "requests triage": (["requests", "triage", "424242", "--severity", "2"], 4),
+        "requests assign": (["requests", "assign", "424242", "--to", "W"], 4),
+        "requests update": (["requests", "update", "424242", "--status", "resolved"], 4),
+        "requests escalate-run": (["requests", "escalate-run", "--at", "noon"], 2),
+        "requests list": (["requests", "list", "--status", "bogus"], 2),
+        "requests show": (["requests", "show", "424242"], 4),
+        "requests summary": (["requests", "summary", "--level", "galaxy"], 2),
+        "requests import": (["requests", "import", missing], 1),
     }
 
 

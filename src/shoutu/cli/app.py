@@ -21,6 +21,7 @@ from shoutu.cli import (
     investigation,
     protocols,
     registry,
+    requests,
     screening,
     signals,
     simulate,
@@ -75,6 +76,7 @@ app.add_typer(cases.tasks_app, name="tasks")
 app.add_typer(screening.app, name="screening")
 app.add_typer(control.app, name="control")
 app.add_typer(areas.app, name="areas")
+app.add_typer(requests.app, name="requests")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 
@@ -217,6 +219,12 @@ def demo_(
         control.print_community_zero(data["community_zero"])
     if data.get("areas"):
         areas.print_public(data["areas"]["public"], limit=10)
+    if data.get("help_requests"):
+        found = data["help_requests"]
+        tz = state(ctx).settings().timezone
+        requests.print_requests(found["open"], tz, title=(f"未办结求助 — {found['date']}",
+                                f"Open help requests — {found['date']}"))  # fmt: skip
+        requests.print_summary(found["summary"])
 
 
 @app.command()

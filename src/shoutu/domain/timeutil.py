@@ -100,6 +100,10 @@ def local_date(stamp: dt.datetime, tz: str) -> dt.date:
     return stamp.astimezone(zone(tz)).date()
 
 
+#: how far ahead of the clock a reported time may be (clocks of phones differ)
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(UTC)
 

@@ -6,10 +6,13 @@ files and the CLI use these values; no other module spells them.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Self
 
 _LOOKUPS: dict[type, dict[str, Labeled]] = {}
+_SEPARATORS = re.compile(r"[,;，；、]")
+_NONE = {"none", "无", "-"}
 
 
 class Labeled(StrEnum):
@@ -45,6 +48,17 @@ class Labeled(StrEnum):
             allowed = ", ".join(m.value for m in cls)
             raise ValueError(f"{text!r} is not a known {cls.__name__}; expected one of: {allowed}")
         return found  # type: ignore[return-value]
+
+    @classmethod
+    def parse_many(cls, text: str) -> tuple[Self, ...]:
+        """Members separated by commas or semicolons (values, English or Chinese labels);
+        empty or ``none``: none. In the vocabulary's order, each once; an unknown one is a
+        ValueError."""
+        parts = [p.strip() for p in _SEPARATORS.split(text) if p.strip()]
+        if len(parts) == 1 and parts[0].casefold() in _NONE:
+            return ()
+        found = {cls.parse(p) for p in parts}
+        return tuple(m for m in cls if m in found)
 
 
 class Setting(Labeled):
@@ -367,6 +381,54 @@ class DocumentKind(Labeled):
     RELEASE = "release", "解除隔离证明", "Release certificate"
 
 
+class HelpCategory(Labeled):
+    """What a help request (求助) asks for; the medical ones never wait on a test result."""
+
+    MEDICAL_EMERGENCY = "medical_emergency", "急危重症就医", "Medical emergency"
+    DIALYSIS = "dialysis", "血液透析", "Dialysis"
+    OBSTETRIC = "obstetric", "孕产妇就医", "Obstetric care"
+    ONCOLOGY = "oncology", "肿瘤放化疗", "Cancer treatment"
+    CHRONIC_MEDICINE = "chronic_medicine", "慢病配药", "Chronic medicine"
+    MENTAL_HEALTH = "mental_health", "心理援助", "Mental health"
+    FOOD = "food", "生活物资", "Food and necessities"
+    INFANT_SUPPLIES = "infant_supplies", "婴幼儿用品", "Infant supplies"
+    OTHER = "other", "其他", "Other"
+
+    @property
+    def medical(self) -> bool:
+        return self not in (HelpCategory.FOOD, HelpCategory.INFANT_SUPPLIES, HelpCategory.OTHER)
+
+
+class VulnerableGroup(Labeled):
+    """Who is asking, when they belong to a group that needs help first."""
+
+    ELDERLY_ALONE = "elderly_alone", "独居老人", "Elderly living alone"
+    PREGNANT = "pregnant", "孕产妇", "Pregnant"
+    INFANT = "infant", "婴幼儿", "Infant"
+    DISABLED = "disabled", "残疾人", "Disabled"
+    CHRONIC_DISEASE = "chronic_disease", "慢性病患者", "Chronic disease"
+    CRITICALLY_ILL = "critically_ill", "危重病人", "Critically ill"
+    OTHER = "other", "其他困难群体", "Other"
+
+
+class HelpChannel(Labeled):
+    HOTLINE = "hotline", "热线电话", "Hotline"
+    COMMUNITY_WORKER = "community_worker", "社区工作者", "Community worker"
+    APP = "app", "小程序/APP", "App"
+
+
+class HelpStatus(Labeled):
+    """A help request's life; ``escalated`` is a level change with a new clock, not an end."""
+
+    RECEIVED = "received", "已受理", "Received"
+    TRIAGED = "triaged", "已分级", "Triaged"
+    ASSIGNED = "assigned", "已派单", "Assigned"
+    IN_PROGRESS = "in_progress", "处置中", "In progress"
+    RESOLVED = "resolved", "已解决", "Resolved"
+    CANCELLED = "cancelled", "已撤销", "Cancelled"
+    ESCALATED = "escalated", "已升级", "Escalated"
+
+
 class AuditAction(Labeled):
     CREATE = "create", "新建", "Create"
     UPDATE = "update", "修改", "Update"
@@ -407,4 +469,8 @@ ALL_ENUMS: tuple[type[Labeled], ...] = (
     TaskStatus,
     AuditAction,
     DocumentKind,
+    HelpCategory,
+    VulnerableGroup,
+    HelpChannel,
+    HelpStatus,
 )

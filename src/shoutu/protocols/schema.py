@@ -12,9 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shoutu.domain.vocabulary import (
     AreaMeasure,
+    HelpStatus,
     IsolationSite,
     KeyPopulation,
     PlaceType,
+    RegionLevel,
     RiskLevel,
     Setting,
     Symptom,
@@ -276,6 +278,55 @@ class CommunityZero(_Strict):
     )
 
 
+class HelpDeadline(_Strict):
+    """How soon a help request of one severity must be met, at each level it reaches."""
+
+    label_zh: str
+    label_en: str
+    hours: float = Field(gt=0, description="from triage (or escalation) to the deadline")
+    met_by: HelpStatus = Field(
+        description="the state that meets the deadline: in_progress (acknowledged, someone "
+        "acting on it) or resolved"
+    )
+    dispatch_now: bool = Field(
+        default=False, description="dispatch at once (120, closed-loop vehicle) on triage"
+    )
+
+    @model_validator(mode="after")
+    def _met_by_a_working_state(self) -> Self:
+        if self.met_by not in (HelpStatus.IN_PROGRESS, HelpStatus.RESOLVED):
+            raise ValueError("met_by must be in_progress or resolved")
+        return self
+
+
+class HelpRequests(_Strict):
+    """Deadlines of help requests (求助) by severity 1 (life-threatening) to 4 (no danger),
+    and the levels an overdue request escalates through, each with its own clock."""
+
+    proposal: bool = Field(
+        description="True: the values are a proposal (no official text gives them), marked so"
+    )
+    source: str
+    deadlines: dict[int, HelpDeadline]
+    escalation: tuple[RegionLevel, ...] = Field(
+        default=(RegionLevel.COMMUNITY, RegionLevel.TOWN, RegionLevel.DISTRICT, RegionLevel.CITY),
+        description="the levels responsible in turn, first the community of the address",
+    )
+    untriaged_hours: float = Field(
+        default=0.5,
+        gt=0,
+        description="a request not yet triaged must be by then (else it escalates)",
+    )
+
+    @model_validator(mode="after")
+    def _four_severities(self) -> Self:
+        if sorted(self.deadlines) != [1, 2, 3, 4]:
+            raise ValueError("help_requests.deadlines needs severities 1, 2, 3 and 4")
+        if not self.escalation or len(set(self.escalation)) != len(self.escalation):
+            raise ValueError("help_requests.escalation lists distinct levels")
+        return self
+
+
 class Protocol(_Strict):
     """A protocol edition, resolved (``extends`` applied)."""
 
@@ -298,6 +349,7 @@ class Protocol(_Strict):
     timeliness: Timeliness
     health_checks: HealthChecks | None = None
     community_zero: CommunityZero | None = None  # a Chinese practice; other editions have none
+    help_requests: HelpRequests | None = None
 
     @model_validator(mode="after")
     def _companions_have_a_measure(self) -> Self:

@@ -375,11 +375,61 @@ class StoreMeta(Base):
     updated_by: Mapped[str] = mapped_column(String(64))
 
 
+class HelpRequest(Stamped, Responsible, Base):
+    """A help request (求助) from someone in a risk area or under control: what, how urgent,
+    the level now responsible (its own clock and deadline), the episode or area it came from.
+    The free-text note may name people: stored only encrypted."""
+
+    __tablename__ = "help_requests"
+    request_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source_ref: Mapped[str | None] = mapped_column(String(64), unique=True)  # the log's own id
+    person_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("people.person_id"))
+    region_code: Mapped[str] = mapped_column(String(16), ForeignKey("regions.code"), index=True)
+    category: Mapped[v.HelpCategory] = mapped_column(Vocab(v.HelpCategory))
+    vulnerable: Mapped[list[str]] = mapped_column(JSON)
+    severity: Mapped[int | None] = mapped_column(Integer)  # 1 life-threatening … 4 no danger
+    channel: Mapped[v.HelpChannel] = mapped_column(Vocab(v.HelpChannel))
+    status: Mapped[v.HelpStatus] = mapped_column(Vocab(v.HelpStatus), index=True)
+    level: Mapped[v.RegionLevel] = mapped_column(Vocab(v.RegionLevel))
+    medical: Mapped[bool] = mapped_column(Boolean)  # never waits on a test result
+    received_time: Mapped[dt.datetime]
+    triaged_time: Mapped[dt.datetime | None]
+    clock_time: Mapped[dt.datetime]  # the current level's clock starts
+    due_time: Mapped[dt.datetime]
+    met_time: Mapped[dt.datetime | None]  # the deadline's state reached
+    resolved_time: Mapped[dt.datetime | None]
+    measure_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("control_measures.measure_id")
+    )
+    area_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("risk_areas.area_id"))
+    note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    protocol: Mapped[str] = mapped_column(String(64))
+
+
+class HelpRequestStep(Stamped, Base):
+    """A help request's history: every step (received, triaged, assigned, escalated, a
+    facility's refusal…) with its time, states and level."""
+
+    __tablename__ = "help_request_steps"
+    step_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("help_requests.request_id"), index=True
+    )
+    time: Mapped[dt.datetime]
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    level: Mapped[str | None] = mapped_column(String(32))
+    facility: Mapped[str | None] = mapped_column(String(128))  # a refusal's facility
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
 ENTITY_TABLES = {
     cls.__tablename__: cls
     for cls in (
         *(Region, Place, Person, Case, Contact, Sample, TestResult),
-        *(ControlMeasure, RiskArea, Signal, Task),
+        *(ControlMeasure, RiskArea, Signal, Task, HelpRequest),
     )
 }
 

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
 
-from shoutu.domain.timeutil import utcnow, zone
+from shoutu.domain.timeutil import CLOCK_SKEW, utcnow, zone
 from shoutu.domain.vocabulary import CheckChannel, ControlKind, ControlStatus, Symptom
 from shoutu.errors import BadRequest, Conflict, NotFound, ProtocolError
 from shoutu.protocols.schema import HealthChecks, Protocol
@@ -47,11 +46,7 @@ CHECKED_KINDS = (
 )
 #: temperatures (°C) a report may plausibly give: a sanity range, not a protocol value
 PLAUSIBLE_CELSIUS = (34.0, 43.0)
-#: how far ahead of the clock a report's time may be (clocks of phones differ)
-CLOCK_SKEW = dt.timedelta(minutes=5)
 LOCK = "shoutu.control.checks"  # one writer of checks at a time: one open test per episode
-_SEPARATORS = re.compile(r"[,;，；、]")
-_NONE = {"none", "无", "-"}
 
 
 def health_rules(protocol: Protocol) -> HealthChecks:
@@ -67,11 +62,7 @@ def health_rules(protocol: Protocol) -> HealthChecks:
 def parse_symptoms(text: str) -> tuple[Symptom, ...]:
     """Symptoms separated by commas or semicolons (values, English or Chinese labels); empty
     or ``none``: none. In the vocabulary's order, each once; an unknown one is a ValueError."""
-    parts = [p.strip() for p in _SEPARATORS.split(text) if p.strip()]
-    if len(parts) == 1 and parts[0].casefold() in _NONE:
-        return ()
-    found = {Symptom.parse(p) for p in parts}
-    return tuple(s for s in Symptom if s in found)
+    return Symptom.parse_many(text)
 
 
 def check_temperature(value: float) -> float:

@@ -17,6 +17,7 @@ from shoutu.progress import Progress, Silent
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext, open_context
 from shoutu.services.registry.situation import situation
+from shoutu.services.simulation.demo_help import help_summary
 from shoutu.services.simulation.importer import (
     import_simulation,
     load_simulation_events,
@@ -128,6 +129,7 @@ def run_demo(
         data["community_zero"] = community_zero_summary(ctx, dt.date.fromisoformat(data["as_of"]))
         data["control"] = control_summary(ctx, run_end(summary) - dt.timedelta(seconds=1))
         data["areas"] = areas_summary(ctx, START, dt.date.fromisoformat(data["as_of"]))
+        data["help_requests"] = help_summary(ctx, dt.date.fromisoformat(data["as_of"]), out_dir)
         protocol, digest = ctx.protocol()
         provenance = build_provenance(
             command="demo",

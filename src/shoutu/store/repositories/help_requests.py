@@ -1,0 +1,79 @@
+"""Help requests and the history of their steps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from shoutu.store.repositories.entities import insert_generated
+from shoutu.store.tables import HelpRequest, HelpRequestStep, table
+
+TABLE = table(HelpRequest)
+STEPS = table(HelpRequestStep)
+
+
+def add(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """New requests; their ids come from the database."""
+    return insert_generated(conn, table=TABLE, key="request_id", rows=rows)
+
+
+def get(conn: Connection, *, request_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    if not request_ids:
+        return {}
+    query = select(TABLE).where(TABLE.c.request_id.in_(list(request_ids)))
+    return {int(r["request_id"]): dict(r) for r in conn.execute(query).mappings()}
+
+
+def by_source_refs(conn: Connection, *, refs: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Requests already stored under these log ids."""
+    if not refs:
+        return {}
+    query = select(TABLE).where(TABLE.c.source_ref.in_(list(refs)))
+    return {str(r["source_ref"]): dict(r) for r in conn.execute(query).mappings()}
+
+
+def listed(
+    conn: Connection,
+    *,
+    statuses: Sequence[str] | None = None,
+    region_prefix: str | None = None,
+    received_before: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Requests (of these statuses, in a region subtree, received by a time), by id."""
+    query = select(TABLE).order_by(TABLE.c.request_id)
+    if statuses is not None:
+        query = query.where(TABLE.c.status.in_(list(statuses)))
+    if region_prefix:
+        query = query.where(TABLE.c.region_code.startswith(region_prefix))
+    if received_before is not None:
+        query = query.where(TABLE.c.received_time <= received_before)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def change(conn: Connection, *, request_id: int, values: dict[str, Any]) -> None:
+    conn.execute(update(TABLE).where(TABLE.c.request_id == request_id).values(**values))
+
+
+def add_steps(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
+    return insert_generated(conn, table=STEPS, key="step_id", rows=rows)
+
+
+def steps(conn: Connection, *, request_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """The steps of these requests, in order, by request."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    if not request_ids:
+        return found
+    query = (
+        select(STEPS)
+        .where(STEPS.c.request_id.in_(list(request_ids)))
+        .order_by(STEPS.c.time, STEPS.c.step_id)
+    )
+    for r in conn.execute(query).mappings():
+        found.setdefault(int(r["request_id"]), []).append(dict(r))
+    return found
+
+
+__all__ = ["add", "add_steps", "by_source_refs", "change", "get", "listed", "steps"]
