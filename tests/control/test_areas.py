@@ -269,3 +269,32 @@ def test_the_cli_proposes_approves_runs_and_publishes(
     assert "level_zh" in out.read_text(encoding="utf-8").splitlines()[0]
     bad = runner.invoke(app, ["areas", "run", "--date", "07/03/2022", "--json"], env=cli_env)
     assert bad.exit_code != 0 and "date" in bad.output
+
+
+def test_mass_screening_follows_approved_areas(ctx: ServiceContext, tmp_path: Path) -> None:
+    """A high area starts its own campaign with one tube per household; a medium one joins a
+    medium campaign running over a region that contains it, or starts its own (10 in 1)."""
+    from shoutu.services.screening.campaigns import create_campaign
+    from shoutu.store.repositories import campaigns as campaigns_repo
+
+    _city(ctx, tmp_path, _case(1, 1, "2022-07-02T08:00"))
+    visits = tmp_path / "checkins.csv"
+    visits.write_text("person_id,place_id,t_in,t_out\n1,12,2022-06-30T10:00,2022-06-30T11:30\n")
+    import_checkins(ctx, visits)
+    sweep = create_campaign(
+        ctx, "district-sweep", region_code=COUNTY, start_time="2022-07-01T08:00"
+    )
+    propose_areas(ctx, dt.date(2022, 7, 2))
+    approved = {a["region_code"]: a for a in approve_areas(ctx, every=True)}
+    with ctx.connect() as conn:
+        campaigns = {c["campaign_id"]: c for c in campaigns_repo.listed(conn)}
+    home = campaigns[approved[A1]["campaign_id"]]
+    assert (home["region_code"], home["risk_level"], home["pool_ratio"]) == (A1, "high", 1)
+    assert approved["310101002002"]["campaign_id"] == sweep["campaign_id"]  # joined
+    office = campaigns[approved[OFFICE_BUILDING]["campaign_id"]]
+    assert (office["region_code"], office["pool_ratio"], office["name"]) == (
+        OFFICE_BUILDING,
+        10,
+        f"risk-area-{approved[OFFICE_BUILDING]['area_id']}",
+    )
+    assert len(campaigns) == 3

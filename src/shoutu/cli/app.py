@@ -218,7 +218,13 @@ def demo_(
     if data.get("community_zero"):
         control.print_community_zero(data["community_zero"])
     if data.get("areas"):
-        areas.print_public(data["areas"]["public"], limit=10)
+        found = data["areas"]
+        areas.print_public(found["public"], limit=10)
+        err.print(
+            f"areas: {found['proposed']} proposed, {found['approved']} approved; mass screening "
+            f"in {found['campaigns']} campaigns (started or joined)",
+            markup=False,
+        )
     if data.get("help_requests"):
         found = data["help_requests"]
         tz = state(ctx).settings().timezone

@@ -103,6 +103,9 @@ def approve(
         emit_json({"approved": approved})
         return
     _print_areas("已批准风险区", "Approved areas", approved)
+    for a in approved:
+        if a["campaign_id"] is not None:
+            err.print(f"area {a['area_id']}: mass screening, campaign {a['campaign_id']}")
 
 
 @app.command("reject")

@@ -258,6 +258,8 @@ class RiskArea(Stamped, Responsible, Base):
     decided_time: Mapped[dt.datetime | None]
     held_reason: Mapped[str | None] = mapped_column(Text)
     earliest_downgrade: Mapped[dt.date | None] = mapped_column(Date)
+    # the mass-screening campaign the area started or joined on approval
+    campaign_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("campaigns.campaign_id"))
 
 
 class RiskAreaChange(Stamped, Base):

@@ -40,6 +40,7 @@ from shoutu.rules.risk_areas import (
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.area_people import inside_area, open_area_episodes, residents
+from shoutu.services.control.area_screening import screen_area
 from shoutu.services.registry.roster import roster
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import people as people_repo
@@ -212,6 +213,13 @@ def approve_areas(
             opened += open_area_episodes(
                 unit, {**area, **values}, RiskLevel(area["level"]), since, when
             )
+            screened = screen_area(unit, loaded_for(unit.ctx, area), area, since)
+            if screened is not None:
+                repo.change(
+                    unit.conn,
+                    area_id=area["area_id"],
+                    values={"campaign_id": screened["campaign_id"]},
+                )
             unit.updated(
                 "risk_areas",
                 area["area_id"],
@@ -334,6 +342,7 @@ def area_json(row: dict[str, Any], tz: str) -> dict[str, Any]:
         "held_reason": row["held_reason"],
         "end": day(local_date(row["end_time"], tz)) if row["end_time"] else None,
         "protocol": row["protocol"],
+        "campaign_id": row["campaign_id"],
     }
 
 

@@ -19,7 +19,7 @@ roster, samples from the event store, so a city of millions is counted in second
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,9 @@ from shoutu.domain.vocabulary import RiskLevel
 from shoutu.errors import BadRequest, Conflict, NotFound, options_checked
 from shoutu.events.store import read_events
 from shoutu.io.provenance import build_provenance
-from shoutu.services.audit import writing
+from shoutu.protocols.schema import Protocol
+from shoutu.rules.mass_screening import campaign_plan
+from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.people import masked_contacts
 from shoutu.services.registry.roster import region_targets, roster
@@ -54,41 +56,65 @@ def create_campaign(
 ) -> dict[str, Any]:
     """A new campaign over the region's subtree (times as text are local when naive)."""
     protocol, _ = ctx.protocol()
-    rules = protocol.mass_screening
-    if rules is None:
-        raise BadRequest(f"protocol {protocol.name} has no mass-screening rules")
+    values = campaign_values(
+        ctx,
+        protocol,
+        name=name,
+        region_code=region_code,
+        start_time=start_time,
+        risk_level=risk_level,
+        rounds=rounds,
+        round_hours=round_hours,
+        interval_hours=interval_hours,
+    )
+    with writing(ctx) as unit:
+        campaign_id = insert_campaign(unit, values)
+    return {"campaign_id": campaign_id, **values}
+
+
+def campaign_values(
+    ctx: ServiceContext,
+    protocol: Protocol,
+    *,
+    name: str,
+    region_code: str,
+    start_time: dt.datetime | str,
+    risk_level: RiskLevel | str = RiskLevel.MEDIUM,
+    rounds: int | None = None,
+    round_hours: float | None = None,
+    interval_hours: float | None = None,
+) -> dict[str, Any]:
+    """A campaign's stored values, defaults from the protocol (pool ratio by risk level)."""
     with options_checked():
         parse_region_code(region_code)
         if isinstance(start_time, str):
             start_time = parse_timestamp(start_time, ctx.settings.timezone)
         risk_level = RiskLevel.parse(str(risk_level))
-    pool_ratio = protocol.pooling.by_risk.get(risk_level, protocol.pooling.default_ratio)
-    if rounds is None:
-        rounds = max(1, rules.within_days // rules.otherwise_interval_days)
-    if round_hours is None:
-        round_hours = float(rules.round_hours)
-    if interval_hours is None:
-        interval_hours = float(rules.otherwise_interval_days * 24)
-    if rounds < 1 or round_hours <= 0 or interval_hours <= 0:
+    plan = campaign_plan(
+        protocol, risk_level, rounds=rounds, round_hours=round_hours, interval_hours=interval_hours
+    )
+    if plan is None:
+        raise BadRequest(f"protocol {protocol.name} has no mass-screening rules")
+    if plan.rounds < 1 or plan.round_hours <= 0 or plan.interval_hours <= 0:
         raise BadRequest("{rounds}, {round_hours} and {interval_hours} must be positive")
-    values: dict[str, Any] = {
+    return {
         "name": name,
         "region_code": region_code,
         "risk_level": risk_level,
         "start_time": start_time,
-        "rounds": rounds,
-        "round_hours": round_hours,
-        "interval_hours": interval_hours,
-        "pool_ratio": pool_ratio,
+        **asdict(plan),
         "protocol": protocol.name,
     }
-    with writing(ctx) as unit:
-        if repo.by_name(unit.conn, name=name) is not None:
-            raise Conflict(f"campaign {name!r} exists")
-        values.update(unit.stamp)
-        campaign_id = repo.add(unit.conn, values=values)
-        unit.created("campaigns", [campaign_id], [values])
-    return {"campaign_id": campaign_id, **values}
+
+
+def insert_campaign(unit: Unit, values: dict[str, Any]) -> int:
+    """Store a campaign (its name unique), audited; its id from the database."""
+    if repo.by_name(unit.conn, name=values["name"]) is not None:
+        raise Conflict(f"campaign {values['name']!r} exists")
+    stored = {**values, **unit.stamp}
+    campaign_id = repo.add(unit.conn, values=stored)
+    unit.created("campaigns", [campaign_id], [stored])
+    return campaign_id
 
 
 @dataclass

@@ -153,16 +153,20 @@ def areas_summary(ctx: ServiceContext, first: dt.date, last: dt.date) -> dict[st
     if ctx.protocol()[0].risk_areas is None:
         return {}
     proposed = approved = 0
+    campaigns: set[int] = set()
     for offset in range((last - first).days + 1):
         day = first + dt.timedelta(days=offset)
         proposed += len(propose_areas(ctx, day)["proposed"])
-        approved += len(approve_areas(ctx, every=True))
+        decided = approve_areas(ctx, every=True)
+        approved += len(decided)
+        campaigns |= {a["campaign_id"] for a in decided if a["campaign_id"] is not None}
         run_areas(ctx, day)
     public = public_areas(ctx, last).as_json()
     return {
         "date": last.isoformat(),
         "proposed": proposed,
         "approved": approved,
+        "campaigns": len(campaigns),  # mass-screening campaigns the areas started or joined
         "public": public,
     }
 

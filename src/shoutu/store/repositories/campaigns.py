@@ -22,8 +22,14 @@ def by_name(conn: Connection, *, name: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+def listed(conn: Connection) -> list[dict[str, Any]]:
+    """Every campaign, by id."""
+    query = select(TABLE).order_by(TABLE.c.campaign_id)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
 def names(conn: Connection) -> list[str]:
     return [str(v) for v in conn.execute(select(TABLE.c.name).order_by(TABLE.c.name)).scalars()]
 
 
-__all__ = ["add", "by_name", "names"]
+__all__ = ["add", "by_name", "listed", "names"]

@@ -1,5 +1,6 @@
 """help requests: who asks, what, how urgent, the level responsible with its own clock and
-deadline, the episode or area it came from; the history of their steps
+deadline, the episode or area it came from; the history of their steps; the mass-screening
+campaign a risk area started or joined
 
 Revision ID: 0013
 Revises: 0012
@@ -20,6 +21,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("risk_areas", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("campaign_id", sa.BigInteger(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_risk_areas_campaign_id_campaigns"),
+            "campaigns",
+            ["campaign_id"],
+            ["campaign_id"],
+        )
     op.create_table(
         "help_requests",
         sa.Column("request_id", BigId, autoincrement=True, nullable=False),
@@ -114,3 +123,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_help_requests_region_code"))
 
     op.drop_table("help_requests")
+    with op.batch_alter_table("risk_areas", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_risk_areas_campaign_id_campaigns"), type_="foreignkey"
+        )
+        batch_op.drop_column("campaign_id")
