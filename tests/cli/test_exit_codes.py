@@ -123,6 +123,11 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "requests show": (["requests", "show", "424242"], 4),
         "requests summary": (["requests", "summary", "--level", "galaxy"], 2),
         "requests import": (["requests", "import", missing], 1),
+        "places plans": (["places", "plans", "--bogus"], 2),
+        "places trigger": (["places", "trigger", "424242", "--reason", "x"], 4),
+        "places drill": (["places", "drill", "424242"], 4),
+        "places report": (["places", "report", "424242"], 4),
+        "tasks done": (["tasks", "done", "424242"], 4),
     }
 
 

@@ -19,6 +19,7 @@ from shoutu.cli import (
     control,
     imports,
     investigation,
+    places,
     protocols,
     registry,
     requests,
@@ -77,6 +78,7 @@ app.add_typer(screening.app, name="screening")
 app.add_typer(control.app, name="control")
 app.add_typer(areas.app, name="areas")
 app.add_typer(requests.app, name="requests")
+app.add_typer(places.app, name="places")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 

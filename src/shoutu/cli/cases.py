@@ -182,6 +182,30 @@ def _subject(text: str | None) -> tuple[str | None, str | None]:
     return kind, key
 
 
+@tasks_app.command("done")
+def done_task(
+    ctx: typer.Context,
+    task_id: Annotated[int, typer.Argument(help="Task id.")],
+    at: Annotated[
+        str | None, typer.Option("--at", help="When it was done (ISO 8601; naive: local) [now].")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Mark an open task done."""
+    from shoutu.domain.timeutil import parse_timestamp
+    from shoutu.services.supervision.tasks import complete_task
+
+    with errors_as_exit(json):
+        context = state(ctx).context()
+        tz = context.settings.timezone
+        when = parse("at", lambda t: parse_timestamp(t, tz), at) if at else None
+        task = complete_task(context, task_id, at=when)
+    if json:
+        emit_json({"task": plain(task)})
+        return
+    out.print(f"task {task_id} done at {task['done_time']}", markup=False)
+
+
 @tasks_app.command("show")
 def show_task(
     ctx: typer.Context,

@@ -339,6 +339,7 @@ class TaskKind(Labeled):
     HELP_REQUEST = "help_request", "求助处置", "Help request"
     RELEASE = "release", "解除隔离", "Release"
     SYMPTOM_TEST = "symptom_test", "症状检测", "Test after fever or symptoms"
+    RESPONSE_PLAN = "response_plan", "应急预案处置", "Response-plan step"
     OTHER = "other", "其他", "Other"
 
 
@@ -429,6 +430,33 @@ class HelpStatus(Labeled):
     ESCALATED = "escalated", "已升级", "Escalated"
 
 
+class PlanParty(Labeled):
+    """Who a key place's response-plan step falls to."""
+
+    PLACE = "place", "场所单位", "The place itself"
+    COMMUNITY = "community", "社区居委会", "Community committee"
+    TOWN = "town", "街道乡镇", "Town or subdistrict"
+    DISTRICT_CDC = "district_cdc", "区疾控中心", "District CDC"
+    DISTRICT_HEALTH = "district_health", "区卫生健康委", "District health commission"
+    DISTRICT_EDUCATION = "district_education", "区教育局", "District education bureau"
+    DISTRICT_CIVIL_AFFAIRS = "district_civil_affairs", "区民政局", "District civil affairs"
+    MARKET_REGULATION = "market_regulation", "区市场监管局", "District market regulation"
+    PORT_AUTHORITY = "port_authority", "口岸联防联控办", "Port joint prevention office"
+
+
+class PlanAction(Labeled):
+    """What a response-plan step does."""
+
+    NOTIFY = "notify", "报告通知", "Notify"
+    CLOSE = "close", "停课停业", "Close"
+    CLOSED_LOOP = "closed_loop", "闭环管理", "Closed loop"
+    SCREEN_EVERYONE = "screen_everyone", "全员核酸", "Screen everyone"
+    INVESTIGATE = "investigate", "流行病学调查", "Investigate"
+    DISINFECT = "disinfect", "终末消毒", "Disinfect"
+    TRACE_GOODS = "trace_goods", "物品溯源", "Trace goods"
+    REOPEN = "reopen", "评估复课复业", "Assess reopening"
+
+
 class AuditAction(Labeled):
     CREATE = "create", "新建", "Create"
     UPDATE = "update", "修改", "Update"
@@ -473,4 +501,6 @@ ALL_ENUMS: tuple[type[Labeled], ...] = (
     VulnerableGroup,
     HelpChannel,
     HelpStatus,
+    PlanParty,
+    PlanAction,
 )

@@ -16,6 +16,8 @@ from shoutu.domain.vocabulary import (
     IsolationSite,
     KeyPopulation,
     PlaceType,
+    PlanAction,
+    PlanParty,
     RegionLevel,
     RiskLevel,
     Setting,
@@ -324,6 +326,40 @@ class HelpRequests(_Strict):
             raise ValueError("help_requests.deadlines needs severities 1, 2, 3 and 4")
         if not self.escalation or len(set(self.escalation)) != len(self.escalation):
             raise ValueError("help_requests.escalation lists distinct levels")
+        return self
+
+
+class PlanStep(_Strict):
+    """One step of a key place's response plan: what, who, due how many hours after the
+    trigger."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    action: PlanAction
+    party: PlanParty
+    due_hours: float = Field(gt=0)
+    text_zh: str
+    text_en: str
+
+
+class ResponsePlan(_Strict):
+    """The steps when a case or a signal touches a key place of these types (files in
+    ``protocols/plans/``); each step a task with its party and due time when triggered."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")
+    title_zh: str
+    title_en: str
+    proposal: bool = Field(description="True: the times are a proposal, marked so")
+    sources: tuple[str, ...] = ()
+    place_types: tuple[PlaceType, ...] = Field(min_length=1)
+    steps: tuple[PlanStep, ...] = Field(min_length=1)
+    reopen_rule_zh: str
+    reopen_rule_en: str
+
+    @model_validator(mode="after")
+    def _unique_steps(self) -> Self:
+        keys = [s.key for s in self.steps]
+        if len(set(keys)) != len(keys):
+            raise ValueError("plan steps need distinct keys")
         return self
 
 

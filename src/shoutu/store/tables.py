@@ -427,6 +427,21 @@ class HelpRequestStep(Stamped, Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
+class PlanRun(Stamped, Base):
+    """A key place's response plan triggered (by a case, a signal) or run as a drill: its
+    steps are tasks whose subject is this run."""
+
+    __tablename__ = "plan_runs"
+    run_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    place_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("places.place_id"), index=True)
+    plan: Mapped[str] = mapped_column(String(64))
+    drill: Mapped[bool] = mapped_column(Boolean)
+    case_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("cases.case_id"))
+    signal_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("signals.signal_id"))
+    reason: Mapped[str] = mapped_column(Text)
+    start_time: Mapped[dt.datetime]
+
+
 ENTITY_TABLES = {
     cls.__tablename__: cls
     for cls in (

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from shoutu.domain.timeutil import utcnow
 from shoutu.domain.vocabulary import TaskKind, TaskStatus
-from shoutu.errors import NotFound
+from shoutu.errors import BadRequest, InvalidTransition, NotFound
 from shoutu.protocols.schema import Protocol
 from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
@@ -145,6 +146,26 @@ def cancel_open_tasks(
     return len(ids)
 
 
+def complete_task(
+    ctx: ServiceContext, task_id: int, *, at: dt.datetime | None = None
+) -> dict[str, Any]:
+    """A person marks an open task done (at ``at``, default now), audited; the task."""
+    when = at or utcnow()
+    with writing(ctx, detail="task done") as unit:
+        found = repo.get(unit.conn, task_id=task_id)
+        if found is None:
+            raise NotFound(f"no task {task_id}")
+        if found["status"] != TaskStatus.OPEN:
+            raise InvalidTransition(f"task {task_id} is {found['status']}: only open tasks end")
+        if when < found["open_time"]:
+            raise BadRequest("{at}: before the task was opened")
+        finish_tasks(unit, [task_id], done_time=when)
+    with ctx.connect() as conn:
+        done = repo.get(conn, task_id=task_id)
+    assert done is not None
+    return done
+
+
 def get_task(ctx: ServiceContext, task_id: int) -> dict[str, Any]:
     """One task; the read is audited."""
     with ctx.connect() as conn:
@@ -186,6 +207,7 @@ __all__ = [
     "Responsible",
     "cancel_open_tasks",
     "cancel_tasks",
+    "complete_task",
     "due_time",
     "finish_tasks",
     "get_task",
