@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from shoutu.cli.app import app
 from shoutu.domain.vocabulary import HelpCategory, HelpStatus, RegionLevel
-from shoutu.errors import BadRequest, InputError, InvalidTransition
+from shoutu.errors import BadRequest, InputError, InvalidTransition, NotFound
 from shoutu.protocols.loader import ProtocolRegistry
 from shoutu.rules.help_requests import Clock, deadline, escalations
 from shoutu.services.audit import recent
@@ -192,6 +192,25 @@ def test_moves_are_checked_and_bad_values_refused(town: ServiceContext) -> None:
         assign(town, _request(town, 10, severity=3), worker="W", at=_at(9))
     with pytest.raises(BadRequest, match="region"):
         add_request(town, NewRequest(HelpCategory.FOOD, _at(1)))
+    with pytest.raises(BadRequest, match="region"):
+        add_request(town, NewRequest(HelpCategory.FOOD, _at(1), region_code="123"))
+    with pytest.raises(NotFound, match="no person 99"):
+        add_request(town, NewRequest(HelpCategory.FOOD, _at(1), person_id=99))
+    with pytest.raises(BadRequest, match="future"):
+        update(town, request, status=HelpStatus.RESOLVED, at=dt.datetime(2099, 1, 1, tzinfo=TZ))
+
+
+def test_a_late_step_first_applies_the_escalations_it_missed(town: ServiceContext) -> None:
+    """Resolving after a deadline records the escalation the deadline called for, whether or
+    not a run happened in between: the history does not depend on when runs happen."""
+    request = _request(town, 10, severity=2)  # due 12:00
+    update(town, request, status=HelpStatus.RESOLVED, outcome="done", at=_at(13))
+    steps = get_request(town, request)["steps"]
+    assert [(s["action"], s["time"]) for s in steps][-2:] == [
+        ("escalated", _at(12)),
+        ("resolved", _at(13)),
+    ]
+    assert escalate_run(town, at=_at(30)) == []
 
 
 def test_context_note_refusals_and_summary(town: ServiceContext, tmp_path: Path) -> None:
@@ -208,7 +227,7 @@ def test_context_note_refusals_and_summary(town: ServiceContext, tmp_path: Path)
     )
     found = get_request(town, request)
     assert found["area_id"] == area["area_id"] and found["measure_id"] is not None
-    assert found["note"] == "[15 characters, hidden]"
+    assert found["note"] == "[hidden]"
     with town.connect() as conn:
         stored = conn.execute(select(table(HelpRequest).c.note_enc)).scalar_one()
     assert b"13800138000" not in stored
@@ -236,6 +255,8 @@ def test_hotline_import_all_or_nothing(town: ServiceContext, tmp_path: Path) -> 
     )
     result = import_requests(town, good)
     assert (result.recorded, result.unchanged, result.triaged) == (2, 0, 1)
+    (first,) = [r for r in list_requests(town, at=_at(100, day=3)) if r["source_ref"] == "H2"]
+    triage(town, first["request_id"], severity=2, at=_at(9.75))  # triage does not change the row
     again = import_requests(town, good)
     assert (again.recorded, again.unchanged) == (0, 2)
     bad = tmp_path / "bad.csv"

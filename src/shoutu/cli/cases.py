@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from shoutu.cli import i18n
-from shoutu.cli.output import Table, emit_json, errors_as_exit, out, parse, plain
+from shoutu.cli.output import Table, emit_json, errors_as_exit, out, parse, parse_time, plain
 from shoutu.cli.state import state
 from shoutu.domain.vocabulary import (
     CaseClass,
@@ -192,13 +192,11 @@ def done_task(
     json: JsonOpt = False,
 ) -> None:
     """Mark an open task done."""
-    from shoutu.domain.timeutil import parse_timestamp
     from shoutu.services.supervision.tasks import complete_task
 
     with errors_as_exit(json):
         context = state(ctx).context()
-        tz = context.settings.timezone
-        when = parse("at", lambda t: parse_timestamp(t, tz), at) if at else None
+        when = parse_time("at", at, context.settings.timezone)
         task = complete_task(context, task_id, at=when)
     if json:
         emit_json({"task": plain(task)})

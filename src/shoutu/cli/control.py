@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from shoutu.cli import i18n
-from shoutu.cli.output import emit_json, err, errors_as_exit, out, parse
+from shoutu.cli.output import emit_json, err, errors_as_exit, out, parse, parse_time
 from shoutu.cli.state import state
 from shoutu.domain.vocabulary import CommunityZeroStatus, ControlKind, ControlStatus
 
@@ -324,14 +324,12 @@ def check(
     one of its test symptoms opens a symptom test, due within the protocol's hours, unless
     one is open. The same report again changes nothing; a different one at the same time is
     refused (exit 5), as is a person not under control then."""
-    from shoutu.domain.timeutil import parse_timestamp
     from shoutu.domain.vocabulary import CheckChannel, Symptom
     from shoutu.services.control import checks as service
 
     with errors_as_exit(json):
         context = state(ctx).context()
-        tz = context.settings.timezone
-        at = parse("time", lambda t: parse_timestamp(t, tz), time) if time else None
+        at = parse_time("time", time, context.settings.timezone)
         result = service.record_check(
             context,
             person,

@@ -16,6 +16,7 @@ the tree):
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -90,6 +91,13 @@ def parse(parameter: str, parser: Callable[[str], T], value: str) -> T:
         return parser(value)
     except ValueError as exc:
         raise BadRequest(f"{{{parameter}}}: {exc}") from None
+
+
+def parse_time(parameter: str, text: str | None, timezone: str) -> dt.datetime | None:
+    """An optional moment (ISO 8601; naive: local time in ``timezone``); None when not given."""
+    from shoutu.domain.timeutil import parse_timestamp
+
+    return parse(parameter, lambda t: parse_timestamp(t, timezone), text) if text else None
 
 
 def flag(name: str) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from shoutu.cli import i18n
-from shoutu.cli.output import emit_json, errors_as_exit, out, parse
+from shoutu.cli.output import emit_json, errors_as_exit, out, parse_time
 from shoutu.cli.state import state
 
 app = typer.Typer(
@@ -27,10 +27,7 @@ PlanOpt = Annotated[
 
 
 def _at(context: Any, text: str | None) -> Any:
-    from shoutu.domain.timeutil import parse_timestamp
-
-    tz = context.settings.timezone
-    return parse("at", lambda t: parse_timestamp(t, tz), text) if text else None
+    return parse_time("at", text, context.settings.timezone)
 
 
 def _print(report: dict[str, Any], tz: str, json: bool) -> None:

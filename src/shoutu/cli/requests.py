@@ -9,7 +9,7 @@ import typer
 
 from shoutu.cli import i18n
 from shoutu.cli.imports import AllowDates, DateFormat, Encoding, FileArg
-from shoutu.cli.output import emit_json, err, errors_as_exit, out, parse
+from shoutu.cli.output import emit_json, err, errors_as_exit, out, parse, parse_time
 from shoutu.cli.state import state
 from shoutu.domain.vocabulary import HelpCategory, HelpStatus, RegionLevel
 
@@ -37,11 +37,8 @@ COLUMNS = [
 ]
 
 
-def _at(context: Any, text: str | None) -> dt.datetime | None:
-    from shoutu.domain.timeutil import parse_timestamp
-
-    tz = context.settings.timezone
-    return parse("at", lambda t: parse_timestamp(t, tz), text) if text else None
+def _at(context: Any, text: str | None, parameter: str = "at") -> dt.datetime | None:
+    return parse_time(parameter, text, context.settings.timezone)
 
 
 def _print(requests: list[dict[str, Any]], tz: str, zh: str, en: str) -> None:
@@ -108,7 +105,7 @@ def add(
         context = state(ctx).context()
         request = NewRequest(
             category=parse("category", HelpCategory.parse, category),
-            received_time=_at(context, received) or utcnow(),
+            received_time=_at(context, received, "received") or utcnow(),
             person_id=person,
             region_code=region,
             severity=severity,

@@ -86,13 +86,16 @@ def meets(rules: HelpRequests, severity: int | None, status: HelpStatus) -> bool
     return False
 
 
-def escalations(rules: HelpRequests, clock: Clock, at: dt.datetime) -> list[Clock]:
-    """The escalations due by ``at``, in order: each at the moment the deadline before it
-    passed, to the next level, with a new clock from then."""
+def escalations(
+    rules: HelpRequests, clock: Clock, at: dt.datetime, *, before: bool = False
+) -> list[Clock]:
+    """The escalations due by ``at`` (``before``: deadlines strictly before it — a step taken
+    at the deadline meets it), in order: each at the moment the deadline before it passed, to
+    the next level, with a new clock from then."""
     steps: list[Clock] = []
     while not clock.met and clock.level < len(rules.escalation) - 1:
         due = deadline(rules, clock)
-        if due > at:
+        if due > at or (before and due == at):
             break
         clock = Clock(clock.level + 1, due, clock.severity)
         steps.append(clock)

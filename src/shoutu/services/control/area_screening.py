@@ -24,11 +24,12 @@ SCREENED = (RiskLevel.HIGH, RiskLevel.MEDIUM)
 
 
 def _running(campaign: dict[str, Any], at: dt.datetime) -> bool:
+    """Whether the campaign runs on the day that begins at ``at``."""
     hours = float(campaign["interval_hours"]) * (int(campaign["rounds"]) - 1) + float(
         campaign["round_hours"]
     )
     start: dt.datetime = campaign["start_time"]
-    return start <= at < start + dt.timedelta(hours=hours)
+    return start < at + dt.timedelta(days=1) and at < start + dt.timedelta(hours=hours)
 
 
 def screen_area(
@@ -55,8 +56,13 @@ def screen_area(
                 "joined": True,
                 "pool_ratio": campaign["pool_ratio"],
             }
+    name = f"risk-area-{area['area_id']}"
+    taken = {c["name"] for c in campaigns_repo.listed(unit.conn)}
+    suffix = 2
+    while name in taken:  # a campaign someone named so: the next free name
+        name, suffix = f"risk-area-{area['area_id']}-{suffix}", suffix + 1
     values = {
-        "name": f"risk-area-{area['area_id']}",
+        "name": name,
         "region_code": area["region_code"],
         "risk_level": level,
         "start_time": begin,

@@ -44,7 +44,8 @@ FIELDS = (
     f.FieldSpec("note", f.text(2000)),
 )
 #: what a stored request must match for a row of the same id to be the same row
-_COMPARED = ("received_time", "category", "severity", "person_id")
+#: (not the severity: triage changes it after receipt)
+_COMPARED = ("received_time", "category", "person_id")
 
 
 def _request(values: dict[str, Any]) -> NewRequest:

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from shoutu.domain.identifiers import IdentifierError
 from shoutu.domain.regions import level_code
 from shoutu.domain.timeutil import CLOCK_SKEW, utcnow
 from shoutu.domain.vocabulary import (
@@ -52,10 +53,20 @@ from shoutu.services.control.help_views import (
     help_rules,
 )
 from shoutu.store.repositories import help_requests as repo
+from shoutu.store.repositories import locks
 from shoutu.store.repositories import measures as measures_repo
 from shoutu.store.repositories import people as people_repo
 
 SEVERITIES = (1, 2, 3, 4)
+LOCK = "shoutu.control.help_requests"  # one writer of help requests at a time
+
+
+def _checked_time(at: dt.datetime | None) -> dt.datetime:
+    """``at`` (default now), refused when in the future."""
+    now = utcnow()
+    if at is not None and at > now + CLOCK_SKEW:
+        raise BadRequest("{at}: in the future")
+    return at or now
 
 
 @dataclass(frozen=True)
@@ -104,9 +115,16 @@ def communities(conn: Connection, requests: Sequence[NewRequest]) -> list[str | 
     )
     found: list[str | None] = []
     for r in requests:
-        code = homes.get(r.person_id) if r.person_id is not None else None
-        code = code or r.region_code
-        found.append(level_code(code, RegionLevel.COMMUNITY) if code else None)
+        if r.person_id is not None and r.person_id not in homes:
+            raise NotFound(f"no person {r.person_id}")
+        home = homes.get(r.person_id) if r.person_id is not None else None
+        try:
+            found.append(
+                level_code(home, RegionLevel.COMMUNITY)
+                or level_code(r.region_code, RegionLevel.COMMUNITY)
+            )
+        except IdentifierError as exc:
+            raise BadRequest(f"{{region}}: {exc}") from None
     return found
 
 
@@ -131,9 +149,8 @@ def _context(conn: Connection, requests: Sequence[NewRequest]) -> list[tuple[Any
             and m["status"] != "cancelled"
         ]
         latest = max(mine, key=lambda m: (m["start_time"], m["measure_id"]), default=None)
-        context.append(
-            (None, None) if latest is None else (latest["measure_id"], latest.get("area_id"))
-        )
+        area = next((m["area_id"] for m in mine if m.get("area_id") is not None), None)
+        context.append((None if latest is None else latest["measure_id"], area))
     return context
 
 
@@ -148,7 +165,10 @@ def record(ctx: ServiceContext, unit: Unit, requests: Sequence[NewRequest]) -> l
     rows = []
     for r, code, (measure_id, area_id) in zip(requests, codes, context, strict=True):
         if code is None:
-            raise BadRequest("a help request needs a person with a home or a {region}")
+            raise BadRequest(
+                "a help request needs a person whose home is a community or finer, or a "
+                "{region} at community level or finer"
+            )
         status = HelpStatus.RECEIVED if r.severity is None else HelpStatus.TRIAGED
         clock = Clock(0, r.received_time, r.severity)
         rows.append(
@@ -206,6 +226,7 @@ def add_request(ctx: ServiceContext, request: NewRequest) -> dict[str, Any]:
     if request.received_time > utcnow() + CLOCK_SKEW:
         raise BadRequest("{received}: a request cannot be received in the future")
     with writing(ctx, detail="help request received") as unit:
+        locks.serialise(unit.conn, name=LOCK)
         (request_id,) = record(ctx, unit, [request])
     return get_request(ctx, request_id)
 
@@ -229,17 +250,19 @@ def _move(
 ) -> dict[str, Any]:
     """One workflow step: the move checked, the deadline's state updated, the step and the
     audit event written in one unit."""
-    when = at or utcnow()
+    when = _checked_time(at)
     with writing(ctx, detail=f"help request {action}") as unit:
+        locks.serialise(unit.conn, name=LOCK)
         before = _load(unit, request_id)
+        if when < before["received_time"]:
+            raise BadRequest("{at}: before the request was received")
+        _escalate(ctx, unit, before, when, before=True)  # the deadlines it missed, first
         status = HelpStatus(before["status"])
         if to not in MOVES[status]:
             allowed = ", ".join(sorted(m.value for m in MOVES[status])) or "nothing (it ended)"
             raise InvalidTransition(
                 f"help request {request_id} is {status.value}: next can be {allowed}"
             )
-        if when < before["received_time"]:
-            raise BadRequest("{at}: before the request was received")
         rules = help_rules(ctx.protocols.load(before["protocol"]))
         change: dict[str, Any] = {"status": to, **(values or {})}
         severity = change.get("severity", before["severity"])
@@ -274,7 +297,7 @@ def triage(
     """Set the severity: the current level's clock starts again with its deadline."""
     if severity not in SEVERITIES:
         raise BadRequest("{severity} must be 1 (life-threatening) to 4 (no danger)")
-    when = at or utcnow()
+    when = _checked_time(at)
     with ctx.connect() as conn:
         found = repo.get(conn, request_ids=[request_id]).get(request_id)
     if found is None:
@@ -341,8 +364,9 @@ def refusal(
     """Record that a facility refused the asker (for supervision); the request stays open."""
     if not facility.strip() or not reason.strip():
         raise BadRequest("a refusal needs the {facility} and the {reason}")
-    when = at or utcnow()
+    when = _checked_time(at)
     with writing(ctx, detail="help request: refusal by a facility") as unit:
+        locks.serialise(unit.conn, name=LOCK)
         before = _load(unit, request_id)
         status = HelpStatus(before["status"])
         if status in ENDED:
@@ -374,36 +398,52 @@ class Escalation:
 def escalate_run(ctx: ServiceContext, *, at: dt.datetime | None = None) -> list[Escalation]:
     """Escalate every request whose deadline passed unmet by ``at``, each step dated when
     its deadline passed; the escalations made."""
-    when = at or utcnow()
+    when = _checked_time(at)
     done: list[Escalation] = []
     with writing(ctx, detail="help requests: escalation run") as unit:
+        locks.serialise(unit.conn, name=LOCK)
         open_ = [r for r in repo.listed(unit.conn) if HelpStatus(r["status"]) not in ENDED]
         for request in open_:
-            rules = help_rules(ctx.protocols.load(request["protocol"]))
-            clock = clock_of(request, rules)
-            steps = escalations(rules, clock, when)
-            for step in steps:
-                lower, higher = level_of(rules, clock), level_of(rules, step)
-                region = level_code(request["region_code"], higher)
-                _step(unit, request["request_id"], at=step.started, action="escalated",
-                      before=HelpStatus(request["status"]), after=HelpStatus.ESCALATED,
-                      level=higher, detail=f"deadline at {lower.value} level passed")  # fmt: skip
-                done.append(Escalation(request["request_id"], lower, higher, step.started, region))
-                clock = step
-            if steps:
-                change = {
-                    "status": HelpStatus.ESCALATED,
-                    "level": level_of(rules, clock),
-                    "clock_time": clock.started,
-                    "due_time": deadline(rules, clock),
-                    "resp_region": level_code(request["region_code"], level_of(rules, clock)),
-                    "resp_unit": None,
-                    "resp_person": None,
-                }
-                repo.change(unit.conn, request_id=request["request_id"],
-                            values={**change, **unit.touch})  # fmt: skip
-                unit.updated(ENTITY, request["request_id"],
-                             {k: request[k] for k in change}, change)  # fmt: skip
+            done += _escalate(ctx, unit, request, when)
+    return done
+
+
+def _escalate(
+    ctx: ServiceContext,
+    unit: Unit,
+    request: dict[str, Any],
+    when: dt.datetime,
+    *,
+    before: bool = False,
+) -> list[Escalation]:
+    """Apply the escalations due on one request by ``when`` (each dated when its deadline
+    passed); the request's row is updated in place."""
+    rules = help_rules(ctx.protocols.load(request["protocol"]))
+    clock = clock_of(request, rules)
+    steps = escalations(rules, clock, when, before=before)
+    done = []
+    for step in steps:
+        lower, higher = level_of(rules, clock), level_of(rules, step)
+        region = level_code(request["region_code"], higher)
+        _step(unit, request["request_id"], at=step.started, action="escalated",
+              before=HelpStatus(request["status"]), after=HelpStatus.ESCALATED,
+              level=higher, detail=f"deadline at {lower.value} level passed")  # fmt: skip
+        done.append(Escalation(request["request_id"], lower, higher, step.started, region))
+        clock = step
+    if steps:
+        change = {
+            "status": HelpStatus.ESCALATED,
+            "level": level_of(rules, clock),
+            "clock_time": clock.started,
+            "due_time": deadline(rules, clock),
+            "resp_region": level_code(request["region_code"], level_of(rules, clock)),
+            "resp_unit": None,
+            "resp_person": None,
+        }
+        repo.change(unit.conn, request_id=request["request_id"],
+                    values={**change, **unit.touch})  # fmt: skip
+        unit.updated(ENTITY, request["request_id"], {k: request[k] for k in change}, change)
+        request.update(change)
     return done
 
 

@@ -11,10 +11,11 @@ import statistics
 from collections import Counter, defaultdict
 from typing import Any
 
+from shoutu.domain.identifiers import IdentifierError
 from shoutu.domain.regions import level_code, parse_region_code
 from shoutu.domain.timeutil import utcnow
 from shoutu.domain.vocabulary import HelpCategory, HelpStatus, RegionLevel
-from shoutu.errors import NotFound, ProtocolError
+from shoutu.errors import BadRequest, NotFound, ProtocolError
 from shoutu.protocols.schema import HelpRequests, Protocol
 from shoutu.rules.help_requests import ENDED, Clock, overdue
 from shoutu.services.audit import writing
@@ -54,7 +55,7 @@ def view(
     note: str | None = None
     if row["note_enc"]:
         text = ctx.keyring.decrypt(NOTE_FIELD, row["note_enc"])
-        note = text if reveal else f"[{len(text)} characters, hidden]"
+        note = text if reveal else "[hidden]"
     return {
         "request_id": row["request_id"],
         "source_ref": row["source_ref"],
@@ -142,7 +143,12 @@ def list_requests(
 
 
 def _prefix(region: str | None) -> str | None:
-    return parse_region_code(region).prefix if region else None
+    if not region:
+        return None
+    try:
+        return parse_region_code(region).prefix
+    except IdentifierError as exc:
+        raise BadRequest(f"{{region}}: {exc}") from None
 
 
 def _hours(start: dt.datetime, end: dt.datetime) -> float:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shoutu.domain.regions import level_code
-from shoutu.domain.timeutil import utcnow
+from shoutu.domain.timeutil import CLOCK_SKEW, utcnow
 from shoutu.domain.vocabulary import PlaceType, PlanParty, RegionLevel, TaskKind, TaskStatus
 from shoutu.errors import BadRequest, NotFound
 from shoutu.protocols.plans import load_plans, plan_for
@@ -24,6 +24,7 @@ from shoutu.services.supervision.tasks import NewTask, Responsible, open_tasks
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import places as places_repo
 from shoutu.store.repositories import plan_runs as repo
+from shoutu.store.repositories import signals as signals_repo
 from shoutu.store.repositories import tasks as tasks_repo
 
 SUBJECT = "plan_runs"
@@ -66,7 +67,12 @@ def run_plan(
 ) -> dict[str, Any]:
     """Open the plan's tasks for the place (``drill``: as an exercise); the run with its
     tasks."""
-    when = at or utcnow()
+    now = utcnow()
+    if at is not None and at > now + CLOCK_SKEW:
+        raise BadRequest("{at}: in the future")
+    when = at or now
+    if trigger.reason is not None and not trigger.reason.strip():
+        trigger = Trigger(trigger.case_id, trigger.signal_id, None)
     known = plans(ctx)
     with writing(ctx, detail="response plan" + (" drill" if drill else "")) as unit:
         place = places_repo.get(unit.conn, place_id=place_id)
@@ -87,6 +93,11 @@ def run_plan(
             and cases_repo.get(unit.conn, case_id=trigger.case_id) is None
         ):
             raise NotFound(f"no case {trigger.case_id}")
+        if (
+            trigger.signal_id is not None
+            and signals_repo.get(unit.conn, signal_id=trigger.signal_id) is None
+        ):
+            raise NotFound(f"no signal {trigger.signal_id}")
         if not drill and trigger == Trigger():
             raise BadRequest("a plan is triggered by a {case}, a {signal} or a stated {reason}")
         reason = trigger.reason or (

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from shoutu.store.repositories.entities import insert_generated
+from shoutu.store.repositories.entities import insert_generated, rows_in
 from shoutu.store.tables import HelpRequest, HelpRequestStep, table
 
 TABLE = table(HelpRequest)
@@ -21,18 +21,14 @@ def add(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
 
 
 def get(conn: Connection, *, request_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    if not request_ids:
-        return {}
-    query = select(TABLE).where(TABLE.c.request_id.in_(list(request_ids)))
-    return {int(r["request_id"]): dict(r) for r in conn.execute(query).mappings()}
+    statement = lambda chunk: select(TABLE).where(TABLE.c.request_id.in_(chunk))  # noqa: E731
+    return {int(r["request_id"]): dict(r) for r in rows_in(conn, statement, request_ids)}
 
 
 def by_source_refs(conn: Connection, *, refs: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Requests already stored under these log ids."""
-    if not refs:
-        return {}
-    query = select(TABLE).where(TABLE.c.source_ref.in_(list(refs)))
-    return {str(r["source_ref"]): dict(r) for r in conn.execute(query).mappings()}
+    statement = lambda chunk: select(TABLE).where(TABLE.c.source_ref.in_(chunk))  # noqa: E731
+    return {str(r["source_ref"]): dict(r) for r in rows_in(conn, statement, refs)}
 
 
 def listed(
@@ -64,15 +60,18 @@ def add_steps(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
 def steps(conn: Connection, *, request_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
     """The steps of these requests, in order, by request."""
     found: dict[int, list[dict[str, Any]]] = {}
-    if not request_ids:
-        return found
-    query = (
-        select(STEPS)
-        .where(STEPS.c.request_id.in_(list(request_ids)))
-        .order_by(STEPS.c.time, STEPS.c.step_id)
-    )
-    for r in conn.execute(query).mappings():
+
+    def statement(chunk: Sequence[Any]) -> Any:
+        return (
+            select(STEPS)
+            .where(STEPS.c.request_id.in_(chunk))
+            .order_by(STEPS.c.time, STEPS.c.step_id)
+        )
+
+    for r in rows_in(conn, statement, request_ids):
         found.setdefault(int(r["request_id"]), []).append(dict(r))
+    for steps_of in found.values():  # chunks each come in order; the whole in order too
+        steps_of.sort(key=lambda s: (s["time"], s["step_id"]))
     return found
 
 
