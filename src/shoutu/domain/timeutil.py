@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shoutu.errors import BadRequest
+
 UTC = dt.UTC
 
 
@@ -106,6 +108,15 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(UTC)
+
+
+def not_in_future(at: dt.datetime | None, parameter: str = "at") -> dt.datetime:
+    """``at`` (default now); a BadRequest naming ``parameter`` when it is later than now
+    (allowing ``CLOCK_SKEW``)."""
+    now = utcnow()
+    if at is not None and at > now + CLOCK_SKEW:
+        raise BadRequest(f"{{{parameter}}}: in the future")
+    return at or now
 
 
 def start_of_day(day: dt.date, tz: str) -> dt.datetime:

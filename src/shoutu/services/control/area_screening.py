@@ -42,7 +42,8 @@ def screen_area(
     if level not in SCREENED or plan is None:
         return None
     begin = start_of_day(since, unit.ctx.settings.timezone)
-    for campaign in campaigns_repo.listed(unit.conn):
+    campaigns = campaigns_repo.listed(unit.conn)
+    for campaign in campaigns:
         if (
             campaign["risk_level"] == level
             and _running(campaign, begin)
@@ -57,7 +58,7 @@ def screen_area(
                 "pool_ratio": campaign["pool_ratio"],
             }
     name = f"risk-area-{area['area_id']}"
-    taken = {c["name"] for c in campaigns_repo.listed(unit.conn)}
+    taken = {c["name"] for c in campaigns}
     suffix = 2
     while name in taken:  # a campaign someone named so: the next free name
         name, suffix = f"risk-area-{area['area_id']}-{suffix}", suffix + 1

@@ -23,7 +23,7 @@ from sqlalchemy import Connection
 
 from shoutu.domain.identifiers import IdentifierError
 from shoutu.domain.regions import level_code
-from shoutu.domain.timeutil import CLOCK_SKEW, utcnow
+from shoutu.domain.timeutil import not_in_future
 from shoutu.domain.vocabulary import (
     HelpCategory,
     HelpChannel,
@@ -59,14 +59,6 @@ from shoutu.store.repositories import people as people_repo
 
 SEVERITIES = (1, 2, 3, 4)
 LOCK = "shoutu.control.help_requests"  # one writer of help requests at a time
-
-
-def _checked_time(at: dt.datetime | None) -> dt.datetime:
-    """``at`` (default now), refused when in the future."""
-    now = utcnow()
-    if at is not None and at > now + CLOCK_SKEW:
-        raise BadRequest("{at}: in the future")
-    return at or now
 
 
 @dataclass(frozen=True)
@@ -223,8 +215,7 @@ def add_request(ctx: ServiceContext, request: NewRequest) -> dict[str, Any]:
     """Record one request (``requests add``); the stored request."""
     if request.severity is not None and request.severity not in SEVERITIES:
         raise BadRequest("{severity} must be 1 (life-threatening) to 4 (no danger)")
-    if request.received_time > utcnow() + CLOCK_SKEW:
-        raise BadRequest("{received}: a request cannot be received in the future")
+    not_in_future(request.received_time, "received")
     with writing(ctx, detail="help request received") as unit:
         locks.serialise(unit.conn, name=LOCK)
         (request_id,) = record(ctx, unit, [request])
@@ -246,11 +237,13 @@ def _move(
     at: dt.datetime | None,
     action: str,
     values: dict[str, Any] | None = None,
+    severity: int | None = None,
     detail: str | None = None,
 ) -> dict[str, Any]:
-    """One workflow step: the move checked, the deadline's state updated, the step and the
+    """One workflow step: the move checked, the deadline's state updated (a ``severity``
+    given: triage, the level's clock starting again with its deadline), the step and the
     audit event written in one unit."""
-    when = _checked_time(at)
+    when = not_in_future(at)
     with writing(ctx, detail=f"help request {action}") as unit:
         locks.serialise(unit.conn, name=LOCK)
         before = _load(unit, request_id)
@@ -265,8 +258,18 @@ def _move(
             )
         rules = help_rules(ctx.protocols.load(before["protocol"]))
         change: dict[str, Any] = {"status": to, **(values or {})}
-        severity = change.get("severity", before["severity"])
-        if before["met_time"] is None and meets(rules, severity, to):
+        if severity is not None:
+            clock = Clock(0, when, severity)  # the deadline does not depend on the level
+            change.update(
+                severity=severity,
+                triaged_time=when,
+                clock_time=when,
+                due_time=deadline(rules, clock),
+            )
+            detail = _triage_detail(rules, severity)
+        if before["met_time"] is None and meets(
+            rules, change.get("severity", before["severity"]), to
+        ):
             change["met_time"] = when
         if to == HelpStatus.RESOLVED:
             change["resolved_time"] = when
@@ -297,22 +300,8 @@ def triage(
     """Set the severity: the current level's clock starts again with its deadline."""
     if severity not in SEVERITIES:
         raise BadRequest("{severity} must be 1 (life-threatening) to 4 (no danger)")
-    when = _checked_time(at)
-    with ctx.connect() as conn:
-        found = repo.get(conn, request_ids=[request_id]).get(request_id)
-    if found is None:
-        raise NotFound(f"no help request {request_id}")
-    rules = help_rules(ctx.protocols.load(found["protocol"]))
-    clock = Clock(rules.escalation.index(RegionLevel(found["level"])), when, severity)
-    values = {
-        "severity": severity,
-        "triaged_time": when,
-        "clock_time": when,
-        "due_time": deadline(rules, clock),
-        **_parties(department, unit_name, worker),
-    }
-    return _move(ctx, request_id, HelpStatus.TRIAGED, at=when, action="triaged",
-                 values=values, detail=_triage_detail(rules, severity))  # fmt: skip
+    return _move(ctx, request_id, HelpStatus.TRIAGED, at=at, action="triaged",
+                 values=_parties(department, unit_name, worker), severity=severity)  # fmt: skip
 
 
 def _parties(department: str | None, unit: str | None, person: str | None) -> dict[str, Any]:
@@ -364,7 +353,7 @@ def refusal(
     """Record that a facility refused the asker (for supervision); the request stays open."""
     if not facility.strip() or not reason.strip():
         raise BadRequest("a refusal needs the {facility} and the {reason}")
-    when = _checked_time(at)
+    when = not_in_future(at)
     with writing(ctx, detail="help request: refusal by a facility") as unit:
         locks.serialise(unit.conn, name=LOCK)
         before = _load(unit, request_id)
@@ -398,7 +387,7 @@ class Escalation:
 def escalate_run(ctx: ServiceContext, *, at: dt.datetime | None = None) -> list[Escalation]:
     """Escalate every request whose deadline passed unmet by ``at``, each step dated when
     its deadline passed; the escalations made."""
-    when = _checked_time(at)
+    when = not_in_future(at)
     done: list[Escalation] = []
     with writing(ctx, detail="help requests: escalation run") as unit:
         locks.serialise(unit.conn, name=LOCK)

@@ -54,8 +54,7 @@ def view(
     severity = row["severity"]
     note: str | None = None
     if row["note_enc"]:
-        text = ctx.keyring.decrypt(NOTE_FIELD, row["note_enc"])
-        note = text if reveal else "[hidden]"
+        note = ctx.keyring.decrypt(NOTE_FIELD, row["note_enc"]) if reveal else "[hidden]"
     return {
         "request_id": row["request_id"],
         "source_ref": row["source_ref"],

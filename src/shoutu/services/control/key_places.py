@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shoutu.domain.regions import level_code
-from shoutu.domain.timeutil import CLOCK_SKEW, utcnow
+from shoutu.domain.timeutil import not_in_future, utcnow
 from shoutu.domain.vocabulary import PlaceType, PlanParty, RegionLevel, TaskKind, TaskStatus
 from shoutu.errors import BadRequest, NotFound
 from shoutu.protocols.plans import load_plans, plan_for
@@ -67,10 +67,7 @@ def run_plan(
 ) -> dict[str, Any]:
     """Open the plan's tasks for the place (``drill``: as an exercise); the run with its
     tasks."""
-    now = utcnow()
-    if at is not None and at > now + CLOCK_SKEW:
-        raise BadRequest("{at}: in the future")
-    when = at or now
+    when = not_in_future(at)
     if trigger.reason is not None and not trigger.reason.strip():
         trigger = Trigger(trigger.case_id, trigger.signal_id, None)
     known = plans(ctx)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shoutu.domain.timeutil import CLOCK_SKEW, utcnow
+from shoutu.domain.timeutil import not_in_future
 from shoutu.domain.vocabulary import TaskKind, TaskStatus
 from shoutu.errors import BadRequest, InvalidTransition, NotFound
 from shoutu.protocols.schema import Protocol
@@ -150,10 +150,7 @@ def complete_task(
     ctx: ServiceContext, task_id: int, *, at: dt.datetime | None = None
 ) -> dict[str, Any]:
     """A person marks an open task done (at ``at``, default now), audited; the task."""
-    now = utcnow()
-    if at is not None and at > now + CLOCK_SKEW:
-        raise BadRequest("{at}: in the future")
-    when = at or now
+    when = not_in_future(at)
     with writing(ctx, detail="task done") as unit:
         found = repo.get(unit.conn, task_id=task_id)
         if found is None:
