@@ -20,3 +20,10 @@ LATE_TRACING_CITY = {
 # small runs under other protocol editions (their stages and test days)
 CN8_CITY = {"people": 2000, "days": 12, "seed": 2, "protocol": "cn-8th-2021"}
 CDC_CITY = {"people": 2000, "days": 12, "seed": 2, "protocol": "us-cdc-2021"}
+# risk-area lockdown with more importations: areas reset, held and proposed again
+LOCKDOWN_CITY = {
+    "people": 8000,
+    "days": 40,
+    "seed": 4,
+    "scenario": str(DATA / "scenarios" / "lockdown_busy.toml"),
+}

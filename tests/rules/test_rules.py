@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from shoutu.domain.vocabulary import ControlKind, RiskLevel
 from shoutu.protocols.loader import ProtocolRegistry
@@ -14,7 +13,14 @@ from shoutu.rules.quarantine import (
     scheduled_tests,
     stage_ends,
 )
-from shoutu.rules.risk_areas import area_until, holds_areas
+from shoutu.rules.risk_areas import (
+    AreaClock,
+    Proposed,
+    inside,
+    judge_day,
+    round_negative,
+    uncovered,
+)
 
 PROTOCOLS = ProtocolRegistry(None)
 
@@ -40,12 +46,39 @@ def test_cn_8th_close_contact_is_fourteen_then_seven() -> None:
     assert not table[0] and not table[-1]  # day 0 and days past the episode never are
 
 
-@pytest.mark.parametrize("name", ["cn-8th-2021", "cn-9th-2022"])
-def test_risk_areas_hold_high_then_medium(name: str) -> None:
-    protocol = PROTOCOLS.load(name)
-    assert holds_areas(protocol)
-    high = protocol.risk_levels[RiskLevel.HIGH].downgrade_after_days or 0
-    medium = protocol.risk_levels[RiskLevel.MEDIUM].downgrade_after_days or 0
-    assert area_until(protocol, 3.0) == (3.0 + high, 3.0 + high + medium)
-    until_high, until_medium = area_until(protocol, np.array([1.0, 2.0]))
-    np.testing.assert_array_equal(until_medium - until_high, [medium, medium])
+def test_an_area_inside_an_open_one_at_its_level_or_higher_is_not_proposed() -> None:
+    building, community = "9901010010010009", "990101001001"
+    proposed = [
+        Proposed(building, RiskLevel.HIGH, ()),
+        Proposed(community, RiskLevel.MEDIUM, ()),
+    ]
+    assert uncovered(proposed, [([community], RiskLevel.MEDIUM)]) == proposed[:1]
+    assert uncovered(proposed, [([community], RiskLevel.HIGH)]) == []
+    assert uncovered(proposed, [([building], RiskLevel.MEDIUM)]) == proposed
+    assert inside([community], building) and not inside([building], community)
+
+
+def test_a_round_needs_its_coverage_and_every_sample_negative() -> None:
+    residents = np.arange(10)
+    sampled = np.r_[np.arange(9), 42]  # nine of ten residents, and someone from elsewhere
+    negative = np.r_[np.ones(9, bool), False]
+    assert round_negative(residents, sampled, negative, 0.9)
+    assert not round_negative(residents, sampled, negative, 0.95)
+    negative[3] = False
+    assert not round_negative(residents, sampled, negative, 0.9)
+    assert not round_negative(np.empty(0, np.int64), sampled, negative, 0.0)
+
+
+def test_judge_day_asks_only_for_the_rounds_that_can_count() -> None:
+    protocol = PROTOCOLS.load("cn-9th-2022")
+    asked: list[int] = []
+
+    def negative(day: int) -> bool:
+        asked.append(day)
+        return day == 17
+
+    area = AreaClock(RiskLevel.HIGH, 10)
+    assert not judge_day(protocol, area, 16, negative=negative).stepped and asked == []
+    judged = judge_day(protocol, area, 17, negative=negative)
+    assert judged.stepped and judged.area == AreaClock(RiskLevel.MEDIUM, 17, False)
+    assert asked == [17]

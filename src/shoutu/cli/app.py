@@ -18,6 +18,7 @@ from shoutu.cli import (
     cases,
     control,
     imports,
+    imports_ports,  # noqa: F401 (registers its commands on `import`)
     investigation,
     places,
     protocols,

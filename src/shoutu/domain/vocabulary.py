@@ -182,6 +182,16 @@ class TestMethod(Labeled):
     ANTIGEN = "antigen", "抗原检测", "Antigen"
 
 
+class EnvironmentObject(Labeled):
+    """What an environment sample (环境/物品标本) was taken from."""
+
+    COLD_CHAIN_PACKAGE = "cold_chain_package", "冷链食品外包装", "Cold-chain package"
+    CONTAINER_SURFACE = "container_surface", "集装箱表面", "Container surface"
+    WAREHOUSE = "warehouse", "仓库环境", "Warehouse environment"
+    VEHICLE = "vehicle", "运输车辆", "Transport vehicle"
+    OTHER = "other", "其他", "Other"
+
+
 class TestOutcome(Labeled):
     __test__ = False
 
@@ -476,6 +486,7 @@ ALL_ENUMS: tuple[type[Labeled], ...] = (
     SaleCategory,
     PlaceType,
     TestMethod,
+    EnvironmentObject,
     TestOutcome,
     Sex,
     IdType,

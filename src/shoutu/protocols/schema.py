@@ -128,6 +128,8 @@ class QuarantineRules(_Strict):
     secondary_contact: Quarantine | None = None
     inbound_traveller: Quarantine | None = None
     companion: Quarantine | None = None
+    # staff who handled goods, or worked at a site, a positive environment sample came from
+    environment_exposed: Quarantine | None = None
 
 
 class Release(_Strict):

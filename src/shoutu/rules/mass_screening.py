@@ -43,4 +43,11 @@ def campaign_plan(
     )
 
 
-__all__ = ["CampaignPlan", "campaign_plan"]
+def round_coverage(protocol: Protocol) -> float:
+    """The share of its target a round must sample to count towards clearing (a campaign's,
+    an area's residents): the protocol's ``mass_screening.clear_min_coverage``, else 90%."""
+    rules = protocol.mass_screening
+    return rules.clear_min_coverage if rules is not None else 0.9
+
+
+__all__ = ["CampaignPlan", "campaign_plan", "round_coverage"]

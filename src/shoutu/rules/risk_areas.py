@@ -8,7 +8,8 @@ origin: the services use date ordinals, the simulator its day numbers).
 (``stay_level``) are drawn the same way; the rest of each such area's county is low. Under a
 protocol whose ``cases_in_control_create_areas`` is false, a case found inside control proposes
 nothing. One entry per code at its highest level, with every reason; a code inside another
-proposed at the same or a higher level is left out.
+proposed at the same or a higher level is left out, and so is one inside an area already open
+at the same or a higher level (``uncovered``): a new case there resets that area's clock instead.
 
 **Timers** (``judge``): an area's quiet period counts from its clock — the day of its last case
 inside, or, when it stepped down into its level, the day before the lower level took effect. It
@@ -18,37 +19,27 @@ designation) and, where the level asks for one and the period is that long, a sc
 everyone inside, complete and all negative, was held on day ``negative_round_on_day`` of the
 period or later; else it is held with the reason. The lower level is in force from ``D + 1``. A
 new case inside resets the clock (the level stays). Stepping down to low lifts the area: the
-county's low level stays while any medium or high area is in force in it.
+county's low level stays while any medium or high area is in force in it. ``judge_day`` asks
+for rounds only on the days they can count. A round inside counts (``round_negative``) when at
+least ``min_coverage`` of the residents who are not cases gave a PCR sample that day and every
+sample they gave that day has a negative result.
+
+The services (``areas propose`` / ``approve`` / ``run``) and the simulator's lockdown
+(``sim/areas.py``) call these same functions, day by day, in that order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TypeVar
 
 import numpy as np
 
+from shoutu.domain.regions import parse_region_code
 from shoutu.domain.vocabulary import RiskLevel
 from shoutu.protocols.schema import Protocol
 
-T = TypeVar("T", float, np.ndarray)
 RANK = {RiskLevel.LOW: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2}
-
-
-def holds_areas(protocol: Protocol) -> bool:
-    """Whether the protocol declares high and medium risk areas (the simulator's lockdown)."""
-    levels = protocol.risk_levels
-    return RiskLevel.HIGH in levels and RiskLevel.MEDIUM in levels
-
-
-def area_until(protocol: Protocol, last_case: T) -> tuple[T, T]:
-    """(high risk until, medium risk until) for areas whose last case was at ``last_case``
-    (days): the simulator's lockdown, which holds no screening rounds."""
-    levels = protocol.risk_levels
-    high = levels[RiskLevel.HIGH].downgrade_after_days or 0
-    medium = levels[RiskLevel.MEDIUM].downgrade_after_days or 0
-    return last_case + high, last_case + high + medium
 
 
 # -- proposal ------------------------------------------------------------------------------------
@@ -134,6 +125,25 @@ def propose(protocol: Protocol, cases: Sequence[CaseFacts]) -> tuple[list[Propos
             continue
         kept.append(Proposed(code, level, tuple(reasons)))
     return kept, sorted({county_of(p.code) for p in kept})
+
+
+def inside(parts: Sequence[str], code: str | None) -> bool:
+    """Whether a region code (a home, a proposed area) lies inside one of an area's parts."""
+    return bool(code) and any(str(code).startswith(parse_region_code(p).prefix) for p in parts)
+
+
+def uncovered(
+    proposed: Sequence[Proposed], open_areas: Sequence[tuple[Sequence[str], RiskLevel]]
+) -> list[Proposed]:
+    """The proposals not inside an open area (its parts, its level) at the same or a higher
+    level."""
+    return [
+        p
+        for p in proposed
+        if not any(
+            inside(parts, p.code) and RANK[level] >= RANK[p.level] for parts, level in open_areas
+        )
+    ]
 
 
 # -- timers --------------------------------------------------------------------------------------
@@ -230,6 +240,41 @@ def judge(
     )
 
 
+def judge_day(
+    protocol: Protocol,
+    area: AreaClock,
+    day: int,
+    *,
+    case_days: Sequence[int] = (),
+    negative: Callable[[int], bool],
+) -> Judgement:
+    """``judge`` for ``day``, asking ``negative(r)`` whether the round of day ``r`` inside was
+    complete and all negative only for the days that can count (once the quiet days are
+    over, from the level's round day)."""
+    needed, quiet = round_day(protocol, area), quiet_days(protocol, area)
+    rounds: list[int] = []
+    if needed is not None and quiet is not None and day - area.clock >= quiet:
+        rounds = [r for r in range(needed, day + 1) if negative(r)]
+    return judge(protocol, area, day, case_days=case_days, negative_rounds=rounds)
+
+
+def round_negative(
+    residents: np.ndarray,
+    sampled: np.ndarray,
+    negative: np.ndarray,
+    min_coverage: float,
+) -> bool:
+    """Whether a day's samples (``sampled``: the person of each PCR sample that day,
+    ``negative``: whether it has a negative result by now) make a complete all-negative round
+    of ``residents`` (the residents who are not cases)."""
+    if len(residents) == 0:
+        return False
+    mine = np.isin(sampled, residents)
+    if np.unique(sampled[mine]).size < min_coverage * len(residents) - 1e-9:
+        return False
+    return bool(np.all(negative[mine]))
+
+
 __all__ = [
     "RANK",
     "AreaClock",
@@ -237,13 +282,15 @@ __all__ = [
     "Judgement",
     "Proposed",
     "Reason",
-    "area_until",
     "county_of",
     "earliest_downgrade",
     "extent",
-    "holds_areas",
+    "inside",
     "judge",
+    "judge_day",
     "propose",
     "quiet_days",
     "round_day",
+    "round_negative",
+    "uncovered",
 ]

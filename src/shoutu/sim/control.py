@@ -1,7 +1,8 @@
 """Control measures in force: isolation of cases, quarantine episodes, risk areas, closures.
 
-Everything is kept per person (or building, community, place) as times in days since day 0,
-and turned each day into the three masks the rest of the simulation reads:
+Everything is kept per person (or place) as times in days since day 0, with the risk areas'
+masks as ``sim/areas.py`` sets them each night, and turned each day into the three masks
+the rest of the simulation reads:
   free     may go out (venue visits, classes, offices, community mixing);
   mixing   meets anyone at all (False when isolated or in centralised quarantine);
   at home  otherwise meets only their household.
@@ -16,7 +17,6 @@ import numpy as np
 from shoutu.domain.vocabulary import ControlKind
 from shoutu.protocols.schema import Protocol, Quarantine
 from shoutu.rules.quarantine import episode_day, first_kind, is_test_day, stage_ends
-from shoutu.rules.risk_areas import area_until, holds_areas
 
 INF = np.inf
 KINDS: list[ControlKind] = list(ControlKind)
@@ -62,16 +62,7 @@ class Episodes:
 
 
 class Control:
-    def __init__(
-        self,
-        n: int,
-        n_buildings: int,
-        n_communities: int,
-        n_places: int,
-        building_community: np.ndarray,
-        person_building: np.ndarray,
-        protocol: Protocol,
-    ) -> None:
+    def __init__(self, n: int, n_places: int, protocol: Protocol) -> None:
         self.protocol = protocol
         self.isolated_at = np.full(n, INF)
         self.released_at = np.full(n, INF)
@@ -89,12 +80,9 @@ class Control:
         self._cache_version = 0
         self.q_episode = np.full(n, -1, np.int64)
         self.reported = np.zeros(n, bool)
-        self.building_high_until = np.full(n_buildings, -INF)
-        self.community_medium_until = np.full(n_communities, -INF)
+        self.high_area = np.zeros(n, bool)  # living in a high-risk area in force (stay home)
+        self.medium_area = np.zeros(n, bool)  # in a medium-risk one (stay in the area)
         self.closed = np.zeros(n_places, bool)
-        self.any_lockdown = False
-        self.building_community = building_community
-        self.person_building = person_building
         self.episodes = Episodes()
 
     # -- status at a time --------------------------------------------------------------------
@@ -119,20 +107,9 @@ class Control:
         return self._cache.get((name, t))
 
     def locked_down(self, t: float) -> tuple[np.ndarray, np.ndarray]:
-        """(people in high-risk buildings: stay home, people in medium-risk communities)."""
-        cached = self._cached("locked_down", t)
-        if cached is not None:
-            return cached[0], cached[1]
-        if not self.any_lockdown:
-            none = np.zeros(len(self.person_building), bool)
-            self._cache[("locked_down", t)] = (none, none)
-            return none, none
-        building = self.person_building
-        high = self.building_high_until[building] > t
-        community = self.building_community[building]
-        medium = (self.community_medium_until[community] > t) & ~high
-        self._cache[("locked_down", t)] = (high, medium)
-        return high, medium
+        """(people in high-risk areas: stay home, people in medium-risk areas), as set for
+        the day by ``lock_down``."""
+        return self.high_area, self.medium_area
 
     def under_control(self, t: float) -> np.ndarray:
         """Isolated, quarantined (any phase but monitoring) or locked down at home (管控内)."""
@@ -226,18 +203,7 @@ class Control:
         result: np.ndarray = active[due]
         return result
 
-    def risk_areas(self, buildings: np.ndarray, t: float) -> None:
-        """Cases reported at ``t`` living in ``buildings``: high risk there, medium risk in
-        their communities, each held for the protocol's downgrade time after the last case."""
-        if not holds_areas(self.protocol):
-            return
-        self.any_lockdown = True
+    def lock_down(self, high: np.ndarray, medium: np.ndarray) -> None:
+        """The people in high and in medium risk areas from now on."""
+        self.high_area, self.medium_area = high, medium
         self.version += 1
-        high_until, medium_until = area_until(self.protocol, t)
-        self.building_high_until[buildings] = np.maximum(
-            self.building_high_until[buildings], high_until
-        )
-        communities = self.building_community[buildings]
-        self.community_medium_until[communities] = np.maximum(
-            self.community_medium_until[communities], medium_until
-        )

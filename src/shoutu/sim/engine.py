@@ -139,15 +139,7 @@ def simulate(config: RunConfig, out_dir: Path, progress: Progress | None = None)
     scheduler = Scheduler(city, params)
     disease = Disease(city.age, city.doses, disease_params, streams)
     transmission = Transmission(city, disease_params, params)
-    control = Control(
-        city.n,
-        len(city.geo.building_codes),
-        city.geo.n_communities,
-        city.n_places,
-        city.geo.building_community,
-        city.building,
-        config.protocol,
-    )
+    control = Control(city.n, city.n_places, config.protocol)
     keep_days = config.protocol.contacts.lookback_days + 14
     tracer = Tracer(transmission.groups, config.protocol, keep_days, city.place_type)
     response = Response(
@@ -200,6 +192,7 @@ def simulate(config: RunConfig, out_dir: Path, progress: Progress | None = None)
         samples = response.lab.samples.take()
         if samples is not None:
             writer.tests(samples)
+        response.end_of_day(day, today, samples)  # 6
         counts["new_infections"][day] = np.bincount(district[new.person], minlength=n_districts)
         in_control = control.under_control(t_mid)[cases] if len(cases) else np.zeros(0, bool)
         counts["new_cases"][day] = np.bincount(district[cases], minlength=n_districts)
@@ -238,6 +231,8 @@ def simulate(config: RunConfig, out_dir: Path, progress: Progress | None = None)
     writer.episodes(control.episodes)
     writer.visits(response.visits.merged() if response.visits.columns else None)
     writer.sales(response.sales.merged() if response.sales.columns else None)
+    if response.areas is not None:
+        writer.areas(response.areas.rows())
     citywide = counts["new_infections"].sum(axis=1)
     cases_total = int(counts["new_cases"].sum())
     households = city.household[city.household >= 0]
@@ -251,6 +246,7 @@ def simulate(config: RunConfig, out_dir: Path, progress: Progress | None = None)
         "people_tested": int(response.lab.people_tested.sum()),
         "quarantine_person_days": int(counts["in_quarantine"].sum()),
         "lockdown_person_days": int(counts["in_lockdown"].sum()),
+        "risk_areas": len(response.areas.areas) if response.areas is not None else 0,
         **response.tracing.log.kind_counts(),
         "peak_day": dates[int(np.argmax(citywide))].isoformat() if citywide.any() else None,
         "scenario": scenario.name,

@@ -324,6 +324,32 @@ class Writer:
             ),
         )
 
+    def areas(self, rows: dict[str, list[Any]]) -> None:
+        """The risk areas the lockdown imposed: one row per area and level held, from its
+        first day to the first day without it (null: still in force when the run ended)."""
+        if self.summary_only:
+            return
+
+        def dates(days: list[int | None]) -> pa.Array:
+            return pa.array(
+                [None if d is None else self.first + dt.timedelta(days=d) for d in days],
+                pa.date32(),
+            )
+
+        self._write(
+            "areas.parquet",
+            pa.table(
+                {
+                    "area_id": pa.array(rows["area"], pa.int64()),
+                    "region_code": pa.array(rows["code"], pa.string()),
+                    "level": pa.array(rows["level"], pa.string()),
+                    "start_date": dates(rows["start"]),
+                    "end_date": dates(rows["end"]),
+                    "reason": pa.array(rows["reason"], pa.string()),
+                }
+            ),
+        )
+
     def daily(self, columns: dict[str, Any]) -> None:
         self._write("daily.parquet", pa.table(columns))
 

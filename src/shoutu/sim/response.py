@@ -11,15 +11,25 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from shoutu.domain.vocabulary import Channel, KeyPopulation, PlaceType, SaleCategory, VisitReason
+from shoutu.domain.vocabulary import (
+    Channel,
+    KeyPopulation,
+    PlaceType,
+    SaleCategory,
+    TestMethod,
+    TestOutcome,
+    VisitReason,
+)
 from shoutu.protocols.schema import Protocol
+from shoutu.sim.areas import RiskAreas
 from shoutu.sim.contacts import Tracing
 from shoutu.sim.control import Control
 from shoutu.sim.disease import Disease
 from shoutu.sim.population import KEY_POPULATIONS, PLACE_TYPES, City
 from shoutu.sim.rng import Streams
 from shoutu.sim.scenario import Scenario
-from shoutu.sim.testing import CHANNELS, Lab, Pending
+from shoutu.sim.schedule import CheckIns
+from shoutu.sim.testing import CHANNELS, METHODS, OUTCOMES, Lab, Pending
 from shoutu.sim.tracing import Tracer
 
 SCREENING = {
@@ -92,6 +102,7 @@ class Response:
         self.clinic = self._nearest(PlaceType.CLINIC, place_district)
         self.lab_place = int(city.places_of(PlaceType.HOSPITAL)[0])
         self.screen_phase = streams.uniform("response.screen_phase", n)
+        self.areas = RiskAreas(city, protocol) if scenario.lockdown.enabled else None
 
     def _nearest(self, ptype: PlaceType, place_district: np.ndarray) -> np.ndarray:
         """A place of ``ptype`` in each district (any, where the district has none)."""
@@ -181,7 +192,22 @@ class Response:
             self._routine(d, free)
         if sc.mass_screening.enabled:
             self._mass(d)
+        if self.areas is not None:
+            self._area_rounds(d)
         return self._results(d)
+
+    def end_of_day(self, d: int, checkins: CheckIns, samples: dict[str, np.ndarray] | None) -> None:
+        """Risk areas after the day's cases (``sim/areas.py``): the residents of the areas
+        in force are kept in from tomorrow."""
+        if self.areas is None:
+            return
+        self.areas.remember(d, checkins)
+        if samples is not None:
+            self.areas.tested(
+                samples, METHODS.index(TestMethod.PCR), OUTCOMES.index(TestOutcome.NEGATIVE)
+            )
+        if self.areas.end_of_day(d):
+            self.control.lock_down(self.areas.high, self.areas.medium)
 
     # -- routes -----------------------------------------------------------------------------------
     def _sample(
@@ -242,23 +268,8 @@ class Response:
         who = residents[take]
         who = who[np.argsort(self.city.building[who], kind="stable")]
         times = d + 0.25 + 0.5 * self.streams.uniform_for("mass.when", who, d)
-        positive = self.lab.pcr(
-            who,
-            times,
-            ms.result_hours,
-            self.fever_clinic[self.district[who]],
-            self.lab_place,
-            ms.pool_size,
-            ms.dilution_ct_shift_per_doubling,
-            purpose=Channel.MASS_SCREENING,
-        )
-        recalled = who[positive & ~self.control.reported[who]]
-        self._sample(
-            recalled,
-            d + 1.3 + np.zeros(len(recalled)),
-            ms.result_hours,
-            self.fever_clinic[self.district[recalled]],
-            Channel.MASS_SCREENING,
+        positive = self._screen(
+            who, times, ms.result_hours, ms.pool_size, ms.dilution_ct_shift_per_doubling, d
         )
         self.mass_rounds += 1
         self.mass_found = bool(positive.any())
@@ -268,6 +279,49 @@ class Response:
             1 if daily else (rule.otherwise_interval_days if rule else 2)
         )
         self.mass_next = d + interval
+
+    def _screen(
+        self,
+        who: np.ndarray,
+        times: np.ndarray,
+        result_hours: float,
+        pool_size: int,
+        shift: float,
+        d: int,
+    ) -> np.ndarray:
+        """A screening round of ``who`` (in tube order) at the district's fever clinics: the
+        people of positive tubes are recalled for a single tube the next day."""
+        positive = self.lab.pcr(
+            who,
+            times,
+            result_hours,
+            self.fever_clinic[self.district[who]],
+            self.lab_place,
+            pool_size,
+            shift,
+            purpose=Channel.MASS_SCREENING,
+        )
+        recalled = who[positive & ~self.control.reported[who]]
+        self._sample(
+            recalled,
+            d + 1.3 + np.zeros(len(recalled)),
+            result_hours,
+            self.fever_clinic[self.district[recalled]],
+            Channel.MASS_SCREENING,
+        )
+        return positive
+
+    def _area_rounds(self, d: int) -> None:
+        """Today's rounds in risk areas (``sim/areas.py``)."""
+        assert self.areas is not None
+        lockdown, shift = self.scenario.lockdown, self.scenario.mass_screening
+        for who, pool in self.areas.rounds(
+            d, self.control.reported, self.streams, lockdown.participation
+        ):
+            times = d + 0.25 + 0.25 * self.streams.uniform_for("lockdown.when", who, d)
+            self._screen(
+                who, times, lockdown.result_hours, pool, shift.dilution_ct_shift_per_doubling, d
+            )
 
     def _pharmacy(self, newly: np.ndarray, d: int) -> None:
         bg = self.scenario.background
@@ -355,8 +409,15 @@ class Response:
             )
             screened = np.isin(channel[pos], list(SCREENING))
             self._trace_start(cases, sample_time[pos], screened)
-        if self.scenario.lockdown.enabled:
-            self.control.risk_areas(self.city.building[cases], float(report.max()))
+        if self.areas is not None:
+            self.areas.reported(
+                person=cases,
+                report=report,
+                onset=self.disease.onset(cases),
+                sample=sample_time[pos],
+                isolation=isolation,
+                in_control=in_control[pos],
+            )
         closures = self.scenario.closures
         if closures.enabled and self.local_cases >= closures.trigger_cases:
             types = [PLACE_TYPES.index(t) for t in closures.place_types]

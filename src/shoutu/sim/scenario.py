@@ -87,9 +87,14 @@ class Isolation(_Part):
 class Lockdown(_Part):
     enabled: bool = Field(
         False,
-        description="risk areas: a case's building high risk (stay at home), its "
-        "community medium risk (stay in the area), with the protocol's downgrade timers",
+        description="risk areas by the protocol's rules (sim/areas.py): proposed from each "
+        "day's cases and approved at once, high (stay at home) and medium (stay in the area), "
+        "stepped down by the protocol's timers and screening rounds",
     )
+    participation: float = Field(
+        0.97, ge=0, le=1, description="share of an area's residents sampled in each round"
+    )
+    result_hours: float = Field(12.0, gt=0, description="hours from sampling to a round's result")
 
 
 class Closures(_Part):

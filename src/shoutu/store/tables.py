@@ -204,6 +204,10 @@ class ControlMeasure(Stamped, Responsible, Base):
     hold_reason: Mapped[str | None] = mapped_column(Text)  # why a release is held
     # the risk area whose residents it holds (sealed or controlled area)
     area_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("risk_areas.area_id"))
+    # the positive environment sample whose batch the person handled (物传人 risk)
+    environment_sample_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("environment_samples.sample_id")
+    )
 
 
 class Arrival(Stamped, Base):
@@ -440,6 +444,47 @@ class PlanRun(Stamped, Base):
     signal_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("signals.signal_id"))
     reason: Mapped[str] = mapped_column(Text)
     start_time: Mapped[dt.datetime]
+
+
+class EnvironmentSample(Stamped, Base):
+    """An environment or goods sample (环境/物品标本) at a site: a positive one puts the staff
+    who handled its batch under control and traces the batch."""
+
+    __tablename__ = "environment_samples"
+    sample_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    sample_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    site_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("places.place_id"), index=True)
+    object: Mapped[v.EnvironmentObject] = mapped_column(Vocab(v.EnvironmentObject))
+    batch_no: Mapped[str | None] = mapped_column(String(64), index=True)
+    origin_country: Mapped[str | None] = mapped_column(String(64))
+    sample_time: Mapped[dt.datetime]
+    result: Mapped[v.TestOutcome] = mapped_column(Vocab(v.TestOutcome))
+    ct: Mapped[float | None] = mapped_column(Float)
+
+
+class GoodsMovement(Stamped, Base):
+    """A batch of inbound goods (a lot, a container) at a place, from its arrival to when it
+    left (None: still there)."""
+
+    __tablename__ = "goods_movements"
+    __table_args__ = (UniqueConstraint("batch_no", "place_id", "arrived_time"),)
+    movement_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    batch_no: Mapped[str] = mapped_column(String(64), index=True)
+    place_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("places.place_id"))
+    arrived_time: Mapped[dt.datetime]
+    left_time: Mapped[dt.datetime | None]
+
+
+class Shift(Stamped, Base):
+    """A worker's shift at a site (排班): who could have handled what was there."""
+
+    __tablename__ = "shifts"
+    __table_args__ = (UniqueConstraint("person_id", "place_id", "start_time"),)
+    shift_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.person_id"))
+    place_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("places.place_id"), index=True)
+    start_time: Mapped[dt.datetime]
+    end_time: Mapped[dt.datetime]
 
 
 ENTITY_TABLES = {

@@ -1,4 +1,5 @@
-"""The people inside a risk area: each resident (not a case: cases are isolated) of an approved
+"""The people inside a risk area: each resident (not a case reported by the day the level takes
+effect: cases are isolated) of an approved
 high or medium area is under an episode of the area's kind — sealed area (封控区管控) for
 high, controlled area (管控区管控) for medium — from the day the level takes effect until the
 area steps down (a new episode at the lower level follows) or is lifted; the episodes count
@@ -13,10 +14,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlalchemy import Connection
 
 from shoutu.domain.regions import parse_region_code
-from shoutu.domain.timeutil import start_of_day
+from shoutu.domain.timeutil import end_of_day, start_of_day
 from shoutu.domain.vocabulary import ControlKind, ControlStatus, RiskLevel
+from shoutu.rules.risk_areas import inside
 from shoutu.services.audit import Unit
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.roster import roster
@@ -26,8 +29,7 @@ from shoutu.store.repositories import measures as measures_repo
 
 def inside_area(area: dict[str, Any], code: str | None) -> bool:
     """Whether a region code (a home, a proposed area) lies inside one of the area's parts."""
-    parts = area["extent"] or [area["region_code"]]
-    return bool(code) and any(str(code).startswith(parse_region_code(p).prefix) for p in parts)
+    return inside(area["extent"] or [area["region_code"]], code)
 
 
 def residents(
@@ -37,11 +39,17 @@ def residents(
     already) whose home is inside any of ``codes``."""
     people = roster(ctx) if people is None else people
     homes = people["home_region_code"]
-    inside = pa.array(np.zeros(len(people), bool))
+    found = pa.array(np.zeros(len(people), bool))
     for code in codes:
         prefix = parse_region_code(code).prefix
-        inside = pc.or_(inside, pc.starts_with(homes, prefix).fill_null(False))
-    return np.asarray(people["person_id"].filter(inside).to_numpy(), np.int64)
+        found = pc.or_(found, pc.starts_with(homes, prefix).fill_null(False))
+    return np.asarray(people["person_id"].filter(found).to_numpy(), np.int64)
+
+
+def not_cases(conn: Connection, people: np.ndarray, by: dt.datetime) -> np.ndarray:
+    """Those of ``people`` with no case reported by ``by``."""
+    cases = cases_repo.people_with_cases(conn, person_ids=people.tolist(), reported_by=by)
+    return people[~np.isin(people, np.fromiter(cases, np.int64, len(cases)))]
 
 
 KIND = {RiskLevel.HIGH: ControlKind.AREA_SEALED, RiskLevel.MEDIUM: ControlKind.AREA_CONTROLLED}
@@ -59,10 +67,9 @@ def open_area_episodes(
     kind = KIND.get(level)
     if kind is None:
         return 0
-    inside = residents(unit.ctx, area["extent"] or [area["region_code"]], people)
-    cases = cases_repo.people_with_cases(unit.conn, person_ids=inside.tolist())
-    inside = inside[~np.isin(inside, np.fromiter(cases, np.int64, len(cases)))]
     tz = unit.ctx.settings.timezone
+    found = residents(unit.ctx, area["extent"] or [area["region_code"]], people)
+    found = not_cases(unit.conn, found, end_of_day(since, tz))
     rows = [
         {
             "person_id": int(p),
@@ -76,7 +83,7 @@ def open_area_episodes(
             "area_id": area["area_id"],
             **unit.stamp,
         }
-        for p in inside
+        for p in found
     ]
     ids = measures_repo.add(unit.conn, rows=rows)
     unit.created("control_measures", ids)
@@ -98,4 +105,11 @@ def end_area_episodes(unit: Unit, area_id: int, day: dt.date) -> int:
     return len(ids)
 
 
-__all__ = ["KIND", "end_area_episodes", "inside_area", "open_area_episodes", "residents"]
+__all__ = [
+    "KIND",
+    "end_area_episodes",
+    "inside_area",
+    "not_cases",
+    "open_area_episodes",
+    "residents",
+]

@@ -5,9 +5,10 @@ clock) through ``D``, as of 24:00 of each day.
 A case reported inside an area (its home in the area's extent; under a protocol whose cases
 found inside control create no area, only a case found outside control) after the area's
 clock starts its quiet period again, recorded once in the area's history. A screening round
-inside counts on a local day when at least the protocol's ``mass_screening.clear_min_coverage``
-(else 90%) of the residents who are not cases (isolated elsewhere) gave a PCR sample that
-day and every one of those samples has a negative result by the end of ``D``. An area that
+inside counts on a local day (``rules/risk_areas.round_negative``) when at least the protocol's
+``mass_screening.clear_min_coverage`` (else 90%) of the residents who are not cases reported
+by the end of that day (isolated elsewhere) gave a PCR sample that day and every one of those
+samples has a negative result by the end of ``D``. An area that
 steps down is at its new level from the next day; stepping down to low lifts it. A county is
 low while any area in force is in it; the run lists the counties whose low level it lifts.
 Running a date again changes nothing; an earlier date than the last run is refused.
@@ -26,12 +27,21 @@ from shoutu.domain.vocabulary import AreaStatus, RiskLevel
 from shoutu.errors import Conflict
 from shoutu.events.store import read_events
 from shoutu.protocols.schema import Protocol
-from shoutu.rules.risk_areas import AreaClock, county_of, judge, quiet_days, round_day
+from shoutu.rules.mass_screening import round_coverage
+from shoutu.rules.risk_areas import (
+    AreaClock,
+    county_of,
+    judge_day,
+    quiet_days,
+    round_day,
+    round_negative,
+)
 from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.area_people import (
     end_area_episodes,
     inside_area,
+    not_cases,
     open_area_episodes,
     residents,
 )
@@ -69,31 +79,28 @@ class Rounds:
             self._found[key] = self._judge(area, dt.date.fromordinal(day), min_coverage)
         return self._found[key]
 
-    def _residents(self, area: dict[str, Any]) -> np.ndarray:
-        """The area's residents who are not cases (cases are isolated elsewhere)."""
+    def _residents(self, area: dict[str, Any], day: dt.date) -> np.ndarray:
+        """The area's residents who are not cases reported by the end of ``day`` (cases are
+        isolated elsewhere)."""
         key = int(area["area_id"])
         if key not in self._inside:
             if self._people is None:
                 self._people = roster(self.ctx)
             codes = area["extent"] or [area["region_code"]]
-            inside = residents(self.ctx, codes, self._people)
-            with self.ctx.connect() as conn:
-                cases = cases_repo.people_with_cases(conn, person_ids=inside.tolist())
-            self._inside[key] = inside[~np.isin(inside, np.fromiter(cases, np.int64, len(cases)))]
-        return self._inside[key]
+            self._inside[key] = residents(self.ctx, codes, self._people)
+        with self.ctx.connect() as conn:
+            return not_cases(conn, self._inside[key], end_of_day(day, self.ctx.settings.timezone))
 
     def _judge(self, area: dict[str, Any], day: dt.date, min_coverage: float) -> bool:
-        inside = self._residents(area)
         tests = self._day(day)
-        if len(inside) == 0 or not tests.num_rows:
+        if not tests.num_rows:
             return False
         who = np.asarray(tests["person_id"].to_numpy(zero_copy_only=False), np.int64)
-        mine = np.isin(who, inside)
-        if np.unique(who[mine]).size < min_coverage * len(inside) - 1e-9:
-            return False
-        done = [t is not None and t <= self.as_of for t in tests["result_time"].to_pylist()]
+        done = np.asarray(
+            [t is not None and t <= self.as_of for t in tests["result_time"].to_pylist()]
+        )
         negative = np.asarray(pc.equal(tests["result"], "negative").fill_null(False))
-        return bool(np.all(np.asarray(done)[mine] & negative[mine]))
+        return round_negative(self._residents(area, day), who, done & negative, min_coverage)
 
 
 def run_areas(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
@@ -177,15 +184,18 @@ def _judge_area(
                 "reason": f"case {c['case_id']} inside: the quiet period starts again",
             }
         )
-    coverage = protocol.mass_screening.clear_min_coverage if protocol.mass_screening else 0.9
+    coverage = round_coverage(protocol)
     level_before, judged, lifted = state.level, None, False
     for d in range(start, day.toordinal() + 1):
         needed = round_day(protocol, state)
         quiet = quiet_days(protocol, state)
-        negative = []
-        if needed is not None and quiet is not None and d - state.clock >= quiet:
-            negative = [r for r in range(needed, d + 1) if rounds.negative(area, r, coverage)]
-        judged = judge(protocol, state, d, case_days=case_days, negative_rounds=negative)
+        judged = judge_day(
+            protocol,
+            state,
+            d,
+            case_days=case_days,
+            negative=lambda r: rounds.negative(area, r, coverage),
+        )
         if judged.stepped:
             lifted = judged.area.level == RiskLevel.LOW
             changes.append(

@@ -30,16 +30,16 @@ from shoutu.errors import BadRequest, Conflict, NotFound
 from shoutu.events.store import read_events
 from shoutu.protocols.schema import Protocol
 from shoutu.rules.risk_areas import (
-    RANK,
     AreaClock,
     CaseFacts,
     county_of,
     earliest_downgrade,
     propose,
+    uncovered,
 )
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
-from shoutu.services.control.area_people import inside_area, open_area_episodes, residents
+from shoutu.services.control.area_people import open_area_episodes, residents
 from shoutu.services.control.area_screening import screen_area
 from shoutu.services.registry.roster import roster
 from shoutu.store.repositories import cases as cases_repo
@@ -129,11 +129,8 @@ def propose_areas(
     proposed, _ = propose(loaded, case_facts(ctx, fresh, loaded))
     rows: list[dict[str, Any]] = []
     people = roster(ctx) if proposed else None
-    for p in proposed:
-        if any(
-            inside_area(a, p.code) and RANK[RiskLevel(a["level"])] >= RANK[p.level] for a in known
-        ):
-            continue
+    areas_open = [(a["extent"] or [a["region_code"]], RiskLevel(a["level"])) for a in known]
+    for p in uncovered(proposed, areas_open):
         rule = loaded.risk_levels[p.level]
         reasons = "; ".join(f"case {r.case_id}: {r.rule} {r.where}" for r in p.reasons)
         rows.append(

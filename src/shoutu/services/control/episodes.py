@@ -81,8 +81,10 @@ def plan(rules: Quarantine, anchor: dt.datetime, start: dt.datetime, tz: str) ->
 
 @dataclass(frozen=True)
 class Reason:
-    """What opens an episode: a contact of a case (``contact_id``, ``case_id``), or an
-    inbound traveller's arrival (``arrival_id``, at the port ``place_id``, from ``origin``)."""
+    """What opens an episode: a contact of a case (``contact_id``, ``case_id``), an inbound
+    traveller's arrival (``arrival_id``, at the port ``place_id``, from ``origin``), or the
+    handling of goods (``batch``) or a site (``place_id``) a positive environment sample
+    (``environment_sample_id``) was taken from."""
 
     person_id: int
     anchor: dt.datetime
@@ -92,10 +94,18 @@ class Reason:
     case_id: int | None = None
     arrival_id: int | None = None
     origin: str | None = None
+    environment_sample_id: int | None = None
+    batch: str | None = None
 
     @property
     def text(self) -> str:
         """The episode's ``reason``: what opened it."""
+        if self.environment_sample_id is not None:
+            what = f"batch {self.batch}" if self.batch else "the site"
+            return (
+                f"handled {what} at place {self.place_id}: positive environment sample "
+                f"{self.environment_sample_id}"
+            )
         if self.arrival_id is None:
             return f"contact {self.contact_id} of case {self.case_id}"
         port = "" if self.place_id is None else f" at port {self.place_id}"
@@ -105,6 +115,8 @@ class Reason:
     @property
     def cause(self) -> str:
         """Why it extends an open episode (the audit detail)."""
+        if self.environment_sample_id is not None:
+            return f"a positive environment sample ({self.text})"
         if self.arrival_id is None:
             return f"re-exposure (contact {self.contact_id})"
         return f"a new arrival ({self.text})"
@@ -219,6 +231,7 @@ def open_episodes(
             "case_id": reason.case_id,
             "contact_id": reason.contact_id,
             "arrival_id": reason.arrival_id,
+            "environment_sample_id": reason.environment_sample_id,
             "place_id": None,
             "start_time": planned.start,
             "planned_end_time": planned.planned_end,

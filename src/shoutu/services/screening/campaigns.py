@@ -33,7 +33,7 @@ from shoutu.errors import BadRequest, Conflict, NotFound, options_checked
 from shoutu.events.store import read_events
 from shoutu.io.provenance import build_provenance
 from shoutu.protocols.schema import Protocol
-from shoutu.rules.mass_screening import campaign_plan
+from shoutu.rules.mass_screening import campaign_plan, round_coverage
 from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.people import masked_contacts
@@ -172,7 +172,7 @@ def campaign_status(
     protocol, digest = ctx.protocol(campaign["protocol"])
     rules = protocol.mass_screening
     clear_after = rules.clear_after_negative_rounds if rules else 2
-    min_coverage = rules.clear_min_coverage if rules else 0.9
+    min_coverage = round_coverage(protocol)
     start: dt.datetime = campaign["start_time"]
     interval = dt.timedelta(hours=campaign["interval_hours"])
     length = dt.timedelta(hours=campaign["round_hours"])

@@ -37,8 +37,17 @@ def listing(
     return [dict(r) for r in conn.execute(statement).mappings()]
 
 
-def people_with_cases(conn: Connection, *, person_ids: Sequence[int]) -> set[int]:
-    statement = lambda chunk: select(TABLE.c.person_id).where(TABLE.c.person_id.in_(chunk))  # noqa: E731
+def people_with_cases(
+    conn: Connection, *, person_ids: Sequence[int], reported_by: dt.datetime | None = None
+) -> set[int]:
+    """Which of the people have a case (``reported_by``: reported by then)."""
+
+    def statement(chunk: Sequence[int]) -> Any:
+        chosen = select(TABLE.c.person_id).where(TABLE.c.person_id.in_(chunk))
+        if reported_by is not None:
+            chosen = chosen.where(TABLE.c.report_time <= reported_by)
+        return chosen
+
     return {int(r["person_id"]) for r in rows_in(conn, statement, person_ids)}
 
 

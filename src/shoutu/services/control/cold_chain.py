@@ -1,0 +1,307 @@
+"""Ports and the cold chain (人、物、环境同防): where batches of inbound goods went, who worked
+where, and environment and goods samples; a positive sample puts the staff who handled what
+it was taken from under control and names the places its batch reached.
+
+Three files, each validated like every registry file (bad rows by row and field, nothing
+written) and recorded in one unit of work; the same row again changes nothing:
+
+- ``import goods``: ``batch_no, place_id, arrived_time[, left_time]`` — a batch (a lot, a
+  container number) at a place, known by (batch, place, arrival);
+- ``import shifts``: ``person_id, place_id, start_time, end_time`` — a worker's shift at a
+  site (排班), known by (person, place, start);
+- ``import samples-environment``: ``sample_ref, site_id, object, sample_time, result[,
+  batch_no, origin_country, ct]`` — known by ``sample_ref``.
+
+**A positive sample** (``follow_up``), once, when it is recorded: the places its batch
+reached are the batch's movements (every place, by arrival: where it came from and where it
+went); the staff who handled it are the people with a shift at one of those places that
+overlaps the batch's stay there, up to the sample's time (after it the batch is sealed). A
+sample without a batch was taken from the site itself: its staff are those on shift there up
+to the sample's time on its day. Each of them gets an episode by the protocol's
+``quarantine.environment_exposed`` rules (a protocol without them opens none), counted from
+the end of their last overlap, control beginning at the later of that and the sample; and
+the sample opens an investigation task (溯源) due by the protocol's investigation deadline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shoutu.domain.timeutil import local_date, start_of_day
+from shoutu.domain.vocabulary import EnvironmentObject, TaskKind, TestOutcome
+from shoutu.io.provenance import build_provenance
+from shoutu.io.tables import read_table
+from shoutu.protocols.schema import Protocol
+from shoutu.services.audit import Unit, writing
+from shoutu.services.context import ServiceContext
+from shoutu.services.control.episodes import Reason, open_episodes
+from shoutu.services.registry.imports import fields as f
+from shoutu.services.registry.imports.batch import Batch, EntitySpec, validate_table
+from shoutu.services.supervision.tasks import NewTask, due_time, open_tasks
+from shoutu.store.repositories import cold_chain as repo
+from shoutu.store.tables import EnvironmentSample, GoodsMovement, Person, Place, Shift, table
+
+
+def _places(batch: Batch, name: str) -> None:
+    batch.check_known(field_name=name, table=table(Place), key="place_id", what="place id")
+
+
+def _unique(batch: Batch, kind: str, columns: tuple[str, ...], named: str) -> None:
+    for parsed in batch.rows:
+        key = tuple(parsed.values.get(c) for c in columns)
+        if None not in key and (first := batch.first_seen(kind, key, parsed)) is not None:
+            batch.problem(parsed, named, f"the same {kind} as row {first}")
+
+
+def _prepare_goods(batch: Batch) -> None:
+    _places(batch, "place_id")
+    for parsed in batch.rows:
+        batch.not_before(parsed, "left_time", "arrived_time")
+    _unique(batch, "movement", ("batch_no", "place_id", "arrived_time"), "arrived_time")
+
+
+def _prepare_shifts(batch: Batch) -> None:
+    batch.check_known(
+        field_name="person_id", table=table(Person), key="person_id", what="person id"
+    )
+    _places(batch, "place_id")
+    for parsed in batch.rows:
+        batch.not_before(parsed, "end_time", "start_time")
+    _unique(batch, "shift", ("person_id", "place_id", "start_time"), "start_time")
+
+
+def _prepare_samples(batch: Batch) -> None:
+    _places(batch, "site_id")
+    _unique(batch, "sample", ("sample_ref",), "sample_ref")
+
+
+GOODS = EntitySpec(
+    entity="goods",
+    table=table(GoodsMovement),
+    key="movement_id",
+    fields=(
+        f.FieldSpec("batch_no", f.text(64), required=True),
+        f.FieldSpec("place_id", f.integer(), required=True),
+        f.FieldSpec("arrived_time", f.timestamp, required=True),
+        f.FieldSpec("left_time", f.timestamp),
+    ),
+    prepare=_prepare_goods,
+)
+SHIFTS = EntitySpec(
+    entity="shifts",
+    table=table(Shift),
+    key="shift_id",
+    fields=(
+        f.FieldSpec("person_id", f.integer(), required=True),
+        f.FieldSpec("place_id", f.integer(), required=True),
+        f.FieldSpec("start_time", f.timestamp, required=True),
+        f.FieldSpec("end_time", f.timestamp, required=True),
+    ),
+    prepare=_prepare_shifts,
+)
+SAMPLES = EntitySpec(
+    entity="environment samples",
+    table=table(EnvironmentSample),
+    key="sample_id",
+    fields=(
+        f.FieldSpec("sample_ref", f.text(64), required=True),
+        f.FieldSpec("site_id", f.integer(), required=True),
+        f.FieldSpec("object", f.vocab(EnvironmentObject), required=True),
+        f.FieldSpec("sample_time", f.timestamp, required=True),
+        f.FieldSpec("result", f.vocab(TestOutcome), required=True),
+        f.FieldSpec("batch_no", f.text(64)),
+        f.FieldSpec("origin_country", f.text(64)),
+        f.FieldSpec("ct", f.number(0, 50)),
+    ),
+    prepare=_prepare_samples,
+)
+
+
+@dataclass
+class Recorded:
+    """What an import of goods, shifts or environment samples did."""
+
+    entity: str
+    file: str
+    rows: int
+    recorded: int = 0
+    unchanged: int = 0
+    positives: list[dict[str, Any]] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "entity": self.entity,
+            "file": self.file,
+            "rows": self.rows,
+            "recorded": self.recorded,
+            "unchanged": self.unchanged,
+            "positives": self.positives,
+        }
+
+
+def _import(
+    ctx: ServiceContext,
+    spec: EntitySpec,
+    path: Path,
+    identity: tuple[str, ...],
+    *,
+    date_format: str | None,
+    allow_dates: bool,
+    encoding: str | None,
+    protocol: str | None = None,
+) -> Recorded:
+    source = read_table(path, encoding)
+    loaded, _ = ctx.protocol(protocol)
+    with writing(ctx, detail=f"import {spec.entity}") as unit:
+        rows = validate_table(
+            ctx, unit, spec, source, date_format=date_format, allow_dates=allow_dates
+        )
+        result = Recorded(spec.entity, source.name, len(rows))
+        values = [{c: p.values.get(c) for c in (fs.name for fs in spec.fields)} for p in rows]
+        stored = _stored(unit, spec, values)
+        fresh = [v for v in values if tuple(v[c] for c in identity) not in stored]
+        result.unchanged = len(values) - len(fresh)
+        adder = {
+            GOODS.entity: repo.add_movements,
+            SHIFTS.entity: repo.add_shifts,
+            SAMPLES.entity: repo.add_samples,
+        }[spec.entity]
+        ids = adder(unit.conn, rows=[{**v, **unit.stamp} for v in fresh])
+        unit.created(spec.table.name, ids, fresh)
+        result.recorded = len(ids)
+        if spec is SAMPLES:
+            positive = [
+                {**v, "sample_id": i}
+                for i, v in zip(ids, fresh, strict=True)
+                if v["result"] == TestOutcome.POSITIVE
+            ]
+            result.positives = [follow_up(unit, loaded, s) for s in positive]
+    result.provenance = build_provenance(
+        command=f"import {spec.entity}",
+        parameters={"protocol": loaded.name, "date_format": date_format},
+        input_hashes=[source.content_hash or ""],
+    )
+    return result
+
+
+def _stored(unit: Unit, spec: EntitySpec, values: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
+    """The identities of the file's rows already stored."""
+    conn = unit.conn
+    if spec is SAMPLES:
+        known = repo.samples_by_ref(conn, refs=[v["sample_ref"] for v in values])
+        return {(ref,) for ref in known}
+    if spec is GOODS:
+        found = repo.movements_of(conn, batches=sorted({v["batch_no"] for v in values}))
+        return {(m["batch_no"], m["place_id"], m["arrived_time"]) for m in found}
+    shifts = repo.shifts_at(conn, place_ids=sorted({v["place_id"] for v in values}))
+    return {(s["person_id"], s["place_id"], s["start_time"]) for s in shifts}
+
+
+def import_goods(ctx: ServiceContext, path: Path, **options: Any) -> Recorded:
+    """Record where batches of goods were (see the module); ``options``: ``date_format``,
+    ``allow_dates``, ``encoding``."""
+    return _import(ctx, GOODS, path, ("batch_no", "place_id", "arrived_time"), **_opts(options))
+
+
+def import_shifts(ctx: ServiceContext, path: Path, **options: Any) -> Recorded:
+    """Record workers' shifts at sites (see the module; options as ``import_goods``)."""
+    return _import(ctx, SHIFTS, path, ("person_id", "place_id", "start_time"), **_opts(options))
+
+
+def import_environment_samples(ctx: ServiceContext, path: Path, **options: Any) -> Recorded:
+    """Record environment and goods samples and follow up each new positive (see the module;
+    options as ``import_goods``, and ``protocol``)."""
+    return _import(ctx, SAMPLES, path, ("sample_ref",), **_opts(options))
+
+
+def _opts(options: dict[str, Any]) -> dict[str, Any]:
+    known = {"date_format": None, "allow_dates": False, "encoding": None, "protocol": None}
+    unknown = set(options) - set(known)
+    if unknown:
+        raise TypeError(f"unknown options {sorted(unknown)}")
+    return {**known, **options}
+
+
+def _overlap(
+    shift: dict[str, Any], start: dt.datetime, end: dt.datetime | None
+) -> dt.datetime | None:
+    """The end of a shift's overlap with [start, end) (None: they do not overlap)."""
+    until = shift["end_time"] if end is None else min(shift["end_time"], end)
+    return until if shift["start_time"] < until and start < until else None
+
+
+def follow_up(unit: Unit, protocol: Protocol, sample: dict[str, Any]) -> dict[str, Any]:
+    """What a newly recorded positive sample sets off (see the module), in ``unit``."""
+    at: dt.datetime = sample["sample_time"]
+    tz = unit.ctx.settings.timezone
+    if sample["batch_no"]:
+        stays = [
+            (m["place_id"], m["arrived_time"], min(m["left_time"] or at, at))
+            for m in repo.movements_of(unit.conn, batches=[sample["batch_no"]])
+        ]
+    else:
+        stays = [(sample["site_id"], start_of_day(local_date(at, tz), tz), at)]
+    last: dict[tuple[int, int], dt.datetime] = {}  # (person, place) -> last overlap's end
+    shifts = repo.shifts_at(unit.conn, place_ids=sorted({s[0] for s in stays}))
+    for place, start, end in stays:
+        for shift in (s for s in shifts if s["place_id"] == place):
+            until = _overlap(shift, start, end)
+            key = (int(shift["person_id"]), place)
+            if until is not None and (key not in last or until > last[key]):
+                last[key] = until
+    rules = protocol.quarantine.environment_exposed
+    reasons = [
+        (
+            Reason(
+                person_id=person,
+                anchor=until,
+                start=max(until, at),
+                place_id=place,
+                environment_sample_id=int(sample["sample_id"]),
+                batch=sample["batch_no"],
+            ),
+            rules,
+        )
+        for (person, place), until in sorted(last.items())
+        if rules is not None
+    ]
+    opened = open_episodes(unit, protocol, reasons, tz)
+    task = NewTask(
+        kind=TaskKind.INVESTIGATION,
+        subject_type="environment_samples",
+        subject_id=int(sample["sample_id"]),
+        title=f"溯源 环境阳性 {sample['sample_ref']} / trace positive environment sample",
+        since=at,
+        due=due_time(protocol, TaskKind.INVESTIGATION, at),
+    )
+    task_ids = open_tasks(unit, protocol, [task])
+    reached: list[dict[str, Any]] = []
+    for place, arrived, _ in stays:
+        if place not in [r["place_id"] for r in reached]:
+            reached.append({"place_id": place, "arrived": arrived.isoformat()})
+    return {
+        "sample_ref": sample["sample_ref"],
+        "batch_no": sample["batch_no"],
+        "places_reached": reached,
+        "staff": sorted({p for p, _ in last}),
+        "episodes_opened": opened.opened,
+        "episodes_extended": opened.extended,
+        "without_rule": rules is None,
+        "investigation_task": task_ids[0] if task_ids else None,
+    }
+
+
+__all__ = [
+    "GOODS",
+    "SAMPLES",
+    "SHIFTS",
+    "Recorded",
+    "follow_up",
+    "import_environment_samples",
+    "import_goods",
+    "import_shifts",
+]

@@ -1,0 +1,63 @@
+"""Ports and the cold chain: environment and goods samples (known by their reference), goods
+movements (a batch at a place, known by batch, place and arrival) and staff shifts (known by
+person, place and start)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
+
+from shoutu.store.repositories.entities import insert_generated, rows_in
+from shoutu.store.tables import EnvironmentSample, GoodsMovement, Shift, table
+
+SAMPLES = table(EnvironmentSample)
+MOVEMENTS = table(GoodsMovement)
+SHIFTS = table(Shift)
+
+
+def _known(conn: Connection, source: Table, key: str, values: Sequence[Any]) -> dict[Any, Any]:
+    statement = lambda chunk: select(source).where(source.c[key].in_(chunk))  # noqa: E731
+    return {row[key]: dict(row) for row in rows_in(conn, statement, values)}
+
+
+def samples_by_ref(conn: Connection, *, refs: Sequence[str]) -> dict[str, dict[str, Any]]:
+    return _known(conn, SAMPLES, "sample_ref", refs)
+
+
+def add_samples(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """New environment samples; their ids come from the database."""
+    return insert_generated(conn, table=SAMPLES, key="sample_id", rows=rows)
+
+
+def movements_of(conn: Connection, *, batches: Sequence[str]) -> list[dict[str, Any]]:
+    """The movements of these batches, by batch and arrival."""
+    statement = lambda chunk: select(MOVEMENTS).where(MOVEMENTS.c.batch_no.in_(chunk))  # noqa: E731
+    found = [dict(r) for r in rows_in(conn, statement, batches)]
+    return sorted(found, key=lambda m: (m["batch_no"], m["arrived_time"], m["place_id"]))
+
+
+def add_movements(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
+    return insert_generated(conn, table=MOVEMENTS, key="movement_id", rows=rows)
+
+
+def shifts_at(conn: Connection, *, place_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The shifts at these places, by place and start."""
+    statement = lambda chunk: select(SHIFTS).where(SHIFTS.c.place_id.in_(chunk))  # noqa: E731
+    found = [dict(r) for r in rows_in(conn, statement, place_ids)]
+    return sorted(found, key=lambda s: (s["place_id"], s["start_time"], s["person_id"]))
+
+
+def add_shifts(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
+    return insert_generated(conn, table=SHIFTS, key="shift_id", rows=rows)
+
+
+__all__ = [
+    "add_movements",
+    "add_samples",
+    "add_shifts",
+    "movements_of",
+    "samples_by_ref",
+    "shifts_at",
+]
