@@ -141,6 +141,39 @@ def show_case(
     _table(ctx, ("任务", "Tasks"), found["tasks"], TASK_COLUMNS, TASK_VOCAB)
 
 
+@cases_app.command("classify")
+def classify(
+    ctx: typer.Context,
+    protocol: Annotated[
+        str | None,
+        typer.Option(help="Protocol whose origin rule applies [SHOUTU_PROTOCOL]."),
+    ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Every case, not only those of unknown origin.")
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Imported or local (境外输入 / 本土), with the reason: a case whose onset (else sampling,
+    else report) falls within the protocol's imported_within_days after the person's inbound
+    arrival is imported; else local — linked to goods or an environment (物传人) when the
+    person handled what a positive environment sample came from. Each change is audited."""
+    from shoutu.services.investigation.origin import classify_cases
+
+    with errors_as_exit(json):
+        result = classify_cases(state(ctx).context(), protocol=protocol, every=every)
+    if json:
+        emit_json(result)
+        return
+    out.print(
+        f"{result['cases']:,} cases ({result['protocol']}): {len(result['changed']):,} changed",
+        markup=False,
+    )
+    for c in result["changed"]:
+        out.print(
+            f"  case {c['case_id']}: {c['was']} → {c['origin']} — {c['reason']}", markup=False
+        )
+
+
 @tasks_app.command("list")
 def list_tasks(
     ctx: typer.Context,

@@ -1,5 +1,5 @@
-"""`shoutu import goods | shifts | samples-environment`: ports and the cold chain (人物环境同防),
-registered on the `import` group."""
+"""`shoutu import goods | shifts | samples-environment | place-reports`: ports, the cold chain
+(人物环境同防) and key places' daily reports, registered on the `import` group."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def _run(ctx: typer.Context, call: Callable[..., Any], json: bool, **options: An
         return
     out.print(
         f"{result.file}: {result.rows:,} {result.entity} rows — {result.recorded:,} new, "
-        f"{result.unchanged:,} unchanged",
+        + (f"{result.updated:,} corrected, " if result.updated else "")
+        + f"{result.unchanged:,} unchanged",
         markup=False,
     )
     for p in result.positives:
@@ -80,6 +81,36 @@ def shifts(
         import_shifts,
         json,
         path=file,
+        date_format=date_format,
+        allow_dates=allow_dates,
+        encoding=encoding,
+    )
+
+
+@app.command("place-reports")
+def place_reports(
+    ctx: typer.Context,
+    file: FileArg,
+    protocol: Annotated[
+        str | None, typer.Option(help="Protocol whose key_places apply [SHOUTU_PROTOCOL].")
+    ] = None,
+    json: JsonOpt = False,
+    date_format: DateFormat = None,
+    allow_dates: AllowDates = False,
+    encoding: Encoding = None,
+) -> None:
+    """Key places' daily reports: place_id (a place of the protocol's reporting types),
+    report_date, symptomatic, disinfected; optional expected, present, absent, absent_ill,
+    absence_reasons, received_time [now]. One per place and day: the same again changes
+    nothing, a different one corrects it (audited)."""
+    from shoutu.services.control.place_reports import import_place_reports
+
+    _run(
+        ctx,
+        import_place_reports,
+        json,
+        path=file,
+        protocol=protocol,
         date_format=date_format,
         allow_dates=allow_dates,
         encoding=encoding,

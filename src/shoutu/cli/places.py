@@ -7,12 +7,13 @@ from typing import Annotated, Any
 import typer
 
 from shoutu.cli import i18n
-from shoutu.cli.output import emit_json, errors_as_exit, out, parse_time
+from shoutu.cli.output import emit_json, errors_as_exit, out, parse, parse_time
 from shoutu.cli.state import state
 
 app = typer.Typer(
     rich_markup_mode=None,
-    help="Key places: response plans (应急预案) triggered by a case or a signal, or drilled.",
+    help="Key places: daily reports, response plans (应急预案) triggered by a case or a "
+    "signal, or drilled.",
     no_args_is_help=True,
 )
 Json = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
@@ -133,3 +134,45 @@ def report(
         context = state(ctx).context()
         found = plan_report(context, run, at=_at(context, at))
     _print(found, context.settings.timezone, json)
+
+
+@app.command("reports")
+def reports(
+    ctx: typer.Context,
+    date: Annotated[str, typer.Option("--date", help="The day reported (YYYY-MM-DD).")],
+    at: At = None,
+    protocol: Annotated[
+        str | None, typer.Option(help="Protocol whose key_places apply [SHOUTU_PROTOCOL].")
+    ] = None,
+    json: Json = False,
+) -> None:
+    """Key places' daily reports for a day: each place of the protocol's reporting types with
+    its report (received, late) or none (due, overdue past the protocol's hour of the next
+    day), attendance, absences for illness and their share, symptomatic people, disinfection."""
+    from shoutu.domain.timeutil import parse_date
+    from shoutu.services.control.place_reports import reports_day
+
+    with errors_as_exit(json):
+        day = parse("date", parse_date, date)
+        context = state(ctx).context()
+        found = reports_day(context, day, at=_at(context, at), protocol=protocol)
+    if json:
+        emit_json(found)
+        return
+    counts = found["counts"]
+    out.print(
+        f"{found['date']} ({found['protocol']}, due {found['due']}): "
+        + ", ".join(f"{n} {status}" for status, n in counts.items()),
+        markup=False,
+    )
+    for p in found["places"]:
+        figures = (
+            f" — absent for illness {p['absent_ill'] or 0}"
+            + (f" ({p['absent_ill_share']:.1%})" if p.get("absent_ill_share") is not None else "")
+            + f", symptomatic {p['symptomatic']}, disinfected {'yes' if p['disinfected'] else 'no'}"
+            if "symptomatic" in p
+            else ""
+        )
+        out.print(
+            f"  {p['place_id']} {p['name']} ({p['type']}): {p['status']}{figures}", markup=False
+        )

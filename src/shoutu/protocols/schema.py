@@ -303,6 +303,31 @@ class HelpDeadline(_Strict):
         return self
 
 
+class KeyPlaces(_Strict):
+    """Key places' daily monitoring reports (重点场所每日报告)."""
+
+    daily_report_types: tuple[PlaceType, ...] = Field(
+        description="place types that send a daily report (attendance, absence with reasons, "
+        "symptomatic people, disinfection)"
+    )
+    report_due_hour: int = Field(
+        ge=0,
+        le=23,
+        description="local hour of the next day by which a day's report is due; later it is "
+        "overdue",
+    )
+
+
+class OriginRules(_Strict):
+    """How a case is classified imported or local (境外输入 / 本土)."""
+
+    imported_within_days: int = Field(
+        gt=0,
+        description="a case whose onset (else sampling, else report) falls within this many "
+        "days after the person's inbound arrival is imported",
+    )
+
+
 class HelpRequests(_Strict):
     """Deadlines of help requests (求助) by severity 1 (life-threatening) to 4 (no danger),
     and the levels an overdue request escalates through, each with its own clock."""
@@ -388,6 +413,8 @@ class Protocol(_Strict):
     health_checks: HealthChecks | None = None
     community_zero: CommunityZero | None = None  # a Chinese practice; other editions have none
     help_requests: HelpRequests | None = None
+    origin: OriginRules | None = None
+    key_places: KeyPlaces | None = None
 
     @model_validator(mode="after")
     def _companions_have_a_measure(self) -> Self:

@@ -121,6 +121,7 @@ class Case(Stamped, Responsible, Base):
     classification: Mapped[v.CaseClass] = mapped_column(Vocab(v.CaseClass))
     severity: Mapped[v.Severity | None] = mapped_column(Vocab(v.Severity))
     origin: Mapped[v.Origin] = mapped_column(Vocab(v.Origin))
+    origin_reason: Mapped[str | None] = mapped_column(Text)  # why (cases classify)
     channel: Mapped[v.Channel] = mapped_column(Vocab(v.Channel))
     found_in_control: Mapped[bool] = mapped_column(Boolean)
     region_code: Mapped[str | None] = mapped_column(String(16), ForeignKey("regions.code"))
@@ -460,6 +461,24 @@ class EnvironmentSample(Stamped, Base):
     sample_time: Mapped[dt.datetime]
     result: Mapped[v.TestOutcome] = mapped_column(Vocab(v.TestOutcome))
     ct: Mapped[float | None] = mapped_column(Float)
+
+
+class PlaceReport(Stamped, Base):
+    """A key place's daily monitoring report (重点场所每日报告) for one local day."""
+
+    __tablename__ = "place_reports"
+    __table_args__ = (UniqueConstraint("place_id", "report_date"),)
+    report_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    place_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("places.place_id"), index=True)
+    report_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    expected: Mapped[int | None]  # enrolled pupils, residents, staff on the roster
+    present: Mapped[int | None]
+    absent: Mapped[int | None]
+    absent_ill: Mapped[int | None]  # absent for illness (fever, respiratory, other)
+    symptomatic: Mapped[int]  # people present with fever or respiratory symptoms
+    disinfected: Mapped[bool] = mapped_column(Boolean)
+    absence_reasons: Mapped[str | None] = mapped_column(Text)
+    received_time: Mapped[dt.datetime]
 
 
 class GoodsMovement(Stamped, Base):

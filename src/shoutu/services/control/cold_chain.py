@@ -128,6 +128,7 @@ class Recorded:
     file: str
     rows: int
     recorded: int = 0
+    updated: int = 0  # reports a later file corrected
     unchanged: int = 0
     positives: list[dict[str, Any]] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
@@ -138,6 +139,7 @@ class Recorded:
             "file": self.file,
             "rows": self.rows,
             "recorded": self.recorded,
+            "updated": self.updated,
             "unchanged": self.unchanged,
             "positives": self.positives,
         }

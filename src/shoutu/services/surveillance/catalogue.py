@@ -14,6 +14,8 @@ BUILT_IN = (
     "clinic_visits",
     "ili_share",
     "antigen_positives",
+    "school_absence_ill",  # key places' daily reports: absences for illness at schools
+    "key_place_symptomatic",  # and symptomatic people reported by any key place
     *(f"cases_{c.value}" for c in Channel),
     *(f"sales_{c.value}" for c in SaleCategory),
 )

@@ -2,21 +2,22 @@
 
 Channels: reported cases by report date and by onset date, cases by detection channel, clinic
 visits for influenza-like illness and for any reason, the ILI share of clinic visits, pharmacy
-sales by category, antigen positives; from the registry (cases) and the event store (visits,
-sales, tests); and channels users import as date,region,count (``services.channel_import``).
-Regions are aggregated to a level of the administrative tree by their codes; missing dates
-count as zero; weekly series use ISO weeks keyed by their Monday; rates per 100,000 use the
-registry's populations.
+sales by category, antigen positives, absences for illness at schools and kindergartens and
+symptomatic people at key places (their daily reports); from the registry (cases, key places'
+reports) and the event store (visits, sales, tests); and channels users import as
+date,region,count (``services.channel_import``). Regions are aggregated to a level of the
+administrative tree by their codes; missing dates count as zero; weekly series use ISO weeks
+keyed by their Monday; rates per 100,000 use the registry's populations.
 
-How a channel is counted, reading only the rows and columns it needs: cases in one query of
-the registry (their time, channel and region), binned by local day in Arrow; visits, sales
-and antigen positives in one DuckDB aggregate over the event store's Parquet files (the
-filter, time and key columns only, the filter applied in the scan), per local day (the
-configured time zone) and place or person, then joined to the places' regions or the people's
-home regions (the registry's columnar roster); users' channels from their resolved series (one
-value per day and region). That gives counts per local day and region code; the codes (a few
-thousand) are mapped to the level once each, days to their ISO week's Monday when weekly, and
-the counts summed into a regions x steps matrix with numpy.
+How a channel is counted, reading only the rows and columns it needs: cases in one query of the
+registry (their time, channel and region), binned by local day in Arrow; visits, sales and
+antigen positives in one DuckDB aggregate over the event store's Parquet files (the filter, time
+and key columns only, the filter applied in the scan), per local day (the configured time zone)
+and place or person, then joined to the places' regions or the people's home regions (the
+registry's columnar roster); users' channels from their resolved series (one value per day and
+region). That gives counts per local day and region code; the codes (a few thousand) are mapped
+to the level once each, days to their ISO week's Monday when weekly, and the counts summed into
+a regions x steps matrix with numpy.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from shoutu.services.registry.roster import roster
 from shoutu.services.surveillance.catalogue import BUILT_IN, channel_names
 from shoutu.services.surveillance.channel_import import stored_series
 from shoutu.store.repositories import cases as cases_repo
+from shoutu.store.repositories import cold_chain as cold_chain_repo
 from shoutu.store.repositories import places as places_repo
 from shoutu.store.repositories import regions as regions_repo
 
@@ -142,6 +144,26 @@ def _cases(ctx: ServiceContext, channel: str) -> pa.Table:
     )
 
 
+SCHOOLS = ("school", "kindergarten")
+
+
+def _place_reports(ctx: ServiceContext, channel: str) -> pa.Table:
+    """Counts per report day and place region from key places' daily reports."""
+    with ctx.connect() as conn:
+        reports = cold_chain_repo.report_counts(conn)
+    if channel == "school_absence_ill":
+        chosen = [(d, code, ill) for d, code, kind, ill, _ in reports if kind in SCHOOLS]
+    else:
+        chosen = [(d, code, sick) for d, code, _, _, sick in reports]
+    return pa.table(
+        {
+            "day": pa.array([d for d, _, _ in chosen], pa.date32()),
+            "code": pa.array([c for _, c, _ in chosen], pa.string()),
+            "count": pa.array([float(n) for _, _, n in chosen], pa.float64()),
+        }
+    )
+
+
 def daily_counts(ctx: ServiceContext, channel: str) -> pa.Table:
     """A channel's counts per local day and region code (columns of :data:`DAILY`; a day and
     code may come more than once, their counts add up)."""
@@ -153,6 +175,8 @@ def daily_counts(ctx: ServiceContext, channel: str) -> pa.Table:
         ).cast(DAILY)
     if channel.startswith("cases_"):
         return _cases(ctx, channel)
+    if channel in ("school_absence_ill", "key_place_symptomatic"):
+        return _place_reports(ctx, channel)
     return _events(ctx, event_channel(channel))
 
 

@@ -122,6 +122,14 @@ def written_at(conn: Connection, *, at: dt.datetime) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(statement).mappings()]
 
 
+def with_origins(conn: Connection, *, origins: Sequence[str] | None) -> list[dict[str, Any]]:
+    """Cases whose origin is one of ``origins`` (None: every case), by id."""
+    statement = select(TABLE).order_by(TABLE.c.case_id)
+    if origins is not None:
+        statement = statement.where(TABLE.c.origin.in_(origins))
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
 def change(conn: Connection, *, case_id: int, values: dict[str, Any]) -> None:
     """Set ``values`` on one case."""
     conn.execute(update(TABLE).where(TABLE.c.case_id == case_id).values(**values))
@@ -161,5 +169,6 @@ __all__ = [
     "people_with_cases",
     "reported_between",
     "times",
+    "with_origins",
     "written_at",
 ]

@@ -1,16 +1,24 @@
-"""Ports and the cold chain: environment and goods samples (known by their reference), goods
-movements (a batch at a place, known by batch, place and arrival) and staff shifts (known by
-person, place and start)."""
+"""Ports, the cold chain and key places: environment and goods samples (known by their
+reference), goods movements (a batch at a place, known by batch, place and arrival), staff
+shifts (known by person, place and start) and key places' daily reports (by place and day)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, select, update
 
 from shoutu.store.repositories.entities import insert_generated, rows_in
-from shoutu.store.tables import EnvironmentSample, GoodsMovement, Shift, table
+from shoutu.store.tables import (
+    EnvironmentSample,
+    GoodsMovement,
+    Place,
+    PlaceReport,
+    Shift,
+    table,
+)
 
 SAMPLES = table(EnvironmentSample)
 MOVEMENTS = table(GoodsMovement)
@@ -53,11 +61,54 @@ def add_shifts(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]
     return insert_generated(conn, table=SHIFTS, key="shift_id", rows=rows)
 
 
+REPORTS = table(PlaceReport)
+
+
+def reports_of(
+    conn: Connection, *, place_ids: Sequence[int], days: Sequence[dt.date]
+) -> dict[tuple[int, dt.date], dict[str, Any]]:
+    """Key places' daily reports for these places and days, by (place, day)."""
+    statement = lambda chunk: select(REPORTS).where(  # noqa: E731
+        REPORTS.c.place_id.in_(chunk), REPORTS.c.report_date.in_(list(days))
+    )
+    return {
+        (int(r["place_id"]), r["report_date"]): dict(r) for r in rows_in(conn, statement, place_ids)
+    }
+
+
+def add_reports(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
+    return insert_generated(conn, table=REPORTS, key="report_id", rows=rows)
+
+
+def change_report(conn: Connection, *, report_id: int, values: dict[str, Any]) -> None:
+    conn.execute(update(REPORTS).where(REPORTS.c.report_id == report_id).values(**values))
+
+
+def report_counts(conn: Connection) -> list[tuple[dt.date, str, str, int, int]]:
+    """Every report's day, place region, place type, absences for illness and symptomatic."""
+    places = table(Place)
+    statement = select(
+        REPORTS.c.report_date,
+        places.c.region_code,
+        places.c.type,
+        REPORTS.c.absent_ill,
+        REPORTS.c.symptomatic,
+    ).select_from(REPORTS.join(places, places.c.place_id == REPORTS.c.place_id))
+    return [
+        (d, str(code), getattr(kind, "value", str(kind)), int(ill or 0), int(sick or 0))
+        for d, code, kind, ill, sick in conn.execute(statement)
+    ]
+
+
 __all__ = [
     "add_movements",
+    "add_reports",
     "add_samples",
     "add_shifts",
+    "change_report",
     "movements_of",
+    "report_counts",
+    "reports_of",
     "samples_by_ref",
     "shifts_at",
 ]

@@ -1,5 +1,6 @@
-"""environment samples, goods movements and shifts (ports and cold chain: 人物环境同防); an
-episode keeps the positive environment sample behind it
+"""key places' daily reports; environment samples, goods movements and shifts (ports and the
+cold chain: 人物环境同防); an episode keeps the positive environment sample behind it; a case
+the reason for its origin
 
 Revision ID: 0015
 Revises: 0014
@@ -20,6 +21,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("origin_reason", sa.Text(), nullable=True))
     op.create_table(
         "environment_samples",
         sa.Column("sample_id", BigId, autoincrement=True, nullable=False),
@@ -46,6 +49,34 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_environment_samples_site_id"), ["site_id"], unique=False
+        )
+
+    op.create_table(
+        "place_reports",
+        sa.Column("report_id", BigId, autoincrement=True, nullable=False),
+        sa.Column("place_id", sa.BigInteger(), nullable=False),
+        sa.Column("report_date", sa.Date(), nullable=False),
+        sa.Column("expected", sa.Integer(), nullable=True),
+        sa.Column("present", sa.Integer(), nullable=True),
+        sa.Column("absent", sa.Integer(), nullable=True),
+        sa.Column("absent_ill", sa.Integer(), nullable=True),
+        sa.Column("symptomatic", sa.Integer(), nullable=False),
+        sa.Column("disinfected", sa.Boolean(), nullable=False),
+        sa.Column("absence_reasons", sa.Text(), nullable=True),
+        sa.Column("received_time", UTCDateTime(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["place_id"], ["places.place_id"], name=op.f("fk_place_reports_place_id_places")
+        ),
+        sa.PrimaryKeyConstraint("report_id", name=op.f("pk_place_reports")),
+        sa.UniqueConstraint("place_id", "report_date", name=op.f("uq_place_reports_place_id")),
+    )
+    with op.batch_alter_table("place_reports", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_place_reports_place_id"), ["place_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_place_reports_report_date"), ["report_date"], unique=False
         )
 
     op.create_table(
@@ -104,6 +135,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_column("origin_reason")
     with op.batch_alter_table("control_measures", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_control_measures_environment_sample_id_environment_samples"),
@@ -118,6 +151,11 @@ def downgrade() -> None:
     with op.batch_alter_table("goods_movements", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_goods_movements_batch_no"))
 
+    with op.batch_alter_table("place_reports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_place_reports_report_date"))
+        batch_op.drop_index(batch_op.f("ix_place_reports_place_id"))
+
+    op.drop_table("place_reports")
     op.drop_table("goods_movements")
     with op.batch_alter_table("environment_samples", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_environment_samples_site_id"))
