@@ -105,6 +105,8 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "control checks": (["control", "checks", "--date", "2022-13-01"], 2),
         "import checks": (["import", "checks", missing], 1),
         "import goods": (["import", "goods", missing], 1),
+        "import closed-loop": (["import", "closed-loop", missing], 1),
+        "control loop": (["control", "loop", "--date", "2022-13-01"], 2),
         "import place-reports": (["import", "place-reports", missing], 1),
         "places reports": (["places", "reports", "--date", "2022-13-01"], 2),
         "cases classify": (["cases", "classify", "--protocol", "no-such-protocol"], 1),

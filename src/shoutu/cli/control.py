@@ -525,3 +525,7 @@ from shoutu.cli import control_sites  # noqa: E402
 
 app.command("assign")(control_sites.assign)
 app.command("sites")(control_sites.sites)
+# closed-loop staff (闭环管理): the day's view lives with its import in imports_ports.py
+from shoutu.cli import imports_ports  # noqa: E402
+
+app.command("loop")(imports_ports.loop)

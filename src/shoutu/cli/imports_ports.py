@@ -1,5 +1,6 @@
-"""`shoutu import goods | shifts | samples-environment | place-reports`: ports, the cold chain
-(人物环境同防) and key places' daily reports, registered on the `import` group."""
+"""`shoutu import goods | shifts | samples-environment | place-reports | closed-loop`: ports,
+the cold chain (人物环境同防), key places' daily reports and closed-loop staff, registered on
+the `import` group; `loop` (`control loop`), registered on the control group."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from shoutu.cli.imports import AllowDates, DateFormat, Encoding, FileArg, JsonOpt, app
-from shoutu.cli.output import emit_json, errors_as_exit, out
+from shoutu.cli.output import emit_json, errors_as_exit, out, parse
 from shoutu.cli.state import state
 
 
@@ -22,7 +23,12 @@ def _run(ctx: typer.Context, call: Callable[..., Any], json: bool, **options: An
     out.print(
         f"{result.file}: {result.rows:,} {result.entity} rows — {result.recorded:,} new, "
         + (f"{result.updated:,} corrected, " if result.updated else "")
-        + f"{result.unchanged:,} unchanged",
+        + f"{result.unchanged:,} unchanged"
+        + (
+            f"; episodes {result.episodes_opened:,} opened, {result.episodes_extended:,} extended"
+            if result.entity == "closed-loop stays"
+            else ""
+        ),
         markup=False,
     )
     for p in result.positives:
@@ -115,6 +121,69 @@ def place_reports(
         allow_dates=allow_dates,
         encoding=encoding,
     )
+
+
+@app.command("closed-loop")
+def closed_loop(
+    ctx: typer.Context,
+    file: FileArg,
+    protocol: Annotated[
+        str | None, typer.Option(help="Protocol whose closed_loop applies [SHOUTU_PROTOCOL].")
+    ] = None,
+    json: JsonOpt = False,
+    date_format: DateFormat = None,
+    allow_dates: AllowDates = False,
+    encoding: Encoding = None,
+) -> None:
+    """Closed-loop staff (闭环管理): person_id, place_id, start_time; optional left_time.
+    Known by person and start; a left_time given (or corrected) later opens, or extends, the
+    measure after leaving by the protocol's closed_loop.after_leaving."""
+    from shoutu.services.control.closed_loop import import_loop
+
+    _run(
+        ctx,
+        import_loop,
+        json,
+        path=file,
+        protocol=protocol,
+        date_format=date_format,
+        allow_dates=allow_dates,
+        encoding=encoding,
+    )
+
+
+def loop(
+    ctx: typer.Context,
+    date: Annotated[str, typer.Option("--date", help="The day (YYYY-MM-DD).")],
+    protocol: Annotated[
+        str | None, typer.Option(help="Protocol whose closed_loop applies [SHOUTU_PROTOCOL].")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Closed-loop staff on a day: in the loop, left (under the measure after leaving) or off;
+    in the loop, the last PCR sample against the test interval (the worker's key population's,
+    else the protocol's closed_loop.test_interval_days) and whether a test is overdue."""
+    from shoutu.domain.timeutil import parse_date
+    from shoutu.services.control.closed_loop import loop_day
+
+    with errors_as_exit(json):
+        found = loop_day(state(ctx).context(), parse("date", parse_date, date), protocol=protocol)
+    if json:
+        emit_json(found)
+        return
+    out.print(
+        f"{found['date']} ({found['protocol']}): "
+        + ", ".join(f"{n} {s}" for s, n in found["counts"].items())
+        + f"; {found['tests_overdue']} tests overdue",
+        markup=False,
+    )
+    for w in found["workers"]:
+        overdue = " — test overdue" if w.get("test_overdue") else ""
+        out.print(
+            f"  person {w['person_id']} at place {w['place_id']}: {w['status']}, last sample "
+            f"{w['last_sample'] or 'none'} (every {w['interval_days']:g} days){overdue}",
+            markup=False,
+        )
 
 
 @app.command("samples-environment")

@@ -182,6 +182,14 @@ class TestMethod(Labeled):
     ANTIGEN = "antigen", "抗原检测", "Antigen"
 
 
+class LoopStatus(Labeled):
+    """A closed-loop worker's status (闭环管理) on a day."""
+
+    IN_LOOP = "in_loop", "闭环中", "In the closed loop"
+    LEAVING = "leaving", "脱离闭环健康监测", "Left the loop: under monitoring"
+    OFF = "off", "已脱离闭环", "Off the loop"
+
+
 class EnvironmentObject(Labeled):
     """What an environment sample (环境/物品标本) was taken from."""
 
@@ -487,6 +495,7 @@ ALL_ENUMS: tuple[type[Labeled], ...] = (
     PlaceType,
     TestMethod,
     EnvironmentObject,
+    LoopStatus,
     TestOutcome,
     Sex,
     IdType,

@@ -303,6 +303,18 @@ class HelpDeadline(_Strict):
         return self
 
 
+class ClosedLoop(_Strict):
+    """Closed-loop management of staff at ports, airports, the cold chain and quarantine
+    sites (闭环管理)."""
+
+    test_interval_days: float = Field(
+        gt=0,
+        description="days between PCR tests in the loop for a worker whose key population has "
+        "no interval of its own",
+    )
+    after_leaving: Quarantine = Field(description="the measure after leaving the loop")
+
+
 class KeyPlaces(_Strict):
     """Key places' daily monitoring reports (重点场所每日报告)."""
 
@@ -415,6 +427,7 @@ class Protocol(_Strict):
     help_requests: HelpRequests | None = None
     origin: OriginRules | None = None
     key_places: KeyPlaces | None = None
+    closed_loop: ClosedLoop | None = None
 
     @model_validator(mode="after")
     def _companions_have_a_measure(self) -> Self:

@@ -209,6 +209,8 @@ class ControlMeasure(Stamped, Responsible, Base):
     environment_sample_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("environment_samples.sample_id")
     )
+    # the closed-loop stay whose leaving it follows
+    loop_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("closed_loop_stays.loop_id"))
 
 
 class Arrival(Stamped, Base):
@@ -461,6 +463,19 @@ class EnvironmentSample(Stamped, Base):
     sample_time: Mapped[dt.datetime]
     result: Mapped[v.TestOutcome] = mapped_column(Vocab(v.TestOutcome))
     ct: Mapped[float | None] = mapped_column(Float)
+
+
+class LoopStay(Stamped, Base):
+    """A worker's time in a closed loop at a site (闭环管理), from entering to leaving (None:
+    still in it)."""
+
+    __tablename__ = "closed_loop_stays"
+    __table_args__ = (UniqueConstraint("person_id", "start_time"),)
+    loop_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.person_id"), index=True)
+    place_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("places.place_id"))
+    start_time: Mapped[dt.datetime]
+    left_time: Mapped[dt.datetime | None]
 
 
 class PlaceReport(Stamped, Base):

@@ -128,8 +128,10 @@ class Recorded:
     file: str
     rows: int
     recorded: int = 0
-    updated: int = 0  # reports a later file corrected
+    updated: int = 0  # rows a later file corrected
     unchanged: int = 0
+    episodes_opened: int = 0  # closed-loop stays left
+    episodes_extended: int = 0
     positives: list[dict[str, Any]] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
 
@@ -141,6 +143,8 @@ class Recorded:
             "recorded": self.recorded,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "episodes_opened": self.episodes_opened,
+            "episodes_extended": self.episodes_extended,
             "positives": self.positives,
         }
 

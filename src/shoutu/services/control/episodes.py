@@ -84,7 +84,8 @@ class Reason:
     """What opens an episode: a contact of a case (``contact_id``, ``case_id``), an inbound
     traveller's arrival (``arrival_id``, at the port ``place_id``, from ``origin``), or the
     handling of goods (``batch``) or a site (``place_id``) a positive environment sample
-    (``environment_sample_id``) was taken from."""
+    (``environment_sample_id``) was taken from, or leaving a closed loop (``loop_id``, at
+    ``place_id``)."""
 
     person_id: int
     anchor: dt.datetime
@@ -96,10 +97,13 @@ class Reason:
     origin: str | None = None
     environment_sample_id: int | None = None
     batch: str | None = None
+    loop_id: int | None = None
 
     @property
     def text(self) -> str:
         """The episode's ``reason``: what opened it."""
+        if self.loop_id is not None:
+            return f"left the closed loop at place {self.place_id} (stay {self.loop_id})"
         if self.environment_sample_id is not None:
             what = f"batch {self.batch}" if self.batch else "the site"
             return (
@@ -115,8 +119,8 @@ class Reason:
     @property
     def cause(self) -> str:
         """Why it extends an open episode (the audit detail)."""
-        if self.environment_sample_id is not None:
-            return f"a positive environment sample ({self.text})"
+        if self.environment_sample_id is not None or self.loop_id is not None:
+            return f"{self.text}"
         if self.arrival_id is None:
             return f"re-exposure (contact {self.contact_id})"
         return f"a new arrival ({self.text})"
@@ -232,6 +236,7 @@ def open_episodes(
             "contact_id": reason.contact_id,
             "arrival_id": reason.arrival_id,
             "environment_sample_id": reason.environment_sample_id,
+            "loop_id": reason.loop_id,
             "place_id": None,
             "start_time": planned.start,
             "planned_end_time": planned.planned_end,

@@ -281,6 +281,17 @@ def environment_exposures(
     return found
 
 
+def of_loops(conn: Connection, *, loop_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The latest episode each closed-loop stay's leaving opened, by stay."""
+    statement = lambda chunk: select(TABLE).where(TABLE.c.loop_id.in_(chunk))  # noqa: E731
+    found: dict[int, dict[str, Any]] = {}
+    for row in rows_in(conn, statement, loop_ids):
+        loop = int(row["loop_id"])
+        if loop not in found or row["measure_id"] > found[loop]["measure_id"]:
+            found[loop] = dict(row)
+    return found
+
+
 def of_arrivals(conn: Connection, *, arrival_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Measures opened by these arrivals, oldest first."""
 
@@ -327,6 +338,7 @@ __all__ = [
     "listing",
     "of_arrivals",
     "of_cases",
+    "of_loops",
     "open_episodes",
     "open_of_area",
     "room_episodes",

@@ -77,6 +77,17 @@ def home_regions(conn: Connection, *, person_ids: Sequence[int]) -> dict[int, st
     }
 
 
+def key_populations(conn: Connection, *, person_ids: Sequence[int]) -> dict[int, str | None]:
+    """Each of these people's key population (its vocabulary value; None: none)."""
+    statement = lambda chunk: select(TABLE.c.person_id, TABLE.c.key_population).where(  # noqa: E731
+        TABLE.c.person_id.in_(chunk)
+    )
+    return {
+        int(r["person_id"]): getattr(r["key_population"], "value", r["key_population"])
+        for r in rows_in(conn, statement, person_ids)
+    }
+
+
 def homes_and_workplaces(
     conn: Connection, *, person_ids: Sequence[int]
 ) -> dict[int, tuple[str | None, int | None]]:
@@ -112,6 +123,7 @@ __all__ = [
     "all_home_regions",
     "by_id_hash",
     "home_regions",
+    "key_populations",
     "roster_rows",
     "roster_stamp",
     "workplace_members",

@@ -1,6 +1,6 @@
-"""key places' daily reports; environment samples, goods movements and shifts (ports and the
-cold chain: 人物环境同防); an episode keeps the positive environment sample behind it; a case
-the reason for its origin
+"""ports, the cold chain and key places: closed-loop stays, key places' daily reports,
+environment samples, goods movements and shifts (人物环境同防); an episode keeps the positive
+environment sample or the closed-loop stay behind it; a case the reason for its origin
 
 Revision ID: 0015
 Revises: 0014
@@ -49,6 +49,30 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_environment_samples_site_id"), ["site_id"], unique=False
+        )
+
+    op.create_table(
+        "closed_loop_stays",
+        sa.Column("loop_id", BigId, autoincrement=True, nullable=False),
+        sa.Column("person_id", sa.BigInteger(), nullable=False),
+        sa.Column("place_id", sa.BigInteger(), nullable=False),
+        sa.Column("start_time", UTCDateTime(), nullable=False),
+        sa.Column("left_time", UTCDateTime(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.person_id"], name=op.f("fk_closed_loop_stays_person_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["place_id"], ["places.place_id"], name=op.f("fk_closed_loop_stays_place_id_places")
+        ),
+        sa.PrimaryKeyConstraint("loop_id", name=op.f("pk_closed_loop_stays")),
+        sa.UniqueConstraint("person_id", "start_time", name=op.f("uq_closed_loop_stays_person_id")),
+    )
+    with op.batch_alter_table("closed_loop_stays", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_closed_loop_stays_person_id"), ["person_id"], unique=False
         )
 
     op.create_table(
@@ -132,12 +156,23 @@ def upgrade() -> None:
             ["environment_sample_id"],
             ["sample_id"],
         )
+        batch_op.add_column(sa.Column("loop_id", sa.BigInteger(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_control_measures_loop_id_closed_loop_stays"),
+            "closed_loop_stays",
+            ["loop_id"],
+            ["loop_id"],
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_column("origin_reason")
     with op.batch_alter_table("control_measures", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_control_measures_loop_id_closed_loop_stays"), type_="foreignkey"
+        )
+        batch_op.drop_column("loop_id")
         batch_op.drop_constraint(
             batch_op.f("fk_control_measures_environment_sample_id_environment_samples"),
             type_="foreignkey",
@@ -156,6 +191,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_place_reports_place_id"))
 
     op.drop_table("place_reports")
+    with op.batch_alter_table("closed_loop_stays", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_closed_loop_stays_person_id"))
+
+    op.drop_table("closed_loop_stays")
     op.drop_table("goods_movements")
     with op.batch_alter_table("environment_samples", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_environment_samples_site_id"))
