@@ -15,8 +15,16 @@ from shoutu.cli.state import state
 
 
 def _run(ctx: typer.Context, call: Callable[..., Any], json: bool, **options: Any) -> None:
+    """Call an import with the file's options (date format, bare dates, encoding) as one."""
+    from shoutu.services.control.recording import FileOptions
+
+    reading = FileOptions(
+        date_format=options.pop("date_format"),
+        allow_dates=options.pop("allow_dates"),
+        encoding=options.pop("encoding"),
+    )
     with errors_as_exit(json):
-        result = call(state(ctx).context(), **options)
+        result = call(state(ctx).context(), options=reading, **options)
     if json:
         emit_json({"ok": True, "result": result.as_json(), "provenance": result.provenance})
         return

@@ -27,15 +27,12 @@ from shoutu.domain.timeutil import end_of_day, local_date, start_of_day
 from shoutu.domain.vocabulary import KeyPopulation, LoopStatus
 from shoutu.errors import BadRequest
 from shoutu.events.store import read_events
-from shoutu.io.provenance import build_provenance
-from shoutu.io.tables import read_table
 from shoutu.protocols.schema import ClosedLoop, Protocol
-from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
-from shoutu.services.control.cold_chain import Recorded
 from shoutu.services.control.episodes import Reason, open_episodes
+from shoutu.services.control.recording import FileOptions, Recorded, recording
 from shoutu.services.registry.imports import fields as f
-from shoutu.services.registry.imports.batch import Batch, EntitySpec, validate_table
+from shoutu.services.registry.imports.batch import Batch, EntitySpec
 from shoutu.store.repositories import closed_loop as repo
 from shoutu.store.repositories import measures as measures_repo
 from shoutu.store.repositories import people as people_repo
@@ -79,22 +76,17 @@ def import_loop(
     path: Path,
     *,
     protocol: str | None = None,
-    date_format: str | None = None,
-    allow_dates: bool = False,
-    encoding: str | None = None,
+    options: FileOptions = FileOptions(),
 ) -> Recorded:
     """Record closed-loop stays and open the episodes after leaving (see the module)."""
     loaded, _ = ctx.protocol(protocol)
     rules = rules_of(loaded)
-    source = read_table(path, encoding)
-    with writing(ctx, detail="import closed-loop") as unit:
-        rows = validate_table(
-            ctx, unit, SPEC, source, date_format=date_format, allow_dates=allow_dates
-        )
-        result = Recorded(SPEC.entity, source.name, len(rows))
-        values: list[dict[str, Any]] = [
-            {fs.name: p.values.get(fs.name) for fs in SPEC.fields} for p in rows
-        ]
+    command = "import closed-loop"
+    with recording(ctx, SPEC, path, options, command=command, protocol=loaded.name) as (
+        unit,
+        values,
+        result,
+    ):
         stored = repo.stays_of(unit.conn, person_ids=sorted({v["person_id"] for v in values}))
         fresh, left = [], []
         for v in values:
@@ -135,11 +127,6 @@ def import_loop(
         ]
         opened = open_episodes(unit, loaded, reasons, ctx.settings.timezone)
     result.episodes_opened, result.episodes_extended = opened.opened, opened.extended
-    result.provenance = build_provenance(
-        command="import closed-loop",
-        parameters={"protocol": loaded.name, "date_format": date_format},
-        input_hashes=[source.content_hash or ""],
-    )
     return result
 
 

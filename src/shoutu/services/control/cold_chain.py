@@ -26,20 +26,18 @@ the sample opens an investigation task (溯源) due by the protocol's investigat
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from shoutu.domain.timeutil import local_date, start_of_day
 from shoutu.domain.vocabulary import EnvironmentObject, TaskKind, TestOutcome
-from shoutu.io.provenance import build_provenance
-from shoutu.io.tables import read_table
 from shoutu.protocols.schema import Protocol
-from shoutu.services.audit import Unit, writing
+from shoutu.services.audit import Unit
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.episodes import Reason, open_episodes
+from shoutu.services.control.recording import FileOptions, Recorded, recording
 from shoutu.services.registry.imports import fields as f
-from shoutu.services.registry.imports.batch import Batch, EntitySpec, validate_table
+from shoutu.services.registry.imports.batch import Batch, EntitySpec
 from shoutu.services.supervision.tasks import NewTask, due_time, open_tasks
 from shoutu.store.repositories import cold_chain as repo
 from shoutu.store.tables import EnvironmentSample, GoodsMovement, Person, Place, Shift, table
@@ -120,54 +118,22 @@ SAMPLES = EntitySpec(
 )
 
 
-@dataclass
-class Recorded:
-    """What an import of goods, shifts or environment samples did."""
-
-    entity: str
-    file: str
-    rows: int
-    recorded: int = 0
-    updated: int = 0  # rows a later file corrected
-    unchanged: int = 0
-    episodes_opened: int = 0  # closed-loop stays left
-    episodes_extended: int = 0
-    positives: list[dict[str, Any]] = field(default_factory=list)
-    provenance: dict[str, Any] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "entity": self.entity,
-            "file": self.file,
-            "rows": self.rows,
-            "recorded": self.recorded,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "episodes_opened": self.episodes_opened,
-            "episodes_extended": self.episodes_extended,
-            "positives": self.positives,
-        }
-
-
 def _import(
     ctx: ServiceContext,
     spec: EntitySpec,
     path: Path,
     identity: tuple[str, ...],
     *,
-    date_format: str | None,
-    allow_dates: bool,
-    encoding: str | None,
+    options: FileOptions,
     protocol: str | None = None,
 ) -> Recorded:
-    source = read_table(path, encoding)
     loaded, _ = ctx.protocol(protocol)
-    with writing(ctx, detail=f"import {spec.entity}") as unit:
-        rows = validate_table(
-            ctx, unit, spec, source, date_format=date_format, allow_dates=allow_dates
-        )
-        result = Recorded(spec.entity, source.name, len(rows))
-        values = [{c: p.values.get(c) for c in (fs.name for fs in spec.fields)} for p in rows]
+    command = f"import {spec.entity}"
+    with recording(ctx, spec, path, options, command=command, protocol=loaded.name) as (
+        unit,
+        values,
+        result,
+    ):
         stored = _stored(unit, spec, values)
         fresh = [v for v in values if tuple(v[c] for c in identity) not in stored]
         result.unchanged = len(values) - len(fresh)
@@ -186,11 +152,6 @@ def _import(
                 if v["result"] == TestOutcome.POSITIVE
             ]
             result.positives = [follow_up(unit, loaded, s) for s in positive]
-    result.provenance = build_provenance(
-        command=f"import {spec.entity}",
-        parameters={"protocol": loaded.name, "date_format": date_format},
-        input_hashes=[source.content_hash or ""],
-    )
     return result
 
 
@@ -207,29 +168,31 @@ def _stored(unit: Unit, spec: EntitySpec, values: list[dict[str, Any]]) -> set[t
     return {(s["person_id"], s["place_id"], s["start_time"]) for s in shifts}
 
 
-def import_goods(ctx: ServiceContext, path: Path, **options: Any) -> Recorded:
-    """Record where batches of goods were (see the module); ``options``: ``date_format``,
-    ``allow_dates``, ``encoding``."""
-    return _import(ctx, GOODS, path, ("batch_no", "place_id", "arrived_time"), **_opts(options))
+def import_goods(
+    ctx: ServiceContext, path: Path, *, options: FileOptions = FileOptions()
+) -> Recorded:
+    """Record where batches of goods were (see the module)."""
+    identity = ("batch_no", "place_id", "arrived_time")
+    return _import(ctx, GOODS, path, identity, options=options)
 
 
-def import_shifts(ctx: ServiceContext, path: Path, **options: Any) -> Recorded:
-    """Record workers' shifts at sites (see the module; options as ``import_goods``)."""
-    return _import(ctx, SHIFTS, path, ("person_id", "place_id", "start_time"), **_opts(options))
+def import_shifts(
+    ctx: ServiceContext, path: Path, *, options: FileOptions = FileOptions()
+) -> Recorded:
+    """Record workers' shifts at sites (see the module)."""
+    identity = ("person_id", "place_id", "start_time")
+    return _import(ctx, SHIFTS, path, identity, options=options)
 
 
-def import_environment_samples(ctx: ServiceContext, path: Path, **options: Any) -> Recorded:
-    """Record environment and goods samples and follow up each new positive (see the module;
-    options as ``import_goods``, and ``protocol``)."""
-    return _import(ctx, SAMPLES, path, ("sample_ref",), **_opts(options))
-
-
-def _opts(options: dict[str, Any]) -> dict[str, Any]:
-    known = {"date_format": None, "allow_dates": False, "encoding": None, "protocol": None}
-    unknown = set(options) - set(known)
-    if unknown:
-        raise TypeError(f"unknown options {sorted(unknown)}")
-    return {**known, **options}
+def import_environment_samples(
+    ctx: ServiceContext,
+    path: Path,
+    *,
+    protocol: str | None = None,
+    options: FileOptions = FileOptions(),
+) -> Recorded:
+    """Record environment and goods samples and follow up each new positive (see the module)."""
+    return _import(ctx, SAMPLES, path, ("sample_ref",), options=options, protocol=protocol)
 
 
 def _overlap(
@@ -305,7 +268,6 @@ __all__ = [
     "GOODS",
     "SAMPLES",
     "SHIFTS",
-    "Recorded",
     "follow_up",
     "import_environment_samples",
     "import_goods",

@@ -23,14 +23,11 @@ from typing import Any
 
 from shoutu.domain.timeutil import start_of_day
 from shoutu.errors import BadRequest
-from shoutu.io.provenance import build_provenance
-from shoutu.io.tables import read_table
 from shoutu.protocols.schema import KeyPlaces, Protocol
-from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
-from shoutu.services.control.cold_chain import Recorded
+from shoutu.services.control.recording import FileOptions, Recorded, recording
 from shoutu.services.registry.imports import fields as f
-from shoutu.services.registry.imports.batch import Batch, EntitySpec, validate_table
+from shoutu.services.registry.imports.batch import Batch, EntitySpec
 from shoutu.store.repositories import cold_chain as repo
 from shoutu.store.repositories import places as places_repo
 from shoutu.store.tables import PlaceReport, table
@@ -92,22 +89,17 @@ def import_place_reports(
     path: Path,
     *,
     protocol: str | None = None,
-    date_format: str | None = None,
-    allow_dates: bool = False,
-    encoding: str | None = None,
+    options: FileOptions = FileOptions(),
 ) -> Recorded:
     """Record key places' daily reports (see the module), all or nothing."""
     loaded, _ = ctx.protocol(protocol)
     spec = _spec(rules_of(loaded))
-    source = read_table(path, encoding)
-    with writing(ctx, detail="import place-reports") as unit:
-        rows = validate_table(
-            ctx, unit, spec, source, date_format=date_format, allow_dates=allow_dates
-        )
-        result = Recorded(spec.entity, source.name, len(rows))
-        values: list[dict[str, Any]] = [
-            {fs.name: p.values.get(fs.name) for fs in spec.fields} for p in rows
-        ]
+    command = "import place-reports"
+    with recording(ctx, spec, path, options, command=command, protocol=loaded.name) as (
+        unit,
+        values,
+        result,
+    ):
         stored = repo.reports_of(
             unit.conn,
             place_ids=sorted({v["place_id"] for v in values}),
@@ -137,11 +129,6 @@ def import_place_reports(
         ids = repo.add_reports(unit.conn, rows=[{**v, **unit.stamp} for v in fresh])
         unit.created("place_reports", ids, fresh)
         result.recorded = len(ids)
-    result.provenance = build_provenance(
-        command="import place-reports",
-        parameters={"protocol": loaded.name, "date_format": date_format},
-        input_hashes=[source.content_hash or ""],
-    )
     return result
 
 

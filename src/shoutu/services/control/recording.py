@@ -1,0 +1,91 @@
+"""The frame of the files a control service records itself (goods, shifts, environment
+samples, key places' reports, closed-loop stays): the file read and validated whole by its
+spec (bad rows by row and field, nothing written), its rows recorded in one unit of work, what
+was done counted in a ``Recorded``, and the provenance set once the unit has committed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shoutu.io.provenance import build_provenance
+from shoutu.io.tables import read_table
+from shoutu.services.audit import Unit, writing
+from shoutu.services.context import ServiceContext
+from shoutu.services.registry.imports.batch import EntitySpec, validate_table
+
+
+@dataclass
+class Recorded:
+    """What an import of goods, shifts, environment samples, reports or stays did."""
+
+    entity: str
+    file: str
+    rows: int
+    recorded: int = 0
+    updated: int = 0  # rows a later file corrected
+    unchanged: int = 0
+    episodes_opened: int = 0  # closed-loop stays left
+    episodes_extended: int = 0
+    positives: list[dict[str, Any]] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "entity": self.entity,
+            "file": self.file,
+            "rows": self.rows,
+            "recorded": self.recorded,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "episodes_opened": self.episodes_opened,
+            "episodes_extended": self.episodes_extended,
+            "positives": self.positives,
+        }
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    """How a file is read: its date format, whether bare dates pass, its text encoding."""
+
+    date_format: str | None = None
+    allow_dates: bool = False
+    encoding: str | None = None
+
+
+@contextmanager
+def recording(
+    ctx: ServiceContext,
+    spec: EntitySpec,
+    path: Path,
+    options: FileOptions,
+    *,
+    command: str,
+    protocol: str,
+) -> Iterator[tuple[Unit, list[dict[str, Any]], Recorded]]:
+    """The unit, the file's rows (each with every field of ``spec``) and the result to fill in;
+    ``command`` and ``protocol`` go into its provenance."""
+    source = read_table(path, options.encoding)
+    with writing(ctx, detail=command) as unit:
+        rows = validate_table(
+            ctx,
+            unit,
+            spec,
+            source,
+            date_format=options.date_format,
+            allow_dates=options.allow_dates,
+        )
+        values = [{fs.name: p.values.get(fs.name) for fs in spec.fields} for p in rows]
+        result = Recorded(spec.entity, source.name, len(rows))
+        yield unit, values, result
+    result.provenance = build_provenance(
+        command=command,
+        parameters={"protocol": protocol, "date_format": options.date_format},
+        input_hashes=[source.content_hash or ""],
+    )
+
+
+__all__ = ["FileOptions", "Recorded", "recording"]
