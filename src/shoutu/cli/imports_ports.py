@@ -4,7 +4,9 @@ the `import` group; `loop` (`control loop`), registered on the control group."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -14,17 +16,21 @@ from shoutu.cli.output import emit_json, errors_as_exit, out, parse
 from shoutu.cli.state import state
 
 
-def _run(ctx: typer.Context, call: Callable[..., Any], json: bool, **options: Any) -> None:
+def _run(
+    ctx: typer.Context,
+    call: Callable[..., Any],
+    json: bool,
+    path: Path,
+    reading: tuple[str | None, bool, str | None],
+    **options: Any,
+) -> None:
     """Call an import with the file's options (date format, bare dates, encoding) as one."""
     from shoutu.services.control.recording import FileOptions
 
-    reading = FileOptions(
-        date_format=options.pop("date_format"),
-        allow_dates=options.pop("allow_dates"),
-        encoding=options.pop("encoding"),
-    )
+    date_format, allow_dates, encoding = reading
+    file_options = FileOptions(date_format, allow_dates, encoding)
     with errors_as_exit(json):
-        result = call(state(ctx).context(), options=reading, **options)
+        result = call(state(ctx).context(), path, options=file_options, **options)
     if json:
         emit_json({"ok": True, "result": result.as_json(), "provenance": result.provenance})
         return
@@ -52,112 +58,90 @@ def _run(ctx: typer.Context, call: Callable[..., Any], json: bool, **options: An
         )
 
 
-@app.command()
-def goods(
-    ctx: typer.Context,
-    file: FileArg,
-    json: JsonOpt = False,
-    date_format: DateFormat = None,
-    allow_dates: AllowDates = False,
-    encoding: Encoding = None,
-) -> None:
-    """Where batches of inbound goods were: batch_no (a lot or container number), place_id,
-    arrived_time; optional left_time. Known by batch, place and arrival: the same row again
-    changes nothing."""
-    from shoutu.services.control.cold_chain import import_goods
+ProtocolOpt = Annotated[
+    str | None, typer.Option(help="Protocol whose rules apply [SHOUTU_PROTOCOL].")
+]
 
-    _run(
-        ctx,
-        import_goods,
-        json,
-        path=file,
-        date_format=date_format,
-        allow_dates=allow_dates,
-        encoding=encoding,
-    )
-
-
-@app.command()
-def shifts(
-    ctx: typer.Context,
-    file: FileArg,
-    json: JsonOpt = False,
-    date_format: DateFormat = None,
-    allow_dates: AllowDates = False,
-    encoding: Encoding = None,
-) -> None:
-    """Workers' shifts at sites (排班): person_id, place_id, start_time, end_time. Known by
-    person, place and start."""
-    from shoutu.services.control.cold_chain import import_shifts
-
-    _run(
-        ctx,
-        import_shifts,
-        json,
-        path=file,
-        date_format=date_format,
-        allow_dates=allow_dates,
-        encoding=encoding,
-    )
-
-
-@app.command("place-reports")
-def place_reports(
-    ctx: typer.Context,
-    file: FileArg,
-    protocol: Annotated[
-        str | None, typer.Option(help="Protocol whose key_places apply [SHOUTU_PROTOCOL].")
-    ] = None,
-    json: JsonOpt = False,
-    date_format: DateFormat = None,
-    allow_dates: AllowDates = False,
-    encoding: Encoding = None,
-) -> None:
-    """Key places' daily reports: place_id (a place of the protocol's reporting types),
+#: the files, by command: the service that records them, whether a protocol applies, the doc
+FILES: dict[str, tuple[str, bool, str]] = {
+    "goods": (
+        "cold_chain.import_goods",
+        False,
+        """Where batches of inbound goods were: batch_no (a lot or container number),
+    place_id, arrived_time; optional left_time. Known by batch, place and arrival: the same row
+    again changes nothing.""",
+    ),
+    "shifts": (
+        "cold_chain.import_shifts",
+        False,
+        """Workers' shifts at sites (排班): person_id, place_id, start_time, end_time. Known
+    by person, place and start.""",
+    ),
+    "samples-environment": (
+        "cold_chain.import_environment_samples",
+        True,
+        """Environment and goods samples: sample_ref, site_id, object (cold_chain_package,
+    container_surface, warehouse, vehicle, other), sample_time, result; optional batch_no,
+    origin_country, ct. A new positive names the places its batch reached, puts the staff on
+    shift there while it was there under control (the protocol's environment_exposed rules)
+    and opens an investigation task; the same sample again changes nothing.""",
+    ),
+    "place-reports": (
+        "place_reports.import_place_reports",
+        True,
+        """Key places' daily reports: place_id (a place of the protocol's reporting types),
     report_date, symptomatic, disinfected; optional expected, present, absent, absent_ill,
     absence_reasons, received_time [now]. One per place and day: the same again changes
-    nothing, a different one corrects it (audited)."""
-    from shoutu.services.control.place_reports import import_place_reports
-
-    _run(
-        ctx,
-        import_place_reports,
-        json,
-        path=file,
-        protocol=protocol,
-        date_format=date_format,
-        allow_dates=allow_dates,
-        encoding=encoding,
-    )
-
-
-@app.command("closed-loop")
-def closed_loop(
-    ctx: typer.Context,
-    file: FileArg,
-    protocol: Annotated[
-        str | None, typer.Option(help="Protocol whose closed_loop applies [SHOUTU_PROTOCOL].")
-    ] = None,
-    json: JsonOpt = False,
-    date_format: DateFormat = None,
-    allow_dates: AllowDates = False,
-    encoding: Encoding = None,
-) -> None:
-    """Closed-loop staff (闭环管理): person_id, place_id, start_time; optional left_time.
+    nothing, a different one corrects it (audited).""",
+    ),
+    "closed-loop": (
+        "closed_loop.import_loop",
+        True,
+        """Closed-loop staff (闭环管理): person_id, place_id, start_time; optional left_time.
     Known by person and start; a left_time given (or corrected) later opens, or extends, the
-    measure after leaving by the protocol's closed_loop.after_leaving."""
-    from shoutu.services.control.closed_loop import import_loop
+    measure after leaving by the protocol's closed_loop.after_leaving.""",
+    ),
+}
 
-    _run(
-        ctx,
-        import_loop,
-        json,
-        path=file,
-        protocol=protocol,
-        date_format=date_format,
-        allow_dates=allow_dates,
-        encoding=encoding,
-    )
+
+def _service(path: str) -> Callable[..., Any]:
+    module, name = path.rsplit(".", 1)
+    loaded = importlib.import_module(f"shoutu.services.control.{module}")
+    found: Callable[..., Any] = getattr(loaded, name)
+    return found
+
+
+def _file_command(name: str, service: str, protocol: bool, doc: str) -> Callable[..., None]:
+    def with_protocol(
+        ctx: typer.Context,
+        file: FileArg,
+        protocol: ProtocolOpt = None,
+        json: JsonOpt = False,
+        date_format: DateFormat = None,
+        allow_dates: AllowDates = False,
+        encoding: Encoding = None,
+    ) -> None:
+        reading = (date_format, allow_dates, encoding)
+        _run(ctx, _service(service), json, file, reading, protocol=protocol)
+
+    def without(
+        ctx: typer.Context,
+        file: FileArg,
+        json: JsonOpt = False,
+        date_format: DateFormat = None,
+        allow_dates: AllowDates = False,
+        encoding: Encoding = None,
+    ) -> None:
+        _run(ctx, _service(service), json, file, (date_format, allow_dates, encoding))
+
+    command = with_protocol if protocol else without
+    command.__doc__ = doc
+    command.__name__ = name.replace("-", "_")
+    return command
+
+
+for _name, (_service_path, _protocol, _doc) in FILES.items():
+    app.command(_name)(_file_command(_name, _service_path, _protocol, _doc))
 
 
 def loop(
@@ -192,35 +176,3 @@ def loop(
             f"{w['last_sample'] or 'none'} (every {w['interval_days']:g} days){overdue}",
             markup=False,
         )
-
-
-@app.command("samples-environment")
-def samples_environment(
-    ctx: typer.Context,
-    file: FileArg,
-    protocol: Annotated[
-        str | None,
-        typer.Option(help="Protocol whose environment_exposed rules apply [SHOUTU_PROTOCOL]."),
-    ] = None,
-    json: JsonOpt = False,
-    date_format: DateFormat = None,
-    allow_dates: AllowDates = False,
-    encoding: Encoding = None,
-) -> None:
-    """Environment and goods samples: sample_ref, site_id, object (cold_chain_package,
-    container_surface, warehouse, vehicle, other), sample_time, result; optional batch_no,
-    origin_country, ct. A new positive names the places its batch reached, puts the staff on
-    shift there while it was there under control (the protocol's environment_exposed rules)
-    and opens an investigation task; the same sample again changes nothing."""
-    from shoutu.services.control.cold_chain import import_environment_samples
-
-    _run(
-        ctx,
-        import_environment_samples,
-        json,
-        path=file,
-        protocol=protocol,
-        date_format=date_format,
-        allow_dates=allow_dates,
-        encoding=encoding,
-    )
