@@ -106,6 +106,13 @@ def test_leaving_recorded_later_opens_the_measure(port: ServiceContext, tmp_path
     assert (result.updated, result.episodes_opened) == (1, 1)
     statuses = {w["person_id"]: w["status"] for w in loop_day(port, dt.date(2022, 7, 6))["workers"]}
     assert statuses[1] == "leaving"
+    back = _write(
+        tmp_path, "back.csv", "person_id,place_id,start_time\n1,31,2022-07-20T08:00+08:00\n"
+    )
+    import_loop(port, back)
+    day = loop_day(port, dt.date(2022, 7, 21))
+    assert [w["person_id"] for w in day["workers"]].count(1) == 1  # one row per worker
+    assert {w["person_id"]: w["status"] for w in day["workers"]}[1] == "in_loop"
 
 
 def test_bad_rows_and_the_cli(

@@ -189,3 +189,41 @@ def test_the_cli_imports_and_reports_the_positive(
     assert shown["positives"][0]["staff"] == [1, 3, 6]
     ran = CliRunner().invoke(app, ["import", "samples-environment", str(path)])
     assert ran.exit_code == 0 and "0 new, 2 unchanged" in ran.output
+
+
+def test_a_sample_corrected_to_positive_is_followed_up(
+    port: ServiceContext, tmp_path: Path
+) -> None:
+    import_environment_samples(port, _write(tmp_path, "env.csv", SAMPLES))
+    corrected = SAMPLES.replace(
+        "2022-07-03T14:00+08:00,negative,", "2022-07-03T14:00+08:00,positive,33"
+    )
+    result = import_environment_samples(port, _write(tmp_path, "fixed.csv", corrected))
+    assert (result.recorded, result.updated, result.unchanged) == (0, 1, 1)
+    assert [p["sample_ref"] for p in result.positives] == ["E-002"]
+    assert result.positives[0]["staff"] == [5]  # the site's staff that day
+    assert len(list_tasks(port, kind=TaskKind.INVESTIGATION)) == 2
+
+
+def test_a_batch_correction_is_stored_and_old_exposures_are_listed_only(
+    port: ServiceContext, tmp_path: Path
+) -> None:
+    # the batch left the market on 07-03 11:00: person 6's overlap ends then
+    moved = GOODS.replace(
+        f"{BATCH},33,2022-07-03T10:00+08:00,\n",
+        f"{BATCH},33,2022-07-03T10:00+08:00,2022-07-03T11:00+08:00\n",
+    )
+    fixed = import_goods(port, _write(tmp_path, "moved.csv", moved))
+    assert (fixed.updated, fixed.unchanged) == (1, 3)
+    late = (
+        "sample_ref,site_id,object,batch_no,sample_time,result\n"
+        f"E-050,32,cold_chain_package,{BATCH},2022-07-12T14:00+08:00,positive\n"
+    )
+    result = import_environment_samples(port, _write(tmp_path, "late.csv", late))
+    positive = result.positives[0]
+    assert positive["staff"] == [1, 3, 6]
+    # 10 days from the last handling: over by 07-12 14:00 for person 1 (07-01 16:00), not
+    # for 3 (07-02 20:00) nor 6 (07-03 11:00, when the corrected batch left the market)
+    assert positive["staff_exposure_over"] == [1]
+    assert [e["person_id"] for e in _episodes(port)] == [3, 6]
+    assert _episodes(port)[1]["planned_end_time"] == dt.datetime(2022, 7, 13, 11, tzinfo=TZ)

@@ -42,6 +42,9 @@ CASES = (
     "2022-07-05T20:00+08:00,cn-9th-2022\n"  # port staff who handled the positive batch
     "4,4,confirmed,local,fever_clinic,false,2022-07-05T09:00+08:00,,"
     "2022-07-05T20:00+08:00,cn-9th-2022\n"  # origin given by the file: left alone
+    # fell ill in transit: onset 07-09 12:00, landed 07-10 00:00
+    "5,5,confirmed,unknown,port_screening,false,2022-07-09T12:00+08:00,,"
+    "2022-07-10T08:00+08:00,cn-9th-2022\n"
 )
 
 
@@ -57,12 +60,13 @@ def city(ctx: ServiceContext, tmp_path: Path) -> ServiceContext:
     places = f"place_id,name,type,region_code\n31,外高桥港,port,{COMMUNITY}\n"
     import_file(ctx, "places", _write(tmp_path, "places.csv", places))
     people = "person_id,name,sex,home_region_code\n" + "".join(
-        f"{i},P{i},female,{COMMUNITY}\n" for i in range(1, 5)
+        f"{i},P{i},female,{COMMUNITY}\n" for i in range(1, 6)
     )
     import_file(ctx, "people", _write(tmp_path, "people.csv", people))
     arrivals = (
         "person_id,arrival_time,port_place_id,origin_country\n"
         "1,2022-07-01T10:00+08:00,31,KR\n2,2022-07-01T10:00+08:00,31,\n"
+        "5,2022-07-10T00:00+08:00,31,SG\n"
     )
     import_arrivals(ctx, _write(tmp_path, "arrivals.csv", arrivals))
     goods = "batch_no,place_id,arrived_time\nB1,31,2022-07-01T06:00+08:00\n"
@@ -84,14 +88,19 @@ def city(ctx: ServiceContext, tmp_path: Path) -> ServiceContext:
 def test_cases_are_classified_with_the_reason(city: ServiceContext) -> None:
     result = classify_cases(city)
     by_case = {c["case_id"]: c for c in result["changed"]}
-    assert sorted(by_case) == [1, 2, 3] and result["cases"] == 3
+    assert sorted(by_case) == [1, 2, 3, 5] and result["cases"] == 4
     assert by_case[1]["origin"] == "imported"
     assert by_case[1]["reason"] == "arrival 1 from KR, 5.0 days before onset (within 10)"
     assert by_case[2]["origin"] == "local"
     assert by_case[2]["reason"] == "no inbound arrival in the 10 days before sampling"
+    # onset 07-05, three days after handling the batch (07-01), before the sample (07-02)
     assert by_case[3]["origin"] == "local" and "物传人" in by_case[3]["reason"]
+    assert by_case[5]["origin"] == "imported"
+    assert (
+        by_case[5]["reason"] == "arrival 3 from SG, onset 0.5 days before it (abroad or in transit)"
+    )
     events = [e for e in recent(city, entity="cases") if e["action"] == "update"]
-    assert sorted(e["entity_id"] for e in events) == ["1", "2", "3"]
+    assert sorted(e["entity_id"] for e in events) == ["1", "2", "3", "5"]
     again = classify_cases(city)
     assert again["cases"] == 0  # none of unknown origin is left
     # --all gives the file's local case its reason; then every reason stands
@@ -109,4 +118,4 @@ def test_the_protocol_window_changes_the_result(city: ServiceContext) -> None:
 def test_the_cli_classifies(city: ServiceContext, cli_env: dict[str, str]) -> None:
     ran = CliRunner().invoke(app, ["cases", "classify", "--json"])
     assert ran.exit_code == 0, ran.output
-    assert len(json.loads(ran.output)["changed"]) == 3
+    assert len(json.loads(ran.output)["changed"]) == 4

@@ -250,7 +250,10 @@ def judge_day(
 ) -> Judgement:
     """``judge`` for ``day``, asking ``negative(r)`` whether the round of day ``r`` inside was
     complete and all negative only for the days that can count (once the quiet days are
-    over, from the level's round day)."""
+    over, from the level's round day, the clock reset by the cases first)."""
+    latest = max((d for d in case_days if d <= day), default=None)
+    if latest is not None and latest > area.clock:
+        area = replace(area, clock=latest)
     needed, quiet = round_day(protocol, area), quiet_days(protocol, area)
     rounds: list[int] = []
     if needed is not None and quiet is not None and day - area.clock >= quiet:

@@ -54,10 +54,10 @@ CHECKIN_DAYS = 30
 
 def micros(days: np.ndarray) -> np.ndarray:
     """Times in days as the run's files write them: microseconds (inf: NEVER)."""
+    days = np.asarray(days, float)
     finite = np.isfinite(days)
-    result: np.ndarray = np.where(
-        finite, np.rint(np.where(finite, days, 0) * DAY_US), NEVER
-    ).astype(np.int64)
+    result: np.ndarray = np.rint(np.where(finite, days, 0) * DAY_US).astype(np.int64)
+    result[~finite] = NEVER
     return result
 
 

@@ -192,7 +192,6 @@ def simulate(config: RunConfig, out_dir: Path, progress: Progress | None = None)
         samples = response.lab.samples.take()
         if samples is not None:
             writer.tests(samples)
-        response.end_of_day(day, today, samples)  # 6
         counts["new_infections"][day] = np.bincount(district[new.person], minlength=n_districts)
         in_control = control.under_control(t_mid)[cases] if len(cases) else np.zeros(0, bool)
         counts["new_cases"][day] = np.bincount(district[cases], minlength=n_districts)
@@ -215,6 +214,7 @@ def simulate(config: RunConfig, out_dir: Path, progress: Progress | None = None)
         )
         infectious = infected[disease.infectiousness(infected, t_mid) > 0]
         counts["infectious"][day] = np.bincount(district[infectious], minlength=n_districts)
+        response.end_of_day(day, today, samples)  # 6: risk areas, in force from tomorrow
         progress.advance(1)
 
     dates = [config.start + dt.timedelta(days=d) for d in range(config.days)]

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from shoutu.domain.vocabulary import PlaceType, SaleCategory, Setting, Sex, VisitReason
 from shoutu.io.provenance import PARQUET_KEY, dumps
 from shoutu.sim import geography
+from shoutu.sim.areas import micros
 from shoutu.sim.contacts import ContactLog
 from shoutu.sim.control import KINDS, Episodes
 from shoutu.sim.control_files import (
@@ -155,8 +156,7 @@ class Writer:
     def _times(self, days: np.ndarray) -> pa.Array:
         """Timestamps from times in days since day 0 (inf = null), to the microsecond."""
         finite = np.isfinite(days)
-        micros = np.rint(np.where(finite, days, 0) * 86_400_000_000).astype(np.int64)
-        return pa.array(self.day0_us + micros, UTC_US, mask=~finite)
+        return pa.array(self.day0_us + np.where(finite, micros(days), 0), UTC_US, mask=~finite)
 
     def checkins(self, day: int, rows: CheckIns) -> None:
         if self.summary_only:

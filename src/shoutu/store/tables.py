@@ -207,10 +207,12 @@ class ControlMeasure(Stamped, Responsible, Base):
     area_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("risk_areas.area_id"))
     # the positive environment sample whose batch the person handled (物传人 risk)
     environment_sample_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("environment_samples.sample_id")
+        BigInteger, ForeignKey("environment_samples.sample_id"), index=True
     )
     # the closed-loop stay whose leaving it follows
-    loop_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("closed_loop_stays.loop_id"))
+    loop_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("closed_loop_stays.loop_id"), index=True
+    )
 
 
 class Arrival(Stamped, Base):

@@ -6,8 +6,9 @@ stay in a site's closed loop, known by (person, start); the same row again chang
 ``left_time`` given or corrected later is recorded (audited) and opens — or extends — the
 worker's episode after leaving by ``closed_loop.after_leaving``, counted from the leaving.
 
-``control loop --date D``: each worker whose stay touches D, with their status that day — in
-the loop, left and under the after-leaving measure, or off — and, in the loop, their PCR
+``control loop --date D``: each worker with a stay begun by D (their latest; one who left
+more than 30 days before is no longer listed), with their status that day — in the loop,
+left and within the after-leaving measure's days, or off — and, in the loop, their PCR
 tests against the interval (their key population's interval in the protocol, else
 ``closed_loop.test_interval_days``): the last sample by the end of D and whether a test is
 overdue (none in the interval's days up to D).
@@ -30,11 +31,10 @@ from shoutu.events.store import read_events
 from shoutu.protocols.schema import ClosedLoop, Protocol
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.episodes import Reason, open_episodes
-from shoutu.services.control.recording import FileOptions, Recorded, recording
+from shoutu.services.control.recording import FileOptions, Recorded, once, recording
 from shoutu.services.registry.imports import fields as f
 from shoutu.services.registry.imports.batch import Batch, EntitySpec
 from shoutu.store.repositories import closed_loop as repo
-from shoutu.store.repositories import measures as measures_repo
 from shoutu.store.repositories import people as people_repo
 from shoutu.store.tables import LoopStay, Person, Place, table
 
@@ -52,9 +52,7 @@ def _prepare(batch: Batch) -> None:
     batch.check_known(field_name="place_id", table=table(Place), key="place_id", what="place id")
     for parsed in batch.rows:
         batch.not_before(parsed, "left_time", "start_time")
-        key = (parsed.values.get("person_id"), parsed.values.get("start_time"))
-        if None not in key and (first := batch.first_seen("stay", key, parsed)) is not None:
-            batch.problem(parsed, "start_time", f"the same stay as row {first}")
+    once(batch, "stay", ("person_id", "start_time"), "start_time")
 
 
 SPEC = EntitySpec(
@@ -140,18 +138,17 @@ def loop_day(ctx: ServiceContext, day: dt.date, *, protocol: str | None = None) 
         stays = repo.touching(conn, before=end)
         people = sorted({int(s["person_id"]) for s in stays})
         groups = people_repo.key_populations(conn, person_ids=people)
-        episodes = measures_repo.of_loops(conn, loop_ids=[int(s["loop_id"]) for s in stays])
     window = max(
         [rules.test_interval_days, *(k.interval_days for k in loaded.key_populations.values())]
     )
     last = _last_samples(ctx, people, day, math.ceil(window))
+    latest = {int(s["person_id"]): s for s in stays}  # by person and start: the last wins
+    after = dt.timedelta(days=rules.after_leaving.total_days)
     rows = []
-    for stay in stays:
-        person, loop_id = int(stay["person_id"]), int(stay["loop_id"])
-        episode = episodes.get(loop_id)
+    for person, stay in sorted(latest.items()):
         if stay["left_time"] is None or stay["left_time"] > end:
             status = LoopStatus.IN_LOOP
-        elif episode is not None and (episode["end_time"] or episode["planned_end_time"]) > begin:
+        elif stay["left_time"] + after > begin:
             status = LoopStatus.LEAVING
         else:
             status = LoopStatus.OFF

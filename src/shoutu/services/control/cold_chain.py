@@ -26,8 +26,12 @@ the sample opens an investigation task (溯源) due by the protocol's investigat
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Connection
 
 from shoutu.domain.timeutil import local_date, start_of_day
 from shoutu.domain.vocabulary import EnvironmentObject, TaskKind, TestOutcome
@@ -35,7 +39,7 @@ from shoutu.protocols.schema import Protocol
 from shoutu.services.audit import Unit
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.episodes import Reason, open_episodes
-from shoutu.services.control.recording import FileOptions, Recorded, recording
+from shoutu.services.control.recording import FileOptions, Recorded, once, recording
 from shoutu.services.registry.imports import fields as f
 from shoutu.services.registry.imports.batch import Batch, EntitySpec
 from shoutu.services.supervision.tasks import NewTask, due_time, open_tasks
@@ -47,18 +51,11 @@ def _places(batch: Batch, name: str) -> None:
     batch.check_known(field_name=name, table=table(Place), key="place_id", what="place id")
 
 
-def _unique(batch: Batch, kind: str, columns: tuple[str, ...], named: str) -> None:
-    for parsed in batch.rows:
-        key = tuple(parsed.values.get(c) for c in columns)
-        if None not in key and (first := batch.first_seen(kind, key, parsed)) is not None:
-            batch.problem(parsed, named, f"the same {kind} as row {first}")
-
-
 def _prepare_goods(batch: Batch) -> None:
     _places(batch, "place_id")
     for parsed in batch.rows:
         batch.not_before(parsed, "left_time", "arrived_time")
-    _unique(batch, "movement", ("batch_no", "place_id", "arrived_time"), "arrived_time")
+    once(batch, "movement", ("batch_no", "place_id", "arrived_time"), "arrived_time")
 
 
 def _prepare_shifts(batch: Batch) -> None:
@@ -68,12 +65,12 @@ def _prepare_shifts(batch: Batch) -> None:
     _places(batch, "place_id")
     for parsed in batch.rows:
         batch.not_before(parsed, "end_time", "start_time")
-    _unique(batch, "shift", ("person_id", "place_id", "start_time"), "start_time")
+    once(batch, "shift", ("person_id", "place_id", "start_time"), "start_time")
 
 
 def _prepare_samples(batch: Batch) -> None:
     _places(batch, "site_id")
-    _unique(batch, "sample", ("sample_ref",), "sample_ref")
+    once(batch, "sample", ("sample_ref",), "sample_ref")
 
 
 GOODS = EntitySpec(
@@ -118,16 +115,26 @@ SAMPLES = EntitySpec(
 )
 
 
+#: each file's identity (the columns a row is known by) and primary key
+IDENTITY = {
+    GOODS.entity: (("batch_no", "place_id", "arrived_time"), "movement_id"),
+    SHIFTS.entity: (("person_id", "place_id", "start_time"), "shift_id"),
+    SAMPLES.entity: (("sample_ref",), "sample_id"),
+}
+
+
 def _import(
     ctx: ServiceContext,
     spec: EntitySpec,
     path: Path,
-    identity: tuple[str, ...],
     *,
     options: FileOptions,
     protocol: str | None = None,
 ) -> Recorded:
+    """Record a file's new rows, correct the known ones that differ (audited), and follow up
+    each sample that is new and positive or has just become positive."""
     loaded, _ = ctx.protocol(protocol)
+    identity, key = IDENTITY[spec.entity]
     command = f"import {spec.entity}"
     with recording(ctx, spec, path, options, command=command, protocol=loaded.name) as (
         unit,
@@ -135,18 +142,35 @@ def _import(
         result,
     ):
         stored = _stored(unit, spec, values)
-        fresh = [v for v in values if tuple(v[c] for c in identity) not in stored]
-        result.unchanged = len(values) - len(fresh)
-        adder = {
-            GOODS.entity: repo.add_movements,
-            SHIFTS.entity: repo.add_shifts,
-            SAMPLES.entity: repo.add_samples,
-        }[spec.entity]
-        ids = adder(unit.conn, rows=[{**v, **unit.stamp} for v in fresh])
+        fresh, positive = [], []
+        for v in values:
+            before = stored.get(tuple(v[c] for c in identity))
+            if before is None:
+                fresh.append(v)
+                continue
+            given = (c for c in result.columns if c in v and c not in identity)
+            changed = {c: v[c] for c in given if v[c] != before[c]}
+            if not changed:
+                result.unchanged += 1
+                continue
+            repo.change(
+                unit.conn, spec.table, key=key, row_id=before[key], values=changed | unit.touch
+            )
+            unit.updated(
+                spec.table.name,
+                before[key],
+                {c: before[c] for c in changed},
+                changed,
+                detail=f"{spec.entity} corrected",
+            )
+            result.updated += 1
+            if changed.get("result") == TestOutcome.POSITIVE:
+                positive.append({**before, **changed})
+        ids = repo.add(unit.conn, spec.table, key=key, rows=[{**v, **unit.stamp} for v in fresh])
         unit.created(spec.table.name, ids, fresh)
         result.recorded = len(ids)
         if spec is SAMPLES:
-            positive = [
+            positive += [
                 {**v, "sample_id": i}
                 for i, v in zip(ids, fresh, strict=True)
                 if v["result"] == TestOutcome.POSITIVE
@@ -155,33 +179,33 @@ def _import(
     return result
 
 
-def _stored(unit: Unit, spec: EntitySpec, values: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
-    """The identities of the file's rows already stored."""
+def _stored(
+    unit: Unit, spec: EntitySpec, values: list[dict[str, Any]]
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """The file's rows already stored, by identity."""
     conn = unit.conn
+    identity, _ = IDENTITY[spec.entity]
     if spec is SAMPLES:
-        known = repo.samples_by_ref(conn, refs=[v["sample_ref"] for v in values])
-        return {(ref,) for ref in known}
-    if spec is GOODS:
+        found = list(repo.samples_by_ref(conn, refs=[v["sample_ref"] for v in values]).values())
+    elif spec is GOODS:
         found = repo.movements_of(conn, batches=sorted({v["batch_no"] for v in values}))
-        return {(m["batch_no"], m["place_id"], m["arrived_time"]) for m in found}
-    shifts = repo.shifts_at(conn, place_ids=sorted({v["place_id"] for v in values}))
-    return {(s["person_id"], s["place_id"], s["start_time"]) for s in shifts}
+    else:
+        found = repo.shifts_at(conn, place_ids=sorted({v["place_id"] for v in values}))
+    return {tuple(row[c] for c in identity): row for row in found}
 
 
 def import_goods(
     ctx: ServiceContext, path: Path, *, options: FileOptions = FileOptions()
 ) -> Recorded:
     """Record where batches of goods were (see the module)."""
-    identity = ("batch_no", "place_id", "arrived_time")
-    return _import(ctx, GOODS, path, identity, options=options)
+    return _import(ctx, GOODS, path, options=options)
 
 
 def import_shifts(
     ctx: ServiceContext, path: Path, *, options: FileOptions = FileOptions()
 ) -> Recorded:
     """Record workers' shifts at sites (see the module)."""
-    identity = ("person_id", "place_id", "start_time")
-    return _import(ctx, SHIFTS, path, identity, options=options)
+    return _import(ctx, SHIFTS, path, options=options)
 
 
 def import_environment_samples(
@@ -191,8 +215,8 @@ def import_environment_samples(
     protocol: str | None = None,
     options: FileOptions = FileOptions(),
 ) -> Recorded:
-    """Record environment and goods samples and follow up each new positive (see the module)."""
-    return _import(ctx, SAMPLES, path, ("sample_ref",), options=options, protocol=protocol)
+    """Record environment and goods samples and follow up each positive (see the module)."""
+    return _import(ctx, SAMPLES, path, options=options, protocol=protocol)
 
 
 def _overlap(
@@ -203,26 +227,65 @@ def _overlap(
     return until if shift["start_time"] < until and start < until else None
 
 
-def follow_up(unit: Unit, protocol: Protocol, sample: dict[str, Any]) -> dict[str, Any]:
-    """What a newly recorded positive sample sets off (see the module), in ``unit``."""
+@dataclass(frozen=True)
+class Handling:
+    """Where a positive sample's batch (or its site) was, up to the sample, and who handled
+    it: (person, place) -> the end of their last overlap; whether the batch's movements are
+    known."""
+
+    stays: list[tuple[int, dt.datetime, dt.datetime]]
+    last: dict[tuple[int, int], dt.datetime]
+    batch_known: bool
+
+
+def handling(conn: Connection, sample: dict[str, Any], tz: str) -> Handling:
+    """Who handled what a positive sample was taken from (see the module). The sample's own
+    site is always one of the places: from its batch's arrival there, else from the start of
+    the sample's day."""
     at: dt.datetime = sample["sample_time"]
-    tz = unit.ctx.settings.timezone
+    day_start = start_of_day(local_date(at, tz), tz)
+    stays: list[tuple[int, dt.datetime, dt.datetime]] = []
     if sample["batch_no"]:
         stays = [
-            (m["place_id"], m["arrived_time"], min(m["left_time"] or at, at))
-            for m in repo.movements_of(unit.conn, batches=[sample["batch_no"]])
+            (int(m["place_id"]), m["arrived_time"], min(m["left_time"] or at, at))
+            for m in repo.movements_of(conn, batches=[sample["batch_no"]])
         ]
-    else:
-        stays = [(sample["site_id"], start_of_day(local_date(at, tz), tz), at)]
-    last: dict[tuple[int, int], dt.datetime] = {}  # (person, place) -> last overlap's end
-    shifts = repo.shifts_at(unit.conn, place_ids=sorted({s[0] for s in stays}))
+    known = bool(stays)
+    if int(sample["site_id"]) not in {s[0] for s in stays}:
+        stays.append((int(sample["site_id"]), min(day_start, at), at))
+    last: dict[tuple[int, int], dt.datetime] = {}
+    shifts = repo.shifts_at(conn, place_ids=sorted({s[0] for s in stays}))
     for place, start, end in stays:
         for shift in (s for s in shifts if s["place_id"] == place):
             until = _overlap(shift, start, end)
-            key = (int(shift["person_id"]), place)
-            if until is not None and (key not in last or until > last[key]):
-                last[key] = until
+            who = (int(shift["person_id"]), place)
+            if until is not None and (who not in last or until > last[who]):
+                last[who] = until
+    return Handling(stays, last, known or not sample["batch_no"])
+
+
+def exposures(
+    conn: Connection, *, person_ids: Sequence[int], tz: str
+) -> dict[int, list[tuple[int, dt.datetime]]]:
+    """Each person's handling of what a positive sample came from: (sample, last handling)."""
+    wanted = set(person_ids)
+    found: dict[int, list[tuple[int, dt.datetime]]] = {}
+    for sample in repo.positive_samples(conn):
+        for (person, _), until in handling(conn, sample, tz).last.items():
+            if person in wanted:
+                found.setdefault(person, []).append((int(sample["sample_id"]), until))
+    return found
+
+
+def follow_up(unit: Unit, protocol: Protocol, sample: dict[str, Any]) -> dict[str, Any]:
+    """What a positive sample sets off (see the module), in ``unit``. Staff whose measure
+    would already be over at the sample are listed, not put under control."""
+    at: dt.datetime = sample["sample_time"]
+    tz = unit.ctx.settings.timezone
+    found = handling(unit.conn, sample, tz)
     rules = protocol.quarantine.environment_exposed
+    period = dt.timedelta(days=rules.total_days) if rules is not None else dt.timedelta(0)
+    current = {k: v for k, v in found.last.items() if v + period > at}
     reasons = [
         (
             Reason(
@@ -235,7 +298,7 @@ def follow_up(unit: Unit, protocol: Protocol, sample: dict[str, Any]) -> dict[st
             ),
             rules,
         )
-        for (person, place), until in sorted(last.items())
+        for (person, place), until in sorted(current.items())
         if rules is not None
     ]
     opened = open_episodes(unit, protocol, reasons, tz)
@@ -249,14 +312,16 @@ def follow_up(unit: Unit, protocol: Protocol, sample: dict[str, Any]) -> dict[st
     )
     task_ids = open_tasks(unit, protocol, [task])
     reached: list[dict[str, Any]] = []
-    for place, arrived, _ in stays:
+    for place, arrived, _ in found.stays:
         if place not in [r["place_id"] for r in reached]:
             reached.append({"place_id": place, "arrived": arrived.isoformat()})
     return {
         "sample_ref": sample["sample_ref"],
         "batch_no": sample["batch_no"],
+        "batch_known": found.batch_known,
         "places_reached": reached,
-        "staff": sorted({p for p, _ in last}),
+        "staff": sorted({p for p, _ in found.last}),
+        "staff_exposure_over": sorted({p for p, _ in found.last} - {p for p, _ in current}),
         "episodes_opened": opened.opened,
         "episodes_extended": opened.extended,
         "without_rule": rules is None,

@@ -21,11 +21,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from shoutu.domain.timeutil import start_of_day
+from shoutu.domain.timeutil import zone
 from shoutu.errors import BadRequest
 from shoutu.protocols.schema import KeyPlaces, Protocol
 from shoutu.services.context import ServiceContext
-from shoutu.services.control.recording import FileOptions, Recorded, recording
+from shoutu.services.control.recording import FileOptions, Recorded, once, recording
 from shoutu.services.registry.imports import fields as f
 from shoutu.services.registry.imports.batch import Batch, EntitySpec
 from shoutu.store.repositories import cold_chain as repo
@@ -62,9 +62,7 @@ def _spec(rules: KeyPlaces) -> EntitySpec:
             ill, absent = values.get("absent_ill"), values.get("absent")
             if ill is not None and absent is not None and ill > absent:
                 batch.problem(parsed, "absent_ill", f"is more than absent ({absent})")
-            key = (place, values.get("report_date"))
-            if None not in key and (first := batch.first_seen("report", key, parsed)) is not None:
-                batch.problem(parsed, "report_date", f"the same place and day as row {first}")
+        once(batch, "place and day", ("place_id", "report_date"), "report_date")
 
     return EntitySpec(
         entity="place reports",
@@ -112,10 +110,12 @@ def import_place_reports(
             if before is None:
                 fresh.append(v)
                 continue
-            changed = {c: v[c] for c in VALUES if v[c] != before[c]}
+            given = (c for c in VALUES if c in result.columns)
+            changed = {c: v[c] for c in given if v[c] != before[c]}
             if not changed:
                 result.unchanged += 1
                 continue
+            changed["received_time"] = v["received_time"]  # the correction's receipt
             report_id = int(before["report_id"])
             repo.change_report(unit.conn, report_id=report_id, values=changed | unit.touch)
             unit.updated(
@@ -143,7 +143,9 @@ def reports_day(
     loaded, _ = ctx.protocol(protocol)
     rules = rules_of(loaded)
     tz = ctx.settings.timezone
-    due = start_of_day(day + dt.timedelta(days=1), tz) + dt.timedelta(hours=rules.report_due_hour)
+    due = dt.datetime.combine(
+        day + dt.timedelta(days=1), dt.time(rules.report_due_hour), zone(tz)
+    ).astimezone(dt.UTC)
     now = at or dt.datetime.now(dt.UTC)
     with ctx.connect() as conn:
         places = places_repo.of_types(conn, types=[t.value for t in rules.daily_report_types])

@@ -15,7 +15,7 @@ from shoutu.io.provenance import build_provenance
 from shoutu.io.tables import read_table
 from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
-from shoutu.services.registry.imports.batch import EntitySpec, validate_table
+from shoutu.services.registry.imports.batch import Batch, EntitySpec, validate_table
 
 
 @dataclass
@@ -32,6 +32,8 @@ class Recorded:
     episodes_extended: int = 0
     positives: list[dict[str, Any]] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
+    # the file's columns: a correction changes only these (a column left out is kept)
+    columns: frozenset[str] = frozenset()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -45,6 +47,14 @@ class Recorded:
             "episodes_extended": self.episodes_extended,
             "positives": self.positives,
         }
+
+
+def once(batch: Batch, kind: str, columns: tuple[str, ...], named: str) -> None:
+    """A problem (on ``named``) for each row whose ``columns`` repeat an earlier row's."""
+    for parsed in batch.rows:
+        key = tuple(parsed.values.get(c) for c in columns)
+        if None not in key and (first := batch.first_seen(kind, key, parsed)) is not None:
+            batch.problem(parsed, named, f"the same {kind} as row {first}")
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,8 @@ def recording(
     command: str,
     protocol: str,
 ) -> Iterator[tuple[Unit, list[dict[str, Any]], Recorded]]:
-    """The unit, the file's rows (each with every field of ``spec``) and the result to fill in;
+    """The unit, the file's rows (each with every field of ``spec``: None where the file has no
+    such column) and the result to fill in (with the file's columns);
     ``command`` and ``protocol`` go into its provenance."""
     source = read_table(path, options.encoding)
     with writing(ctx, detail=command) as unit:
@@ -79,7 +90,7 @@ def recording(
             allow_dates=options.allow_dates,
         )
         values = [{fs.name: p.values.get(fs.name) for fs in spec.fields} for p in rows]
-        result = Recorded(spec.entity, source.name, len(rows))
+        result = Recorded(spec.entity, source.name, len(rows), columns=frozenset(source.columns))
         yield unit, values, result
     result.provenance = build_provenance(
         command=command,
@@ -88,4 +99,4 @@ def recording(
     )
 
 
-__all__ = ["FileOptions", "Recorded", "recording"]
+__all__ = ["FileOptions", "Recorded", "once", "recording"]

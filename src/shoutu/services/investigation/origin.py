@@ -1,7 +1,8 @@
 """``cases classify``: each case whose origin is not yet known (or, with ``every``, each case)
 classified imported or local with the reason, by the protocol's ``origin`` rule
-(``rules/origin.py``) from the person's recorded arrivals (``import arrivals``) and the
-episodes a positive environment sample opened for them (``import samples-environment``).
+(``rules/origin.py``) from the person's recorded arrivals (``import arrivals``) and their
+handling of what positive environment samples came from (shifts where a batch or site was:
+``services/control/cold_chain.exposures``).
 Each change is audited with what it was; a case whose origin and reason stand is unchanged.
 """
 
@@ -14,9 +15,9 @@ from shoutu.errors import BadRequest
 from shoutu.rules.origin import OriginFacts, classify
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
+from shoutu.services.control.cold_chain import exposures
 from shoutu.store.repositories import arrivals as arrivals_repo
 from shoutu.store.repositories import cases as cases_repo
-from shoutu.store.repositories import measures as measures_repo
 
 
 def _anchor(case: dict[str, Any]) -> tuple[Any, str]:
@@ -40,18 +41,19 @@ def classify_cases(
         )
         people = sorted({int(c["person_id"]) for c in chosen})
         arrivals = arrivals_repo.of_people(unit.conn, person_ids=people)
-        exposures = measures_repo.environment_exposures(unit.conn, person_ids=people)
+        handled = exposures(unit.conn, person_ids=people, tz=ctx.settings.timezone)
         for case in chosen:
             person = int(case["person_id"])
             anchor, kind = _anchor(case)
             facts = OriginFacts(
                 anchor,
                 kind,
+                case["report_time"],
                 [
                     (int(a["arrival_id"]), a["arrival_time"], a["origin_country"])
                     for a in arrivals.get(person, [])
                 ],
-                exposures.get(person, []),
+                handled.get(person, []),
             )
             found = classify(loaded, facts)
             assert found is not None  # the protocol has an origin rule

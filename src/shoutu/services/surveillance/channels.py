@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shoutu.domain.regions import level_code
-from shoutu.domain.vocabulary import RegionLevel, TestMethod, TestOutcome, VisitReason
+from shoutu.domain.vocabulary import PlaceType, RegionLevel, TestMethod, TestOutcome, VisitReason
 from shoutu.errors import NotFound, options_checked
 from shoutu.events.store import day_files, local_days
 from shoutu.io.provenance import build_provenance
@@ -144,7 +144,7 @@ def _cases(ctx: ServiceContext, channel: str) -> pa.Table:
     )
 
 
-SCHOOLS = ("school", "kindergarten")
+SCHOOLS = (PlaceType.SCHOOL.value, PlaceType.KINDERGARTEN.value)
 
 
 def _place_reports(ctx: ServiceContext, channel: str) -> pa.Table:

@@ -34,9 +34,26 @@ def samples_by_ref(conn: Connection, *, refs: Sequence[str]) -> dict[str, dict[s
     return _known(conn, SAMPLES, "sample_ref", refs)
 
 
-def add_samples(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """New environment samples; their ids come from the database."""
-    return insert_generated(conn, table=SAMPLES, key="sample_id", rows=rows)
+def add(conn: Connection, source: Table, *, key: str, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """New rows of one of these tables (samples, movements, shifts); ids from the database."""
+    return insert_generated(conn, table=source, key=key, rows=rows)
+
+
+def change(
+    conn: Connection, source: Table, *, key: str, row_id: int, values: dict[str, Any]
+) -> None:
+    """Set ``values`` on one row of one of these tables."""
+    conn.execute(update(source).where(source.c[key] == row_id).values(**values))
+
+
+def positive_samples(conn: Connection) -> list[dict[str, Any]]:
+    """Every positive environment sample, oldest first."""
+    statement = (
+        select(SAMPLES)
+        .where(SAMPLES.c.result == "positive")
+        .order_by(SAMPLES.c.sample_time, SAMPLES.c.sample_id)
+    )
+    return [dict(r) for r in conn.execute(statement).mappings()]
 
 
 def movements_of(conn: Connection, *, batches: Sequence[str]) -> list[dict[str, Any]]:
@@ -46,19 +63,11 @@ def movements_of(conn: Connection, *, batches: Sequence[str]) -> list[dict[str, 
     return sorted(found, key=lambda m: (m["batch_no"], m["arrived_time"], m["place_id"]))
 
 
-def add_movements(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
-    return insert_generated(conn, table=MOVEMENTS, key="movement_id", rows=rows)
-
-
 def shifts_at(conn: Connection, *, place_ids: Sequence[int]) -> list[dict[str, Any]]:
     """The shifts at these places, by place and start."""
     statement = lambda chunk: select(SHIFTS).where(SHIFTS.c.place_id.in_(chunk))  # noqa: E731
     found = [dict(r) for r in rows_in(conn, statement, place_ids)]
     return sorted(found, key=lambda s: (s["place_id"], s["start_time"], s["person_id"]))
-
-
-def add_shifts(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
-    return insert_generated(conn, table=SHIFTS, key="shift_id", rows=rows)
 
 
 REPORTS = table(PlaceReport)
@@ -101,12 +110,12 @@ def report_counts(conn: Connection) -> list[tuple[dt.date, str, str, int, int]]:
 
 
 __all__ = [
-    "add_movements",
+    "add",
     "add_reports",
-    "add_samples",
-    "add_shifts",
+    "change",
     "change_report",
     "movements_of",
+    "positive_samples",
     "report_counts",
     "reports_of",
     "samples_by_ref",

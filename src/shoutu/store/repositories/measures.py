@@ -263,35 +263,6 @@ def unended(
     return [dict(r) for r in conn.execute(statement).mappings()]
 
 
-def environment_exposures(
-    conn: Connection, *, person_ids: Sequence[int]
-) -> dict[int, list[tuple[int, dt.datetime]]]:
-    """Each person's episodes opened by a positive environment sample: (sample, start)."""
-
-    def statement(chunk: Sequence[Any]) -> Any:
-        return select(TABLE.c.person_id, TABLE.c.environment_sample_id, TABLE.c.start_time).where(
-            TABLE.c.person_id.in_(chunk), TABLE.c.environment_sample_id.is_not(None)
-        )
-
-    found: dict[int, list[tuple[int, dt.datetime]]] = {}
-    for row in rows_in(conn, statement, person_ids):
-        found.setdefault(int(row["person_id"]), []).append(
-            (int(row["environment_sample_id"]), row["start_time"])
-        )
-    return found
-
-
-def of_loops(conn: Connection, *, loop_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """The latest episode each closed-loop stay's leaving opened, by stay."""
-    statement = lambda chunk: select(TABLE).where(TABLE.c.loop_id.in_(chunk))  # noqa: E731
-    found: dict[int, dict[str, Any]] = {}
-    for row in rows_in(conn, statement, loop_ids):
-        loop = int(row["loop_id"])
-        if loop not in found or row["measure_id"] > found[loop]["measure_id"]:
-            found[loop] = dict(row)
-    return found
-
-
 def of_arrivals(conn: Connection, *, arrival_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Measures opened by these arrivals, oldest first."""
 
@@ -332,13 +303,11 @@ __all__ = [
     "end",
     "ended_between",
     "ended_spans",
-    "environment_exposures",
     "in_force_between",
     "in_force_during",
     "listing",
     "of_arrivals",
     "of_cases",
-    "of_loops",
     "open_episodes",
     "open_of_area",
     "room_episodes",

@@ -163,12 +163,20 @@ def upgrade() -> None:
             ["loop_id"],
             ["loop_id"],
         )
+        batch_op.create_index(
+            batch_op.f("ix_control_measures_environment_sample_id"),
+            ["environment_sample_id"],
+            unique=False,
+        )
+        batch_op.create_index(batch_op.f("ix_control_measures_loop_id"), ["loop_id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_column("origin_reason")
     with op.batch_alter_table("control_measures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_control_measures_loop_id"))
+        batch_op.drop_index(batch_op.f("ix_control_measures_environment_sample_id"))
         batch_op.drop_constraint(
             batch_op.f("fk_control_measures_loop_id_closed_loop_stays"), type_="foreignkey"
         )
