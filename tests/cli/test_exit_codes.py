@@ -105,6 +105,7 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "control checks": (["control", "checks", "--date", "2022-13-01"], 2),
         "import checks": (["import", "checks", missing], 1),
         "import goods": (["import", "goods", missing], 1),
+        "places trigger-cases": (["places", "trigger-cases", "--date", "2022-13-01"], 2),
         "import closed-loop": (["import", "closed-loop", missing], 1),
         "control loop": (["control", "loop", "--date", "2022-13-01"], 2),
         "import place-reports": (["import", "place-reports", missing], 1),

@@ -126,3 +126,47 @@ def test_cli_places(town: ServiceContext, cli_env: dict[str, str]) -> None:
     assert json.loads(shown.stdout)["done_in_time"] == 1
     missing = runner.invoke(app, ["places", "trigger", "424242", "--reason", "x"])
     assert missing.exit_code == 4 and "Traceback" not in missing.output
+
+
+def test_the_days_cases_trigger_the_plans_of_the_places_they_touched(
+    town: ServiceContext, tmp_path: Path
+) -> None:
+    import pyarrow as pa
+
+    from shoutu.events.store import write_events
+    from shoutu.services.control.key_place_cases import trigger_for_cases
+
+    (tmp_path / "more.csv").write_text(
+        "person_id,name,sex,home_region_code,school_id,workplace_id\n"
+        f"2,Q,female,{COMMUNITY},21,\n3,R,male,{COMMUNITY},,23\n"
+    )
+    import_file(town, "people", tmp_path / "more.csv")
+    (tmp_path / "more-cases.csv").write_text(
+        "case_id,person_id,classification,origin,channel,found_in_control,report_time,protocol\n"
+        "8,2,confirmed,local,fever_clinic,false,2022-07-01T09:00,cn-9th-2022\n"
+        "9,3,confirmed,local,fever_clinic,false,2022-07-01T09:30,cn-9th-2022\n"
+    )
+    import_file(town, "cases", tmp_path / "more-cases.csv")
+    visits = pa.table(
+        {
+            "person_id": pa.array([1], pa.int64()),
+            "place_id": pa.array([22], pa.int64()),
+            "t_in": pa.array([dt.datetime(2022, 6, 30, 10, tzinfo=TZ)], pa.timestamp("us", "UTC")),
+            "t_out": pa.array([dt.datetime(2022, 6, 30, 11, tzinfo=TZ)], pa.timestamp("us", "UTC")),
+        }
+    )
+    write_events(town.settings.event_dir, "checkins", visits, town.settings.timezone, batch="v")
+    at = dt.datetime(2022, 7, 1, 12, tzinfo=TZ)
+    result = trigger_for_cases(town, dt.date(2022, 7, 1), at=at)
+    by_place = {p["place_id"]: p for p in result["places"]}
+    assert sorted(by_place) == [21, 22]  # the restaurant (23) has no plan
+    assert by_place[21]["cases"] == [{"case_id": 8, "how": "school"}] and by_place[21]["triggered"]
+    assert by_place[22]["cases"] == [{"case_id": 7, "how": "check-in"}]
+    runs = {p["run_id"] for p in result["places"]}
+    again = trigger_for_cases(town, dt.date(2022, 7, 1), at=at)
+    assert not any(p["triggered"] for p in again["places"])  # already responding
+    assert {p["run_id"] for p in again["places"]} == runs
+    plan = load_plans()["school"]
+    assert len(list_tasks(town, kind=None, subject_type="plan_runs")) == len(plan.steps) + len(
+        load_plans()["cold-chain"].steps
+    )

@@ -176,3 +176,33 @@ def reports(
         out.print(
             f"  {p['place_id']} {p['name']} ({p['type']}): {p['status']}{figures}", markup=False
         )
+
+
+@app.command("trigger-cases")
+def trigger_cases(
+    ctx: typer.Context,
+    date: Annotated[str, typer.Option("--date", help="The day the cases were reported.")],
+    at: At = None,
+    json: Json = False,
+) -> None:
+    """Trigger the response plans of the key places the day's cases touched (their
+    workplace, school and check-ins in their window); a place whose triggered run still has
+    open tasks is already responding. The same day again triggers nothing new."""
+    from shoutu.domain.timeutil import parse_date
+    from shoutu.services.control.key_place_cases import trigger_for_cases
+
+    with errors_as_exit(json):
+        day = parse("date", parse_date, date)
+        context = state(ctx).context()
+        found = trigger_for_cases(context, day, at=_at(context, at))
+    if json:
+        emit_json(found)
+        return
+    out.print(f"{found['date']}: {found['cases']} cases", markup=False)
+    for p in found["places"]:
+        cases = ", ".join(f"case {c['case_id']} ({c['how']})" for c in p["cases"])
+        state_text = "triggered" if p["triggered"] else "already responding"
+        out.print(
+            f"  place {p['place_id']} ({p['type']}): {state_text}, run {p['run_id']} — {cases}",
+            markup=False,
+        )

@@ -51,10 +51,11 @@ IN_FORCE = (AreaStatus.APPROVED,)
 OPEN = (AreaStatus.PROPOSED, AreaStatus.APPROVED)
 
 
-def _stays(
-    ctx: ServiceContext, cases: list[dict[str, Any]], lookback_days: int, places: dict[int, str]
-) -> dict[int, list[tuple[str, float]]]:
-    """Minutes per place region each case's person stayed in its window (check-in store)."""
+def place_stays(
+    ctx: ServiceContext, cases: list[dict[str, Any]], lookback_days: int
+) -> dict[int, dict[int, float]]:
+    """Minutes per place each case's person stayed in its window (check-in store): from its
+    onset (else sampling, else report) less the lookback to its isolation (else report)."""
     tz = ctx.settings.timezone
     windows: dict[int, tuple[dt.datetime, dt.datetime]] = {}
     for c in cases:
@@ -70,7 +71,7 @@ def _stays(
     days = [(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
     wanted = ["person_id", "place_id", "t_in", "t_out"]
     visits = read_events(ctx.settings.event_dir, "checkins", days, wanted)
-    found: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    found: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
     if not visits.num_rows:
         return {}
     mine = visits.filter(pc.is_in(visits["person_id"], pa.array(list(windows), pa.int64())))
@@ -78,10 +79,24 @@ def _stays(
         lo, hi = windows[int(v["person_id"])]
         t_out = v["t_out"] or v["t_in"]
         minutes = (min(t_out, hi) - max(v["t_in"], lo)).total_seconds() / 60
-        region = places.get(int(v["place_id"]))
-        if minutes > 0 and region:
-            found[int(v["person_id"])][region] += minutes
-    return {p: sorted(m.items()) for p, m in found.items()}
+        if minutes > 0:
+            found[int(v["person_id"])][int(v["place_id"])] += minutes
+    return {p: dict(m) for p, m in found.items()}
+
+
+def _stays(
+    ctx: ServiceContext, cases: list[dict[str, Any]], lookback_days: int, places: dict[int, str]
+) -> dict[int, list[tuple[str, float]]]:
+    """Minutes per place region each case's person stayed in its window."""
+    found: dict[int, list[tuple[str, float]]] = {}
+    for person, stays in place_stays(ctx, cases, lookback_days).items():
+        by_region: dict[str, float] = defaultdict(float)
+        for place, minutes in stays.items():
+            region = places.get(place)
+            if region:
+                by_region[region] += minutes
+        found[person] = sorted(by_region.items())
+    return found
 
 
 def case_facts(
@@ -350,6 +365,7 @@ __all__ = [
     "case_facts",
     "edit_area",
     "list_areas",
+    "place_stays",
     "propose_areas",
     "reject_areas",
 ]

@@ -3,7 +3,8 @@ where, and environment and goods samples; a positive sample puts the staff who h
 it was taken from under control and names the places its batch reached.
 
 Three files, each validated like every registry file (bad rows by row and field, nothing
-written) and recorded in one unit of work; the same row again changes nothing:
+written) and recorded in one unit of work; the same row again changes nothing, a known row
+with other values (the columns the file has) is corrected, audited with what it was:
 
 - ``import goods``: ``batch_no, place_id, arrived_time[, left_time]`` — a batch (a lot, a
   container number) at a place, known by (batch, place, arrival);
@@ -12,15 +13,19 @@ written) and recorded in one unit of work; the same row again changes nothing:
 - ``import samples-environment``: ``sample_ref, site_id, object, sample_time, result[,
   batch_no, origin_country, ct]`` — known by ``sample_ref``.
 
-**A positive sample** (``follow_up``), once, when it is recorded: the places its batch
-reached are the batch's movements (every place, by arrival: where it came from and where it
-went); the staff who handled it are the people with a shift at one of those places that
-overlaps the batch's stay there, up to the sample's time (after it the batch is sealed). A
-sample without a batch was taken from the site itself: its staff are those on shift there up
-to the sample's time on its day. Each of them gets an episode by the protocol's
-``quarantine.environment_exposed`` rules (a protocol without them opens none), counted from
-the end of their last overlap, control beginning at the later of that and the sample; and
-the sample opens an investigation task (溯源) due by the protocol's investigation deadline.
+**A positive sample** (``follow_up``), when it is recorded positive or corrected to
+positive: the places its batch reached are the batch's movements (every place, by arrival:
+where it came from and where it went) and the sample's own site (from the start of its day
+when the batch's movements do not name it; ``batch_known`` says whether they were found);
+the staff who handled it are the people with a shift at one of those places that overlaps
+the batch's stay there, up to the sample's time (after it the batch is sealed). A sample
+without a batch was taken from the site itself: its staff are those on shift there up to the
+sample's time on its day. Each of them whose measure would not already be over gets an
+episode by the protocol's ``quarantine.environment_exposed`` rules (a protocol without them
+opens none), counted from the end of their last overlap, control beginning at the later of
+that and the sample (the others are listed as ``staff_exposure_over``); and the sample opens
+an investigation task (溯源) due by the protocol's investigation deadline. Goods or shifts
+recorded after a positive sample do not reopen its follow-up.
 """
 
 from __future__ import annotations

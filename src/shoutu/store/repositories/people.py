@@ -100,6 +100,15 @@ def homes_and_workplaces(
     }
 
 
+def schools(conn: Connection, *, person_ids: Sequence[int]) -> dict[int, int]:
+    """{person: school place id} of these people who have one."""
+    columns = (TABLE.c.person_id, TABLE.c.school_id)
+    statement = lambda chunk: select(*columns).where(  # noqa: E731
+        TABLE.c.person_id.in_(chunk), TABLE.c.school_id.is_not(None)
+    )
+    return {int(r["person_id"]): int(r["school_id"]) for r in rows_in(conn, statement, person_ids)}
+
+
 def all_home_regions(conn: Connection) -> dict[int, str | None]:
     """{person: home region code} of everyone."""
     return dict(conn.execute(select(TABLE.c.person_id, TABLE.c.home_region_code)).tuples().all())
@@ -126,5 +135,6 @@ __all__ = [
     "key_populations",
     "roster_rows",
     "roster_stamp",
+    "schools",
     "workplace_members",
 ]
