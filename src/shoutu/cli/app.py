@@ -27,6 +27,7 @@ from shoutu.cli import (
     screening,
     signals,
     simulate,
+    vaccination,
 )
 from shoutu.cli.output import (
     EXIT_BUG,
@@ -80,6 +81,7 @@ app.add_typer(control.app, name="control")
 app.add_typer(areas.app, name="areas")
 app.add_typer(requests.app, name="requests")
 app.add_typer(places.app, name="places")
+app.add_typer(vaccination.app, name="vaccination")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 

@@ -25,7 +25,7 @@ def _run(
     **options: Any,
 ) -> None:
     """Call an import with the file's options (date format, bare dates, encoding) as one."""
-    from shoutu.services.control.recording import FileOptions
+    from shoutu.services.registry.imports.recording import FileOptions
 
     date_format, allow_dates, encoding = reading
     file_options = FileOptions(date_format, allow_dates, encoding)
@@ -65,20 +65,20 @@ ProtocolOpt = Annotated[
 #: the files, by command: the service that records them, whether a protocol applies, the doc
 FILES: dict[str, tuple[str, bool, str]] = {
     "goods": (
-        "cold_chain.import_goods",
+        "control.cold_chain.import_goods",
         False,
         """Where batches of inbound goods were: batch_no (a lot or container number),
     place_id, arrived_time; optional left_time. Known by batch, place and arrival: the same row
     again changes nothing.""",
     ),
     "shifts": (
-        "cold_chain.import_shifts",
+        "control.cold_chain.import_shifts",
         False,
         """Workers' shifts at sites (排班): person_id, place_id, start_time, end_time. Known
     by person, place and start.""",
     ),
     "samples-environment": (
-        "cold_chain.import_environment_samples",
+        "control.cold_chain.import_environment_samples",
         True,
         """Environment and goods samples: sample_ref, site_id, object (cold_chain_package,
     container_surface, warehouse, vehicle, other), sample_time, result; optional batch_no,
@@ -87,15 +87,23 @@ FILES: dict[str, tuple[str, bool, str]] = {
     and opens an investigation task; the same sample again changes nothing.""",
     ),
     "place-reports": (
-        "place_reports.import_place_reports",
+        "control.place_reports.import_place_reports",
         True,
         """Key places' daily reports: place_id (a place of the protocol's reporting types),
     report_date, symptomatic, disinfected; optional expected, present, absent, absent_ill,
     absence_reasons, received_time [now]. One per place and day: the same again changes
     nothing, a different one corrects it (audited).""",
     ),
+    "vaccinations": (
+        "registry.vaccination.import_vaccinations",
+        True,
+        """Vaccination doses: person_id, date, product (one of the protocol's
+    vaccination.primary_doses), dose_number; optional manufacturer, batch, site_id. Known by
+    person and dose number: the same row again changes nothing, a different one corrects it
+    (audited).""",
+    ),
     "closed-loop": (
-        "closed_loop.import_loop",
+        "control.closed_loop.import_loop",
         True,
         """Closed-loop staff (闭环管理): person_id, place_id, start_time; optional left_time.
     Known by person and start; a left_time given (or corrected) later opens, or extends, the
@@ -106,7 +114,7 @@ FILES: dict[str, tuple[str, bool, str]] = {
 
 def _service(path: str) -> Callable[..., Any]:
     module, name = path.rsplit(".", 1)
-    loaded = importlib.import_module(f"shoutu.services.control.{module}")
+    loaded = importlib.import_module(f"shoutu.services.{module}")
     found: Callable[..., Any] = getattr(loaded, name)
     return found
 

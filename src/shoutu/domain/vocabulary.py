@@ -182,6 +182,16 @@ class TestMethod(Labeled):
     ANTIGEN = "antigen", "抗原检测", "Antigen"
 
 
+class VaccinationStatus(Labeled):
+    """A person's COVID-19 vaccination on a day, from their doses."""
+
+    NONE = "none", "未接种", "Not vaccinated"
+    PARTIAL = "partial", "未完成全程", "Primary series not complete"
+    PRIMARY = "primary", "完成全程", "Primary series complete"
+    BOOSTED = "boosted", "已加强", "Boosted"
+    SECOND_BOOSTER = "second_booster", "第二剂加强", "Second booster"
+
+
 class LoopStatus(Labeled):
     """A closed-loop worker's status (闭环管理) on a day."""
 
@@ -496,6 +506,7 @@ ALL_ENUMS: tuple[type[Labeled], ...] = (
     TestMethod,
     EnvironmentObject,
     LoopStatus,
+    VaccinationStatus,
     TestOutcome,
     Sex,
     IdType,

@@ -330,6 +330,28 @@ class KeyPlaces(_Strict):
     )
 
 
+class BoosterRule(_Strict):
+    """Who may have a booster dose, and how long after their last dose, from a day on."""
+
+    effective: dt.date = Field(description="the day the rule takes effect")
+    booster: int | None = Field(
+        None, ge=1, le=2, description="which booster (1, 2; none: whichever is next)"
+    )
+    months_after: int = Field(gt=0, description="months after the last dose")
+    min_age: int = Field(18, ge=0, description="age (years, on the day) from which it applies")
+    uninfected_only: bool = Field(False, description="only people with no case")
+    source: str = Field(description="the notice")
+
+
+class Vaccination(_Strict):
+    """Vaccination (加强免疫接种): each product's primary series and the booster rules."""
+
+    primary_doses: dict[str, int] = Field(
+        description="doses of each product's primary series (product name -> doses)"
+    )
+    boosters: tuple[BoosterRule, ...] = ()
+
+
 class OriginRules(_Strict):
     """How a case is classified imported or local (境外输入 / 本土)."""
 
@@ -428,6 +450,7 @@ class Protocol(_Strict):
     origin: OriginRules | None = None
     key_places: KeyPlaces | None = None
     closed_loop: ClosedLoop | None = None
+    vaccination: Vaccination | None = None
 
     @model_validator(mode="after")
     def _companions_have_a_measure(self) -> Self:

@@ -467,6 +467,21 @@ class EnvironmentSample(Stamped, Base):
     ct: Mapped[float | None] = mapped_column(Float)
 
 
+class VaccinationDose(Stamped, Base):
+    """One dose of COVID-19 vaccine given to a person (接种记录)."""
+
+    __tablename__ = "vaccinations"
+    __table_args__ = (UniqueConstraint("person_id", "dose_number"),)
+    dose_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.person_id"), index=True)
+    dose_date: Mapped[dt.date] = mapped_column(Date)
+    product: Mapped[str] = mapped_column(String(64))
+    manufacturer: Mapped[str | None] = mapped_column(String(128))
+    dose_number: Mapped[int] = mapped_column(Integer)
+    batch: Mapped[str | None] = mapped_column(String(64))
+    site_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("places.place_id"))
+
+
 class LoopStay(Stamped, Base):
     """A worker's time in a closed loop at a site (闭环管理), from entering to leaving (None:
     still in it)."""

@@ -31,9 +31,9 @@ from shoutu.events.store import read_events
 from shoutu.protocols.schema import ClosedLoop, Protocol
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.episodes import Reason, open_episodes
-from shoutu.services.control.recording import FileOptions, Recorded, once, recording
 from shoutu.services.registry.imports import fields as f
 from shoutu.services.registry.imports.batch import Batch, EntitySpec
+from shoutu.services.registry.imports.recording import FileOptions, Recorded, once, recording
 from shoutu.store.repositories import closed_loop as repo
 from shoutu.store.repositories import people as people_repo
 from shoutu.store.tables import LoopStay, Person, Place, table

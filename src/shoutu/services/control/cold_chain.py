@@ -44,9 +44,9 @@ from shoutu.protocols.schema import Protocol
 from shoutu.services.audit import Unit
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.episodes import Reason, open_episodes
-from shoutu.services.control.recording import FileOptions, Recorded, once, recording
 from shoutu.services.registry.imports import fields as f
 from shoutu.services.registry.imports.batch import Batch, EntitySpec
+from shoutu.services.registry.imports.recording import FileOptions, Recorded, once, recording
 from shoutu.services.supervision.tasks import NewTask, due_time, open_tasks
 from shoutu.store.repositories import cold_chain as repo
 from shoutu.store.tables import EnvironmentSample, GoodsMovement, Person, Place, Shift, table

@@ -25,9 +25,9 @@ from shoutu.domain.timeutil import zone
 from shoutu.errors import BadRequest
 from shoutu.protocols.schema import KeyPlaces, Protocol
 from shoutu.services.context import ServiceContext
-from shoutu.services.control.recording import FileOptions, Recorded, once, recording
 from shoutu.services.registry.imports import fields as f
 from shoutu.services.registry.imports.batch import Batch, EntitySpec
+from shoutu.services.registry.imports.recording import FileOptions, Recorded, once, recording
 from shoutu.store.repositories import cold_chain as repo
 from shoutu.store.repositories import places as places_repo
 from shoutu.store.tables import PlaceReport, table
