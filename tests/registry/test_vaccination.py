@@ -16,7 +16,7 @@ from shoutu.errors import InputError
 from shoutu.services.audit import recent
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.imports.specs import import_file
-from shoutu.services.registry.vaccination import coverage, import_vaccinations
+from shoutu.services.registry.vaccination import coverage, import_vaccinations, outreach
 
 COMMUNITY = "310101002001"
 REGIONS = (
@@ -98,3 +98,15 @@ def test_the_cli(city: ServiceContext, tmp_path: Path, cli_env: dict[str, str]) 
     ran = CliRunner().invoke(app, ["vaccination", "coverage", "--date", "2022-12-14", "--json"])
     assert ran.exit_code == 0, ran.output
     assert json.loads(ran.output)["regions"][0]["due_booster"] == 4  # A, E, B and C
+
+
+def test_outreach_lists_who_is_due_masked_and_audited(city: ServiceContext, tmp_path: Path) -> None:
+    import_vaccinations(city, _write(tmp_path, "doses.csv", DOSES))
+    found = outreach(city, dt.date(2022, 12, 14))
+    assert [p["person_id"] for p in found["people"]] == [3, 2]  # 60+ due, oldest first
+    assert found["people"][0]["booster"] == 2 and found["people"][1]["due_since"] == "2022-12-01"
+    assert found["people"][0]["name"] != "C" and "*" in found["people"][0]["name"]
+    assert found["by_community"] == {COMMUNITY: 2}
+    reads = [e for e in recent(city, entity="people") if e["action"] == "read"]
+    assert reads and "vaccination outreach" in json.dumps(reads[0])
+    assert outreach(city, dt.date(2022, 11, 28))["people"] == []  # B's 3 months not yet a rule

@@ -9,7 +9,10 @@ nothing, a different one corrects it (audited).
 
 ``vaccination coverage --date D``: per region at the level (and age band with ``by_age``), the
 people of the registry by status on D, the share boosted among those aged 18 and over, and how
-many are due a booster and have not had it. A person's doses are their records given by D;
+many are due a booster and have not had it. ``vaccination outreach --date D``: the people due
+a booster on D aged ``min_age`` or more, by community, oldest first (the registry holds no
+chronic conditions), with masked names and phones for community workers to call — the read
+audited with its purpose. A person's doses are their records given by D;
 a person with no records counts their stated ``vaccination_doses`` (given by their
 ``last_vaccination_date``, the product unknown: a primary series of 2).
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +35,7 @@ from shoutu.services.context import ServiceContext
 from shoutu.services.registry.imports import fields as f
 from shoutu.services.registry.imports.batch import Batch, EntitySpec
 from shoutu.services.registry.imports.recording import FileOptions, Recorded, once, recording
+from shoutu.services.registry.people import masked_contacts
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import vaccinations as repo
 from shoutu.store.tables import Person, Place, VaccinationDose, table
@@ -146,18 +151,20 @@ def person_doses(
     return Doses([last] * stated if last else [], None, person["birth_date"], infected)
 
 
-def coverage(
-    ctx: ServiceContext,
-    day: dt.date,
-    *,
-    level: RegionLevel = RegionLevel.DISTRICT,
-    by_age: bool = False,
-    protocol: str | None = None,
-) -> dict[str, Any]:
-    """Vaccination coverage on ``day`` (see the module)."""
-    loaded, _ = ctx.protocol(protocol)
-    rules = rules_of(loaded)
-    counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+OUTREACH_COLUMNS = (
+    "community",
+    "person_id",
+    "name",
+    "phone",
+    "building",
+    "age",
+    "booster",
+    "due_since",
+)
+
+
+def _people(ctx: ServiceContext, day: dt.date) -> Iterator[tuple[dict[str, Any], Doses]]:
+    """Every person of the registry with their doses by ``day``."""
     with ctx.connect() as conn:
         records = repo.doses_by_person(conn, until=day)
         for chunk in repo.people_facts(conn):
@@ -170,19 +177,72 @@ def coverage(
                 doses = person_doses(person, records.get(pid), pid in infected)
                 if not records.get(pid) and doses.dates and doses.dates[0] > day:
                     doses = Doses([], None, doses.birth, doses.infected)
-                region = level_code(person["home_region_code"], level) or "unknown"
-                age = age_on(doses.birth, day) if doses.birth else None
-                key = (region, _band(age) if by_age else "all")
-                row = counts[key]
-                row["people"] += 1
-                row[status(len(doses.dates), primary_of(rules, doses.product)).value] += 1
-                if age is not None and age >= 18:
-                    row["adults"] += 1
-                    if len(doses.dates) > primary_of(rules, doses.product):
-                        row["adults_boosted"] += 1
-                due = next_booster(rules, doses, day)
-                if due is not None and due[1] <= day:
-                    row["due_booster"] += 1
+                yield person, doses
+
+
+def outreach(
+    ctx: ServiceContext, day: dt.date, *, min_age: int = 60, protocol: str | None = None
+) -> dict[str, Any]:
+    """Who is due a booster on ``day`` and not boosted, to call (see the module)."""
+    loaded, _ = ctx.protocol(protocol)
+    rules = rules_of(loaded)
+    due = []
+    for person, doses in _people(ctx, day):
+        age = age_on(doses.birth, day) if doses.birth else None
+        nxt = next_booster(rules, doses, day)
+        if age is None or age < min_age or nxt is None or nxt[1] > day:
+            continue
+        community = level_code(person["home_region_code"], RegionLevel.COMMUNITY)
+        due.append((community or "", -age, int(person["person_id"]), age, nxt))
+    due.sort()
+    contacts = masked_contacts(ctx, [d[2] for d in due], purpose="vaccination outreach")
+    people = [
+        {
+            "community": community,
+            "person_id": pid,
+            **{k: contacts.get(pid, {}).get(k) for k in ("name", "phone", "building")},
+            "age": age,
+            "booster": booster,
+            "due_since": since.isoformat(),
+        }
+        for community, _, pid, age, (booster, since) in due
+    ]
+    counts: dict[str, int] = defaultdict(int)
+    for community, *_ in due:
+        counts[community] += 1
+    return {
+        "date": day.isoformat(),
+        "protocol": loaded.name,
+        "min_age": min_age,
+        "by_community": dict(sorted(counts.items())),
+        "people": people,
+    }
+
+
+def coverage(
+    ctx: ServiceContext,
+    day: dt.date,
+    *,
+    level: RegionLevel = RegionLevel.DISTRICT,
+    by_age: bool = False,
+    protocol: str | None = None,
+) -> dict[str, Any]:
+    """Vaccination coverage on ``day`` (see the module)."""
+    loaded, _ = ctx.protocol(protocol)
+    rules = rules_of(loaded)
+    counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for person, doses in _people(ctx, day):
+        region = level_code(person["home_region_code"], level) or "unknown"
+        age = age_on(doses.birth, day) if doses.birth else None
+        row = counts[(region, _band(age) if by_age else "all")]
+        row["people"] += 1
+        primary = primary_of(rules, doses.product)
+        row[status(len(doses.dates), primary).value] += 1
+        if age is not None and age >= 18:
+            row["adults"] += 1
+            row["adults_boosted"] += len(doses.dates) > primary
+        due = next_booster(rules, doses, day)
+        row["due_booster"] += due is not None and due[1] <= day
     out = []
     for (region, band), row in sorted(counts.items()):
         adults = row["adults"]
@@ -201,4 +261,11 @@ def coverage(
     return {"date": day.isoformat(), "protocol": loaded.name, "level": level.value, "regions": out}
 
 
-__all__ = ["coverage", "import_vaccinations", "person_doses", "rules_of"]
+__all__ = [
+    "OUTREACH_COLUMNS",
+    "coverage",
+    "import_vaccinations",
+    "outreach",
+    "person_doses",
+    "rules_of",
+]
