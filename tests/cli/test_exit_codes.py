@@ -108,6 +108,7 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "import vaccinations": (["import", "vaccinations", missing], 1),
         "vaccination coverage": (["vaccination", "coverage", "--date", "2022-13-01"], 2),
         "vaccination outreach": (["vaccination", "outreach", "--date", "2022-13-01"], 2),
+        "supervision clocks": (["supervision", "clocks", "--from", "2022-13-01", "--to", "x"], 2),
         "places trigger-cases": (["places", "trigger-cases", "--date", "2022-13-01"], 2),
         "import closed-loop": (["import", "closed-loop", missing], 1),
         "control loop": (["control", "loop", "--date", "2022-13-01"], 2),

@@ -27,6 +27,7 @@ from shoutu.cli import (
     screening,
     signals,
     simulate,
+    supervision,
     vaccination,
 )
 from shoutu.cli.output import (
@@ -82,6 +83,7 @@ app.add_typer(areas.app, name="areas")
 app.add_typer(requests.app, name="requests")
 app.add_typer(places.app, name="places")
 app.add_typer(vaccination.app, name="vaccination")
+app.add_typer(supervision.app, name="supervision")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, tuple_, update
 
 from shoutu.store.repositories.entities import insert_generated, rows_in
-from shoutu.store.tables import Case, Contact, table
+from shoutu.store.tables import Case, Contact, ControlMeasure, table
 
 TABLE = table(Contact)
 CASES = table(Case)
@@ -81,4 +81,32 @@ def identified_between(
     return [dict(r) for r in conn.execute(statement).mappings()]
 
 
-__all__ = ["add", "by_index_and_person", "change", "identified_between", "recorded"]
+def control_of_cases(
+    conn: Connection, *, case_ids: Sequence[int]
+) -> dict[int, list[tuple[dt.datetime | None, dt.datetime | None]]]:
+    """Each case's contacts: (identified, the start of the episode the contact opened)."""
+    measures = table(ControlMeasure)
+
+    def statement(chunk: Sequence[Any]) -> Any:
+        return (
+            select(TABLE.c.index_case_id, TABLE.c.identified_time, measures.c.start_time)
+            .select_from(TABLE.outerjoin(measures, measures.c.contact_id == TABLE.c.contact_id))
+            .where(TABLE.c.index_case_id.in_(chunk))
+        )
+
+    found: dict[int, list[tuple[dt.datetime | None, dt.datetime | None]]] = {}
+    for row in rows_in(conn, statement, case_ids):
+        found.setdefault(int(row["index_case_id"]), []).append(
+            (row["identified_time"], row["start_time"])
+        )
+    return found
+
+
+__all__ = [
+    "add",
+    "by_index_and_person",
+    "change",
+    "control_of_cases",
+    "identified_between",
+    "recorded",
+]
