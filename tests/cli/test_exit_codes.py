@@ -115,6 +115,7 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "import place-reports": (["import", "place-reports", missing], 1),
         "places reports": (["places", "reports", "--date", "2022-13-01"], 2),
         "cases classify": (["cases", "classify", "--protocol", "no-such-protocol"], 1),
+        "cases investigate": (["cases", "investigate", "1", "--at", "yesterday-ish"], 2),
         "import shifts": (["import", "shifts", missing], 1),
         "import samples-environment": (["import", "samples-environment", missing], 1),
         "control assign": (["control", "assign", "424242", "--site", "1"], 4),

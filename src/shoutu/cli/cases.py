@@ -141,6 +141,40 @@ def show_case(
     _table(ctx, ("任务", "Tasks"), found["tasks"], TASK_COLUMNS, TASK_VOCAB)
 
 
+@cases_app.command("investigate")
+def investigate(
+    ctx: typer.Context,
+    case_id: Annotated[int, typer.Argument(help="Case id.")],
+    source: Annotated[
+        str | None, typer.Option("--source", help="The source the investigators hold likely.")
+    ] = None,
+    finish: Annotated[bool, typer.Option("--finish", help="Close the investigation.")] = False,
+    at: Annotated[
+        str | None, typer.Option("--at", help="When (ISO 8601; naive: local time) [now].")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """A case's investigation (流调): begin it, set its likely source, and with --finish close
+    it — the moment the four-early clocks count as "investigation finished" (the case's open
+    investigation tasks are finished too). Each change is audited."""
+    from shoutu.services.investigation.record import investigate as run
+
+    with errors_as_exit(json):
+        context = state(ctx).context()
+        when = parse_time("at", at, context.settings.timezone)
+        found = run(context, case_id, source=source, finish=finish, at=when)
+    if json:
+        emit_json(found)
+        return
+    state_text = f"finished {found['finished']}" if found["finished"] else "open"
+    out.print(
+        f"case {case_id}: investigation begun {found['started']}, {state_text}; "
+        f"{found['contacts']} contacts, {found['contacts_under_control']} under control"
+        + (f"; source: {found['source_hypothesis']}" if found["source_hypothesis"] else ""),
+        markup=False,
+    )
+
+
 @cases_app.command("classify")
 def classify(
     ctx: typer.Context,

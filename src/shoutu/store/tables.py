@@ -467,6 +467,18 @@ class EnvironmentSample(Stamped, Base):
     ct: Mapped[float | None] = mapped_column(Float)
 
 
+class Investigation(Stamped, Base):
+    """A case's epidemiological investigation (流调): when it began and finished, and the
+    source the investigators hold most likely; its contacts are the contacts table's."""
+
+    __tablename__ = "investigations"
+    investigation_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("cases.case_id"), unique=True)
+    source_hypothesis: Mapped[str | None] = mapped_column(Text)
+    started_time: Mapped[dt.datetime]
+    finished_time: Mapped[dt.datetime | None]
+
+
 class VaccinationDose(Stamped, Base):
     """One dose of COVID-19 vaccine given to a person (接种记录)."""
 

@@ -5,6 +5,8 @@ Steps, each from the case's record:
 - ``result_to_report``: the result of the sample that found it (the event store's test of that
   person taken at the case's sampling time) to its report — ``report_hours``;
 - ``report_to_isolation``: report to isolation — ``isolation_hours``;
+- ``report_to_investigation``: report to its investigation finished (``cases investigate
+  --finish``) — ``investigation_hours``;
 - ``report_to_contacts_identified``: report to the last of its contacts identified (no limit);
 - ``report_to_contacts_controlled``: report to the last of its contacts under control (the
   start of the episode each opened) — ``contact_control_hours``.
@@ -28,10 +30,12 @@ from shoutu.events.store import read_events
 from shoutu.services.context import ServiceContext
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import contacts as contacts_repo
+from shoutu.store.repositories import investigations as investigations_repo
 
 LIMITS = {
     "result_to_report": "report_hours",
     "report_to_isolation": "isolation_hours",
+    "report_to_investigation": "investigation_hours",
     "report_to_contacts_identified": None,
     "report_to_contacts_controlled": "contact_control_hours",
 }
@@ -63,7 +67,9 @@ def chain_hours(ctx: ServiceContext, cases: list[dict[str, Any]]) -> dict[int, d
     """Each case's step durations in hours (see the module)."""
     results = _results(ctx, cases)
     with ctx.connect() as conn:
-        contacts = contacts_repo.control_of_cases(conn, case_ids=[int(c["case_id"]) for c in cases])
+        ids = [int(c["case_id"]) for c in cases]
+        contacts = contacts_repo.control_of_cases(conn, case_ids=ids)
+        finished = investigations_repo.finished(conn, case_ids=ids)
     out: dict[int, dict[str, float]] = {}
     for c in cases:
         report = c["report_time"]
@@ -75,6 +81,7 @@ def chain_hours(ctx: ServiceContext, cases: list[dict[str, Any]]) -> dict[int, d
                 report, results.get((int(c["person_id"]), c["sample_time"]))
             ),
             "report_to_isolation": _hours(c["isolation_time"], report),
+            "report_to_investigation": _hours(finished.get(int(c["case_id"])), report),
             "report_to_contacts_identified": _hours(max(identified, default=None), report),
             "report_to_contacts_controlled": _hours(max(controlled, default=None), report),
         }

@@ -1,4 +1,4 @@
-"""vaccination doses as their own records (加强免疫接种)
+"""vaccination doses as their own records (加强免疫接种); cases' investigations (流调)
 
 Revision ID: 0016
 Revises: 0015
@@ -19,6 +19,22 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "investigations",
+        sa.Column("investigation_id", BigId, autoincrement=True, nullable=False),
+        sa.Column("case_id", sa.BigInteger(), nullable=False),
+        sa.Column("source_hypothesis", sa.Text(), nullable=True),
+        sa.Column("started_time", UTCDateTime(), nullable=False),
+        sa.Column("finished_time", UTCDateTime(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.case_id"], name=op.f("fk_investigations_case_id_cases")
+        ),
+        sa.PrimaryKeyConstraint("investigation_id", name=op.f("pk_investigations")),
+        sa.UniqueConstraint("case_id", name=op.f("uq_investigations_case_id")),
+    )
     op.create_table(
         "vaccinations",
         sa.Column("dose_id", BigId, autoincrement=True, nullable=False),
@@ -46,6 +62,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("investigations")
     with op.batch_alter_table("vaccinations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_vaccinations_person_id"))
 
