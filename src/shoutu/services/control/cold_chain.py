@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,13 @@ from shoutu.services.context import ServiceContext
 from shoutu.services.control.episodes import Reason, open_episodes
 from shoutu.services.registry.imports import fields as f
 from shoutu.services.registry.imports.batch import Batch, EntitySpec
-from shoutu.services.registry.imports.recording import FileOptions, Recorded, once, recording
+from shoutu.services.registry.imports.recording import (
+    FileOptions,
+    Recorded,
+    corrected,
+    once,
+    recording,
+)
 from shoutu.services.supervision.tasks import NewTask, due_time, open_tasks
 from shoutu.store.repositories import cold_chain as repo
 from shoutu.store.tables import EnvironmentSample, GoodsMovement, Person, Place, Shift, table
@@ -158,17 +165,17 @@ def _import(
             if not changed:
                 result.unchanged += 1
                 continue
-            repo.change(
-                unit.conn, spec.table, key=key, row_id=before[key], values=changed | unit.touch
+            row_id = int(before[key])
+            corrected(
+                unit,
+                result,
+                entity=spec.table.name,
+                row_id=row_id,
+                before=before,
+                changed=changed,
+                write=partial(repo.change, unit.conn, spec.table, key=key, row_id=row_id),
+                what=spec.entity,
             )
-            unit.updated(
-                spec.table.name,
-                before[key],
-                {c: before[c] for c in changed},
-                changed,
-                detail=f"{spec.entity} corrected",
-            )
-            result.updated += 1
             if changed.get("result") == TestOutcome.POSITIVE:
                 positive.append({**before, **changed})
         ids = repo.add(unit.conn, spec.table, key=key, rows=[{**v, **unit.stamp} for v in fresh])

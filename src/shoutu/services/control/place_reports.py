@@ -18,6 +18,7 @@ and disinfection; the counts for the day. The detectors read two channels from t
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,13 @@ from shoutu.protocols.schema import KeyPlaces, Protocol
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.imports import fields as f
 from shoutu.services.registry.imports.batch import Batch, EntitySpec
-from shoutu.services.registry.imports.recording import FileOptions, Recorded, once, recording
+from shoutu.services.registry.imports.recording import (
+    FileOptions,
+    Recorded,
+    corrected,
+    once,
+    recording,
+)
 from shoutu.store.repositories import cold_chain as repo
 from shoutu.store.repositories import places as places_repo
 from shoutu.store.tables import PlaceReport, table
@@ -117,15 +124,16 @@ def import_place_reports(
                 continue
             changed["received_time"] = v["received_time"]  # the correction's receipt
             report_id = int(before["report_id"])
-            repo.change_report(unit.conn, report_id=report_id, values=changed | unit.touch)
-            unit.updated(
-                "place_reports",
-                report_id,
-                {c: before[c] for c in changed},
-                changed,
-                detail="report corrected",
+            corrected(
+                unit,
+                result,
+                entity="place_reports",
+                row_id=report_id,
+                before=before,
+                changed=changed,
+                write=partial(repo.change_report, unit.conn, report_id=report_id),
+                what="report",
             )
-            result.updated += 1
         ids = repo.add_reports(unit.conn, rows=[{**v, **unit.stamp} for v in fresh])
         unit.created("place_reports", ids, fresh)
         result.recorded = len(ids)

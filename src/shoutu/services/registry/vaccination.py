@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,13 @@ from shoutu.rules.vaccination import Doses, age_on, next_booster, primary_of, st
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.imports import fields as f
 from shoutu.services.registry.imports.batch import Batch, EntitySpec
-from shoutu.services.registry.imports.recording import FileOptions, Recorded, once, recording
+from shoutu.services.registry.imports.recording import (
+    FileOptions,
+    Recorded,
+    corrected,
+    once,
+    recording,
+)
 from shoutu.services.registry.people import masked_contacts
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import vaccinations as repo
@@ -119,15 +126,16 @@ def import_vaccinations(
                 result.unchanged += 1
                 continue
             dose_id = int(before["dose_id"])
-            repo.change(unit.conn, dose_id=dose_id, values=changed | unit.touch)
-            unit.updated(
-                "vaccinations",
-                dose_id,
-                {c: before[c] for c in changed},
-                changed,
-                detail="dose corrected",
+            corrected(
+                unit,
+                result,
+                entity="vaccinations",
+                row_id=dose_id,
+                before=before,
+                changed=changed,
+                write=partial(repo.change, unit.conn, dose_id=dose_id),
+                what="dose",
             )
-            result.updated += 1
         ids = repo.add(unit.conn, rows=[{**v, **unit.stamp} for v in fresh])
         unit.created("vaccinations", ids, fresh)
         result.recorded = len(ids)

@@ -5,7 +5,7 @@ was done counted in a ``Recorded``, and the provenance set once the unit has com
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +57,26 @@ def once(batch: Batch, kind: str, columns: tuple[str, ...], named: str) -> None:
             batch.problem(parsed, named, f"the same {kind} as row {first}")
 
 
+def corrected(
+    unit: Unit,
+    result: Recorded,
+    *,
+    entity: str,
+    row_id: int,
+    before: dict[str, Any],
+    changed: dict[str, Any],
+    write: Callable[..., None],
+    what: str,
+) -> None:
+    """A known row corrected by a file: ``write(values=…)`` its new values (with the unit's touch),
+    the audit keeping what they were, counted in ``result``."""
+    write(values=changed | unit.touch)
+    unit.updated(
+        entity, row_id, {c: before[c] for c in changed}, changed, detail=f"{what} corrected"
+    )
+    result.updated += 1
+
+
 @dataclass(frozen=True)
 class FileOptions:
     """How a file is read: its date format, whether bare dates pass, its text encoding."""
@@ -99,4 +119,4 @@ def recording(
     )
 
 
-__all__ = ["FileOptions", "Recorded", "once", "recording"]
+__all__ = ["FileOptions", "Recorded", "corrected", "once", "recording"]
