@@ -74,3 +74,12 @@ def test_begin_source_finish(case: ServiceContext) -> None:
     (step,) = [r for r in found["clocks"] if r["step"] == "report_to_investigation"]
     assert step["median_hours"] == 26.0 and step["limit_hours"] == 24
     assert step["late"] == [{"case_id": 7, "hours": 26.0, "responsible": COMMUNITY}]
+    (task_row,) = found["tasks"]  # the investigation task: done 26 h after the report, late
+    assert (task_row["kind"], task_row["n"], task_row["done"]) == ("investigation", 1, 1)
+    assert task_row["median_hours"] == 26.0 and task_row["done_in_time"] == 0.0
+
+
+def test_an_unfinished_task_is_open_past_its_due_time(case: ServiceContext) -> None:
+    found = clocks(case, dt.date(2022, 7, 1), dt.date(2022, 7, 3), level=RegionLevel.CITY)
+    (task_row,) = found["tasks"]
+    assert (task_row["done"], task_row["open_overdue"], task_row["median_hours"]) == (0, 1, None)

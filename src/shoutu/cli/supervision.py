@@ -63,3 +63,19 @@ def clocks(
             str(len(r["late"])),
         )
     out.print(table)
+    if found["tasks"]:
+        tasks = Table(title="tasks with a protocol deadline")
+        for column in ("kind", "region", "n", "done", "median h", "p90 h", "in time", "overdue"):
+            tasks.add_column(column)
+        for t in found["tasks"]:
+            tasks.add_row(
+                t["kind"],
+                t["region_code"],
+                str(t["n"]),
+                str(t["done"]),
+                "—" if t["median_hours"] is None else f"{t['median_hours']:.1f}",
+                "—" if t["p90_hours"] is None else f"{t['p90_hours']:.1f}",
+                "—" if t["done_in_time"] is None else f"{t['done_in_time']:.0%}",
+                str(t["open_overdue"]),
+            )
+        out.print(tasks)

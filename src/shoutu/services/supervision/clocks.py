@@ -13,6 +13,12 @@ Steps, each from the case's record:
 A step a case has no times for is left out for it. Per region (the case's region at the level)
 and step: how many, the median and 90th percentile in hours (numpy's linear percentiles), the
 share within the limit, and the late cases with the region responsible.
+
+Beside them, the tasks whose deadline the protocol sets (``supervision/tasks.DUE_HOURS``: case
+reports, investigations, contact control, pool recalls and PCR confirmations, signal
+responses) whose event fell in the period, per kind and responsible region: how many, how
+many done, the median and 90th percentile from the event to done, the share done by the due
+time and how many are still open past it at the end of the period.
 """
 
 from __future__ import annotations
@@ -28,9 +34,11 @@ from shoutu.domain.timeutil import local_date, start_of_day
 from shoutu.domain.vocabulary import RegionLevel
 from shoutu.events.store import read_events
 from shoutu.services.context import ServiceContext
+from shoutu.services.supervision.tasks import DUE_HOURS
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import contacts as contacts_repo
 from shoutu.store.repositories import investigations as investigations_repo
+from shoutu.store.repositories import tasks as tasks_repo
 
 LIMITS = {
     "result_to_report": "report_hours",
@@ -141,7 +149,45 @@ def clocks(
         "level": level.value,
         "cases": len(cases),
         "clocks": rows,
+        "tasks": task_clocks(ctx, start, end, level=level),
     }
 
 
-__all__ = ["LIMITS", "chain_hours", "clocks"]
+def task_clocks(
+    ctx: ServiceContext, start: dt.date, end: dt.date, *, level: RegionLevel
+) -> list[dict[str, Any]]:
+    """The deadline tasks of the period, per kind and responsible region (see the module)."""
+    tz = ctx.settings.timezone
+    until = start_of_day(end + dt.timedelta(days=1), tz)
+    with ctx.connect() as conn:
+        tasks = tasks_repo.opened_between(
+            conn, kinds=[k.value for k in DUE_HOURS], start=start_of_day(start, tz), end=until
+        )
+    by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for t in tasks:
+        region = level_code(t["resp_region"], level) or "unknown"
+        by[(getattr(t["kind"], "value", str(t["kind"])), region)].append(t)
+    rows = []
+    for (kind, region), items in sorted(by.items()):
+        done = [t for t in items if t["done_time"] is not None]
+        values = np.asarray([_hours(t["done_time"], t["open_time"]) for t in done], float)
+        in_time = [t for t in done if t["due_time"] is None or t["done_time"] <= t["due_time"]]
+        overdue = [
+            t for t in items if t["done_time"] is None and t["due_time"] and t["due_time"] < until
+        ]
+        rows.append(
+            {
+                "kind": kind,
+                "region_code": region,
+                "n": len(items),
+                "done": len(done),
+                "median_hours": round(float(np.median(values)), 4) if len(values) else None,
+                "p90_hours": round(float(np.percentile(values, 90)), 4) if len(values) else None,
+                "done_in_time": round(len(in_time) / len(done), 4) if done else None,
+                "open_overdue": len(overdue),
+            }
+        )
+    return rows
+
+
+__all__ = ["LIMITS", "chain_hours", "clocks", "task_clocks"]

@@ -127,6 +127,18 @@ def open_counts(conn: Connection, *, now: dt.datetime) -> tuple[int, int]:
     return int(total), int(overdue)
 
 
+def opened_between(
+    conn: Connection, *, kinds: Sequence[str], start: dt.datetime, end: dt.datetime
+) -> list[dict[str, Any]]:
+    """Tasks of these kinds whose event (open time) falls in [start, end), by id."""
+    statement = (
+        select(TABLE)
+        .where(TABLE.c.kind.in_(list(kinds)), TABLE.c.open_time >= start, TABLE.c.open_time < end)
+        .order_by(TABLE.c.task_id)
+    )
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
 __all__ = [
     "add",
     "cancel",
@@ -137,4 +149,5 @@ __all__ = [
     "open_by_subject",
     "open_counts",
     "open_of_subjects",
+    "opened_between",
 ]
