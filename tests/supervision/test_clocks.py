@@ -68,3 +68,21 @@ def test_clocks_equal_a_recount_of_the_simulators_delays(ctx: ServiceContext, ci
             late = sum(v > row["limit_hours"] for v in values)
             assert len(row["late"]) == late, step
     assert by_step["result_to_report"]["limit_hours"] == 2  # cn-9th: report within 2 h
+    # WHO's indicators: the share of new cases already listed as a contact, and of cases whose
+    # contacts were all identified within 24 h
+    cases = pq.read_table(run / "cases.parquet").to_pylist()
+    listed: dict[int, dt.datetime] = {}
+    for c in pq.read_table(run / "contacts.parquet").to_pylist():
+        when = c["identified_time"]
+        if when is not None and (c["person_id"] not in listed or when < listed[c["person_id"]]):
+            listed[c["person_id"]] = when
+    were = sum(
+        1 for c in cases if c["person_id"] in listed and listed[c["person_id"]] <= c["report_time"]
+    )
+    tracing = found["tracing"]
+    assert tracing["were_listed_contacts"] == round(were / len(cases), 4)
+    identified = recount["report_to_contacts_identified"]
+    assert tracing["contacts_identified_within_24h"] == round(
+        sum(h <= 24 for h in identified) / len(identified), 4
+    )
+    assert 0 < tracing["contacts_identified_within_24h"] < 1 and tracing["were_listed_contacts"] > 0

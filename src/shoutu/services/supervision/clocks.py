@@ -14,6 +14,11 @@ A step a case has no times for is left out for it. Per region (the case's region
 and step: how many, the median and 90th percentile in hours (numpy's linear percentiles), the
 share within the limit, and the late cases with the region responsible.
 
+WHO's contact-tracing indicators for the period's cases (``tracing``): the share of new cases
+that were already listed as a contact when reported, the share of cases with contacts whose
+contacts were all identified within 24 hours of the report, and the share of their contacts'
+episodes lost to follow-up.
+
 Beside them, the tasks whose deadline the protocol sets (``supervision/tasks.DUE_HOURS``: case
 reports, investigations, contact control, pool recalls and PCR confirmations, signal
 responses) whose event fell in the period, per kind and responsible region: how many, how
@@ -31,7 +36,7 @@ import numpy as np
 
 from shoutu.domain.regions import level_code
 from shoutu.domain.timeutil import local_date, start_of_day
-from shoutu.domain.vocabulary import RegionLevel
+from shoutu.domain.vocabulary import ControlStatus, RegionLevel
 from shoutu.events.store import read_events
 from shoutu.services.context import ServiceContext
 from shoutu.services.supervision.tasks import DUE_HOURS
@@ -149,7 +154,40 @@ def clocks(
         "level": level.value,
         "cases": len(cases),
         "clocks": rows,
+        "tracing": tracing(ctx, cases, hours),
         "tasks": task_clocks(ctx, start, end, level=level),
+    }
+
+
+def tracing(
+    ctx: ServiceContext, cases: list[dict[str, Any]], hours: dict[int, dict[str, float]]
+) -> dict[str, Any]:
+    """WHO's contact-tracing indicators for these cases (see the module)."""
+    ids = [int(c["case_id"]) for c in cases]
+    with ctx.connect() as conn:
+        listed = contacts_repo.listed_before(conn, person_ids=[int(c["person_id"]) for c in cases])
+        statuses = contacts_repo.episode_statuses(conn, case_ids=ids)
+    were_contacts = sum(
+        1
+        for c in cases
+        if int(c["person_id"]) in listed
+        and (listed[int(c["person_id"])] or c["report_time"]) <= c["report_time"]
+    )
+    traced = [
+        h["report_to_contacts_identified"]
+        for h in hours.values()
+        if "report_to_contacts_identified" in h
+    ]
+    lost = sum(1 for s in statuses if s == ControlStatus.LOST_TO_FOLLOW_UP.value)
+    return {
+        "cases": len(cases),
+        "were_listed_contacts": round(were_contacts / len(cases), 4) if cases else None,
+        "cases_with_contacts": len(traced),
+        "contacts_identified_within_24h": (
+            round(sum(1 for h in traced if h <= 24) / len(traced), 4) if traced else None
+        ),
+        "contact_episodes": len(statuses),
+        "lost_to_follow_up": round(lost / len(statuses), 4) if statuses else None,
     }
 
 
@@ -190,4 +228,4 @@ def task_clocks(
     return rows
 
 
-__all__ = ["LIMITS", "chain_hours", "clocks", "task_clocks"]
+__all__ = ["LIMITS", "chain_hours", "clocks", "task_clocks", "tracing"]

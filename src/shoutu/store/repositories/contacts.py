@@ -102,11 +102,41 @@ def control_of_cases(
     return found
 
 
+def listed_before(conn: Connection, *, person_ids: Sequence[int]) -> dict[int, dt.datetime | None]:
+    """For these people listed as someone's contact: the earliest time they were identified
+    (None: listed, the time not known)."""
+    statement = lambda chunk: select(TABLE.c.person_id, TABLE.c.identified_time).where(  # noqa: E731
+        TABLE.c.person_id.in_(chunk)
+    )
+    found: dict[int, dt.datetime | None] = {}
+    for row in rows_in(conn, statement, person_ids):
+        person, when = int(row["person_id"]), row["identified_time"]
+        before = found.get(person)
+        if person not in found or (when is not None and (before is None or when < before)):
+            found[person] = when
+    return found
+
+
+def episode_statuses(conn: Connection, *, case_ids: Sequence[int]) -> list[str]:
+    """The status of every episode opened for these cases' contacts."""
+    measures = table(ControlMeasure)
+    statement = lambda chunk: (  # noqa: E731
+        select(measures.c.status)
+        .select_from(TABLE.join(measures, measures.c.contact_id == TABLE.c.contact_id))
+        .where(TABLE.c.index_case_id.in_(chunk))
+    )
+    return [
+        getattr(r["status"], "value", str(r["status"])) for r in rows_in(conn, statement, case_ids)
+    ]
+
+
 __all__ = [
     "add",
     "by_index_and_person",
     "change",
     "control_of_cases",
+    "episode_statuses",
     "identified_between",
+    "listed_before",
     "recorded",
 ]
