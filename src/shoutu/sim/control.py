@@ -75,9 +75,6 @@ class Control:
         self.q_anchor = np.full(n, INF)  # what test days count from
         self.q_rule = np.full(n, -1, np.int64)  # index into self.rules
         self.rules: list[Quarantine] = []
-        self.version = 0  # bumped on every change; status caches key on it
-        self._cache: dict[tuple[str, float], tuple[np.ndarray, ...]] = {}
-        self._cache_version = 0
         self.q_episode = np.full(n, -1, np.int64)
         self.reported = np.zeros(n, bool)
         self.high_area = np.zeros(n, bool)  # living in a high-risk area in force (stay home)
@@ -100,12 +97,6 @@ class Control:
         )
         return result
 
-    def _cached(self, name: str, t: float) -> tuple[np.ndarray, ...] | None:
-        """A status computed earlier for ``t``, unless control has changed since."""
-        if self._cache_version != self.version:
-            self._cache, self._cache_version = {}, self.version
-        return self._cache.get((name, t))
-
     def locked_down(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """(people in high-risk areas: stay home, people in medium-risk areas), as set for
         the day by ``lock_down``."""
@@ -127,7 +118,6 @@ class Control:
     # -- changes ---------------------------------------------------------------------------------
     def isolate(self, who: np.ndarray, at: np.ndarray, release: np.ndarray) -> None:
         """Isolate cases from ``at`` until ``release``; ends their quarantine."""
-        self.version += 1
         new = who[~np.isfinite(self.isolated_at[who])]
         index = np.searchsorted(who, new) if len(who) else np.empty(0, int)
         at_new, release_new = at[index], release[index]
@@ -174,7 +164,6 @@ class Control:
         if rules not in self.rules:
             self.rules.append(rules)
         self.q_rule[who] = self.rules.index(rules)
-        self.version += 1
         self.q_episode[who] = self.episodes.add(
             who,
             first_kind(rules),
@@ -206,4 +195,3 @@ class Control:
     def lock_down(self, high: np.ndarray, medium: np.ndarray) -> None:
         """The people in high and in medium risk areas from now on."""
         self.high_area, self.medium_area = high, medium
-        self.version += 1
