@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests need (PostgreSQL server, a Java runtime for Spark),
+# Installs the system packages the tests need (PostgreSQL server, a Java runtime for Spark,
+# poppler-utils for rendering PDFs),
 # or says what to install.
 set -euo pipefail
 
@@ -11,6 +12,11 @@ fi
 # the Spark engine of `shoutu trace` (pyspark 4 runs on Java 17 or later)
 if ! command -v java >/dev/null 2>&1; then
   need+=(default-jre-headless)
+fi
+
+# pdftoppm: the tests render the first page of the PDFs shoutu writes (bulletins, reports)
+if ! command -v pdftoppm >/dev/null 2>&1; then
+  need+=(poppler-utils)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

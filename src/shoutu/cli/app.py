@@ -22,6 +22,7 @@ from shoutu.cli import (
     investigation,
     places,
     protocols,
+    public,
     registry,
     requests,
     screening,
@@ -84,6 +85,7 @@ app.add_typer(requests.app, name="requests")
 app.add_typer(places.app, name="places")
 app.add_typer(vaccination.app, name="vaccination")
 app.add_typer(supervision.app, name="supervision")
+app.command("bulletin")(public.bulletin)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 

@@ -175,6 +175,31 @@ def investigate(
     )
 
 
+@cases_app.command("reclassify")
+def reclassify(
+    ctx: typer.Context,
+    case_id: Annotated[int, typer.Argument(help="Case id.")],
+    to: Annotated[str, typer.Option("--to", help="confirmed, asymptomatic or suspected.")],
+    at: Annotated[
+        str | None, typer.Option("--at", help="When (ISO 8601; naive: local time) [now].")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Change a case's classification at a moment (转归: an asymptomatic infection confirmed
+    once symptoms begin), kept as an event: the bulletin of that day counts it among the
+    confirmed cases reclassified from asymptomatic. Audited."""
+    from shoutu.services.registry.reclassify import reclassify as run
+
+    with errors_as_exit(json):
+        context = state(ctx).context()
+        when = parse_time("at", at, context.settings.timezone)
+        found = run(context, case_id, to=parse("to", CaseClass.parse, to), at=when)
+    if json:
+        emit_json(found)
+        return
+    out.print(f"case {case_id}: {found['from']} → {found['to']} at {found['at']}", markup=False)
+
+
 @cases_app.command("classify")
 def classify(
     ctx: typer.Context,

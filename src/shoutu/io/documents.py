@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from shoutu.errors import ConfigError, FileUnusable
+from shoutu.io.charts import Chart, draw_pdf
 
 #: the font file's SHA-256 (Debian's fonts-wqy-microhei 0.2.0-beta-3.1, the PyPI package's too)
 FONT_SHA256 = "2420e8078af796b19a3f6ef13de527a1a91c1e7171eea115926c614ced1009b3"
@@ -34,6 +35,7 @@ DEBIAN_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 FONT = "wqy"
 MARGIN = 20.0  # mm, each side
 LINE = 6.5  # mm, a line of body text
+CHART_RATIO = 0.5  # a chart's height to its width
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Section:
     table: Table | None = None
     notes: tuple[str, ...] = ()
     closing: tuple[str, ...] = ()
+    charts: tuple[Chart, ...] = ()  # drawn after the table, the page's width each
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,13 @@ def _draw(pdf: Any, section: Section) -> None:
                 row = table.row()
                 for cell in cells:
                     row.cell(cell)
+    for chart in section.charts:
+        height = width * CHART_RATIO
+        pdf.ln(3)
+        if pdf.will_page_break(height):
+            pdf.add_page()
+        draw_pdf(pdf, chart, x=MARGIN, y=pdf.get_y(), width=width, height=height, font=FONT)
+        pdf.set_y(pdf.get_y() + height)
     if section.notes:
         pdf.ln(2)
     for text in section.notes:
@@ -186,6 +196,77 @@ def _draw(pdf: Any, section: Section) -> None:
         pdf.ln(5)
     for text in section.closing:
         line(text, 10.5, Align.R)
+
+
+def render_markdown(sections: Sequence[Section]) -> str:
+    """The sections as Markdown (charts left out: Markdown has no pictures of its own)."""
+    out: list[str] = []
+    for section in sections:
+        out += [f"# {section.title}", ""]
+        out += [f"*{text}*  " for text in section.heading] + ([""] if section.heading else [])
+        for text in section.paragraphs:
+            out += [text, ""]
+        out += [f"- **{label}**: {value or '—'}" for label, value in section.fields]
+        if section.fields:
+            out.append("")
+        if section.table is not None:
+            cells = [section.table.headers, *section.table.rows]
+            out += [
+                "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells[:1]
+            ]
+            out.append("|" + "---|" * len(section.table.headers))
+            out += [
+                "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells[1:]
+            ]
+            out.append("")
+        out += [f"> {text}" for text in section.notes] + ([""] if section.notes else [])
+        out += [text for text in section.closing]
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def render_html(sections: Sequence[Section], *, title: str) -> str:
+    """The sections as one HTML page (charts as inline SVG), with no outside resource."""
+    from html import escape
+
+    from shoutu.io.charts import svg
+
+    lang = sections[0].lang if sections else "zh-CN"
+    body: list[str] = []
+    for section in sections:
+        body.append(f'<section lang="{escape(section.lang)}"><h1>{escape(section.title)}</h1>')
+        body += [f'<p class="heading">{escape(t)}</p>' for t in section.heading]
+        body += [f"<p>{escape(t)}</p>" for t in section.paragraphs]
+        if section.fields:
+            body.append("<dl>")
+            body += [f"<dt>{escape(k)}</dt><dd>{escape(v or '—')}</dd>" for k, v in section.fields]
+            body.append("</dl>")
+        if section.table is not None:
+            head = "".join(f"<th>{escape(h)}</th>" for h in section.table.headers)
+            rows = "".join(
+                "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
+                for row in section.table.rows
+            )
+            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+        body += [f"<figure>{svg(chart)}</figure>" for chart in section.charts]
+        body += [f'<p class="note">{escape(t)}</p>' for t in section.notes]
+        body += [f'<p class="closing">{escape(t)}</p>' for t in section.closing]
+        body.append("</section>")
+    style = (
+        "body{font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC',sans-serif;max-width:48rem;"
+        "margin:2rem auto;padding:0 1rem;line-height:1.6;color:#222}"
+        "h1{text-align:center;font-size:1.5rem}.heading{text-align:center;color:#555;margin:0}"
+        "table{border-collapse:collapse;width:100%}th,td{border:1px solid #bbb;padding:.2rem .4rem}"
+        "th{background:#eee}figure{margin:1rem 0}svg{max-width:100%;height:auto}"
+        ".note{color:#555;font-size:.9rem}.closing{text-align:right}"
+    )
+    return (
+        f'<!DOCTYPE html>\n<html lang="{escape(lang)}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{style}</style></head><body>"
+        + "".join(body)
+        + "</body></html>\n"
+    )
 
 
 def write_pdf(path: Path, content: bytes) -> None:
@@ -210,4 +291,14 @@ def write_pdf(path: Path, content: bytes) -> None:
         raise FileUnusable.of(exc) from exc
 
 
-__all__ = ["FONT_SHA256", "Metadata", "Section", "Table", "font_path", "render_pdf", "write_pdf"]
+__all__ = [
+    "FONT_SHA256",
+    "Metadata",
+    "Section",
+    "Table",
+    "font_path",
+    "render_html",
+    "render_markdown",
+    "render_pdf",
+    "write_pdf",
+]

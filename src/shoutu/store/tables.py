@@ -311,7 +311,38 @@ class Task(Stamped, Responsible, Base):
     open_time: Mapped[dt.datetime]  # the event's time: the deadline counts from it
     due_time: Mapped[dt.datetime | None]
     done_time: Mapped[dt.datetime | None]
+    priority: Mapped[int | None] = mapped_column(Integer)  # 1 urgent, 2 high, 3 normal, 4 low
+    reply: Mapped[str | None] = mapped_column(Text)  # the assignee's last word on it
+    # a summary task (beyond a kind's daily cap): the subjects it stands for
+    items: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     __table_args__ = (Index("ix_tasks_subject", "subject_type", "subject_id"),)
+
+
+class Responsibility(Stamped, Base):
+    """Who answers for a kind of task in a region and below (四方责任, kept as data): a task
+    takes the rule of its kind at the nearest region at or above its subject's region."""
+
+    __tablename__ = "responsibilities"
+    __table_args__ = (UniqueConstraint("kind", "region_code"),)
+    rule_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))  # a task kind, or "*" for any kind
+    region_code: Mapped[str] = mapped_column(String(16), ForeignKey("regions.code"))
+    department: Mapped[str | None] = mapped_column(String(128))
+    unit: Mapped[str | None] = mapped_column(String(128))
+    person: Mapped[str | None] = mapped_column(String(128))
+
+
+class CaseReclassification(Stamped, Base):
+    """A case's classification changed at a moment (转归: an asymptomatic infection that
+    becomes a confirmed case), kept so that what was true at any moment can be recounted."""
+
+    __tablename__ = "case_reclassifications"
+    __table_args__ = (UniqueConstraint("case_id", "at"),)
+    reclassification_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("cases.case_id"), index=True)
+    from_class: Mapped[v.CaseClass] = mapped_column(Vocab(v.CaseClass))
+    to_class: Mapped[v.CaseClass] = mapped_column(Vocab(v.CaseClass))
+    at: Mapped[dt.datetime]
 
 
 class Campaign(Stamped, Responsible, Base):

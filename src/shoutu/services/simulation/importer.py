@@ -33,6 +33,7 @@ from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.imports.batch import ImportResult, import_table
 from shoutu.services.registry.imports.specs import SPECS
+from shoutu.services.registry.reclassify import record as record_reclassifications
 from shoutu.services.registry.situation import SIMULATED_UNTIL
 from shoutu.services.simulation import control_rows
 
@@ -113,8 +114,9 @@ def _people(path: Path, start: dt.date) -> GeneratedTable:
     return GeneratedTable(str(path), PEOPLE_COLUMNS, produce)
 
 
-def _cases(directory: Path, protocol: str) -> InputTable:
-    """The run's cases as registry rows (ids by report order)."""
+def _cases(directory: Path, protocol: str, end: dt.datetime) -> InputTable:
+    """The run's cases as registry rows (ids by report order), classified as they stand at
+    the run's ``end``: confirmed once symptoms began (see ``reclassifications``)."""
     rows = pq.read_table(directory / "cases.parquet").to_pylist()
     people = pq.read_table(directory / "people.parquet", columns=["region_code"]).column(0)
     return InputTable.from_records(
@@ -124,7 +126,7 @@ def _cases(directory: Path, protocol: str) -> InputTable:
                 "case_id": index + 1,
                 "person_id": row["person_id"],
                 "classification": CaseClass.CONFIRMED
-                if row["onset_time"]
+                if row["onset_time"] is not None and row["onset_time"] < end
                 else CaseClass.ASYMPTOMATIC,
                 "origin": Origin.IMPORTED if row["imported"] else Origin.LOCAL,
                 "channel": row["channel"],
@@ -140,6 +142,25 @@ def _cases(directory: Path, protocol: str) -> InputTable:
             for index, row in enumerate(rows)
         ],
     )
+
+
+def reclassifications(directory: Path, end: dt.datetime) -> list[dict[str, Any]]:
+    """The run's 转归: a case reported before its symptoms began (an asymptomatic infection
+    found by screening or in quarantine) becomes a confirmed case at its onset, when that
+    falls within the run."""
+    rows = pq.read_table(
+        directory / "cases.parquet", columns=["onset_time", "report_time"]
+    ).to_pylist()
+    return [
+        {
+            "case_id": index + 1,
+            "from_class": CaseClass.ASYMPTOMATIC,
+            "to_class": CaseClass.CONFIRMED,
+            "at": row["onset_time"],
+        }
+        for index, row in enumerate(rows)
+        if row["onset_time"] is not None and row["report_time"] < row["onset_time"] < end
+    ]
 
 
 #: a run's files: the registry's (regions, places, people required) and the event store's,
@@ -237,7 +258,7 @@ def simulation_tables(directory: Path) -> list[tuple[str, InputTable]]:
         ("people", _people(needed[2], start)),
     ]
     if (directory / "cases.parquet").exists():
-        tables.append(("cases", _cases(directory, protocol)))
+        tables.append(("cases", _cases(directory, protocol, end)))
     if (directory / "contacts.parquet").exists():
         tables.append(("contacts", control_rows.contacts(directory)))
     if (directory / "quarantine.parquet").exists():
@@ -267,6 +288,8 @@ def import_simulation(
             import_table(ctx, specs[kind], table, progress=progress or Silent(), unit=unit)
             for kind, table in tables
         ]
+        if (directory / "cases.parquet").exists():
+            record_reclassifications(unit, reclassifications(directory, run_end(summary)))
         unit.put_meta(SIMULATED_UNTIL, run_end(summary).isoformat())
     return results
 

@@ -26,4 +26,14 @@ def centroids(conn: Connection) -> dict[str, tuple[float, float]]:
     return {code: (float(lat), float(lon)) for code, lat, lon in rows}
 
 
-__all__ = ["centroids", "populations"]
+def of_level(conn: Connection, *, level: str) -> list[dict[str, Any]]:
+    """The regions of one level (code, names, population, GeoJSON polygon), by code."""
+    statement = (
+        select(TABLE.c.code, TABLE.c.name_zh, TABLE.c.name_en, TABLE.c.population, TABLE.c.polygon)
+        .where(TABLE.c.level == level)
+        .order_by(TABLE.c.code)
+    )
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
+__all__ = ["centroids", "of_level", "populations"]
