@@ -105,6 +105,14 @@ class Settings(BaseSettings):
         description="SHOUTU_LANG: the language of what people read at a terminal: zh, en or "
         "both (Chinese then English); CSV, JSON and Parquet keep English codes and keys.",
     )
+    task_daily_cap: int | None = Field(
+        default=None,
+        ge=1,
+        description="SHOUTU_TASK_DAILY_CAP: at most this many automatic tasks of one kind "
+        "(recalls, confirmations, investigations, contact control, symptom tests, signal "
+        "responses, reports) open per local day; beyond it, the items join one summary task "
+        "of that kind and day, so that a flood does not bury people (default: no cap).",
+    )
     user: str = Field(
         default_factory=_default_user,
         description="SHOUTU_USER: who is acting, recorded in every audit event and "

@@ -240,6 +240,14 @@ def demo_(
         requests.print_requests(found["open"], tz, title=(f"未办结求助 — {found['date']}",
                                 f"Open help requests — {found['date']}"))  # fmt: skip
         requests.print_summary(found["summary"])
+    if data.get("board"):
+        supervision.print_board(data["board"], title_suffix="top five")
+    if data.get("bulletin"):
+        found = data["bulletin"]
+        err.print(
+            f"bulletin of {found['date']}: {found['html']}, {found['pdf']}",
+            markup=False,
+        )
 
 
 @app.command()

@@ -296,6 +296,44 @@ def done_task(
     out.print(f"task {task_id} done at {task['done_time']}", markup=False)
 
 
+@tasks_app.command("update")
+def update_task(
+    ctx: typer.Context,
+    task_id: Annotated[int, typer.Argument(help="Task id.")],
+    status: Annotated[
+        str | None,
+        typer.Option(help="in_progress, done, not_executable or cancelled."),
+    ] = None,
+    reply: Annotated[str | None, typer.Option(help="The assignee's reply.")] = None,
+    priority: Annotated[
+        int | None, typer.Option(min=1, max=4, help="1 urgent, 2 high, 3 normal, 4 low.")
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="When (ISO 8601; naive: local) [now].")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Work a task: open → in_progress → done | not_executable | cancelled, a reply, a
+    priority. Audited."""
+    from shoutu.services.supervision.tasks import update_task as run
+
+    with errors_as_exit(json):
+        context = state(ctx).context()
+        when = parse_time("at", at, context.settings.timezone)
+        task = run(
+            context,
+            task_id,
+            status=parse("status", TaskStatus.parse, status) if status else None,
+            reply=reply,
+            priority=priority,
+            at=when,
+        )
+    if json:
+        emit_json({"task": plain(task)})
+        return
+    out.print(f"task {task_id}: {task['status']}", markup=False)
+
+
 @tasks_app.command("show")
 def show_task(
     ctx: typer.Context,

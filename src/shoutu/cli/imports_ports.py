@@ -102,6 +102,14 @@ FILES: dict[str, tuple[str, bool, str]] = {
     person and dose number: the same row again changes nothing, a different one corrects it
     (audited).""",
     ),
+    "responsibilities": (
+        "registry.responsibilities.import_responsibilities",
+        False,
+        """Responsibility rules (四方责任): kind (a task kind, or * for any), region_code;
+    department, unit, person (at least one). A task takes the rule of its kind at the nearest
+    region at or above its subject's region (falling back up the tree). Known by kind and
+    region: the same row again changes nothing, a different one corrects it (audited).""",
+    ),
     "closed-loop": (
         "control.closed_loop.import_loop",
         True,

@@ -398,9 +398,13 @@ class CheckChannel(Labeled):
 
 
 class TaskStatus(Labeled):
+    """open → in_progress → done | not_executable | cancelled (open may end directly)."""
+
     OPEN = "open", "待办", "Open"
     DONE = "done", "已完成", "Done"
     CANCELLED = "cancelled", "已取消", "Cancelled"
+    IN_PROGRESS = "in_progress", "办理中", "In progress"
+    NOT_EXECUTABLE = "not_executable", "无法执行", "Cannot be done"
 
 
 class DocumentKind(Labeled):

@@ -130,6 +130,8 @@ def run_demo(
         data["control"] = control_summary(ctx, run_end(summary) - dt.timedelta(seconds=1))
         data["areas"] = areas_summary(ctx, START, dt.date.fromisoformat(data["as_of"]))
         data["help_requests"] = help_summary(ctx, dt.date.fromisoformat(data["as_of"]), out_dir)
+        data["board"] = board_summary(ctx, dt.date.fromisoformat(data["as_of"]))
+        data["bulletin"] = bulletin_files(ctx, dt.date.fromisoformat(data["as_of"]), db)
         protocol, digest = ctx.protocol()
         provenance = build_provenance(
             command="demo",
@@ -140,6 +142,26 @@ def run_demo(
         return DemoResult(run, data, events, provenance)
     finally:
         ctx.close()
+
+
+def board_summary(ctx: ServiceContext, day: dt.date, top: int = 5) -> dict[str, Any]:
+    """The supervision board of the last day: the ``top`` late parties by district."""
+    from shoutu.services.supervision.board import board
+
+    found = board(ctx, day, level="district")
+    return {"date": found["date"], "level": found["level"], "parties": found["parties"][:top]}
+
+
+def bulletin_files(ctx: ServiceContext, day: dt.date, db: Path) -> dict[str, Any]:
+    """The bulletin of the last day in Chinese, as HTML and PDF beside the demo database."""
+    from shoutu.services.public.bulletin_text import publish
+
+    written = {}
+    for fmt in ("html", "pdf"):
+        path = db.with_name(f"{db.stem}-bulletin.{fmt}")
+        found, _ = publish(ctx, day, lang="zh", fmt=fmt, output=path)
+        written[fmt] = str(path)
+    return {"date": day.isoformat(), **written, "figures": found.figures}
 
 
 def areas_summary(ctx: ServiceContext, first: dt.date, last: dt.date) -> dict[str, Any]:

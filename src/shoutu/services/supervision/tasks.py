@@ -14,13 +14,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shoutu.domain.timeutil import not_in_future
+from shoutu.domain.timeutil import local_date, not_in_future, start_of_day
 from shoutu.domain.vocabulary import TaskKind, TaskStatus
 from shoutu.errors import BadRequest, InvalidTransition, NotFound
 from shoutu.protocols.schema import Protocol
 from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
+from shoutu.services.supervision.responsible import Rules
 from shoutu.store.repositories import tasks as repo
+
+PENDING = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
+#: where a person may move a task: from a status to the statuses it may take
+MOVES: dict[TaskStatus, tuple[TaskStatus, ...]] = {
+    TaskStatus.OPEN: (
+        TaskStatus.IN_PROGRESS,
+        TaskStatus.DONE,
+        TaskStatus.NOT_EXECUTABLE,
+        TaskStatus.CANCELLED,
+    ),
+    TaskStatus.IN_PROGRESS: (TaskStatus.DONE, TaskStatus.NOT_EXECUTABLE, TaskStatus.CANCELLED),
+}
 
 #: the protocol's ``timeliness`` value (hours) each kind of task is due within
 DUE_HOURS: dict[TaskKind, str] = {
@@ -61,6 +74,7 @@ class NewTask:
     responsible: Responsible = Responsible()
     # a deadline the protocol sets otherwise (a quarantine test: the end of its test day)
     due: dt.datetime | None = None
+    priority: int | None = None  # 1 urgent, 2 high, 3 normal, 4 low
 
 
 def due_time(protocol: Protocol, kind: TaskKind, since: dt.datetime) -> dt.datetime | None:
@@ -72,7 +86,12 @@ def due_time(protocol: Protocol, kind: TaskKind, since: dt.datetime) -> dt.datet
 
 
 def open_tasks(unit: Unit, protocol: Protocol, tasks: Sequence[NewTask]) -> list[int]:
-    """Open the tasks (ids from the database), audited; returns their ids in order."""
+    """Open the tasks (ids from the database), their parties by the responsibility rules,
+    audited; returns their ids in order (an item beyond its kind's daily cap: the id of the
+    summary task it joined)."""
+    if not tasks:
+        return []
+    rules = Rules.load(unit.conn)
     rows = [
         {
             "kind": t.kind,
@@ -82,14 +101,106 @@ def open_tasks(unit: Unit, protocol: Protocol, tasks: Sequence[NewTask]) -> list
             "title": t.title,
             "open_time": t.since,
             "due_time": t.due if t.due is not None else due_time(protocol, t.kind, t.since),
-            **t.responsible.columns(),
+            "priority": t.priority,
+            **rules.assign(t.kind.value, t.responsible.columns()),
             **unit.stamp,
         }
         for t in tasks
     ]
-    ids = repo.add(unit.conn, rows=rows)
-    unit.created("tasks", ids, rows)
-    return ids
+    kept, over = _capped(unit, rows)
+    ids: list[int | None] = [None] * len(rows)
+    if kept:
+        new = repo.add(unit.conn, rows=[rows[i] for i in kept])
+        unit.created("tasks", new, [rows[i] for i in kept])
+        for i, task_id in zip(kept, new, strict=True):
+            ids[i] = task_id
+    for key, positions in over.items():
+        summary = _summarise(unit, key, [rows[i] for i in positions])
+        for i in positions:
+            ids[i] = summary
+    return [int(i) for i in ids if i is not None]
+
+
+#: the automatic kinds a daily cap applies to (scheduled tests and people's own tasks are not)
+CAPPED = frozenset(
+    {
+        TaskKind.REPORT,
+        TaskKind.INVESTIGATION,
+        TaskKind.CONTACT_CONTROL,
+        TaskKind.RESAMPLE,
+        TaskKind.PCR_CONFIRMATION,
+        TaskKind.SIGNAL_RESPONSE,
+        TaskKind.SYMPTOM_TEST,
+    }
+)
+SUMMARY = "task_summary"  # the subject type of a summary task; its id is KIND:DAY
+
+
+def _capped(
+    unit: Unit, rows: list[dict[str, Any]]
+) -> tuple[list[int], dict[tuple[TaskKind, dt.date], list[int]]]:
+    """(positions kept, {(kind, local day): positions beyond the day's cap})."""
+    cap = unit.ctx.settings.task_daily_cap
+    if cap is None:
+        return list(range(len(rows))), {}
+    tz = unit.ctx.settings.timezone
+    used: dict[tuple[TaskKind, dt.date], int] = {}
+    kept: list[int] = []
+    over: dict[tuple[TaskKind, dt.date], list[int]] = {}
+    for i, row in enumerate(rows):
+        if row["kind"] not in CAPPED:
+            kept.append(i)
+            continue
+        key = (row["kind"], local_date(row["open_time"], tz))
+        if key not in used:
+            used[key] = repo.count_opened(
+                unit.conn,
+                kind=key[0].value,
+                start=start_of_day(key[1], tz),
+                end=start_of_day(key[1] + dt.timedelta(days=1), tz),
+                summary_type=SUMMARY,
+            )
+        if used[key] < cap:
+            used[key] += 1
+            kept.append(i)
+        else:
+            over.setdefault(key, []).append(i)
+    return kept, over
+
+
+def _summarise(unit: Unit, key: tuple[TaskKind, dt.date], rows: list[dict[str, Any]]) -> int:
+    """Add the items to the summary task of ``key`` (opened when it is the first), audited."""
+    kind, day = key
+    subject = f"{kind.value}:{day.isoformat()}"
+    items = [
+        {"subject_type": r["subject_type"], "subject_id": r["subject_id"], "title": r["title"]}
+        for r in rows
+    ]
+    found = repo.open_by_subject(
+        unit.conn, kind=kind.value, subject_type=SUMMARY, subject_ids=[subject]
+    ).get(subject)
+    if found is None:
+        items_now = items
+        row = {
+            **rows[0],
+            "subject_type": SUMMARY,
+            "subject_id": subject,
+            "title": f"{len(items_now)} more {kind.value} tasks of {day} beyond the daily cap",
+            "items": items_now,
+            "open_time": min(r["open_time"] for r in rows),
+            "due_time": min((r["due_time"] for r in rows if r["due_time"]), default=None),
+        }
+        (task_id,) = repo.add(unit.conn, rows=[row])
+        unit.created("tasks", [task_id], [{k: v for k, v in row.items() if k != "items"}])
+        return task_id
+    task_id = int(found["task_id"])
+    items_now = [*(found["items"] or []), *items]
+    title = f"{len(items_now)} more {kind.value} tasks of {day} beyond the daily cap"
+    repo.change(
+        unit.conn, task_id=task_id, values={"items": items_now, "title": title, **unit.touch}
+    )
+    unit.updated("tasks", task_id, {"items": len(found["items"] or [])}, {"items": len(items_now)})
+    return task_id
 
 
 def open_by_subject(
@@ -155,7 +266,7 @@ def complete_task(
         found = repo.get(unit.conn, task_id=task_id)
         if found is None:
             raise NotFound(f"no task {task_id}")
-        if found["status"] != TaskStatus.OPEN:
+        if found["status"] not in PENDING:
             raise InvalidTransition(f"task {task_id} is {found['status']}: only open tasks end")
         if when < found["open_time"]:
             raise BadRequest("{at}: before the task was opened")
@@ -164,6 +275,56 @@ def complete_task(
         done = repo.get(conn, task_id=task_id)
     assert done is not None
     return done
+
+
+def update_task(
+    ctx: ServiceContext,
+    task_id: int,
+    *,
+    status: TaskStatus | None = None,
+    reply: str | None = None,
+    priority: int | None = None,
+    at: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """A person works a task: moves it (open → in_progress → done | not_executable |
+    cancelled; a closing status is stamped at ``at``, default now), replies, or sets its
+    priority (1 urgent … 4 low); audited. The task."""
+    when = not_in_future(at)
+    if priority is not None and not 1 <= priority <= 4:
+        raise BadRequest("{priority}: 1 (urgent) to 4 (low)")
+    if status is None and reply is None and priority is None:
+        raise BadRequest("nothing to change: give a status, a reply or a priority")
+    with writing(ctx, detail="task updated") as unit:
+        found = repo.get(unit.conn, task_id=task_id)
+        if found is None:
+            raise NotFound(f"no task {task_id}")
+        was = TaskStatus(found["status"])
+        values: dict[str, Any] = {}
+        if status is not None and status != was:
+            if status not in MOVES.get(was, ()):
+                raise InvalidTransition(f"task {task_id} is {was.value}: not to {status.value}")
+            values["status"] = status
+            if status not in PENDING:
+                if when < found["open_time"]:
+                    raise BadRequest("{at}: before the task was opened")
+                values["done_time"] = when
+        if reply is not None:
+            values["reply"] = reply
+        if priority is not None:
+            values["priority"] = priority
+        if values:
+            repo.change(unit.conn, task_id=task_id, values={**values, **unit.touch})
+            unit.updated(
+                "tasks",
+                task_id,
+                {k: found[k] for k in values if k != "reply"},
+                {k: v for k, v in values.items() if k != "reply"},
+                detail="reply" if reply is not None else None,
+            )
+    with ctx.connect() as conn:
+        changed = repo.get(conn, task_id=task_id)
+    assert changed is not None
+    return changed
 
 
 def get_task(ctx: ServiceContext, task_id: int) -> dict[str, Any]:
@@ -214,4 +375,5 @@ __all__ = [
     "list_tasks",
     "open_by_subject",
     "open_tasks",
+    "update_task",
 ]

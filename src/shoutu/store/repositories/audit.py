@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from shoutu.domain.vocabulary import AuditAction
-from shoutu.store.repositories.entities import insert_rows
+from shoutu.store.repositories.entities import insert_rows, rows_in
 from shoutu.store.tables import AuditEvent, AuditLink, table
 
 TABLE = table(AuditEvent)
@@ -43,6 +43,17 @@ def recent(
         statement = statement.where(TABLE.c.at >= since)
     statement = statement.order_by(TABLE.c.event_id.desc()).limit(limit)
     return [dict(row) for row in conn.execute(statement).mappings()]
+
+
+def of_entities(
+    conn: Connection, *, entity: str, entity_ids: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Every event of these rows of ``entity``, oldest first."""
+    statement = lambda chunk: select(TABLE).where(  # noqa: E731
+        TABLE.c.entity == entity, TABLE.c.entity_id.in_(chunk)
+    )
+    found = [dict(r) for r in rows_in(conn, statement, entity_ids)]
+    return sorted(found, key=lambda r: r["event_id"])
 
 
 LINKS = table(AuditLink)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, or_, select, update
 
 from shoutu.store.repositories.entities import insert_generated, rows_in
 from shoutu.store.tables import HelpRequest, HelpRequestStep, table
@@ -49,6 +49,30 @@ def listed(
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
+def due_by(conn: Connection, *, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+    """Requests received by ``end``, due by then, whose deadline was not met before
+    ``start`` (resp columns, region, times)."""
+    statement = (
+        select(
+            TABLE.c.request_id,
+            TABLE.c.region_code,
+            TABLE.c.resp_region,
+            TABLE.c.resp_unit,
+            TABLE.c.resp_person,
+            TABLE.c.received_time,
+            TABLE.c.due_time,
+            TABLE.c.met_time,
+        )
+        .where(
+            TABLE.c.received_time <= end,
+            TABLE.c.due_time <= end,
+            or_(TABLE.c.met_time.is_(None), TABLE.c.met_time >= start),
+        )
+        .order_by(TABLE.c.request_id)
+    )
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
 def change(conn: Connection, *, request_id: int, values: dict[str, Any]) -> None:
     conn.execute(update(TABLE).where(TABLE.c.request_id == request_id).values(**values))
 
@@ -75,4 +99,4 @@ def steps(conn: Connection, *, request_ids: Sequence[int]) -> dict[int, list[dic
     return found
 
 
-__all__ = ["add", "add_steps", "by_source_refs", "change", "get", "listed", "steps"]
+__all__ = ["add", "add_steps", "by_source_refs", "change", "due_by", "get", "listed", "steps"]

@@ -272,6 +272,26 @@ def of_arrivals(conn: Connection, *, arrival_ids: Sequence[int]) -> list[dict[st
     return [dict(row) for row in rows_in(conn, statement, arrival_ids)]
 
 
+def past_planned_end(
+    conn: Connection, *, start: dt.datetime, end: dt.datetime, kinds: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Episodes (not of ``kinds``, not cancelled) whose planned end came before ``end`` and
+    that had not ended before ``start``: in force past their end at some time in between."""
+    statement = (
+        select(TABLE)
+        .where(
+            TABLE.c.kind.not_in(list(kinds)),
+            TABLE.c.status != ControlStatus.CANCELLED.value,
+            TABLE.c.planned_end_time.is_not(None),
+            TABLE.c.planned_end_time < end,
+            or_(TABLE.c.end_time.is_(None), TABLE.c.end_time > TABLE.c.planned_end_time),
+            or_(TABLE.c.end_time.is_(None), TABLE.c.end_time >= start),
+        )
+        .order_by(TABLE.c.measure_id)
+    )
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
 def ended_between(
     conn: Connection,
     *,
@@ -310,6 +330,7 @@ __all__ = [
     "of_cases",
     "open_episodes",
     "open_of_area",
+    "past_planned_end",
     "room_episodes",
     "spans_of_people",
     "unended",

@@ -26,6 +26,11 @@ def centroids(conn: Connection) -> dict[str, tuple[float, float]]:
     return {code: (float(lat), float(lon)) for code, lat, lon in rows}
 
 
+def parents(conn: Connection) -> dict[str, str | None]:
+    """{region code: its parent's code} of the whole tree."""
+    return dict(conn.execute(select(TABLE.c.code, TABLE.c.parent_code)).tuples().all())
+
+
 def of_level(conn: Connection, *, level: str) -> list[dict[str, Any]]:
     """The regions of one level (code, names, population, GeoJSON polygon), by code."""
     statement = (
@@ -36,4 +41,4 @@ def of_level(conn: Connection, *, level: str) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(statement).mappings()]
 
 
-__all__ = ["centroids", "of_level", "populations"]
+__all__ = ["centroids", "of_level", "parents", "populations"]

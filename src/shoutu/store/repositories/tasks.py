@@ -15,6 +15,8 @@ from shoutu.store.tables import Task, table
 TABLE = table(Task)
 OPEN = TaskStatus.OPEN.value
 CANCELLED = TaskStatus.CANCELLED.value
+#: the statuses of a task still to be done
+PENDING = (OPEN, TaskStatus.IN_PROGRESS.value)
 
 
 def open_by_subject(
@@ -51,7 +53,7 @@ def of_subjects(
             TABLE.c.subject_id.in_(chunk),
         )
         if open_only:
-            found = found.where(TABLE.c.status == OPEN)
+            found = found.where(TABLE.c.status.in_(PENDING))
         return found.order_by(TABLE.c.task_id)
 
     found: dict[str, list[dict[str, Any]]] = {}
@@ -85,6 +87,44 @@ def cancel(
             .where(TABLE.c.task_id.in_(chunk))
             .values(status=CANCELLED, done_time=at, **values)
         )
+
+
+def change(conn: Connection, *, task_id: int, values: dict[str, Any]) -> None:
+    conn.execute(update(TABLE).where(TABLE.c.task_id == task_id).values(**values))
+
+
+def pending(conn: Connection, *, kinds: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Tasks still to be done (of ``kinds``), by id."""
+    statement = select(TABLE).where(TABLE.c.status.in_(PENDING)).order_by(TABLE.c.task_id)
+    if kinds is not None:
+        statement = statement.where(TABLE.c.kind.in_(list(kinds)))
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
+def count_opened(
+    conn: Connection, *, kind: str, start: dt.datetime, end: dt.datetime, summary_type: str
+) -> int:
+    """Tasks of ``kind`` opened in [start, end), summary tasks apart."""
+    statement = select(func.count()).where(
+        TABLE.c.kind == kind,
+        TABLE.c.open_time >= start,
+        TABLE.c.open_time < end,
+        TABLE.c.subject_type != summary_type,
+    )
+    return int(conn.execute(statement).scalar_one())
+
+
+def in_window(conn: Connection, *, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+    """Tasks opened by ``end`` and not closed before ``start`` (the board's window)."""
+    statement = (
+        select(TABLE)
+        .where(
+            TABLE.c.open_time <= end,
+            or_(TABLE.c.done_time.is_(None), TABLE.c.done_time >= start),
+        )
+        .order_by(TABLE.c.task_id)
+    )
+    return [dict(r) for r in conn.execute(statement).mappings()]
 
 
 def get(conn: Connection, *, task_id: int) -> dict[str, Any] | None:
@@ -140,14 +180,19 @@ def opened_between(
 
 
 __all__ = [
+    "PENDING",
     "add",
     "cancel",
+    "change",
+    "count_opened",
     "finish",
     "get",
+    "in_window",
     "listing",
     "of_subjects",
     "open_by_subject",
     "open_counts",
     "open_of_subjects",
     "opened_between",
+    "pending",
 ]
