@@ -15,6 +15,7 @@ from typing import Any
 Colour = tuple[int, int, int]
 GREY: Colour = (120, 120, 120)
 INK: Colour = (40, 40, 40)
+BASE = 242  # the fill of a region whose value is 0 (light grey)
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,10 @@ def _bars(chart: StackedBars, width: float, height: float) -> list[Shape]:
 def _rings(geometry: str) -> list[list[tuple[float, float]]]:
     shape: dict[str, Any] = json.loads(geometry)
     polygons = shape["coordinates"] if shape["type"] == "MultiPolygon" else [shape["coordinates"]]
-    return [[(float(p[0]), float(p[1])) for p in polygon[0]] for polygon in polygons]
+    # rounded so that the corners neighbouring rings share are equal
+    return [
+        [(round(float(p[0]), 6), round(float(p[1]), 6)) for p in polygon[0]] for polygon in polygons
+    ]
 
 
 def _map(chart: RegionMap, width: float, height: float) -> list[Shape]:
@@ -146,9 +150,19 @@ def _map(chart: RegionMap, width: float, height: float) -> list[Shape]:
     peak = max((a.value for a in chart.areas), default=0) or 1
     for found, area in rings:
         share = area.value / peak
-        fill = tuple(round(255 - (255 - c) * share) for c in chart.colour)
+        fill = tuple(round(BASE - (BASE - c) * share) for c in chart.colour)
         for ring in found:
             shapes.append(Shape("poly", tuple(at(p) for p in ring), fill))  # type: ignore[arg-type]
+        # the area's outline: the edges of its rings no other ring of it shares
+        edges: dict[tuple[tuple[float, float], tuple[float, float]], int] = {}
+        for ring in found:
+            for a, b in zip(ring, ring[1:] + ring[:1], strict=True):
+                if a != b:
+                    key = (a, b) if a <= b else (b, a)
+                    edges[key] = edges.get(key, 0) + 1
+        for (a, b), n in edges.items():
+            if n == 1:
+                shapes.append(Shape("line", (at(a), at(b)), GREY))
     for found, area in rings:  # labels above every fill
         xs = [at(p) for ring in found for p in ring]
         cx = sum(p[0] for p in xs) / len(xs)

@@ -45,7 +45,10 @@ def _party(level: str) -> Callable[[dict[str, Any]], str]:
     if level == "person":
         return lambda row: row.get("resp_person") or UNASSIGNED
     region_level = RegionLevel(level)
-    return lambda row: level_code(row.get("resp_region"), region_level) or UNASSIGNED
+    # a party above the level (a request escalated to the city) stands as itself
+    return lambda row: (
+        level_code(row.get("resp_region"), region_level) or row.get("resp_region") or UNASSIGNED
+    )
 
 
 def _state(item: dict[str, Any], at: dt.datetime, day_start: dt.datetime) -> tuple[int, int, int]:

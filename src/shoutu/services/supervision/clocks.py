@@ -33,14 +33,16 @@ from collections import defaultdict
 from typing import Any
 
 import numpy as np
+from sqlalchemy import Connection
 
 from shoutu.domain.regions import level_code
-from shoutu.domain.timeutil import local_date, start_of_day
+from shoutu.domain.timeutil import local_date, start_of_day, utcnow
 from shoutu.domain.vocabulary import ControlStatus, RegionLevel
 from shoutu.events.store import read_events
 from shoutu.services.context import ServiceContext
 from shoutu.services.supervision.tasks import DUE_HOURS
 from shoutu.store.repositories import cases as cases_repo
+from shoutu.store.repositories import checks as checks_repo
 from shoutu.store.repositories import contacts as contacts_repo
 from shoutu.store.repositories import investigations as investigations_repo
 from shoutu.store.repositories import tasks as tasks_repo
@@ -166,7 +168,9 @@ def tracing(
     ids = [int(c["case_id"]) for c in cases]
     with ctx.connect() as conn:
         listed = contacts_repo.listed_before(conn, person_ids=[int(c["person_id"]) for c in cases])
-        statuses = contacts_repo.episode_statuses(conn, case_ids=ids)
+        episodes = contacts_repo.contact_episodes(conn, case_ids=ids)
+        followed = _followed_every_day(ctx, conn, episodes)
+    statuses = [e["status"] for e in episodes]
     were_contacts = sum(
         1
         for c in cases
@@ -188,7 +192,38 @@ def tracing(
         ),
         "contact_episodes": len(statuses),
         "lost_to_follow_up": round(lost / len(statuses), 4) if statuses else None,
+        "followed_every_day": followed,
     }
+
+
+def _followed_every_day(
+    ctx: ServiceContext, conn: Connection, episodes: list[dict[str, Any]]
+) -> float | None:
+    """The share of contacts' episodes with a health check on every local day so far (from
+    the start day to the end, planned end or today, whichever is first)."""
+    tz = ctx.settings.timezone
+    now = utcnow()
+    spans = []
+    for e in episodes:
+        if e["start_time"] > now:
+            continue
+        ends = [t for t in (e["end_time"], e["planned_end_time"], now) if t is not None]
+        spans.append((int(e["person_id"]), e["start_time"], min(ends)))
+    if not spans:
+        return None
+    checks = checks_repo.of_people(
+        conn,
+        person_ids=sorted({p for p, _, _ in spans}),
+        start=min(s for _, s, _ in spans),
+        end=max(e for _, _, e in spans) + dt.timedelta(microseconds=1),
+    )
+    every = 0
+    for person, start, end in spans:
+        days = {local_date(c["check_time"], tz) for c in checks.get(person, [])}
+        first, last = local_date(start, tz), local_date(end, tz)
+        needed = {first + dt.timedelta(days=d) for d in range((last - first).days + 1)}
+        every += needed <= days
+    return round(every / len(spans), 4)
 
 
 def task_clocks(

@@ -117,16 +117,24 @@ def listed_before(conn: Connection, *, person_ids: Sequence[int]) -> dict[int, d
     return found
 
 
-def episode_statuses(conn: Connection, *, case_ids: Sequence[int]) -> list[str]:
-    """The status of every episode opened for these cases' contacts."""
+def contact_episodes(conn: Connection, *, case_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Every episode opened for these cases' contacts: person, status (as text), start,
+    planned end and end."""
     measures = table(ControlMeasure)
     statement = lambda chunk: (  # noqa: E731
-        select(measures.c.status)
+        select(
+            measures.c.person_id,
+            measures.c.status,
+            measures.c.start_time,
+            measures.c.planned_end_time,
+            measures.c.end_time,
+        )
         .select_from(TABLE.join(measures, measures.c.contact_id == TABLE.c.contact_id))
         .where(TABLE.c.index_case_id.in_(chunk))
     )
     return [
-        getattr(r["status"], "value", str(r["status"])) for r in rows_in(conn, statement, case_ids)
+        {**r, "status": getattr(r["status"], "value", str(r["status"]))}
+        for r in rows_in(conn, statement, case_ids)
     ]
 
 
@@ -134,8 +142,8 @@ __all__ = [
     "add",
     "by_index_and_person",
     "change",
+    "contact_episodes",
     "control_of_cases",
-    "episode_statuses",
     "identified_between",
     "listed_before",
     "recorded",
