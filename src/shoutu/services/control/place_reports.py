@@ -31,8 +31,8 @@ from shoutu.services.registry.imports.batch import Batch, EntitySpec
 from shoutu.services.registry.imports.recording import (
     FileOptions,
     Recorded,
-    corrected,
     once,
+    reconcile,
     recording,
 )
 from shoutu.store.repositories import cold_chain as repo
@@ -110,33 +110,24 @@ def import_place_reports(
             place_ids=sorted({v["place_id"] for v in values}),
             days=sorted({v["report_date"] for v in values}),
         )
-        fresh = []
         for v in values:
             v["received_time"] = v["received_time"] or unit.now
-            before = stored.get((v["place_id"], v["report_date"]))
-            if before is None:
-                fresh.append(v)
-                continue
-            given = (c for c in VALUES if c in result.columns)
-            changed = {c: v[c] for c in given if v[c] != before[c]}
-            if not changed:
-                result.unchanged += 1
-                continue
-            changed["received_time"] = v["received_time"]  # the correction's receipt
-            report_id = int(before["report_id"])
-            corrected(
-                unit,
-                result,
-                entity="place_reports",
-                row_id=report_id,
-                before=before,
-                changed=changed,
-                write=partial(repo.change_report, unit.conn, report_id=report_id),
-                what="report",
-            )
-        ids = repo.add_reports(unit.conn, rows=[{**v, **unit.stamp} for v in fresh])
-        unit.created("place_reports", ids, fresh)
-        result.recorded = len(ids)
+        reconcile(
+            unit,
+            result,
+            values,
+            known=stored,
+            key=lambda v: (v["place_id"], v["report_date"]),
+            columns=[c for c in VALUES if c in result.columns],
+            entity="place_reports",
+            id_column="report_id",
+            change=lambda row_id, values: repo.change_report(
+                unit.conn, report_id=row_id, values=values
+            ),
+            add=partial(repo.add_reports, unit.conn),
+            what="report",
+            with_change=("received_time",),  # the correction's receipt
+        )
     return result
 
 

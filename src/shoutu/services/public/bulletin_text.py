@@ -29,20 +29,22 @@ IN_CONTROL = (70, 130, 180)
 COMMUNITY = (214, 69, 65)
 IMPORTED = (160, 160, 160)
 LEVELS = ("high", "medium", "low")
+#: the figures each text reads, in the order it unpacks them
+PARTS = (
+    "confirmed",
+    "asymptomatic",
+    "reclassified_from_asymptomatic",
+    "new_infections",
+    "contacts",
+    "risk_areas",
+    "screening",
+    "vaccination",
+)
 
 
 def _zh(b: Bulletin) -> Section:
     f = b.figures
-    c, a, r, n = (
-        f[k]
-        for k in ("confirmed", "asymptomatic", "reclassified_from_asymptomatic", "new_infections")
-    )
-    contacts, areas, screening, vax = (
-        f["contacts"],
-        f["risk_areas"],
-        f["screening"],
-        f["vaccination"],
-    )
+    c, a, r, n, contacts, areas, screening, vax = (f[k] for k in PARTS)
     day = b.day
     zero = f["community_zero"]
     paragraphs = [
@@ -87,16 +89,7 @@ def _zh(b: Bulletin) -> Section:
 
 def _en(b: Bulletin) -> Section:
     f = b.figures
-    c, a, r, n = (
-        f[k]
-        for k in ("confirmed", "asymptomatic", "reclassified_from_asymptomatic", "new_infections")
-    )
-    contacts, areas, screening, vax = (
-        f["contacts"],
-        f["risk_areas"],
-        f["screening"],
-        f["vaccination"],
-    )
+    c, a, r, n, contacts, areas, screening, vax = (f[k] for k in PARTS)
     zero = f["community_zero"]
     when = b.day.strftime("%d %B %Y").lstrip("0")
     paragraphs = [

@@ -17,8 +17,8 @@ from shoutu.services.registry.imports.batch import Batch, EntitySpec
 from shoutu.services.registry.imports.recording import (
     FileOptions,
     Recorded,
-    corrected,
     once,
+    reconcile,
     recording,
 )
 from shoutu.store.repositories import responsibilities as repo
@@ -66,32 +66,19 @@ def import_responsibilities(
         values,
         result,
     ):
-        known = repo.rules(unit.conn)
-        fresh = []
-        for v in values:
-            before = known.get((v["kind"], v["region_code"]))
-            if before is None:
-                fresh.append(v)
-                continue
-            given = [c for c in VALUES if c in result.columns]
-            changed = {c: v.get(c) for c in given if v.get(c) != before[c]}
-            if not changed:
-                result.unchanged += 1
-                continue
-            rule_id = int(before["rule_id"])
-            corrected(
-                unit,
-                result,
-                entity="responsibilities",
-                row_id=rule_id,
-                before=before,
-                changed=changed,
-                write=partial(repo.change, unit.conn, rule_id=rule_id),
-                what="rule",
-            )
-        ids = repo.add(unit.conn, rows=[{**v, **unit.stamp} for v in fresh])
-        unit.created("responsibilities", ids, fresh)
-        result.recorded = len(ids)
+        reconcile(
+            unit,
+            result,
+            values,
+            known=repo.rules(unit.conn),
+            key=lambda v: (v["kind"], v["region_code"]),
+            columns=[c for c in VALUES if c in result.columns],
+            entity="responsibilities",
+            id_column="rule_id",
+            change=lambda row_id, values: repo.change(unit.conn, rule_id=row_id, values=values),
+            add=partial(repo.add, unit.conn),
+            what="rule",
+        )
     return result
 
 

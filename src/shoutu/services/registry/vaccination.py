@@ -38,8 +38,8 @@ from shoutu.services.registry.imports.batch import Batch, EntitySpec
 from shoutu.services.registry.imports.recording import (
     FileOptions,
     Recorded,
-    corrected,
     once,
+    reconcile,
     recording,
 )
 from shoutu.services.registry.people import masked_contacts
@@ -112,33 +112,20 @@ def import_vaccinations(
         values,
         result,
     ):
-        known = repo.of_people(unit.conn, person_ids=sorted({v["person_id"] for v in values}))
-        fresh = []
-        for v in values:
-            before = known.get((v["person_id"], v["dose_number"]))
-            if before is None:
-                fresh.append(_stored(v))
-                continue
-            stored = _stored(v)
-            given = [c if c != "date" else "dose_date" for c in VALUES if c in result.columns]
-            changed = {c: stored[c] for c in given if stored[c] != before[c]}
-            if not changed:
-                result.unchanged += 1
-                continue
-            dose_id = int(before["dose_id"])
-            corrected(
-                unit,
-                result,
-                entity="vaccinations",
-                row_id=dose_id,
-                before=before,
-                changed=changed,
-                write=partial(repo.change, unit.conn, dose_id=dose_id),
-                what="dose",
-            )
-        ids = repo.add(unit.conn, rows=[{**v, **unit.stamp} for v in fresh])
-        unit.created("vaccinations", ids, fresh)
-        result.recorded = len(ids)
+        given = [c if c != "date" else "dose_date" for c in VALUES if c in result.columns]
+        reconcile(
+            unit,
+            result,
+            [_stored(v) for v in values],
+            known=repo.of_people(unit.conn, person_ids=sorted({v["person_id"] for v in values})),
+            key=lambda v: (v["person_id"], v["dose_number"]),
+            columns=given,
+            entity="vaccinations",
+            id_column="dose_id",
+            change=lambda row_id, values: repo.change(unit.conn, dose_id=row_id, values=values),
+            add=partial(repo.add, unit.conn),
+            what="dose",
+        )
     return result
 
 

@@ -5,7 +5,7 @@ was done counted in a ``Recorded``, and the provenance set once the unit has com
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +75,52 @@ def corrected(
         entity, row_id, {c: before[c] for c in changed}, changed, detail=f"{what} corrected"
     )
     result.updated += 1
+
+
+def reconcile(
+    unit: Unit,
+    result: Recorded,
+    rows: Sequence[dict[str, Any]],
+    *,
+    known: Mapping[Any, dict[str, Any]],
+    key: Callable[[dict[str, Any]], Any],
+    columns: Sequence[str],
+    entity: str,
+    id_column: str,
+    change: Callable[..., None],
+    add: Callable[..., list[int]],
+    what: str,
+    with_change: Sequence[str] = (),
+) -> None:
+    """Each of a file's ``rows`` (as stored) new, the same as the ``known`` row of its ``key``
+    in the file's ``columns`` (unchanged), or correcting it (``change(row_id=…, values=…)``,
+    ``with_change`` columns going along, audited); the new ones added (``add(rows=…)``) and
+    audited; every row counted in ``result``."""
+    fresh = []
+    for row in rows:
+        before = known.get(key(row))
+        if before is None:
+            fresh.append(row)
+            continue
+        changed = {c: row[c] for c in columns if row[c] != before[c]}
+        if not changed:
+            result.unchanged += 1
+            continue
+        changed |= {c: row[c] for c in with_change}
+        row_id = int(before[id_column])
+        corrected(
+            unit,
+            result,
+            entity=entity,
+            row_id=row_id,
+            before=before,
+            changed=changed,
+            write=lambda values, row_id=row_id: change(row_id=row_id, values=values),
+            what=what,
+        )
+    ids = add(rows=[{**r, **unit.stamp} for r in fresh])
+    unit.created(entity, ids, fresh)
+    result.recorded = len(ids)
 
 
 @dataclass(frozen=True)
