@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests need (PostgreSQL server, a Java runtime for Spark,
-# poppler-utils for rendering PDFs),
+# poppler-utils for rendering PDFs, a headless Chromium and a CJK font for the browser tests),
 # or says what to install.
 set -euo pipefail
 
@@ -17,6 +17,15 @@ fi
 # pdftoppm: the tests render the first page of the PDFs shoutu writes (bulletins, reports)
 if ! command -v pdftoppm >/dev/null 2>&1; then
   need+=(poppler-utils)
+fi
+
+# the browser tests: Playwright drives Debian's headless Chromium (never `playwright install`);
+# without a CJK font, Chinese renders as boxes
+if [ ! -x /usr/bin/chromium-headless-shell ]; then
+  need+=(chromium-headless-shell)
+fi
+if ! ls /usr/share/fonts/truetype/wqy/wqy-microhei.ttc >/dev/null 2>&1; then
+  need+=(fonts-wqy-microhei)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

@@ -10,6 +10,9 @@ app map it to exit codes and HTTP statuses without loading anything else).
     ├── Conflict                     conflict             5   409   duplicate, stale version
     ├── InvalidTransition            invalid_transition   5   409   a step not allowed now
     ├── Forbidden                    forbidden            5   403   rights or jurisdiction
+    ├── Unauthenticated              unauthenticated      5   401   no login, or a stale one
+    ├── PreconditionRequired         precondition_required 2  428   an update without If-Match
+    ├── PreconditionFailed           precondition_failed  5   412   an update of a stale version
     ├── ProtocolError                protocol_error       1   422   a protocol file is wrong
     ├── KeyringError                 keyring_error        1   500   the key is missing or wrong
     ├── StoreUnavailable             store_unavailable    1   503   database down, busy, unknown
@@ -219,6 +222,28 @@ class Forbidden(ShoutuError):
     http_status = 403
 
 
+class Unauthenticated(ShoutuError):
+    """No valid login: no credentials, a wrong password, an expired or revoked session."""
+
+    code = "unauthenticated"
+    exit_code = 5
+    http_status = 401
+
+
+class PreconditionRequired(BadRequest):
+    """An update that does not say which version it changes (HTTP If-Match)."""
+
+    code = "precondition_required"
+    http_status = 428
+
+
+class PreconditionFailed(Conflict):
+    """An update of a version that is no longer the stored one."""
+
+    code = "precondition_failed"
+    http_status = 412
+
+
 class ProtocolError(ShoutuError):
     """A protocol that cannot be found, parsed or validated; the message names file and field."""
 
@@ -277,10 +302,13 @@ __all__ = [
     "InvalidTransition",
     "KeyringError",
     "NotFound",
+    "PreconditionFailed",
+    "PreconditionRequired",
     "Problem",
     "ProtocolError",
     "ShoutuError",
     "StoreUnavailable",
+    "Unauthenticated",
     "ValidationReport",
     "options_checked",
 ]

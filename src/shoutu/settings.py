@@ -113,6 +113,45 @@ class Settings(BaseSettings):
         "responses, reports) open per local day; beyond it, the items join one summary task "
         "of that kind and day, so that a flood does not bury people (default: no cap).",
     )
+    password_min_length: int = Field(
+        default=12,
+        ge=8,
+        description="SHOUTU_PASSWORD_MIN_LENGTH: the shortest password a web user may be "
+        "given (`users add`, `users reset-password`).",
+    )
+    argon2_time_cost: int = Field(
+        default=3,
+        ge=1,
+        description="SHOUTU_ARGON2_TIME_COST: argon2id passes when hashing a password (with "
+        "the memory below, about 0.25 s a login on 2 cores); tests lower it.",
+    )
+    argon2_memory_kib: int = Field(
+        default=65536,
+        ge=8,
+        description="SHOUTU_ARGON2_MEMORY_KIB: argon2id memory per password hash, in KiB.",
+    )
+    session_hours: float = Field(
+        default=12.0,
+        gt=0,
+        description="SHOUTU_SESSION_HOURS: how long a web login (cookie or bearer token) "
+        "lasts; logging out or disabling the user ends it sooner.",
+    )
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="SHOUTU_LOGIN_MAX_FAILURES: wrong passwords in a row that lock a user out "
+        "for SHOUTU_LOGIN_LOCKOUT_MINUTES.",
+    )
+    login_lockout_minutes: float = Field(
+        default=15.0,
+        gt=0,
+        description="SHOUTU_LOGIN_LOCKOUT_MINUTES: how long a locked-out user must wait.",
+    )
+    cookie_secure: bool = Field(
+        default=False,
+        description="SHOUTU_COOKIE_SECURE: send the session cookie only over HTTPS (set it "
+        "when `shoutu serve` runs behind a TLS proxy).",
+    )
     user: str = Field(
         default_factory=_default_user,
         description="SHOUTU_USER: who is acting, recorded in every audit event and "

@@ -161,6 +161,12 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str], int]]:
         "places drill": (["places", "drill", "424242"], 4),
         "places report": (["places", "report", "424242"], 4),
         "tasks done": (["tasks", "done", "424242"], 4),
+        "users add": (["users", "add", "ann", "--role", "pilot", "--scope", "310101000000"], 2),
+        "users list": (["users", "list", "--bogus"], 2),
+        "users disable": (["users", "disable", "nobody"], 4),
+        "users scope": (["users", "scope", "nobody", "--scope", "310101000000"], 4),
+        "users reset-password": (["users", "reset-password", "nobody"], 2),
+        "serve": (["--db", "nowhere.db", "serve"], 1),
     }
 
 

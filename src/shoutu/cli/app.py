@@ -29,6 +29,7 @@ from shoutu.cli import (
     signals,
     simulate,
     supervision,
+    users,
     vaccination,
 )
 from shoutu.cli.output import (
@@ -86,6 +87,8 @@ app.add_typer(places.app, name="places")
 app.add_typer(vaccination.app, name="vaccination")
 app.add_typer(supervision.app, name="supervision")
 app.command("bulletin")(public.bulletin)
+app.add_typer(users.app, name="users")
+app.command("serve")(users.serve)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 

@@ -495,9 +495,41 @@ class AuditAction(Labeled):
     DELETE = "delete", "删除", "Delete"
     READ = "read", "查阅", "Read"
     READ_PII = "read_pii", "查阅个人信息", "Read personal data"
+    LOGIN = "login", "登录", "Log in"
+    LOGIN_FAILED = "login_failed", "登录失败", "Failed login"
+    LOGOUT = "logout", "退出登录", "Log out"
+    DENIED = "denied", "拒绝访问", "Access denied"
+
+
+class Role(Labeled):
+    """What a web user does (their rights follow from it, see ``domain/access.py``)."""
+
+    ADMIN = "admin", "系统管理员", "Administrator"
+    COMMANDER = "commander", "指挥部", "Command centre"
+    EPIDEMIOLOGIST = "epidemiologist", "流调人员", "Epidemiologist"
+    COMMUNITY_WORKER = "community_worker", "社区工作者", "Community worker"
+    LAB = "lab", "检测机构", "Laboratory"
+    KEY_PLACE = "key_place", "重点场所", "Key place"
+    OBSERVER = "observer", "观察员", "Observer"
+    API_CLIENT = "api_client", "接口客户端", "API client"
+
+
+class Right(Labeled):
+    """What a role may do."""
+
+    VIEW_CASES = "view_cases", "查看病例", "View cases"
+    EDIT_CASES = "edit_cases", "编辑病例", "Edit cases"
+    REVEAL_PERSONAL_DATA = "reveal_personal_data", "查看个人信息", "Reveal personal data"
+    ASSIGN_TASKS = "assign_tasks", "分派任务", "Assign tasks"
+    UPLOAD_RESULTS = "upload_results", "上传检测结果", "Upload results"
+    RESPOND_TO_SIGNALS = "respond_to_signals", "处置预警信号", "Respond to signals"
+    APPROVE_RISK_AREAS = "approve_risk_areas", "审批风险区", "Approve risk areas"
+    MANAGE_USERS = "manage_users", "管理用户", "Manage users"
 
 
 ALL_ENUMS: tuple[type[Labeled], ...] = (
+    Role,
+    Right,
     AreaStatus,
     Setting,
     ContactKind,

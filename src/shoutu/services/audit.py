@@ -171,6 +171,14 @@ class Unit:
         for entity_id in ids:
             self.event(action, entity, entity_id, detail=purpose)
 
+    def listed(self, entity: str, ids: Sequence[Any], *, purpose: str) -> None:
+        """Audit a list read by a person: each record shown, or the query itself when it
+        showed none (an empty answer is an attempt too)."""
+        if ids:
+            self.read(entity, ids, pii=False, purpose=purpose)
+        else:
+            self.event(AuditAction.READ, entity, "", detail=f"{purpose}: nothing shown")
+
     def flush(self) -> None:
         """Append the events so far (long imports flush per chunk)."""
         if self.events:

@@ -1,4 +1,6 @@
-"""The service context: settings, the database engine, the keyring, protocols and the actor.
+"""The service context: settings, the database engine, the keyring, protocols and the actor
+(who is acting, with their rights and jurisdiction: the local operator at a terminal, a web
+user in a request — :meth:`ServiceContext.acting_as`).
 
 The engine opens (and the schema is brought up to date) on first use, so services over files
 take a context too and never touch a database. Reads go through :meth:`ServiceContext.connect`
@@ -11,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from sqlalchemy import Connection, Engine
 
+from shoutu.domain.access import Principal, operator
 from shoutu.domain.timeutil import Window
 from shoutu.errors import KeyringError, StoreUnavailable
 from shoutu.protocols.loader import ProtocolRegistry, protocol_hash
@@ -45,6 +48,17 @@ class ServiceContext:
     warnings: list[str] = field(default_factory=list)
     _engine: Engine | None = field(default=None, repr=False)
     _keyring: Keyring | None = field(default=None, repr=False)
+    _principal: Principal | None = field(default=None, repr=False)
+
+    @property
+    def principal(self) -> Principal:
+        """Who is acting: a web user, or the local operator (every right, the whole tree)."""
+        return self._principal if self._principal is not None else operator(self.actor)
+
+    def acting_as(self, principal: Principal) -> ServiceContext:
+        """This context for another actor (a web request's user), sharing the open store and
+        key; close only the context it came from."""
+        return replace(self, actor=principal.name, _principal=principal, warnings=[])
 
     @property
     def engine(self) -> Engine:

@@ -581,6 +581,35 @@ class Shift(Stamped, Base):
     end_time: Mapped[dt.datetime]
 
 
+class User(Stamped, Base):
+    """A web user: a role (its rights), a capture scope and a view scope (region codes, each
+    covering its subtree), an argon2 password hash; failed logins lock the account a while."""
+
+    __tablename__ = "users"
+    user_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[v.Role] = mapped_column(Vocab(v.Role))
+    scope: Mapped[str] = mapped_column(String(16), ForeignKey("regions.code"))
+    view_scope: Mapped[str] = mapped_column(String(16), ForeignKey("regions.code"))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None]
+    last_login: Mapped[dt.datetime | None]
+
+
+class UserSession(Base):
+    """A login: only the hash of its random token is kept (a browser's cookie or an API
+    client's bearer token); it ends at its expiry, at logout, or when the user is disabled."""
+
+    __tablename__ = "user_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.user_id"), index=True)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+
+
 ENTITY_TABLES = {
     cls.__tablename__: cls
     for cls in (

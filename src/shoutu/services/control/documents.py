@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from shoutu.domain.access import EVERYWHERE
 from shoutu.domain.timeutil import end_of_day, local_date, utcnow, zone
 from shoutu.domain.vocabulary import AuditAction, ControlKind, ControlStatus, DocumentKind
 from shoutu.errors import BadRequest, Conflict, FileUnusable, InvalidTransition, NotFound
@@ -199,7 +200,11 @@ def _data(
     )
     with ctx.connect() as conn:
         contact = _one(conn, Contact, "contact_id", row["contact_id"])
-        case = cases_repo.get(conn, case_id=int(row["case_id"])) if row["case_id"] else None
+        case = (
+            cases_repo.get(conn, case_id=int(row["case_id"]), within=EVERYWHERE)
+            if row["case_id"]
+            else None
+        )
         arrival = _one(conn, Arrival, "arrival_id", row.get("arrival_id"))
         place = _one(conn, Place, "place_id", row.get("site_id"))
         responsible = ("resp_region", "resp_department", "resp_unit", "resp_person")

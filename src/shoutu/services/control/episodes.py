@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from shoutu.domain.access import EVERYWHERE
 from shoutu.domain.timeutil import end_of_day, local_date, zone
 from shoutu.domain.vocabulary import (
     OPEN_CONTROL_STATUSES,
@@ -281,6 +282,7 @@ def _untested(unit: Unit, measure_id: int, planned: Plan, tz: str) -> list[dt.da
             subject_type="control_measures",
             subject_id=str(measure_id),
             limit=None,
+            within=EVERYWHERE,  # the episode's own plan, whoever records it
         )
     }
     return [d for d in planned.test_days if d not in tasked]

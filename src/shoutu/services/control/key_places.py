@@ -87,12 +87,14 @@ def run_plan(
             raise NotFound(f"no response plan {plan!r} (known: {', '.join(sorted(known))})")
         if (
             trigger.case_id is not None
-            and cases_repo.get(unit.conn, case_id=trigger.case_id) is None
+            and cases_repo.get(unit.conn, case_id=trigger.case_id, within=ctx.principal.view)
+            is None
         ):
             raise NotFound(f"no case {trigger.case_id}")
         if (
             trigger.signal_id is not None
-            and signals_repo.get(unit.conn, signal_id=trigger.signal_id) is None
+            and signals_repo.get(unit.conn, signal_id=trigger.signal_id, within=ctx.principal.view)
+            is None
         ):
             raise NotFound(f"no signal {trigger.signal_id}")
         if not drill and trigger == Trigger():

@@ -33,7 +33,7 @@ def investigate(
     """Begin, update or finish a case's investigation (see the module); the record."""
     when = not_in_future(at)
     with writing(ctx, detail=f"cases investigate {case_id}") as unit:
-        if cases_repo.get(unit.conn, case_id=case_id) is None:
+        if cases_repo.get(unit.conn, case_id=case_id, within=ctx.principal.view) is None:
             raise NotFound(f"no case {case_id}")
         record = repo.of_case(unit.conn, case_id=case_id)
         if record is not None and finish and record["finished_time"] is not None:

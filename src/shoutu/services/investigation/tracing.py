@@ -228,7 +228,7 @@ def trace_case(ctx: ServiceContext, case_id: int) -> dict[str, int]:
     from shoutu.store.repositories import places as places_repo
 
     with ctx.connect() as conn:
-        case = cases_repo.get(conn, case_id=case_id)
+        case = cases_repo.get(conn, case_id=case_id, within=ctx.principal.view)
         if case is None:
             raise NotFound(f"no case {case_id}")
         colleagues = people_repo.workplace_members(conn, person_id=int(case["person_id"]))

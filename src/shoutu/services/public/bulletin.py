@@ -211,6 +211,36 @@ def bulletin(ctx: ServiceContext, day: dt.date) -> Bulletin:
     )
 
 
+def latest_day(ctx: ServiceContext) -> dt.date:
+    """The day a bulletin shows when none is asked for: today (for a simulated city, its
+    last simulated day)."""
+    from shoutu.services.registry.situation import default_as_of
+
+    with ctx.connect() as conn:
+        return local_date(default_as_of(conn), ctx.settings.timezone)
+
+
+def district_map(found: Bulletin) -> dict[str, Any]:
+    """The bulletin's districts as a GeoJSON FeatureCollection (their polygons, with the
+    day's cases of each as properties) for a map drawn without tiles."""
+    import json
+
+    features = [
+        {
+            "type": "Feature",
+            "id": row["region_code"],
+            "properties": {
+                k: row[k]
+                for k in ("region_code", "name_zh", "name_en", "local", "imported", "community")
+            },
+            "geometry": json.loads(found.polygons[row["region_code"]]),
+        }
+        for row in found.districts
+        if row["region_code"] in found.polygons
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
 def _community_zero(ctx: ServiceContext, day: dt.date) -> dict[str, str]:
     """{district: community-zero status} on ``day`` (nothing when the protocol has no rule)."""
     from shoutu.services.control.community_zero import from_registry
@@ -275,4 +305,4 @@ def _vaccination(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
     }
 
 
-__all__ = ["ORIGINS", "Bulletin", "bulletin"]
+__all__ = ["ORIGINS", "Bulletin", "bulletin", "district_map", "latest_day"]

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from shoutu.domain.regions import parse_region_code
-from shoutu.domain.vocabulary import CaseStatus
+from shoutu.domain.vocabulary import CaseStatus, Right
 from shoutu.errors import BadRequest, NotFound
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
+from shoutu.services.guard import refusals, require
 from shoutu.services.supervision.tasks import list_tasks
 from shoutu.store.repositories import cases as repo
 from shoutu.store.repositories import contacts as contacts_repo
@@ -20,10 +22,14 @@ def list_cases(
     *,
     status: CaseStatus | None = None,
     region: str | None = None,
-    limit: int = 200,
+    limit: int | None = 200,
+    after: tuple[dt.datetime, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Cases, latest report first, in ``region``'s subtree (a region code, or a code prefix
-    such as a district's six digits): by the case's region, else its person's home."""
+    """Cases in the caller's jurisdiction, latest report first, in ``region``'s subtree (a
+    region code, or a code prefix such as a district's six digits): by the case's region,
+    else its person's home (``after``: the (report time, id) of the previous page's last)."""
+    with refusals(ctx, "cases"):
+        require(ctx, Right.VIEW_CASES)
     if region is not None:
         try:
             region = parse_region_code(region).prefix  # a whole code: its subtree
@@ -33,20 +39,28 @@ def list_cases(
             region = region.strip()
     with ctx.connect() as conn:
         rows = repo.listing(
-            conn, status=status.value if status else None, region=region, limit=limit
+            conn,
+            within=ctx.principal.view,
+            status=status.value if status else None,
+            region=region,
+            limit=limit,
+            after=after,
         )
     with writing(ctx) as unit:
-        unit.read("cases", [r["case_id"] for r in rows], pii=False, purpose="case list")
+        unit.listed("cases", [r["case_id"] for r in rows], purpose="case list")
     return rows
 
 
 def get_case(ctx: ServiceContext, case_id: int) -> dict[str, Any]:
-    """One case with its contacts (counts by kind) and its tasks; audited."""
-    with ctx.connect() as conn:
-        case = repo.get(conn, case_id=case_id)
-        if case is None:
-            raise NotFound(f"no case {case_id}")
-        contacts = contacts_repo.recorded(conn, index_case_id=case_id)
+    """One case in the caller's jurisdiction with its contacts (counts by kind) and its
+    tasks; audited."""
+    with refusals(ctx, "cases", case_id):
+        require(ctx, Right.VIEW_CASES)
+        with ctx.connect() as conn:
+            case = repo.get(conn, case_id=case_id, within=ctx.principal.view)
+            if case is None:
+                raise NotFound(f"no case {case_id}")
+            contacts = contacts_repo.recorded(conn, index_case_id=case_id)
     with writing(ctx) as unit:
         unit.read("cases", [case_id], pii=False, purpose="case record")
     tasks = list_tasks(ctx, subject_type="cases", subject_id=str(case_id), limit=None)

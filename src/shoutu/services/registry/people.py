@@ -7,10 +7,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from shoutu.domain.identifiers import mask_birth_date, mask_id_number, mask_name, mask_phone
-from shoutu.domain.vocabulary import AuditAction, IdType
+from shoutu.domain.vocabulary import AuditAction, IdType, Right
 from shoutu.errors import BadRequest, NotFound
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
+from shoutu.services.guard import refusals, require
 from shoutu.services.registry.pii import ID_FIELD, PHONE_FIELD, id_hash
 from shoutu.store.repositories import entities
 from shoutu.store.repositories import people as people_repo
@@ -89,13 +90,16 @@ def get_person(
     ctx: ServiceContext, person_id: int, *, reveal: bool = False, purpose: str | None = None
 ) -> PersonView:
     """One person, masked unless ``reveal`` (which needs a purpose). Audited either way."""
-    if reveal:
-        check_purpose(ctx, purpose)
-    with ctx.connect() as conn:
-        found = entities.fetch_by_keys(conn, table=table(Person), key="person_id", keys=[person_id])
-    if person_id not in found:
-        raise NotFound(f"no person {person_id}")
-    view = _view(ctx, found[person_id], reveal)
+    with refusals(ctx, "people", person_id, also=(BadRequest,)):  # a reveal without purpose
+        require(ctx, Right.VIEW_CASES)
+        if reveal:
+            require(ctx, Right.REVEAL_PERSONAL_DATA)
+            check_purpose(ctx, purpose)
+        with ctx.connect() as conn:
+            found = people_repo.get(conn, person_id=person_id, within=ctx.principal.view)
+        if found is None:
+            raise NotFound(f"no person {person_id}")
+    view = _view(ctx, found, reveal)
     with writing(ctx) as unit:
         unit.read("people", [person_id], pii=reveal, purpose=purpose)
     return view

@@ -57,7 +57,7 @@ def reclassify(
     before its last change, not in the future), audited; the change."""
     when = not_in_future(at)
     with writing(ctx, detail="case reclassified") as unit:
-        case = cases_repo.get(unit.conn, case_id=case_id)
+        case = cases_repo.get(unit.conn, case_id=case_id, within=ctx.principal.view)
         if case is None:
             raise NotFound(f"no case {case_id}")
         was = CaseClass(case["classification"])

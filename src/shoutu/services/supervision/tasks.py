@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from shoutu.domain.timeutil import local_date, not_in_future, start_of_day
-from shoutu.domain.vocabulary import TaskKind, TaskStatus
-from shoutu.errors import BadRequest, InvalidTransition, NotFound
+from shoutu.domain.vocabulary import Right, TaskKind, TaskStatus
+from shoutu.errors import BadRequest, InvalidTransition, NotFound, PreconditionFailed
 from shoutu.protocols.schema import Protocol
 from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
+from shoutu.services.guard import refusals, require, writable
 from shoutu.services.supervision.responsible import Rules
 from shoutu.store.repositories import tasks as repo
 
@@ -262,19 +263,28 @@ def complete_task(
 ) -> dict[str, Any]:
     """A person marks an open task done (at ``at``, default now), audited; the task."""
     when = not_in_future(at)
-    with writing(ctx, detail="task done") as unit:
-        found = repo.get(unit.conn, task_id=task_id)
-        if found is None:
-            raise NotFound(f"no task {task_id}")
+    with refusals(ctx, "tasks", task_id), writing(ctx, detail="task done") as unit:
+        found = _writable(unit, task_id)
         if found["status"] not in PENDING:
             raise InvalidTransition(f"task {task_id} is {found['status']}: only open tasks end")
         if when < found["open_time"]:
             raise BadRequest("{at}: before the task was opened")
         finish_tasks(unit, [task_id], done_time=when)
     with ctx.connect() as conn:
-        done = repo.get(conn, task_id=task_id)
+        done = repo.get(conn, task_id=task_id, within=ctx.principal.view)
     assert done is not None
     return done
+
+
+def _writable(unit: Unit, task_id: int) -> dict[str, Any]:
+    """The task a person works: in their view (else NotFound) and capture jurisdiction, with
+    the right to work tasks (else Forbidden)."""
+    require(unit.ctx, Right.EDIT_CASES, Right.ASSIGN_TASKS)
+    found = repo.get(unit.conn, task_id=task_id, within=unit.ctx.principal.view)
+    if found is None:
+        raise NotFound(f"no task {task_id}")
+    writable(unit.ctx, found["resp_region"], f"task {task_id}")
+    return found
 
 
 def update_task(
@@ -285,19 +295,21 @@ def update_task(
     reply: str | None = None,
     priority: int | None = None,
     at: dt.datetime | None = None,
+    version: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """A person works a task: moves it (open → in_progress → done | not_executable |
     cancelled; a closing status is stamped at ``at``, default now), replies, or sets its
-    priority (1 urgent … 4 low); audited. The task."""
+    priority (1 urgent … 4 low); audited. ``version``: the ``updated_at`` the caller saw (a
+    task changed since is PreconditionFailed). The task."""
     when = not_in_future(at)
     if priority is not None and not 1 <= priority <= 4:
         raise BadRequest("{priority}: 1 (urgent) to 4 (low)")
     if status is None and reply is None and priority is None:
         raise BadRequest("nothing to change: give a status, a reply or a priority")
-    with writing(ctx, detail="task updated") as unit:
-        found = repo.get(unit.conn, task_id=task_id)
-        if found is None:
-            raise NotFound(f"no task {task_id}")
+    with refusals(ctx, "tasks", task_id), writing(ctx, detail="task updated") as unit:
+        found = _writable(unit, task_id)
+        if version is not None and found["updated_at"] != version:
+            raise PreconditionFailed(f"task {task_id} has changed since: read it again")
         was = TaskStatus(found["status"])
         values: dict[str, Any] = {}
         if status is not None and status != was:
@@ -322,17 +334,19 @@ def update_task(
                 detail="reply" if reply is not None else None,
             )
     with ctx.connect() as conn:
-        changed = repo.get(conn, task_id=task_id)
+        changed = repo.get(conn, task_id=task_id, within=ctx.principal.view)
     assert changed is not None
     return changed
 
 
 def get_task(ctx: ServiceContext, task_id: int) -> dict[str, Any]:
-    """One task; the read is audited."""
-    with ctx.connect() as conn:
-        found = repo.get(conn, task_id=task_id)
-    if found is None:
-        raise NotFound(f"no task {task_id}")
+    """One task in the caller's jurisdiction; the read is audited."""
+    with refusals(ctx, "tasks", task_id):
+        require(ctx, Right.VIEW_CASES)
+        with ctx.connect() as conn:
+            found = repo.get(conn, task_id=task_id, within=ctx.principal.view)
+        if found is None:
+            raise NotFound(f"no task {task_id}")
     with writing(ctx) as unit:
         unit.read("tasks", [task_id], pii=False, purpose="task record")
     return found
@@ -346,19 +360,25 @@ def list_tasks(
     subject_type: str | None = None,
     subject_id: str | None = None,
     limit: int | None = 200,
+    after: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Tasks, oldest first, filtered (``limit`` None: all); the read is audited."""
+    """Tasks in the caller's jurisdiction, oldest first, filtered (``limit`` None: all;
+    ``after``: the last id of the previous page); the read is audited."""
+    with refusals(ctx, "tasks"):
+        require(ctx, Right.VIEW_CASES)
     with ctx.connect() as conn:
         rows = repo.listing(
             conn,
+            within=ctx.principal.view,
             status=status.value if status else None,
             kind=kind.value if kind else None,
             subject_type=subject_type,
             subject_id=subject_id,
             limit=limit,
+            after=after,
         )
     with writing(ctx) as unit:
-        unit.read("tasks", [r["task_id"] for r in rows], pii=False, purpose="task list")
+        unit.listed("tasks", [r["task_id"] for r in rows], purpose="task list")
     return rows
 
 

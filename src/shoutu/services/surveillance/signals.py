@@ -26,11 +26,12 @@ from sqlalchemy import Connection
 from shoutu.analytics.detectors.base import Calendar
 from shoutu.analytics.detectors.methods import METHODS, Plan, plan
 from shoutu.domain.timeutil import end_of_day, local_date
-from shoutu.domain.vocabulary import RegionLevel, SignalStatus, TaskKind
+from shoutu.domain.vocabulary import RegionLevel, Right, SignalStatus, TaskKind
 from shoutu.errors import InputError, InvalidTransition, NotFound
 from shoutu.protocols.schema import Protocol
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
+from shoutu.services.guard import refusals, require, writable
 from shoutu.services.supervision.tasks import (
     NewTask,
     Responsible,
@@ -297,10 +298,12 @@ def update_signal(
 ) -> dict[str, Any]:
     """Move a signal to its next workflow step (refused if the step is not allowed); the first
     step finishes its response task."""
-    with writing(ctx, detail=note) as work:
-        current = repo.get(work.conn, signal_id=signal_id)
+    with refusals(ctx, "signals", signal_id), writing(ctx, detail=note) as work:
+        require(ctx, Right.RESPOND_TO_SIGNALS)
+        current = repo.get(work.conn, signal_id=signal_id, within=ctx.principal.view)
         if current is None:
             raise NotFound(f"no signal {signal_id}")
+        writable(ctx, current["region"], f"signal {signal_id}")
         before = SignalStatus(current["status"])
         if status not in NEXT[before]:
             allowed = ", ".join(sorted(s.value for s in NEXT[before])) or "none (closed)"
@@ -324,15 +327,35 @@ def update_signal(
 
 
 def list_signals(
-    ctx: ServiceContext, *, status: SignalStatus | None = None, open_only: bool = False
+    ctx: ServiceContext,
+    *,
+    status: SignalStatus | None = None,
+    open_only: bool = False,
+    limit: int | None = 200,
+    after: tuple[dt.date, int] | None = None,
 ) -> list[dict[str, Any]]:
+    """Signals in the caller's jurisdiction, latest first (``after``: the (end date, id) of
+    the previous page's last). Signals hold no personal data: a read is not audited, a
+    refused one is."""
+    with refusals(ctx, "signals"):
+        require(ctx, Right.VIEW_CASES)
     with ctx.connect() as conn:
-        return repo.listing(conn, status=status.value if status else None, open_only=open_only)
+        return repo.listing(
+            conn,
+            within=ctx.principal.view,
+            status=status.value if status else None,
+            open_only=open_only,
+            limit=limit,
+            after=after,
+        )
 
 
 def get_signal(ctx: ServiceContext, signal_id: int) -> dict[str, Any]:
-    with ctx.connect() as conn:
-        row = repo.get(conn, signal_id=signal_id)
-    if row is None:
-        raise NotFound(f"no signal {signal_id}")
+    """One signal in the caller's jurisdiction (a refused read is audited)."""
+    with refusals(ctx, "signals", signal_id):
+        require(ctx, Right.VIEW_CASES)
+        with ctx.connect() as conn:
+            row = repo.get(conn, signal_id=signal_id, within=ctx.principal.view)
+        if row is None:
+            raise NotFound(f"no signal {signal_id}")
     return row

@@ -6,35 +6,59 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, update
 
+from shoutu.domain.access import Jurisdiction
 from shoutu.store.repositories.entities import insert_generated, rows_in
+from shoutu.store.repositories.jurisdiction import inside
 from shoutu.store.tables import Case, Person, table
 
 TABLE = table(Case)
 PEOPLE = table(Person)
 
+#: a case's region: its own, else its person's home (what jurisdiction and filters match)
+REGION = func.coalesce(
+    TABLE.c.region_code,
+    select(PEOPLE.c.home_region_code)
+    .where(PEOPLE.c.person_id == TABLE.c.person_id)
+    .scalar_subquery(),
+)
 
-def get(conn: Connection, *, case_id: int) -> dict[str, Any] | None:
-    row = conn.execute(select(TABLE).where(TABLE.c.case_id == case_id)).mappings().first()
+
+def get(conn: Connection, *, case_id: int, within: Jurisdiction) -> dict[str, Any] | None:
+    """The case, if it lies in ``within``."""
+    statement = select(TABLE).where(TABLE.c.case_id == case_id, inside(REGION, within))
+    row = conn.execute(statement).mappings().first()
     return dict(row) if row else None
 
 
 def listing(
-    conn: Connection, *, status: str | None = None, region: str | None = None, limit: int = 200
+    conn: Connection,
+    *,
+    within: Jurisdiction,
+    status: str | None = None,
+    region: str | None = None,
+    limit: int | None = 200,
+    after: tuple[dt.datetime, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Cases, latest report first; ``region`` a code prefix, matched by the case's region,
-    else its person's home region."""
-    statement = select(TABLE)
+    """Cases in ``within``, latest report first (then the higher id); ``region`` a code
+    prefix, matched by the case's region, else its person's home region; ``after`` the
+    (report time, id) of the last row of the previous page."""
+    statement = select(TABLE).where(inside(REGION, within))
     if status is not None:
         statement = statement.where(TABLE.c.status == status)
     if region is not None:
-        where = func.coalesce(TABLE.c.region_code, PEOPLE.c.home_region_code)
-        statement = statement.select_from(
-            TABLE.outerjoin(PEOPLE, PEOPLE.c.person_id == TABLE.c.person_id)
-        ).where(where.startswith(region, autoescape=True))
-    statement = statement.order_by(TABLE.c.report_time.desc(), TABLE.c.case_id).limit(limit)
-    return [dict(r) for r in conn.execute(statement).mappings()]
+        statement = statement.where(REGION.startswith(region, autoescape=True))
+    if after is not None:
+        at, case_id = after
+        statement = statement.where(
+            or_(
+                TABLE.c.report_time < at,
+                and_(TABLE.c.report_time == at, TABLE.c.case_id < case_id),
+            )
+        )
+    statement = statement.order_by(TABLE.c.report_time.desc(), TABLE.c.case_id.desc())
+    return [dict(r) for r in conn.execute(statement.limit(limit)).mappings()]
 
 
 def people_with_cases(

@@ -7,10 +7,21 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from shoutu.domain.access import Jurisdiction
 from shoutu.store.repositories.entities import rows_in
+from shoutu.store.repositories.jurisdiction import inside
 from shoutu.store.tables import Person, table
 
 TABLE = table(Person)
+
+
+def get(conn: Connection, *, person_id: int, within: Jurisdiction) -> dict[str, Any] | None:
+    """The person, if their home region lies in ``within``."""
+    statement = select(TABLE).where(
+        TABLE.c.person_id == person_id, inside(TABLE.c.home_region_code, within)
+    )
+    row = conn.execute(statement).mappings().first()
+    return dict(row) if row else None
 
 
 def by_id_hash(conn: Connection, *, id_type: str, id_hash: str) -> dict[str, Any] | None:
@@ -131,6 +142,7 @@ __all__ = [
     "a_ciphertext",
     "all_home_regions",
     "by_id_hash",
+    "get",
     "home_regions",
     "key_populations",
     "roster_rows",

@@ -11,6 +11,11 @@ from shoutu.store.tables import Region, table
 TABLE = table(Region)
 
 
+def get(conn: Connection, *, code: str) -> dict[str, Any] | None:
+    row = conn.execute(select(TABLE).where(TABLE.c.code == code)).mappings().first()
+    return dict(row) if row else None
+
+
 def populations(conn: Connection) -> dict[str, Any]:
     """{region code: population (None when unknown)}."""
     return dict(conn.execute(select(TABLE.c.code, TABLE.c.population)).tuples().all())

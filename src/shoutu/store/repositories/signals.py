@@ -6,11 +6,13 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, String, cast, func, insert, select, update
+from sqlalchemy import Connection, String, and_, cast, func, insert, or_, select, update
 
+from shoutu.domain.access import Jurisdiction
 from shoutu.domain.vocabulary import SignalStatus, TaskKind
 from shoutu.store.repositories import locks
 from shoutu.store.repositories.entities import rows_in
+from shoutu.store.repositories.jurisdiction import inside
 from shoutu.store.tables import Signal, Task, table
 
 OPEN = (SignalStatus.NEW.value, SignalStatus.VERIFYING.value, SignalStatus.INVESTIGATING.value)
@@ -99,20 +101,42 @@ def change(conn: Connection, *, signal_id: int, values: dict[str, Any]) -> None:
     conn.execute(update(signals).where(signals.c.signal_id == signal_id).values(**values))
 
 
-def get(conn: Connection, *, signal_id: int) -> dict[str, Any] | None:
+def get(conn: Connection, *, signal_id: int, within: Jurisdiction) -> dict[str, Any] | None:
+    """The signal, if its region lies in ``within`` (a signal over an analytics label lies
+    only in the whole tree)."""
     signals = table(Signal)
-    row = conn.execute(select(signals).where(signals.c.signal_id == signal_id)).mappings().first()
+    statement = select(signals).where(
+        signals.c.signal_id == signal_id, inside(signals.c.region, within)
+    )
+    row = conn.execute(statement).mappings().first()
     return dict(row) if row else None
 
 
 def listing(
-    conn: Connection, *, status: str | None = None, open_only: bool = False, limit: int = 200
+    conn: Connection,
+    *,
+    within: Jurisdiction,
+    status: str | None = None,
+    open_only: bool = False,
+    limit: int | None = 200,
+    after: tuple[dt.date, int] | None = None,
 ) -> list[dict[str, Any]]:
+    """Signals in ``within``, latest end date first (then the higher id); ``after`` the
+    (end date, id) of the last row of the previous page."""
     signals = table(Signal)
-    statement = select(signals)
+    statement = select(signals).where(inside(signals.c.region, within))
+    if after is not None:
+        end, signal_id = after
+        statement = statement.where(
+            or_(
+                signals.c.date_end < end,
+                and_(signals.c.date_end == end, signals.c.signal_id < signal_id),
+            )
+        )
     if status is not None:
         statement = statement.where(signals.c.status == status)
     if open_only:
         statement = statement.where(signals.c.status.in_(OPEN))
-    statement = statement.order_by(signals.c.date_end.desc(), signals.c.signal_id).limit(limit)
+    statement = statement.order_by(signals.c.date_end.desc(), signals.c.signal_id.desc())
+    statement = statement.limit(limit)
     return [dict(r) for r in conn.execute(statement).mappings()]

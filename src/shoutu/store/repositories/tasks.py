@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select, update
 
+from shoutu.domain.access import Jurisdiction
 from shoutu.domain.vocabulary import TaskStatus
 from shoutu.store.repositories.entities import chunks, insert_generated, rows_in
+from shoutu.store.repositories.jurisdiction import inside
 from shoutu.store.tables import Task, table
 
 TABLE = table(Task)
@@ -127,21 +129,29 @@ def in_window(conn: Connection, *, start: dt.datetime, end: dt.datetime) -> list
     return [dict(r) for r in conn.execute(statement).mappings()]
 
 
-def get(conn: Connection, *, task_id: int) -> dict[str, Any] | None:
-    row = conn.execute(select(TABLE).where(TABLE.c.task_id == task_id)).mappings().first()
+def get(conn: Connection, *, task_id: int, within: Jurisdiction) -> dict[str, Any] | None:
+    """The task, if its responsible region lies in ``within``."""
+    statement = select(TABLE).where(TABLE.c.task_id == task_id, inside(TABLE.c.resp_region, within))
+    row = conn.execute(statement).mappings().first()
     return dict(row) if row else None
 
 
 def listing(
     conn: Connection,
     *,
+    within: Jurisdiction,
     status: str | None = None,
     kind: str | None = None,
     subject_type: str | None = None,
     subject_id: str | None = None,
     limit: int | None = 200,
+    after: int | None = None,
 ) -> list[dict[str, Any]]:
-    statement = select(TABLE)
+    """Tasks whose responsible region lies in ``within``, by id (``after``: the last id of
+    the previous page)."""
+    statement = select(TABLE).where(inside(TABLE.c.resp_region, within))
+    if after is not None:
+        statement = statement.where(TABLE.c.task_id > after)
     for column, value in (
         (TABLE.c.status, status),
         (TABLE.c.kind, kind),

@@ -1,0 +1,86 @@
+"""The web app over one service context (the configured store and key): the API under
+/api/v1 (OpenAPI at /openapi.json, errors as problem+json), the pages, the public pages and
+the vendored static files; security headers on every response."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from shoutu import __version__
+from shoutu.errors import ShoutuError
+from shoutu.services.context import ServiceContext
+from shoutu.web import api, pages, problems, public_api
+
+STATIC = Path(__file__).parent / "static"
+#: no script or style from elsewhere, no framing; ECharts sets inline styles on its nodes
+POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
+HEADERS = {
+    "Content-Security-Policy": POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
+}
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def create_app(ctx: ServiceContext) -> FastAPI:
+    """The app serving ``ctx``'s store as its users (close ``ctx`` when done with the app)."""
+    app = FastAPI(
+        title="shoutu 守土",
+        version=__version__,
+        description="Outbreak prevention and control: cases, people, tasks, signals and the "
+        "public bulletin. Log in with POST /api/v1/session; send the token as a bearer "
+        "token. Errors are application/problem+json (RFC 9457).",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.ctx = ctx
+    problems.install(app)
+
+    async def page_error(request: Request, exc: Exception) -> Response:
+        """A service error on a page is a page; on the API, problem+json."""
+        assert isinstance(exc, ShoutuError)
+        if request.url.path.startswith("/api/"):
+            return problems.from_error(exc)
+        return pages.templates.TemplateResponse(
+            request,
+            "error.html",
+            {**pages.context(request), "status": exc.http_status, "detail": exc.render()},
+            status_code=exc.http_status,
+        )
+
+    app.add_exception_handler(ShoutuError, page_error)
+    app.add_middleware(SecurityHeaders)
+    app.include_router(api.router)
+    app.include_router(public_api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def health() -> HTMLResponse:
+        return HTMLResponse("ok")
+
+    return app
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,98 @@
+"""The pages' language (zh or en): ``?lang=``, then the ``lang`` cookie, then Accept-Language
+(default zh); and their words in both. Enumerated values take the vocabulary's labels."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from shoutu.domain.vocabulary import Labeled
+
+LANGS = ("zh", "en")
+COOKIE = "lang"
+
+WORDS: dict[str, tuple[str, str]] = {
+    "app": ("守土 疫情防控平台", "shoutu outbreak control"),
+    "login": ("登录", "Log in"),
+    "logout": ("退出", "Log out"),
+    "username": ("用户名", "Username"),
+    "password": ("密码", "Password"),
+    "wrong_login": ("用户名或密码错误", "Wrong username or password"),
+    "wrong_origin": ("请从本站登录页登录", "Log in from this site's own login page"),
+    "locked": ("密码错误次数过多，请稍后再试", "Too many wrong passwords: try again later"),
+    "dashboard": ("指挥中心", "Command centre"),
+    "situation": ("疫情形势", "Situation"),
+    "cases_total": ("累计感染者", "Infections in all"),
+    "in_control": ("管控内发现", "Found in control"),
+    "community": ("社会面发现", "Found in the community"),
+    "imported": ("境外输入", "Imported"),
+    "local": ("本土", "Local"),
+    "days_since_community": ("距最近社会面病例天数", "Days since the last community case"),
+    "curve": ("流行曲线", "Epidemic curve"),
+    "map": ("各区病例", "Cases by district"),
+    "signals": ("预警信号", "Signals"),
+    "open_signals": ("待处置预警信号", "Open signals"),
+    "tasks": ("任务", "Tasks"),
+    "tasks_open": ("未完成任务", "Open tasks"),
+    "tasks_overdue": ("逾期任务", "Overdue tasks"),
+    "case": ("病例", "Case"),
+    "person": ("人员", "Person"),
+    "classification": ("分类", "Classification"),
+    "status": ("状态", "Status"),
+    "report_time": ("报告时间", "Reported"),
+    "onset_time": ("发病时间", "Onset"),
+    "isolation_time": ("隔离时间", "Isolated"),
+    "release_time": ("解除时间", "Released"),
+    "contacts": ("密切接触者", "Contacts"),
+    "region": ("地区", "Region"),
+    "channel": ("发现途径", "Detection"),
+    "none": ("无", "None"),
+    "observed": ("观察值", "Observed"),
+    "threshold": ("阈值", "Threshold"),
+    "method": ("方法", "Method"),
+    "period": ("时段", "Period"),
+    "next_step": ("下一步", "Next step"),
+    "public": ("疫情通报", "Public bulletin"),
+    "risk_areas": ("风险区", "Risk areas"),
+    "level": ("等级", "Level"),
+    "since": ("起始日期", "Since"),
+    "date": ("日期", "Date"),
+    "new_infections": ("新增感染者", "New infections"),
+    "confirmed": ("确诊病例", "Confirmed"),
+    "asymptomatic": ("无症状感染者", "Asymptomatic"),
+    "language": ("English", "中文"),
+    "no_areas": ("当日无风险区", "No risk areas on the day"),
+}
+
+
+def negotiate(request: Request) -> str:
+    """The language of this request."""
+    asked = request.query_params.get("lang") or request.cookies.get(COOKIE)
+    if asked in LANGS:
+        return asked
+    header = request.headers.get("accept-language", "")
+    ranked = []
+    for i, part in enumerate(header.split(",")):
+        tag, _, q = part.strip().partition(";q=")
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            weight = 0.0
+        ranked.append((-weight, i, tag.strip().lower()[:2]))
+    for _, _, tag in sorted(ranked):
+        if tag in LANGS:
+            return tag
+    return "zh"
+
+
+def words(lang: str) -> dict[str, str]:
+    """Every page word in ``lang``."""
+    index = LANGS.index(lang)
+    return {key: pair[index] for key, pair in WORDS.items()}
+
+
+def label(value: object, lang: str) -> str:
+    """A vocabulary value's label in ``lang`` (other values as they are)."""
+    return value.label(lang) if isinstance(value, Labeled) else str(value)
+
+
+__all__ = ["COOKIE", "LANGS", "label", "negotiate", "words"]

@@ -1,0 +1,174 @@
+"""The pages: login, the command centre, a case, a signal's response workflow, and the public
+bulletin (no login). Server-rendered (Jinja2); charts are islands fed by JSON endpoints; htmx
+posts workflow steps with the session's CSRF token. A page without a login redirects to the
+login form (the API answers 401 instead)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from shoutu.errors import Unauthenticated
+from shoutu.services.context import ServiceContext
+from shoutu.web.api import Id, set_cookie
+from shoutu.web.auth import COOKIE, CSRF_FIELD, base, caller, maybe_caller, public
+from shoutu.web.i18n import COOKIE as LANG_COOKIE
+from shoutu.web.i18n import label, negotiate, words
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+MaybeUser = Annotated[ServiceContext | None, Depends(maybe_caller)]
+
+
+def context(request: Request, ctx: ServiceContext | None = None) -> dict[str, Any]:
+    """What every page's template sees: the language and its words, the user, the CSRF
+    token of their session."""
+    lang = negotiate(request)
+    token = getattr(request.state, "token", None)
+    csrf = None
+    if ctx is not None and token:
+        from shoutu.services.access.sessions import csrf_token
+
+        csrf = csrf_token(base(request), token)
+    return {
+        "lang": lang,
+        "t": words(lang),
+        "label": lambda v: label(v, lang),
+        "user": ctx.principal if ctx is not None else None,
+        "csrf": csrf,
+        "csrf_field": CSRF_FIELD,
+        "other_lang": "en" if lang == "zh" else "zh",
+    }
+
+
+def render(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+    lang = negotiate(request)
+    response = templates.TemplateResponse(
+        request, name, {**context(request, values.get("ctx")), **values}, status_code=status
+    )
+    if request.query_params.get("lang") == lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+def to_login(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> HTMLResponse:
+    return render(request, "login.html", next=next if next.startswith("/") else "/")
+
+
+def same_origin(request: Request) -> bool:
+    """Whether a form post comes from this site's own page (its Origin, else Referer)."""
+    sent = request.headers.get("origin") or request.headers.get("referer")
+    if not sent:
+        return False
+    parts = urlsplit(sent)
+    return f"{parts.scheme}://{parts.netloc}" == f"{request.url.scheme}://{request.url.netloc}"
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login_post(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    from shoutu.services.access.sessions import login
+
+    if not same_origin(request):
+        return render(request, "login.html", status=403, next="/", error="origin")
+    try:
+        found = await run_in_threadpool(login, public(request), username, password)
+    except Unauthenticated as exc:
+        return render(request, "login.html", status=401, next=next, error=str(exc))
+    response = RedirectResponse(next if next.startswith("/") else "/", status_code=303)
+    set_cookie(response, request, found.token, found.expires_at)
+    return response
+
+
+@router.post("/logout")
+async def logout_post(
+    request: Request, ctx: Annotated[ServiceContext, Depends(caller)]
+) -> Response:
+    from shoutu.services.access.sessions import logout
+
+    await run_in_threadpool(logout, ctx, request.state.token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, ctx: MaybeUser, date: dt.date | None = None) -> Response:
+    """The command centre on a day (default: the latest): the situation, the curve by
+    in-control / community / imported, the district map, open signals, tasks open and
+    overdue."""
+    from shoutu.domain.vocabulary import Right
+    from shoutu.services.public.bulletin import latest_day
+    from shoutu.services.registry.situation import situation
+    from shoutu.services.surveillance.signals import list_signals
+
+    if ctx is None:
+        return to_login(request)
+    day = date or latest_day(ctx)
+    signals = (
+        list_signals(ctx, open_only=True, limit=20) if ctx.principal.may(Right.VIEW_CASES) else []
+    )
+    return render(
+        request, "dashboard.html", ctx=ctx, s=situation(ctx, day=day), signals=signals, day=day
+    )
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(request: Request, case_id: Id, ctx: MaybeUser) -> Response:
+    """A case: its timeline, its person (masked), its contacts and tasks."""
+    from shoutu.services.registry.cases import get_case
+    from shoutu.services.registry.people import get_person
+
+    if ctx is None:
+        return to_login(request)
+    found = get_case(ctx, case_id)
+    person = get_person(ctx, int(found["case"]["person_id"]))
+    return render(request, "case.html", ctx=ctx, found=found, person=person)
+
+
+@router.get("/signals/{signal_id}", response_class=HTMLResponse)
+def signal_page(request: Request, signal_id: Id, ctx: MaybeUser) -> Response:
+    """A signal and its response workflow: the next steps it may take."""
+    from shoutu.services.surveillance.signals import NEXT, get_signal
+
+    if ctx is None:
+        return to_login(request)
+    found = get_signal(ctx, signal_id)
+    steps = sorted(NEXT[found["status"]], key=lambda s: s.value)
+    return render(request, "signal.html", ctx=ctx, signal=found, steps=steps)
+
+
+@router.get("/public", response_class=HTMLResponse)
+def public_page(request: Request) -> HTMLResponse:
+    """The public bulletin (no login): the day's figures, the curve, the map, risk areas."""
+    from shoutu.services.public.areas import public_areas
+    from shoutu.services.public.bulletin import bulletin, latest_day
+
+    ctx = public(request)
+    day = latest_day(ctx)
+    return render(
+        request,
+        "public.html",
+        b=bulletin(ctx, day).figures,
+        areas=public_areas(ctx, day).as_json(),
+    )
+
+
+__all__ = ["router"]

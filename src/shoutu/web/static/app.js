@@ -1,0 +1,91 @@
+// shoutu's page scripts: charts are islands (a div whose data comes from a JSON endpoint),
+// workflow steps post JSON with the session's CSRF token. No personal data passes here.
+(function () {
+  "use strict";
+  var LABELS = {
+    zh: { in_control: "管控内", community: "社会面", imported: "境外输入", cases: "病例" },
+    en: { in_control: "In control", community: "Community", imported: "Imported", cases: "Cases" }
+  };
+  var COLOURS = { in_control: "#4e79a7", community: "#e15759", imported: "#f28e2b" };
+  var pending = 0;
+
+  function done() {
+    pending -= 1;
+    if (pending === 0) { document.body.dataset.chartsReady = "yes"; }
+  }
+
+  function fail(el, why) {
+    el.textContent = why;
+    el.classList.add("error");
+    document.body.dataset.chartsFailed = "yes";
+  }
+
+  function curve(el, data, words) {
+    var chart = echarts.init(el, null, { renderer: "svg" });
+    var days = data.curve.map(function (d) { return d.date; });
+    var series = ["in_control", "community", "imported"].map(function (key) {
+      return {
+        name: words[key], type: "bar", stack: "cases", itemStyle: { color: COLOURS[key] },
+        data: data.curve.map(function (d) { return d[key]; })
+      };
+    });
+    chart.setOption({
+      animation: false, tooltip: { trigger: "axis" }, legend: { top: 0 },
+      grid: { left: 40, right: 10, top: 30, bottom: 30 },
+      xAxis: { type: "category", data: days }, yAxis: { type: "value", minInterval: 1 },
+      series: series
+    });
+  }
+
+  function map(el, data, words, lang) {
+    var chart = echarts.init(el, null, { renderer: "svg" });
+    echarts.registerMap("districts", data);
+    var values = data.features.map(function (f) {
+      var p = f.properties;
+      return { name: f.id, value: p.local + p.imported, label: lang === "zh" ? p.name_zh : p.name_en };
+    });
+    var top = Math.max.apply(null, [1].concat(values.map(function (v) { return v.value; })));
+    chart.setOption({
+      animation: false,
+      tooltip: { formatter: function (p) { return (p.data ? p.data.label : p.name) + ": " + (p.value || 0); } },
+      visualMap: { min: 0, max: top, left: 0, bottom: 0, inRange: { color: ["#f2f0f7", "#cb181d"] }, calculable: false },
+      series: [{ type: "map", map: "districts", nameProperty: "region_code", data: values, label: { show: false } }]
+    });
+  }
+
+  function island(el) {
+    var words = LABELS[el.dataset.lang] || LABELS.zh;
+    pending += 1;
+    fetch(el.dataset.src, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status + " " + r.statusText); } return r.json(); })
+      .then(function (data) {
+        if (el.dataset.chart === "curve") { curve(el, data, words); }
+        else if (el.dataset.chart === "map") { map(el, data, words, el.dataset.lang); }
+        el.dataset.drawn = "yes";
+        done();
+      })
+      .catch(function (e) { fail(el, String(e)); done(); });
+  }
+
+  function step(button) {
+    var token = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"];
+    button.disabled = true;
+    fetch(button.dataset.stepUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": token || "" },
+      body: JSON.stringify({ status: button.dataset.step })
+    }).then(function (r) {
+      if (r.ok) { location.reload(); return null; }
+      return r.json().then(function (p) { document.getElementById("step-error").textContent = p.detail; button.disabled = false; });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var islands = document.querySelectorAll("[data-chart]");
+    if (islands.length === 0) { document.body.dataset.chartsReady = "yes"; }
+    islands.forEach(island);
+    document.querySelectorAll("[data-step-url]").forEach(function (b) {
+      b.addEventListener("click", function () { step(b); });
+    });
+  });
+})();

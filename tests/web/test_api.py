@@ -1,0 +1,204 @@
+"""The API's routes: logins (bearer and cookie, CSRF, lockout, logout), lists paged by opaque
+cursors, details, ETag / If-Match on task updates, signal steps, personal data revealed only
+with a right and a purpose, the public endpoints without login, problem+json errors and the
+security headers."""
+
+from __future__ import annotations
+
+import json
+
+from shoutu.domain.vocabulary import Role
+from shoutu.services.audit import recent
+from webworld import PASSWORD, World
+
+HUANGPU, XUHUI = "310101000000", "310104000000"
+
+
+def test_no_credentials_is_401_problem_never_a_redirect(world: World) -> None:
+    anonymous = world.client()
+    for path in ("/api/v1/cases", "/api/v1/tasks", "/api/v1/signals", "/api/v1/people/1001"):
+        answer = anonymous.get(path, follow_redirects=False)
+        assert answer.status_code == 401, path
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["code"] == "unauthenticated"
+        assert answer.headers["www-authenticate"].startswith("Bearer")
+    bad = anonymous.get("/api/v1/cases", headers={"Authorization": "Bearer not-a-token"})
+    assert bad.status_code == 401
+    # a page asks to log in instead
+    page = anonymous.get("/", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+
+
+def test_login_logout_and_the_cookie_with_its_csrf_token(world: World) -> None:
+    name = world.user(Role.EPIDEMIOLOGIST)
+    browser = world.client()
+    answer = browser.post("/api/v1/session", json={"username": name, "password": PASSWORD})
+    assert answer.status_code == 200
+    body = answer.json()
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and body["token"] in cookie
+    assert body["role"] == "epidemiologist" and body["username"] == name
+    assert browser.get("/api/v1/cases").status_code == 200  # the cookie alone reads
+    # a state-changing call with the cookie needs the CSRF token
+    refused = browser.delete("/api/v1/session")
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    wrong = browser.delete("/api/v1/session", headers={"X-CSRF-Token": "0" * 40})
+    assert wrong.status_code == 403
+    out = browser.delete("/api/v1/session", headers={"X-CSRF-Token": body["csrf_token"]})
+    assert out.status_code == 204
+    browser.cookies.set("shoutu_session", body["token"])
+    assert browser.get("/api/v1/cases").status_code == 401  # the session has ended
+    api = world.client()
+    assert (
+        api.get("/api/v1/cases", headers={"Authorization": f"Bearer {body['token']}"}).status_code
+        == 401
+    )
+    actions = [e["action"] for e in recent(world.ctx, actor=name, limit=500)]
+    assert actions.count("login") == 1 and actions.count("logout") == 1
+
+
+def test_wrong_passwords_lock_the_user_out(world: World) -> None:
+    name = world.user(Role.OBSERVER)
+    client = world.client()
+    for _ in range(world.ctx.settings.login_max_failures):
+        wrong = client.post("/api/v1/session", json={"username": name, "password": "nope nope"})
+        assert wrong.status_code == 401 and wrong.json()["detail"] == "wrong username or password"
+    locked = client.post("/api/v1/session", json={"username": name, "password": PASSWORD})
+    assert locked.status_code == 401 and "try again after" in locked.json()["detail"]
+    unknown = client.post("/api/v1/session", json={"username": "ghost", "password": PASSWORD})
+    assert unknown.status_code == 401 and unknown.json()["detail"] == "wrong username or password"
+    failed = [
+        e for e in recent(world.ctx, entity="users", limit=500) if e["action"] == "login_failed"
+    ]
+    assert len(failed) == world.ctx.settings.login_max_failures + 2
+    assert {e["detail"] for e in failed} >= {
+        "wrong password; locked out",
+        "locked out",
+        "unknown user",
+    }
+    # the password is never in the trail
+    assert PASSWORD not in json.dumps(recent(world.ctx, limit=1000), default=str)
+
+
+def test_lists_page_through_every_row_in_scope_once(world: World) -> None:
+    client = world.client(world.user(Role.EPIDEMIOLOGIST))
+    seen: list[int] = []
+    cursor = None
+    pages = 0
+    while True:
+        answer = client.get(
+            "/api/v1/cases", params={"limit": 7, **({"cursor": cursor} if cursor else {})}
+        )
+        assert answer.status_code == 200
+        page = answer.json()
+        seen += [c["case_id"] for c in page["items"]]
+        pages += 1
+        cursor = page.get("next_cursor")
+        if cursor is None:
+            break
+    everything = (
+        world.client(world.user(Role.ADMIN))
+        .get("/api/v1/cases", params={"limit": 500})
+        .json()["items"]
+    )
+    mine = [c["case_id"] for c in everything if c["region_code"].startswith("310101")]
+    assert seen == mine and len(set(seen)) == len(seen) and pages == -(-len(mine) // 7)
+    times = [c["report_time"] for c in everything if c["case_id"] in set(seen)]
+    assert times == sorted(times, reverse=True)
+    bad = client.get("/api/v1/cases", params={"cursor": "bm90IGEgY3Vyc29y"})
+    assert bad.status_code == 400 and bad.json()["parameters"] == ["cursor"]
+    tasks = client.get("/api/v1/tasks", params={"limit": 1})
+    assert tasks.status_code == 200 and tasks.json()["next_cursor"]
+    second = client.get("/api/v1/tasks", params={"limit": 1, "cursor": tasks.json()["next_cursor"]})
+    assert second.json()["items"][0]["task_id"] > tasks.json()["items"][0]["task_id"]
+
+
+def test_task_updates_need_the_current_etag(world: World) -> None:
+    client = world.client(world.user(Role.EPIDEMIOLOGIST))
+    task = client.get("/api/v1/tasks").json()["items"][0]
+    shown = client.get(f"/api/v1/tasks/{task['task_id']}")
+    tag = shown.headers["etag"]
+    missing = client.patch(f"/api/v1/tasks/{task['task_id']}", json={"reply": "on it"})
+    assert missing.status_code == 428 and missing.json()["code"] == "precondition_required"
+    done = client.patch(
+        f"/api/v1/tasks/{task['task_id']}",
+        json={"status": "in_progress"},
+        headers={"If-Match": tag},
+    )
+    assert done.status_code == 200 and done.json()["status"] == "in_progress"
+    assert done.headers["etag"] != tag
+    stale = client.patch(
+        f"/api/v1/tasks/{task['task_id']}", json={"reply": "again"}, headers={"If-Match": tag}
+    )
+    assert stale.status_code == 412 and stale.json()["code"] == "precondition_failed"
+    bad = client.patch(
+        f"/api/v1/tasks/{task['task_id']}",
+        json={"priority": 9},
+        headers={"If-Match": done.headers["etag"]},
+    )
+    assert bad.status_code == 422 and bad.json()["problems"][0]["field"] == "priority"
+
+
+def test_signal_steps_follow_the_workflow(world: World) -> None:
+    client = world.client(world.user(Role.EPIDEMIOLOGIST))
+    signal = client.get("/api/v1/signals").json()["items"][0]
+    path = f"/api/v1/signals/{signal['signal_id']}/steps"
+    assert client.post(path, json={"status": "verifying"}).json()["status"] == "verifying"
+    wrong = client.post(path, json={"status": "new"})
+    assert wrong.status_code == 409 and wrong.json()["code"] == "invalid_transition"
+    observer = world.client(world.user(Role.OBSERVER))
+    refused = observer.post(path, json={"status": "investigating"})
+    assert refused.status_code == 403
+    assert client.get(f"/api/v1/signals/{signal['signal_id']}").json()["status"] == "verifying"
+
+
+def test_personal_data_needs_a_right_and_a_purpose(world: World) -> None:
+    epi = world.client(world.user(Role.EPIDEMIOLOGIST))
+    masked = epi.get("/api/v1/people/1001").json()
+    assert masked["masked"] and masked["id_number"] == "310***********0114"
+    no_purpose = epi.get("/api/v1/people/1001", params={"reveal": True})
+    assert no_purpose.status_code == 400 and no_purpose.json()["parameters"] == ["purpose"]
+    purpose = "contact tracing of case 12"
+    shown = epi.get("/api/v1/people/1001", params={"reveal": True, "purpose": purpose}).json()
+    assert shown["id_number"] == "310101198001010114" and not shown["masked"]
+    observer = world.client(world.user(Role.OBSERVER))
+    refused = observer.get("/api/v1/people/1001", params={"reveal": True, "purpose": purpose})
+    assert refused.status_code == 403
+    trail = recent(world.ctx, entity="people", entity_id="1001", limit=50)
+    reads = [(e["actor"], e["action"], e["detail"]) for e in trail]
+    assert (world.user(Role.EPIDEMIOLOGIST), "read_pii", purpose) in reads
+    assert any(a == world.user(Role.OBSERVER) and act == "denied" for a, act, _ in reads)
+
+
+def test_public_endpoints_need_no_login_and_show_no_person(world: World) -> None:
+    anonymous = world.client()
+    bulletin = anonymous.get("/api/v1/public/bulletin", params={"date": "2022-03-16"})
+    assert bulletin.status_code == 200
+    figures = bulletin.json()
+    assert figures["new_infections"]["local"] == 18  # 9 in each district that day
+    shape = anonymous.get("/api/v1/public/map", params={"date": "2022-03-16"}).json()
+    assert {f["id"]: f["properties"]["local"] for f in shape["features"]} == {HUANGPU: 9, XUHUI: 9}
+    areas = anonymous.get("/api/v1/public/risk-areas", params={"date": "2022-03-16"})
+    assert areas.status_code == 200 and areas.json()["areas"] == []
+    text = bulletin.text + json.dumps(shape)
+    assert "1380013" not in text and "张" not in text and "310101198001010114" not in text
+    bad = anonymous.get("/api/v1/public/bulletin", params={"date": "16/03/2022"})
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+
+
+def test_errors_and_headers(world: World) -> None:
+    client = world.client(world.user(Role.ADMIN))
+    missing = client.get("/api/v1/nowhere")
+    assert (
+        missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    )
+    method = client.put("/api/v1/cases")
+    assert method.status_code == 405 and "GET" in method.headers["allow"]
+    answer = client.get("/api/v1/cases")
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    assert answer.headers["cache-control"] == "no-store"
+    spec = client.get("/openapi.json").json()
+    assert "ProblemDetail" in spec["components"]["schemas"]
+    error = spec["paths"]["/api/v1/cases"]["get"]["responses"]["404"]
+    assert "application/problem+json" in error["content"]

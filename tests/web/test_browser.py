@@ -1,0 +1,162 @@
+"""The pages in a real browser: Playwright drives Debian's headless Chromium (never
+`playwright install`) against the app served by uvicorn on a loopback port. Log in, the
+command centre draws its curve and district map, a signal is worked through, the public
+bulletin renders without a login — in zh-CN and en, on a desktop and a phone-sized viewport,
+with no JavaScript error; screenshots are kept in test-artifacts/screenshots."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from paths import ROOT
+from shoutu.domain.vocabulary import Role, SignalStatus
+from shoutu.services.store_setup import init_store
+from shoutu.settings import get_settings
+from webworld import PASSWORD, World, build_world
+
+CHROMIUM = Path("/usr/bin/chromium-headless-shell")
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DAY = "2022-03-21"  # the city's last day
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, str]]:
+    folder = tmp_path_factory.mktemp("browser")
+    built = get_settings(
+        database_url=f"sqlite:///{folder / 'shoutu.db'}",
+        key_file=folder / "shoutu.key",
+        event_dir=folder / "events",
+        user="tester",
+    )
+    init_store(built)
+    world = build_world(built, folder)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(world.app, host="127.0.0.1", port=port, log_level="warning")
+    )  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield world, f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        world.ctx.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make sysdeps` installs chromium-headless-shell")
+    with sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        print("browser", launched.version)
+        yield launched
+        launched.close()
+
+
+def _page(browser: Browser, lang: str, phone: bool = False) -> tuple[Page, list[str]]:
+    context = browser.new_context(
+        locale="zh-CN" if lang == "zh" else "en-GB",
+        viewport=PHONE if phone else {"width": 1280, "height": 900},
+        is_mobile=phone,
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return page, errors
+
+
+def _shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/?date={DAY}")
+    assert "/login" in page.url  # a page without a login asks for one
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/?date={DAY}")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_command_centre_draws_its_chart_and_map(
+    served: tuple[World, str], browser: Browser, lang: str
+) -> None:
+    world, base = served
+    page, errors = _page(browser, lang)
+    _log_in(page, base, world.user(Role.COMMANDER))
+    page.wait_for_selector("body[data-charts-ready=yes]", timeout=20_000)
+    assert page.get_attribute("body", "data-charts-failed") is None
+    assert page.locator("#curve svg path").count() > 10  # the stacked bars
+    assert page.locator("#map svg path").count() >= 2  # both districts
+    heading = page.locator("h1").inner_text()
+    assert ("指挥中心" if lang == "zh" else "Command centre") in heading
+    assert page.locator("#cases-total").inner_text() == "92"
+    _shot(page, f"dashboard-{lang}")
+    assert errors == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_signal_is_worked_through(served: tuple[World, str], browser: Browser, lang: str) -> None:
+    world, base = served
+    page, errors = _page(browser, lang, phone=lang == "en")
+    district = "310101000000" if lang == "zh" else "310104000000"  # one signal in each
+    _log_in(page, base, world.user(Role.EPIDEMIOLOGIST, district))
+    page.locator("a[href^='/signals/']").first.click()
+    page.wait_for_selector("#signal")
+    for step in ("verifying", "investigating", "confirmed"):
+        page.click(f"button[data-step={step}]")
+        page.wait_for_selector(f"button[data-step]:not([data-step={step}]), #signal-status")
+        page.wait_for_load_state("load")
+    assert page.locator("#signal-status").inner_text() == SignalStatus.CONFIRMED.label(lang)
+    assert page.locator("button[data-step]").count() == 0  # confirmed: no step left
+    _shot(page, f"signal-{lang}")
+    assert errors == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_public_bulletin_without_login(
+    served: tuple[World, str], browser: Browser, lang: str
+) -> None:
+    _, base = served
+    page, errors = _page(browser, lang, phone=True)
+    page.goto(f"{base}/public")
+    page.wait_for_selector("body[data-charts-ready=yes]", timeout=20_000)
+    assert page.locator("#curve svg path").count() > 10
+    assert ("疫情通报" if lang == "zh" else "Public bulletin") in page.locator("h1").inner_text()
+    _shot(page, f"public-{lang}-phone")
+    assert errors == []
+    page.context.close()
+
+
+def test_a_wrong_password_is_said_in_the_form(served: tuple[World, str], browser: Browser) -> None:
+    world, base = served
+    page, errors = _page(browser, "en")
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", world.user(Role.OBSERVER))
+    page.fill("input[name=password]", "not the password")
+    page.click("button[type=submit]")
+    assert page.locator("p.error").inner_text() == "Wrong username or password"
+    assert errors == [] or all("401" in e for e in errors)
+    page.context.close()
