@@ -36,3 +36,12 @@ def test_a_regions_outline_skips_its_shared_edges() -> None:
     assert (200, 40, 40) in fills and (242, 242, 242) in fills  # the peak and a zero
     picture = svg(RegionMap("map", (Area("A", two, 3, "1/2"),)))
     assert picture.count("<polygon") == 2 and "A 3" in picture and "1/2" in picture
+
+
+def test_an_empty_ring_draws_nothing_and_breaks_nothing() -> None:
+    good = json.dumps({"type": "Polygon", "coordinates": [_square(0, 0)]})
+    empty = json.dumps({"type": "Polygon", "coordinates": [[]]})
+    chart = RegionMap("map", (Area("a", good, 3), Area("b", empty, 1)))
+    labels = {s.text for s in layout(chart, 300, 150)}
+    assert "a 3" in labels and "b 1" not in labels
+    assert "<svg" in svg(chart, 300, 150)

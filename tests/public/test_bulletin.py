@@ -272,3 +272,33 @@ def test_cli_bulletin_and_reclassify(cli_env: dict[str, str], city: City, tmp_pa
         app, ["cases", "reclassify", str(case_id), "--to", "confirmed"], env=cli_env
     )
     assert again.exit_code != 0 and "already confirmed" in again.stderr
+
+
+def test_a_suspected_case_counts_when_it_is_confirmed(ctx: ServiceContext, tmp_path: Path) -> None:
+    """Suspected → confirmed is a new infection on the day of the change, not a 转归."""
+    from paths import DATA
+
+    for kind in ("regions", "places", "people"):
+        import_file(ctx, kind, DATA / f"{kind}.csv")
+    import_file(
+        ctx,
+        "cases",
+        _csv(
+            tmp_path / "suspected.csv",
+            "case_id,person_id,classification,origin,channel,found_in_control,region_code,"
+            "report_time,protocol\n"
+            "7,1001,suspected,local,fever_clinic,false,310101002001,2022-03-10T10:00:00+08:00,"
+            "cn-9th-2022\n",
+        ),
+    )
+    reclassify(ctx, 7, to=CaseClass.CONFIRMED, at=dt.datetime(2022, 3, 11, 9, tzinfo=TZ))
+    first = bulletin(ctx, dt.date(2022, 3, 10)).figures
+    assert first["new_infections"]["local"] == 0 and first["cumulative_infections"]["local"] == 0
+    second = bulletin(ctx, dt.date(2022, 3, 11))
+    figures = second.figures
+    assert figures["new_infections"]["local"] == 1 and figures["confirmed"]["local"] == 1
+    assert figures["reclassified_from_asymptomatic"]["local"] == 0
+    assert figures["cumulative_infections"]["local"] == 1 and figures["in_treatment"] == 1
+    assert [(p["date"], p["community"]) for p in second.curve] == [("2022-03-11", 1)]
+    district = {d["region_code"]: d["local"] for d in second.districts}
+    assert district["310101000000"] == 1

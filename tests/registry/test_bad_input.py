@@ -78,3 +78,22 @@ def test_good_file_then_exit_codes(ctx: ServiceContext, cli_env: dict[str, str])
     assert usage.returncode == 2
     unknown = _run(["import", "vehicles", "x.csv"], cli_env)
     assert unknown.returncode == 2
+
+
+def test_a_polygon_without_closed_rings_is_refused(ctx: ServiceContext, tmp_path: Path) -> None:
+    import pytest
+
+    from shoutu.errors import InputError
+
+    bad = tmp_path / "regions.csv"
+    bad.write_text(
+        "code,name_zh,polygon\n"
+        '310000000000,上海市,"{""type"":""Polygon"",""coordinates"":[[]]}"\n'
+        '310100000000,市辖区,"{""type"":""Polygon"",""coordinates"":[[[0,0],[1,0],[1,1]]]}"\n'
+    )
+    with pytest.raises(InputError) as raised:
+        import_file(ctx, "regions", bad)
+    assert {(p.row, p.field) for p in raised.value.report.problems} == {
+        (1, "polygon"),
+        (2, "polygon"),
+    }

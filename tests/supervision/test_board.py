@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
@@ -119,7 +120,17 @@ def test_a_person_who_moves_has_their_tasks_reassigned(
 ) -> None:
     (task_id,) = _open(city, _task(TaskKind.QUARANTINE_TEST, B1, subject=1001))
     assert get_task(city, task_id)["resp_person"] == "楼长甲"
-    assert reassign(city)["changed"] == []  # nothing moved
+    own = NewTask(
+        kind=TaskKind.SYMPTOM_TEST,
+        subject_type="people",
+        subject_id=1003,
+        title="symptoms",
+        since=T0,
+        responsible=Responsible(region=B2, department="社区卫生", unit="贵州路站", person="王护士"),
+    )
+    (kept,) = _open(city, own)
+    assert reassign(city)["changed"] == []  # nothing moved: every party stays as given
+    assert get_task(city, kept)["resp_person"] == "王护士"
     (tmp_path / "moved.csv").write_text(f"person_id,home_region_code\n1001,{B2}\n")
     import_file(city, "people", tmp_path / "moved.csv")
     found = reassign(city)
@@ -256,3 +267,64 @@ def test_the_accountability_report_lists_failures_with_their_trail(
 
         reads = audit_repo.recent(conn, entity="audit_events", limit=1000)
     assert reads and all(r["detail"] == "supervision report" for r in reads)
+
+
+def test_a_task_not_executable_is_not_done_in_time(city: ServiceContext) -> None:
+    from shoutu.domain.vocabulary import RegionLevel
+    from shoutu.services.supervision.clocks import task_clocks
+
+    (task_id,) = _open(city, _task(TaskKind.INVESTIGATION, B1))
+    update_task(city, task_id, status=TaskStatus.NOT_EXECUTABLE, at=T0 + dt.timedelta(hours=1))
+    day = T0.astimezone(ZoneInfo(city.settings.timezone)).date()
+    (row,) = task_clocks(city, day, day, level=RegionLevel.DISTRICT)
+    assert (row["n"], row["done"], row["done_in_time"], row["median_hours"]) == (1, 0, None, None)
+    assert row["not_executable"] == 1 and row["open_overdue"] == 0
+
+
+def test_the_report_counts_only_its_regions_cases(city: ServiceContext, tmp_path: Path) -> None:
+    from shoutu.services.supervision.report import accountability
+
+    (tmp_path / "case.csv").write_text(
+        "case_id,person_id,classification,origin,channel,found_in_control,region_code,"
+        "report_time,protocol\n"
+        "7,1001,confirmed,local,fever_clinic,false,310101002001,2022-03-18T10:00:00+08:00,"
+        "cn-9th-2022\n"
+    )
+    import_file(city, "cases", tmp_path / "case.csv")
+    first, last = dt.date(2022, 3, 17), dt.date(2022, 3, 20)
+    assert accountability(city, first, last, region=DISTRICT)["tracing"]["cases"] == 1
+    elsewhere = accountability(city, first, last, region="310104000000")
+    assert elsewhere["tracing"]["cases"] == 0 and elsewhere["four_early"] == []
+
+
+def test_followed_every_day_is_judged_as_of_the_period(
+    city: ServiceContext, tmp_path: Path
+) -> None:
+    """A contact checked on every whole day of the period counts as followed, whatever the
+    wall clock says, and a day still under way is not yet missed."""
+    from shoutu.services.control.checks import record_check
+    from shoutu.services.control.contacts import import_contacts
+    from shoutu.services.supervision.clocks import clocks
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+
+    (tmp_path / "case.csv").write_text(
+        "case_id,person_id,classification,origin,channel,found_in_control,region_code,"
+        "report_time,protocol\n"
+        "7,1001,confirmed,local,fever_clinic,false,310101002001,2022-03-17T10:00:00+08:00,"
+        "cn-9th-2022\n"
+    )
+    import_file(city, "cases", tmp_path / "case.csv")
+    (tmp_path / "contacts.csv").write_text(
+        "index_case_id,person_id,kind,setting,last_exposure_time,identified_time\n"
+        "7,1003,close,household,2022-03-17T08:00:00+08:00,2022-03-17T12:00:00+08:00\n"
+    )
+    import_contacts(city, tmp_path / "contacts.csv", allow_dates=True)
+    for day in (17, 18, 19):
+        record_check(
+            city, 1003, temperature=36.6, at=dt.datetime(2022, 3, day, 19, tzinfo=shanghai)
+        )
+    three = clocks(city, dt.date(2022, 3, 17), dt.date(2022, 3, 19))["tracing"]
+    assert three["contact_episodes"] == 1 and three["followed_every_day"] == 1.0
+    four = clocks(city, dt.date(2022, 3, 17), dt.date(2022, 3, 20))["tracing"]
+    assert four["followed_every_day"] == 0.0  # the 20th passed without a check

@@ -126,7 +126,9 @@ def _rings(geometry: str) -> list[list[tuple[float, float]]]:
     polygons = shape["coordinates"] if shape["type"] == "MultiPolygon" else [shape["coordinates"]]
     # rounded so that the corners neighbouring rings share are equal
     return [
-        [(round(float(p[0]), 6), round(float(p[1]), 6)) for p in polygon[0]] for polygon in polygons
+        [(round(float(p[0]), 6), round(float(p[1]), 6)) for p in polygon[0]]
+        for polygon in polygons
+        if polygon and polygon[0]
     ]
 
 
@@ -165,6 +167,8 @@ def _map(chart: RegionMap, width: float, height: float) -> list[Shape]:
                 shapes.append(Shape("line", (at(a), at(b)), GREY))
     for found, area in rings:  # labels above every fill
         xs = [at(p) for ring in found for p in ring]
+        if not xs:
+            continue
         cx = sum(p[0] for p in xs) / len(xs)
         cy = sum(p[1] for p in xs) / len(xs)
         shapes.append(Shape("text", ((cx, cy),), INK, f"{area.label} {area.value}", unit, "middle"))

@@ -155,6 +155,8 @@ def plan_report(
             state = "in_time" if done <= task["due_time"] else "late"
         elif status == TaskStatus.CANCELLED:
             state = "cancelled"
+        elif status == TaskStatus.NOT_EXECUTABLE:
+            state = "not_executable"
         else:
             state = "overdue" if task["due_time"] <= when else "open"
         steps.append(

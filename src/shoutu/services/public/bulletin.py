@@ -113,15 +113,22 @@ def bulletin(ctx: ServiceContext, day: dt.date) -> Bulletin:
     for case in reported:
         history = changes.get(int(case["case_id"]), [])
         origin = _origin(case)
-        for change in history:  # reclassified that day (whatever the report day)
-            if start <= change["at"] <= end and change["to_class"] == CaseClass.CONFIRMED:
+        for change in history:  # 转归 that day (whatever the report day): asymptomatic → confirmed
+            if (
+                start <= change["at"] <= end
+                and change["from_class"] == CaseClass.ASYMPTOMATIC
+                and change["to_class"] == CaseClass.CONFIRMED
+            ):
                 reclassified[origin] += 1
                 confirmed[origin] += 1
-        was = classification_at(case, history, case["report_time"])
-        if was is CaseClass.SUSPECTED:
+        # an infection counts from the moment it was first confirmed or asymptomatic: its report,
+        # or the change that took a suspected case out of suspicion
+        counted = _counted_from(case, history)
+        if counted is None or counted[0] > end:
             continue
+        since, was = counted
         total[origin] += 1
-        report_day = local_date(case["report_time"], tz)
+        report_day = local_date(since, tz)
         point = by_day.setdefault(report_day, {"in_control": 0, "community": 0, "imported": 0})
         kind = (
             "imported"
@@ -209,6 +216,23 @@ def bulletin(ctx: ServiceContext, day: dt.date) -> Bulletin:
             protocol=(protocol.name, digest),
         ),
     )
+
+
+def _counted_from(
+    case: dict[str, Any], history: list[dict[str, Any]]
+) -> tuple[dt.datetime, CaseClass] | None:
+    """(when, as what) a case first counts as an infection: at its report unless it was
+    suspected then, else at the first change to confirmed or asymptomatic; None if never."""
+    was = classification_at(case, history, case["report_time"])
+    if was is not CaseClass.SUSPECTED:
+        return case["report_time"], was
+    for change in history:
+        if change["at"] >= case["report_time"] and change["to_class"] in (
+            CaseClass.CONFIRMED,
+            CaseClass.ASYMPTOMATIC,
+        ):
+            return change["at"], CaseClass(change["to_class"])
+    return None
 
 
 def latest_day(ctx: ServiceContext) -> dt.date:

@@ -37,7 +37,7 @@ from sqlalchemy import Connection
 
 from shoutu.domain.regions import level_code
 from shoutu.domain.timeutil import local_date, start_of_day, utcnow
-from shoutu.domain.vocabulary import ControlStatus, RegionLevel
+from shoutu.domain.vocabulary import ControlStatus, RegionLevel, TaskStatus
 from shoutu.events.store import read_events
 from shoutu.services.context import ServiceContext
 from shoutu.services.supervision.tasks import DUE_HOURS
@@ -111,14 +111,18 @@ def clocks(
     *,
     level: RegionLevel = RegionLevel.DISTRICT,
     protocol: str | None = None,
+    within: str | None = None,
 ) -> dict[str, Any]:
-    """The clocks of the cases reported from ``start`` to ``end`` (local days, both included)."""
+    """The clocks of the cases reported from ``start`` to ``end`` (local days, both included;
+    ``within``: only the cases whose region starts with this code prefix)."""
     loaded, _ = ctx.protocol(protocol)
     tz = ctx.settings.timezone
     with ctx.connect() as conn:
         cases = cases_repo.reported_between(
             conn, start=start_of_day(start, tz), end=start_of_day(end + dt.timedelta(days=1), tz)
         )
+    if within is not None:
+        cases = [c for c in cases if (c["region_code"] or "").startswith(within)]
     hours = chain_hours(ctx, cases)
     by: dict[tuple[str, str], list[tuple[int, float, str | None]]] = defaultdict(list)
     for c in cases:
@@ -156,20 +160,26 @@ def clocks(
         "level": level.value,
         "cases": len(cases),
         "clocks": rows,
-        "tracing": tracing(ctx, cases, hours),
+        "tracing": tracing(
+            ctx, cases, hours, as_of=start_of_day(end + dt.timedelta(days=1), tz)
+        ),
         "tasks": task_clocks(ctx, start, end, level=level),
     }
 
 
 def tracing(
-    ctx: ServiceContext, cases: list[dict[str, Any]], hours: dict[int, dict[str, float]]
+    ctx: ServiceContext,
+    cases: list[dict[str, Any]],
+    hours: dict[int, dict[str, float]],
+    *,
+    as_of: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """WHO's contact-tracing indicators for these cases (see the module)."""
     ids = [int(c["case_id"]) for c in cases]
     with ctx.connect() as conn:
         listed = contacts_repo.listed_before(conn, person_ids=[int(c["person_id"]) for c in cases])
         episodes = contacts_repo.contact_episodes(conn, case_ids=ids)
-        followed = _followed_every_day(ctx, conn, episodes)
+        followed = _followed_every_day(ctx, conn, episodes, as_of or utcnow())
     statuses = [e["status"] for e in episodes]
     were_contacts = sum(
         1
@@ -197,18 +207,22 @@ def tracing(
 
 
 def _followed_every_day(
-    ctx: ServiceContext, conn: Connection, episodes: list[dict[str, Any]]
+    ctx: ServiceContext, conn: Connection, episodes: list[dict[str, Any]], as_of: dt.datetime
 ) -> float | None:
-    """The share of contacts' episodes with a health check on every local day so far (from
-    the start day to the end, planned end or today, whichever is first)."""
+    """The share of contacts' episodes with a health check on every local day as of
+    ``as_of`` (from the start day to the end or planned end, or to the last whole day before
+    ``as_of`` for an episode still running then: a day under way is not yet missed)."""
     tz = ctx.settings.timezone
-    now = utcnow()
+    before = start_of_day(local_date(as_of, tz), tz) - dt.timedelta(microseconds=1)
     spans = []
     for e in episodes:
-        if e["start_time"] > now:
+        if e["start_time"] >= as_of:
             continue
-        ends = [t for t in (e["end_time"], e["planned_end_time"], now) if t is not None]
-        spans.append((int(e["person_id"]), e["start_time"], min(ends)))
+        ended = [t for t in (e["end_time"], e["planned_end_time"]) if t is not None]
+        end = min(ended) if ended and min(ended) < as_of else before
+        if end < e["start_time"]:
+            continue  # began on the day under way
+        spans.append((int(e["person_id"]), e["start_time"], end))
     if not spans:
         return None
     checks = checks_repo.of_people(
@@ -242,7 +256,13 @@ def task_clocks(
         by[(getattr(t["kind"], "value", str(t["kind"])), region)].append(t)
     rows = []
     for (kind, region), items in sorted(by.items()):
-        done = [t for t in items if t["done_time"] is not None]
+        # done means done: a task declared not executable (or cancelled) is not done in time
+        done = [
+            t
+            for t in items
+            if t["done_time"] is not None and str(t["status"]) == TaskStatus.DONE.value
+        ]
+        failed = [t for t in items if str(t["status"]) == TaskStatus.NOT_EXECUTABLE.value]
         values = np.asarray([_hours(t["done_time"], t["open_time"]) for t in done], float)
         in_time = [t for t in done if t["due_time"] is None or t["done_time"] <= t["due_time"]]
         overdue = [
@@ -258,6 +278,7 @@ def task_clocks(
                 "p90_hours": round(float(np.percentile(values, 90)), 4) if len(values) else None,
                 "done_in_time": round(len(in_time) / len(done), 4) if done else None,
                 "open_overdue": len(overdue),
+                "not_executable": len(failed),
             }
         )
     return rows

@@ -44,9 +44,8 @@ def accountability(
         raise BadRequest("{to}: before {from}")
     tz = ctx.settings.timezone
     until = start_of_day(end + dt.timedelta(days=1), tz)
-    four_early = clocks(ctx, start, end, level=RegionLevel.DISTRICT)
-    district = prefix[:6]
-    steps = [r for r in four_early["clocks"] if r["region_code"].startswith(district)]
+    four_early = clocks(ctx, start, end, level=RegionLevel.DISTRICT, within=prefix)
+    steps = four_early["clocks"]
     late_steps = [
         {"step": r["step"], "limit_hours": r["limit_hours"], **item}
         for r in steps

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from shoutu.domain.regions import parse_region_code
 from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
 from shoutu.store.repositories import cases as cases_repo
@@ -95,6 +96,16 @@ def _homes(unit: Unit, tasks: list[dict[str, Any]]) -> dict[int, str | None]:
     return {task: homes.get(person) for task, person in person_of.items()}
 
 
+def _moved(region: str | None, home: str) -> bool:
+    """Whether a person's home lies outside the region a task's parties answer for."""
+    if region is None:
+        return True
+    try:
+        return not home.startswith(parse_region_code(region).prefix)
+    except ValueError:
+        return region != home
+
+
 def reassign(ctx: ServiceContext) -> dict[str, Any]:
     """Re-apply the rules to the pending tasks about a person, from the person's present home
     (see the module); each change audited. How many were looked at and changed."""
@@ -105,12 +116,14 @@ def reassign(ctx: ServiceContext) -> dict[str, Any]:
         changed = []
         for t in tasks:
             task_id = int(t["task_id"])
-            if task_id not in homes or homes[task_id] is None:
-                continue
-            now = rules.assign(str(t["kind"]), {"resp_region": homes[task_id]})
-            if rules.rule_for(str(t["kind"]), homes[task_id]) is None:
-                now["resp_region"] = homes[task_id]
+            home = homes.get(task_id)
+            if home is None or not _moved(t["resp_region"], home):
+                continue  # still where its parties answer for
             before = {c: t[c] for c in COLUMNS}
+            if rules.rule_for(str(t["kind"]), home) is None:
+                now = {**before, "resp_region": home}  # no rule there: the same parties
+            else:
+                now = rules.assign(str(t["kind"]), {"resp_region": home})
             if now == before:
                 continue
             tasks_repo.change(unit.conn, task_id=task_id, values={**now, **unit.touch})

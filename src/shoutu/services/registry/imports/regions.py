@@ -28,7 +28,33 @@ def geojson(value: Any, _: f.ParseOptions) -> str:
         raise f.BadValue("must be a GeoJSON Polygon or MultiPolygon geometry")
     if not isinstance(data.get("coordinates"), list):
         raise f.BadValue("GeoJSON geometry has no coordinates list")
+    polygons = data["coordinates"] if data["type"] == "MultiPolygon" else [data["coordinates"]]
+    if not polygons or not all(_polygon(p) for p in polygons):
+        raise f.BadValue(
+            "each GeoJSON polygon needs rings of at least 4 [lon, lat] positions, the last "
+            "equal to the first"
+        )
     return json.dumps(data, separators=(",", ":"), sort_keys=True)
+
+
+def _polygon(rings: Any) -> bool:
+    """Whether ``rings`` is a GeoJSON polygon: closed linear rings of 4 or more positions."""
+
+    def position(p: Any) -> bool:
+        return (
+            isinstance(p, list)
+            and len(p) >= 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in p[:2])
+        )
+
+    return (
+        isinstance(rings, list)
+        and bool(rings)
+        and all(
+            isinstance(r, list) and len(r) >= 4 and all(position(p) for p in r) and r[0] == r[-1]
+            for r in rings
+        )
+    )
 
 
 FIELDS = (
