@@ -202,3 +202,36 @@ def test_errors_and_headers(world: World) -> None:
     assert "ProblemDetail" in spec["components"]["schemas"]
     error = spec["paths"]["/api/v1/cases"]["get"]["responses"]["404"]
     assert "application/problem+json" in error["content"]
+
+
+RESULTS = (
+    "sample_id,tube_id,pool_size,person_id,sample_time,result_time,method,result,ct_n,ct_orf1ab\n"
+    "S1,T1,1,1001,2022-03-20T08:00:00,2022-03-20T14:00:00,pcr,negative,,\n"
+    "S2,T2,1,1002,2022-03-20T08:05:00,2022-03-20T14:00:00,pcr,negative,,\n"
+)
+
+
+def test_a_lab_uploads_results_checked_first(world: World) -> None:
+    lab = world.client(world.user(Role.LAB))
+    bad = RESULTS + "S3,T3,1,999999,2022-03-20T08:00:00,2022-03-20T14:00:00,pcr,maybe,,\n"
+    refused = lab.post("/api/v1/results", files={"file": ("day-20.csv", bad, "text/csv")})
+    assert refused.status_code == 422 and refused.json()["code"] == "input_error"
+    problems = {(p["file"], p["row"], p["field"]) for p in refused.json()["problems"]}
+    assert ("day-20.csv", 3, "person_id") in problems and ("day-20.csv", 3, "result") in problems
+    checked = lab.post(
+        "/api/v1/results",
+        files={"file": ("day-20.csv", RESULTS, "text/csv")},
+        data={"check_only": "true"},
+    )
+    assert checked.status_code == 200 and checked.json()["result"]["new"] == 2
+    stored = lab.post("/api/v1/results", files={"file": ("day-20.csv", RESULTS, "text/csv")})
+    assert stored.json()["result"]["new"] == 2  # nothing was stored by the check
+    again = lab.post("/api/v1/results", files={"file": ("day-20.csv", RESULTS, "text/csv")})
+    assert again.json()["result"] == {**again.json()["result"], "new": 0, "already_stored": 2}
+    observer = world.client(world.user(Role.OBSERVER))
+    assert (
+        observer.post("/api/v1/results", files={"file": ("x.csv", RESULTS, "text/csv")}).status_code
+        == 403
+    )
+    wrong = lab.post("/api/v1/results", files={"file": ("x.exe", RESULTS, "text/csv")})
+    assert wrong.status_code == 400 and wrong.json()["parameters"] == ["file"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from paths import ROOT
 from shoutu.domain.vocabulary import Role, SignalStatus
@@ -126,9 +126,8 @@ def test_a_signal_is_worked_through(served: tuple[World, str], browser: Browser,
     page.wait_for_selector("#signal")
     for step in ("verifying", "investigating", "confirmed"):
         page.click(f"button[data-step={step}]")
-        page.wait_for_selector(f"button[data-step]:not([data-step={step}]), #signal-status")
-        page.wait_for_load_state("load")
-    assert page.locator("#signal-status").inner_text() == SignalStatus.CONFIRMED.label(lang)
+        # the page reloads with the signal's new status
+        expect(page.locator("#signal-status")).to_have_text(SignalStatus(step).label(lang))
     assert page.locator("button[data-step]").count() == 0  # confirmed: no step left
     _shot(page, f"signal-{lang}")
     assert errors == []
@@ -159,4 +158,29 @@ def test_a_wrong_password_is_said_in_the_form(served: tuple[World, str], browser
     page.click("button[type=submit]")
     assert page.locator("p.error").inner_text() == "Wrong username or password"
     assert errors == [] or all("401" in e for e in errors)
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_lab_file_with_a_bad_row_shows_the_row_and_field(
+    served: tuple[World, str], browser: Browser, lang: str, tmp_path: Path
+) -> None:
+    world, base = served
+    page, errors = _page(browser, lang)
+    _log_in(page, base, world.user(Role.LAB))
+    page.goto(f"{base}/lab")
+    bad = tmp_path / "day-20.csv"
+    bad.write_text(
+        "sample_id,tube_id,pool_size,person_id,sample_time,result_time,method,result,ct_n,"
+        "ct_orf1ab\n"
+        "S1,T1,1,1001,2022-03-20T08:00:00,2022-03-20T14:00:00,pcr,negative,,\n"
+        "S2,T2,1,1002,2022-03-20T08:00:00,2022-03-20T14:00:00,pcr,maybe,,\n"
+    )
+    page.set_input_files("input[type=file]", str(bad))
+    page.click("button[data-submit=check]")
+    page.wait_for_selector("#problems")
+    cells = page.locator("#problems tr").nth(1).locator("td").all_inner_texts()
+    assert cells[:2] == ["2", "result"]
+    _shot(page, f"lab-{lang}")
+    assert all("422" in e for e in errors)  # the browser logs the refused upload, nothing else
     page.context.close()

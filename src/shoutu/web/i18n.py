@@ -61,6 +61,19 @@ WORDS: dict[str, tuple[str, str]] = {
     "asymptomatic": ("无症状感染者", "Asymptomatic"),
     "language": ("English", "中文"),
     "no_areas": ("当日无风险区", "No risk areas on the day"),
+    "lab": ("检测结果上传", "Lab results"),
+    "worker": ("社区工作", "Community work"),
+    "results_file": ("结果文件（CSV、Excel、Parquet）", "Results file (CSV, Excel, Parquet)"),
+    "check_file": ("校验", "Check"),
+    "upload": ("上传", "Upload"),
+    "file_ok": ("校验通过，尚未保存", "The file is valid; nothing stored yet"),
+    "file_stored": ("已保存", "Stored"),
+    "row": ("行", "Row"),
+    "field": ("字段", "Field"),
+    "reason": ("原因", "Reason"),
+    "rows": ("行数", "Rows"),
+    "new_rows": ("新增", "New"),
+    "already_stored": ("已存在", "Already stored"),
 }
 
 

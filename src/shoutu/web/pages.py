@@ -42,6 +42,7 @@ def context(request: Request, ctx: ServiceContext | None = None) -> dict[str, An
         "t": words(lang),
         "label": lambda v: label(v, lang),
         "user": ctx.principal if ctx is not None else None,
+        "rights": {r.value for r in ctx.principal.rights} if ctx is not None else set(),
         "csrf": csrf,
         "csrf_field": CSRF_FIELD,
         "other_lang": "en" if lang == "zh" else "zh",
@@ -153,6 +154,14 @@ def signal_page(request: Request, signal_id: Id, ctx: MaybeUser) -> Response:
     found = get_signal(ctx, signal_id)
     steps = sorted(NEXT[found["status"]], key=lambda s: s.value)
     return render(request, "signal.html", ctx=ctx, signal=found, steps=steps)
+
+
+@router.get("/lab", response_class=HTMLResponse)
+def lab_page(request: Request, ctx: MaybeUser) -> Response:
+    """A lab's upload: check a results file (its bad rows and fields), then store it."""
+    if ctx is None:
+        return to_login(request)
+    return render(request, "lab.html", ctx=ctx)
 
 
 @router.get("/public", response_class=HTMLResponse)

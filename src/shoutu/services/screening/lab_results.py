@@ -25,13 +25,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shoutu.domain.timeutil import Window
-from shoutu.domain.vocabulary import Channel, TestMethod, TestOutcome
+from shoutu.domain.vocabulary import Channel, Right, TestMethod, TestOutcome
 from shoutu.errors import InputError
 from shoutu.events.store import read_around, write_events
 from shoutu.io.columnar import RowProblems, read_columns
 from shoutu.io.provenance import build_provenance, file_hash
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
+from shoutu.services.guard import refusals, require
 from shoutu.services.registry.roster import known, roster_ids
 from shoutu.store.repositories import batches
 
@@ -194,12 +195,20 @@ def _keys(table: pa.Table) -> pa.Array:
 
 
 def import_results(
-    ctx: ServiceContext, path: Path, *, allow_dates: bool = False, encoding: str | None = None
+    ctx: ServiceContext,
+    path: Path,
+    *,
+    allow_dates: bool = False,
+    encoding: str | None = None,
+    check_only: bool = False,
 ) -> ResultsBatch:
     """Validate, store and run the workflow of a results file (see the module's text);
-    times outside the plausible dates are refused unless ``allow_dates``."""
+    times outside the plausible dates are refused unless ``allow_dates``; ``check_only``:
+    validate and count, write nothing. Needs the right to upload results."""
     from shoutu.services.screening.pooled_workflow import finish_pending, run_workflow
 
+    with refusals(ctx, "tests", path.name):
+        require(ctx, Right.UPLOAD_RESULTS)
     window = None if allow_dates else ctx.plausible_window()
     table, check = read_results(path, ctx.settings.timezone, window, encoding)
     validate(table, check, roster_ids(ctx))
@@ -223,6 +232,8 @@ def import_results(
     batch.provenance = build_provenance(
         command="import results", parameters={}, input_hashes=[digest]
     )
+    if check_only:
+        return batch
     recovered = finish_pending(ctx)  # batches stored before but never processed
     if recovered["batches"]:
         batch.recovered = recovered

@@ -160,9 +160,7 @@ def clocks(
         "level": level.value,
         "cases": len(cases),
         "clocks": rows,
-        "tracing": tracing(
-            ctx, cases, hours, as_of=start_of_day(end + dt.timedelta(days=1), tz)
-        ),
+        "tracing": tracing(ctx, cases, hours, as_of=start_of_day(end + dt.timedelta(days=1), tz)),
         "tasks": task_clocks(ctx, start, end, level=level),
     }
 

@@ -68,7 +68,7 @@
   }
 
   function step(button) {
-    var token = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"];
+    var token = csrf();
     button.disabled = true;
     fetch(button.dataset.stepUrl, {
       method: "POST", credentials: "same-origin",
@@ -80,7 +80,60 @@
     });
   }
 
+  function csrf() {
+    return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"] || "";
+  }
+
+  function cell(row, text, tag) {
+    var el = document.createElement(tag || "td");
+    el.textContent = text === null || text === undefined ? "" : String(text);
+    row.appendChild(el);
+  }
+
+  function report(target, status, body) {
+    var words = JSON.parse(target.dataset.words);
+    target.textContent = "";
+    var head = document.createElement("p");
+    target.appendChild(head);
+    if (status === 200) {
+      head.textContent = body.check_only ? words.ok : words.stored;
+      head.className = "ok";
+      var table = document.createElement("table");
+      [[words.rows, body.result.rows], [words.new, body.result.new], [words.already, body.result.already_stored]]
+        .forEach(function (pair) { var r = table.insertRow(); cell(r, pair[0], "th"); cell(r, pair[1]); });
+      target.appendChild(table);
+      return;
+    }
+    head.textContent = body.detail;
+    head.className = "error";
+    if (!body.problems) { return; }
+    var problems = document.createElement("table");
+    problems.id = "problems";
+    var header = problems.insertRow();
+    [words.row, words.field, words.reason].forEach(function (w) { cell(header, w, "th"); });
+    body.problems.forEach(function (p) {
+      var r = problems.insertRow();
+      cell(r, p.row); cell(r, p.field); cell(r, p.reason);
+    });
+    target.appendChild(problems);
+  }
+
+  function upload(form, mode) {
+    var data = new FormData(form);
+    data.append("check_only", mode === "check" ? "true" : "false");
+    var target = document.getElementById("report");
+    target.textContent = "…";
+    fetch(form.dataset.upload, {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf() }, body: data
+    }).then(function (r) {
+      return r.json().then(function (body) { report(target, r.status, body); });
+    }).catch(function (e) { target.textContent = String(e); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-upload] [data-submit]").forEach(function (b) {
+      b.addEventListener("click", function () { upload(b.form, b.dataset.submit); });
+    });
     var islands = document.querySelectorAll("[data-chart]");
     if (islands.length === 0) { document.body.dataset.chartsReady = "yes"; }
     islands.forEach(island);

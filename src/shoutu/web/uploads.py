@@ -1,0 +1,67 @@
+"""/api/v1/results: a lab uploads its results file — the importer's own file, validated with
+the same report as `shoutu import results` (file, row, field, reason) — checked only
+(``check_only``) or stored with its workflow (recalls, confirmations, cases)."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from shoutu.errors import BadRequest, InputError
+from shoutu.web.auth import Caller
+from shoutu.web.problems import ERRORS
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS, tags=["results"])
+SUFFIXES = (".csv", ".xlsx", ".parquet")
+LIMIT = 200 * 1024 * 1024  # bytes: a day's results of a large lab
+
+
+def safe_name(name: str | None) -> str:
+    """The upload's own file name (the report names it), reduced to safe characters."""
+    base = Path(name or "results.csv").name
+    cleaned = re.sub(r"[^\w.\-]+", "_", base)[:100] or "results.csv"
+    if not cleaned.lower().endswith(SUFFIXES):
+        raise BadRequest(f"the {{file}} must be CSV, Excel (.xlsx) or Parquet, not {base!r}")
+    return cleaned
+
+
+@router.post("/results")
+async def upload_results(
+    ctx: Caller,
+    file: Annotated[UploadFile, File(description="The results file (CSV, .xlsx, Parquet).")],
+    check_only: Annotated[bool, Form(description="Validate and count; store nothing.")] = False,
+) -> dict[str, Any]:
+    """Upload a lab's results: 422 with each bad row and field, nothing stored; else the
+    counts (new, already stored) and, unless ``check_only``, the workflow's steps."""
+    from shoutu.services.screening.lab_results import import_results
+
+    name = safe_name(file.filename)
+    with tempfile.TemporaryDirectory(prefix="shoutu-upload-") as folder:
+        path = Path(folder) / name
+        size = 0
+        with path.open("wb") as out:
+            while chunk := await file.read(1 << 20):
+                size += len(chunk)
+                if size > LIMIT:
+                    raise BadRequest(f"the {{file}} is larger than {LIMIT // 2**20} MB")
+                out.write(chunk)
+        try:
+            batch = await run_in_threadpool(
+                lambda: import_results(ctx, path, check_only=check_only)
+            )
+        except InputError as exc:  # the report names the upload, not the server's copy
+            exc.report.problems = [
+                replace(p, file=name) if p.file in (str(path), path.name) else p
+                for p in exc.report.problems
+            ]
+            raise
+    return {"ok": True, "check_only": check_only, "result": batch.as_json()}
+
+
+__all__ = ["router"]
