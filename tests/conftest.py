@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
@@ -21,6 +22,9 @@ import pgserver
 from shoutu.services.context import ServiceContext, open_context
 from shoutu.services.store_setup import init_store
 from shoutu.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from webworld import World
 
 # Hypothesis checks properties, not speed (benchmarks/ measures that): no per-example deadline,
 # which a busy two-core machine running two workers would miss now and then
@@ -135,3 +139,17 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> City:
         return made[key]
 
     return get
+
+
+@pytest.fixture
+def world(settings: Settings, tmp_path: Path) -> Iterator[World]:
+    """The web tests' city of two districts (tests/webworld.py), on each backend."""
+    from webworld import build_world
+
+    made = build_world(settings, tmp_path)
+    try:
+        yield made
+    finally:
+        for client in made.clients:
+            client.__exit__(None, None, None)
+        made.ctx.close()

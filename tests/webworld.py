@@ -132,6 +132,23 @@ def _investigations(ctx: ServiceContext) -> None:
         open_tasks(unit, protocol, tasks)
 
 
+#: the people under control now (close contacts exposed yesterday), one in each district
+UNDER_CONTROL = {"310101000000": 1002, "310104000000": 2002}
+
+
+def _contacts(ctx: ServiceContext, folder: Path) -> None:
+    """A close contact in each district, exposed yesterday: in quarantine now."""
+    from shoutu.domain.timeutil import utcnow
+    from shoutu.services.control.contacts import import_contacts
+
+    yesterday = (utcnow() - dt.timedelta(days=1)).replace(microsecond=0).isoformat()
+    rows = ["index_case_id,person_id,kind,setting,last_exposure_time"]
+    rows += [f"1,1002,close,household,{yesterday}", f"2,2002,close,household,{yesterday}"]
+    path = folder / "contacts.csv"
+    path.write_text("\n".join(rows) + "\n")
+    import_contacts(ctx, path)
+
+
 def build_world(settings: Settings, folder: Path) -> World:
     cheap = settings.model_copy(update={"argon2_time_cost": 1, "argon2_memory_kib": 8})
     ctx = open_context(cheap)
@@ -141,6 +158,7 @@ def build_world(settings: Settings, folder: Path) -> World:
     for offset in range(DAYS):
         run_signals(ctx, START + dt.timedelta(days=offset), config)
     _investigations(ctx)
+    _contacts(ctx, folder)
     world = World(ctx, create_app(ctx))
     for district in DISTRICTS:
         for role in Role:

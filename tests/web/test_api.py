@@ -235,3 +235,39 @@ def test_a_lab_uploads_results_checked_first(world: World) -> None:
     )
     wrong = lab.post("/api/v1/results", files={"file": ("x.exe", RESULTS, "text/csv")})
     assert wrong.status_code == 400 and wrong.json()["parameters"] == ["file"]
+
+
+def test_a_community_worker_checks_the_people_of_their_round(world: World) -> None:
+    worker = world.client(world.user(Role.COMMUNITY_WORKER))
+    round_ = worker.get("/api/v1/checks/round").json()
+    assert [p["person_id"] for p in round_["people"]] == [1002]  # not 2002, next door
+    assert round_["people"][0]["name"] == "张****" and round_["people"][0]["missed"] == 2
+    sent = worker.post(
+        "/api/v1/checks", json={"person_id": 1002, "temperature": 38.2, "symptoms": ["cough"]}
+    )
+    assert (
+        sent.status_code == 200 and sent.json()["fever"] and sent.json()["symptom_test"]["opened"]
+    )
+    again = worker.post(
+        "/api/v1/checks",
+        json={
+            "person_id": 1002,
+            "temperature": 38.2,
+            "symptoms": ["cough"],
+            "time": sent.json()["check_time"],
+        },
+    )
+    assert again.status_code == 200 and again.json()["recorded"] is False  # a retried form
+    assert worker.get("/api/v1/checks/round").json()["people"][0]["received"] == 1
+    other = worker.post("/api/v1/checks", json={"person_id": 2002, "temperature": 36.5})
+    assert other.status_code == 404
+    naive = worker.post(
+        "/api/v1/checks",
+        json={"person_id": 1002, "temperature": 36.5, "time": "2022-03-20T09:00:00"},
+    )
+    assert naive.status_code == 400 and naive.json()["parameters"] == ["time"]
+    observer = world.client(world.user(Role.OBSERVER))
+    assert (
+        observer.post("/api/v1/checks", json={"person_id": 1002, "temperature": 36.5}).status_code
+        == 403
+    )

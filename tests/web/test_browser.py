@@ -184,3 +184,39 @@ def test_a_lab_file_with_a_bad_row_shows_the_row_and_field(
     _shot(page, f"lab-{lang}")
     assert all("422" in e for e in errors)  # the browser logs the refused upload, nothing else
     page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_health_check_on_a_phone_survives_going_offline(
+    served: tuple[World, str], browser: Browser, lang: str
+) -> None:
+    from shoutu.services.control.check_days import check_day
+    from webworld import UNDER_CONTROL
+
+    world, base = served
+    district = "310101000000" if lang == "zh" else "310104000000"
+    person = UNDER_CONTROL[district]
+    page, errors = _page(browser, lang, phone=True)
+    _log_in(page, base, world.user(Role.COMMUNITY_WORKER, district))
+    page.goto(f"{base}/worker")
+    form = page.locator(f"form[data-person='{person}']")
+    assert page.locator("form[data-check]").count() == 1  # only their own district's person
+    page.context.set_offline(True)
+    form.locator("input[name=temperature]").fill("37.9")
+    form.locator("input[value=cough]").check()
+    form.locator("button[type=submit]").click()
+    saved = "已保存在本机" if lang == "zh" else "Saved on this phone"
+    expect(page.locator("#queue")).to_contain_text(saved)
+    assert page.evaluate("JSON.parse(localStorage.getItem('shoutu-checks')).length") == 1
+    _shot(page, f"worker-offline-{lang}")
+    page.context.set_offline(False)  # the phone is back: the kept form is sent
+    expect(page.locator("#queue")).to_have_text("已提交" if lang == "zh" else "Sent")
+    assert page.evaluate("JSON.parse(localStorage.getItem('shoutu-checks')).length") == 0
+    page.reload()  # nothing left to send; the report is counted once
+    expect(page.locator(f"#person-{person}")).to_contain_text("1 / 2")
+    day = check_day(world.ctx)
+    (row,) = [p for p in day.people if p["person_id"] == person]
+    assert row["received"] == 1 and row["temperature"] == 37.9 and row["symptoms"] == ["cough"]
+    _shot(page, f"worker-{lang}")
+    assert all("ERR_INTERNET_DISCONNECTED" in e or "Failed to fetch" in e for e in errors)
+    page.context.close()

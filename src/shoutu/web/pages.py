@@ -156,6 +156,20 @@ def signal_page(request: Request, signal_id: Id, ctx: MaybeUser) -> Response:
     return render(request, "signal.html", ctx=ctx, signal=found, steps=steps)
 
 
+@router.get("/worker", response_class=HTMLResponse)
+def worker_page(request: Request, ctx: MaybeUser, date: dt.date | None = None) -> Response:
+    """A community worker's round (phone first): the people to check today, a health-check
+    form each; forms that cannot be sent are kept on the phone and sent when back online."""
+    from shoutu.domain.vocabulary import Symptom
+    from shoutu.services.control.check_days import round_list
+
+    if ctx is None:
+        return to_login(request)
+    return render(
+        request, "worker.html", ctx=ctx, round=round_list(ctx, date), symptoms=list(Symptom)
+    )
+
+
 @router.get("/lab", response_class=HTMLResponse)
 def lab_page(request: Request, ctx: MaybeUser) -> Response:
     """A lab's upload: check a results file (its bad rows and fields), then store it."""

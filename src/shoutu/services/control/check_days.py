@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shoutu.domain.timeutil import local_date, utcnow, zone
-from shoutu.domain.vocabulary import Symptom
+from shoutu.domain.vocabulary import Right, Symptom
 from shoutu.rules.health_checks import is_fever, missed
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.checks import CHECKED_KINDS, health_rules, stage_kind
 from shoutu.services.control.symptom_tests import KIND, SUBJECT
+from shoutu.services.guard import refusals, require
 from shoutu.store.repositories import checks as repo
 from shoutu.store.repositories import measures as measures_repo
 from shoutu.store.repositories import tasks as tasks_repo
@@ -89,7 +90,11 @@ def check_day(
     cutoff = min(end - dt.timedelta(microseconds=1), now)
     with ctx.connect() as conn:
         episodes = measures_repo.in_force_during(
-            conn, start=start, end=end, kinds=[k.value for k in CHECKED_KINDS]
+            conn,
+            start=start,
+            end=end,
+            within=ctx.principal.view,
+            kinds=[k.value for k in CHECKED_KINDS],
         )
         by_person: dict[int, list[dict[str, Any]]] = {}
         for e in episodes:
@@ -146,4 +151,20 @@ def check_day(
     return report
 
 
-__all__ = ["CheckDay", "check_day"]
+def round_list(ctx: ServiceContext, day: dt.date | None = None) -> dict[str, Any]:
+    """A community worker's round of the day: the people under control in their jurisdiction
+    with what they owe and sent (``check_day``), each with a masked name and phone and their
+    building so the worker can reach them (that read audited too)."""
+    from shoutu.services.registry.people import masked_contacts
+
+    with refusals(ctx, "health_checks"):
+        require(ctx, Right.VIEW_CASES)
+    found = check_day(ctx, day).as_json()
+    contacts = masked_contacts(
+        ctx, [int(p["person_id"]) for p in found["people"]], f"round of {found['date']}"
+    )
+    found["people"] = [{**p, **contacts.get(int(p["person_id"]), {})} for p in found["people"]]
+    return found
+
+
+__all__ = ["CheckDay", "check_day", "round_list"]

@@ -23,18 +23,19 @@ from typing import Any
 from sqlalchemy import Connection
 
 from shoutu.domain.timeutil import CLOCK_SKEW, utcnow, zone
-from shoutu.domain.vocabulary import CheckChannel, ControlKind, ControlStatus, Symptom
+from shoutu.domain.vocabulary import CheckChannel, ControlKind, ControlStatus, Right, Symptom
 from shoutu.errors import BadRequest, Conflict, NotFound, ProtocolError
 from shoutu.protocols.schema import HealthChecks, Protocol
 from shoutu.rules.health_checks import is_fever, test_reasons
 from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.symptom_tests import Call, Outcome, open_symptom_tests
+from shoutu.services.guard import refusals, require, writable
 from shoutu.services.registry.imports.fields import BadValue
 from shoutu.store.repositories import checks as repo
-from shoutu.store.repositories import entities, locks
+from shoutu.store.repositories import locks
 from shoutu.store.repositories import measures as measures_repo
-from shoutu.store.tables import Person, table
+from shoutu.store.repositories import people as people_repo
 
 #: the kinds of episode whose people report their health daily
 CHECKED_KINDS = (
@@ -302,11 +303,13 @@ def record_check(
     report = Report(
         person_id, when.astimezone(dt.UTC), temperature, tuple(symptoms), CheckChannel(channel)
     )
-    with writing(ctx, detail="health check") as unit:
+    with refusals(ctx, "health_checks", person_id), writing(ctx, detail="health check") as unit:
+        require(ctx, Right.EDIT_CASES)
         locks.serialise(unit.conn, name=LOCK)
-        person = table(Person)
-        if not entities.existing_keys(unit.conn, table=person, key="person_id", keys=[person_id]):
+        found = people_repo.get(unit.conn, person_id=person_id, within=ctx.principal.view)
+        if found is None:
             raise NotFound(f"no person {person_id}")
+        writable(ctx, found["home_region_code"], f"person {person_id}")
         [checked] = against_store(unit.conn, [report], now=now, tz=ctx.settings.timezone)
         if checked.problems:
             raise Conflict("; ".join(reason for _, reason in checked.problems))

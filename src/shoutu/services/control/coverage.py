@@ -187,7 +187,9 @@ def coverage(
         protocol=(protocol.name, digest),
     )
     with ctx.connect() as conn:
-        episodes = measures_repo.in_force_during(conn, start=start, end=end)
+        episodes = measures_repo.in_force_during(
+            conn, start=start, end=end, within=ctx.principal.view
+        )
         managed = [e for e in episodes if e["kind"] in MANAGED]
         contacts = contacts_repo.identified_between(conn, start=start, end=end)
         cases = cases_repo.reported_between(conn, start=start, end=end)

@@ -166,7 +166,10 @@ def _follow_up(conn: Connection, row: dict[str, Any], tz: str) -> dict[str, Any]
     if row["kind"] != ControlKind.ISOLATION:
         return None
     for other in repo.listing(
-        conn, kind=ControlKind.POST_RELEASE_MONITORING.value, person_id=int(row["person_id"])
+        conn,
+        within=EVERYWHERE,
+        kind=ControlKind.POST_RELEASE_MONITORING.value,
+        person_id=int(row["person_id"]),
     ):
         if other["case_id"] == row["case_id"] and other["start_time"] == row["end_time"]:
             shown = as_json(other, tz)

@@ -23,6 +23,7 @@ from shoutu.domain.vocabulary import (
     OPEN_CONTROL_STATUSES,
     ControlKind,
     ControlStatus,
+    Right,
     TaskKind,
 )
 from shoutu.protocols.schema import Protocol, Quarantine
@@ -30,6 +31,7 @@ from shoutu.rules.quarantine import first_kind, stages
 from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.symptom_tests import finish_by_samples
+from shoutu.services.guard import refusals, require
 from shoutu.services.supervision.tasks import NewTask, cancel_tasks, finish_tasks, open_tasks
 from shoutu.store.repositories import measures as repo
 from shoutu.store.repositories import tasks as tasks_repo
@@ -419,18 +421,20 @@ def list_episodes(
     kind: ControlKind | None = None,
     person_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Episodes, oldest first, filtered, in their JSON form; the read is audited."""
+    """Episodes of people in the caller's jurisdiction, oldest first, filtered, in their
+    JSON form; the read is audited."""
+    with refusals(ctx, "control_measures"):
+        require(ctx, Right.VIEW_CASES)
     with ctx.connect() as conn:
         rows = repo.listing(
             conn,
+            within=ctx.principal.view,
             status=status.value if status else None,
             kind=kind.value if kind else None,
             person_id=person_id,
         )
     with writing(ctx) as unit:
-        unit.read(
-            "control_measures", [r["measure_id"] for r in rows], pii=False, purpose="episode list"
-        )
+        unit.listed("control_measures", [r["measure_id"] for r in rows], purpose="episode list")
     return [as_json(r, ctx.settings.timezone) for r in rows]
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from shoutu.domain.access import EVERYWHERE
 from shoutu.domain.timeutil import start_of_day
 from shoutu.domain.vocabulary import ControlKind, HelpCategory, HelpStatus, VulnerableGroup
 from shoutu.services.context import ServiceContext
@@ -39,7 +40,7 @@ def help_log(ctx: ServiceContext, day: dt.date, path: Path) -> int:
     kinds = [ControlKind.AREA_SEALED.value, ControlKind.AREA_CONTROLLED.value]
     with ctx.connect() as conn:
         inside = measures_repo.in_force_during(
-            conn, start=begin, end=begin + dt.timedelta(days=1), kinds=kinds
+            conn, start=begin, end=begin + dt.timedelta(days=1), within=EVERYWHERE, kinds=kinds
         )
     people = sorted({int(m["person_id"]) for m in inside})[::STRIDE][:MOST]
     with path.open("w", newline="", encoding="utf-8") as handle:

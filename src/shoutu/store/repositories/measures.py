@@ -8,11 +8,20 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select, update
 
+from shoutu.domain.access import Jurisdiction
 from shoutu.domain.vocabulary import ControlStatus
 from shoutu.store.repositories.entities import chunks, insert_generated, rows_in
-from shoutu.store.tables import ControlMeasure, table
+from shoutu.store.repositories.jurisdiction import inside
+from shoutu.store.tables import ControlMeasure, Person, table
 
 TABLE = table(ControlMeasure)
+PEOPLE = table(Person)
+#: an episode's region, for jurisdiction: its person's home
+REGION = (
+    select(PEOPLE.c.home_region_code)
+    .where(PEOPLE.c.person_id == TABLE.c.person_id)
+    .scalar_subquery()
+)
 
 
 def in_force_between(
@@ -90,12 +99,13 @@ def change(conn: Connection, *, measure_id: int, values: dict[str, Any]) -> None
 def listing(
     conn: Connection,
     *,
+    within: Jurisdiction,
     status: str | None = None,
     kind: str | None = None,
     person_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Measures, oldest first, filtered."""
-    statement = select(TABLE)
+    """Measures of people whose home lies in ``within``, oldest first, filtered."""
+    statement = select(TABLE).where(inside(REGION, within))
     for column, value in (
         (TABLE.c.status, status),
         (TABLE.c.kind, kind),
@@ -207,13 +217,16 @@ def in_force_during(
     *,
     start: dt.datetime,
     end: dt.datetime,
+    within: Jurisdiction,
     kinds: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Measures (of ``kinds``, default all) in force for some part of [start, end): started
-    before ``end``, not ended by ``start``, not cancelled; oldest first."""
+    """Measures (of ``kinds``, default all) of people whose home lies in ``within``, in force
+    for some part of [start, end): started before ``end``, not ended by ``start``, not
+    cancelled; oldest first."""
     statement = (
         select(TABLE)
         .where(
+            inside(REGION, within),
             TABLE.c.status != ControlStatus.CANCELLED.value,
             TABLE.c.start_time < end,
             or_(TABLE.c.end_time.is_(None), TABLE.c.end_time > start),

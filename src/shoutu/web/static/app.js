@@ -130,7 +130,85 @@
     }).catch(function (e) { target.textContent = String(e); });
   }
 
+  // health checks: a form that cannot be sent (offline, server down) waits in localStorage
+  // and is sent again when the phone is back online; the same report twice changes nothing
+  var QUEUE = "shoutu-checks";
+
+  function queued() { return JSON.parse(localStorage.getItem(QUEUE) || "[]"); }
+  function keep(items) { localStorage.setItem(QUEUE, JSON.stringify(items)); }
+
+  function say(text) {
+    var note = document.getElementById("queue");
+    if (note) { note.textContent = text; }
+  }
+
+  function send(item) {
+    return fetch(item.url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+      body: JSON.stringify(item.body)
+    });
+  }
+
+  function shown(item, text, ok) {
+    var form = document.querySelector("form[data-person='" + item.body.person_id + "']");
+    if (!form) { return; }
+    var out = form.querySelector("output");
+    out.textContent = text;
+    out.className = "result " + (ok ? "ok" : "error");
+  }
+
+  function flush() {
+    var items = queued();
+    if (items.length === 0) { return Promise.resolve(); }
+    var words = JSON.parse(document.getElementById("queue").dataset.words);
+    say(words.sending + " (" + items.length + ")");
+    var left = [];
+    return items.reduce(function (chain, item) {
+      return chain.then(function () {
+        return send(item).then(function (r) {
+          if (r.status >= 500) { left.push(item); return null; }
+          return r.json().then(function (b) { shown(item, r.ok ? words.sent : b.detail, r.ok); });
+        }).catch(function () { left.push(item); });
+      });
+    }, Promise.resolve()).then(function () {
+      keep(left);
+      say(left.length ? words.queued + " (" + left.length + ")" : words.sent);
+    });
+  }
+
+  function check(form) {
+    var words = JSON.parse(document.getElementById("queue").dataset.words);
+    var symptoms = Array.prototype.map.call(
+      form.querySelectorAll("input[name=symptoms]:checked"), function (c) { return c.value; });
+    var item = {
+      url: form.dataset.check,
+      body: {
+        person_id: Number(form.dataset.person),
+        temperature: Number(form.querySelector("input[name=temperature]").value),
+        symptoms: symptoms, time: new Date().toISOString(), channel: "visit"
+      }
+    };
+    send(item).then(function (r) {
+      if (r.status >= 500) { throw new Error(String(r.status)); }
+      return r.json().then(function (b) { shown(item, r.ok ? words.sent : b.detail, r.ok); });
+    }).catch(function () {
+      var items = queued();
+      items.push(item);
+      keep(items);
+      shown(item, words.queued, true);
+      say(words.queued + " (" + items.length + ")");
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-check]").forEach(function (form) {
+      form.addEventListener("submit", function (e) { e.preventDefault(); check(form); });
+    });
+    if (document.getElementById("queue")) {
+      window.addEventListener("online", flush);
+      flush();
+    }
     document.querySelectorAll("form[data-upload] [data-submit]").forEach(function (b) {
       b.addEventListener("click", function () { upload(b.form, b.dataset.submit); });
     });
