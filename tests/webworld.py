@@ -75,8 +75,18 @@ def _files(folder: Path) -> dict[str, Path]:
                     f"{case_id},{ids[case_id % 2]},confirmed,local,fever_clinic,false,{community},"
                     f"{day}T10:00:00+08:00,cn-9th-2022"
                 )
+    places = [
+        "place_id,name,type,region_code",
+        "1,南京路菜市场,farmers_market,310101002001",
+        "2,永嘉路超市,supermarket,310104003001",
+    ]
     made = {}
-    for name, lines in (("regions", regions), ("people", people), ("cases", cases)):
+    for name, lines in (
+        ("regions", regions),
+        ("places", places),
+        ("people", people),
+        ("cases", cases),
+    ):
         made[name] = folder / f"{name}.csv"
         made[name].write_text("\n".join(lines) + "\n", encoding="utf-8")
     return made
@@ -149,6 +159,18 @@ def _contacts(ctx: ServiceContext, folder: Path) -> None:
     import_contacts(ctx, path)
 
 
+#: a case's visit to the market the day before its last report (the public self-check's)
+MARKET_VISIT = ("2022-03-20T09:00:00+08:00", "2022-03-20T10:00:00+08:00")
+
+
+def _checkins(ctx: ServiceContext, folder: Path) -> None:
+    from shoutu.services.investigation.checkins import import_checkins
+
+    path = folder / "checkins.csv"
+    path.write_text(f"person_id,place_id,t_in,t_out\n1001,1,{MARKET_VISIT[0]},{MARKET_VISIT[1]}\n")
+    import_checkins(ctx, path)
+
+
 def build_world(settings: Settings, folder: Path) -> World:
     cheap = settings.model_copy(update={"argon2_time_cost": 1, "argon2_memory_kib": 8})
     ctx = open_context(cheap)
@@ -159,6 +181,7 @@ def build_world(settings: Settings, folder: Path) -> World:
         run_signals(ctx, START + dt.timedelta(days=offset), config)
     _investigations(ctx)
     _contacts(ctx, folder)
+    _checkins(ctx, folder)
     world = World(ctx, create_app(ctx))
     for district in DISTRICTS:
         for role in Role:

@@ -271,3 +271,53 @@ def test_a_community_worker_checks_the_people_of_their_round(world: World) -> No
         observer.post("/api/v1/checks", json={"person_id": 1002, "temperature": 36.5}).status_code
         == 403
     )
+
+
+def test_the_public_self_check(world: World) -> None:
+    anonymous = world.client()
+    published = anonymous.get("/api/v1/public/trajectories", params={"date": "2022-03-21"}).json()
+    assert [(w["place_id"], w["name"], w["local_window"]) for w in published["windows"]] == [
+        (1, "南京路菜市场", "2022-03-20 09:00–10:00")
+    ]
+    assert "1001" not in json.dumps(published) and "person" not in json.dumps(published)
+    visits = {
+        "date": "2022-03-21",
+        "visits": [
+            {
+                "place_id": 1,
+                "start": "2022-03-20T09:30:00+08:00",
+                "end": "2022-03-20T11:00:00+08:00",
+            },
+            {
+                "place_id": 2,
+                "start": "2022-03-20T09:30:00+08:00",
+                "end": "2022-03-20T11:00:00+08:00",
+            },
+        ],
+    }
+    answer = anonymous.post("/api/v1/public/self-check", json=visits).json()
+    assert answer["exposed"] and [
+        (e["place_id"], e["overlap_minutes"]) for e in answer["exposures"]
+    ] == [(1, 30.0)]
+    later = {
+        **visits,
+        "visits": [
+            {
+                "place_id": 1,
+                "start": "2022-03-20T10:30:00+08:00",
+                "end": "2022-03-20T11:00:00+08:00",
+            }
+        ],
+    }
+    assert anonymous.post("/api/v1/public/self-check", json=later).json()["exposed"] is False
+    backwards = {
+        **visits,
+        "visits": [
+            {
+                "place_id": 1,
+                "start": "2022-03-20T11:00:00+08:00",
+                "end": "2022-03-20T10:00:00+08:00",
+            }
+        ],
+    }
+    assert anonymous.post("/api/v1/public/self-check", json=backwards).status_code == 400

@@ -220,3 +220,27 @@ def test_a_health_check_on_a_phone_survives_going_offline(
     _shot(page, f"worker-{lang}")
     assert all("ERR_INTERNET_DISCONNECTED" in e or "Failed to fetch" in e for e in errors)
     page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_public_self_check_answers(
+    served: tuple[World, str], browser: Browser, lang: str
+) -> None:
+    _, base = served
+    page, errors = _page(browser, lang, phone=True)
+    page.goto(f"{base}/public?date={DAY}")
+    page.click("#self-check-link")
+    page.select_option("select[name=place_id]", "1")
+    page.fill("input[name=start]", "2022-03-20T09:30")
+    page.fill("input[name=end]", "2022-03-20T11:00")
+    page.click("button[type=submit]")
+    answer = page.locator("#answer").inner_text()
+    assert ("重合" if lang == "zh" else "overlapped") in answer and "30" in answer
+    _shot(page, f"self-check-{lang}")
+    page.fill("input[name=start]", "2022-03-20T10:30")
+    page.fill("input[name=end]", "2022-03-20T11:00")
+    page.click("button[type=submit]")
+    expected = "未发现" if lang == "zh" else "No overlap"
+    assert expected in page.locator("#answer").inner_text()
+    assert errors == []
+    page.context.close()

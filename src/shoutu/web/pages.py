@@ -178,14 +178,61 @@ def lab_page(request: Request, ctx: MaybeUser) -> Response:
     return render(request, "lab.html", ctx=ctx)
 
 
+@router.get("/public/self-check", response_class=HTMLResponse)
+def self_check_page(request: Request, date: dt.date | None = None) -> HTMLResponse:
+    """The public self-check (no login, phone first): the published places and windows, and
+    a form for one's own visit."""
+    return _self_check(request, date)
+
+
+@router.post("/public/self-check", response_class=HTMLResponse)
+def self_check_post(
+    request: Request,
+    place_id: Annotated[int, Form(ge=1, le=2**63 - 1)],
+    start: Annotated[str, Form()],
+    end: Annotated[str, Form()],
+    date: Annotated[dt.date | None, Form()] = None,
+) -> HTMLResponse:
+    """The answer for one visit (local times as the form gives them; nothing is stored)."""
+    from shoutu.domain.timeutil import parse_timestamp
+    from shoutu.errors import BadRequest
+
+    ctx = public(request)
+    try:
+        visit = (
+            place_id,
+            parse_timestamp(start, ctx.settings.timezone),
+            parse_timestamp(end, ctx.settings.timezone),
+        )
+    except ValueError as exc:
+        raise BadRequest(f"the visit's times: {exc}") from None
+    return _self_check(request, date, visit)
+
+
+def _self_check(
+    request: Request,
+    date: dt.date | None,
+    visit: tuple[int, dt.datetime, dt.datetime] | None = None,
+) -> HTMLResponse:
+    from shoutu.services.public.bulletin import latest_day
+    from shoutu.services.public.self_check import check_visits, published_windows, windows_json
+
+    ctx = public(request)
+    day = date or latest_day(ctx)
+    windows = windows_json(published_windows(ctx, day))
+    answer = None if visit is None else check_visits(ctx, day, [visit])
+    return render(request, "self_check.html", day=day, windows=windows, answer=answer, asked=visit)
+
+
 @router.get("/public", response_class=HTMLResponse)
-def public_page(request: Request) -> HTMLResponse:
-    """The public bulletin (no login): the day's figures, the curve, the map, risk areas."""
+def public_page(request: Request, date: dt.date | None = None) -> HTMLResponse:
+    """The public bulletin of a day (default the latest; no login): the day's figures, the
+    curve, the map, risk areas."""
     from shoutu.services.public.areas import public_areas
     from shoutu.services.public.bulletin import bulletin, latest_day
 
     ctx = public(request)
-    day = latest_day(ctx)
+    day = date or latest_day(ctx)
     return render(
         request,
         "public.html",

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 
 from shoutu.web.auth import Public
 from shoutu.web.problems import ERRORS
@@ -47,6 +48,38 @@ def risk_areas(ctx: Public, date: Day = None) -> dict[str, Any]:
 
     found: dict[str, Any] = public_areas(ctx, the_day(ctx, date)).as_json()
     return found
+
+
+@router.get("/trajectories")
+def trajectories(ctx: Public, date: Day = None) -> dict[str, Any]:
+    """The places and widened time windows of the cases reported in the 14 days to the day
+    (病例活动轨迹): no person, no case, no count."""
+    from shoutu.services.public.self_check import published_windows, windows_json
+
+    day = the_day(ctx, date)
+    return {"date": day.isoformat(), "windows": windows_json(published_windows(ctx, day))}
+
+
+class Visit(BaseModel):
+    place_id: int = Field(ge=1, le=2**63 - 1)
+    start: dt.datetime = Field(description="Time in, with its offset.")
+    end: dt.datetime = Field(description="Time out, with its offset.")
+
+
+class Visits(BaseModel):
+    date: dt.date | None = None
+    visits: list[Visit] = Field(min_length=1, max_length=50)
+
+
+@router.post("/self-check")
+def self_check(body: Visits, ctx: Public) -> dict[str, Any]:
+    """Was I at a place and time of a case? The published windows the visits overlapped (the
+    visits are not stored)."""
+    from shoutu.services.public.self_check import check_visits
+
+    day = the_day(ctx, body.date)
+    found = check_visits(ctx, day, [(v.place_id, v.start, v.end) for v in body.visits])
+    return {"date": day.isoformat(), "exposed": bool(found), "exposures": found}
 
 
 __all__ = ["router"]

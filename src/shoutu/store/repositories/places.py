@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from shoutu.store.repositories.entities import chunks
+from shoutu.store.repositories.entities import chunks, rows_in
 from shoutu.store.tables import Place, table
 
 TABLE = table(Place)
@@ -40,6 +40,20 @@ def of_types(conn: Connection, *, types: Sequence[str]) -> list[dict[str, Any]]:
     """The places of these types, by id."""
     statement = select(TABLE).where(TABLE.c.type.in_(list(types))).order_by(TABLE.c.place_id)
     return [dict(r) for r in conn.execute(statement).mappings()]
+
+
+def described(conn: Connection, *, place_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The id, name, type, region and position of these places."""
+    columns = (
+        TABLE.c.place_id,
+        TABLE.c.name,
+        TABLE.c.type,
+        TABLE.c.region_code,
+        TABLE.c.lat,
+        TABLE.c.lon,
+    )
+    statement = lambda chunk: select(*columns).where(TABLE.c.place_id.in_(chunk))  # noqa: E731
+    return [dict(r) for r in rows_in(conn, statement, place_ids)]
 
 
 def get(conn: Connection, *, place_id: int) -> dict[str, Any] | None:
