@@ -11,6 +11,7 @@ app map it to exit codes and HTTP statuses without loading anything else).
     ├── InvalidTransition            invalid_transition   5   409   a step not allowed now
     ├── Forbidden                    forbidden            5   403   rights or jurisdiction
     ├── Unauthenticated              unauthenticated      5   401   no login, or a stale one
+    ├── RateLimited                  rate_limited         5   429   too many attempts; wait
     ├── PreconditionRequired         precondition_required 2  428   an update without If-Match
     ├── PreconditionFailed           precondition_failed  5   412   an update of a stale version
     ├── ProtocolError                protocol_error       1   422   a protocol file is wrong
@@ -230,6 +231,18 @@ class Unauthenticated(ShoutuError):
     http_status = 401
 
 
+class RateLimited(ShoutuError):
+    """Too many attempts from one place in a short time (logins): wait and retry."""
+
+    code = "rate_limited"
+    exit_code = 5
+    http_status = 429
+
+    def __init__(self, message: str = "", retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class PreconditionRequired(BadRequest):
     """An update that does not say which version it changes (HTTP If-Match)."""
 
@@ -306,6 +319,7 @@ __all__ = [
     "PreconditionRequired",
     "Problem",
     "ProtocolError",
+    "RateLimited",
     "ShoutuError",
     "StoreUnavailable",
     "Unauthenticated",

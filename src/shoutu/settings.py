@@ -147,6 +147,12 @@ class Settings(BaseSettings):
         gt=0,
         description="SHOUTU_LOGIN_LOCKOUT_MINUTES: how long a locked-out user must wait.",
     )
+    login_rate_per_minute: int = Field(
+        default=20,
+        ge=1,
+        description="SHOUTU_LOGIN_RATE_PER_MINUTE: login attempts one client address may make "
+        "in a minute (the web app answers 429 beyond, whatever the user names).",
+    )
     cookie_secure: bool = Field(
         default=False,
         description="SHOUTU_COOKIE_SECURE: send the session cookie only over HTTPS (set it "

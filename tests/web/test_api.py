@@ -321,3 +321,26 @@ def test_the_public_self_check(world: World) -> None:
         ],
     }
     assert anonymous.post("/api/v1/public/self-check", json=backwards).status_code == 400
+
+
+def test_logins_from_one_address_are_rate_limited(world: World) -> None:
+    from shoutu.web.ratelimit import Limiter
+
+    client = world.client()
+    allowed = world.ctx.settings.login_rate_per_minute
+    for i in range(allowed):
+        tried = client.post("/api/v1/session", json={"username": f"ghost{i}", "password": "x"})
+        assert tried.status_code == 401
+    stopped = client.post(
+        "/api/v1/session", json={"username": world.user(Role.ADMIN), "password": PASSWORD}
+    )
+    assert stopped.status_code == 429 and stopped.json()["code"] == "rate_limited"
+    assert 1 <= int(stopped.headers["retry-after"]) <= 61
+    limiter = Limiter(2)  # the window slides
+    limiter.hit("a", now=0.0), limiter.hit("a", now=1.0), limiter.hit("b", now=1.0)
+    try:
+        limiter.hit("a", now=59.0)
+        raise AssertionError("a third attempt within the minute passed")
+    except Exception as exc:
+        assert type(exc).__name__ == "RateLimited"
+    limiter.hit("a", now=60.5)  # the first has left the window

@@ -32,6 +32,7 @@ def api_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         key_file=folder / "shoutu.key",
         event_dir=folder / "events",
         user="tester",
+        login_rate_per_minute=10_000,  # one login per operation, and the login's own examples
     )
     init_store(built)
     world = build_world(built, folder)

@@ -51,11 +51,18 @@ def set_cookie(response: Response, request: Request, token: str, expires: dt.dat
     )
 
 
-@router.post("/session", response_model=Session, tags=["session"])
+@router.post(
+    "/session",
+    response_model=Session,
+    tags=["session"],
+    responses={429: ERRORS[400] | {"description": "Too many attempts"}},
+)
 def open_session(body: Credentials, request: Request, response: Response, ctx: Public) -> Session:
     """Log in: a bearer token for API clients, and the session cookie for browsers."""
     from shoutu.services.access.sessions import csrf_token, login
+    from shoutu.web.ratelimit import login_attempt
 
+    login_attempt(request)
     found = login(ctx, body.username, body.password)
     set_cookie(response, request, found.token, found.expires_at)
     return Session(

@@ -15,6 +15,7 @@ from shoutu import __version__
 from shoutu.errors import ShoutuError
 from shoutu.services.context import ServiceContext
 from shoutu.web import api, checks_api, pages, problems, public_api, uploads
+from shoutu.web.ratelimit import Limiter
 
 STATIC = Path(__file__).parent / "static"
 #: no script or style from elsewhere, no framing; ECharts sets inline styles on its nodes
@@ -55,6 +56,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         redoc_url=None,
     )
     app.state.ctx = ctx
+    app.state.login_limiter = Limiter(ctx.settings.login_rate_per_minute)
     problems.install(app)
 
     async def page_error(request: Request, exc: Exception) -> Response:

@@ -86,9 +86,11 @@ async def login_post(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     from shoutu.services.access.sessions import login
+    from shoutu.web.ratelimit import login_attempt
 
     if not same_origin(request):
         return render(request, "login.html", status=403, next="/", error="origin")
+    login_attempt(request)
     try:
         found = await run_in_threadpool(login, public(request), username, password)
     except Unauthenticated as exc:

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from shoutu.errors import InputError, ShoutuError
+from shoutu.errors import InputError, RateLimited, ShoutuError
 
 PROBLEM = "application/problem+json"
 TITLES = {
@@ -24,6 +24,7 @@ TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     412: "Precondition failed",
+    429: "Too many requests",
     422: "Unprocessable content",
     428: "Precondition required",
     500: "Internal error",
@@ -69,6 +70,8 @@ def from_error(exc: ShoutuError) -> JSONResponse:
     response = problem(exc.http_status, exc.code, exc.render(), **extra)
     if exc.http_status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="shoutu"'
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 
