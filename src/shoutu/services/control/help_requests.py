@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from shoutu.domain.access import EVERYWHERE
 from shoutu.domain.identifiers import IdentifierError
 from shoutu.domain.regions import level_code
 from shoutu.domain.timeutil import not_in_future
@@ -29,6 +30,7 @@ from shoutu.domain.vocabulary import (
     HelpChannel,
     HelpStatus,
     RegionLevel,
+    Right,
     VulnerableGroup,
 )
 from shoutu.errors import BadRequest, InvalidTransition, NotFound
@@ -52,6 +54,7 @@ from shoutu.services.control.help_views import (
     get_request,
     help_rules,
 )
+from shoutu.services.guard import refusals, require, writable
 from shoutu.store.repositories import help_requests as repo
 from shoutu.store.repositories import locks
 from shoutu.store.repositories import measures as measures_repo
@@ -223,9 +226,15 @@ def add_request(ctx: ServiceContext, request: NewRequest) -> dict[str, Any]:
 
 
 def _load(unit: Unit, request_id: int) -> dict[str, Any]:
-    found = repo.get(unit.conn, request_ids=[request_id]).get(request_id)
+    """The request a person works: the right to work cases or tasks, in their view (else
+    NotFound) and capture jurisdiction (else Forbidden)."""
+    require(unit.ctx, Right.EDIT_CASES, Right.ASSIGN_TASKS)
+    found = repo.get(unit.conn, request_ids=[request_id], within=unit.ctx.principal.view).get(
+        request_id
+    )
     if found is None:
         raise NotFound(f"no help request {request_id}")
+    writable(unit.ctx, found["region_code"], f"help request {request_id}")
     return found
 
 
@@ -244,7 +253,7 @@ def _move(
     given: triage, the level's clock starting again with its deadline), the step and the
     audit event written in one unit."""
     when = not_in_future(at)
-    with writing(ctx, detail=f"help request {action}") as unit:
+    with refusals(ctx, ENTITY, request_id), writing(ctx, detail=f"help request {action}") as unit:
         locks.serialise(unit.conn, name=LOCK)
         before = _load(unit, request_id)
         if when < before["received_time"]:
@@ -354,7 +363,10 @@ def refusal(
     if not facility.strip() or not reason.strip():
         raise BadRequest("a refusal needs the {facility} and the {reason}")
     when = not_in_future(at)
-    with writing(ctx, detail="help request: refusal by a facility") as unit:
+    with (
+        refusals(ctx, ENTITY, request_id),
+        writing(ctx, detail="help request: refusal by a facility") as unit,
+    ):
         locks.serialise(unit.conn, name=LOCK)
         before = _load(unit, request_id)
         status = HelpStatus(before["status"])
@@ -391,7 +403,11 @@ def escalate_run(ctx: ServiceContext, *, at: dt.datetime | None = None) -> list[
     done: list[Escalation] = []
     with writing(ctx, detail="help requests: escalation run") as unit:
         locks.serialise(unit.conn, name=LOCK)
-        open_ = [r for r in repo.listed(unit.conn) if HelpStatus(r["status"]) not in ENDED]
+        open_ = [
+            r
+            for r in repo.listed(unit.conn, within=EVERYWHERE)  # every level's clock runs
+            if HelpStatus(r["status"]) not in ENDED
+        ]
         for request in open_:
             done += _escalate(ctx, unit, request, when)
     return done

@@ -14,12 +14,13 @@ from typing import Any
 from shoutu.domain.identifiers import IdentifierError
 from shoutu.domain.regions import level_code, parse_region_code
 from shoutu.domain.timeutil import utcnow
-from shoutu.domain.vocabulary import HelpCategory, HelpStatus, RegionLevel
+from shoutu.domain.vocabulary import HelpCategory, HelpStatus, RegionLevel, Right
 from shoutu.errors import BadRequest, NotFound, ProtocolError
 from shoutu.protocols.schema import HelpRequests, Protocol
 from shoutu.rules.help_requests import ENDED, Clock, overdue
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
+from shoutu.services.guard import refusals, require
 from shoutu.services.registry.people import check_purpose
 from shoutu.store.repositories import help_requests as repo
 
@@ -93,14 +94,20 @@ def view(
 def get_request(
     ctx: ServiceContext, request_id: int, *, reveal: bool = False, purpose: str | None = None
 ) -> dict[str, Any]:
-    """One request with its steps; the note masked unless revealed with a purpose; audited."""
-    if reveal:
-        check_purpose(ctx, purpose)
-    with ctx.connect() as conn:
-        found = repo.get(conn, request_ids=[request_id]).get(request_id)
-        steps = repo.steps(conn, request_ids=[request_id]).get(request_id, [])
-    if found is None:
-        raise NotFound(f"no help request {request_id}")
+    """One request in the caller's jurisdiction with its steps; the note masked unless
+    revealed with a right and a purpose; audited."""
+    with refusals(ctx, ENTITY, request_id, also=(BadRequest,)):
+        require(ctx, Right.VIEW_CASES)
+        if reveal:
+            require(ctx, Right.REVEAL_PERSONAL_DATA)
+            check_purpose(ctx, purpose)
+        with ctx.connect() as conn:
+            found = repo.get(conn, request_ids=[request_id], within=ctx.principal.view).get(
+                request_id
+            )
+            steps = repo.steps(conn, request_ids=[request_id]).get(request_id, [])
+        if found is None:
+            raise NotFound(f"no help request {request_id}")
     with writing(ctx) as unit:
         unit.read(ENTITY, [request_id], pii=reveal, purpose=purpose or "help request record")
     return {**view(ctx, found, reveal=reveal, at=utcnow()), "steps": steps}
@@ -117,14 +124,19 @@ def list_requests(
     reveal: bool = False,
     purpose: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Requests received by ``at`` (default now), filtered; overdue as of ``at``; audited."""
-    if reveal:
-        check_purpose(ctx, purpose)
+    """Requests in the caller's jurisdiction received by ``at`` (default now), filtered;
+    overdue as of ``at``; audited."""
+    with refusals(ctx, ENTITY, also=(BadRequest,)):
+        require(ctx, Right.VIEW_CASES)
+        if reveal:
+            require(ctx, Right.REVEAL_PERSONAL_DATA)
+            check_purpose(ctx, purpose)
     when = at or utcnow()
     prefix = _prefix(region)
     with ctx.connect() as conn:
         rows = repo.listed(
             conn,
+            within=ctx.principal.view,
             statuses=None if status is None else [status.value],
             region_prefix=prefix,
             received_before=when,
@@ -164,7 +176,7 @@ def summary(
     and the median hours from receipt to resolution; refusals by facility."""
     when = at or utcnow()
     with ctx.connect() as conn:
-        rows = repo.listed(conn, received_before=when)
+        rows = repo.listed(conn, within=ctx.principal.view, received_before=when)
         steps = repo.steps(conn, request_ids=[r["request_id"] for r in rows])
     regions: dict[str, Counter[str]] = defaultdict(Counter)
     times: dict[str, list[float]] = defaultdict(list)

@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, or_, select, update
 
+from shoutu.domain.access import Jurisdiction
 from shoutu.store.repositories.entities import insert_generated, rows_in
+from shoutu.store.repositories.jurisdiction import inside
 from shoutu.store.tables import HelpRequest, HelpRequestStep, table
 
 TABLE = table(HelpRequest)
@@ -20,8 +22,13 @@ def add(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
     return insert_generated(conn, table=TABLE, key="request_id", rows=rows)
 
 
-def get(conn: Connection, *, request_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    statement = lambda chunk: select(TABLE).where(TABLE.c.request_id.in_(chunk))  # noqa: E731
+def get(
+    conn: Connection, *, request_ids: Sequence[int], within: Jurisdiction
+) -> dict[int, dict[str, Any]]:
+    """These requests, those whose region lies in ``within``."""
+    statement = lambda chunk: select(TABLE).where(  # noqa: E731
+        TABLE.c.request_id.in_(chunk), inside(TABLE.c.region_code, within)
+    )
     return {int(r["request_id"]): dict(r) for r in rows_in(conn, statement, request_ids)}
 
 
@@ -34,12 +41,14 @@ def by_source_refs(conn: Connection, *, refs: Sequence[str]) -> dict[str, dict[s
 def listed(
     conn: Connection,
     *,
+    within: Jurisdiction,
     statuses: Sequence[str] | None = None,
     region_prefix: str | None = None,
     received_before: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Requests (of these statuses, in a region subtree, received by a time), by id."""
-    query = select(TABLE).order_by(TABLE.c.request_id)
+    """Requests in ``within`` (of these statuses, in a region subtree, received by a time),
+    by id."""
+    query = select(TABLE).where(inside(TABLE.c.region_code, within)).order_by(TABLE.c.request_id)
     if statuses is not None:
         query = query.where(TABLE.c.status.in_(list(statuses)))
     if region_prefix:
