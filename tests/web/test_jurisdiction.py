@@ -10,7 +10,7 @@ from typing import Any
 from shoutu.domain.access import ROLE_RIGHTS
 from shoutu.domain.vocabulary import Right, Role
 from shoutu.services.audit import recent
-from webworld import DISTRICTS, World
+from webworld import DISTRICTS, UNDER_CONTROL, World
 
 
 def _records(world: World) -> dict[str, dict[str, list[dict[str, Any]]]]:
@@ -122,6 +122,21 @@ def test_no_user_reaches_the_other_district(world: World) -> None:
                 check(
                     f"step signal {signal['signal_id']}", step.status_code, step.status_code < 400
                 )
+            # the pages and the worker's round: nothing of the other district either
+            for row in theirs["cases"][:2]:
+                page = client.get(f"/cases/{row['case_id']}")
+                check(f"case page {row['case_id']}", page.status_code, page.status_code < 400)
+            round_ = client.get("/api/v1/checks/round")
+            listed = (
+                {p["person_id"] for p in round_.json().get("people", [])}
+                if round_.status_code == 200
+                else set()
+            )
+            check(
+                "round",
+                round_.status_code,
+                bool(listed & their_people | listed & {UNDER_CONTROL[other]}),
+            )
             # revealing one's own people without a purpose fails too
             mine = records[own]["cases"][0]["person_id"]
             bare = client.get(f"/api/v1/people/{mine}", params={"reveal": True})

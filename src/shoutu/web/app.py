@@ -18,30 +18,16 @@ from shoutu.web import api, checks_api, pages, problems, public_api, uploads
 from shoutu.web.ratelimit import Limiter
 
 STATIC = Path(__file__).parent / "static"
-#: no script or style from elsewhere, no framing; ECharts sets inline styles on its nodes
-POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
-    "form-action 'self'"
-)
-HEADERS = {
-    "Content-Security-Policy": POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
-}
 
 
 class SecurityHeaders(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await call_next(request)
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.url.path.startswith("/api/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+        if request.method == "POST" and request.url.path == uploads.PATH:
+            # refused before the body is read: no login, or larger than an upload may be
+            early = uploads.precheck(request)
+            if early is not None:
+                return problems.secured(early, request.url.path)
+        return problems.secured(await call_next(request), request.url.path)
 
 
 def create_app(ctx: ServiceContext) -> FastAPI:

@@ -24,8 +24,9 @@ def check_round(
 ) -> dict[str, Any]:
     """Today's people to check, those who missed a report or have fever or symptoms first."""
     from shoutu.services.control.check_days import round_list
+    from shoutu.web.public_api import plausible
 
-    return round_list(ctx, date)
+    return round_list(ctx, None if date is None else plausible(ctx, date))
 
 
 class CheckIn(BaseModel):

@@ -18,7 +18,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "password": ("密码", "Password"),
     "wrong_login": ("用户名或密码错误", "Wrong username or password"),
     "wrong_origin": ("请从本站登录页登录", "Log in from this site's own login page"),
-    "locked": ("密码错误次数过多，请稍后再试", "Too many wrong passwords: try again later"),
     "dashboard": ("指挥中心", "Command centre"),
     "situation": ("疫情形势", "Situation"),
     "cases_total": ("累计感染者", "Infections in all"),

@@ -21,6 +21,7 @@ from shoutu.web.api import Id, set_cookie
 from shoutu.web.auth import COOKIE, CSRF_FIELD, base, caller, maybe_caller, public
 from shoutu.web.i18n import COOKIE as LANG_COOKIE
 from shoutu.web.i18n import label, negotiate, words
+from shoutu.web.public_api import plausible, the_day
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -64,9 +65,23 @@ def to_login(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
 
 
+def safe_next(target: str) -> str:
+    """Where to go after logging in: a path of this site only (never ``//host`` or a URL)."""
+    parts = urlsplit(target)
+    if (
+        not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+        or parts.scheme
+        or parts.netloc
+        or any(c in target for c in "\r\n\\")
+    ):
+        return "/"
+    return target
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/") -> HTMLResponse:
-    return render(request, "login.html", next=next if next.startswith("/") else "/")
+    return render(request, "login.html", next=safe_next(next))
 
 
 def same_origin(request: Request) -> bool:
@@ -94,8 +109,8 @@ async def login_post(
     try:
         found = await run_in_threadpool(login, public(request), username, password)
     except Unauthenticated as exc:
-        return render(request, "login.html", status=401, next=next, error=str(exc))
-    response = RedirectResponse(next if next.startswith("/") else "/", status_code=303)
+        return render(request, "login.html", status=401, next=safe_next(next), error=str(exc))
+    response = RedirectResponse(safe_next(next), status_code=303)
     set_cookie(response, request, found.token, found.expires_at)
     return response
 
@@ -118,13 +133,14 @@ def dashboard(request: Request, ctx: MaybeUser, date: dt.date | None = None) -> 
     in-control / community / imported, the district map, open signals, tasks open and
     overdue."""
     from shoutu.domain.vocabulary import Right
-    from shoutu.services.public.bulletin import latest_day
     from shoutu.services.registry.situation import situation
     from shoutu.services.surveillance.signals import list_signals
 
     if ctx is None:
         return to_login(request)
-    day = date or latest_day(ctx)
+    if not ctx.principal.may(Right.VIEW_CASES):  # a lab or a key place: its own page
+        return RedirectResponse("/lab", status_code=303)
+    day = the_day(ctx, date)
     signals = (
         list_signals(ctx, open_only=True, limit=20) if ctx.principal.may(Right.VIEW_CASES) else []
     )
@@ -137,13 +153,11 @@ def dashboard(request: Request, ctx: MaybeUser, date: dt.date | None = None) -> 
 def case_page(request: Request, case_id: Id, ctx: MaybeUser) -> Response:
     """A case: its timeline, its person (masked), its contacts and tasks."""
     from shoutu.services.registry.cases import get_case
-    from shoutu.services.registry.people import get_person
 
     if ctx is None:
         return to_login(request)
     found = get_case(ctx, case_id)
-    person = get_person(ctx, int(found["case"]["person_id"]))
-    return render(request, "case.html", ctx=ctx, found=found, person=person)
+    return render(request, "case.html", ctx=ctx, found=found, person=found["person"])
 
 
 @router.get("/signals/{signal_id}", response_class=HTMLResponse)
@@ -168,7 +182,11 @@ def worker_page(request: Request, ctx: MaybeUser, date: dt.date | None = None) -
     if ctx is None:
         return to_login(request)
     return render(
-        request, "worker.html", ctx=ctx, round=round_list(ctx, date), symptoms=list(Symptom)
+        request,
+        "worker.html",
+        ctx=ctx,
+        round=round_list(ctx, None if date is None else plausible(ctx, date)),
+        symptoms=list(Symptom),
     )
 
 
@@ -216,11 +234,10 @@ def _self_check(
     date: dt.date | None,
     visit: tuple[int, dt.datetime, dt.datetime] | None = None,
 ) -> HTMLResponse:
-    from shoutu.services.public.bulletin import latest_day
     from shoutu.services.public.self_check import check_visits, published_windows, windows_json
 
     ctx = public(request)
-    day = date or latest_day(ctx)
+    day = the_day(ctx, date)
     windows = windows_json(published_windows(ctx, day))
     answer = None if visit is None else check_visits(ctx, day, [visit])
     return render(request, "self_check.html", day=day, windows=windows, answer=answer, asked=visit)
@@ -231,10 +248,10 @@ def public_page(request: Request, date: dt.date | None = None) -> HTMLResponse:
     """The public bulletin of a day (default the latest; no login): the day's figures, the
     curve, the map, risk areas."""
     from shoutu.services.public.areas import public_areas
-    from shoutu.services.public.bulletin import bulletin, latest_day
+    from shoutu.services.public.bulletin import bulletin
 
     ctx = public(request)
-    day = date or latest_day(ctx)
+    day = the_day(ctx, date)
     return render(
         request,
         "public.html",

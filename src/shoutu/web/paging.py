@@ -37,7 +37,7 @@ def decode(cursor: str | None, parts: Sequence[Callable[[Any], Any]]) -> tuple[A
         if not isinstance(raw, list) or len(raw) != len(parts):
             raise ValueError
         return tuple(parse(value) for parse, value in zip(parts, raw, strict=True))
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise BadRequest("the {cursor} is not one this API gave") from None
 
 
@@ -45,7 +45,7 @@ def timestamp(value: Any) -> dt.datetime:
     found = dt.datetime.fromisoformat(str(value))
     if found.tzinfo is None:
         raise ValueError("naive")
-    return found
+    return found.astimezone(dt.UTC)  # OverflowError at the ends of the calendar
 
 
 def day(value: Any) -> dt.date:
@@ -53,8 +53,8 @@ def day(value: Any) -> dt.date:
 
 
 def integer(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError("not an integer")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
+        raise ValueError("not a stored id")
     return value
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
@@ -24,6 +24,7 @@ TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     412: "Precondition failed",
+    413: "Content too large",
     429: "Too many requests",
     422: "Unprocessable content",
     428: "Precondition required",
@@ -31,6 +32,30 @@ TITLES = {
     503: "Service unavailable",
 }
 LOG = logging.getLogger("shoutu.web")
+#: no script or style from elsewhere, no framing; ECharts sets inline styles on its nodes
+POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
+HEADERS = {
+    "Content-Security-Policy": POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
+}
+
+
+def secured(response: Response, path: str) -> Response:
+    """The security headers on a response; nothing but the static files may be cached (pages
+    show masked people, the API records)."""
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if not path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 class ProblemDetail(BaseModel):
@@ -102,9 +127,10 @@ def install(app: FastAPI) -> None:
         detail = "; ".join(f"{p['field']}: {p['reason']}" for p in problems) or "invalid request"
         return problem(422, "input_error", detail, problems=problems)
 
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         LOG.exception("internal error on %s %s", request.method, request.url.path)
-        return problem(500, "internal_error", "an internal error; it has been logged")
+        failed = problem(500, "internal_error", "an internal error; it has been logged")
+        return secured(failed, request.url.path)  # outside the middleware: headers here
 
     app.add_exception_handler(ShoutuError, service_error)
     app.add_exception_handler(HTTPException, http_error)

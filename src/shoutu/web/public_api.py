@@ -18,9 +18,20 @@ Day = Annotated[dt.date | None, Query(description="The day (default: the latest)
 
 
 def the_day(ctx: Public, day: dt.date | None) -> dt.date:
+    """The day asked for (within the plausible dates), else the latest."""
     from shoutu.services.public.bulletin import latest_day
 
-    return day if day is not None else latest_day(ctx)
+    return plausible(ctx, day) if day is not None else latest_day(ctx)
+
+
+def plausible(ctx: Public, day: dt.date) -> dt.date:
+    """``day`` if it lies in SHOUTU_PLAUSIBLE_DATES (else 400)."""
+    from shoutu.errors import BadRequest
+
+    window = ctx.plausible_window()
+    if day not in window:
+        raise BadRequest(f"the {{date}} {day} is outside {window}")
+    return day
 
 
 @router.get("/bulletin")

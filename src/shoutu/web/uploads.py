@@ -10,14 +10,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from shoutu.errors import BadRequest, InputError
-from shoutu.web.auth import Caller
-from shoutu.web.problems import ERRORS
+from shoutu.errors import BadRequest, InputError, Unauthenticated
+from shoutu.web.auth import Caller, credentials
+from shoutu.web.problems import ERRORS, from_error, problem
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS, tags=["results"])
+PATH = "/api/v1/results"
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 LIMIT = 200 * 1024 * 1024  # bytes: a day's results of a large lab
 
@@ -29,6 +31,17 @@ def safe_name(name: str | None) -> str:
     if not cleaned.lower().endswith(SUFFIXES):
         raise BadRequest(f"the {{file}} must be CSV, Excel (.xlsx) or Parquet, not {base!r}")
     return cleaned
+
+
+def precheck(request: Request) -> JSONResponse | None:
+    """Refuse an upload before its body is read: without credentials (401), or declaring a
+    size above the limit (413)."""
+    if credentials(request) is None:
+        return from_error(Unauthenticated("log in first, or send a bearer token"))
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > LIMIT + (1 << 20):  # the form's own bytes
+        return problem(413, "content_too_large", f"an upload is at most {LIMIT // 2**20} MB")
+    return None
 
 
 @router.post("/results")

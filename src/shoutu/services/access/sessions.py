@@ -53,13 +53,16 @@ def _dummy(ctx: ServiceContext) -> str:
     return _DUMMY[cost]
 
 
-def _failed(ctx: ServiceContext, username: str, why: str) -> None:
-    with writing(ctx.acting_as(_anonymous(username))) as unit:
-        unit.event(AuditAction.LOGIN_FAILED, "users", username, detail=why)
-
-
-def _anonymous(username: str) -> Principal:
-    return Principal(name=username[:64] or "?", rights=frozenset(), role=None)
+def _failed(ctx: ServiceContext, username: str, why: str, user_id: int | None = None) -> None:
+    """Audit a refused login. An unknown name is kept only as a hash: people type their
+    password into the name field."""
+    if user_id is None:
+        actor = "anonymous"
+        entity_id = "sha256:" + hashlib.sha256(username.encode()).hexdigest()[:16]
+    else:
+        actor, entity_id = username, str(user_id)
+    with writing(ctx.acting_as(Principal(name=actor, rights=frozenset()))) as unit:
+        unit.event(AuditAction.LOGIN_FAILED, "users", entity_id, detail=why)
 
 
 def login(ctx: ServiceContext, username: str, password: str) -> Login:
@@ -69,32 +72,37 @@ def login(ctx: ServiceContext, username: str, password: str) -> Login:
     with ctx.connect() as conn:
         user = repo.by_name(conn, username=username)
     passwords = hasher(ctx.settings)
+    # every refusal costs one hash and says the same: nobody learns which names exist, are
+    # disabled or locked (the audit trail keeps the reason)
+    refused = None
     if user is None:
+        refused = "unknown user"
+    elif user["disabled"]:
+        refused = "user disabled"
+    elif user["locked_until"] is not None and user["locked_until"] > now:
+        refused = "locked out"
+    if user is None or refused is not None:
         passwords.verify(password, _dummy(ctx))
-        _failed(ctx, username, "unknown user")
+        _failed(ctx, username, refused or "", None if user is None else int(user["user_id"]))
         raise Unauthenticated(WRONG)
-    if user["disabled"]:
-        _failed(ctx, username, "user disabled")
-        raise Unauthenticated(WRONG)
-    if user["locked_until"] is not None and user["locked_until"] > now:
-        _failed(ctx, username, "locked out")
-        raise Unauthenticated(
-            f"too many wrong passwords: try again after {user['locked_until']:%H:%M} UTC"
-        )
     try:
         good, rehashed = passwords.verify_and_update(password, user["password_hash"])
     except UnknownHashError:
         good, rehashed = False, None
     principal = principal_of(user)
     if not good:
-        failures = int(user["failed_logins"]) + 1
-        locked = failures >= ctx.settings.login_max_failures
         with writing(ctx.acting_as(principal)) as unit:
-            values: dict[str, object] = {"failed_logins": 0 if locked else failures}
+            # counted in the database, so that concurrent wrong passwords all count
+            failures = repo.count_failure(unit.conn, user_id=user["user_id"])
+            locked = failures >= ctx.settings.login_max_failures
             if locked:
                 minutes = ctx.settings.login_lockout_minutes
-                values["locked_until"] = unit.now + dt.timedelta(minutes=minutes)
-            repo.change(unit.conn, user_id=user["user_id"], values=values)
+                until = unit.now + dt.timedelta(minutes=minutes)
+                repo.change(
+                    unit.conn,
+                    user_id=user["user_id"],
+                    values={"failed_logins": 0, "locked_until": until},
+                )
             unit.event(
                 AuditAction.LOGIN_FAILED,
                 "users",
@@ -114,7 +122,7 @@ def login(ctx: ServiceContext, username: str, password: str) -> Login:
                 "expires_at": expires,
             },
         )
-        values = {"failed_logins": 0, "locked_until": None, "last_login": now}
+        values: dict[str, object] = {"failed_logins": 0, "locked_until": None, "last_login": now}
         if rehashed:
             values["password_hash"] = rehashed
         repo.change(unit.conn, user_id=user["user_id"], values=values)

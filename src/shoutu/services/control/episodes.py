@@ -442,7 +442,7 @@ def in_force_by_kind(ctx: ServiceContext, at: dt.datetime) -> dict[str, int]:
     """Episodes in force at ``at``, by the kind of the stage they are in (the situation's
     count)."""
     with ctx.connect() as conn:
-        counts = repo.active_counts(conn, at=at)
+        counts = repo.active_counts(conn, at=at, within=ctx.principal.view)
     return dict(sorted(counts.items()))
 
 

@@ -33,6 +33,7 @@ from typing import Any
 
 import pyarrow.compute as pc
 
+from shoutu.domain.access import EVERYWHERE
 from shoutu.domain.regions import level_code
 from shoutu.domain.timeutil import end_of_day, local_date, start_of_day
 from shoutu.domain.vocabulary import (
@@ -101,7 +102,7 @@ def bulletin(ctx: ServiceContext, day: dt.date) -> Bulletin:
         changes = reclass_repo.of_cases(conn, case_ids=[int(c["case_id"]) for c in reported])
         traced = contacts_repo.identified_between(conn, start=start, end=end)
         traced_total = len(contacts_repo.identified_between(conn, start=EPOCH, end=end))
-        in_force = measures_repo.active_counts(conn, at=end)
+        in_force = measures_repo.active_counts(conn, at=end, within=EVERYWHERE)  # city counts
         released = measures_repo.ended_between(
             conn, kinds=[k.value for k in OBSERVATION], status="released", start=start, end=end
         )

@@ -52,8 +52,10 @@ def list_cases(
 
 
 def get_case(ctx: ServiceContext, case_id: int) -> dict[str, Any]:
-    """One case in the caller's jurisdiction with its contacts (counts by kind) and its
-    tasks; audited."""
+    """One case in the caller's jurisdiction with its person (masked: seen through the case,
+    wherever they live), its contacts (counts by kind) and its tasks; audited."""
+    from shoutu.services.registry.people import masked_view
+
     with refusals(ctx, "cases", case_id):
         require(ctx, Right.VIEW_CASES)
         with ctx.connect() as conn:
@@ -67,7 +69,8 @@ def get_case(ctx: ServiceContext, case_id: int) -> dict[str, Any]:
     kinds: dict[str, int] = {}
     for _, kind, _, _ in contacts:
         kinds[kind] = kinds.get(kind, 0) + 1
-    return {"case": case, "contacts": kinds, "tasks": tasks}
+    person = masked_view(ctx, int(case["person_id"]), purpose=f"case record {case_id}")
+    return {"case": case, "person": person, "contacts": kinds, "tasks": tasks}
 
 
 __all__ = ["get_case", "list_cases"]

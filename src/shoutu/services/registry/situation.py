@@ -51,11 +51,12 @@ def situation(
         places = entities.count_by(conn, table=table(Place), column="type")
         key_pops = entities.count_by(conn, table=table(Person), column="key_population")
         synthetic = entities.count_by(conn, table=table(Person), column="synthetic")
-        found = cases.counts(conn, until=now)
-        active = measures.active_counts(conn, at=now)
+        view = ctx.principal.view  # the caller's jurisdiction (the whole tree at a terminal)
+        found = cases.counts(conn, until=now, within=view)
+        active = measures.active_counts(conn, at=now, within=view)
         areas = risk_areas.active_counts(conn, at=now)
-        tasks_open, tasks_overdue = tasks.open_counts(conn, now=now)
-        signals = signals_repo.status_counts(conn, at=now)
+        tasks_open, tasks_overdue = tasks.open_counts(conn, now=now, within=view)
+        signals = signals_repo.status_counts(conn, at=now, within=view)
     by_origin = {o.value: 0 for o in Origin}
     in_control = community = 0
     for origin, found_in_control, count in found["groups"]:

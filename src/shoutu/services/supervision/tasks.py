@@ -325,7 +325,10 @@ def update_task(
         if priority is not None:
             values["priority"] = priority
         if values:
-            repo.change(unit.conn, task_id=task_id, values={**values, **unit.touch})
+            if not repo.change(
+                unit.conn, task_id=task_id, values={**values, **unit.touch}, expected=version
+            ):  # another writer changed it since it was read
+                raise PreconditionFailed(f"task {task_id} has changed since: read it again")
             unit.updated(
                 "tasks",
                 task_id,

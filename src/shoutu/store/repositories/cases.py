@@ -80,12 +80,14 @@ def add(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
     return insert_generated(conn, table=TABLE, key="case_id", rows=rows)
 
 
-def counts(conn: Connection, *, until: dt.datetime | None = None) -> dict[str, Any]:
-    """Cases (reported by ``until``, if given) by origin and whether found in control, and
-    the last community case's report."""
-    reported: ColumnElement[bool] = TABLE.c.report_time.is_not(None)
+def counts(
+    conn: Connection, *, within: Jurisdiction, until: dt.datetime | None = None
+) -> dict[str, Any]:
+    """Cases in ``within`` (reported by ``until``, if given) by origin and whether found in
+    control, and the last community case's report."""
+    reported: ColumnElement[bool] = and_(TABLE.c.report_time.is_not(None), inside(REGION, within))
     if until is not None:
-        reported = TABLE.c.report_time <= until
+        reported = and_(TABLE.c.report_time <= until, inside(REGION, within))
     rows = conn.execute(
         select(TABLE.c.origin, TABLE.c.found_in_control, func.count())
         .where(reported)

@@ -169,12 +169,13 @@ def ended_spans(
     return [(s, e) for s, e in conn.execute(statement)]
 
 
-def active_counts(conn: Connection, *, at: dt.datetime) -> dict[str, int]:
-    """Measures in force at ``at`` by kind: started by then, not ended by then, not
-    cancelled. An episode with stages counts under the kind of the stage it is in then (a
-    contact past centralised quarantine is in health monitoring; past its last stage and not
-    released, under the last)."""
+def active_counts(conn: Connection, *, at: dt.datetime, within: Jurisdiction) -> dict[str, int]:
+    """Measures of people in ``within`` in force at ``at`` by kind: started by then, not
+    ended by then, not cancelled. An episode with stages counts under the kind of the stage
+    it is in then (a contact past centralised quarantine is in health monitoring; past its
+    last stage and not released, under the last)."""
     in_force = and_(
+        inside(REGION, within),
         TABLE.c.status != ControlStatus.CANCELLED.value,
         TABLE.c.start_time <= at,
         or_(TABLE.c.end_time.is_(None), TABLE.c.end_time > at),

@@ -69,10 +69,10 @@ def lock_series(conn: Connection) -> None:
     locks.serialise(conn, name="shoutu.signals.record")
 
 
-def status_counts(conn: Connection, *, at: dt.datetime) -> dict[str, int]:
-    """Signals raised by ``at`` (their response task's open time: the moment the alarm was
-    raised, a weekly one on its Sunday), by their status now (the workflow keeps no history
-    of its steps but in the audit trail)."""
+def status_counts(conn: Connection, *, at: dt.datetime, within: Jurisdiction) -> dict[str, int]:
+    """Signals in ``within`` raised by ``at`` (their response task's open time: the moment
+    the alarm was raised, a weekly one on its Sunday), by their status now (the workflow
+    keeps no history of its steps but in the audit trail)."""
     signals, tasks = table(Signal), table(Task)
     raised = (
         select(tasks.c.task_id)
@@ -85,7 +85,9 @@ def status_counts(conn: Connection, *, at: dt.datetime) -> dict[str, int]:
         .exists()
     )
     rows = conn.execute(
-        select(signals.c.status, func.count()).where(raised).group_by(signals.c.status)
+        select(signals.c.status, func.count())
+        .where(raised, inside(signals.c.region, within))
+        .group_by(signals.c.status)
     )
     return {str(status): int(n) for status, n in rows}
 

@@ -91,8 +91,19 @@ def cancel(
         )
 
 
-def change(conn: Connection, *, task_id: int, values: dict[str, Any]) -> None:
-    conn.execute(update(TABLE).where(TABLE.c.task_id == task_id).values(**values))
+def change(
+    conn: Connection,
+    *,
+    task_id: int,
+    values: dict[str, Any],
+    expected: dt.datetime | None = None,
+) -> bool:
+    """Change a task (``expected``: only if its ``updated_at`` is still this — an update of
+    the version the caller saw); whether it changed."""
+    statement = update(TABLE).where(TABLE.c.task_id == task_id)
+    if expected is not None:
+        statement = statement.where(TABLE.c.updated_at == expected)
+    return bool(conn.execute(statement.values(**values)).rowcount)
 
 
 def pending(conn: Connection, *, kinds: Sequence[str] | None = None) -> list[dict[str, Any]]:
@@ -164,10 +175,11 @@ def listing(
     return [dict(r) for r in conn.execute(statement).mappings()]
 
 
-def open_counts(conn: Connection, *, now: dt.datetime) -> tuple[int, int]:
-    """(tasks open at ``now``, of which overdue then): opened by then, not done by then, not
-    cancelled."""
+def open_counts(conn: Connection, *, now: dt.datetime, within: Jurisdiction) -> tuple[int, int]:
+    """(tasks of ``within`` open at ``now``, of which overdue then): opened by then, not done
+    by then, not cancelled."""
     is_open = and_(
+        inside(TABLE.c.resp_region, within),
         TABLE.c.status != CANCELLED,
         TABLE.c.open_time <= now,
         or_(TABLE.c.done_time.is_(None), TABLE.c.done_time > now),

@@ -39,6 +39,17 @@ def change(conn: Connection, *, user_id: int, values: dict[str, Any]) -> None:
     conn.execute(update(TABLE).where(TABLE.c.user_id == user_id).values(**values))
 
 
+def count_failure(conn: Connection, *, user_id: int) -> int:
+    """One more wrong password of the user, counted in the database; the count now."""
+    statement = (
+        update(TABLE)
+        .where(TABLE.c.user_id == user_id)
+        .values(failed_logins=TABLE.c.failed_logins + 1)
+        .returning(TABLE.c.failed_logins)
+    )
+    return int(conn.execute(statement).scalar_one())
+
+
 def add_session(conn: Connection, *, values: dict[str, Any]) -> None:
     conn.execute(insert(SESSIONS).values(**values))
 
@@ -85,6 +96,7 @@ __all__ = [
     "by_id",
     "by_name",
     "change",
+    "count_failure",
     "end_sessions",
     "listing",
     "session",

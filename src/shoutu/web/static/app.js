@@ -47,7 +47,11 @@
     var top = Math.max.apply(null, [1].concat(values.map(function (v) { return v.value; })));
     chart.setOption({
       animation: false,
-      tooltip: { formatter: function (p) { return (p.data ? p.data.label : p.name) + ": " + (p.value || 0); } },
+      tooltip: {
+        formatter: function (p) {  // region names come from an import file: text, not HTML
+          return echarts.format.encodeHTML(String(p.data ? p.data.label : p.name)) + ": " + (p.value || 0);
+        }
+      },
       visualMap: { min: 0, max: top, left: 0, bottom: 0, inRange: { color: ["#f2f0f7", "#cb181d"] }, calculable: false },
       series: [{ type: "map", map: "districts", nameProperty: "region_code", data: values, label: { show: false } }]
     });
@@ -158,8 +162,17 @@
     out.className = "result " + (ok ? "ok" : "error");
   }
 
+  // kept, not sent now: the network or the server failed, or the login ended (401/403) —
+  // the form waits for the next try; a refusal of the report itself (4xx) is shown instead
+  function retry(status) { return status >= 500 || status === 401 || status === 403; }
+
+  function me() { return document.getElementById("queue").dataset.user; }
+
   function flush() {
-    var items = queued();
+    var everyone = queued();
+    // only the worker who filled a form sends it: another's wait for their own login
+    var items = everyone.filter(function (i) { return i.user === me(); });
+    var others = everyone.filter(function (i) { return i.user !== me(); });
     if (items.length === 0) { return Promise.resolve(); }
     var words = JSON.parse(document.getElementById("queue").dataset.words);
     say(words.sending + " (" + items.length + ")");
@@ -167,12 +180,12 @@
     return items.reduce(function (chain, item) {
       return chain.then(function () {
         return send(item).then(function (r) {
-          if (r.status >= 500) { left.push(item); return null; }
+          if (retry(r.status)) { left.push(item); return null; }
           return r.json().then(function (b) { shown(item, r.ok ? words.sent : b.detail, r.ok); });
         }).catch(function () { left.push(item); });
       });
     }, Promise.resolve()).then(function () {
-      keep(left);
+      keep(others.concat(left));
       say(left.length ? words.queued + " (" + left.length + ")" : words.sent);
     });
   }
@@ -182,6 +195,7 @@
     var symptoms = Array.prototype.map.call(
       form.querySelectorAll("input[name=symptoms]:checked"), function (c) { return c.value; });
     var item = {
+      user: me(),
       url: form.dataset.check,
       body: {
         person_id: Number(form.dataset.person),
@@ -190,7 +204,7 @@
       }
     };
     send(item).then(function (r) {
-      if (r.status >= 500) { throw new Error(String(r.status)); }
+      if (retry(r.status)) { throw new Error(String(r.status)); }
       return r.json().then(function (b) { shown(item, r.ok ? words.sent : b.detail, r.ok); });
     }).catch(function () {
       var items = queued();
