@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, select, update
 
 from shoutu.domain.access import Jurisdiction
 from shoutu.store.repositories.entities import insert_generated, rows_in
-from shoutu.store.repositories.jurisdiction import inside
+from shoutu.store.repositories.jurisdiction import before, inside
 from shoutu.store.tables import Case, Person, table
 
 TABLE = table(Case)
@@ -50,13 +50,7 @@ def listing(
     if region is not None:
         statement = statement.where(REGION.startswith(region, autoescape=True))
     if after is not None:
-        at, case_id = after
-        statement = statement.where(
-            or_(
-                TABLE.c.report_time < at,
-                and_(TABLE.c.report_time == at, TABLE.c.case_id < case_id),
-            )
-        )
+        statement = statement.where(before(TABLE.c.report_time, TABLE.c.case_id, after))
     statement = statement.order_by(TABLE.c.report_time.desc(), TABLE.c.case_id.desc())
     return [dict(r) for r in conn.execute(statement.limit(limit)).mappings()]
 

@@ -1,10 +1,11 @@
-"""A jurisdiction as SQL: the rows whose region code starts with one of its prefixes."""
+"""A jurisdiction as SQL: the rows whose region code starts with one of its prefixes; and the
+next page of a list a person pages through (keyset, descending)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from shoutu.domain.access import Jurisdiction
 
@@ -18,4 +19,13 @@ def inside(column: ColumnElement[Any], within: Jurisdiction) -> ColumnElement[bo
     return or_(*(column.startswith(p, autoescape=True) for p in within.prefixes))
 
 
-__all__ = ["inside"]
+def before(
+    key: ColumnElement[Any], ident: ColumnElement[Any], last: tuple[Any, int]
+) -> ColumnElement[bool]:
+    """Rows after ``last`` = (key, id) in a list ordered by key, then id, both descending
+    (the next page of a keyset-paged list)."""
+    at, row_id = last
+    return or_(key < at, and_(key == at, ident < row_id))
+
+
+__all__ = ["before", "inside"]

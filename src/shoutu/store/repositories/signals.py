@@ -6,13 +6,13 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, String, and_, cast, func, insert, or_, select, update
+from sqlalchemy import Connection, String, cast, func, insert, select, update
 
 from shoutu.domain.access import Jurisdiction
 from shoutu.domain.vocabulary import SignalStatus, TaskKind
 from shoutu.store.repositories import locks
 from shoutu.store.repositories.entities import rows_in
-from shoutu.store.repositories.jurisdiction import inside
+from shoutu.store.repositories.jurisdiction import before, inside
 from shoutu.store.tables import Signal, Task, table
 
 OPEN = (SignalStatus.NEW.value, SignalStatus.VERIFYING.value, SignalStatus.INVESTIGATING.value)
@@ -128,13 +128,7 @@ def listing(
     signals = table(Signal)
     statement = select(signals).where(inside(signals.c.region, within))
     if after is not None:
-        end, signal_id = after
-        statement = statement.where(
-            or_(
-                signals.c.date_end < end,
-                and_(signals.c.date_end == end, signals.c.signal_id < signal_id),
-            )
-        )
+        statement = statement.where(before(signals.c.date_end, signals.c.signal_id, after))
     if status is not None:
         statement = statement.where(signals.c.status == status)
     if open_only:
