@@ -171,6 +171,24 @@ def _checkins(ctx: ServiceContext, folder: Path) -> None:
     import_checkins(ctx, path)
 
 
+def _help(ctx: ServiceContext) -> None:
+    """A help request from each district's person under control (dialysis, with a note)."""
+    from shoutu.domain.timeutil import utcnow
+    from shoutu.domain.vocabulary import HelpCategory
+    from shoutu.services.control.help_requests import NewRequest, add_request
+
+    for person in UNDER_CONTROL.values():
+        add_request(
+            ctx,
+            NewRequest(
+                HelpCategory.DIALYSIS,
+                utcnow() - dt.timedelta(hours=1),
+                person_id=person,
+                note=f"needs dialysis; call 1380013{person:04d}",
+            ),
+        )
+
+
 def build_world(settings: Settings, folder: Path) -> World:
     cheap = settings.model_copy(update={"argon2_time_cost": 1, "argon2_memory_kib": 8})
     ctx = open_context(cheap)
@@ -182,6 +200,7 @@ def build_world(settings: Settings, folder: Path) -> World:
     _investigations(ctx)
     _contacts(ctx, folder)
     _checkins(ctx, folder)
+    _help(ctx)
     world = World(ctx, create_app(ctx))
     for district in DISTRICTS:
         for role in Role:

@@ -419,3 +419,35 @@ def test_review_fixes_hold(world: World) -> None:
         list(pool.map(wrong, range(failures)))
     with pytest.raises(Unauthenticated):  # the lockout counted every concurrent failure
         login(world.ctx, name, PASSWORD)
+
+
+def test_control_routes_episodes_help_areas_and_the_board(world: World) -> None:
+    epi = world.client(world.user(Role.EPIDEMIOLOGIST))
+    episodes = epi.get("/api/v1/episodes").json()["episodes"]
+    assert {e["person_id"] for e in episodes} == {1002}  # not 2002 next door
+    assert episodes[0]["stages"] and episodes[0]["status"] == "active"
+    requests = epi.get("/api/v1/help-requests").json()["requests"]
+    assert len(requests) == 1 and "1380013" not in json.dumps(requests)  # the note is masked
+    request_id = requests[0]["request_id"]
+    assert epi.get(f"/api/v1/help-requests/{request_id}").json()["request_id"] == request_id
+    triaged = epi.post(
+        f"/api/v1/help-requests/{request_id}/steps", json={"action": "triage", "severity": 1}
+    )
+    assert triaged.status_code == 200, triaged.text
+    assigned = epi.post(
+        f"/api/v1/help-requests/{request_id}/steps", json={"action": "assign", "worker": "李医生"}
+    )
+    assert assigned.status_code == 200, assigned.text
+    missing = epi.post(f"/api/v1/help-requests/{request_id}/steps", json={"action": "triage"})
+    assert missing.status_code == 400 and missing.json()["parameters"] == ["severity"]
+    observer = world.client(world.user(Role.OBSERVER))
+    refused = observer.post(
+        f"/api/v1/help-requests/{request_id}/steps", json={"action": "assign", "worker": "x"}
+    )
+    assert refused.status_code == 403
+    assert epi.get("/api/v1/areas").json() == {"areas": []}
+    assert epi.post("/api/v1/areas/1/approve").status_code == 403  # no right to approve
+    board = epi.get("/api/v1/supervision/board", params={"date": "2022-03-21"}).json()
+    assert board["parties"] and all(p["party"].startswith("310101") for p in board["parties"])
+    lab = world.client(world.user(Role.LAB))
+    assert lab.get("/api/v1/supervision/board").status_code == 403

@@ -20,6 +20,7 @@ def _records(world: World) -> dict[str, dict[str, list[dict[str, Any]]]]:
     city = world.ctx.acting_as(
         Principal(name="city-admin", rights=ROLE_RIGHTS[Role.ADMIN], view=EVERYWHERE)
     )
+    from shoutu.services.control.help_views import list_requests
     from shoutu.services.registry.cases import list_cases
     from shoutu.services.supervision.tasks import list_tasks
     from shoutu.services.surveillance.signals import list_signals
@@ -39,6 +40,7 @@ def _records(world: World) -> dict[str, dict[str, list[dict[str, Any]]]]:
             "signals": [
                 s for s in list_signals(city, limit=None) if s["region"].startswith(prefix)
             ],
+            "help": [r for r in list_requests(city) if r["region_code"].startswith(prefix)],
         }
         assert all(found[district].values()), district  # something to reach for in each
     return found
@@ -122,6 +124,23 @@ def test_no_user_reaches_the_other_district(world: World) -> None:
                 check(
                     f"step signal {signal['signal_id']}", step.status_code, step.status_code < 400
                 )
+            # episodes and help requests: lists without theirs, details and steps refused
+            for path, key in (
+                ("/api/v1/episodes", "episodes"),
+                ("/api/v1/help-requests", "requests"),
+            ):
+                answer = client.get(path)
+                rows = answer.json().get(key, []) if answer.status_code == 200 else []
+                theirs_shown = any(r["person_id"] == UNDER_CONTROL[other] for r in rows)
+                check(path, answer.status_code, theirs_shown)
+            for request_id in [r["request_id"] for r in theirs["help"]]:
+                detail = client.get(f"/api/v1/help-requests/{request_id}")
+                check(f"help {request_id}", detail.status_code, detail.status_code < 400)
+                step = client.post(
+                    f"/api/v1/help-requests/{request_id}/steps",
+                    json={"action": "assign", "worker": "x"},
+                )
+                check(f"help step {request_id}", step.status_code, step.status_code < 400)
             # the pages and the worker's round: nothing of the other district either
             for row in theirs["cases"][:2]:
                 page = client.get(f"/cases/{row['case_id']}")

@@ -14,7 +14,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from shoutu import __version__
 from shoutu.errors import ShoutuError
 from shoutu.services.context import ServiceContext
-from shoutu.web import api, checks_api, pages, problems, public_api, uploads
+from shoutu.web import api, checks_api, control_api, pages, problems, public_api, uploads
 from shoutu.web.ratelimit import Limiter
 
 STATIC = Path(__file__).parent / "static"
@@ -62,6 +62,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     app.include_router(api.router)
     app.include_router(uploads.router)
     app.include_router(checks_api.router)
+    app.include_router(control_api.router)
     app.include_router(public_api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pyarrow.compute as pc
 
+from shoutu.domain.access import EVERYWHERE
 from shoutu.domain.timeutil import end_of_day, local_date, start_of_day
 from shoutu.domain.vocabulary import AreaStatus, RiskLevel
 from shoutu.errors import Conflict
@@ -108,7 +109,7 @@ def run_areas(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
     tz = ctx.settings.timezone
     as_of = end_of_day(day, tz)
     with ctx.connect() as conn:
-        areas = repo.listed(conn, statuses=[AreaStatus.APPROVED])
+        areas = repo.listed(conn, within=EVERYWHERE, statuses=[AreaStatus.APPROVED])
         stored = meta.get(conn, key=RUN_THROUGH)
     through = dt.date.fromisoformat(stored) if stored else None
     if through is not None and day < through:
@@ -135,7 +136,7 @@ def run_areas(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
     with ctx.connect() as conn:
         after = {
             county_of(a["region_code"])
-            for a in repo.listed(conn, statuses=[AreaStatus.APPROVED])
+            for a in repo.listed(conn, within=EVERYWHERE, statuses=[AreaStatus.APPROVED])
             if a["since_date"] <= day + dt.timedelta(days=1)
         }
     return {

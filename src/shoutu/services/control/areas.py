@@ -22,10 +22,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shoutu.domain.access import EVERYWHERE
 from shoutu.domain.identifiers import IdentifierError
 from shoutu.domain.regions import parse_region_code
 from shoutu.domain.timeutil import local_date, start_of_day
-from shoutu.domain.vocabulary import AreaMeasure, AreaStatus, RiskLevel
+from shoutu.domain.vocabulary import AreaMeasure, AreaStatus, Right, RiskLevel
 from shoutu.errors import BadRequest, Conflict, NotFound
 from shoutu.events.store import read_events
 from shoutu.protocols.schema import Protocol
@@ -41,6 +42,7 @@ from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.area_people import open_area_episodes, residents
 from shoutu.services.control.area_screening import screen_area
+from shoutu.services.guard import refusals, require, writable
 from shoutu.services.registry.roster import roster
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import people as people_repo
@@ -138,7 +140,7 @@ def propose_areas(
         reported = cases_repo.reported_between(
             conn, start=start_of_day(day, tz), end=start_of_day(day + dt.timedelta(days=1), tz)
         )
-        known = repo.listed(conn, statuses=OPEN)
+        known = repo.listed(conn, within=EVERYWHERE, statuses=OPEN)
     behind = {int(i) for a in known for i in a["cases"] or ()}
     fresh = [c for c in reported if int(c["case_id"]) not in behind]
     proposed, _ = propose(loaded, case_facts(ctx, fresh, loaded))
@@ -189,9 +191,16 @@ def approve_areas(
     date (or ``effective``), at its level and measure (or ``measure``)."""
     tz = ctx.settings.timezone
     opened = 0
-    with writing(ctx, detail="areas approve") as unit:
+    with (
+        refusals(ctx, "risk_areas", ",".join(map(str, area_ids)) or "all"),
+        writing(ctx, detail="areas approve") as unit,
+    ):
+        require(ctx, Right.APPROVE_RISK_AREAS)
         chosen = _proposed(unit.conn, area_ids, every)
+        if every:  # all the proposals the approver answers for
+            chosen = [a for a in chosen if ctx.principal.capture.covers(a["region_code"])]
         for area in chosen:
+            writable(ctx, area["region_code"], f"area {area['area_id']}")
             since = effective or area["proposed_date"]
             reported = cases_repo.by_ids(unit.conn, case_ids=area["cases"] or [])
             days = [local_date(c["report_time"], tz) for c in reported.values()]
@@ -250,7 +259,7 @@ def loaded_for(ctx: ServiceContext, area: dict[str, Any]) -> Protocol:
 
 def _proposed(conn: Any, area_ids: Sequence[int], every: bool) -> list[dict[str, Any]]:
     if every:
-        return repo.listed(conn, statuses=[AreaStatus.PROPOSED])
+        return repo.listed(conn, within=EVERYWHERE, statuses=[AreaStatus.PROPOSED])
     if not area_ids:
         raise BadRequest("name the {areas} to decide on, or {--all}")
     found = repo.get(conn, area_ids=area_ids)
@@ -328,8 +337,13 @@ def edit_area(
 
 
 def list_areas(ctx: ServiceContext, *, status: AreaStatus | None = None) -> list[dict[str, Any]]:
+    """Risk areas in the caller's jurisdiction (of ``status``), by id."""
+    with refusals(ctx, "risk_areas"):
+        require(ctx, Right.VIEW_CASES)
     with ctx.connect() as conn:
-        rows = repo.listed(conn, statuses=None if status is None else [status])
+        rows = repo.listed(
+            conn, within=ctx.principal.view, statuses=None if status is None else [status]
+        )
     return [area_json(r, ctx.settings.timezone) for r in rows]
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from shoutu.domain.access import EVERYWHERE
 from shoutu.domain.vocabulary import AreaStatus, RiskLevel
 from shoutu.protocols.schema import Protocol
 from shoutu.rules.risk_areas import AreaClock, county_of, earliest_downgrade
@@ -90,7 +91,9 @@ def public_areas(ctx: ServiceContext, day: dt.date, *, protocol: str | None = No
     with ctx.connect() as conn:
         areas = {
             a["area_id"]: a
-            for a in repo.listed(conn, statuses=[AreaStatus.APPROVED, AreaStatus.LIFTED])
+            for a in repo.listed(
+                conn, within=EVERYWHERE, statuses=[AreaStatus.APPROVED, AreaStatus.LIFTED]
+            )
         }
         history = repo.changes(conn, until=day)
     by_area: dict[int, list[dict[str, Any]]] = {}

@@ -25,10 +25,11 @@ from typing import Any
 
 from shoutu.domain.regions import level_code
 from shoutu.domain.timeutil import end_of_day
-from shoutu.domain.vocabulary import ControlKind, ControlStatus, RegionLevel, TaskStatus
+from shoutu.domain.vocabulary import ControlKind, ControlStatus, RegionLevel, Right, TaskStatus
 from shoutu.errors import BadRequest
 from shoutu.io.provenance import build_provenance
 from shoutu.services.context import ServiceContext
+from shoutu.services.guard import refusals, require
 from shoutu.store.repositories import help_requests as help_repo
 from shoutu.store.repositories import measures as measures_repo
 from shoutu.store.repositories import tasks as tasks_repo
@@ -115,7 +116,10 @@ def _items(ctx: ServiceContext, start: dt.datetime, end: dt.datetime) -> list[di
 
 
 def board(ctx: ServiceContext, day: dt.date, *, level: str = "district") -> dict[str, Any]:
-    """The board of ``day`` at ``level`` (see the module), worst first."""
+    """The board of ``day`` at ``level`` (see the module), worst first, over the parties in
+    the caller's jurisdiction."""
+    with refusals(ctx, "tasks"):
+        require(ctx, Right.VIEW_CASES)
     if level not in LEVELS:
         raise BadRequest(f"{{level}}: {level!r} is not one of {', '.join(LEVELS)}")
     tz = ctx.settings.timezone
@@ -127,7 +131,10 @@ def board(ctx: ServiceContext, day: dt.date, *, level: str = "district") -> dict
         lambda: {"open": 0, "overdue": 0, "failed": 0, "by_kind": defaultdict(lambda: [0, 0, 0])}
     )
     trend: dict[str, list[int]] = defaultdict(lambda: [0] * TREND_DAYS)
+    view = ctx.principal.view  # a web user sees the parties of their own jurisdiction
     for item in _items(ctx, starts[0], ends[-1]):
+        if not view.covers(item.get("resp_region")):
+            continue
         key = party(item)
         for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
             is_open, overdue, failed = _state(item, end, start)

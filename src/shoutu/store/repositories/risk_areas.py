@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import Connection, func, or_, select, update
 
+from shoutu.domain.access import Jurisdiction
 from shoutu.domain.vocabulary import AreaStatus
 from shoutu.store.repositories.entities import insert_generated
+from shoutu.store.repositories.jurisdiction import inside
 from shoutu.store.tables import RiskArea, RiskAreaChange, table
 
 TABLE = table(RiskArea)
@@ -43,10 +45,10 @@ def get(conn: Connection, *, area_ids: Sequence[int]) -> dict[int, dict[str, Any
 
 
 def listed(
-    conn: Connection, *, statuses: Sequence[AreaStatus] | None = None
+    conn: Connection, *, within: Jurisdiction, statuses: Sequence[AreaStatus] | None = None
 ) -> list[dict[str, Any]]:
-    """Areas (of the given statuses), by id."""
-    query = select(TABLE).order_by(TABLE.c.area_id)
+    """Areas in ``within`` (of the given statuses), by id."""
+    query = select(TABLE).where(inside(TABLE.c.region_code, within)).order_by(TABLE.c.area_id)
     if statuses is not None:
         query = query.where(TABLE.c.status.in_([s.value for s in statuses]))
     return [dict(r) for r in conn.execute(query).mappings()]

@@ -1,0 +1,124 @@
+"""/api/v1 for control and command: episodes of control, help requests and their steps, risk
+areas and their approval, and supervision's board — each route one service call as the
+request's user (whose jurisdiction the repositories apply)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.encoders import jsonable_encoder
+from pydantic import BaseModel, Field
+
+from shoutu.domain.vocabulary import AreaStatus, ControlKind, ControlStatus, HelpStatus
+from shoutu.web.api import Id
+from shoutu.web.auth import Caller
+from shoutu.web.problems import ERRORS
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
+STEP_ERRORS: dict[int | str, dict[str, Any]] = {409: ERRORS[400] | {"description": "Not now"}}
+
+
+@router.get("/episodes", tags=["control"])
+def episodes(
+    ctx: Caller,
+    status: ControlStatus | None = None,
+    kind: ControlKind | None = None,
+    person_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+) -> dict[str, Any]:
+    """Episodes of control (quarantine, isolation, monitoring) of people in the caller's
+    jurisdiction, with their stages and test days."""
+    from shoutu.services.control.episodes import list_episodes
+
+    return {"episodes": list_episodes(ctx, status=status, kind=kind, person_id=person_id)}
+
+
+@router.get("/help-requests", tags=["help requests"])
+def help_requests(
+    ctx: Caller,
+    status: HelpStatus | None = None,
+    open_only: bool = False,
+    overdue_only: bool = False,
+) -> dict[str, Any]:
+    """Help requests (求助) in the caller's jurisdiction, notes masked, deadlines as of now."""
+    from shoutu.services.control.help_views import list_requests
+
+    found = list_requests(ctx, status=status, open_only=open_only, overdue_only=overdue_only)
+    return {"requests": jsonable_encoder(found)}
+
+
+@router.get("/help-requests/{request_id}", tags=["help requests"])
+def help_request(request_id: Id, ctx: Caller) -> dict[str, Any]:
+    """One help request with its steps (the note masked)."""
+    from shoutu.services.control.help_views import get_request
+
+    found: dict[str, Any] = jsonable_encoder(get_request(ctx, request_id))
+    return found
+
+
+class HelpStep(BaseModel):
+    """A step of a help request: ``triage`` (severity 1–4), ``assign`` (worker), or
+    ``update`` (status, outcome)."""
+
+    action: Literal["triage", "assign", "update"]
+    severity: int | None = Field(default=None, ge=1, le=4)
+    worker: str | None = Field(default=None, min_length=1, max_length=64)
+    unit: str | None = Field(default=None, max_length=128)
+    status: HelpStatus | None = None
+    outcome: str | None = Field(default=None, max_length=2000)
+
+
+@router.post("/help-requests/{request_id}/steps", tags=["help requests"], responses=STEP_ERRORS)
+def help_step(request_id: Id, body: HelpStep, ctx: Caller) -> dict[str, Any]:
+    """Work a help request: triage, assign or update (each step audited)."""
+    from shoutu.errors import BadRequest
+    from shoutu.services.control import help_requests as service
+
+    if body.action == "triage":
+        if body.severity is None:
+            raise BadRequest("triage needs the {severity}")
+        found = service.triage(ctx, request_id, severity=body.severity)
+    elif body.action == "assign":
+        if body.worker is None:
+            raise BadRequest("assigning needs the {worker}")
+        found = service.assign(ctx, request_id, worker=body.worker, unit_name=body.unit)
+    else:
+        if body.status is None:
+            raise BadRequest("an update needs the {status}")
+        found = service.update(ctx, request_id, status=body.status, outcome=body.outcome)
+    shown: dict[str, Any] = jsonable_encoder(found)
+    return shown
+
+
+@router.get("/areas", tags=["risk areas"])
+def areas(ctx: Caller, status: AreaStatus | None = None) -> dict[str, Any]:
+    """Risk areas (风险区) in the caller's jurisdiction: proposed, approved, lifted."""
+    from shoutu.services.control.areas import list_areas
+
+    return {"areas": list_areas(ctx, status=status)}
+
+
+@router.post("/areas/{area_id}/approve", tags=["risk areas"], responses=STEP_ERRORS)
+def approve_area(area_id: Id, ctx: Caller) -> dict[str, Any]:
+    """Approve a proposed area (the right to approve risk areas, in one's capture scope)."""
+    from shoutu.services.control.areas import approve_areas
+
+    return {"areas": approve_areas(ctx, [area_id])}
+
+
+@router.get("/supervision/board", tags=["supervision"])
+def board(
+    ctx: Caller,
+    date: Annotated[dt.date | None, Query(description="Default: the latest day.")] = None,
+    level: Annotated[str, Query(pattern="^[a-z_]+$", max_length=32)] = "district",
+) -> dict[str, Any]:
+    """Who is behind (open, overdue, failed tasks per party), ranked, with the 7-day trend,
+    for the parties in the caller's jurisdiction."""
+    from shoutu.services.supervision.board import board as run
+    from shoutu.web.public_api import the_day
+
+    return run(ctx, the_day(ctx, date), level=level)
+
+
+__all__ = ["router"]
