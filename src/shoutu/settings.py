@@ -158,6 +158,11 @@ class Settings(BaseSettings):
         description="SHOUTU_COOKIE_SECURE: send the session cookie only over HTTPS (set it "
         "when `shoutu serve` runs behind a TLS proxy).",
     )
+    serial_interval: str = Field(
+        default="3.3,2.0",
+        description="SHOUTU_SERIAL_INTERVAL: mean,sd in days of the serial interval the "
+        "command centre's R_t uses (default: the simulator's emergent Omicron interval).",
+    )
     user: str = Field(
         default_factory=_default_user,
         description="SHOUTU_USER: who is acting, recorded in every audit event and "
@@ -172,6 +177,18 @@ class Settings(BaseSettings):
         from shoutu.domain.timeutil import parse_window
 
         parse_window(value, dt.date.today())  # a ValueError saying what is wrong
+        return value
+
+    @field_validator("serial_interval")
+    @classmethod
+    def _interval(cls, value: str) -> str:
+        parts = value.split(",")
+        try:
+            mean, sd = (float(p) for p in parts)
+        except ValueError:
+            raise ValueError("expected mean,sd in days, e.g. 3.3,2.0") from None
+        if not (mean > 1 and sd > 0):
+            raise ValueError("the mean must exceed 1 day and the sd be positive")
         return value
 
     @field_validator("timezone")

@@ -62,6 +62,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "no_areas": ("当日无风险区", "No risk areas on the day"),
     "lab": ("检测结果上传", "Lab results"),
     "worker": ("社区工作", "Community work"),
+    "four_should": ("四应四尽", "The four shoulds"),
+    "four_test": ("应检尽检", "Tested as due"),
+    "four_isolate": ("应隔尽隔", "Contacts controlled in time"),
+    "four_treat": ("应治尽治", "Cases isolated in time"),
+    "four_manage": ("应管尽管", "Managed with a follow-up"),
+    "late_parties": ("进度滞后的责任方", "Parties furthest behind"),
     "self_check": ("自查：我是否与病例轨迹重合", "Self-check: was I where a case was?"),
     "exposed": (
         "您的行程与病例活动轨迹有重合，请主动向社区报告并做核酸检测",

@@ -130,22 +130,25 @@ async def logout_post(
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, ctx: MaybeUser, date: dt.date | None = None) -> Response:
     """The command centre on a day (default: the latest): the situation, the curve by
-    in-control / community / imported, the district map, open signals, tasks open and
-    overdue."""
+    in-control / community / imported, R_t, the district map, the four "should" rates, the
+    parties furthest behind, open signals."""
     from shoutu.domain.vocabulary import Right
-    from shoutu.services.registry.situation import situation
-    from shoutu.services.surveillance.signals import list_signals
+    from shoutu.services.command.centre import command_centre
 
     if ctx is None:
         return to_login(request)
     if not ctx.principal.may(Right.VIEW_CASES):  # a lab or a key place: its own page
         return RedirectResponse("/lab", status_code=303)
     day = the_day(ctx, date)
-    signals = (
-        list_signals(ctx, open_only=True, limit=20) if ctx.principal.may(Right.VIEW_CASES) else []
-    )
+    found = command_centre(ctx, day)
     return render(
-        request, "dashboard.html", ctx=ctx, s=situation(ctx, day=day), signals=signals, day=day
+        request,
+        "dashboard.html",
+        ctx=ctx,
+        c=found,
+        s=found["situation"],
+        signals=found["open_signals"],
+        day=day,
     )
 
 

@@ -1,0 +1,77 @@
+"""The command centre's day (指挥中心): the situation within the caller's jurisdiction, the
+city's epidemic curve and R_t (public figures), the four "should" rates (四应) of the regions
+the caller answers for, the parties furthest behind (supervision's board) and the open
+signals. One call for the page; each part is its feature's own service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import numpy as np
+
+from shoutu.domain.vocabulary import Right
+from shoutu.io.series import ALL, DailySeries
+from shoutu.services.context import ServiceContext
+from shoutu.services.control.coverage import LISTS, coverage
+from shoutu.services.guard import refusals, require
+from shoutu.services.public.bulletin import bulletin
+from shoutu.services.registry.situation import situation
+from shoutu.services.supervision.board import board
+from shoutu.services.surveillance.rt import estimate_rt
+from shoutu.services.surveillance.signals import list_signals
+
+LATE_PARTIES = 5
+WINDOW = 7  # R_t's window (days), as EpiEstim's default
+
+
+def latest_rt(curve: list[dict[str, Any]], serial_interval: str) -> dict[str, Any] | None:
+    """R_t of the last window of the curve's local infections (imported ones infect, are not
+    infected: EpiEstim's local/imported split); None when the curve is too short or too
+    quiet for an estimate."""
+    if len(curve) <= WINDOW:
+        return None
+    local = np.array([[p["in_control"] + p["community"] for p in curve]], float)
+    imported = np.array([[p["imported"] for p in curve]], float)
+    series = DailySeries.from_counts(
+        [ALL], dt.date.fromisoformat(curve[0]["date"]), local, imported
+    )
+    mean, sd = (float(v) for v in serial_interval.split(","))
+    columns = estimate_rt(series, si_mean=mean, si_sd=sd).columns
+    value = float(columns["mean"][-1])
+    if math.isnan(value):
+        return None
+    return {
+        "date_start": str(columns["date_start"][-1]),
+        "date_end": str(columns["date_end"][-1]),
+        "mean": round(value, 2),
+        "q025": round(float(columns["q025"][-1]), 2),
+        "q975": round(float(columns["q975"][-1]), 2),
+    }
+
+
+def command_centre(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
+    """The command centre on ``day`` (see the module)."""
+    with refusals(ctx, "cases"):
+        require(ctx, Right.VIEW_CASES)
+    view = ctx.principal.view
+    found = bulletin(ctx, day)
+    four = coverage(ctx, date=day, limit=0)
+    rates = [r for r in four.rates() if r["region"] is not None and view.covers(r["region"])]
+    totals = {}
+    for name in LISTS:
+        met = sum(r[name]["met"] for r in rates)
+        due = sum(r[name]["due"] for r in rates)
+        totals[name] = {"met": met, "due": due, "rate": round(met / due, 4) if due else None}
+    return {
+        "date": day.isoformat(),
+        "situation": situation(ctx, day=day),
+        "rt": latest_rt(found.curve, ctx.settings.serial_interval),
+        "four_should": {"totals": totals, "regions": rates},
+        "late_parties": board(ctx, day)["parties"][:LATE_PARTIES],
+        "open_signals": list_signals(ctx, open_only=True, limit=20),
+    }
+
+
+__all__ = ["command_centre", "latest_rt"]

@@ -1,0 +1,41 @@
+"""The command centre's day: its counts within the caller's jurisdiction, R_t as EpiEstim's
+last window over a recount of the city's daily local cases, the four rates of the caller's
+regions only, the parties behind of their jurisdiction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from shoutu.domain.vocabulary import Role
+from shoutu.errors import Forbidden
+from shoutu.io.series import ALL, DailySeries
+from shoutu.services.access.sessions import login
+from shoutu.services.command.centre import command_centre
+from shoutu.services.surveillance.rt import estimate_rt
+from webworld import DAYS, PASSWORD, START, World
+
+DAY = START + dt.timedelta(days=DAYS - 1)
+
+
+def _as(world: World, role: Role, district: str = "310101000000") -> object:
+    return world.ctx.acting_as(login(world.ctx, world.user(role, district), PASSWORD).principal)
+
+
+def test_the_command_centre_of_a_district(world: World) -> None:
+    huangpu = command_centre(_as(world, Role.COMMANDER), DAY)  # type: ignore[arg-type]
+    city = command_centre(world.ctx, DAY)
+    assert huangpu["situation"]["cases"]["total"] * 2 == city["situation"]["cases"]["total"] == 92
+    # R_t: the last 7-day window over the city's daily local cases (each district's 2, 4, … 9)
+    daily = [2 * (9 if d in (15, 16) else 1 + d % 2) for d in range(DAYS)]
+    series = DailySeries.from_counts([ALL], START, np.array([daily], float), np.zeros((1, DAYS)))
+    expected = estimate_rt(series, si_mean=3.3, si_sd=2.0).columns
+    assert huangpu["rt"]["mean"] == round(float(expected["mean"][-1]), 2)
+    assert huangpu["rt"]["date_end"] == DAY.isoformat()
+    assert {r["region"][:6] for r in huangpu["four_should"]["regions"]} <= {"310101"}
+    assert all(p["party"].startswith("310101") for p in huangpu["late_parties"])
+    assert {p["party"][:6] for p in city["late_parties"]} == {"310101", "310104"}
+    with pytest.raises(Forbidden):
+        command_centre(_as(world, Role.LAB), DAY)  # type: ignore[arg-type]
