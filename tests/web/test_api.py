@@ -451,3 +451,24 @@ def test_control_routes_episodes_help_areas_and_the_board(world: World) -> None:
     assert board["parties"] and all(p["party"].startswith("310101") for p in board["parties"])
     lab = world.client(world.user(Role.LAB))
     assert lab.get("/api/v1/supervision/board").status_code == 403
+
+
+def test_a_cases_chain_stays_in_the_callers_jurisdiction(world: World) -> None:
+    # case 2 (Huangpu, person 1001) named 2002 of Xuhui as a close contact
+    from shoutu.services.investigation.case_chain import case_chain
+    from shoutu.services.registry.cases import get_case
+
+    city = case_chain(world.ctx, 2)  # the operator: the whole city
+    later = [e for e in city["edges"] if e["source"] == 2]
+    assert len(later) == 1 and later[0]["setting"] == "household"
+    target = later[0]["target"]
+    infected = get_case(world.ctx, target)["case"]
+    assert infected["person_id"] == 2002 and infected["region_code"].startswith("310104")
+    assert case_chain(world.ctx, target)["infector"] == 2
+    # 2002's first case after case 2's report
+    assert infected["report_time"] > get_case(world.ctx, 2)["case"]["report_time"]
+    huangpu = world.client(world.user(Role.EPIDEMIOLOGIST)).get("/api/v1/cases/2/chain").json()
+    assert [n["case_id"] for n in huangpu["nodes"]] == [2] and huangpu["edges"] == []
+    xuhui = world.client(world.user(Role.EPIDEMIOLOGIST, XUHUI))
+    assert xuhui.get("/api/v1/cases/2/chain").status_code == 404
+    assert xuhui.get(f"/api/v1/cases/{target}/chain").json()["infector"] is None  # not theirs

@@ -243,3 +243,20 @@ def test_the_public_self_check_answers(
     assert expected in page.locator("#answer").inner_text()
     assert errors == []
     page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_case_page_draws_its_chain(
+    served: tuple[World, str], browser: Browser, lang: str
+) -> None:
+    world, base = served
+    page, errors = _page(browser, lang)
+    _log_in(page, base, world.user(Role.EPIDEMIOLOGIST))
+    page.goto(f"{base}/cases/2")
+    page.wait_for_selector("body[data-charts-ready=yes]", timeout=20_000)
+    assert page.get_attribute("#chain", "data-nodes") == "1"  # its contact's case is next door
+    assert page.locator("#chain canvas").count() >= 1
+    assert "张****" in page.locator("#person").inner_text()
+    _shot(page, f"case-{lang}")
+    assert errors == []
+    page.context.close()

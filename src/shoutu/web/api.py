@@ -110,6 +110,16 @@ def case(case_id: Id, ctx: Caller) -> dict[str, Any]:
     return found
 
 
+@router.get("/cases/{case_id}/chain", tags=["cases"])
+def case_chain(case_id: Id, ctx: Caller) -> dict[str, Any]:
+    """The case's transmission chain as tracing recorded it, two steps out, within the
+    caller's jurisdiction: nodes (cases), edges (infector → infectee, with the setting) and
+    the likely infector."""
+    from shoutu.services.investigation.case_chain import case_chain as run
+
+    return run(ctx, case_id)
+
+
 @router.get("/people/{person_id}", tags=["people"])
 def person(
     person_id: Id,

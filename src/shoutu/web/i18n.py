@@ -62,6 +62,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "no_areas": ("当日无风险区", "No risk areas on the day"),
     "lab": ("检测结果上传", "Lab results"),
     "worker": ("社区工作", "Community work"),
+    "chain": ("传播链", "Transmission chain"),
     "four_should": ("四应四尽", "The four shoulds"),
     "four_test": ("应检尽检", "Tested as due"),
     "four_isolate": ("应隔尽隔", "Contacts controlled in time"),

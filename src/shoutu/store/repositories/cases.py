@@ -69,6 +69,21 @@ def people_with_cases(
     return {int(r["person_id"]) for r in rows_in(conn, statement, person_ids)}
 
 
+def of_people(
+    conn: Connection, *, person_ids: Sequence[int], within: Jurisdiction
+) -> list[dict[str, Any]]:
+    """The cases in ``within`` of these people, by report time."""
+    statement = lambda chunk: (  # noqa: E731
+        select(TABLE)
+        .where(TABLE.c.person_id.in_(chunk), inside(REGION, within))
+        .order_by(TABLE.c.report_time, TABLE.c.case_id)
+    )
+    return sorted(
+        (dict(r) for r in rows_in(conn, statement, person_ids)),
+        key=lambda r: (r["report_time"], r["case_id"]),
+    )
+
+
 def add(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
     """New cases; their ids come from the database."""
     return insert_generated(conn, table=TABLE, key="case_id", rows=rows)

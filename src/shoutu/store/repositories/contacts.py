@@ -47,6 +47,24 @@ def by_index_and_person(
     return found
 
 
+def links(
+    conn: Connection, *, index_case_ids: Sequence[int] = (), person_ids: Sequence[int] = ()
+) -> list[dict[str, Any]]:
+    """The contacts recorded of these index cases, and those naming these people: index case,
+    person, setting, last exposure."""
+    columns = (
+        TABLE.c.index_case_id,
+        TABLE.c.person_id,
+        TABLE.c.setting,
+        TABLE.c.last_exposure_date,
+    )
+    found: list[dict[str, Any]] = []
+    for column, keys in ((TABLE.c.index_case_id, index_case_ids), (TABLE.c.person_id, person_ids)):
+        statement = lambda chunk, c=column: select(*columns).where(c.in_(chunk))  # noqa: E731
+        found += [dict(r) for r in rows_in(conn, statement, keys)]
+    return found
+
+
 def change(conn: Connection, *, contact_id: int, values: dict[str, Any]) -> None:
     """Set ``values`` on one contact."""
     conn.execute(update(TABLE).where(TABLE.c.contact_id == contact_id).values(**values))

@@ -57,6 +57,28 @@
     });
   }
 
+  function graph(el, data) {
+    var elements = data.nodes.map(function (n) {
+      return { data: { id: String(n.case_id), label: "#" + n.case_id + " " + n.report_date,
+                       root: n.case_id === data.case_id ? "yes" : "no" } };
+    }).concat(data.edges.map(function (e) {
+      return { data: { id: e.source + "-" + e.target, source: String(e.source),
+                       target: String(e.target), label: e.setting } };
+    }));
+    var view = cytoscape({
+      container: el, elements: elements, userZoomingEnabled: false,
+      layout: { name: "breadthfirst", directed: true, padding: 10 },
+      style: [
+        { selector: "node", style: { label: "data(label)", "background-color": "#4e79a7", "font-size": 10 } },
+        { selector: "node[root = 'yes']", style: { "background-color": "#e15759" } },
+        { selector: "edge", style: { "curve-style": "bezier", "target-arrow-shape": "triangle",
+                                     label: "data(label)", "font-size": 8, width: 1.5 } }
+      ]
+    });
+    el.dataset.nodes = String(view.nodes().length);
+    el.dataset.edges = String(view.edges().length);
+  }
+
   function island(el) {
     var words = LABELS[el.dataset.lang] || LABELS.zh;
     pending += 1;
@@ -65,6 +87,7 @@
       .then(function (data) {
         if (el.dataset.chart === "curve") { curve(el, data, words); }
         else if (el.dataset.chart === "map") { map(el, data, words, el.dataset.lang); }
+        else if (el.dataset.chart === "graph") { graph(el, data); }
         el.dataset.drawn = "yes";
         done();
       })
