@@ -472,3 +472,16 @@ def test_a_cases_chain_stays_in_the_callers_jurisdiction(world: World) -> None:
     xuhui = world.client(world.user(Role.EPIDEMIOLOGIST, XUHUI))
     assert xuhui.get("/api/v1/cases/2/chain").status_code == 404
     assert xuhui.get(f"/api/v1/cases/{target}/chain").json()["infector"] is None  # not theirs
+
+
+def test_a_signal_with_its_series(world: World) -> None:
+    epi = world.client(world.user(Role.EPIDEMIOLOGIST))
+    signal = epi.get("/api/v1/signals").json()["items"][0]
+    found = epi.get(f"/api/v1/signals/{signal['signal_id']}/series").json()
+    assert found["dates"][-1] == signal["date_end"] and len(found["dates"]) == 28
+    by_day = dict(zip(found["dates"], found["counts"], strict=True))
+    # the district's cases by report day: 9 on each day of the signal, 1 or 2 before
+    assert by_day["2022-03-16"] == 9 == by_day["2022-03-17"] and by_day["2022-03-15"] == 1
+    assert by_day["2022-02-28"] == 0 and found["threshold"] == signal["threshold"]
+    other = world.client(world.user(Role.EPIDEMIOLOGIST, XUHUI))
+    assert other.get(f"/api/v1/signals/{signal['signal_id']}/series").status_code == 404

@@ -236,6 +236,14 @@ def signal(signal_id: Id, ctx: Caller) -> dict[str, Any]:
     return found
 
 
+@router.get("/signals/{signal_id}/series", tags=["signals"])
+def signal_series(signal_id: Id, ctx: Caller) -> dict[str, Any]:
+    """The signal's channel in its region for the 28 days to its end, with its threshold."""
+    from shoutu.services.surveillance.signal_series import signal_series as run
+
+    return run(ctx, signal_id)
+
+
 class SignalStep(BaseModel):
     status: SignalStatus
     unit: str | None = Field(default=None, max_length=128)

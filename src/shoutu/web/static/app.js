@@ -57,6 +57,22 @@
     });
   }
 
+  function series(el, data, words) {
+    var chart = echarts.init(el, null, { renderer: "svg" });
+    var marks = data.threshold === null ? [] : [{ yAxis: data.threshold, name: "threshold" }];
+    chart.setOption({
+      animation: false, tooltip: { trigger: "axis" },
+      grid: { left: 40, right: 40, top: 20, bottom: 30 },
+      xAxis: { type: "category", data: data.dates }, yAxis: { type: "value" },
+      series: [{
+        name: words.cases, type: "line", data: data.counts, itemStyle: { color: COLOURS.in_control },
+        markLine: { symbol: "none", lineStyle: { color: COLOURS.community, type: "dashed" }, data: marks },
+        markArea: { itemStyle: { color: "rgba(225,87,89,0.12)" },
+                    data: [[{ xAxis: data.date_start }, { xAxis: data.date_end }]] }
+      }]
+    });
+  }
+
   function graph(el, data) {
     var elements = data.nodes.map(function (n) {
       return { data: { id: String(n.case_id), label: "#" + n.case_id + " " + n.report_date,
@@ -88,6 +104,7 @@
         if (el.dataset.chart === "curve") { curve(el, data, words); }
         else if (el.dataset.chart === "map") { map(el, data, words, el.dataset.lang); }
         else if (el.dataset.chart === "graph") { graph(el, data); }
+        else if (el.dataset.chart === "series") { series(el, data, words); }
         el.dataset.drawn = "yes";
         done();
       })
