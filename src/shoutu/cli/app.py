@@ -251,6 +251,14 @@ def demo_(
             f"bulletin of {found['date']}: {found['html']}, {found['pdf']}",
             markup=False,
         )
+    if data.get("web") and data["web"]["scope"]:
+        web = data["web"]
+        err.print(
+            f"web app: export SHOUTU_DATABASE_URL=sqlite:///{web['db']} "
+            f"SHOUTU_EVENT_DIR={web['events']}; echo 'a long passphrase' | shoutu users add "
+            f"admin --role admin --scope {web['scope']} --password-stdin; shoutu serve",
+            markup=False,
+        )
 
 
 @app.command()

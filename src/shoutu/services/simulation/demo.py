@@ -132,6 +132,7 @@ def run_demo(
         data["help_requests"] = help_summary(ctx, dt.date.fromisoformat(data["as_of"]), out_dir)
         data["board"] = board_summary(ctx, dt.date.fromisoformat(data["as_of"]))
         data["bulletin"] = bulletin_files(ctx, dt.date.fromisoformat(data["as_of"]), db)
+        data["web"] = {"scope": _root_region(ctx), "db": str(db), "events": str(events)}
         protocol, digest = ctx.protocol()
         provenance = build_provenance(
             command="demo",
@@ -331,6 +332,15 @@ def trajectory_summary(ctx: ServiceContext, out_dir: Path) -> dict[str, Any]:
 
 
 SERIAL_INTERVAL = (3.3, 2.0)  # the simulator's emergent Omicron serial interval (mean, sd)
+
+
+def _root_region(ctx: ServiceContext) -> str | None:
+    """The top of the demo city's region tree (a web user's scope over all of it)."""
+    from shoutu.store.repositories import regions as regions_repo
+
+    with ctx.connect() as conn:
+        roots = sorted(code for code, parent in regions_repo.parents(conn).items() if not parent)
+    return roots[0] if roots else None
 
 
 def outbreak_analytics(out_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
