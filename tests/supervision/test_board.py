@@ -24,6 +24,7 @@ from shoutu.services.supervision.responsible import reassign
 from shoutu.services.supervision.tasks import (
     NewTask,
     Responsible,
+    complete_task,
     get_task,
     list_tasks,
     open_tasks,
@@ -328,3 +329,17 @@ def test_followed_every_day_is_judged_as_of_the_period(
     assert three["contact_episodes"] == 1 and three["followed_every_day"] == 1.0
     four = clocks(city, dt.date(2022, 3, 17), dt.date(2022, 3, 20))["tracing"]
     assert four["followed_every_day"] == 0.0  # the 20th passed without a check
+
+
+def test_finishing_an_in_progress_task_audits_its_real_status(city: ServiceContext) -> None:
+    from shoutu.services.audit import recent
+
+    (task_id,) = _open(city, _task(TaskKind.INVESTIGATION, B1))
+    update_task(city, task_id, status=TaskStatus.IN_PROGRESS)
+    complete_task(city, task_id, at=T0 + dt.timedelta(hours=2))
+    done = [
+        e
+        for e in recent(city, entity="tasks", entity_id=str(task_id))
+        if e["detail"] == "task done"
+    ]
+    assert done and done[0]["before"] == {"status": "in_progress"}

@@ -20,7 +20,7 @@ from shoutu.services.context import ServiceContext
 from shoutu.web.api import Id, set_cookie
 from shoutu.web.auth import COOKIE, CSRF_FIELD, base, caller, maybe_caller, public
 from shoutu.web.i18n import COOKIE as LANG_COOKIE
-from shoutu.web.i18n import label, negotiate, words
+from shoutu.web.i18n import label, negotiate, translations
 from shoutu.web.public_api import plausible, the_day
 
 router = APIRouter(include_in_schema=False)
@@ -40,7 +40,7 @@ def context(request: Request, ctx: ServiceContext | None = None) -> dict[str, An
         csrf = csrf_token(base(request), token)
     return {
         "lang": lang,
-        "t": words(lang),
+        "_": translations(lang).gettext,
         "label": lambda v: label(v, lang),
         "user": ctx.principal if ctx is not None else None,
         "rights": {r.value for r in ctx.principal.rights} if ctx is not None else set(),

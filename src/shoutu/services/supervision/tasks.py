@@ -217,23 +217,28 @@ def open_by_subject(
 
 
 def finish_tasks(unit: Unit, task_ids: Sequence[int], *, done_time: dt.datetime) -> None:
-    """Mark tasks done at ``done_time``, audited."""
-    if not task_ids:
-        return
-    repo.finish(unit.conn, task_ids=task_ids, done_time=done_time, values=unit.touch)
-    for task_id in task_ids:
-        unit.updated("tasks", task_id, {"status": "open"}, {"status": "done"})
+    """Mark tasks done at ``done_time``, audited (with the status each had: open or in
+    progress)."""
+    _close(unit, task_ids, TaskStatus.DONE, done_time, None)
 
 
 def cancel_tasks(
     unit: Unit, task_ids: Sequence[int], *, at: dt.datetime, why: str | None = None
 ) -> None:
     """Cancel open tasks that no longer apply (``why``: the reason), audited."""
+    _close(unit, task_ids, TaskStatus.CANCELLED, at, why)
+
+
+def _close(
+    unit: Unit, task_ids: Sequence[int], to: TaskStatus, at: dt.datetime, why: str | None
+) -> None:
     if not task_ids:
         return
-    repo.cancel(unit.conn, task_ids=task_ids, at=at, values=unit.touch)
+    was = repo.statuses(unit.conn, task_ids=task_ids)
+    repo.close(unit.conn, task_ids=task_ids, status=to.value, at=at, values=unit.touch)
     for task_id in task_ids:
-        unit.updated("tasks", task_id, {"status": "open"}, {"status": "cancelled"}, detail=why)
+        before = str(was.get(task_id, TaskStatus.OPEN.value))
+        unit.updated("tasks", task_id, {"status": before}, {"status": to.value}, detail=why)
 
 
 def cancel_open_tasks(

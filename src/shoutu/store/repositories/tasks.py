@@ -69,26 +69,32 @@ def add(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
     return insert_generated(conn, table=TABLE, key="task_id", rows=rows)
 
 
-def finish(
-    conn: Connection, *, task_ids: Sequence[int], done_time: dt.datetime, values: dict[str, Any]
+def close(
+    conn: Connection,
+    *,
+    task_ids: Sequence[int],
+    status: str,
+    at: dt.datetime,
+    values: dict[str, Any],
 ) -> None:
+    """End these tasks with ``status`` (done, cancelled) at ``at``."""
     for chunk in chunks(list(task_ids)):
         conn.execute(
             update(TABLE)
             .where(TABLE.c.task_id.in_(chunk))
-            .values(status=TaskStatus.DONE.value, done_time=done_time, **values)
+            .values(status=status, done_time=at, **values)
         )
 
 
-def cancel(
-    conn: Connection, *, task_ids: Sequence[int], at: dt.datetime, values: dict[str, Any]
-) -> None:
-    for chunk in chunks(list(task_ids)):
-        conn.execute(
-            update(TABLE)
-            .where(TABLE.c.task_id.in_(chunk))
-            .values(status=CANCELLED, done_time=at, **values)
-        )
+def statuses(conn: Connection, *, task_ids: Sequence[int]) -> dict[int, str]:
+    """The present status of each of these tasks."""
+    statement = lambda chunk: select(TABLE.c.task_id, TABLE.c.status).where(  # noqa: E731
+        TABLE.c.task_id.in_(chunk)
+    )
+    return {
+        int(r["task_id"]): str(getattr(r["status"], "value", r["status"]))
+        for r in rows_in(conn, statement, task_ids)
+    }
 
 
 def change(
@@ -204,10 +210,9 @@ def opened_between(
 __all__ = [
     "PENDING",
     "add",
-    "cancel",
     "change",
+    "close",
     "count_opened",
-    "finish",
     "get",
     "in_window",
     "listing",
@@ -217,4 +222,5 @@ __all__ = [
     "open_of_subjects",
     "opened_between",
     "pending",
+    "statuses",
 ]

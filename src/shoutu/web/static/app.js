@@ -82,7 +82,7 @@
                        target: String(e.target), label: e.setting } };
     }));
     var view = cytoscape({
-      container: el, elements: elements, userZoomingEnabled: false,
+      container: el, elements: elements, userZoomingEnabled: false, maxZoom: 1.5,
       layout: { name: "breadthfirst", directed: true, padding: 10 },
       style: [
         { selector: "node", style: { label: "data(label)", "background-color": "#4e79a7", "font-size": 10 } },
