@@ -260,3 +260,31 @@ def test_a_case_page_draws_its_chain(
     _shot(page, f"case-{lang}")
     assert errors == []
     page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_help_request_is_triaged_and_taken_at_the_control_desk(
+    served: tuple[World, str], browser: Browser, lang: str
+) -> None:
+    from shoutu.services.control.help_views import list_requests
+    from webworld import UNDER_CONTROL
+
+    world, base = served
+    district = "310101000000" if lang == "zh" else "310104000000"
+    page, errors = _page(browser, lang)
+    _log_in(page, base, world.user(Role.EPIDEMIOLOGIST, district))
+    page.goto(f"{base}/control")
+    rows = page.locator("#help tbody tr")
+    assert rows.count() == 1  # their district's request only
+    assert page.locator("#episodes tbody tr").count() == 1
+    page.click("button[data-step=triage-2]")
+    expect(page.locator("button[data-step=assign]")).to_have_count(1)  # reloaded, triaged
+    page.click("button[data-step=assign]")
+    expect(page.locator("button[data-step=resolve]")).to_have_count(1)  # assigned: to resolve
+    (request,) = [r for r in list_requests(world.ctx) if r["person_id"] == UNDER_CONTROL[district]]
+    assert request["severity"] == 2 and request["resp_person"] == world.user(
+        Role.EPIDEMIOLOGIST, district
+    )
+    _shot(page, f"control-{lang}")
+    assert errors == []
+    page.context.close()

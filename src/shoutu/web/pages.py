@@ -175,6 +175,17 @@ def signal_page(request: Request, signal_id: Id, ctx: MaybeUser) -> Response:
     return render(request, "signal.html", ctx=ctx, signal=found, steps=steps)
 
 
+@router.get("/control", response_class=HTMLResponse)
+def control_page(request: Request, ctx: MaybeUser) -> Response:
+    """The control desk: episodes in force, open help requests with their steps, proposed
+    risk areas to approve."""
+    from shoutu.services.command.centre import control_desk
+
+    if ctx is None:
+        return to_login(request)
+    return render(request, "control.html", ctx=ctx, desk=control_desk(ctx))
+
+
 @router.get("/worker", response_class=HTMLResponse)
 def worker_page(request: Request, ctx: MaybeUser, date: dt.date | None = None) -> Response:
     """A community worker's round (phone first): the people to check today, a health-check

@@ -74,4 +74,28 @@ def command_centre(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
     }
 
 
-__all__ = ["command_centre", "latest_rt"]
+def control_desk(ctx: ServiceContext) -> dict[str, Any]:
+    """The control desk now: the episodes in force, the open help requests (overdue first)
+    and the risk areas proposed, of the caller's jurisdiction, and which steps they may take."""
+    from shoutu.domain.vocabulary import AreaStatus, ControlStatus
+    from shoutu.services.control.areas import list_areas
+    from shoutu.services.control.episodes import list_episodes
+    from shoutu.services.control.help_views import list_requests
+
+    with refusals(ctx, "control_measures"):
+        require(ctx, Right.VIEW_CASES)
+    requests = list_requests(ctx, open_only=True)
+    requests.sort(key=lambda r: (not r["overdue"], r["due_time"] is None, r["request_id"]))
+    principal = ctx.principal
+    return {
+        "episodes": list_episodes(ctx, status=ControlStatus.ACTIVE),
+        "help_requests": requests,
+        "proposed_areas": list_areas(ctx, status=AreaStatus.PROPOSED),
+        "may": {
+            "work": principal.may(Right.EDIT_CASES) or principal.may(Right.ASSIGN_TASKS),
+            "approve": principal.may(Right.APPROVE_RISK_AREAS),
+        },
+    }
+
+
+__all__ = ["command_centre", "control_desk", "latest_rt"]

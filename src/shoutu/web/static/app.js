@@ -117,7 +117,7 @@
     fetch(button.dataset.stepUrl, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": token || "" },
-      body: JSON.stringify({ status: button.dataset.step })
+      body: button.dataset.body || JSON.stringify({ status: button.dataset.step })
     }).then(function (r) {
       if (r.ok) { location.reload(); return null; }
       return r.json().then(function (p) { document.getElementById("step-error").textContent = p.detail; button.disabled = false; });
