@@ -485,3 +485,13 @@ def test_a_signal_with_its_series(world: World) -> None:
     assert by_day["2022-02-28"] == 0 and found["threshold"] == signal["threshold"]
     other = world.client(world.user(Role.EPIDEMIOLOGIST, XUHUI))
     assert other.get(f"/api/v1/signals/{signal['signal_id']}/series").status_code == 404
+
+
+def test_a_csrf_token_that_is_not_ascii_is_refused_not_a_crash(world: World) -> None:
+    browser = world.client()
+    answer = browser.post(
+        "/api/v1/session", json={"username": world.user(Role.OBSERVER), "password": PASSWORD}
+    )
+    assert answer.status_code == 200
+    odd = browser.delete("/api/v1/session", headers={"X-CSRF-Token": b"\xe9" * 40})
+    assert odd.status_code == 403

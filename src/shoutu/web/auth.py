@@ -59,7 +59,8 @@ async def caller(request: Request) -> ServiceContext:
             form = await request.form()
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
-        if sent is None or not hmac.compare_digest(sent, csrf_token(ctx, token)):
+        expected = csrf_token(ctx, token).encode()
+        if sent is None or not hmac.compare_digest(sent.encode("utf-8", "replace"), expected):
             raise Forbidden("the CSRF token is missing or wrong: reload the page")
     request.state.token = token
     return ctx.acting_as(principal)
