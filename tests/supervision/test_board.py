@@ -343,3 +343,46 @@ def test_finishing_an_in_progress_task_audits_its_real_status(city: ServiceConte
         if e["detail"] == "task done"
     ]
     assert done and done[0]["before"] == {"status": "in_progress"}
+
+
+def test_items_beyond_the_cap_are_found_and_settled_like_tasks(
+    city: ServiceContext, request: pytest.FixtureRequest
+) -> None:
+    """A subject in a summary task is found by its subject (no second item when the same
+    recall comes again) and settled by the result that ends it; the summary ends with its
+    last item."""
+    from shoutu.services.audit import writing
+    from shoutu.services.supervision.tasks import open_by_subject, settle
+
+    capped = open_context(city.settings.model_copy(update={"task_daily_cap": 1}))
+    request.addfinalizer(capped.close)
+
+    def recall(people: list[int]) -> dict[str, dict[str, object]]:
+        with writing(capped) as unit:
+            found = open_by_subject(
+                unit, kind=TaskKind.RESAMPLE, subject_type="people", subject_ids=people
+            )
+            fresh = [p for p in people if str(p) not in found]
+            open_tasks(
+                unit,
+                capped.protocol()[0],
+                [_task(TaskKind.RESAMPLE, B1, subject=p) for p in fresh],
+            )
+            return found
+
+    assert recall([1001, 1002, 1003]) == {}
+    again = recall([1001, 1002, 1003])  # the same positives again: nothing new
+    assert sorted(again) == ["1001", "1002", "1003"]
+    assert [t.get("summary_item") is not None for t in again.values()] == [False, True, True]
+    (summary,) = [
+        t for t in list_tasks(city, kind=TaskKind.RESAMPLE) if t["subject_type"] == "task_summary"
+    ]
+    assert [i["subject_id"] for i in summary["items"]] == ["1002", "1003"]
+    with writing(capped) as unit:
+        assert settle(unit, [again["1002"]], done_time=T0 + dt.timedelta(hours=3)) == 1
+    left = get_task(city, summary["task_id"])
+    assert [i["subject_id"] for i in left["items"]] == ["1003"] and left["status"] == "open"
+    with writing(capped) as unit:
+        settle(unit, [again["1003"], again["1001"]], done_time=T0 + dt.timedelta(hours=4))
+    assert get_task(city, summary["task_id"])["status"] == "done"
+    assert get_task(city, int(again["1001"]["task_id"]))["status"] == "done"

@@ -44,9 +44,9 @@ from shoutu.services.control.isolation import open_isolation
 from shoutu.services.supervision.tasks import (
     NewTask,
     Responsible,
-    finish_tasks,
     open_by_subject,
     open_tasks,
+    settle,
 )
 from shoutu.store.repositories import batches, locks
 from shoutu.store.repositories import cases as cases_repo
@@ -152,10 +152,8 @@ def run_workflow(
             person = int(r["person_id"])
             key = str(person)
             led_by = [t for t in (recalls.pop(key, None), confirms.pop(key, None)) if t]
-            if led_by:
-                task_ids = [int(t["task_id"]) for t in led_by]
-                finish_tasks(unit, task_ids, done_time=r["result_time"])
-                counts["tasks_done"] += len(task_ids)
+            if led_by:  # their own tasks, or their items of a summary beyond the daily cap
+                counts["tasks_done"] += settle(unit, led_by, done_time=r["result_time"])
             in_force = [m for m in measures.get(person, []) if _in_force(m, r["sample_time"])]
             temporary = [m for m in in_force if m["kind"] == ControlKind.TEMPORARY]
             if r["result"] == "negative" and temporary:

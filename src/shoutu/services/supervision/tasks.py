@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from shoutu.domain.access import EVERYWHERE
 from shoutu.domain.timeutil import local_date, not_in_future, start_of_day
 from shoutu.domain.vocabulary import Right, TaskKind, TaskStatus
 from shoutu.errors import BadRequest, InvalidTransition, NotFound, PreconditionFailed
@@ -207,13 +208,58 @@ def _summarise(unit: Unit, key: tuple[TaskKind, dt.date], rows: list[dict[str, A
 def open_by_subject(
     unit: Unit, *, kind: TaskKind, subject_type: str, subject_ids: Sequence[str | int]
 ) -> dict[str, dict[str, Any]]:
-    """The earliest open task of ``kind`` per subject id (as text)."""
-    return repo.open_by_subject(
-        unit.conn,
-        kind=kind.value,
-        subject_type=subject_type,
-        subject_ids=[str(s) for s in subject_ids],
+    """The earliest open task of ``kind`` per subject id (as text); a subject beyond a daily
+    cap has no task of its own but an item in an open summary task: the summary's row then,
+    with ``summary_item`` naming the item (settle it with :func:`settle`)."""
+    wanted = [str(s) for s in subject_ids]
+    found = repo.open_by_subject(
+        unit.conn, kind=kind.value, subject_type=subject_type, subject_ids=wanted
     )
+    missing = set(wanted) - set(found)
+    if missing and unit.ctx.settings.task_daily_cap is not None:
+        for summary in repo.open_summaries(unit.conn, kind=kind.value, summary_type=SUMMARY):
+            for item in summary["items"] or []:
+                subject = str(item["subject_id"])
+                if item["subject_type"] == subject_type and subject in missing:
+                    found[subject] = {**summary, "summary_item": item}
+                    missing.discard(subject)
+    return found
+
+
+def settle(unit: Unit, found: Sequence[dict[str, Any]], *, done_time: dt.datetime) -> int:
+    """Finish these tasks (rows of :func:`open_by_subject`): a task of its own is done; an item
+    of a summary leaves it, and the summary is done when none is left. Audited; how many."""
+    own = [int(t["task_id"]) for t in found if "summary_item" not in t]
+    finish_tasks(unit, own, done_time=done_time)
+    by_summary: dict[int, list[dict[str, Any]]] = {}
+    for t in found:
+        if "summary_item" in t:
+            by_summary.setdefault(int(t["task_id"]), []).append(t["summary_item"])
+    for task_id, items in by_summary.items():
+        stored = repo.get(unit.conn, task_id=task_id, within=EVERYWHERE)
+        if stored is None:
+            continue
+        done = {(i["subject_type"], str(i["subject_id"])) for i in items}
+        left = [
+            i
+            for i in stored["items"] or []
+            if (i["subject_type"], str(i["subject_id"])) not in done
+        ]
+        kind, day = str(stored["subject_id"]).split(":", 1)
+        title = f"{len(left)} more {kind} tasks of {day} beyond the daily cap"
+        repo.change(
+            unit.conn, task_id=task_id, values={"items": left, "title": title, **unit.touch}
+        )
+        unit.updated(
+            "tasks",
+            task_id,
+            {"items": len(stored["items"] or [])},
+            {"items": len(left)},
+            detail="items settled",
+        )
+        if not left:
+            finish_tasks(unit, [task_id], done_time=done_time)
+    return len(found)
 
 
 def finish_tasks(unit: Unit, task_ids: Sequence[int], *, done_time: dt.datetime) -> None:
@@ -403,5 +449,6 @@ __all__ = [
     "list_tasks",
     "open_by_subject",
     "open_tasks",
+    "settle",
     "update_task",
 ]

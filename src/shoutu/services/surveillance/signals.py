@@ -36,9 +36,9 @@ from shoutu.services.supervision.tasks import (
     NewTask,
     Responsible,
     due_time,
-    finish_tasks,
     open_by_subject,
     open_tasks,
+    settle,
 )
 from shoutu.services.surveillance.catalogue import channel_names
 from shoutu.services.surveillance.channels import channel_matrix
@@ -322,7 +322,7 @@ def update_signal(
             response = open_by_subject(
                 work, kind=TaskKind.SIGNAL_RESPONSE, subject_type="signals", subject_ids=[signal_id]
             )
-            finish_tasks(work, [int(t["task_id"]) for t in response.values()], done_time=work.now)
+            settle(work, list(response.values()), done_time=work.now)
         return {**current, **values}
 
 

@@ -29,6 +29,20 @@ def open_by_subject(
     return {subject: tasks[0] for subject, tasks in every.items()}
 
 
+def open_summaries(conn: Connection, *, kind: str, summary_type: str) -> list[dict[str, Any]]:
+    """The open summary tasks of ``kind`` (those beyond a daily cap), oldest first."""
+    statement = (
+        select(TABLE)
+        .where(
+            TABLE.c.kind == kind,
+            TABLE.c.subject_type == summary_type,
+            TABLE.c.status.in_(PENDING),
+        )
+        .order_by(TABLE.c.task_id)
+    )
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
 def open_of_subjects(
     conn: Connection, *, kind: str, subject_type: str, subject_ids: Sequence[str]
 ) -> dict[str, list[dict[str, Any]]]:
@@ -220,6 +234,7 @@ __all__ = [
     "open_by_subject",
     "open_counts",
     "open_of_subjects",
+    "open_summaries",
     "opened_between",
     "pending",
     "statuses",
