@@ -48,6 +48,13 @@ def require(ctx: ServiceContext, right: Right, *alternatives: Right) -> None:
         raise Forbidden(f"{ctx.principal.name} has no right to {right.en.lower()}")
 
 
+def may_list(ctx: ServiceContext, entity: str) -> None:
+    """Refuse (Forbidden, audited) a list of ``entity`` to a caller without the right to view
+    cases; the list itself then reads only their jurisdiction."""
+    with refusals(ctx, entity):
+        require(ctx, Right.VIEW_CASES)
+
+
 def writable(ctx: ServiceContext, code: str | None, what: str) -> None:
     """Refuse (Forbidden) a write of a record of region ``code`` outside the caller's capture
     jurisdiction (inside :func:`refusals`)."""
@@ -55,4 +62,4 @@ def writable(ctx: ServiceContext, code: str | None, what: str) -> None:
         raise Forbidden(f"{what} lies outside {ctx.principal.name}'s capture jurisdiction")
 
 
-__all__ = ["denied", "refusals", "require", "writable"]
+__all__ = ["denied", "may_list", "refusals", "require", "writable"]

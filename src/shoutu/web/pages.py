@@ -51,10 +51,9 @@ def context(request: Request, ctx: ServiceContext | None = None) -> dict[str, An
 
 
 def render(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
-    lang = negotiate(request)
-    response = templates.TemplateResponse(
-        request, name, {**context(request, values.get("ctx")), **values}, status_code=status
-    )
+    shown = context(request, values.get("ctx"))
+    lang = shown["lang"]
+    response = templates.TemplateResponse(request, name, {**shown, **values}, status_code=status)
     if request.query_params.get("lang") == lang:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response

@@ -15,7 +15,7 @@ from shoutu.domain.vocabulary import Right
 from shoutu.io.series import ALL, DailySeries
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.coverage import LISTS, coverage
-from shoutu.services.guard import refusals, require
+from shoutu.services.guard import may_list
 from shoutu.services.public.bulletin import bulletin
 from shoutu.services.registry.situation import situation
 from shoutu.services.supervision.board import board
@@ -53,8 +53,7 @@ def latest_rt(curve: list[dict[str, Any]], serial_interval: str) -> dict[str, An
 
 def command_centre(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
     """The command centre on ``day`` (see the module)."""
-    with refusals(ctx, "cases"):
-        require(ctx, Right.VIEW_CASES)
+    may_list(ctx, "cases")
     view = ctx.principal.view
     found = bulletin(ctx, day)
     four = coverage(ctx, date=day, limit=0)
@@ -82,8 +81,7 @@ def control_desk(ctx: ServiceContext) -> dict[str, Any]:
     from shoutu.services.control.episodes import list_episodes
     from shoutu.services.control.help_views import list_requests
 
-    with refusals(ctx, "control_measures"):
-        require(ctx, Right.VIEW_CASES)
+    may_list(ctx, "control_measures")
     requests = list_requests(ctx, open_only=True)
     requests.sort(key=lambda r: (not r["overdue"], r["due_time"] is None, r["request_id"]))
     principal = ctx.principal

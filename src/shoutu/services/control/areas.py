@@ -42,7 +42,7 @@ from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.area_people import open_area_episodes, residents
 from shoutu.services.control.area_screening import screen_area
-from shoutu.services.guard import refusals, require, writable
+from shoutu.services.guard import may_list, refusals, require, writable
 from shoutu.services.registry.roster import roster
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import people as people_repo
@@ -338,8 +338,7 @@ def edit_area(
 
 def list_areas(ctx: ServiceContext, *, status: AreaStatus | None = None) -> list[dict[str, Any]]:
     """Risk areas in the caller's jurisdiction (of ``status``), by id."""
-    with refusals(ctx, "risk_areas"):
-        require(ctx, Right.VIEW_CASES)
+    may_list(ctx, "risk_areas")
     with ctx.connect() as conn:
         rows = repo.listed(
             conn, within=ctx.principal.view, statuses=None if status is None else [status]

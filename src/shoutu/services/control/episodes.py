@@ -23,7 +23,6 @@ from shoutu.domain.vocabulary import (
     OPEN_CONTROL_STATUSES,
     ControlKind,
     ControlStatus,
-    Right,
     TaskKind,
 )
 from shoutu.protocols.schema import Protocol, Quarantine
@@ -31,7 +30,7 @@ from shoutu.rules.quarantine import first_kind, stages
 from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.symptom_tests import finish_by_samples
-from shoutu.services.guard import refusals, require
+from shoutu.services.guard import may_list
 from shoutu.services.supervision.tasks import NewTask, cancel_tasks, finish_tasks, open_tasks
 from shoutu.store.repositories import measures as repo
 from shoutu.store.repositories import tasks as tasks_repo
@@ -423,8 +422,7 @@ def list_episodes(
 ) -> list[dict[str, Any]]:
     """Episodes of people in the caller's jurisdiction, oldest first, filtered, in their
     JSON form; the read is audited."""
-    with refusals(ctx, "control_measures"):
-        require(ctx, Right.VIEW_CASES)
+    may_list(ctx, "control_measures")
     with ctx.connect() as conn:
         rows = repo.listing(
             conn,

@@ -81,16 +81,12 @@ def published_windows(ctx: ServiceContext, day: dt.date, *, days: int = DAYS) ->
     return windows
 
 
+#: the trajectory columns that are not text (as ``trajectory_windows`` types them)
+TYPES = {"place_id": pa.int64(), "window_start": UTC, "window_end": UTC}
+
+
 def _empty() -> pa.Table:
-    utc = {"window_start", "window_end"}
-    return pa.table(
-        {
-            name: pa.array([], UTC if name in utc else pa.int64() if name == "place_id" else None)
-            if name in utc or name == "place_id"
-            else pa.array([], pa.string())
-            for name in TRAJECTORY_COLUMNS
-        }
-    )
+    return pa.table({n: pa.array([], TYPES.get(n, pa.string())) for n in TRAJECTORY_COLUMNS})
 
 
 def windows_json(table: pa.Table) -> list[dict[str, Any]]:

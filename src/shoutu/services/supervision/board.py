@@ -25,11 +25,11 @@ from typing import Any
 
 from shoutu.domain.regions import level_code
 from shoutu.domain.timeutil import end_of_day
-from shoutu.domain.vocabulary import ControlKind, ControlStatus, RegionLevel, Right, TaskStatus
+from shoutu.domain.vocabulary import ControlKind, ControlStatus, RegionLevel, TaskStatus
 from shoutu.errors import BadRequest
 from shoutu.io.provenance import build_provenance
 from shoutu.services.context import ServiceContext
-from shoutu.services.guard import refusals, require
+from shoutu.services.guard import may_list
 from shoutu.store.repositories import help_requests as help_repo
 from shoutu.store.repositories import measures as measures_repo
 from shoutu.store.repositories import tasks as tasks_repo
@@ -118,8 +118,7 @@ def _items(ctx: ServiceContext, start: dt.datetime, end: dt.datetime) -> list[di
 def board(ctx: ServiceContext, day: dt.date, *, level: str = "district") -> dict[str, Any]:
     """The board of ``day`` at ``level`` (see the module), worst first, over the parties in
     the caller's jurisdiction."""
-    with refusals(ctx, "tasks"):
-        require(ctx, Right.VIEW_CASES)
+    may_list(ctx, "tasks")
     if level not in LEVELS:
         raise BadRequest(f"{{level}}: {level!r} is not one of {', '.join(LEVELS)}")
     tz = ctx.settings.timezone

@@ -31,7 +31,7 @@ from shoutu.errors import InputError, InvalidTransition, NotFound
 from shoutu.protocols.schema import Protocol
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
-from shoutu.services.guard import refusals, require, writable
+from shoutu.services.guard import may_list, refusals, require, writable
 from shoutu.services.supervision.tasks import (
     NewTask,
     Responsible,
@@ -337,8 +337,7 @@ def list_signals(
     """Signals in the caller's jurisdiction, latest first (``after``: the (end date, id) of
     the previous page's last). Signals hold no personal data: a read is not audited, a
     refused one is."""
-    with refusals(ctx, "signals"):
-        require(ctx, Right.VIEW_CASES)
+    may_list(ctx, "signals")
     with ctx.connect() as conn:
         return repo.listing(
             conn,

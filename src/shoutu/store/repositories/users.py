@@ -19,11 +19,6 @@ def by_name(conn: Connection, *, username: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def by_id(conn: Connection, *, user_id: int) -> dict[str, Any] | None:
-    row = conn.execute(select(TABLE).where(TABLE.c.user_id == user_id)).mappings().first()
-    return dict(row) if row else None
-
-
 def listing(conn: Connection) -> list[dict[str, Any]]:
     """Every user, by name."""
     return [dict(r) for r in conn.execute(select(TABLE).order_by(TABLE.c.username)).mappings()]
@@ -85,15 +80,9 @@ def end_sessions(
     return conn.execute(statement.values(ended_at=at)).rowcount
 
 
-def any_user(conn: Connection) -> bool:
-    return conn.execute(select(TABLE.c.user_id).limit(1)).first() is not None
-
-
 __all__ = [
     "add",
     "add_session",
-    "any_user",
-    "by_id",
     "by_name",
     "change",
     "count_failure",
