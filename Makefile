@@ -1,4 +1,4 @@
-# shoutu — quick start: `make demo` (build the demo city and print its situation)
+# shoutu — quick start: `make demo` (build the demo city, print its situation, serve it)
 #                        `make test` (lint, type-check, tests on SQLite and PostgreSQL)
 PYTHON ?= python3.11
 VENV   := .venv
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/shoutu demo --db demo.db
+	$(BIN)/shoutu demo --db demo.db --serve
 
 sysdeps:
 	@bash scripts/ensure-sysdeps.sh

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import httpx2 as httpx
 
 import pytest
 from typer.main import get_command
@@ -11,6 +17,8 @@ from typer.testing import CliRunner
 
 from paths import SRC
 from shoutu.cli.app import app
+from shoutu.domain.access import ROLE_RIGHTS
+from shoutu.domain.vocabulary import Right, Role
 from shoutu.protocols.loader import ProtocolRegistry
 
 runner = CliRunner()
@@ -114,6 +122,12 @@ def test_demo_builds_a_city_and_summarises_it(
     ) >= len(helped["open"])
     assert (tmp_path / "demo.db").exists() and (tmp_path / "shoutu.key").exists()
     assert (tmp_path / "demo-city" / "checkins.parquet").exists()
+    users = summary["web"]["users"]  # one demo web user per role, a fresh password each
+    assert sorted(u["role"] for u in users) == sorted(r.value for r in Role)
+    assert len({u["password"] for u in users}) == len(users)
+    listed = json.loads(runner.invoke(app, ["--db", "demo.db", "users", "list", "--json"]).stdout)
+    assert {u["username"] for u in listed["users"]} == {u["username"] for u in users}
+    assert "password" not in json.dumps(listed)
     again = runner.invoke(app, ["demo", "--people", "600", "--days", "3", "--json"])
     assert json.loads(again.stdout)["people"] == 600  # rebuilt, not appended
     zero_now = runner.invoke(app, ["--db", "demo.db", "control", "community-zero", "--json"])
@@ -174,3 +188,46 @@ def test_cli_start_up_stays_lean() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert loaded == ""
+
+
+def test_demo_serves_its_city_with_a_user_per_role(tmp_path: Path) -> None:
+    """`make demo` (`shoutu demo --serve`): the situation first, then the demo users with their
+    passwords, marked demo-only, and the web app on loopback where each of them logs in."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    shoutu = Path(sys.executable).with_name("shoutu")
+    command = [str(shoutu), "demo", "--people", "120", "--days", "2", "--json", "--serve"]
+    proc = subprocess.Popen(
+        [*command, "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        text = "".join(iter(proc.stdout.readline, "}\n")) + "}"  # flushed before serving
+        summary = json.loads(text)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert httpx.get(f"{base}/login").status_code == 200
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and proc.poll() is None, "no server"
+                time.sleep(0.2)
+        assert summary["people"] == 120
+        for user in summary["web"]["users"]:
+            login = {"username": user["username"], "password": user["password"]}
+            token = httpx.post(f"{base}/api/v1/session", json=login).json()["token"]
+            listed = httpx.get(f"{base}/api/v1/cases", headers={"Authorization": f"Bearer {token}"})
+            sees = Right.VIEW_CASES in ROLE_RIGHTS[Role(user["role"])]
+            assert listed.status_code == (200 if sees else 403), user
+        wrong = httpx.post(f"{base}/api/v1/session", json={**login, "password": "x" * 12})
+        assert wrong.status_code == 401
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=30)
+    assert "DEMO ONLY" in stderr and all(u["password"] in stderr for u in summary["web"]["users"])

@@ -17,6 +17,7 @@ from shoutu.cli import (
     areas,
     cases,
     control,
+    demo,
     imports,
     imports_ports,  # noqa: F401 (registers its commands on `import`)
     investigation,
@@ -40,17 +41,11 @@ from shoutu.cli.output import (
     errors_as_exit,
     out,
     parse,
-    progress_bars,
     report_error,
 )
 from shoutu.cli.render import (
-    print_analytics,
-    print_chains,
-    print_screening,
     print_situation,
-    print_trajectories,
 )
-from shoutu.cli.signals import print_signals
 from shoutu.cli.state import State, state
 from shoutu.errors import FileUnusable, ShoutuError
 
@@ -89,6 +84,7 @@ app.add_typer(supervision.app, name="supervision")
 app.command("bulletin")(public.bulletin)
 app.add_typer(users.app, name="users")
 app.command("serve")(users.serve)
+app.command("demo")(demo.demo)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 
@@ -169,96 +165,6 @@ def summary(
         emit_json(data)
         return
     print_situation(data)
-
-
-@app.command("demo")
-def demo_(
-    ctx: typer.Context,
-    path: Annotated[Path, typer.Option("--db", help="SQLite file to (re)create.")] = Path(
-        "demo.db"
-    ),
-    out_dir: Annotated[
-        Path, typer.Option("--out", help="Folder for the simulator's files (replaced).")
-    ] = Path("demo-city"),
-    people: Annotated[int, typer.Option(min=50, max=2_000_000, help="Residents.")] = 100_000,
-    days: Annotated[int, typer.Option(min=1, max=365, help="Days to simulate.")] = 30,
-    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 20220320,
-    scenario: Annotated[
-        str, typer.Option(help="Response scenario (see `shoutu simulate --help`).")
-    ] = "screening",
-    json: JsonOpt = False,
-) -> None:
-    """Simulate Demo City, load it into a fresh registry (synthetic people, marked synthetic)
-    and print its situation."""
-    from shoutu.services.simulation.demo import run_demo
-
-    with errors_as_exit(json), progress_bars() as bars:
-        demo = run_demo(
-            state(ctx).settings(),
-            db=path,
-            out_dir=out_dir,
-            people=people,
-            days=days,
-            seed=seed,
-            scenario=scenario,
-            progress=bars,
-        )
-    run, data = demo.simulation, demo.situation
-    if json:
-        emit_json({**data, "simulation": run, "provenance": demo.provenance})
-        return
-    err.print(
-        f"Demo City: {run['people']:,} people, {run['checkins']:,} check-ins over "
-        f"{run['days']} days in {out_dir}/; registry in {path}, events in {demo.event_dir}/",
-        highlight=False,
-        markup=False,
-    )
-    print_situation(data)
-    print_analytics(data.get("analytics", {}))
-    print_signals(
-        data.get("open_signals", []),
-        ("未处置预警信号", "Open signals"),
-        state(ctx).settings().timezone,
-    )
-    print_screening(data.get("screening", {}))
-    print_chains(data.get("chains", {}))
-    print_trajectories(data.get("trajectories", {}))
-    if data.get("control"):
-        summary = data["control"]
-        control.print_episodes_in_force(summary["date"], summary["episodes_in_force"])
-        control.print_coverage(summary["coverage"])
-    if data.get("community_zero"):
-        control.print_community_zero(data["community_zero"])
-    if data.get("areas"):
-        found = data["areas"]
-        areas.print_public(found["public"], limit=10)
-        err.print(
-            f"areas: {found['proposed']} proposed, {found['approved']} approved; mass screening "
-            f"in {found['campaigns']} campaigns (started or joined)",
-            markup=False,
-        )
-    if data.get("help_requests"):
-        found = data["help_requests"]
-        tz = state(ctx).settings().timezone
-        requests.print_requests(found["open"], tz, title=(f"未办结求助 — {found['date']}",
-                                f"Open help requests — {found['date']}"))  # fmt: skip
-        requests.print_summary(found["summary"])
-    if data.get("board"):
-        supervision.print_board(data["board"], title_suffix="top five")
-    if data.get("bulletin"):
-        found = data["bulletin"]
-        err.print(
-            f"bulletin of {found['date']}: {found['html']}, {found['pdf']}",
-            markup=False,
-        )
-    if data.get("web") and data["web"]["scope"]:
-        web = data["web"]
-        err.print(
-            f"web app: export SHOUTU_DATABASE_URL=sqlite:///{web['db']} "
-            f"SHOUTU_EVENT_DIR={web['events']}; echo 'a long passphrase' | shoutu users add "
-            f"admin --role admin --scope {web['scope']} --password-stdin; shoutu serve",
-            markup=False,
-        )
 
 
 @app.command()

@@ -4,13 +4,16 @@ scopes) and `shoutu serve` (the web app over the configured store and key)."""
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from shoutu.cli.output import Table, emit_json, errors_as_exit, out, parse
 from shoutu.cli.state import state
 from shoutu.domain.vocabulary import Role
+
+if TYPE_CHECKING:
+    from shoutu.services.context import ServiceContext
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -154,12 +157,18 @@ def serve(
 ) -> None:
     """Run the web app (API under /api/v1, pages, public pages) over the configured store and
     key until interrupted."""
+    with errors_as_exit(False):
+        service = state(ctx).context()
+    run_server(service, host=host, port=port)
+
+
+def run_server(service: ServiceContext, *, host: str, port: int) -> None:
+    """Serve the web app over ``service``'s store until interrupted."""
     import uvicorn
 
     from shoutu.web.app import create_app
 
     with errors_as_exit(False):
-        service = state(ctx).context()
         service.check_key(service.keyring)  # a wrong key or a missing store stops it here
         application = create_app(service)
     uvicorn.run(application, host=host, port=port, log_level="info")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import secrets
 import shutil
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from shoutu.domain.vocabulary import Role
 from shoutu.errors import Conflict
 from shoutu.io.provenance import build_provenance
 from shoutu.progress import Progress, Silent
@@ -70,6 +72,7 @@ class DemoResult:
     situation: dict[str, Any]  # the situation, with analytics, signals, screening, chains
     event_dir: Path
     provenance: dict[str, Any]
+    settings: Settings  # the demo store's: the web app serves it with these
 
 
 def run_demo(
@@ -132,7 +135,7 @@ def run_demo(
         data["help_requests"] = help_summary(ctx, dt.date.fromisoformat(data["as_of"]), out_dir)
         data["board"] = board_summary(ctx, dt.date.fromisoformat(data["as_of"]))
         data["bulletin"] = bulletin_files(ctx, dt.date.fromisoformat(data["as_of"]), db)
-        data["web"] = {"scope": _root_region(ctx), "db": str(db), "events": str(events)}
+        data["web"] = {"db": str(db), "events": str(events), "users": demo_users(ctx)}
         protocol, digest = ctx.protocol()
         provenance = build_provenance(
             command="demo",
@@ -140,7 +143,7 @@ def run_demo(
             protocol=(protocol.name, digest),
         )
         data.pop("provenance", None)
-        return DemoResult(run, data, events, provenance)
+        return DemoResult(run, data, events, provenance, settings)
     finally:
         ctx.close()
 
@@ -334,13 +337,42 @@ def trajectory_summary(ctx: ServiceContext, out_dir: Path) -> dict[str, Any]:
 SERIAL_INTERVAL = (3.3, 2.0)  # the simulator's emergent Omicron serial interval (mean, sd)
 
 
-def _root_region(ctx: ServiceContext) -> str | None:
-    """The top of the demo city's region tree (a web user's scope over all of it)."""
+#: the demo's web users: a role each, over the whole city or its most populous district
+DEMO_ROLES = {
+    Role.ADMIN: "city",
+    Role.COMMANDER: "city",
+    Role.EPIDEMIOLOGIST: "city",
+    Role.COMMUNITY_WORKER: "district",
+    Role.LAB: "city",
+    Role.KEY_PLACE: "district",
+    Role.OBSERVER: "city",
+    Role.API_CLIENT: "city",
+}
+
+
+def demo_users(ctx: ServiceContext) -> list[dict[str, Any]]:
+    """One web user per role (``demo-<role>``), each with a fresh random password, returned
+    once so the demo can print it: demo-only accounts in a demo-only database."""
+    from shoutu.services.access.users import add_user
     from shoutu.store.repositories import regions as regions_repo
 
     with ctx.connect() as conn:
-        roots = sorted(code for code, parent in regions_repo.parents(conn).items() if not parent)
-    return roots[0] if roots else None
+        parents = regions_repo.parents(conn)
+        populations = regions_repo.populations(conn)
+    roots = sorted(code for code, parent in parents.items() if not parent)
+    if not roots:
+        return []
+    districts = [code for code, parent in parents.items() if parent == roots[0]]
+    district = max(sorted(districts), key=lambda c: populations.get(c) or 0, default=roots[0])
+    users = []
+    for role, level in DEMO_ROLES.items():
+        password = secrets.token_urlsafe(12)
+        scope = roots[0] if level == "city" else district
+        user = add_user(ctx, f"demo-{role.value}", role=role, scope=scope, password=password)
+        users.append(
+            {"username": user["username"], "role": role.value, "scope": scope, "password": password}
+        )
+    return users
 
 
 def outbreak_analytics(out_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
