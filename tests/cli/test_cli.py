@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -10,7 +11,6 @@ import time
 from pathlib import Path
 
 import httpx2 as httpx
-
 import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
@@ -193,11 +193,8 @@ def test_cli_start_up_stays_lean() -> None:
 def test_demo_serves_its_city_with_a_user_per_role(tmp_path: Path) -> None:
     """`make demo` (`shoutu demo --serve`): the situation first, then the demo users with their
     passwords, marked demo-only, and the web app on loopback where each of them logs in."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    shoutu = Path(sys.executable).with_name("shoutu")
-    command = [str(shoutu), "demo", "--people", "120", "--days", "2", "--json", "--serve"]
+    port = _free_port()
+    command = [str(SHOUTU), "demo", "--people", "120", "--days", "2", "--json", "--serve"]
     proc = subprocess.Popen(
         [*command, "--port", str(port)],
         cwd=tmp_path,
@@ -209,15 +206,7 @@ def test_demo_serves_its_city_with_a_user_per_role(tmp_path: Path) -> None:
         assert proc.stdout is not None
         text = "".join(iter(proc.stdout.readline, "}\n")) + "}"  # flushed before serving
         summary = json.loads(text)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                assert httpx.get(f"{base}/login").status_code == 200
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and proc.poll() is None, "no server"
-                time.sleep(0.2)
+        base = _wait_for(proc, port)
         assert summary["people"] == 120
         for user in summary["web"]["users"]:
             login = {"username": user["username"], "password": user["password"]}
@@ -231,3 +220,58 @@ def test_demo_serves_its_city_with_a_user_per_role(tmp_path: Path) -> None:
         proc.terminate()
         _, stderr = proc.communicate(timeout=30)
     assert "DEMO ONLY" in stderr and all(u["password"] in stderr for u in summary["web"]["users"])
+
+
+SHOUTU = Path(sys.executable).with_name("shoutu")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for(proc: subprocess.Popen[str], port: int) -> str:
+    """The server's address once its login page answers."""
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            assert httpx.get(f"{base}/login").status_code == 200
+            return base
+        except httpx.TransportError:
+            assert time.monotonic() < deadline and proc.poll() is None, "no server"
+            time.sleep(0.2)
+
+
+def test_serve_with_worker_processes(tmp_path: Path) -> None:
+    """`shoutu serve --workers 2`: each worker serves the same store; the settings file the
+    workers read is the owner's only and gone when the server stops."""
+    env = {**os.environ, "SHOUTU_DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}",
+           "SHOUTU_KEY_FILE": str(tmp_path / "s.key"), "TMPDIR": str(tmp_path)}  # fmt: skip
+    subprocess.run([str(SHOUTU), "init"], env=env, check=True, capture_output=True)
+    (tmp_path / "regions.csv").write_text("code,name_zh,level\n310000000000,上海市,province\n")
+    imported = [str(SHOUTU), "import", "regions", str(tmp_path / "regions.csv")]
+    subprocess.run(imported, env=env, check=True, capture_output=True)
+    secret = "correct horse battery"
+    added = [str(SHOUTU), "users", "add", "chen", "--role", "observer", "--password-stdin"]
+    subprocess.run(
+        [*added, "--scope", "310000000000"], env=env, input=secret, check=True, text=True
+    )
+    port = _free_port()
+    command = [str(SHOUTU), "serve", "--workers", "2", "--port", str(port)]
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        base = _wait_for(proc, port)
+        (settings_file,) = tmp_path.glob("shoutu-serve-*.json")
+        assert settings_file.stat().st_mode & 0o077 == 0
+        login = {"username": "chen", "password": secret}
+        for _ in range(4):  # logins and reads answered by whichever worker takes them
+            token = httpx.post(f"{base}/api/v1/session", json=login).json()["token"]
+            bearer = {"Authorization": f"Bearer {token}"}
+            assert httpx.get(f"{base}/api/v1/cases", headers=bearer).json()["items"] == []
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=30)
+    assert stderr.count("Started server process") == 2, stderr  # one per worker
+    assert not list(tmp_path.glob("shoutu-serve-*.json"))

@@ -154,21 +154,46 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (each its own connections).")
+    ] = 1,
 ) -> None:
     """Run the web app (API under /api/v1, pages, public pages) over the configured store and
     key until interrupted."""
     with errors_as_exit(False):
         service = state(ctx).context()
-    run_server(service, host=host, port=port)
+    run_server(service, host=host, port=port, workers=workers)
 
 
-def run_server(service: ServiceContext, *, host: str, port: int) -> None:
-    """Serve the web app over ``service``'s store until interrupted."""
+def run_server(service: ServiceContext, *, host: str, port: int, workers: int = 1) -> None:
+    """Serve the web app over ``service``'s store until interrupted; with several workers,
+    each process builds the app over the same settings (a file only the owner reads, removed
+    when the server stops). The login rate limit is then counted per worker."""
+    import os
+    import tempfile
+
     import uvicorn
 
-    from shoutu.web.app import create_app
+    from shoutu.web.app import WORKER_SETTINGS, create_app
 
     with errors_as_exit(False):
         service.check_key(service.keyring)  # a wrong key or a missing store stops it here
         application = create_app(service)
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(application, host=host, port=port, log_level="info")
+        return
+    descriptor, name = tempfile.mkstemp(prefix="shoutu-serve-", suffix=".json")  # mode 0600
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(service.settings.model_dump_json())
+    os.environ[WORKER_SETTINGS] = name
+    try:
+        uvicorn.run(
+            "shoutu.web.app:app_of_worker",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )
+    finally:
+        os.remove(name)

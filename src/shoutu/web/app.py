@@ -4,6 +4,7 @@ the vendored static files; security headers on every response."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -18,6 +19,8 @@ from shoutu.web import api, checks_api, control_api, pages, problems, public_api
 from shoutu.web.ratelimit import Limiter
 
 STATIC = Path(__file__).parent / "static"
+#: the settings file ``shoutu serve --workers N`` writes for its worker processes
+WORKER_SETTINGS = "_SHOUTU_WORKER_SETTINGS"
 
 
 class SecurityHeaders(BaseHTTPMiddleware):
@@ -74,4 +77,14 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     return app
 
 
-__all__ = ["create_app"]
+def app_of_worker() -> FastAPI:
+    """The app of one worker process of ``shoutu serve --workers N``, over the settings its
+    parent wrote (each worker opens its own store connections)."""
+    from shoutu.services.context import open_context
+    from shoutu.settings import Settings
+
+    settings = Settings.model_validate_json(Path(os.environ[WORKER_SETTINGS]).read_text())
+    return create_app(open_context(settings))
+
+
+__all__ = ["WORKER_SETTINGS", "app_of_worker", "create_app"]
