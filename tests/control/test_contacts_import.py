@@ -112,3 +112,43 @@ def test_control_list_json_and_table(
     monkeypatch.setenv("SHOUTU_LANG", "en")
     table = runner.invoke(app, ["control", "list"])
     assert "Centralised quarantine" in table.stdout and "planned end" in table.stdout
+
+
+def test_a_cases_contacts_page_by_page_with_their_episodes(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    """The case page's contact list: each contact once across pages, in id order, with the
+    episode it opened; a caller whose view does not hold the case gets 404, audited."""
+    from shoutu.domain.access import ROLE_RIGHTS, Jurisdiction, Principal
+    from shoutu.domain.vocabulary import Role
+    from shoutu.errors import NotFound
+    from shoutu.services.audit import recent
+    from shoutu.services.control.contacts import import_contacts
+    from shoutu.services.registry.cases import case_contacts
+
+    registry(ctx, tmp_path)
+    (tmp_path / "contacts.csv").write_text(CONTACTS)
+    import_contacts(ctx, tmp_path / "contacts.csv")
+    pages, after = [], None
+    while True:
+        rows = case_contacts(ctx, 7, limit=1, after=after)
+        if not rows:
+            break
+        pages.append(rows)
+        after = rows[-1]["contact_id"]
+    shown = [r for page in pages for r in page]
+    assert [len(p) for p in pages] == [1, 1]
+    assert [(r["person_id"], r["kind"]) for r in shown] == [(1003, "close"), (1004, "secondary")]
+    assert all(r["measure_status"] == "active" and r["measure_kind"] for r in shown)
+    assert [r["contact_id"] for r in shown] == sorted(r["contact_id"] for r in shown)
+    elsewhere = ctx.acting_as(
+        Principal(
+            name="xuhui-epi",
+            rights=ROLE_RIGHTS[Role.EPIDEMIOLOGIST],
+            view=Jurisdiction(("310104",)),
+            role=Role.EPIDEMIOLOGIST,
+        )
+    )
+    with pytest.raises(NotFound):
+        case_contacts(elsewhere, 7)
+    assert recent(ctx, limit=1)[0]["action"] == "denied"

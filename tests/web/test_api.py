@@ -472,6 +472,17 @@ def test_a_cases_chain_stays_in_the_callers_jurisdiction(world: World) -> None:
     xuhui = world.client(world.user(Role.EPIDEMIOLOGIST, XUHUI))
     assert xuhui.get("/api/v1/cases/2/chain").status_code == 404
     assert xuhui.get(f"/api/v1/cases/{target}/chain").json()["infector"] is None  # not theirs
+    # the case's contacts: 2002 by id, and the case 2002 became only for a city-wide reader
+    city_epi = world.client(world.user(Role.COMMANDER))  # of Huangpu: not Xuhui's case
+    (contact,) = city_epi.get("/api/v1/cases/2/contacts").json()["items"]
+    assert contact["person_id"] == 2002 and contact["became_case_id"] is None
+    assert contact["measure_status"] == "active" and "name" not in contact
+    from shoutu.services.registry.cases import case_contacts
+
+    (everywhere,) = case_contacts(world.ctx, 2)  # the operator: the whole city
+    assert everywhere["became_case_id"] == target
+    page = city_epi.get("/cases/2")
+    assert 'id="contacts"' in page.text and "2002" in page.text and "more-contacts" not in page.text
 
 
 def test_a_signal_with_its_series(world: World) -> None:

@@ -100,6 +100,10 @@ def test_no_user_reaches_the_other_district(world: World) -> None:
                     detail = client.get(f"/api/v1/{kind}/{row[key]}")
                     check(f"{kind} {row[key]}", detail.status_code, detail.status_code < 400)
                     assert detail.status_code == (404 if Right.VIEW_CASES in rights else 403)
+                    for part in ("contacts", "chain") if kind == "cases" else ():
+                        seen = client.get(f"/api/v1/cases/{row[key]}/{part}")
+                        check(f"case {row[key]} {part}", seen.status_code, seen.status_code < 400)
+                        assert seen.status_code == (404 if Right.VIEW_CASES in rights else 403)
             for person in sorted(their_people):
                 detail = client.get(f"/api/v1/people/{person}")
                 check(f"person {person}", detail.status_code, detail.status_code < 400)

@@ -120,6 +120,19 @@ def case_chain(case_id: Id, ctx: Caller) -> dict[str, Any]:
     return run(ctx, case_id)
 
 
+@router.get("/cases/{case_id}/contacts", response_model=paging.Page, tags=["cases"])
+def case_contacts(
+    case_id: Id, ctx: Caller, limit: Limit = 50, cursor: Cursor = None
+) -> paging.Page:
+    """The case's contacts, a page at a time: kind, setting, last exposure, the episode each
+    opened and the case its person became."""
+    from shoutu.services.registry.cases import case_contacts as run
+
+    after = paging.decode(cursor, (paging.integer,))
+    rows = run(ctx, case_id, limit=limit + 1, after=after[0] if after else None)
+    return paging.page(rows, limit, lambda r: (r["contact_id"],))
+
+
 @router.get("/people/{person_id}", tags=["people"])
 def person(
     person_id: Id,

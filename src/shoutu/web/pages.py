@@ -152,14 +152,34 @@ def dashboard(request: Request, ctx: MaybeUser, date: dt.date | None = None) -> 
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: Id, ctx: MaybeUser) -> Response:
-    """A case: its timeline, its person (masked), its contacts and tasks."""
-    from shoutu.services.registry.cases import get_case
+def case_page(
+    request: Request, case_id: Id, ctx: MaybeUser, contacts: str | None = None
+) -> Response:
+    """A case: its timeline, its person (masked), its likely infector, its contacts a page at
+    a time (``contacts``: the cursor of the next page) and its tasks."""
+    from shoutu.services.registry.cases import case_contacts, get_case
+    from shoutu.web import paging
 
     if ctx is None:
         return to_login(request)
     found = get_case(ctx, case_id)
-    return render(request, "case.html", ctx=ctx, found=found, person=found["person"])
+    after = paging.decode(contacts, (paging.integer,))
+    rows = case_contacts(
+        ctx, case_id, limit=CONTACTS_PER_PAGE + 1, after=after[0] if after else None
+    )
+    shown = paging.page(rows, CONTACTS_PER_PAGE, lambda r: (r["contact_id"],))
+    return render(
+        request,
+        "case.html",
+        ctx=ctx,
+        found=found,
+        person=found["person"],
+        contacts=rows[:CONTACTS_PER_PAGE],
+        next_contacts=shown.next_cursor,
+    )
+
+
+CONTACTS_PER_PAGE = 50
 
 
 @router.get("/signals/{signal_id}", response_class=HTMLResponse)

@@ -1,4 +1,5 @@
-"""Cases as people read them: a list with filters, one case with its contacts and tasks
+"""Cases as people read them: a list with filters, one case with its contacts and tasks, a
+case's contacts page by page
 (every read of a case is audited, as a person's is)."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from shoutu.domain.regions import parse_region_code
-from shoutu.domain.vocabulary import CaseStatus, Right
+from shoutu.domain.vocabulary import CaseStatus, ContactKind, Right
 from shoutu.errors import BadRequest, NotFound
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
@@ -65,11 +66,32 @@ def get_case(ctx: ServiceContext, case_id: int) -> dict[str, Any]:
     with writing(ctx) as unit:
         unit.read("cases", [case_id], pii=False, purpose="case record")
     tasks = list_tasks(ctx, subject_type="cases", subject_id=str(case_id), limit=None)
-    kinds: dict[str, int] = {}
+    kinds: dict[ContactKind, int] = {}
     for _, kind, _, _ in contacts:
-        kinds[kind] = kinds.get(kind, 0) + 1
+        kinds[ContactKind(kind)] = kinds.get(ContactKind(kind), 0) + 1
     person = masked_view(ctx, int(case["person_id"]), purpose=f"case record {case_id}")
     return {"case": case, "person": person, "contacts": kinds, "tasks": tasks}
 
 
-__all__ = ["get_case", "list_cases"]
+def case_contacts(
+    ctx: ServiceContext, case_id: int, *, limit: int = 50, after: int | None = None
+) -> list[dict[str, Any]]:
+    """A page of the contacts of a case in the caller's jurisdiction (seen through the case,
+    wherever they live; people by id only), by contact id after ``after``, each with the
+    episode it opened and the case its person became; audited as a list."""
+    with refusals(ctx, "cases", case_id):
+        require(ctx, Right.VIEW_CASES)
+        with ctx.connect() as conn:
+            if repo.get(conn, case_id=case_id, within=ctx.principal.view) is None:
+                raise NotFound(f"no case {case_id}")
+            rows = contacts_repo.of_case(
+                conn, index_case_id=case_id, within=ctx.principal.view, limit=limit, after=after
+            )
+    with writing(ctx) as unit:
+        unit.listed(
+            "contacts", [r["contact_id"] for r in rows], purpose=f"contacts of case {case_id}"
+        )
+    return rows
+
+
+__all__ = ["case_contacts", "get_case", "list_cases"]

@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, tuple_, update
 
+from shoutu.domain.access import Jurisdiction
 from shoutu.store.repositories.entities import insert_generated, rows_in
+from shoutu.store.repositories.jurisdiction import inside
 from shoutu.store.tables import Case, Contact, ControlMeasure, table
 
 TABLE = table(Contact)
@@ -26,6 +28,67 @@ def recorded(conn: Connection, *, index_case_id: int) -> set[tuple[Any, ...]]:
         (int(p), str(getattr(k, "value", k)), str(getattr(s, "value", s)), pl)
         for p, k, s, pl in rows
     }
+
+
+def of_case(
+    conn: Connection,
+    *,
+    index_case_id: int,
+    within: Jurisdiction,
+    limit: int,
+    after: int | None = None,
+) -> list[dict[str, Any]]:
+    """A page of a case's contacts by id (``after``: the previous page's last id), each with
+    the episode it opened (kind, status, start, planned end) and the case it became: its
+    person's first case reported after the index case's report, if in ``within`` (as the
+    case chain links them)."""
+    from shoutu.store.repositories.cases import REGION
+
+    measures = table(ControlMeasure)
+    reported = select(CASES.c.report_time).where(CASES.c.case_id == index_case_id)
+    became = (
+        select(CASES.c.case_id)
+        .where(
+            CASES.c.person_id == TABLE.c.person_id,
+            CASES.c.report_time > reported.scalar_subquery(),
+        )
+        .order_by(CASES.c.report_time, CASES.c.case_id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    statement = (
+        select(
+            TABLE.c.contact_id,
+            TABLE.c.person_id,
+            TABLE.c.kind,
+            TABLE.c.setting,
+            TABLE.c.place_id,
+            TABLE.c.last_exposure_date,
+            TABLE.c.identified_time,
+            measures.c.kind.label("measure_kind"),
+            measures.c.status.label("measure_status"),
+            measures.c.start_time.label("measure_start"),
+            measures.c.planned_end_time.label("measure_planned_end"),
+            became.label("became_case_id"),
+        )
+        .select_from(TABLE.outerjoin(measures, measures.c.contact_id == TABLE.c.contact_id))
+        .where(TABLE.c.index_case_id == index_case_id)
+        .order_by(TABLE.c.contact_id)
+        .limit(limit)
+    )
+    if after is not None:
+        statement = statement.where(TABLE.c.contact_id > after)
+    rows = [dict(r) for r in conn.execute(statement).mappings()]
+    named = {r["became_case_id"] for r in rows if r["became_case_id"] is not None}
+    seen = set(
+        conn.execute(
+            select(CASES.c.case_id).where(CASES.c.case_id.in_(named), inside(REGION, within))
+        ).scalars()
+    )
+    for row in rows:
+        if row["became_case_id"] not in seen:
+            row["became_case_id"] = None
+    return rows
 
 
 def by_index_and_person(
@@ -164,5 +227,6 @@ __all__ = [
     "control_of_cases",
     "identified_between",
     "listed_before",
+    "of_case",
     "recorded",
 ]
