@@ -115,6 +115,8 @@ class Person(Stamped, Base):
 
 class Case(Stamped, Responsible, Base):
     __tablename__ = "cases"
+    # the case list's order (latest report first, then id), read backwards page by page
+    __table_args__ = (Index("ix_cases_report_time_case_id", "report_time", "case_id"),)
     # generated for cases from results; imported cases keep theirs (the sequence moves past)
     case_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.person_id"), index=True)

@@ -351,7 +351,8 @@ DEMO_ROLES = {
 
 
 def demo_users(ctx: ServiceContext) -> list[dict[str, Any]]:
-    """One web user per role (``demo-<role>``), each with a fresh random password, returned
+    """One web user per role (``demo-<role>``; a district's are in the most populous of the
+    city's districts), each with a fresh random password, returned
     once so the demo can print it: demo-only accounts in a demo-only database."""
     from shoutu.services.access.users import add_user
     from shoutu.store.repositories import regions as regions_repo
@@ -362,8 +363,14 @@ def demo_users(ctx: ServiceContext) -> list[dict[str, Any]]:
     roots = sorted(code for code, parent in parents.items() if not parent)
     if not roots:
         return []
-    districts = [code for code, parent in parents.items() if parent == roots[0]]
-    district = max(sorted(districts), key=lambda c: populations.get(c) or 0, default=roots[0])
+    children: dict[str, list[str]] = {}
+    for code, parent in sorted(parents.items()):
+        if parent:
+            children.setdefault(parent, []).append(code)
+    top = roots[0]
+    while len(children.get(top, [])) == 1:  # a city's only 市辖区: its districts are below
+        top = children[top][0]
+    district = max(children.get(top, [top]), key=lambda c: populations.get(c) or 0)
     users = []
     for role, level in DEMO_ROLES.items():
         password = secrets.token_urlsafe(12)

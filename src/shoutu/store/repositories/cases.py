@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, update
 
 from shoutu.domain.access import Jurisdiction
 from shoutu.store.repositories.entities import insert_generated, rows_in
@@ -16,13 +16,24 @@ from shoutu.store.tables import Case, Person, table
 TABLE = table(Case)
 PEOPLE = table(Person)
 
-#: a case's region: its own, else its person's home (what jurisdiction and filters match)
-REGION = func.coalesce(
-    TABLE.c.region_code,
+#: a case's person's home
+HOME = (
     select(PEOPLE.c.home_region_code)
     .where(PEOPLE.c.person_id == TABLE.c.person_id)
-    .scalar_subquery(),
+    .scalar_subquery()
 )
+#: a case's region: its own, else its person's home (what jurisdiction and filters match)
+REGION = func.coalesce(TABLE.c.region_code, HOME)
+
+
+def _by_region(matches: Callable[[ColumnElement[Any]], ColumnElement[bool]]) -> ColumnElement[bool]:
+    """``matches(REGION)`` written so the planner sees the columns: the case's region, else
+    (no region) its person's home — a list then reads the report-time index backwards
+    instead of sorting every case when most of them match."""
+    return or_(
+        matches(TABLE.c.region_code),
+        and_(TABLE.c.region_code.is_(None), matches(HOME)),
+    )
 
 
 def get(conn: Connection, *, case_id: int, within: Jurisdiction) -> dict[str, Any] | None:
@@ -44,11 +55,13 @@ def listing(
     """Cases in ``within``, latest report first (then the higher id); ``region`` a code
     prefix, matched by the case's region, else its person's home region; ``after`` the
     (report time, id) of the last row of the previous page."""
-    statement = select(TABLE).where(inside(REGION, within))
+    statement = select(TABLE).where(_by_region(lambda code: inside(code, within)))
     if status is not None:
         statement = statement.where(TABLE.c.status == status)
     if region is not None:
-        statement = statement.where(REGION.startswith(region, autoescape=True))
+        statement = statement.where(
+            _by_region(lambda code: code.startswith(region, autoescape=True))
+        )
     if after is not None:
         statement = statement.where(before(TABLE.c.report_time, TABLE.c.case_id, after))
     statement = statement.order_by(TABLE.c.report_time.desc(), TABLE.c.case_id.desc())

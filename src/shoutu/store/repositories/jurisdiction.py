@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, false, or_, true, tuple_
 
 from shoutu.domain.access import Jurisdiction
 
@@ -25,7 +25,7 @@ def before(
     """Rows after ``last`` = (key, id) in a list ordered by key, then id, both descending
     (the next page of a keyset-paged list)."""
     at, row_id = last
-    return or_(key < at, and_(key == at, ident < row_id))
+    return tuple_(key, ident) < tuple_(at, row_id)  # a row value: an index range
 
 
 __all__ = ["before", "inside"]
