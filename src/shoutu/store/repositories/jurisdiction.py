@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, true, tuple_
+from sqlalchemy import ColumnElement, false, literal, or_, true, tuple_
 
 from shoutu.domain.access import Jurisdiction
 
@@ -25,7 +25,8 @@ def before(
     """Rows after ``last`` = (key, id) in a list ordered by key, then id, both descending
     (the next page of a keyset-paged list)."""
     at, row_id = last
-    return tuple_(key, ident) < tuple_(at, row_id)  # a row value: an index range
+    bound = tuple_(literal(at, type_=key.type), literal(row_id, type_=ident.type))
+    return tuple_(key, ident) < bound  # a row value: an index range
 
 
 __all__ = ["before", "inside"]
