@@ -506,3 +506,18 @@ def test_a_csrf_token_that_is_not_ascii_is_refused_not_a_crash(world: World) -> 
     assert answer.status_code == 200
     odd = browser.delete("/api/v1/session", headers={"X-CSRF-Token": b"\xe9" * 40})
     assert odd.status_code == 403
+
+
+def test_a_case_page_audits_its_reads_in_one_unit(world: World) -> None:
+    """The case page reads the case, its person, its tasks and its contacts: one audit unit
+    (one link in the chain, not four), every read in it, the chain still whole."""
+    from shoutu.services.audit import recent, verify
+
+    name = world.user(Role.EPIDEMIOLOGIST)
+    assert world.client(name).get("/cases/1").status_code == 200
+    mine = [e for e in recent(world.ctx, actor=name, limit=20) if e["entity"] != "users"]
+    unit = mine[0]["unit"]
+    together = [e for e in mine if e["unit"] == unit]
+    assert {e["entity"] for e in together} == {"cases", "people", "tasks", "contacts"}
+    assert sorted(e["pos"] for e in together) == list(range(len(together)))
+    assert verify(world.ctx).ok

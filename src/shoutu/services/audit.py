@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -179,6 +179,13 @@ class Unit:
         else:
             self.event(AuditAction.READ, entity, "", detail=f"{purpose}: nothing shown")
 
+    def absorb(self, other: Unit) -> None:
+        """Take over the events ``other`` collected (a fresh unit only): its id, positions
+        and hashes stand as they are."""
+        if self.events or self.written:
+            raise RuntimeError("a unit absorbs another's events only before its own")
+        self.unit_id, self.events = other.unit_id, list(other.events)
+
     def flush(self) -> None:
         """Append the events so far (long imports flush per chunk)."""
         if self.events:
@@ -209,6 +216,37 @@ def writing(
                 ),
                 stacklevel=3,
             )
+
+
+@contextmanager
+def reading(ctx: ServiceContext) -> Iterator[Unit]:
+    """The unit a read's audit events go to (a block that only audits reads): the enclosing
+    :func:`one_unit` block's, else a unit of their own."""
+    shared = ctx.shared_reads
+    if isinstance(shared, Unit):
+        yield shared
+        return
+    with writing(ctx) as unit:
+        yield unit
+
+
+@contextmanager
+def one_unit(ctx: ServiceContext) -> Iterator[None]:
+    """The reads audited inside the block are written as one unit when it ends, also when it
+    fails (a case page that reads the case, its person, its tasks and its contacts writes one
+    unit, not four); a block inside another joins the outer one."""
+    if ctx.shared_reads is not None:
+        yield
+        return
+    collector = Unit(ctx, cast(Connection, None), utcnow())  # reads need no connection
+    ctx.shared_reads = collector
+    try:
+        yield
+    finally:
+        ctx.shared_reads = None
+        if collector.events:
+            with writing(ctx) as unit:
+                unit.absorb(collector)
 
 
 def link_orphans(ctx: ServiceContext) -> int:
@@ -362,6 +400,8 @@ __all__ = [
     "Verification",
     "jsonable",
     "link_orphans",
+    "one_unit",
+    "reading",
     "recent",
     "verify",
     "writing",

@@ -49,6 +49,8 @@ class ServiceContext:
     _engine: Engine | None = field(default=None, repr=False)
     _keyring: Keyring | None = field(default=None, repr=False)
     _principal: Principal | None = field(default=None, repr=False)
+    #: the audit unit the reads of an ``audit.one_unit`` block share (an ``audit.Unit``)
+    shared_reads: object | None = field(default=None, repr=False)
 
     @property
     def principal(self) -> Principal:
@@ -58,7 +60,9 @@ class ServiceContext:
     def acting_as(self, principal: Principal) -> ServiceContext:
         """This context for another actor (a web request's user), sharing the open store and
         key; close only the context it came from."""
-        return replace(self, actor=principal.name, _principal=principal, warnings=[])
+        return replace(
+            self, actor=principal.name, _principal=principal, warnings=[], shared_reads=None
+        )
 
     @property
     def engine(self) -> Engine:

@@ -157,16 +157,16 @@ def case_page(
 ) -> Response:
     """A case: its timeline, its person (masked), its likely infector, its contacts a page at
     a time (``contacts``: the cursor of the next page) and its tasks."""
-    from shoutu.services.registry.cases import case_contacts, get_case
+    from shoutu.services.registry.cases import case_record
     from shoutu.web import paging
 
     if ctx is None:
         return to_login(request)
-    found = get_case(ctx, case_id)
     after = paging.decode(contacts, (paging.integer,))
-    rows = case_contacts(
-        ctx, case_id, limit=CONTACTS_PER_PAGE + 1, after=after[0] if after else None
+    found = case_record(
+        ctx, case_id, contacts=CONTACTS_PER_PAGE + 1, after=after[0] if after else None
     )
+    rows = found["contact_page"]
     shown = paging.page(rows, CONTACTS_PER_PAGE, lambda r: (r["contact_id"],))
     return render(
         request,

@@ -11,7 +11,7 @@ from typing import Any
 from shoutu.domain.timeutil import local_date
 from shoutu.domain.vocabulary import Right
 from shoutu.errors import NotFound
-from shoutu.services.audit import writing
+from shoutu.services.audit import reading
 from shoutu.services.context import ServiceContext
 from shoutu.services.guard import refusals, require
 from shoutu.store.repositories import cases as cases_repo
@@ -78,7 +78,7 @@ def case_chain(
                         frontier.append(c)
     edges = {k: v for k, v in edges.items() if k[0] in nodes and k[1] in nodes}
     before = [(nodes[s]["report_time"], s) for (s, t) in edges if t == case_id and s in nodes]
-    with writing(ctx) as unit:
+    with reading(ctx) as unit:
         unit.read("cases", sorted(nodes), pii=False, purpose=f"chain of case {case_id}")
     tz = ctx.settings.timezone
     return {

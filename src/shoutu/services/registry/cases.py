@@ -10,7 +10,7 @@ from typing import Any
 from shoutu.domain.regions import parse_region_code
 from shoutu.domain.vocabulary import CaseStatus, ContactKind, Right
 from shoutu.errors import BadRequest, NotFound
-from shoutu.services.audit import writing
+from shoutu.services.audit import one_unit, reading
 from shoutu.services.context import ServiceContext
 from shoutu.services.guard import may_list, refusals, require
 from shoutu.services.supervision.tasks import list_tasks
@@ -46,14 +46,19 @@ def list_cases(
             limit=limit,
             after=after,
         )
-    with writing(ctx) as unit:
+    with reading(ctx) as unit:
         unit.listed("cases", [r["case_id"] for r in rows], purpose="case list")
     return rows
 
 
 def get_case(ctx: ServiceContext, case_id: int) -> dict[str, Any]:
     """One case in the caller's jurisdiction with its person (masked: seen through the case,
-    wherever they live), its contacts (counts by kind) and its tasks; audited."""
+    wherever they live), its contacts (counts by kind) and its tasks; audited in one unit."""
+    with one_unit(ctx):
+        return _case(ctx, case_id)
+
+
+def _case(ctx: ServiceContext, case_id: int) -> dict[str, Any]:
     from shoutu.services.registry.people import masked_view
 
     with refusals(ctx, "cases", case_id):
@@ -63,7 +68,7 @@ def get_case(ctx: ServiceContext, case_id: int) -> dict[str, Any]:
             if case is None:
                 raise NotFound(f"no case {case_id}")
             contacts = contacts_repo.recorded(conn, index_case_id=case_id)
-    with writing(ctx) as unit:
+    with reading(ctx) as unit:
         unit.read("cases", [case_id], pii=False, purpose="case record")
     tasks = list_tasks(ctx, subject_type="cases", subject_id=str(case_id), limit=None)
     kinds: dict[ContactKind, int] = {}
@@ -87,11 +92,22 @@ def case_contacts(
             rows = contacts_repo.of_case(
                 conn, index_case_id=case_id, within=ctx.principal.view, limit=limit, after=after
             )
-    with writing(ctx) as unit:
+    with reading(ctx) as unit:
         unit.listed(
             "contacts", [r["contact_id"] for r in rows], purpose=f"contacts of case {case_id}"
         )
     return rows
 
 
-__all__ = ["case_contacts", "get_case", "list_cases"]
+def case_record(
+    ctx: ServiceContext, case_id: int, *, contacts: int = 50, after: int | None = None
+) -> dict[str, Any]:
+    """What the case page shows: :func:`get_case` and a page of its contacts (``contacts``
+    rows after the contact ``after``), audited in one unit."""
+    with one_unit(ctx):
+        found = _case(ctx, case_id)
+        found["contact_page"] = case_contacts(ctx, case_id, limit=contacts, after=after)
+    return found
+
+
+__all__ = ["case_contacts", "case_record", "get_case", "list_cases"]

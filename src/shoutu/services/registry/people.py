@@ -10,7 +10,7 @@ from shoutu.domain.access import EVERYWHERE
 from shoutu.domain.identifiers import mask_birth_date, mask_id_number, mask_name, mask_phone
 from shoutu.domain.vocabulary import AuditAction, IdType, Right
 from shoutu.errors import BadRequest, NotFound
-from shoutu.services.audit import writing
+from shoutu.services.audit import reading
 from shoutu.services.context import ServiceContext
 from shoutu.services.guard import refusals, require
 from shoutu.services.registry.pii import ID_FIELD, PHONE_FIELD, id_hash
@@ -101,7 +101,7 @@ def get_person(
         if found is None:
             raise NotFound(f"no person {person_id}")
     view = _view(ctx, found, reveal)
-    with writing(ctx) as unit:
+    with reading(ctx) as unit:
         unit.read("people", [person_id], pii=reveal, purpose=purpose)
     return view
 
@@ -113,7 +113,7 @@ def masked_view(ctx: ServiceContext, person_id: int, *, purpose: str) -> PersonV
         found = people_repo.get(conn, person_id=person_id, within=EVERYWHERE)
     if found is None:
         return None
-    with writing(ctx) as unit:
+    with reading(ctx) as unit:
         unit.read("people", [person_id], pii=False, purpose=purpose)
     return _view(ctx, found, reveal=False)
 
@@ -135,7 +135,7 @@ def find_by_id_number(
             conn, id_type=id_type.value, id_hash=id_hash(ctx.keyring, id_type, number)
         )
     if row is None:  # a probe for who is registered is audited too
-        with writing(ctx) as unit:
+        with reading(ctx) as unit:
             unit.event(
                 AuditAction.READ_PII if reveal else AuditAction.READ,
                 "people",
@@ -162,6 +162,6 @@ def masked_contacts(
             "phone": mask_phone(phone) if phone else None,
             "building": r["home_region_code"],
         }
-    with writing(ctx) as unit:
+    with reading(ctx) as unit:
         unit.read("people", list(contacts), pii=False, purpose=purpose)
     return contacts

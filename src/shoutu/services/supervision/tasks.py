@@ -19,7 +19,7 @@ from shoutu.domain.timeutil import local_date, not_in_future, start_of_day
 from shoutu.domain.vocabulary import Right, TaskKind, TaskStatus
 from shoutu.errors import BadRequest, InvalidTransition, NotFound, PreconditionFailed
 from shoutu.protocols.schema import Protocol
-from shoutu.services.audit import Unit, writing
+from shoutu.services.audit import Unit, reading, writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.guard import may_list, refusals, require, writable
 from shoutu.services.supervision.responsible import Rules
@@ -401,7 +401,7 @@ def get_task(ctx: ServiceContext, task_id: int) -> dict[str, Any]:
             found = repo.get(conn, task_id=task_id, within=ctx.principal.view)
         if found is None:
             raise NotFound(f"no task {task_id}")
-    with writing(ctx) as unit:
+    with reading(ctx) as unit:
         unit.read("tasks", [task_id], pii=False, purpose="task record")
     return found
 
@@ -430,7 +430,7 @@ def list_tasks(
             limit=limit,
             after=after,
         )
-    with writing(ctx) as unit:
+    with reading(ctx) as unit:
         unit.listed("tasks", [r["task_id"] for r in rows], purpose="task list")
     return rows
 
