@@ -10,6 +10,7 @@ import multiprocessing
 from concurrent.futures import ThreadPoolExecutor
 
 import pyarrow as pa
+import pytest
 from sqlalchemy import func, select
 
 from paths import DATA
@@ -164,3 +165,11 @@ def test_given_and_generated_ids_mix(ctx: ServiceContext) -> None:
     assert measure_ids[0] == 900 and len(set(measure_ids)) == 5 and min(measure_ids[1:]) > 900
     with ctx.connect() as conn:
         assert conn.execute(select(func.count()).select_from(table(Case))).scalar_one() == 5
+
+
+def test_postgresql_sessions_run_without_jit(ctx: ServiceContext) -> None:
+    """Short OLTP queries: JIT compilation (120 ms for a 2 ms case list) is off per session."""
+    with ctx.connect() as conn:
+        if conn.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only")
+        assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
