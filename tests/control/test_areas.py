@@ -27,21 +27,22 @@ from shoutu.services.control.areas import (
 from shoutu.services.control.coverage import coverage
 from shoutu.services.control.episodes import list_episodes
 from shoutu.services.investigation.checkins import import_checkins
-from shoutu.services.public.areas import public_areas
+from shoutu.services.public.areas import public_areas, public_map
 from shoutu.services.registry.imports.specs import import_file
 from shoutu.services.screening.lab_results import import_results
 
 COUNTY, OTHER_COUNTY = "310101000000", "310104000000"
 A1, A2, B1 = "3101010020010001", "3101010020010002", "3101010020020001"
 OFFICE_BUILDING = "3101040010010001"
-REGIONS = (
-    "code,name_zh,name_en\n"
-    "310000000000,上海市,Shanghai\n310100000000,市辖区,Districts\n"
-    f"{COUNTY},黄浦区,Huangpu\n310101002000,南京东路街道,Nanjing East Road\n"
-    "310101002001,贵州路社区,Guizhou Road\n310101002002,北京东路社区,Beijing East Road\n"
-    f"{A1},1号楼,Building 1\n{A2},2号楼,Building 2\n{B1},3号楼,Building 3\n"
-    f"{OTHER_COUNTY},徐汇区,Xuhui\n310104001000,某街道,Town\n310104001001,某社区,Community\n"
-    f"{OFFICE_BUILDING},办公楼,Office building\n"
+REGIONS = (  # one community located (lat, lon): the map puts its buildings' areas there
+    "code,name_zh,name_en,lat,lon\n"
+    "310000000000,上海市,Shanghai,,\n310100000000,市辖区,Districts,,\n"
+    f"{COUNTY},黄浦区,Huangpu,,\n310101002000,南京东路街道,Nanjing East Road,,\n"
+    "310101002001,贵州路社区,Guizhou Road,31.238,121.479\n"
+    "310101002002,北京东路社区,Beijing East Road,,\n"
+    f"{A1},1号楼,Building 1,,\n{A2},2号楼,Building 2,,\n{B1},3号楼,Building 3,,\n"
+    f"{OTHER_COUNTY},徐汇区,Xuhui,,\n310104001000,某街道,Town,,\n310104001001,某社区,Community,,\n"
+    f"{OFFICE_BUILDING},办公楼,Office building,,\n"
 )
 PLACES = (
     "place_id,name,type,region_code\n"
@@ -191,6 +192,10 @@ def test_timers_day_by_day_with_the_day_7_round(ctx: ServiceContext, tmp_path: P
             "earliest_downgrade": None,
         },
     ]
+    drawn = public_map(ctx, dt.date(2022, 7, 5))  # the area on the district map, located
+    (point,) = drawn["areas"]  # the county's low entry is the district itself: not a point
+    assert (point["region_code"], point["level"]) == (A1, "high")
+    assert (point["lat"], point["lon"]) == (31.238, 121.479)  # its community's centre
     assert public["2022-07-11"].areas[0]["level"] == "medium"
     assert public["2022-07-11"].areas[0]["earliest_downgrade"] == "2022-07-13"
     assert public_areas(ctx, dt.date(2022, 7, 13)).areas == []

@@ -181,6 +181,7 @@ def test_public_endpoints_need_no_login_and_show_no_person(world: World) -> None
     assert figures["new_infections"]["local"] == 18  # 9 in each district that day
     shape = anonymous.get("/api/v1/public/map", params={"date": "2022-03-16"}).json()
     assert {f["id"]: f["properties"]["local"] for f in shape["features"]} == {HUANGPU: 9, XUHUI: 9}
+    assert shape["areas"] == [] and set(shape["labels"]) == {"levels", "measures"}
     areas = anonymous.get("/api/v1/public/risk-areas", params={"date": "2022-03-16"})
     assert areas.status_code == 200 and areas.json()["areas"] == []
     text = bulletin.text + json.dumps(shape)

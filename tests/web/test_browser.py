@@ -108,6 +108,11 @@ def test_command_centre_draws_its_chart_and_map(
     assert page.get_attribute("body", "data-charts-failed") is None
     assert page.locator("#curve svg path").count() > 10  # the stacked bars
     assert page.locator("#map svg path").count() >= 2  # both districts
+    kinds = page.evaluate(
+        "echarts.getInstanceByDom(document.getElementById('map')).getOption()"
+        ".series.map(function (s) { return s.type; })"
+    )
+    assert kinds == ["map", "scatter"]  # the districts, and the public list's areas as points
     heading = page.locator("h1").inner_text()
     assert ("指挥中心" if lang == "zh" else "Command centre") in heading
     assert page.locator("#cases-total").inner_text() == "46"  # their district's, not the city's

@@ -45,11 +45,11 @@ def bulletin(ctx: Public, date: Day = None) -> dict[str, Any]:
 
 @router.get("/map")
 def district_map(ctx: Public, date: Day = None) -> dict[str, Any]:
-    """The districts' polygons with the day's cases (GeoJSON FeatureCollection)."""
-    from shoutu.services.public.bulletin import bulletin as run
-    from shoutu.services.public.bulletin import district_map as shape
+    """The districts' polygons with the day's cases (GeoJSON FeatureCollection) and the risk
+    areas of the public list as points (``areas``: region, level, measure, lat, lon)."""
+    from shoutu.services.public.areas import public_map
 
-    return shape(run(ctx, the_day(ctx, date)))
+    return public_map(ctx, the_day(ctx, date))
 
 
 @router.get("/risk-areas")

@@ -45,15 +45,31 @@
       return { name: f.id, value: p.local + p.imported, label: lang === "zh" ? p.name_zh : p.name_en };
     });
     var top = Math.max.apply(null, [1].concat(values.map(function (v) { return v.value; })));
+    var levels = (data.labels && data.labels.levels) || {};
+    var areas = (data.areas || []).map(function (a) {  // the public list's areas, as points
+      var named = levels[a.level] ? levels[a.level][lang === "zh" ? "zh" : "en"] : a.level;
+      return { name: a.region_code, value: [a.lon, a.lat], level: a.level, label: named };
+    });
+    var colours = { high: "#7f0000", medium: "#e6550d", low: "#fdae6b" };
     chart.setOption({
       animation: false,
       tooltip: {
         formatter: function (p) {  // region names come from an import file: text, not HTML
+          if (p.seriesType === "scatter") {
+            return echarts.format.encodeHTML(String(p.data.name) + " · " + String(p.data.label));
+          }
           return echarts.format.encodeHTML(String(p.data ? p.data.label : p.name)) + ": " + (p.value || 0);
         }
       },
-      visualMap: { min: 0, max: top, left: 0, bottom: 0, inRange: { color: ["#f2f0f7", "#cb181d"] }, calculable: false },
-      series: [{ type: "map", map: "districts", nameProperty: "region_code", data: values, label: { show: false } }]
+      geo: { map: "districts", nameProperty: "region_code", label: { show: false } },
+      visualMap: { min: 0, max: top, left: 0, bottom: 0, seriesIndex: 0, inRange: { color: ["#f2f0f7", "#cb181d"] }, calculable: false },
+      series: [
+        { type: "map", geoIndex: 0, data: values },
+        {
+          type: "scatter", coordinateSystem: "geo", data: areas, symbolSize: 9, z: 3,
+          itemStyle: { color: function (p) { return colours[p.data.level] || "#555"; }, borderColor: "#fff" }
+        }
+      ]
     });
   }
 
