@@ -45,7 +45,8 @@ def of_case(
     from shoutu.store.repositories.cases import REGION
 
     measures = table(ControlMeasure)
-    reported = select(CASES.c.report_time).where(CASES.c.case_id == index_case_id)
+    index = CASES.alias("index_case")  # apart from the candidate cases below
+    reported = select(index.c.report_time).where(index.c.case_id == index_case_id)
     became = (
         select(CASES.c.case_id)
         .where(
