@@ -185,3 +185,28 @@ def test_simulator_results_through_the_cli(
     again = runner.invoke(app, ["import", "results", str(out / "tests.parquet"), "--json"])
     assert json.loads(again.stdout)["result"]["new"] == 0
     assert read_events(ctx.settings.event_dir, "tests").num_rows == tests.num_rows
+
+
+def test_the_recall_list_of_positive_pools(ctx: ServiceContext, tmp_path: Path) -> None:
+    """The lab's recall list: the positive pool of 4 with 3 re-sampled and 1 open (late once
+    its due time has passed), no person named; a lab outside the district sees nothing."""
+    import datetime as dt
+
+    from shoutu.domain.access import ROLE_RIGHTS, Jurisdiction, Principal
+    from shoutu.domain.vocabulary import Role
+    from shoutu.services.screening.recalls import recall_list
+
+    _registry(ctx, tmp_path)
+    import_results(ctx, _write(tmp_path, "results.csv", GOOD))
+    (pool,) = recall_list(ctx)
+    assert (pool["members"], pool["resampled"], pool["open"], pool["not_done"]) == (4, 3, 1, 0)
+    assert pool["late"] == 1  # the 6 hours of pool_recall_hours are long past
+    before = recall_list(ctx, now=pool["due"] - dt.timedelta(minutes=1))
+    assert before[0]["late"] == 0
+    assert not any(k.startswith("person") or k.startswith("subject") for k in pool)
+
+    def lab(view: str) -> ServiceContext:
+        rights = ROLE_RIGHTS[Role.LAB]
+        return ctx.acting_as(Principal("lab", rights, view=Jurisdiction((view,)), role=Role.LAB))
+
+    assert recall_list(lab("310101")) == [pool] and recall_list(lab("310104")) == []

@@ -239,6 +239,10 @@ def test_a_lab_uploads_results_checked_first(world: World) -> None:
     )
     wrong = lab.post("/api/v1/results", files={"file": ("x.exe", RESULTS, "text/csv")})
     assert wrong.status_code == 400 and wrong.json()["parameters"] == ["file"]
+    # the recall list: negatives recall nobody; the lab page shows the (empty) list
+    assert lab.get("/api/v1/results/recalls").json() == {"pools": []}
+    assert 'id="recalls"' in lab.get("/lab").text
+    assert world.client().get("/api/v1/results/recalls").status_code == 401
 
 
 def test_a_community_worker_checks_the_people_of_their_round(world: World) -> None:

@@ -225,10 +225,13 @@ def worker_page(request: Request, ctx: MaybeUser, date: dt.date | None = None) -
 
 @router.get("/lab", response_class=HTMLResponse)
 def lab_page(request: Request, ctx: MaybeUser) -> Response:
-    """A lab's upload: check a results file (its bad rows and fields), then store it."""
+    """A lab's upload: check a results file (its bad rows and fields), then store it; the
+    recall list of positive pools."""
+    from shoutu.services.screening.recalls import recall_list
+
     if ctx is None:
         return to_login(request)
-    return render(request, "lab.html", ctx=ctx)
+    return render(request, "lab.html", ctx=ctx, pools=recall_list(ctx, limit=50))
 
 
 @router.get("/public/self-check", response_class=HTMLResponse)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -42,6 +43,15 @@ def precheck(request: Request) -> JSONResponse | None:
     if declared.isdigit() and int(declared) > LIMIT + (1 << 20):  # the form's own bytes
         return problem(413, "content_too_large", f"an upload is at most {LIMIT // 2**20} MB")
     return None
+
+
+@router.get("/results/recalls")
+def recalls(ctx: Caller) -> dict[str, Any]:
+    """The recall list of positive pools (no person): tube, opened, due, members,
+    re-sampled, open, late, not done; latest first."""
+    from shoutu.services.screening.recalls import recall_list
+
+    return {"pools": jsonable_encoder(recall_list(ctx))}
 
 
 @router.post("/results")

@@ -274,9 +274,20 @@ def _first_per_person(table: pa.Table) -> list[dict[str, Any]]:
     return rows
 
 
+RESAMPLE_TITLE = "single-tube re-sampling: pooled tube {} positive"
+
+
+def tube_of(title: str) -> str | None:
+    """The pooled tube a re-sampling task's title names (None: not such a title)."""
+    head, _, tail = RESAMPLE_TITLE.partition("{}")
+    if title.startswith(head) and title.endswith(tail) and len(title) > len(head + tail):
+        return title[len(head) : len(title) - len(tail)]
+    return None
+
+
 def _title(kind: TaskKind, r: dict[str, Any]) -> str:
     if kind == TaskKind.RESAMPLE:
-        return f"single-tube re-sampling: pooled tube {r['tube_id']} positive"
+        return RESAMPLE_TITLE.format(r["tube_id"])
     return f"PCR confirmation of antigen positive {r['sample_id']}"
 
 
@@ -291,4 +302,4 @@ def _channel(r: dict[str, Any], led_by: list[dict[str, Any]], controlled: bool) 
     return Channel.QUARANTINE_TESTING if controlled else Channel.OTHER
 
 
-__all__ = ["run_workflow"]
+__all__ = ["RESAMPLE_TITLE", "run_workflow", "tube_of"]
