@@ -27,7 +27,8 @@ from shoutu.services.control.areas import (
 from shoutu.services.control.coverage import coverage
 from shoutu.services.control.episodes import list_episodes
 from shoutu.services.investigation.checkins import import_checkins
-from shoutu.services.public.areas import public_areas, public_map
+from shoutu.services.public.areas import public_areas
+from shoutu.services.public.bulletin import public_map
 from shoutu.services.registry.imports.specs import import_file
 from shoutu.services.screening.lab_results import import_results
 

@@ -180,10 +180,8 @@ class Unit:
             self.event(AuditAction.READ, entity, "", detail=f"{purpose}: nothing shown")
 
     def absorb(self, other: Unit) -> None:
-        """Take over the events ``other`` collected (a fresh unit only): its id, positions
-        and hashes stand as they are."""
-        if self.events or self.written:
-            raise RuntimeError("a unit absorbs another's events only before its own")
+        """Take over the events ``other`` collected, in a fresh unit (nothing of its own yet):
+        their unit id, positions and hashes stand as they are."""
         self.unit_id, self.events = other.unit_id, list(other.events)
 
     def flush(self) -> None:

@@ -47,7 +47,7 @@ def bulletin(ctx: Public, date: Day = None) -> dict[str, Any]:
 def district_map(ctx: Public, date: Day = None) -> dict[str, Any]:
     """The districts' polygons with the day's cases (GeoJSON FeatureCollection) and the risk
     areas of the public list as points (``areas``: region, level, measure, lat, lon)."""
-    from shoutu.services.public.areas import public_map
+    from shoutu.services.public.bulletin import public_map
 
     return public_map(ctx, the_day(ctx, date))
 

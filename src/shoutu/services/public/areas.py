@@ -162,29 +162,4 @@ def _labels(protocol: Protocol) -> dict[str, dict[str, dict[str, str]]]:
     return {"levels": levels, "measures": measures}
 
 
-def public_map(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
-    """The districts' map of ``day`` (GeoJSON, the bulletin's cases of each) with the areas of
-    the public list below county level as points: each at its region's centre, else the
-    nearest ancestor's that has one (areas with no located ancestor are left off the map)."""
-    from shoutu.domain.regions import parse_region_code
-    from shoutu.services.public.bulletin import bulletin, district_map
-    from shoutu.store.repositories import regions as regions_repo
-
-    shape = district_map(bulletin(ctx, day))
-    with ctx.connect() as conn:
-        centres = regions_repo.centroids(conn)
-    points = []
-    listed = public_areas(ctx, day)
-    for area in listed.areas:
-        code: str | None = area["region_code"]
-        if code == county_of(area["region_code"]):
-            continue  # a county's low entry: the whole district is drawn already
-        while code is not None and code not in centres:
-            code = parse_region_code(code).parent  # the code's own ancestors
-        if code is not None:
-            lat, lon = centres[code]
-            points.append({**area, "lat": lat, "lon": lon})
-    return {**shape, "areas": points, "labels": listed.labels}
-
-
-__all__ = ["CSV_COLUMNS", "PublicAreas", "public_areas", "public_map"]
+__all__ = ["CSV_COLUMNS", "PublicAreas", "public_areas"]

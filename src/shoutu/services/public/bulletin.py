@@ -266,6 +266,32 @@ def district_map(found: Bulletin) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
+def public_map(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
+    """The districts' map of ``day`` (GeoJSON, the bulletin's cases of each) with the areas of
+    the public list below county level as points: each at its region's centre, else the
+    nearest ancestor's that has one (areas with no located ancestor are left off the map)."""
+    from shoutu.domain.regions import parse_region_code
+    from shoutu.rules.risk_areas import county_of
+    from shoutu.services.public.areas import public_areas
+    from shoutu.store.repositories import regions as regions_repo
+
+    shape = district_map(bulletin(ctx, day))
+    with ctx.connect() as conn:
+        centres = regions_repo.centroids(conn)
+    points = []
+    listed = public_areas(ctx, day)
+    for area in listed.areas:
+        code: str | None = area["region_code"]
+        if code == county_of(area["region_code"]):
+            continue  # a county's low entry: the whole district is drawn already
+        while code is not None and code not in centres:
+            code = parse_region_code(code).parent  # the code's own ancestors
+        if code is not None:
+            lat, lon = centres[code]
+            points.append({**area, "lat": lat, "lon": lon})
+    return {**shape, "areas": points, "labels": listed.labels}
+
+
 def _community_zero(ctx: ServiceContext, day: dt.date) -> dict[str, str]:
     """{district: community-zero status} on ``day`` (nothing when the protocol has no rule)."""
     from shoutu.services.control.community_zero import from_registry
@@ -330,4 +356,4 @@ def _vaccination(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
     }
 
 
-__all__ = ["ORIGINS", "Bulletin", "bulletin", "district_map", "latest_day"]
+__all__ = ["ORIGINS", "Bulletin", "bulletin", "district_map", "latest_day", "public_map"]
