@@ -269,6 +269,10 @@ def test_a_community_worker_checks_the_people_of_their_round(world: World) -> No
     assert worker.get("/api/v1/checks/round").json()["people"][0]["received"] == 1
     other = worker.post("/api/v1/checks", json={"person_id": 2002, "temperature": 36.5})
     assert other.status_code == 404
+    page = worker.get("/worker").text  # the round and the help requests to act on
+    (mine,) = worker.get("/api/v1/help-requests").json()["requests"]
+    assert f'id="help-{mine["request_id"]}"' in page and 'data-person="1002"' in page
+    assert page.count('<tr id="help-') == 1  # not next door's
     naive = worker.post(
         "/api/v1/checks",
         json={"person_id": 1002, "temperature": 36.5, "time": "2022-03-20T09:00:00"},

@@ -205,6 +205,7 @@ def test_a_health_check_on_a_phone_survives_going_offline(
     page.goto(f"{base}/worker")
     form = page.locator(f"form[data-person='{person}']")
     assert page.locator("form[data-check]").count() == 1  # only their own district's person
+    assert page.locator("#help tr[id^='help-']").count() == 1  # their district's open request
     page.context.set_offline(True)
     form.locator("input[name=temperature]").fill("37.9")
     form.locator("input[value=cough]").check()

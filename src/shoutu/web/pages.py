@@ -208,9 +208,10 @@ def control_page(request: Request, ctx: MaybeUser) -> Response:
 @router.get("/worker", response_class=HTMLResponse)
 def worker_page(request: Request, ctx: MaybeUser, date: dt.date | None = None) -> Response:
     """A community worker's round (phone first): the people to check today, a health-check
-    form each; forms that cannot be sent are kept on the phone and sent when back online."""
+    form each (forms that cannot be sent are kept on the phone and sent when back online),
+    and the open help requests to act on."""
     from shoutu.domain.vocabulary import Symptom
-    from shoutu.services.control.check_days import round_list
+    from shoutu.services.command.centre import worker_day
 
     if ctx is None:
         return to_login(request)
@@ -218,7 +219,7 @@ def worker_page(request: Request, ctx: MaybeUser, date: dt.date | None = None) -
         request,
         "worker.html",
         ctx=ctx,
-        round=round_list(ctx, None if date is None else plausible(ctx, date)),
+        day=worker_day(ctx, None if date is None else plausible(ctx, date)),
         symptoms=list(Symptom),
     )
 

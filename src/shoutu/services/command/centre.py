@@ -79,21 +79,35 @@ def control_desk(ctx: ServiceContext) -> dict[str, Any]:
     from shoutu.domain.vocabulary import AreaStatus, ControlStatus
     from shoutu.services.control.areas import list_areas
     from shoutu.services.control.episodes import list_episodes
-    from shoutu.services.control.help_views import list_requests
 
     may_list(ctx, "control_measures")
-    requests = list_requests(ctx, open_only=True)
-    requests.sort(key=lambda r: (not r["overdue"], r["due_time"] is None, r["request_id"]))
-    principal = ctx.principal
+    help_requests = _open_help(ctx)
     return {
         "episodes": list_episodes(ctx, status=ControlStatus.ACTIVE),
-        "help_requests": requests,
         "proposed_areas": list_areas(ctx, status=AreaStatus.PROPOSED),
-        "may": {
-            "work": principal.may(Right.EDIT_CASES) or principal.may(Right.ASSIGN_TASKS),
-            "approve": principal.may(Right.APPROVE_RISK_AREAS),
-        },
+        **help_requests,
+        "may": {**help_requests["may"], "approve": ctx.principal.may(Right.APPROVE_RISK_AREAS)},
     }
 
 
-__all__ = ["command_centre", "control_desk", "latest_rt"]
+def worker_day(ctx: ServiceContext, day: dt.date | None = None) -> dict[str, Any]:
+    """A community worker's day: their round (the people to check, what they owe and sent)
+    and the open help requests of their jurisdiction with the steps they may take."""
+    from shoutu.services.control.check_days import round_list
+
+    return {"round": round_list(ctx, day), **_open_help(ctx)}
+
+
+def _open_help(ctx: ServiceContext) -> dict[str, Any]:
+    """The open help requests in the caller's jurisdiction, overdue first, and whether they
+    may work them."""
+    from shoutu.services.control.help_views import list_requests
+
+    requests = list_requests(ctx, open_only=True)
+    requests.sort(key=lambda r: (not r["overdue"], r["due_time"] is None, r["request_id"]))
+    principal = ctx.principal
+    work = principal.may(Right.EDIT_CASES) or principal.may(Right.ASSIGN_TASKS)
+    return {"help_requests": requests, "may": {"work": work}}
+
+
+__all__ = ["command_centre", "control_desk", "latest_rt", "worker_day"]
