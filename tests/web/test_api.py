@@ -530,3 +530,21 @@ def test_a_case_page_audits_its_reads_in_one_unit(world: World) -> None:
     assert {e["entity"] for e in together} == {"cases", "people", "tasks", "contacts"}
     assert sorted(e["pos"] for e in together) == list(range(len(together)))
     assert verify(world.ctx).ok
+
+
+def test_a_lab_of_one_district_uploads_for_its_people_only(world: World) -> None:
+    """A lab scoped to Huangpu: a result for a Xuhui resident is refused like an unknown
+    person (nothing tells which), and nothing of the file is stored."""
+    lab = world.client(world.user(Role.LAB))
+    theirs = RESULTS.replace(",1002,", ",2002,")  # S2 of a Xuhui resident
+    refused = lab.post(
+        "/api/v1/results", files={"file": ("x.csv", theirs, "text/csv")}, data={"check_only": "1"}
+    )
+    assert refused.status_code == 422
+    problems = [(p["row"], p["field"], p["reason"]) for p in refused.json()["problems"]]
+    unknown = RESULTS.replace(",1002,", ",999999,")
+    also = lab.post(
+        "/api/v1/results", files={"file": ("x.csv", unknown, "text/csv")}, data={"check_only": "1"}
+    )
+    assert problems == [(p["row"], p["field"], p["reason"]) for p in also.json()["problems"]]
+    assert problems == [(2, "person_id", "unknown person")]

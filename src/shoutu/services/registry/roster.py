@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from shoutu.domain.access import EVERYWHERE, Jurisdiction
 from shoutu.domain.regions import parse_region_code
 from shoutu.events.store import write_atomically
 from shoutu.services.context import ServiceContext
@@ -45,9 +46,17 @@ def roster(ctx: ServiceContext) -> pa.Table:
     return table
 
 
-def roster_ids(ctx: ServiceContext) -> np.ndarray:
-    """Sorted person ids of the registry (int64)."""
-    return np.asarray(roster(ctx).column("person_id").to_numpy(), np.int64)
+def roster_ids(ctx: ServiceContext, within: Jurisdiction = EVERYWHERE) -> np.ndarray:
+    """Sorted person ids of the registry (int64), of the people whose home lies in
+    ``within`` (a person without a home only in the whole tree)."""
+    people = roster(ctx)
+    if within.prefixes is not None:
+        inside = np.zeros(people.num_rows, bool)
+        for prefix in within.prefixes:
+            starts = pc.starts_with(people["home_region_code"], prefix).fill_null(False)
+            inside |= np.asarray(starts.to_numpy(zero_copy_only=False), bool)
+        people = people.filter(pa.array(inside))
+    return np.asarray(people.column("person_id").to_numpy(), np.int64)
 
 
 def known(ids: np.ndarray, person_ids: np.ndarray) -> np.ndarray:

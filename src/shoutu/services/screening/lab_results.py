@@ -211,7 +211,9 @@ def import_results(
         require(ctx, Right.UPLOAD_RESULTS)
     window = None if allow_dates else ctx.plausible_window()
     table, check = read_results(path, ctx.settings.timezone, window, encoding)
-    validate(table, check, roster_ids(ctx))
+    # a web user uploads for the people of their capture scope only: anyone else is as
+    # unknown to them as a person the registry does not hold (nothing tells which)
+    validate(table, check, roster_ids(ctx, within=ctx.principal.capture))
     stored = _stored(ctx, table)
     seen = np.zeros(table.num_rows, bool)
     if stored.num_rows:
