@@ -303,3 +303,25 @@ def test_cli_requests(town: ServiceContext, cli_env: dict[str, str]) -> None:
     assert again.exit_code == 5 and "resolved" in again.output
     listed = runner.invoke(app, ["requests", "list", "--open", "--json"])
     assert json.loads(listed.stdout)["requests"] == []
+
+
+def test_the_list_pages_through_open_and_overdue_requests_once(town: ServiceContext) -> None:
+    """Pages of two: each open request once, in id order; overdue-only reads on past the
+    requests that are not overdue until a page is full or none is left."""
+    ids = [_request(town, hour) for hour in (0, 1, 2, 3, 4)]
+    update(town, ids[0], status=HelpStatus.CANCELLED, at=_at(0.5))
+    later = _at(30)
+    whole = list_requests(town, open_only=True, at=later)
+    assert [r["request_id"] for r in whole] == ids[1:]
+    pages, after = [], None
+    while page := list_requests(town, open_only=True, at=later, limit=2, after=after):
+        pages.append([r["request_id"] for r in page])
+        after = page[-1]["request_id"]
+    assert pages == [ids[1:3], ids[3:5]]
+    at = _at(4.5)  # the first request is cancelled, not overdue: a page of one reads on
+    late = [r["request_id"] for r in list_requests(town, overdue_only=True, at=at)]
+    assert late and late[0] != ids[0]
+    first = list_requests(town, overdue_only=True, at=at, limit=1)
+    assert [r["request_id"] for r in first] == late[:1]
+    rest = list_requests(town, overdue_only=True, at=at, limit=10, after=late[0])
+    assert [r["request_id"] for r in rest] == late[1:]

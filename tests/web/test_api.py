@@ -548,3 +548,26 @@ def test_a_lab_of_one_district_uploads_for_its_people_only(world: World) -> None
     )
     assert problems == [(p["row"], p["field"], p["reason"]) for p in also.json()["problems"]]
     assert problems == [(2, "person_id", "unknown person")]
+
+
+def test_episodes_and_help_requests_page_through_once(world: World) -> None:
+    """The episode and help-request lists, a row per page: each row of the whole list once,
+    in order; a crafted cursor is a 400."""
+    epi = world.client(world.user(Role.EPIDEMIOLOGIST))
+    for path, key, ident in (
+        ("/api/v1/episodes", "episodes", "episode_id"),
+        ("/api/v1/help-requests", "requests", "request_id"),
+    ):
+        whole = epi.get(path, params={"limit": 500}).json()
+        assert whole["next_cursor"] is None
+        seen, cursor = [], None
+        while True:
+            page = epi.get(path, params={"limit": 1, **({"cursor": cursor} if cursor else {})})
+            seen += [r[ident] for r in page.json()[key]]
+            cursor = page.json()["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == [r[ident] for r in whole[key]] and seen == sorted(seen) and seen
+        assert epi.get(path, params={"cursor": "bm90LWEtY3Vyc29y"}).status_code == 400
+    overdue = epi.get("/api/v1/help-requests", params={"overdue_only": True, "limit": 1})
+    assert overdue.status_code == 200 and all(r["overdue"] for r in overdue.json()["requests"])

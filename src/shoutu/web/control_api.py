@@ -12,7 +12,8 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 
 from shoutu.domain.vocabulary import AreaStatus, ControlKind, ControlStatus, HelpStatus
-from shoutu.web.api import Id
+from shoutu.web import paging
+from shoutu.web.api import Cursor, Id, Limit
 from shoutu.web.auth import Caller
 from shoutu.web.problems import ERRORS
 
@@ -26,12 +27,25 @@ def episodes(
     status: ControlStatus | None = None,
     kind: ControlKind | None = None,
     person_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
     """Episodes of control (quarantine, isolation, monitoring) of people in the caller's
-    jurisdiction, with their stages and test days."""
+    jurisdiction, with their stages and test days, oldest first; ``next_cursor`` fetches
+    the next page."""
     from shoutu.services.control.episodes import list_episodes
 
-    return {"episodes": list_episodes(ctx, status=status, kind=kind, person_id=person_id)}
+    after = paging.decode(cursor, (paging.integer,))
+    rows = list_episodes(
+        ctx,
+        status=status,
+        kind=kind,
+        person_id=person_id,
+        limit=limit + 1,
+        after=after[0] if after else None,
+    )
+    page = paging.page(rows, limit, lambda r: (r["episode_id"],))
+    return {"episodes": page.items, "next_cursor": page.next_cursor}
 
 
 @router.get("/help-requests", tags=["help requests"])
@@ -40,12 +54,24 @@ def help_requests(
     status: HelpStatus | None = None,
     open_only: bool = False,
     overdue_only: bool = False,
+    limit: Limit = 100,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
-    """Help requests (求助) in the caller's jurisdiction, notes masked, deadlines as of now."""
+    """Help requests (求助) in the caller's jurisdiction by id, notes masked, deadlines as of
+    now; ``next_cursor`` fetches the next page."""
     from shoutu.services.control.help_views import list_requests
 
-    found = list_requests(ctx, status=status, open_only=open_only, overdue_only=overdue_only)
-    return {"requests": jsonable_encoder(found)}
+    after = paging.decode(cursor, (paging.integer,))
+    found = list_requests(
+        ctx,
+        status=status,
+        open_only=open_only,
+        overdue_only=overdue_only,
+        limit=limit + 1,
+        after=after[0] if after else None,
+    )
+    page = paging.page(found, limit, lambda r: (r["request_id"],))
+    return {"requests": page.items, "next_cursor": page.next_cursor}
 
 
 @router.get("/help-requests/{request_id}", tags=["help requests"])

@@ -419,9 +419,11 @@ def list_episodes(
     status: ControlStatus | None = None,
     kind: ControlKind | None = None,
     person_id: int | None = None,
+    limit: int | None = None,
+    after: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Episodes of people in the caller's jurisdiction, oldest first, filtered, in their
-    JSON form; the read is audited."""
+    """Episodes of people in the caller's jurisdiction, oldest first, filtered (``limit``
+    after the episode ``after``), in their JSON form; the read is audited."""
     may_list(ctx, "control_measures")
     with ctx.connect() as conn:
         rows = repo.listing(
@@ -430,6 +432,8 @@ def list_episodes(
             status=status.value if status else None,
             kind=kind.value if kind else None,
             person_id=person_id,
+            limit=limit,
+            after=after,
         )
     with writing(ctx) as unit:
         unit.listed("control_measures", [r["measure_id"] for r in rows], purpose="episode list")

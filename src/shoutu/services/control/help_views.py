@@ -123,9 +123,12 @@ def list_requests(
     at: dt.datetime | None = None,
     reveal: bool = False,
     purpose: str | None = None,
+    limit: int | None = None,
+    after: int | None = None,
 ) -> list[dict[str, Any]]:
     """Requests in the caller's jurisdiction received by ``at`` (default now), filtered;
-    overdue as of ``at``; audited."""
+    overdue as of ``at``; audited. At most ``limit`` requests after the request ``after``
+    (with ``overdue_only``, reading on until that many are overdue or none is left)."""
     with refusals(ctx, ENTITY, also=(BadRequest,)):
         require(ctx, Right.VIEW_CASES)
         if reveal:
@@ -133,19 +136,25 @@ def list_requests(
             check_purpose(ctx, purpose)
     when = at or utcnow()
     prefix = _prefix(region)
+    views: list[dict[str, Any]] = []
     with ctx.connect() as conn:
-        rows = repo.listed(
-            conn,
-            within=ctx.principal.view,
-            statuses=None if status is None else [status.value],
-            region_prefix=prefix,
-            received_before=when,
-        )
-    views = [view(ctx, r, reveal=reveal, at=when) for r in rows]
-    if open_only:
-        views = [v for v in views if HelpStatus(v["status"]) not in ENDED]
-    if overdue_only:
-        views = [v for v in views if v["overdue"]]
+        while True:
+            rows = repo.listed(
+                conn,
+                within=ctx.principal.view,
+                statuses=None if status is None else [status.value],
+                region_prefix=prefix,
+                received_before=when,
+                excluded=sorted(s.value for s in ENDED) if open_only else (),
+                limit=limit,
+                after=after,
+            )
+            shown = [view(ctx, r, reveal=reveal, at=when) for r in rows]
+            views += [v for v in shown if v["overdue"]] if overdue_only else shown
+            if limit is None or len(rows) < limit or len(views) >= limit:
+                break
+            after = int(rows[-1]["request_id"])
+    views = views[:limit]
     with writing(ctx) as unit:
         unit.read(
             ENTITY, [v["request_id"] for v in views], pii=reveal, purpose=purpose or "help list"

@@ -45,10 +45,18 @@ def listed(
     statuses: Sequence[str] | None = None,
     region_prefix: str | None = None,
     received_before: dt.datetime | None = None,
+    excluded: Sequence[str] = (),
+    limit: int | None = None,
+    after: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Requests in ``within`` (of these statuses, in a region subtree, received by a time),
-    by id."""
+    """Requests in ``within`` (of these statuses and not the ``excluded`` ones, in a region
+    subtree, received by a time), by id (``limit`` after the request ``after``)."""
     query = select(TABLE).where(inside(TABLE.c.region_code, within)).order_by(TABLE.c.request_id)
+    query = query.limit(limit)
+    if after is not None:
+        query = query.where(TABLE.c.request_id > after)
+    if excluded:
+        query = query.where(TABLE.c.status.not_in(list(excluded)))
     if statuses is not None:
         query = query.where(TABLE.c.status.in_(list(statuses)))
     if region_prefix:

@@ -103,9 +103,14 @@ def listing(
     status: str | None = None,
     kind: str | None = None,
     person_id: int | None = None,
+    limit: int | None = None,
+    after: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Measures of people whose home lies in ``within``, oldest first, filtered."""
+    """Measures of people whose home lies in ``within``, oldest first, filtered (``limit``
+    rows after the measure ``after``)."""
     statement = select(TABLE).where(inside(REGION, within))
+    if after is not None:
+        statement = statement.where(TABLE.c.measure_id > after)
     for column, value in (
         (TABLE.c.status, status),
         (TABLE.c.kind, kind),
@@ -113,7 +118,7 @@ def listing(
     ):
         if value is not None:
             statement = statement.where(column == value)
-    statement = statement.order_by(TABLE.c.measure_id)
+    statement = statement.order_by(TABLE.c.measure_id).limit(limit)
     return [dict(r) for r in conn.execute(statement).mappings()]
 
 
