@@ -4,6 +4,7 @@ times with their offset, test days as dates; the human table in the reader's lan
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -129,6 +130,24 @@ def test_a_cases_contacts_page_by_page_with_their_episodes(
     registry(ctx, tmp_path)
     (tmp_path / "contacts.csv").write_text(CONTACTS)
     import_contacts(ctx, tmp_path / "contacts.csv")
+    # a re-exposure after release: a second episode for the first contact, opened later
+    from shoutu.services.audit import writing
+    from shoutu.store.repositories import measures as measures_repo
+
+    (first,) = [e for e in list_episodes(ctx, person_id=1003)]
+    with writing(ctx) as unit:
+        again = (
+            unit.conn.execute(
+                measures_repo.TABLE.select().where(
+                    measures_repo.TABLE.c.measure_id == first["episode_id"]
+                )
+            )
+            .mappings()
+            .one()
+        )
+        later = {**dict(again), "start_time": again["start_time"] + dt.timedelta(days=20)}
+        later.pop("measure_id")
+        measures_repo.add(unit.conn, rows=[{**later, **unit.stamp}])
     pages, after = [], None
     while True:
         rows = case_contacts(ctx, 7, limit=1, after=after)
@@ -140,6 +159,7 @@ def test_a_cases_contacts_page_by_page_with_their_episodes(
     assert [len(p) for p in pages] == [1, 1]
     assert [(r["person_id"], r["kind"]) for r in shown] == [(1003, "close"), (1004, "secondary")]
     assert all(r["measure_status"] == "active" and r["measure_kind"] for r in shown)
+    assert shown[0]["measure_start"] == again["start_time"] + dt.timedelta(days=20)  # latest
     assert [r["contact_id"] for r in shown] == sorted(r["contact_id"] for r in shown)
     elsewhere = ctx.acting_as(
         Principal(

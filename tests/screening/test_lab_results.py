@@ -198,15 +198,17 @@ def test_the_recall_list_of_positive_pools(ctx: ServiceContext, tmp_path: Path) 
 
     _registry(ctx, tmp_path)
     import_results(ctx, _write(tmp_path, "results.csv", GOOD))
-    (pool,) = recall_list(ctx)
+    (pool,) = recall_list(ctx, days=36_500)  # the 2022 pool, seen from today
     assert (pool["members"], pool["resampled"], pool["open"], pool["not_done"]) == (4, 3, 1, 0)
     assert pool["late"] == 1  # the 6 hours of pool_recall_hours are long past
     before = recall_list(ctx, now=pool["due"] - dt.timedelta(minutes=1))
     assert before[0]["late"] == 0
+    assert recall_list(ctx, now=pool["opened"] + dt.timedelta(days=15)) == []  # 14 days shown
     assert not any(k.startswith("person") or k.startswith("subject") for k in pool)
 
     def lab(view: str) -> ServiceContext:
         rights = ROLE_RIGHTS[Role.LAB]
         return ctx.acting_as(Principal("lab", rights, view=Jurisdiction((view,)), role=Role.LAB))
 
-    assert recall_list(lab("310101")) == [pool] and recall_list(lab("310104")) == []
+    assert recall_list(lab("310101"), days=36_500) == [pool]
+    assert recall_list(lab("310104"), days=36_500) == []

@@ -485,11 +485,27 @@ def test_a_cases_chain_stays_in_the_callers_jurisdiction(world: World) -> None:
     city_epi = world.client(world.user(Role.COMMANDER))  # of Huangpu: not Xuhui's case
     (contact,) = city_epi.get("/api/v1/cases/2/contacts").json()["items"]
     assert contact["person_id"] == 2002 and contact["became_case_id"] is None
-    assert contact["measure_status"] == "active" and "name" not in contact
+    assert contact["measure_status"] is None and "name" not in contact  # Xuhui's episode
     from shoutu.services.registry.cases import case_contacts
 
     (everywhere,) = case_contacts(world.ctx, 2)  # the operator: the whole city
-    assert everywhere["became_case_id"] == target
+    assert everywhere["became_case_id"] == target and everywhere["measure_status"] == "active"
+    # a recorded infector of another jurisdiction is not named to the reader
+    from shoutu.services.audit import writing
+    from shoutu.store.repositories import cases as cases_repo
+
+    with writing(world.ctx) as unit:
+        cases_repo.change(unit.conn, case_id=target, values={"infector_case_id": 2})
+    try:
+        seen = xuhui.get(f"/api/v1/cases/{target}").json()["case"]
+        assert (
+            seen["infector_case_id"] is None
+            and 'id="infector"' in xuhui.get(f"/cases/{target}").text
+        )
+        assert get_case(world.ctx, target)["case"]["infector_case_id"] == 2
+    finally:
+        with writing(world.ctx) as unit:
+            cases_repo.change(unit.conn, case_id=target, values={"infector_case_id": None})
     page = city_epi.get("/cases/2")
     assert 'id="contacts"' in page.text and "2002" in page.text and "more-contacts" not in page.text
 

@@ -167,10 +167,9 @@ def serve(
 
 def run_server(service: ServiceContext, *, host: str, port: int, workers: int = 1) -> None:
     """Serve the web app over ``service``'s store until interrupted; with several workers,
-    each process builds the app over the same settings (a file only the owner reads, removed
-    when the server stops). The login rate limit is then counted per worker."""
+    each process builds the app over the same settings, handed down in its environment
+    (nothing written to disk). The login rate limit is then counted per worker."""
     import os
-    import tempfile
 
     import uvicorn
 
@@ -178,22 +177,16 @@ def run_server(service: ServiceContext, *, host: str, port: int, workers: int = 
 
     with errors_as_exit(False):
         service.check_key(service.keyring)  # a wrong key or a missing store stops it here
-        application = create_app(service)
     if workers == 1:
-        uvicorn.run(application, host=host, port=port, log_level="info")
+        uvicorn.run(create_app(service), host=host, port=port, log_level="info")
         return
-    descriptor, name = tempfile.mkstemp(prefix="shoutu-serve-", suffix=".json")  # mode 0600
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(service.settings.model_dump_json())
-    os.environ[WORKER_SETTINGS] = name
-    try:
-        uvicorn.run(
-            "shoutu.web.app:app_of_worker",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="info",
-        )
-    finally:
-        os.remove(name)
+    service.close()  # each worker opens its own
+    os.environ[WORKER_SETTINGS] = service.settings.model_dump_json()
+    uvicorn.run(
+        "shoutu.web.app:app_of_worker",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )

@@ -77,7 +77,18 @@ def make_engine(url: str, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Engi
         return engine
     # JIT off: the store's queries are short (pages, keyed reads); PostgreSQL's JIT spent
     # 120 ms compiling a 2 ms case list at 1,000,000 cases (benchmarks/web_load.py)
-    return create_engine(parsed, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
+    engine = create_engine(parsed, pool_pre_ping=True)
+    event.listen(engine, "connect", _postgresql_no_jit)
+    return engine
+
+
+def _postgresql_no_jit(dbapi_connection: Any, _record: Any) -> None:
+    """``SET jit = off`` on each new connection (options in the URL stay as they are)."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    dbapi_connection.autocommit = autocommit
 
 
 def describe(url: str) -> str:

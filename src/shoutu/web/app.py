@@ -19,7 +19,7 @@ from shoutu.web import api, checks_api, control_api, pages, problems, public_api
 from shoutu.web.ratelimit import Limiter
 
 STATIC = Path(__file__).parent / "static"
-#: the settings file ``shoutu serve --workers N`` writes for its worker processes
+#: the settings (JSON) ``shoutu serve --workers N`` hands its worker processes
 WORKER_SETTINGS = "_SHOUTU_WORKER_SETTINGS"
 
 
@@ -83,7 +83,7 @@ def app_of_worker() -> FastAPI:
     from shoutu.services.context import open_context
     from shoutu.settings import Settings
 
-    settings = Settings.model_validate_json(Path(os.environ[WORKER_SETTINGS]).read_text())
+    settings = Settings.model_validate_json(os.environ[WORKER_SETTINGS])
     return create_app(open_context(settings))
 
 

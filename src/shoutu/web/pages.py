@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -176,6 +177,7 @@ def case_page(
         person=found["person"],
         contacts=rows[:CONTACTS_PER_PAGE],
         next_contacts=shown.next_cursor,
+        tz=ZoneInfo(ctx.settings.timezone),  # dates as the reader's local days
     )
 
 

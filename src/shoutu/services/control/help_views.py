@@ -137,6 +137,8 @@ def list_requests(
     when = at or utcnow()
     prefix = _prefix(region)
     views: list[dict[str, Any]] = []
+    # overdue-only reads on in batches of at least 500 until the page is full
+    batch = None if limit is None else max(limit, 500) if overdue_only else limit
     with ctx.connect() as conn:
         while True:
             rows = repo.listed(
@@ -146,12 +148,12 @@ def list_requests(
                 region_prefix=prefix,
                 received_before=when,
                 excluded=sorted(s.value for s in ENDED) if open_only else (),
-                limit=limit,
+                limit=batch,
                 after=after,
             )
             shown = [view(ctx, r, reveal=reveal, at=when) for r in rows]
             views += [v for v in shown if v["overdue"]] if overdue_only else shown
-            if limit is None or len(rows) < limit or len(views) >= limit:
+            if batch is None or len(rows) < batch or len(views) >= (limit or 0):
                 break
             after = int(rows[-1]["request_id"])
     views = views[:limit]

@@ -68,6 +68,11 @@ def _case(ctx: ServiceContext, case_id: int) -> dict[str, Any]:
             if case is None:
                 raise NotFound(f"no case {case_id}")
             contacts = contacts_repo.recorded(conn, index_case_id=case_id)
+            infector = case["infector_case_id"]
+            if infector is not None and not repo.get(
+                conn, case_id=int(infector), within=ctx.principal.view
+            ):
+                case["infector_case_id"] = None  # another jurisdiction's case: not theirs
     with reading(ctx) as unit:
         unit.read("cases", [case_id], pii=False, purpose="case record")
     tasks = list_tasks(ctx, subject_type="cases", subject_id=str(case_id), limit=None)

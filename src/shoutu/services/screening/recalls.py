@@ -18,10 +18,11 @@ from shoutu.store.repositories import tasks as tasks_repo
 
 
 def recall_list(
-    ctx: ServiceContext, *, limit: int = 100, now: dt.datetime | None = None
+    ctx: ServiceContext, *, limit: int = 100, now: dt.datetime | None = None, days: int = 14
 ) -> list[dict[str, Any]]:
-    """The latest ``limit`` positive pools with re-sampling tasks in the caller's
-    jurisdiction, latest first: tube, opened, due, members, re-sampled, open, late at
+    """The latest ``limit`` positive pools whose re-sampling tasks in the caller's
+    jurisdiction were opened in the ``days`` to ``now``, latest first: tube, opened, due,
+    members, re-sampled, open, late at
     ``now``, cancelled or not executable (needs the right to upload results or to view
     cases; audited as a list)."""
     with refusals(ctx, "tasks"):
@@ -29,7 +30,11 @@ def recall_list(
     at = now or utcnow()
     with ctx.connect() as conn:
         tasks = tasks_repo.listing(
-            conn, within=ctx.principal.view, kind=TaskKind.RESAMPLE.value, limit=None
+            conn,
+            within=ctx.principal.view,
+            kind=TaskKind.RESAMPLE.value,
+            limit=None,
+            opened_since=at - dt.timedelta(days=days),
         )
     pools: dict[str, dict[str, Any]] = {}
     for task in tasks:

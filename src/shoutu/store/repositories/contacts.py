@@ -38,13 +38,20 @@ def of_case(
     limit: int,
     after: int | None = None,
 ) -> list[dict[str, Any]]:
-    """A page of a case's contacts by id (``after``: the previous page's last id), each with
-    the episode it opened (kind, status, start, planned end) and the case it became: its
-    person's first case reported after the index case's report, if in ``within`` (as the
-    case chain links them)."""
+    """A page of a case's contacts by id (``after``: the previous page's last id), each once
+    with the latest episode it opened (kind, status, start, planned end: only when the
+    contact's person lives in ``within``) and the case it became: its person's first case
+    reported after the index case's report, when that case lies in ``within``."""
     from shoutu.store.repositories.cases import REGION
+    from shoutu.store.repositories.people import TABLE as PEOPLE
 
     measures = table(ControlMeasure)
+    other = measures.alias("later_episode")
+    latest = (  # a re-exposure after release opens another episode for the same contact
+        select(func.max(other.c.measure_id))
+        .where(other.c.contact_id == TABLE.c.contact_id)
+        .scalar_subquery()
+    )
     index = CASES.alias("index_case")  # apart from the candidate cases below
     reported = select(index.c.report_time).where(index.c.case_id == index_case_id)
     became = (
@@ -72,7 +79,7 @@ def of_case(
             measures.c.planned_end_time.label("measure_planned_end"),
             became.label("became_case_id"),
         )
-        .select_from(TABLE.outerjoin(measures, measures.c.contact_id == TABLE.c.contact_id))
+        .select_from(TABLE.outerjoin(measures, measures.c.measure_id == latest))
         .where(TABLE.c.index_case_id == index_case_id)
         .order_by(TABLE.c.contact_id)
         .limit(limit)
@@ -86,9 +93,20 @@ def of_case(
             select(CASES.c.case_id).where(CASES.c.case_id.in_(named), inside(REGION, within))
         ).scalars()
     )
+    people = {r["person_id"] for r in rows}
+    local = set(
+        conn.execute(
+            select(PEOPLE.c.person_id).where(
+                PEOPLE.c.person_id.in_(people), inside(PEOPLE.c.home_region_code, within)
+            )
+        ).scalars()
+    )
     for row in rows:
         if row["became_case_id"] not in seen:
             row["became_case_id"] = None
+        if row["person_id"] not in local:  # another jurisdiction's episode: not theirs to see
+            for key in ("measure_kind", "measure_status", "measure_start", "measure_planned_end"):
+                row[key] = None
     return rows
 
 

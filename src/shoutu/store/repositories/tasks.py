@@ -177,10 +177,13 @@ def listing(
     subject_id: str | None = None,
     limit: int | None = 200,
     after: int | None = None,
+    opened_since: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Tasks whose responsible region lies in ``within``, by id (``after``: the last id of
-    the previous page)."""
+    the previous page; ``opened_since``: opened then or later)."""
     statement = select(TABLE).where(inside(TABLE.c.resp_region, within))
+    if opened_since is not None:
+        statement = statement.where(TABLE.c.open_time >= opened_since)
     if after is not None:
         statement = statement.where(TABLE.c.task_id > after)
     for column, value in (
