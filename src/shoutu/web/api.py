@@ -128,8 +128,8 @@ def case_contacts(
     opened and the case its person became."""
     from shoutu.services.registry.cases import case_contacts as run
 
-    after = paging.decode(cursor, (paging.integer,))
-    rows = run(ctx, case_id, limit=limit + 1, after=after[0] if after else None)
+    after = paging.after_id(cursor)
+    rows = run(ctx, case_id, limit=limit + 1, after=after)
     return paging.page(rows, limit, lambda r: (r["contact_id"],))
 
 
@@ -162,10 +162,8 @@ def tasks(
     """Tasks in the caller's jurisdiction, oldest first."""
     from shoutu.services.supervision.tasks import list_tasks
 
-    after = paging.decode(cursor, (paging.integer,))
-    rows = list_tasks(
-        ctx, status=status, kind=kind, limit=limit + 1, after=after[0] if after else None
-    )
+    after = paging.after_id(cursor)
+    rows = list_tasks(ctx, status=status, kind=kind, limit=limit + 1, after=after)
     return paging.page(rows, limit, lambda r: (r["task_id"],))
 
 

@@ -35,14 +35,14 @@ def episodes(
     the next page."""
     from shoutu.services.control.episodes import list_episodes
 
-    after = paging.decode(cursor, (paging.integer,))
+    after = paging.after_id(cursor)
     rows = list_episodes(
         ctx,
         status=status,
         kind=kind,
         person_id=person_id,
         limit=limit + 1,
-        after=after[0] if after else None,
+        after=after,
     )
     page = paging.page(rows, limit, lambda r: (r["episode_id"],))
     return {"episodes": page.items, "next_cursor": page.next_cursor}
@@ -61,14 +61,14 @@ def help_requests(
     now; ``next_cursor`` fetches the next page."""
     from shoutu.services.control.help_views import list_requests
 
-    after = paging.decode(cursor, (paging.integer,))
+    after = paging.after_id(cursor)
     found = list_requests(
         ctx,
         status=status,
         open_only=open_only,
         overdue_only=overdue_only,
         limit=limit + 1,
-        after=after[0] if after else None,
+        after=after,
     )
     page = paging.page(found, limit, lambda r: (r["request_id"],))
     return {"requests": page.items, "next_cursor": page.next_cursor}

@@ -163,10 +163,8 @@ def case_page(
 
     if ctx is None:
         return to_login(request)
-    after = paging.decode(contacts, (paging.integer,))
-    found = case_record(
-        ctx, case_id, contacts=CONTACTS_PER_PAGE + 1, after=after[0] if after else None
-    )
+    after = paging.after_id(contacts)
+    found = case_record(ctx, case_id, contacts=CONTACTS_PER_PAGE + 1, after=after)
     rows = found["contact_page"]
     shown = paging.page(rows, CONTACTS_PER_PAGE, lambda r: (r["contact_id"],))
     return render(

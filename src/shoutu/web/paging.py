@@ -41,6 +41,12 @@ def decode(cursor: str | None, parts: Sequence[Callable[[Any], Any]]) -> tuple[A
         raise BadRequest("the {cursor} is not one this API gave") from None
 
 
+def after_id(cursor: str | None) -> int | None:
+    """The last id a cursor of an id-ordered list holds (None: the first page)."""
+    found = decode(cursor, (integer,))
+    return None if found is None else int(found[0])
+
+
 def timestamp(value: Any) -> dt.datetime:
     found = dt.datetime.fromisoformat(str(value))
     if found.tzinfo is None:
@@ -70,4 +76,4 @@ def page(
     )
 
 
-__all__ = ["Page", "day", "decode", "encode", "integer", "page", "timestamp"]
+__all__ = ["Page", "after_id", "day", "decode", "encode", "integer", "page", "timestamp"]
