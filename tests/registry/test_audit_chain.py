@@ -118,25 +118,30 @@ def intact_time(conn: Connection) -> object:
     return conn.execute(select(func.max(EVENTS.c.at))).scalar_one()
 
 
-def test_a_link_that_fails_after_the_commit_warns(
+def test_a_unit_that_cannot_be_linked_is_not_written(
     ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The writes stand when their link cannot be made; the warning names `shoutu repair`,
-    which links the unit."""
+    """The link is the unit's last write, in its transaction: when it cannot be made,
+    nothing of the unit stands (no rows, no events, nothing for repair to link), and the
+    same import afterwards writes it all, linked."""
     from shoutu.errors import StoreUnavailable
-    from shoutu.services.maintenance import repair
+    from shoutu.store.tables import Region
 
-    def busy(*_: object) -> int:
+    def busy(*_: object, **__: object) -> int:
         raise StoreUnavailable("the store is busy")
 
-    monkeypatch.setattr(audit, "_link", busy)
-    with pytest.warns(audit.UnlinkedUnit, match="shoutu repair"):
+    before = audit.verify(ctx)
+    monkeypatch.setattr(audit, "_join", busy)
+    with pytest.raises(StoreUnavailable):
         import_file(ctx, "regions", DATA / "regions.csv")
     monkeypatch.undo()
-    assert audit.verify(ctx).unlinked == 1
-    repair(ctx)
+    with ctx.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(table(Region))).scalar_one() == 0
+    failed = audit.verify(ctx)
+    assert failed.ok and failed.unlinked == 0 and failed.events == before.events
+    import_file(ctx, "regions", DATA / "regions.csv")
     report = audit.verify(ctx)
-    assert report.ok and report.unlinked == 0 and report.units == 2  # init's, the import's
+    assert report.ok and report.unlinked == 0 and report.units == before.units + 1
 
 
 def test_a_purpose_is_a_sentence(ctx: ServiceContext) -> None:

@@ -42,7 +42,11 @@ big class offers many pairs at short lags), per-source infectiousness estimated 
 piles a class's cases on one spreader), transmission per pair falling with the group's size
 (1/size^g, g = 0.25 to 1), exposure in a school class after the onset, a longer exposure at
 home, and a distance kernel on the class links or on a neighbourhood setting between all
-households.
+households; later (issue 13, item 17) a shift of the class links' serial interval, a
+transmission time shared by a source's offspring, community links between all cases,
+exposure per pair as the serial interval's distribution function at the lag (a hazard
+model's escape) rather than one per pair, and fractional onsets taken to the day
+(tests/investigation/test_chains_days.py gives the figures).
 """
 
 from __future__ import annotations

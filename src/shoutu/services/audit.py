@@ -13,18 +13,15 @@ import enum
 import hashlib
 import json
 import uuid
-import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import SQLAlchemyError
 
 from shoutu.domain.timeutil import utcnow
 from shoutu.domain.vocabulary import AuditAction
-from shoutu.errors import ShoutuError
 from shoutu.services.context import ServiceContext
 from shoutu.store.repositories import audit as repo
 from shoutu.store.repositories import meta
@@ -198,22 +195,15 @@ def writing(
     ctx: ServiceContext, *, detail: str | None = None, now: dt.datetime | None = None
 ) -> Iterator[Unit]:
     """One all-or-nothing unit of writes with its audit events (``detail``: why, by default
-    for every event)."""
+    for every event). The unit joins the chain as its last write, in its own transaction:
+    writers wait on one another only from the link to the commit, never on each other's
+    work, and a unit that cannot be linked is not written."""
     with ctx.transaction() as conn:
         unit = Unit(ctx, conn, now or utcnow(), detail)
         yield unit
         unit.flush()
-    if unit.written:
-        try:
-            _link(ctx, [(unit.unit_id, unit.written, unit.last_hash)])
-        except (ShoutuError, SQLAlchemyError) as exc:  # the writes stand; repair links them
-            warnings.warn(
-                UnlinkedUnit(
-                    f"the writes are stored but their audit unit {unit.unit_id} could not be "
-                    f"linked to the chain ({type(exc).__name__}): run `shoutu repair`"
-                ),
-                stacklevel=3,
-            )
+        if unit.written:
+            _join(conn, [(unit.unit_id, unit.written, unit.last_hash)], recheck=False)
 
 
 @contextmanager
@@ -248,9 +238,9 @@ def one_unit(ctx: ServiceContext) -> Iterator[None]:
 
 
 def link_orphans(ctx: ServiceContext) -> int:
-    """Join to the chain the committed units that have no link (their writer died between
-    its commit and its link) and whose events hold together, oldest first; returns how
-    many."""
+    """Join to the chain the committed units that have no link (written by a version that
+    linked after the commit, whose writer died in between) and whose events hold together,
+    oldest first; returns how many."""
     with ctx.connect() as conn:  # a unit whose own events do not hold is left to verify
         pending = [
             p
@@ -261,29 +251,31 @@ def link_orphans(ctx: ServiceContext) -> int:
 
 
 def _link(ctx: ServiceContext, pending: list[tuple[str, int, str]]) -> int:
-    """Join units to the chain, in a short transaction of its own: writers never wait on each
-    other's work, only on one another's link."""
+    """Join committed units to the chain, in a transaction of their own."""
     with ctx.transaction() as conn:
-        head = repo.head(conn, lock=True)  # linkers take turns (SQLite: BEGIN IMMEDIATE)
+        return _join(conn, pending, recheck=True)
+
+
+def _join(conn: Connection, pending: list[tuple[str, int, str]], *, recheck: bool) -> int:
+    """Link units to the chain's head, in ``conn``'s transaction (``recheck``: skip units
+    another linker joined meanwhile — a fresh unit has no link yet)."""
+    head = repo.head(conn, lock=True)  # linkers take turns (SQLite: BEGIN IMMEDIATE)
+    if recheck:
         linked = repo.linked(conn, units=[u for u, _, _ in pending])
         pending = [p for p in pending if p[0] not in linked]
-        for unit, count, last in pending:
-            head = link_hash(head, unit, count, last)
-            repo.add_link(
-                conn,
-                values={
-                    "unit": unit,
-                    "events": count,
-                    "last_hash": last,
-                    "head": head,
-                    "linked_at": utcnow(),
-                },
-            )
+    for unit, count, last in pending:
+        head = link_hash(head, unit, count, last)
+        repo.add_link(
+            conn,
+            values={
+                "unit": unit,
+                "events": count,
+                "last_hash": last,
+                "head": head,
+                "linked_at": utcnow(),
+            },
+        )
     return len(pending)
-
-
-class UnlinkedUnit(UserWarning):
-    """A unit committed but not joined to the audit chain (``shoutu repair`` joins it)."""
 
 
 @dataclass

@@ -51,6 +51,8 @@ class ServiceContext:
     _principal: Principal | None = field(default=None, repr=False)
     #: the audit unit the reads of an ``audit.one_unit`` block share (an ``audit.Unit``)
     shared_reads: object | None = field(default=None, repr=False)
+    #: the connection the reads of a :meth:`reads_together` block share
+    _held: Connection | None = field(default=None, repr=False)
 
     @property
     def principal(self) -> Principal:
@@ -61,7 +63,12 @@ class ServiceContext:
         """This context for another actor (a web request's user), sharing the open store and
         key; close only the context it came from."""
         return replace(
-            self, actor=principal.name, _principal=principal, warnings=[], shared_reads=None
+            self,
+            actor=principal.name,
+            _principal=principal,
+            warnings=[],
+            shared_reads=None,
+            _held=None,
         )
 
     @property
@@ -148,9 +155,28 @@ class ServiceContext:
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
-        """A read-only unit (never waits on writers)."""
+        """A read-only unit (never waits on writers); inside :meth:`reads_together`, the
+        block's connection."""
+        if self._held is not None:
+            yield self._held
+            return
         with db.store_errors(), self.engine.connect() as conn:
             yield conn
+
+    @contextmanager
+    def reads_together(self) -> Iterator[None]:
+        """The reads inside the block share one connection (a case page's dozen reads check
+        out one, not twelve). Only for blocks that do not write: on SQLite the block reads
+        the snapshot of its first read."""
+        if self._held is not None:
+            yield
+            return
+        with db.store_errors(), self.engine.connect() as conn:
+            self._held = conn
+            try:
+                yield
+            finally:
+                self._held = None
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

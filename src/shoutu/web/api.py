@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -15,6 +14,7 @@ from shoutu.domain.vocabulary import CaseStatus, SignalStatus, TaskKind, TaskSta
 from shoutu.errors import PreconditionFailed, PreconditionRequired
 from shoutu.web import paging
 from shoutu.web.auth import COOKIE, Caller, Public
+from shoutu.web.encoding import plain
 from shoutu.web.problems import ERRORS
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
@@ -106,7 +106,7 @@ def case(case_id: Id, ctx: Caller) -> dict[str, Any]:
     """One case with its contacts (counts by kind) and tasks."""
     from shoutu.services.registry.cases import get_case
 
-    found: dict[str, Any] = jsonable_encoder(get_case(ctx, case_id))
+    found: dict[str, Any] = plain(get_case(ctx, case_id))
     return found
 
 
@@ -174,7 +174,7 @@ def task(task_id: Id, ctx: Caller, response: Response) -> dict[str, Any]:
 
     found = get_task(ctx, task_id)
     response.headers["ETag"] = etag(found)
-    shown: dict[str, Any] = jsonable_encoder(found)
+    shown: dict[str, Any] = plain(found)
     return shown
 
 
@@ -219,7 +219,7 @@ async def change_task(
         )
     )
     response.headers["ETag"] = etag(changed)
-    shown: dict[str, Any] = jsonable_encoder(changed)
+    shown: dict[str, Any] = plain(changed)
     return shown
 
 
@@ -243,7 +243,7 @@ def signals(
 def signal(signal_id: Id, ctx: Caller) -> dict[str, Any]:
     from shoutu.services.surveillance.signals import get_signal
 
-    found: dict[str, Any] = jsonable_encoder(get_signal(ctx, signal_id))
+    found: dict[str, Any] = plain(get_signal(ctx, signal_id))
     return found
 
 
@@ -270,7 +270,7 @@ def signal_step(signal_id: Id, body: SignalStep, ctx: Caller) -> dict[str, Any]:
     """The response workflow's next step (verifying, investigating, confirmed, dismissed)."""
     from shoutu.services.surveillance.signals import update_signal
 
-    found: dict[str, Any] = jsonable_encoder(
+    found: dict[str, Any] = plain(
         update_signal(ctx, signal_id, status=body.status, unit=body.unit, note=body.note)
     )
     return found

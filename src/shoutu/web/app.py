@@ -10,7 +10,8 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shoutu import __version__
 from shoutu.errors import ShoutuError
@@ -23,14 +24,34 @@ STATIC = Path(__file__).parent / "static"
 WORKER_SETTINGS = "_SHOUTU_WORKER_SETTINGS"
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        if request.method == "POST" and request.url.path == uploads.PATH:
-            # refused before the body is read: no login, or larger than an upload may be
-            early = uploads.precheck(request)
+class SecurityHeaders:
+    """The security headers on every response passing through (pure ASGI: a response is
+    not re-streamed, as Starlette's ``BaseHTTPMiddleware`` does at a few ms per request);
+    an upload without login or above the limit refused before its body is read."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if scope["method"] == "POST" and path == uploads.PATH:
+            early = uploads.precheck(Request(scope))
             if early is not None:
-                return problems.secured(early, request.url.path)
-        return problems.secured(await call_next(request), request.url.path)
+                await problems.secured(early, path)(scope, receive, send)
+                return
+        headers = problems.security_headers(path)
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                given = MutableHeaders(scope=message)
+                for name, value in headers.items():
+                    given.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, sending)
 
 
 def create_app(ctx: ServiceContext) -> FastAPI:

@@ -8,13 +8,13 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 
 from shoutu.domain.vocabulary import AreaStatus, ControlKind, ControlStatus, HelpStatus
 from shoutu.web import paging
 from shoutu.web.api import Cursor, Id, Limit
 from shoutu.web.auth import Caller
+from shoutu.web.encoding import plain
 from shoutu.web.problems import ERRORS
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
@@ -79,7 +79,7 @@ def help_request(request_id: Id, ctx: Caller) -> dict[str, Any]:
     """One help request with its steps (the note masked)."""
     from shoutu.services.control.help_views import get_request
 
-    found: dict[str, Any] = jsonable_encoder(get_request(ctx, request_id))
+    found: dict[str, Any] = plain(get_request(ctx, request_id))
     return found
 
 
@@ -113,7 +113,7 @@ def help_step(request_id: Id, body: HelpStep, ctx: Caller) -> dict[str, Any]:
         if body.status is None:
             raise BadRequest("an update needs the {status}")
         found = service.update(ctx, request_id, status=body.status, outcome=body.outcome)
-    shown: dict[str, Any] = jsonable_encoder(found)
+    shown: dict[str, Any] = plain(found)
     return shown
 
 

@@ -9,10 +9,10 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel
 
 from shoutu.errors import BadRequest
+from shoutu.web.encoding import plain
 
 
 class Page(BaseModel):
@@ -23,7 +23,7 @@ class Page(BaseModel):
 
 
 def encode(key: Sequence[Any]) -> str:
-    text = json.dumps(jsonable_encoder(list(key)), separators=(",", ":"))
+    text = json.dumps(plain(list(key)), separators=(",", ":"))
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
@@ -71,7 +71,7 @@ def page(
     more = len(rows) > limit
     shown = rows[:limit]
     return Page(
-        items=jsonable_encoder(shown),
+        items=plain(shown),
         next_cursor=encode(key(shown[-1])) if more and shown else None,
     )
 

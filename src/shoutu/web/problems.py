@@ -48,13 +48,16 @@ HEADERS = {
 }
 
 
+def security_headers(path: str) -> dict[str, str]:
+    """The security headers of a response to ``path``; nothing but the static files may be
+    cached (pages show masked people, the API records)."""
+    return HEADERS if path.startswith("/static/") else {**HEADERS, "Cache-Control": "no-store"}
+
+
 def secured(response: Response, path: str) -> Response:
-    """The security headers on a response; nothing but the static files may be cached (pages
-    show masked people, the API records)."""
-    for name, value in HEADERS.items():
+    """The security headers on a response (those it set itself stand)."""
+    for name, value in security_headers(path).items():
         response.headers.setdefault(name, value)
-    if not path.startswith("/static/"):
-        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 

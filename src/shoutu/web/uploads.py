@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from shoutu.errors import BadRequest, InputError, Unauthenticated
 from shoutu.web.auth import Caller, credentials
+from shoutu.web.encoding import plain
 from shoutu.web.problems import ERRORS, from_error, problem
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS, tags=["results"])
@@ -51,7 +51,7 @@ def recalls(ctx: Caller) -> dict[str, Any]:
     re-sampled, open, late, not done; latest first."""
     from shoutu.services.screening.recalls import recall_list
 
-    return {"pools": jsonable_encoder(recall_list(ctx))}
+    return {"pools": plain(recall_list(ctx))}
 
 
 @router.post("/results")

@@ -54,7 +54,7 @@ def list_cases(
 def get_case(ctx: ServiceContext, case_id: int) -> dict[str, Any]:
     """One case in the caller's jurisdiction with its person (masked: seen through the case,
     wherever they live), its contacts (counts by kind) and its tasks; audited in one unit."""
-    with one_unit(ctx):
+    with one_unit(ctx), ctx.reads_together():
         return _case(ctx, case_id)
 
 
@@ -109,7 +109,7 @@ def case_record(
 ) -> dict[str, Any]:
     """What the case page shows: :func:`get_case` and a page of its contacts (``contacts``
     rows after the contact ``after``), audited in one unit."""
-    with one_unit(ctx):
+    with one_unit(ctx), ctx.reads_together():
         found = _case(ctx, case_id)
         found["contact_page"] = case_contacts(ctx, case_id, limit=contacts, after=after)
     return found

@@ -15,6 +15,11 @@ from shoutu.store.tables import Case, Contact, ControlMeasure, table
 
 TABLE = table(Contact)
 CASES = table(Case)
+MEASURES = table(ControlMeasure)
+#: aliases made once (each made anew per call rebuilt its column collection: a third of the
+#: case page's CPU)
+LATER_EPISODE = MEASURES.alias("later_episode")
+INDEX_CASE = CASES.alias("index_case")  # apart from the candidate cases
 
 
 def recorded(conn: Connection, *, index_case_id: int) -> set[tuple[Any, ...]]:
@@ -45,14 +50,12 @@ def of_case(
     from shoutu.store.repositories.cases import REGION
     from shoutu.store.repositories.people import TABLE as PEOPLE
 
-    measures = table(ControlMeasure)
-    other = measures.alias("later_episode")
+    measures, other, index = MEASURES, LATER_EPISODE, INDEX_CASE
     latest = (  # a re-exposure after release opens another episode for the same contact
         select(func.max(other.c.measure_id))
         .where(other.c.contact_id == TABLE.c.contact_id)
         .scalar_subquery()
     )
-    index = CASES.alias("index_case")  # apart from the candidate cases below
     reported = select(index.c.report_time).where(index.c.case_id == index_case_id)
     became = (
         select(CASES.c.case_id)
