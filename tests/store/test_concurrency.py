@@ -173,3 +173,35 @@ def test_postgresql_sessions_run_without_jit(ctx: ServiceContext) -> None:
         if conn.dialect.name != "postgresql":
             pytest.skip("PostgreSQL only")
         assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
+
+
+def test_generated_rows_keep_the_columns_defaults(ctx: ServiceContext) -> None:
+    """The bulk path of generated ids applies the columns' own defaults the rows leave out,
+    as an SQLAlchemy insert does, and gives the ids in the rows' order."""
+    from shoutu.services.registry.imports.specs import import_file
+    from shoutu.store.repositories.entities import insert_generated
+    from shoutu.store.tables import User
+
+    import_file(ctx, "regions", DATA / "regions.csv")
+    users = table(User)
+    now = dt.datetime(2022, 4, 2, tzinfo=dt.UTC)
+    rows = [
+        {
+            "username": name,
+            "role": "observer",
+            "scope": "310000000000",
+            "view_scope": "310000000000",
+            "password_hash": "x",
+            "created_at": now,
+            "updated_at": now,
+            "updated_by": "test",
+        }
+        for name in ("b", "a", "c")
+    ]
+    with ctx.transaction() as conn:
+        ids = insert_generated(conn, table=users, key="user_id", rows=rows)
+    with ctx.connect() as conn:
+        found = conn.execute(
+            select(users.c.user_id, users.c.username, users.c.disabled, users.c.failed_logins)
+        ).all()
+    assert sorted(found) == [(i, n, False, 0) for i, n in zip(ids, ("b", "a", "c"), strict=True)]

@@ -50,13 +50,28 @@ def insert_generated(
     if not rows:
         return []
     if conn.dialect.name == "sqlite":
-        # one executemany: a writer holds SQLite's write lock from its first write to its
+        # the bulk path: a writer holds SQLite's write lock from its first write to its
         # commit, so the rowids its inserts get are consecutive, ending with the last one
-        conn.execute(insert(table), list(rows))
+        insert_rows(conn, table=table, rows=_with_defaults(table, rows))
         last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
         return list(range(last - len(rows) + 1, last + 1))
     statement = insert(table).returning(table.c[key], sort_by_parameter_order=True)
     return [int(v) for v in conn.execute(statement, list(rows)).scalars()]
+
+
+def _with_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """The rows with the columns' Python-side defaults they leave out (the bulk path does not
+    apply them, as an SQLAlchemy insert does)."""
+    given = rows[0]
+    missing = {}
+    for column in table.columns:
+        default = column.default
+        if column.name in given or default is None:
+            continue
+        if not getattr(default, "is_scalar", False):
+            raise ValueError(f"{table.name}.{column.name}: only scalar defaults in bulk inserts")
+        missing[column.name] = getattr(default, "arg", None)
+    return [{**missing, **row} for row in rows] if missing else rows
 
 
 def advance_sequence(conn: Connection, *, table: Table, key: str) -> None:
