@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import hashlib
 import json
 import uuid
@@ -39,11 +40,17 @@ def jsonable(
     ISO text, vocabulary as its value, no ciphertexts, no stamps, no working values (keys
     starting ``_``)."""
     out: dict[str, Any] = {}
+    skipped = STAMPS | exclude if exclude else STAMPS
     for name, value in values.items():
-        if name in exclude or name in STAMPS or name[0] == "_" or isinstance(value, bytes):
+        if name in skipped or name[0] == "_":
             continue
-        if masks and name in masks and value is not None:
-            out[name] = masks[name](value)
+        mask = masks.get(name) if masks and value is not None else None
+        if mask is None and type(value) in _PLAIN:  # most values (vocabulary is not plain)
+            out[name] = value
+        elif isinstance(value, bytes):
+            continue
+        elif mask is not None:
+            out[name] = mask(value)
         elif isinstance(value, (dt.date, dt.datetime)):
             out[name] = value.isoformat()
         elif isinstance(value, enum.Enum):
@@ -53,10 +60,21 @@ def jsonable(
     return out
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+#: json.dumps with these options, built once (dumps builds an encoder per call otherwise)
+_CONTENT = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)
+
+
+@functools.lru_cache(maxsize=1024)
+def _moment(at: dt.datetime) -> str:
+    """An event's time as its hash holds it (a unit's events share one)."""
+    return at.astimezone(dt.UTC).isoformat()
+
+
 def event_hash(previous: str, event: Mapping[str, Any]) -> str:
     """An event's link in its unit's chain: the hash of the one before and its content."""
     content = [
-        event["at"].astimezone(dt.UTC).isoformat(),
+        _moment(event["at"]),
         event["actor"],
         str(getattr(event["action"], "value", event["action"])),
         event["entity"],
@@ -67,7 +85,7 @@ def event_hash(previous: str, event: Mapping[str, Any]) -> str:
         event["unit"],
         event["pos"],
     ]
-    text = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
+    text = _CONTENT.encode(content)
     return hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
 
 

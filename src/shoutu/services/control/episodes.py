@@ -14,6 +14,7 @@ extended it). A person has one open quarantine episode, whatever opened it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,12 +179,21 @@ def test_tasks(
             kind=kind,
             subject_type="control_measures",
             subject_id=measure_id,
-            title=f"{kind.zh} {day.isoformat()} / {kind.en.lower()}",
-            since=dt.datetime.combine(day, dt.time(), zone(tz)).astimezone(dt.UTC),
-            due=end_of_day(day, tz),
+            title=title,
+            since=since,
+            due=due,
         )
-        for day in days
+        for title, since, due in (_test_day(kind, day, tz) for day in days)
     ]
+
+
+@functools.lru_cache(maxsize=4096)
+def _test_day(kind: TaskKind, day: dt.date, tz: str) -> tuple[str, dt.datetime, dt.datetime]:
+    """A test day's task title, opening (the local day's start) and due time (its end): the
+    same for every episode tested that day (an import of 100,000 contacts has 525,000 test
+    tasks on a dozen days)."""
+    since = dt.datetime.combine(day, dt.time(), zone(tz)).astimezone(dt.UTC)
+    return f"{kind.zh} {day.isoformat()} / {kind.en.lower()}", since, end_of_day(day, tz)
 
 
 def open_episodes(
