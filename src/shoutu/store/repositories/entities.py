@@ -159,7 +159,7 @@ def _processor(column: Any, dialect: Any) -> Callable[[Any], Any] | None:
     """A column's bind processor for bulk rows; a timestamp's remembers what it gave (a
     batch's rows share their stamps and days: 725,000 rows of an import of contacts hold a
     few dozen distinct times)."""
-    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    process: Callable[[Any], Any] | None = column.type.dialect_impl(dialect).bind_processor(dialect)
     if process is None or not isinstance(column.type, UTCDateTime):
         return process
     seen: dict[Any, Any] = {}  # aware datetimes: equal ones are the same instant
