@@ -98,7 +98,7 @@ def link_hash(previous: str, unit: str, events: int, last: str) -> str:
 class Unit:
     """One transaction's writes: ``conn`` to write with, ``now`` for every stamp, and the
     audit events to append when the unit ends, each chained to the one before in the unit
-    (``unit_id``, ``pos``, ``hash``); after the commit the unit is linked to the chain."""
+    (``unit_id``, ``pos``, ``hash``); the unit's last write links it to the chain."""
 
     ctx: ServiceContext
     conn: Connection
@@ -213,7 +213,7 @@ def writing(
     ctx: ServiceContext, *, detail: str | None = None, now: dt.datetime | None = None
 ) -> Iterator[Unit]:
     """One all-or-nothing unit of writes with its audit events (``detail``: why, by default
-    for every event). The unit joins the chain as its last write, in its own transaction:
+    for every event). The unit joins the chain as its last write, in the same transaction:
     writers wait on one another only from the link to the commit, never on each other's
     work, and a unit that cannot be linked is not written."""
     with ctx.transaction() as conn:

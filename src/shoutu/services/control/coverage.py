@@ -188,7 +188,11 @@ def coverage(
     )
     with ctx.connect() as conn:
         episodes = measures_repo.in_force_during(
-            conn, start=start, end=end, within=ctx.principal.view
+            conn,
+            start=start,
+            end=end,
+            within=ctx.principal.view,
+            columns=("measure_id", "person_id", "kind", "stages"),
         )
         managed = [e for e in episodes if e["kind"] in MANAGED]
         contacts = contacts_repo.identified_between(conn, start=start, end=end)

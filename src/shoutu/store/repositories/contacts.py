@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, tuple_, update
 
 from shoutu.domain.access import Jurisdiction
-from shoutu.store.repositories.entities import insert_generated, rows_in
+from shoutu.store.repositories.entities import insert_generated, records, rows_in
 from shoutu.store.repositories.jurisdiction import inside
 from shoutu.store.tables import Case, Contact, ControlMeasure, table
 
@@ -181,7 +181,7 @@ def identified_between(
         .where(found >= start, found < end)
         .order_by(TABLE.c.contact_id)
     )
-    return [dict(r) for r in conn.execute(statement).mappings()]
+    return records(conn.execute(statement))
 
 
 def control_of_cases(

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Result,
     RowMapping,
     Select,
     Table,
@@ -41,6 +42,13 @@ def rows_in(
     filters with ``column.in_(chunk)``): any number of keys, in few round trips."""
     for chunk in chunks(list(values)):
         yield from conn.execute(statement(chunk)).mappings()
+
+
+def records(result: Result[Any]) -> list[dict[str, Any]]:
+    """A result's rows as dicts, the column names read once (``dict(row)`` of each mapping
+    builds its key view anew: a tenth of a 100,000-episode read)."""
+    names = list(result.keys())
+    return [dict(zip(names, row, strict=True)) for row in result]
 
 
 def insert_generated(

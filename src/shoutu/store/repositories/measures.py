@@ -10,7 +10,7 @@ from sqlalchemy import Connection, and_, func, or_, select, update
 
 from shoutu.domain.access import Jurisdiction
 from shoutu.domain.vocabulary import ControlStatus
-from shoutu.store.repositories.entities import chunks, insert_generated, rows_in
+from shoutu.store.repositories.entities import chunks, insert_generated, records, rows_in
 from shoutu.store.repositories.jurisdiction import inside
 from shoutu.store.tables import ControlMeasure, Person, table
 
@@ -225,12 +225,14 @@ def in_force_during(
     end: dt.datetime,
     within: Jurisdiction,
     kinds: Sequence[str] | None = None,
+    columns: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Measures (of ``kinds``, default all) of people whose home lies in ``within``, in force
     for some part of [start, end): started before ``end``, not ended by ``start``, not
-    cancelled; oldest first."""
+    cancelled; oldest first (``columns``: only these, default all)."""
+    chosen = [TABLE.c[c] for c in columns] if columns is not None else list(TABLE.c)
     statement = (
-        select(TABLE)
+        select(*chosen)
         .where(
             inside(REGION, within),
             TABLE.c.status != ControlStatus.CANCELLED.value,
@@ -241,7 +243,7 @@ def in_force_during(
     )
     if kinds is not None:
         statement = statement.where(TABLE.c.kind.in_(list(kinds)))
-    return [dict(r) for r in conn.execute(statement).mappings()]
+    return records(conn.execute(statement))
 
 
 def spans_of_people(
@@ -259,8 +261,9 @@ def spans_of_people(
         )
 
     found: dict[int, list[dict[str, Any]]] = {}
-    for row in rows_in(conn, statement, person_ids):
-        found.setdefault(int(row["person_id"]), []).append(dict(row))
+    for chunk in chunks(list(person_ids)):
+        for row in records(conn.execute(statement(chunk))):
+            found.setdefault(int(row["person_id"]), []).append(row)
     return found
 
 
