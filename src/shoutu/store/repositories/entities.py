@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Result,
-    RowMapping,
     Select,
     Table,
     bindparam,
@@ -37,11 +36,11 @@ def rows_in(
     conn: Connection,
     statement: Callable[[Sequence[Any]], Select[Any]],
     values: Iterable[Any],
-) -> Iterator[RowMapping]:
-    """Rows of ``statement(chunk)`` for the values in chunks of ``CHUNK`` (the statement
-    filters with ``column.in_(chunk)``): any number of keys, in few round trips."""
+) -> Iterator[dict[str, Any]]:
+    """Rows of ``statement(chunk)`` as dicts for the values in chunks of ``CHUNK`` (the
+    statement filters with ``column.in_(chunk)``): any number of keys, in few round trips."""
     for chunk in chunks(list(values)):
-        yield from conn.execute(statement(chunk)).mappings()
+        yield from records(conn.execute(statement(chunk)))
 
 
 def records(result: Result[Any]) -> list[dict[str, Any]]:

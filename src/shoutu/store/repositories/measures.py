@@ -261,9 +261,8 @@ def spans_of_people(
         )
 
     found: dict[int, list[dict[str, Any]]] = {}
-    for chunk in chunks(list(person_ids)):
-        for row in records(conn.execute(statement(chunk))):
-            found.setdefault(int(row["person_id"]), []).append(row)
+    for row in rows_in(conn, statement, person_ids):
+        found.setdefault(int(row["person_id"]), []).append(row)
     return found
 
 
