@@ -9,12 +9,8 @@ Audit values never hold personal identifiers in plaintext: callers pass the row 
 from __future__ import annotations
 
 import datetime as dt
-import enum
-import functools
-import hashlib
-import json
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -23,75 +19,17 @@ from sqlalchemy import Connection
 
 from shoutu.domain.timeutil import utcnow
 from shoutu.domain.vocabulary import AuditAction
+from shoutu.services.audit_content import (
+    chained_hash,
+    content_head,
+    content_tail,
+    encoded_values,
+    event_hash,
+    link_hash,
+)
 from shoutu.services.context import ServiceContext
 from shoutu.store.repositories import audit as repo
 from shoutu.store.repositories import meta
-
-STAMPS = frozenset({"created_at", "updated_at", "updated_by"})
-
-
-Masks = Mapping[str, Callable[[Any], Any]]
-
-
-def jsonable(
-    values: Mapping[str, Any], exclude: frozenset[str] = frozenset(), masks: Masks | None = None
-) -> dict[str, Any]:
-    """Audit-ready values: personal values masked by ``masks`` (column -> mask), dates as
-    ISO text, vocabulary as its value, no ciphertexts, no stamps, no working values (keys
-    starting ``_``)."""
-    out: dict[str, Any] = {}
-    skipped = STAMPS | exclude if exclude else STAMPS
-    for name, value in values.items():
-        if name in skipped or name[0] == "_":
-            continue
-        mask = masks.get(name) if masks and value is not None else None
-        if mask is None and type(value) in _PLAIN:  # most values (vocabulary is not plain)
-            out[name] = value
-        elif isinstance(value, bytes):
-            continue
-        elif mask is not None:
-            out[name] = mask(value)
-        elif isinstance(value, (dt.date, dt.datetime)):
-            out[name] = value.isoformat()
-        elif isinstance(value, enum.Enum):
-            out[name] = value.value
-        else:
-            out[name] = value
-    return out
-
-
-_PLAIN = frozenset({str, int, float, bool, type(None)})
-#: json.dumps with these options, built once (dumps builds an encoder per call otherwise)
-_CONTENT = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)
-
-
-@functools.lru_cache(maxsize=1024)
-def _moment(at: dt.datetime) -> str:
-    """An event's time as its hash holds it (a unit's events share one)."""
-    return at.astimezone(dt.UTC).isoformat()
-
-
-def event_hash(previous: str, event: Mapping[str, Any]) -> str:
-    """An event's link in its unit's chain: the hash of the one before and its content."""
-    content = [
-        _moment(event["at"]),
-        event["actor"],
-        str(getattr(event["action"], "value", event["action"])),
-        event["entity"],
-        event["entity_id"],
-        event["before"],
-        event["after"],
-        event["detail"],
-        event["unit"],
-        event["pos"],
-    ]
-    text = _CONTENT.encode(content)
-    return hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
-
-
-def link_hash(previous: str, unit: str, events: int, last: str) -> str:
-    """The chain's next head after a unit: the head before, the unit, its count, its last."""
-    return hashlib.sha256(f"{previous}\n{unit}\n{events}\n{last}".encode()).hexdigest()
 
 
 @dataclass
@@ -139,8 +77,8 @@ class Unit:
             "action": action,
             "entity": entity,
             "entity_id": str(entity_id),
-            "before": jsonable(before) if isinstance(before, Mapping) else before,
-            "after": jsonable(after) if isinstance(after, Mapping) else after,
+            "before": encoded_values(before),
+            "after": encoded_values(after),
             "detail": detail if detail is not None else self.detail,
             "unit": self.unit_id,
             "pos": self.written + len(self.events),
@@ -157,10 +95,32 @@ class Unit:
         *,
         detail: str | None = None,
     ) -> None:
-        """Audit new rows (``rows``: what to record of each, default nothing but the id)."""
+        """Audit new rows (``rows``: what to record of each, default nothing but the id);
+        the events' shared parts are encoded once."""
         shown = rows if rows is not None else [None] * len(ids)
+        why = detail if detail is not None else self.detail
+        head = content_head(self.now, self.actor, AuditAction.CREATE, entity)
+        tail = content_tail(why, self.unit_id)
+        previous = self.events[-1]["hash"] if self.events else self.last_hash
+        pos = self.written + len(self.events)
+        common = {"at": self.now, "actor": self.actor, "action": AuditAction.CREATE}
         for entity_id, row in zip(ids, shown, strict=True):
-            self.event(AuditAction.CREATE, entity, entity_id, after=row, detail=detail)
+            key, after = str(entity_id), encoded_values(row)
+            previous = chained_hash(previous, head, key, None, after, tail, pos)
+            self.events.append(
+                {
+                    **common,
+                    "entity": entity,
+                    "entity_id": key,
+                    "before": None,
+                    "after": after,
+                    "detail": why,
+                    "unit": self.unit_id,
+                    "pos": pos,
+                    "hash": previous,
+                }
+            )
+            pos += 1
 
     def updated(
         self,
@@ -403,10 +363,8 @@ def recent(
 
 
 __all__ = [
-    "STAMPS",
     "Unit",
     "Verification",
-    "jsonable",
     "link_orphans",
     "one_unit",
     "reading",

@@ -91,7 +91,10 @@ class Place(Stamped, Base):
 
 class Person(Stamped, Base):
     __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("id_type", "id_number_hash"),)
+    __table_args__ = (
+        UniqueConstraint("id_type", "id_number_hash"),
+        Index("ix_people_updated_at", "updated_at"),  # the roster's stamp: the last change
+    )
     # generated for the people of line-list cases; imported people keep theirs
     person_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     name: Mapped[str | None] = mapped_column(String(128))

@@ -10,6 +10,12 @@ from sqlalchemy.types import TypeDecorator
 
 from shoutu.domain.vocabulary import Labeled
 
+
+class Encoded(str):
+    """JSON text already encoded (an audit event's values: encoded once, for its hash and
+    its row), written to a JSON column as it is by the bulk insert path."""
+
+
 #: Auto-incrementing 64-bit key (SQLite only auto-increments an INTEGER PRIMARY KEY).
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -35,6 +41,40 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if stamp.tzinfo is None:
             return stamp.replace(tzinfo=dt.UTC)
         return stamp.astimezone(dt.UTC)
+
+    # SQLite's text, straight: SQLAlchemy's processors and ``replace`` take 5 µs a value
+    # written and 1.5 µs read (a list of 100,000 episodes reads 300,000 of them)
+    def bind_processor(self, dialect: Dialect) -> Any:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        return _sqlite_text
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return _sqlite_stamp
+
+
+def _sqlite_text(value: dt.datetime | None) -> str | None:
+    """SQLite's text of a UTC time: as SQLAlchemy writes it, ``YYYY-MM-DD HH:MM:SS.ffffff``."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column; attach a time zone")
+    return value.astimezone(dt.UTC).isoformat(" ", "microseconds")[:26]
+
+
+def _sqlite_stamp(value: str | None) -> dt.datetime | None:
+    """The UTC time SQLite's text holds (naive UTC; one with an offset is converted)."""
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value + "+00:00")
+    except ValueError:  # it has an offset (written by hand) or is not SQLAlchemy's form
+        stamp = dt.datetime.fromisoformat(value)
+    if stamp.tzinfo is None:
+        return stamp.replace(tzinfo=dt.UTC)
+    return stamp.astimezone(dt.UTC)
 
 
 class Vocab(TypeDecorator[Labeled]):

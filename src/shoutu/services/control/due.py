@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from shoutu.events.store import read_events
 from shoutu.protocols.schema import Protocol
 from shoutu.services.context import ServiceContext
-from shoutu.services.registry.roster import region_targets
+from shoutu.services.registry.roster import target_ids
 from shoutu.store.repositories import campaigns as campaigns_repo
 from shoutu.store.repositories import places as places_repo
 
@@ -54,7 +54,7 @@ def rounds_between(
         for r in range(c["rounds"]):
             lo = c["start_time"] + r * interval
             if lo < end and lo + length > start:
-                _, ids = region_targets(people, places, c["region_code"], "community")
+                ids = target_ids(people, places, c["region_code"])
                 found.append(Round(str(c["name"]), r + 1, lo, lo + length, ids))
     return found
 
@@ -78,8 +78,39 @@ def sampled_in(samples: pa.Table, lo: dt.datetime, hi: dt.datetime) -> np.ndarra
     """The people (unique ids, ascending) with a sample in [lo, hi)."""
     times = samples["sample_time"]
     inside = pc.and_(pc.greater_equal(times, pa.scalar(lo)), pc.less(times, pa.scalar(hi)))
-    unique = pc.unique(samples["person_id"].filter(inside))  # hashing: faster than a sort
-    return np.sort(np.asarray(unique.to_numpy(zero_copy_only=False), np.int64))
+    ids = samples["person_id"].filter(inside).to_numpy()
+    return unique_ids(np.asarray(ids, np.int64))
+
+
+def _dense(ids: np.ndarray) -> bool:
+    """Whether ids (non-empty) fit a bitmap: none negative, the largest within a few times
+    their number (a registry's person ids)."""
+    return bool(ids.min() >= 0 and ids.max() < 4 * len(ids) + 1_000_000)
+
+
+def among(values: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Which ``values`` are in ``ids`` (distinct, ascending): a bitmap lookup when the ids
+    are dense, else ``np.isin``."""
+    if len(ids) == 0 or len(values) == 0 or not _dense(ids) or values.min() < 0:
+        return np.isin(values, ids)
+    seen = np.zeros(int(ids[-1]) + 1, bool)
+    seen[ids] = True
+    inside = values <= ids[-1]
+    found = np.zeros(len(values), bool)
+    found[inside] = seen[values[inside]]
+    return found
+
+
+def unique_ids(ids: np.ndarray) -> np.ndarray:
+    """The distinct ids, ascending: marked in a bitmap when they are dense (a registry's
+    person ids; 10 million at once in a tenth of the time of hashing them), else sorted."""
+    if len(ids) == 0:
+        return ids
+    if _dense(ids):
+        seen = np.zeros(int(ids.max()) + 1, bool)
+        seen[ids] = True
+        return np.flatnonzero(seen).astype(np.int64, copy=False)
+    return np.unique(ids)
 
 
 def part(ids: np.ndarray, met: np.ndarray, rules: list[str], codes: np.ndarray) -> pa.Table:
@@ -115,24 +146,31 @@ def due_tests(
 ) -> pa.Table:
     """Everyone due a test on ``date`` (person_id, met, rule), by person id: an episode's
     test day first, then a key-population interval, then a mass-screening round."""
-    on_day = sampled_in(samples, start, end)
+    windows: dict[tuple[dt.datetime, dt.datetime], np.ndarray] = {}
+
+    def sampled(lo: dt.datetime, hi: dt.datetime) -> np.ndarray:
+        if (lo, hi) not in windows:  # a round over the whole day: the day's samples
+            windows[lo, hi] = sampled_in(samples, lo, hi)
+        return windows[lo, hi]
+
+    on_day = sampled(start, end)
     day = date.isoformat()
     tested = [e for e in episodes if any(day in s["test_days"] for s in e["stages"] or [])]
     ids = np.array([int(e["person_id"]) for e in tested], np.int64)
     parts = [
         part(
             ids,
-            np.isin(ids, on_day),
+            among(ids, on_day),
             [f"episode {e['measure_id']} test day" for e in tested],
             np.arange(len(tested)),
         ),
         _key_populations(ctx, protocol, people, date, end, on_day),
     ]
     for r in rounds_between(ctx, start, end, people):
-        within = sampled_in(samples, max(r.start, start), min(r.end, end))
+        within = sampled(max(r.start, start), min(r.end, end))
         n = len(r.people)
         rule = f"campaign {r.campaign} round {r.number}"
-        parts.append(part(r.people, np.isin(r.people, within), [rule], np.zeros(n, np.int32)))
+        parts.append(part(r.people, among(r.people, within), [rule], np.zeros(n, np.int32)))
     return first_of_each(parts, TESTS)
 
 
@@ -171,7 +209,7 @@ def _key_populations(
     allowed = np.array([math.ceil(intervals[c]) * 86400.0 for c in categories])[code]
     due = end.timestamp() - last > allowed
     rules = [f"key population {c}" for c in categories]
-    return part(ids[due], np.isin(ids[due], on_day), rules, code[due])
+    return part(ids[due], among(ids[due], on_day), rules, code[due])
 
 
 __all__ = [

@@ -56,9 +56,11 @@ class Plan:
         return [dt.date.fromisoformat(d) for s in self.stages for d in s["test_days"]]
 
 
+@functools.lru_cache(maxsize=8192)
 def plan(rules: Quarantine, anchor: dt.datetime, start: dt.datetime, tz: str) -> Plan:
     """The episode the protocol's ``rules`` give for ``anchor`` (what it counts from), control
-    beginning at ``start``; days are local days of ``tz``."""
+    beginning at ``start``; days are local days of ``tz``. Remembered (a batch's contacts
+    share exposure and identification hours): its stages are shared, read, never changed."""
     day0 = local_date(anchor, tz)
     origin = dt.datetime.combine(day0, dt.time(), zone(tz))
 

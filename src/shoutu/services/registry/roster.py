@@ -2,11 +2,13 @@
 at once.
 
 ``{event_dir}/roster/people.parquet`` holds every person id (sorted) with their home region,
-workplace and key-population category; ``stamp.txt`` the registry's person count and last
-change it was made from. ``roster`` rebuilds the snapshot when the registry changed since.
+workplace and key-population category; ``stamp.txt`` the registry's largest person id and
+last change it was made from. ``roster`` rebuilds the snapshot when the registry changed since.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -34,8 +36,8 @@ def roster(ctx: ServiceContext) -> pa.Table:
     folder = ctx.settings.event_dir / "roster"
     data, stamp_file = folder / "people.parquet", folder / "stamp.txt"
     with ctx.connect() as conn:
-        count, latest = repo.roster_stamp(conn)
-        stamp = f"{count} {latest}"
+        largest, latest = repo.roster_stamp(conn)
+        stamp = f"{largest} {latest}"
         if data.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
             return pq.read_table(data)
         parts = [pa.Table.from_pydict(columns, SCHEMA) for columns in repo.roster_rows(conn)]
@@ -75,6 +77,27 @@ def region_targets(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Area code (community or building) and id of each target person, ids ascending:
     residents of the area where they live, workers from outside where they work."""
+    homes, home_in, workplace, chosen = _targets(people, places, region_code)
+    ids = np.asarray(people["person_id"].filter(chosen).to_numpy(), np.int64)
+    where = pc.if_else(home_in, homes, workplace).filter(chosen)
+    if level == "building":
+        area = pc.if_else(
+            pc.equal(pc.utf8_length(where), 16), where, pc.utf8_slice_codeunits(where, 0, 12)
+        )
+    else:
+        area = pc.utf8_slice_codeunits(where, 0, 12)
+    return np.asarray(area.to_numpy(zero_copy_only=False), object), ids
+
+
+def target_ids(people: pa.Table, places: dict[int, str], region_code: str) -> np.ndarray:
+    """The ids of :func:`region_targets`' people, ascending, without their areas."""
+    chosen = _targets(people, places, region_code)[3]
+    return np.asarray(people["person_id"].filter(chosen).to_numpy(), np.int64)
+
+
+def _targets(people: pa.Table, places: dict[int, str], region_code: str) -> tuple[Any, ...]:
+    """Each person's home, whether it lies in the region, their workplace's region, and
+    whether they are a target (living there, or working there from outside)."""
     prefix = parse_region_code(region_code).prefix
     homes = people["home_region_code"]
     home_in = pc.starts_with(homes, prefix).fill_null(False)
@@ -90,17 +113,7 @@ def region_targets(
     else:
         workplace = pa.nulls(len(work), pa.string())
     work_in = pc.and_(pc.invert(home_in), pc.starts_with(workplace, prefix).fill_null(False))
-    where = pc.if_else(home_in, homes, workplace)
-    chosen = pc.or_(home_in, work_in)
-    ids = np.asarray(people["person_id"].filter(chosen).to_numpy(), np.int64)
-    where = where.filter(chosen)
-    if level == "building":
-        area = pc.if_else(
-            pc.equal(pc.utf8_length(where), 16), where, pc.utf8_slice_codeunits(where, 0, 12)
-        )
-    else:
-        area = pc.utf8_slice_codeunits(where, 0, 12)
-    return np.asarray(area.to_numpy(zero_copy_only=False), object), ids
+    return homes, home_in, workplace, pc.or_(home_in, work_in)
 
 
-__all__ = ["known", "region_targets", "roster", "roster_ids"]
+__all__ = ["known", "region_targets", "roster", "roster_ids", "target_ids"]

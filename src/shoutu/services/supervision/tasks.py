@@ -93,7 +93,16 @@ def open_tasks(unit: Unit, protocol: Protocol, tasks: Sequence[NewTask]) -> list
     summary task it joined)."""
     if not tasks:
         return []
-    rules = Rules.load(unit.conn)
+    rules, stamp = Rules.load(unit.conn), unit.stamp
+    parties: dict[tuple[TaskKind, Responsible], dict[str, Any]] = {}  # a batch shares a few
+
+    def assigned(t: NewTask) -> dict[str, Any]:
+        key = (t.kind, t.responsible)
+        found = parties.get(key)
+        if found is None:
+            found = parties[key] = rules.assign(t.kind.value, t.responsible.columns())
+        return found
+
     rows = [
         {
             "kind": t.kind,
@@ -104,8 +113,8 @@ def open_tasks(unit: Unit, protocol: Protocol, tasks: Sequence[NewTask]) -> list
             "open_time": t.since,
             "due_time": t.due if t.due is not None else due_time(protocol, t.kind, t.since),
             "priority": t.priority,
-            **rules.assign(t.kind.value, t.responsible.columns()),
-            **unit.stamp,
+            **assigned(t),
+            **stamp,
         }
         for t in tasks
     ]

@@ -5,6 +5,7 @@ moving a table's id sequence past ids an import brought."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -19,8 +20,9 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.types import JSON
 
-from shoutu.store.types import UTCDateTime
+from shoutu.store.types import Encoded, UTCDateTime
 
 #: values per ``IN (...)`` list (SQLite allows 32,766 parameters a statement)
 CHUNK = 5000
@@ -144,11 +146,21 @@ def insert_rows(conn: Connection, *, table: Table, rows: Sequence[dict[str, Any]
     names = ", ".join(quote(c) for c in columns)
     target = quote(table.name)
 
-    def values(row: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(
-            row[c] if p is None or row[c] is None else p(row[c])
-            for c, p in zip(columns, processors, strict=True)
-        )
+    pick = itemgetter(*columns)
+    processed = [(i, p) for i, p in enumerate(processors) if p is not None]
+
+    def values(row: dict[str, Any]) -> Sequence[Any]:
+        picked: Sequence[Any] = pick(row)
+        if len(columns) == 1:
+            picked = (picked,)
+        if not processed:
+            return picked
+        out = list(picked)
+        for i, process in processed:
+            value = out[i]
+            if value is not None:
+                out[i] = process(value)
+        return out
 
     if dialect.name == "postgresql":
         raw = conn.connection.driver_connection
@@ -158,16 +170,26 @@ def insert_rows(conn: Connection, *, table: Table, rows: Sequence[dict[str, Any]
                 copy.write_row(values(row))
         return
     statement = f"INSERT INTO {target} ({names}) VALUES ({', '.join('?' * len(columns))})"
-    for chunk in chunks(rows, 20_000):
-        conn.exec_driver_sql(statement, [values(row) for row in chunk])
+    raw = conn.connection.driver_connection  # in the connection's transaction
+    assert raw is not None
+    raw.executemany(statement, map(values, rows))
 
 
 def _processor(column: Any, dialect: Any) -> Callable[[Any], Any] | None:
     """A column's bind processor for bulk rows; a timestamp's remembers what it gave (a
     batch's rows share their stamps and days: 725,000 rows of an import of contacts hold a
-    few dozen distinct times)."""
+    few dozen distinct times); a JSON column's takes :class:`Encoded` text as it is."""
     process: Callable[[Any], Any] | None = column.type.dialect_impl(dialect).bind_processor(dialect)
-    if process is None or not isinstance(column.type, UTCDateTime):
+    if process is None:
+        return None
+    if isinstance(column.type, JSON):
+        encode = process
+
+        def text(value: Any) -> Any:
+            return str.__str__(value) if type(value) is Encoded else encode(value)
+
+        return text
+    if not isinstance(column.type, UTCDateTime):
         return process
     seen: dict[Any, Any] = {}  # aware datetimes: equal ones are the same instant
 

@@ -44,11 +44,13 @@ def a_ciphertext(conn: Connection) -> bytes | None:
 
 
 def roster_stamp(conn: Connection) -> tuple[int, str]:
-    """How many people the registry holds and when the last one changed."""
-    count, latest = conn.execute(
-        select(func.count(), func.max(TABLE.c.updated_at)).select_from(TABLE)
-    ).one()
-    return int(count), str(latest)
+    """The registry's largest person id and when a person last changed (people are never
+    removed: a new or changed person changes one or the other). Two index lookups: a count
+    reads the whole table (8 s of 10 million people)."""
+    largest = select(func.max(TABLE.c.person_id)).scalar_subquery()
+    latest = select(func.max(TABLE.c.updated_at)).scalar_subquery()
+    found, last = conn.execute(select(largest, latest)).one()
+    return int(found or 0), str(last)
 
 
 def roster_rows(conn: Connection, *, size: int = 200_000) -> Iterator[dict[str, list[Any]]]:

@@ -29,7 +29,8 @@ from shoutu.domain.timeutil import local_date, utcnow
 from shoutu.errors import BadRequest, InputError, ValidationReport
 from shoutu.io.tables import InputTable, Row, missing_column
 from shoutu.progress import Progress, Silent
-from shoutu.services.audit import Masks, Unit, jsonable, writing
+from shoutu.services.audit import Unit, writing
+from shoutu.services.audit_content import Masks, jsonable
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.imports.fields import FieldSpec, ParseOptions, is_blank
 from shoutu.store.repositories import entities
