@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shoutu.services.control.due import among, unique_ids
+from shoutu.services.control.due import among, first_rows, unique_ids
 
 
 @given(
@@ -34,3 +34,9 @@ def test_among_is_isin(values: list[int], ids: list[int]) -> None:
     wanted = np.array(values, np.int64)
     distinct = np.unique(np.array(ids, np.int64))
     assert np.array_equal(among(wanted, distinct), np.isin(wanted, distinct))
+
+
+@given(st.lists(st.integers(0, 400), max_size=300) | st.lists(st.integers(0, 2**62), max_size=30))
+def test_first_rows_are_numpys(ids: list[int]) -> None:
+    given_ids = np.array(ids, np.int64)
+    assert np.array_equal(first_rows(given_ids), np.unique(given_ids, return_index=True)[1])

@@ -142,14 +142,17 @@ def _hours(a: dt.datetime, b: dt.datetime) -> float:
 
 
 def _table(due: dict[int, tuple[bool, dict[str, Any]]], schema: pa.Schema) -> pa.Table:
-    """Rows of people due (a small list), by person id."""
-    rows = [{"person_id": p, "met": met, **detail} for p, (met, detail) in sorted(due.items())]
-    return pa.Table.from_pylist(rows, schema=schema)
+    """Rows of people due (a small list), by person id; built by column."""
+    people = sorted(due)
+    columns: dict[str, list[Any]] = {"person_id": people, "met": [due[p][0] for p in people]}
+    for name in schema.names[2:]:
+        columns[name] = [due[p][1][name] for p in people]
+    return pa.Table.from_pydict(columns, schema=schema)
 
 
-def _regions(people: pa.Table, ids: pa.Array, level: RegionLevel) -> pa.Array:
-    """Each person's home region at ``level`` (the roster is sorted by person id)."""
-    known = np.asarray(people["person_id"].to_numpy(), np.int64)
+def _regions(people: pa.Table, known: np.ndarray, ids: pa.Array, level: RegionLevel) -> pa.Array:
+    """Each person's home region at ``level`` (the roster is sorted by person id: ``known``
+    its ids)."""
     wanted = np.asarray(ids.to_numpy(zero_copy_only=False), np.int64)
     if len(known) == 0:
         return pa.nulls(len(wanted), pa.string())
@@ -192,7 +195,7 @@ def coverage(
             start=start,
             end=end,
             within=ctx.principal.view,
-            columns=("measure_id", "person_id", "kind", "stages"),
+            columns=("measure_id", "person_id", "kind", "stages_text"),
         )
         managed = [e for e in episodes if e["kind"] in MANAGED]
         contacts = contacts_repo.identified_between(conn, start=start, end=end)
@@ -218,8 +221,9 @@ def coverage(
         for e in managed
     }
     report.due["manage"] = _table(manage, MANAGE)
+    known = np.asarray(people["person_id"].to_numpy(), np.int64)
     for name in LISTS:
-        report.regions[name] = _regions(people, report.due[name]["person_id"], parsed)
+        report.regions[name] = _regions(people, known, report.due[name]["person_id"], parsed)
     with writing(ctx) as unit:
         for name in LISTS:
             count = report.missed(name).num_rows
