@@ -126,3 +126,45 @@ def test_a_known_event_keeps_its_hash() -> None:
 
 
 PINNED = "d1aa53e54a263a983714c359381bb85e9870de770e69386cf5ffe1c8cf6311b7"  # by the code before
+
+
+zones = st.sampled_from(
+    [dt.UTC, dt.timezone(dt.timedelta(hours=8)), dt.timezone(dt.timedelta(hours=-5))]
+)
+batch_values = st.one_of(
+    scalars,
+    nested,
+    st.binary(max_size=4),  # a ciphertext: dropped
+    st.datetimes(timezones=zones),
+    st.just(Encoded('{"a": 1}')),
+    st.sampled_from(list(AuditAction)),
+)
+batch_rows = st.dictionaries(
+    st.sampled_from(["kind", "title", "created_at", "updated_by", "_work", "due", "n", "é"])
+    | st.text(min_size=1, max_size=6),
+    batch_values,
+    max_size=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.none() | batch_rows, max_size=6))
+def test_a_batch_encodes_each_row_as_one_row_alone(rows: list[dict[str, Any] | None]) -> None:
+    """Rows of a batch (sharing their columns or not) get the text they would alone: the same
+    keys kept (no stamps, no working values, no ciphertexts), in the same order, the same
+    values; a time in another zone keeps its own offset."""
+    encoded = audit_content.encoded_rows(rows)
+    assert encoded == [audit_content.encoded_values(r) for r in rows]
+    assert all(e is None or type(e) is Encoded for e in encoded)
+
+
+def test_rows_sharing_columns_share_one_plan_but_not_their_values() -> None:
+    at = dt.datetime(2022, 4, 2, 8, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    rows = [
+        {"title": "a", "due": at, "secret": b"x", "created_at": at},
+        {"title": "b", "due": at.astimezone(dt.UTC), "secret": None, "created_at": at},
+    ]
+    assert audit_content.encoded_rows(rows) == [
+        '{"due": "2022-04-02T08:00:00+08:00", "title": "a"}',
+        '{"due": "2022-04-02T00:00:00+00:00", "secret": null, "title": "b"}',
+    ]

@@ -23,6 +23,7 @@ from shoutu.services.audit_content import (
     chained_hash,
     content_head,
     content_tail,
+    encoded_rows,
     encoded_values,
     event_hash,
     link_hash,
@@ -46,6 +47,9 @@ class Unit:
     unit_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     written: int = 0  # events appended so far
     last_hash: str = repo.ZERO
+    _stamps: tuple[Any, dict[str, Any], dict[str, Any]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def actor(self) -> str:
@@ -53,13 +57,25 @@ class Unit:
 
     @property
     def stamp(self) -> dict[str, Any]:
-        """The columns of a new row: created and updated now, by the actor."""
-        return {"created_at": self.now, "updated_at": self.now, "updated_by": self.actor}
+        """The columns of a new row: created and updated now, by the actor (the same dict for
+        a unit's rows, to merge into theirs, never to change)."""
+        return self._stamped()[1]
 
     @property
     def touch(self) -> dict[str, Any]:
-        """The columns of a changed row."""
-        return {"updated_at": self.now, "updated_by": self.actor}
+        """The columns of a changed row (shared like :attr:`stamp`)."""
+        return self._stamped()[2]
+
+    def _stamped(self) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+        key = (self.now, self.actor)  # made once a unit (a batch merges them into every row)
+        if self._stamps is None or self._stamps[0] != key:
+            now, actor = key
+            self._stamps = (
+                key,
+                {"created_at": now, "updated_at": now, "updated_by": actor},
+                {"updated_at": now, "updated_by": actor},
+            )
+        return self._stamps
 
     def event(
         self,
@@ -103,19 +119,21 @@ class Unit:
         tail = content_tail(why, self.unit_id)
         previous = self.events[-1]["hash"] if self.events else self.last_hash
         pos = self.written + len(self.events)
-        common = {"at": self.now, "actor": self.actor, "action": AuditAction.CREATE}
-        for entity_id, row in zip(ids, shown, strict=True):
-            key, after = str(entity_id), encoded_values(row)
+        now, actor, unit, create = self.now, self.actor, self.unit_id, AuditAction.CREATE
+        for entity_id, after in zip(ids, encoded_rows(shown), strict=True):
+            key = str(entity_id)
             previous = chained_hash(previous, head, key, None, after, tail, pos)
             self.events.append(
                 {
-                    **common,
+                    "at": now,
+                    "actor": actor,
+                    "action": create,
                     "entity": entity,
                     "entity_id": key,
                     "before": None,
                     "after": after,
                     "detail": why,
-                    "unit": self.unit_id,
+                    "unit": unit,
                     "pos": pos,
                     "hash": previous,
                 }

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import JSON
 
-from shoutu.store.types import Encoded, UTCDateTime
+from shoutu.store.types import Encoded, UTCDateTime, Vocab
 
 #: values per ``IN (...)`` list (SQLite allows 32,766 parameters a statement)
 CHUNK = 5000
@@ -178,7 +178,8 @@ def insert_rows(conn: Connection, *, table: Table, rows: Sequence[dict[str, Any]
 def _processor(column: Any, dialect: Any) -> Callable[[Any], Any] | None:
     """A column's bind processor for bulk rows; a timestamp's remembers what it gave (a
     batch's rows share their stamps and days: 725,000 rows of an import of contacts hold a
-    few dozen distinct times); a JSON column's takes :class:`Encoded` text as it is."""
+    few dozen distinct times), and so does a vocabulary's; a JSON column's takes
+    :class:`Encoded` text as it is."""
     process: Callable[[Any], Any] | None = column.type.dialect_impl(dialect).bind_processor(dialect)
     if process is None:
         return None
@@ -189,9 +190,11 @@ def _processor(column: Any, dialect: Any) -> Callable[[Any], Any] | None:
             return str.__str__(value) if type(value) is Encoded else encode(value)
 
         return text
-    if not isinstance(column.type, UTCDateTime):
+    if not isinstance(column.type, UTCDateTime | Vocab):
         return process
-    seen: dict[Any, Any] = {}  # aware datetimes: equal ones are the same instant
+    # aware datetimes: equal ones are the same instant; a vocabulary's member and its text
+    # are stored alike
+    seen: dict[Any, Any] = {}
 
     def remembered(value: Any) -> Any:
         found = seen.get(value, seen)

@@ -147,8 +147,16 @@ _VOCABULARIES: dict[Parser, type[Labeled]] = {}
 
 
 def vocab(enum: type[Labeled]) -> Parser:
+    known: dict[str, Labeled] = {}  # a file's column holds a few distinct spellings
+
     def parse(value: Any, _: ParseOptions) -> Labeled:
-        return enum.parse(str(value))
+        text = str(value)
+        found = known.get(text)
+        if found is None:
+            found = enum.parse(text)  # a bad value raises: never remembered
+            if len(known) < 4096:
+                known[text] = found
+        return found
 
     _VOCABULARIES[parse] = enum
     return parse
