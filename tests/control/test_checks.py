@@ -89,6 +89,7 @@ def test_fever_by_the_protocols_temperature_opens_a_symptom_test(
     rules = ctx.protocol(edition)[0].health_checks
     assert rules is not None
     assert task["open_time"] == at(3, 8) and task["status"] == "open"
+    assert task["resp_region"] == "3101010020010002"  # the person's home: its community sees it
     assert task["due_time"] == at(3, 8) + dt.timedelta(hours=rules.test_within_hours)
     assert result["symptom_test"] == {
         "task_id": task["task_id"],

@@ -172,3 +172,36 @@ def test_a_cases_contacts_page_by_page_with_their_episodes(
     with pytest.raises(NotFound):
         case_contacts(elsewhere, 7)
     assert recent(ctx, limit=1)[0]["action"] == "denied"
+
+
+def test_a_community_worker_sees_the_quarantine_tests_of_its_residents(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    """An episode's test tasks answer for the person's home (as `tasks reassign` would put
+    them): the worker of their community lists them all, one of another district none."""
+    from shoutu.domain.access import ROLE_RIGHTS, Jurisdiction, Principal
+    from shoutu.domain.vocabulary import Role
+    from shoutu.services.control.contacts import import_contacts
+    from shoutu.services.supervision.responsible import reassign
+
+    registry(ctx, tmp_path)
+    (tmp_path / "contacts.csv").write_text(CONTACTS)
+    import_contacts(ctx, tmp_path / "contacts.csv")
+
+    def worker(prefix: str) -> ServiceContext:
+        return ctx.acting_as(
+            Principal(
+                name=f"worker-{prefix}",
+                rights=ROLE_RIGHTS[Role.COMMUNITY_WORKER],
+                view=Jurisdiction((prefix,)),
+                role=Role.COMMUNITY_WORKER,
+            )
+        )
+
+    everyone = list_tasks(ctx, subject_type="control_measures", limit=None)
+    assert len(everyone) >= 2
+    assert {t["resp_region"] for t in everyone} == {"3101010020010002"}  # both live there
+    mine = list_tasks(worker("310101002001"), subject_type="control_measures", limit=None)
+    assert sorted(t["task_id"] for t in mine) == sorted(t["task_id"] for t in everyone)
+    assert list_tasks(worker("310104"), subject_type="control_measures", limit=None) == []
+    assert reassign(ctx)["changed"] == []  # already where their people live

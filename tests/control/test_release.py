@@ -104,6 +104,7 @@ def test_isolation_releases_on_two_samples_at_or_above_ct_35_a_day_apart(
         ctx, subject_type="control_measures", subject_id=str(isolation["episode_id"]), limit=None
     )
     assert [(t["kind"], t["status"]) for t in tasks] == [("release", "open")] * 2
+    assert {t["resp_region"] for t in tasks} == {"3101010020010002"}  # 1005's home
     # day 6: N clears, ORF1ab does not; the isolation is held once its test days are over
     _results(
         ctx,

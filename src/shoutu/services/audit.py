@@ -29,6 +29,7 @@ from shoutu.services.audit_content import (
     link_hash,
 )
 from shoutu.services.context import ServiceContext
+from shoutu.services.gc_pause import fewer_collections
 from shoutu.store.repositories import audit as repo
 from shoutu.store.repositories import meta
 
@@ -194,7 +195,7 @@ def writing(
     for every event). The unit joins the chain as its last write, in the same transaction:
     writers wait on one another only from the link to the commit, never on each other's
     work, and a unit that cannot be linked is not written."""
-    with ctx.transaction() as conn:
+    with fewer_collections(), ctx.transaction() as conn:
         unit = Unit(ctx, conn, now or utcnow(), detail)
         yield unit
         unit.flush()

@@ -32,8 +32,15 @@ from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.symptom_tests import finish_by_samples
 from shoutu.services.guard import may_list
-from shoutu.services.supervision.tasks import NewTask, cancel_tasks, finish_tasks, open_tasks
+from shoutu.services.supervision.tasks import (
+    NewTask,
+    Responsible,
+    cancel_tasks,
+    finish_tasks,
+    open_tasks,
+)
 from shoutu.store.repositories import measures as repo
+from shoutu.store.repositories import people as people_repo
 from shoutu.store.repositories import tasks as tasks_repo
 
 #: the kinds a quarantine episode passes through
@@ -173,9 +180,16 @@ class Opened:
 
 
 def test_tasks(
-    measure_id: int, days: list[dt.date], tz: str, kind: TaskKind = TaskKind.QUARANTINE_TEST
+    measure_id: int,
+    days: list[dt.date],
+    tz: str,
+    kind: TaskKind = TaskKind.QUARANTINE_TEST,
+    *,
+    region: str | None,
 ) -> list[NewTask]:
-    """A test task of ``kind`` for an episode on each of ``days``, due by the day's end."""
+    """A test task of ``kind`` for an episode on each of ``days``, due by the day's end, for
+    the parties of ``region`` (the person's home: the rules look up from there)."""
+    who = Responsible(region=region)
     return [
         NewTask(
             kind=kind,
@@ -183,6 +197,7 @@ def test_tasks(
             subject_id=measure_id,
             title=title,
             since=since,
+            responsible=who,
             due=due,
         )
         for title, since, due in (_test_day(kind, day, tz) for day in days)
@@ -216,6 +231,7 @@ def open_episodes(
             statuses=[s.value for s in OPEN_CONTROL_STATUSES],
         ).items()
     }
+    homes = people_repo.home_regions(unit.conn, person_ids=people)
     new_rows: list[dict[str, Any]] = []  # episodes to open (no id yet)
     new_tasks: list[NewTask] = []
     for reason, rules in sorted(reasons, key=lambda r: r[0].anchor):
@@ -236,8 +252,9 @@ def open_episodes(
                 episode.update(values)
                 continue
             _extend(unit, episode, values, reason.cause)
+            untested = _untested(unit, episode["measure_id"], planned, tz)
             new_tasks += test_tasks(
-                episode["measure_id"], _untested(unit, episode["measure_id"], planned, tz), tz
+                episode["measure_id"], untested, tz, region=homes.get(reason.person_id)
             )
             current[reason.person_id] = {**episode, **values}
             continue
@@ -267,7 +284,7 @@ def open_episodes(
     unit.created("control_measures", ids, new_rows)
     for measure_id, row in zip(ids, new_rows, strict=True):
         days = [dt.date.fromisoformat(d) for s in row["stages"] for d in s["test_days"]]
-        new_tasks += test_tasks(measure_id, days, tz)
+        new_tasks += test_tasks(measure_id, days, tz, region=homes.get(row["person_id"]))
     done.tasks = len(open_tasks(unit, protocol, new_tasks))
     return done
 

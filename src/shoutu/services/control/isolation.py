@@ -39,6 +39,7 @@ from shoutu.services.registry.imports.specs import import_file
 from shoutu.services.supervision.tasks import NewTask, cancel_open_tasks, open_tasks
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import measures as repo
+from shoutu.store.repositories import people as people_repo
 
 DAY = dt.timedelta(days=1)
 
@@ -102,9 +103,11 @@ def open_isolation(
     measure_ids = repo.add(unit.conn, rows=[{**r, **unit.stamp} for r in rows])
     unit.created("control_measures", measure_ids, rows)
     tasks: list[NewTask] = []
+    homes = people_repo.home_regions(unit.conn, person_ids=sorted({r["person_id"] for r in rows}))
     for measure_id, row in zip(measure_ids, rows, strict=True):
         days = [dt.date.fromisoformat(d) for d in row["stages"][0]["test_days"]]
-        tasks += test_tasks(measure_id, days, tz, TaskKind.RELEASE)
+        region = homes.get(row["person_id"]) or row["resp_region"]  # the home, else the case's
+        tasks += test_tasks(measure_id, days, tz, TaskKind.RELEASE, region=region)
     converted = _convert(unit, [r for r in rows if r["status"] == ControlStatus.ACTIVE])
     return {
         "isolations_opened": len(rows),

@@ -45,6 +45,7 @@ from shoutu.services.supervision.tasks import cancel_open_tasks, open_tasks
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import checks as checks_repo
 from shoutu.store.repositories import measures as repo
+from shoutu.store.repositories import people as people_repo
 
 STAGED = (*QUARANTINE_KINDS, ControlKind.POST_RELEASE_MONITORING)
 DAY = dt.timedelta(days=1)
@@ -321,7 +322,9 @@ def _isolation(
     ids = repo.add(unit.conn, rows=[{**follow, **unit.stamp}])
     unit.created("control_measures", ids, [follow])
     days = [dt.date.fromisoformat(d) for s in follow["stages"] for d in s["test_days"]]
-    run.test_tasks += len(open_tasks(unit, protocol, test_tasks(ids[0], days, tz)))
+    home = people_repo.home_regions(unit.conn, person_ids=[int(follow["person_id"])])
+    tasks = test_tasks(ids[0], days, tz, region=home.get(int(follow["person_id"])))
+    run.test_tasks += len(open_tasks(unit, protocol, tasks))
 
 
 __all__ = ["STAGED", "ReleaseRun", "pcr_samples", "run_release"]

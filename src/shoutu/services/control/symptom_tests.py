@@ -22,6 +22,7 @@ from shoutu.services.supervision.tasks import (
     open_by_subject,
     open_tasks,
 )
+from shoutu.store.repositories import people as people_repo
 from shoutu.store.repositories import tasks as tasks_repo
 
 SUBJECT = "control_measures"
@@ -47,7 +48,9 @@ class Outcome:
     due: dt.datetime | None
 
 
-def _task(rules: HealthChecks, call: Call) -> NewTask:
+def _task(rules: HealthChecks, call: Call, home: str | None) -> NewTask:
+    """The call's symptom test, for the episode's parties (its region: the episode's own, else
+    the person's ``home``)."""
     episode = call.episode
     return NewTask(
         kind=KIND,
@@ -56,7 +59,7 @@ def _task(rules: HealthChecks, call: Call) -> NewTask:
         title=f"症状检测 / symptom test: {', '.join(call.reasons)}",
         since=call.since,
         responsible=Responsible(
-            region=episode.get("resp_region"),
+            region=episode.get("resp_region") or home,
             department=episode.get("resp_department"),
             unit=episode.get("resp_unit"),
             person=episode.get("resp_person"),
@@ -81,6 +84,10 @@ def open_symptom_tests(
         int(subject): Outcome(int(task["task_id"]), False, task["due_time"])
         for subject, task in stored.items()
     }
+    people = sorted(
+        {int(c.episode["person_id"]) for c in calls if not c.episode.get("resp_region")}
+    )
+    homes = people_repo.home_regions(unit.conn, person_ids=people) if people else {}
     new: list[NewTask] = []
     position: dict[int, int] = {}  # episode -> its new test among ``new``
     openers: set[int] = set()  # the calls that open a test
@@ -89,7 +96,7 @@ def open_symptom_tests(
         if episode not in found and episode not in position:
             position[episode] = len(new)
             openers.add(i)
-            new.append(_task(rules, calls[i]))
+            new.append(_task(rules, calls[i], homes.get(int(calls[i].episode["person_id"]))))
     ids = open_tasks(unit, protocol, new)
     outcomes: list[Outcome] = []
     for i, call in enumerate(calls):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from shoutu.domain.access import EVERYWHERE
@@ -48,8 +47,7 @@ DUE_HOURS: dict[TaskKind, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Responsible:
+class Responsible(NamedTuple):  # a key of the parties a batch shares: hashed per task
     """The four responsible parties; any may be unknown."""
 
     region: str | None = None
