@@ -25,7 +25,7 @@ from shoutu.services.control.areas import (
     reject_areas,
 )
 from shoutu.services.control.coverage import coverage
-from shoutu.services.control.episodes import list_episodes
+from shoutu.services.control.episode_list import list_episodes
 from shoutu.services.investigation.checkins import import_checkins
 from shoutu.services.public.areas import public_areas
 from shoutu.services.public.bulletin import public_map

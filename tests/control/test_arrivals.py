@@ -18,7 +18,7 @@ from shoutu.services.audit import recent
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.arrivals import import_arrivals
 from shoutu.services.control.contacts import import_contacts
-from shoutu.services.control.episodes import list_episodes
+from shoutu.services.control.episode_list import list_episodes
 from shoutu.services.registry.imports.specs import import_file
 from shoutu.services.supervision.tasks import list_tasks
 

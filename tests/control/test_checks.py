@@ -24,7 +24,7 @@ from shoutu.services.context import ServiceContext, open_context
 from shoutu.services.control.check_days import check_day
 from shoutu.services.control.checks import record_check
 from shoutu.services.control.contacts import import_contacts
-from shoutu.services.control.episodes import list_episodes
+from shoutu.services.control.episode_list import list_episodes
 from shoutu.services.screening.lab_results import import_results
 from shoutu.services.supervision.tasks import list_tasks
 from shoutu.settings import Settings

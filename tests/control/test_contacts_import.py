@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from shoutu.cli.app import app, main
 from shoutu.services.context import ServiceContext
-from shoutu.services.control.episodes import list_episodes
+from shoutu.services.control.episode_list import list_episodes
 from shoutu.services.supervision.tasks import list_tasks
 
 BAD = (

@@ -18,7 +18,7 @@ from shoutu.protocols.schema import Quarantine
 from shoutu.services.audit import recent
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.contacts import import_contacts
-from shoutu.services.control.episodes import list_episodes
+from shoutu.services.control.episode_list import list_episodes
 from shoutu.services.registry.cases import list_cases
 from shoutu.services.registry.imports.specs import import_file
 from shoutu.services.screening.lab_results import import_results

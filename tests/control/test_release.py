@@ -17,7 +17,7 @@ from shoutu.protocols.schema import Release
 from shoutu.rules.release import Sample, clears, isolation_verdict
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.contacts import import_contacts
-from shoutu.services.control.episodes import list_episodes
+from shoutu.services.control.episode_list import list_episodes
 from shoutu.services.control.isolation import import_cases
 from shoutu.services.control.release import run_release
 from shoutu.services.registry.cases import list_cases

@@ -25,7 +25,7 @@ from shoutu.errors import BadRequest, Conflict, InvalidTransition, NotFound
 from shoutu.services.audit import recent
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.contacts import import_contacts
-from shoutu.services.control.episodes import list_episodes
+from shoutu.services.control.episode_list import list_episodes
 from shoutu.services.control.site_report import site_report
 from shoutu.services.control.sites import assign, assign_auto
 from shoutu.services.registry.imports.specs import import_file

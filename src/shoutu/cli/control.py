@@ -45,7 +45,7 @@ def list_episodes(
 ) -> None:
     """Episodes of control (all, without filters), oldest first: kind, reason, status, start,
     planned end and the stages with their test days."""
-    from shoutu.services.control import episodes as service
+    from shoutu.services.control import episode_list as service
 
     with errors_as_exit(json):
         wanted_status = parse("status", ControlStatus.parse, status) if status else None

@@ -33,7 +33,7 @@ def episodes(
     """Episodes of control (quarantine, isolation, monitoring) of people in the caller's
     jurisdiction, with their stages and test days, oldest first; ``next_cursor`` fetches
     the next page."""
-    from shoutu.services.control.episodes import list_episodes
+    from shoutu.services.control.episode_list import list_episodes
 
     after = paging.after_id(cursor)
     rows = list_episodes(

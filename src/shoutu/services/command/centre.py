@@ -78,7 +78,7 @@ def control_desk(ctx: ServiceContext) -> dict[str, Any]:
     and the risk areas proposed, of the caller's jurisdiction, and which steps they may take."""
     from shoutu.domain.vocabulary import AreaStatus, ControlStatus
     from shoutu.services.control.areas import list_areas
-    from shoutu.services.control.episodes import list_episodes
+    from shoutu.services.control.episode_list import list_episodes
 
     may_list(ctx, "control_measures")
     help_requests = _open_help(ctx)

@@ -36,7 +36,8 @@ from shoutu.rules.release import Sample, isolation_verdict, stage_verdict
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.control import document_text as text
-from shoutu.services.control.episodes import QUARANTINE_KINDS, as_json
+from shoutu.services.control.episode_list import as_json
+from shoutu.services.control.episodes import QUARANTINE_KINDS
 from shoutu.services.control.release import pcr_samples
 from shoutu.services.registry.people import check_purpose, get_person
 from shoutu.store.repositories import cases as cases_repo

@@ -1,14 +1,15 @@
 """Control episodes (the ``control_measures`` rows): planned by the protocol's stage rule,
 opened (by a contact of a case or an inbound traveller's arrival), extended on re-exposure or
-a new arrival, listed.
+a new arrival (``episode_list.py`` lists them).
 
 An episode's stages and test days come from ``rules.quarantine.stages`` (the simulator's rule
 too) over local days: the anchor's local midnight is day 0, so a test on episode day ``k`` is
-the local date of the first midnight at or after ``anchor + k - 1`` days. Each test day
-becomes a quarantine test task (``services/supervision/tasks.py``) due by the end of that
-day. A re-exposure or arrival while an episode is open moves its planned end to the new
-anchor's (the planned end before is kept on the row and in the audit trail, which names what
-extended it). A person has one open quarantine episode, whatever opened it.
+the local date of the first midnight at or after ``anchor + k - 1`` days. Each test day becomes
+a quarantine test task (``services/supervision/tasks.py``) due by the end of that day, for the
+parties of the person's home (the responsibility rules look up from there). A re-exposure or
+arrival while an episode is open moves its planned end to the new anchor's (the planned end
+before is kept on the row and in the audit trail, which names what extended it). A person has
+one open quarantine episode, whatever opened it.
 """
 
 from __future__ import annotations
@@ -28,10 +29,8 @@ from shoutu.domain.vocabulary import (
 )
 from shoutu.protocols.schema import Protocol, Quarantine
 from shoutu.rules.quarantine import first_kind, stages
-from shoutu.services.audit import Unit, writing
-from shoutu.services.context import ServiceContext
+from shoutu.services.audit import Unit
 from shoutu.services.control.symptom_tests import finish_by_samples
-from shoutu.services.guard import may_list
 from shoutu.services.supervision.tasks import (
     NewTask,
     Responsible,
@@ -409,82 +408,12 @@ def after_results(
     }
 
 
-def _iso(value: Any, tz: str) -> str | None:
-    if value is None:
-        return None
-    stamp = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
-    return stamp.astimezone(zone(tz)).isoformat()
-
-
-def as_json(row: dict[str, Any], tz: str) -> dict[str, Any]:
-    """An episode as ``control list --json`` shows it (times in the local zone, with offset)."""
-    return {
-        "episode_id": row["measure_id"],
-        "person_id": row["person_id"],
-        "kind": str(row["kind"]),
-        "reason": row["reason"],
-        "status": str(row["status"]),
-        "site": row["site"],
-        "site_id": row.get("site_id"),
-        "start": _iso(row["start_time"], tz),
-        "planned_end": _iso(row["planned_end_time"], tz),
-        "previous_planned_end": _iso(row["previous_planned_end_time"], tz),
-        "end": _iso(row["end_time"], tz),
-        "stages": [
-            {
-                "kind": s["kind"],
-                "start": _iso(s["start"], tz),
-                "planned_end": _iso(s["planned_end"], tz),
-                "test_days": list(s["test_days"]),
-            }
-            for s in row["stages"] or []
-        ],
-    }
-
-
-def list_episodes(
-    ctx: ServiceContext,
-    *,
-    status: ControlStatus | None = None,
-    kind: ControlKind | None = None,
-    person_id: int | None = None,
-    limit: int | None = None,
-    after: int | None = None,
-) -> list[dict[str, Any]]:
-    """Episodes of people in the caller's jurisdiction, oldest first, filtered (``limit``
-    after the episode ``after``), in their JSON form; the read is audited."""
-    may_list(ctx, "control_measures")
-    with ctx.connect() as conn:
-        rows = repo.listing(
-            conn,
-            within=ctx.principal.view,
-            status=status.value if status else None,
-            kind=kind.value if kind else None,
-            person_id=person_id,
-            limit=limit,
-            after=after,
-        )
-    with writing(ctx) as unit:
-        unit.listed("control_measures", [r["measure_id"] for r in rows], purpose="episode list")
-    return [as_json(r, ctx.settings.timezone) for r in rows]
-
-
-def in_force_by_kind(ctx: ServiceContext, at: dt.datetime) -> dict[str, int]:
-    """Episodes in force at ``at``, by the kind of the stage they are in (the situation's
-    count)."""
-    with ctx.connect() as conn:
-        counts = repo.active_counts(conn, at=at, within=ctx.principal.view)
-    return dict(sorted(counts.items()))
-
-
 __all__ = [
     "QUARANTINE_KINDS",
     "Opened",
     "Plan",
     "Reason",
     "after_results",
-    "in_force_by_kind",
-    "list_episodes",
     "open_episodes",
     "plan",
     "test_tasks",

@@ -39,7 +39,8 @@ from shoutu.protocols.schema import Protocol
 from shoutu.rules.release import Sample, Verdict, isolation_verdict, stage_verdict
 from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
-from shoutu.services.control.episodes import QUARANTINE_KINDS, as_json, test_tasks
+from shoutu.services.control.episode_list import as_json
+from shoutu.services.control.episodes import QUARANTINE_KINDS, test_tasks
 from shoutu.services.control.isolation import post_release_row
 from shoutu.services.supervision.tasks import cancel_open_tasks, open_tasks
 from shoutu.store.repositories import cases as cases_repo

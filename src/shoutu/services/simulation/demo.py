@@ -214,7 +214,7 @@ def control_summary(ctx: ServiceContext, at: dt.datetime) -> dict[str, Any]:
     "should" rates (四应) of its last day."""
     from shoutu.domain.timeutil import local_date
     from shoutu.services.control.coverage import coverage
-    from shoutu.services.control.episodes import in_force_by_kind
+    from shoutu.services.control.episode_list import in_force_by_kind
 
     day = local_date(at, ctx.settings.timezone)
     found = coverage(ctx, date=day, limit=0).as_json()
