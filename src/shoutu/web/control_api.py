@@ -1,5 +1,6 @@
-"""/api/v1 for control and command: episodes of control, help requests and their steps, risk
-areas and their approval, and supervision's board — each route one service call as the
+"""/api/v1 for control and command: episodes of control, the four "should" rates and
+community zero, help requests and their steps, risk areas and their approval, and
+supervision's board — each route one service call as the
 request's user (whose jurisdiction the repositories apply)."""
 
 from __future__ import annotations
@@ -145,6 +146,44 @@ def board(
     from shoutu.web.public_api import the_day
 
     return run(ctx, the_day(ctx, date), level=level)
+
+
+Level = Annotated[str, Query(pattern="^[a-z_]+$", max_length=32)]
+
+
+@router.get("/coverage", tags=["control"])
+def coverage(
+    ctx: Caller,
+    date: Annotated[dt.date | None, Query(description="Default: the latest day.")] = None,
+    level: Level = "district",
+    list_limit: Annotated[int, Query(ge=0, le=1000)] = 100,
+) -> dict[str, Any]:
+    """The four "should" rates (四应) per region on the day, numerator and denominator, and
+    who was not covered (up to ``list_limit`` each), of the people whose home lies in the
+    caller's jurisdiction; each list read audited."""
+    from shoutu.services.control.coverage import coverage as run
+    from shoutu.web.public_api import the_day
+
+    found = run(ctx, date=the_day(ctx, date), level=level, limit=list_limit).as_json()
+    found.pop("lists_dir")
+    shown: dict[str, Any] = plain(found)
+    return shown
+
+
+@router.get("/community-zero", tags=["control"])
+def community_zero(
+    ctx: Caller,
+    date: Annotated[dt.date | None, Query(description="Default: the latest day.")] = None,
+    level: Level = "district",
+) -> dict[str, Any]:
+    """Community zero (社会面清零) per region on the day, by the protocol's rule: days since
+    the last community case, the status and its streak, and whether every region is at
+    zero — of the cases and residents in the caller's jurisdiction."""
+    from shoutu.services.control.community_zero import from_registry
+    from shoutu.web.public_api import the_day
+
+    shown: dict[str, Any] = plain(from_registry(ctx, day=the_day(ctx, date), level=level).as_json())
+    return shown
 
 
 __all__ = ["router"]

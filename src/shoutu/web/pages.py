@@ -205,6 +205,20 @@ def control_page(request: Request, ctx: MaybeUser) -> Response:
     return render(request, "control.html", ctx=ctx, desk=control_desk(ctx))
 
 
+@router.get("/control/four", response_class=HTMLResponse)
+def four_page(
+    request: Request, ctx: MaybeUser, date: dt.date | None = None, level: str = "district"
+) -> Response:
+    """The four "should" lists (四应) per region on a day, with who was not covered, and
+    community zero per region, of the user's jurisdiction."""
+    from shoutu.services.command.centre import four_and_zero
+    from shoutu.web.public_api import the_day
+
+    if ctx is None:
+        return to_login(request)
+    return render(request, "four.html", ctx=ctx, four=four_and_zero(ctx, the_day(ctx, date), level))
+
+
 @router.get("/worker", response_class=HTMLResponse)
 def worker_page(request: Request, ctx: MaybeUser, date: dt.date | None = None) -> Response:
     """A community worker's round (phone first): the people to check today, a health-check

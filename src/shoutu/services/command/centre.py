@@ -90,6 +90,19 @@ def control_desk(ctx: ServiceContext) -> dict[str, Any]:
     }
 
 
+def four_and_zero(
+    ctx: ServiceContext, day: dt.date, level: str = "district", list_limit: int = 50
+) -> dict[str, Any]:
+    """The four "should" rates per region on ``day`` with the first ``list_limit`` people of
+    each list of who was not covered, and community zero per region — of the caller's
+    jurisdiction (the page of the four lists)."""
+    from shoutu.services.control.community_zero import from_registry
+
+    four = coverage(ctx, date=day, level=level, limit=list_limit).as_json()
+    zero = from_registry(ctx, day=day, level=level).as_json()
+    return {"date": day.isoformat(), "level": level, "four_should": four, "community_zero": zero}
+
+
 def worker_day(ctx: ServiceContext, day: dt.date | None = None) -> dict[str, Any]:
     """A community worker's day: their round (the people to check, what they owe and sent)
     and the open help requests of their jurisdiction with the steps they may take."""
@@ -110,4 +123,4 @@ def _open_help(ctx: ServiceContext) -> dict[str, Any]:
     return {"help_requests": requests, "may": {"work": work}}
 
 
-__all__ = ["command_centre", "control_desk", "latest_rt", "worker_day"]
+__all__ = ["command_centre", "control_desk", "four_and_zero", "latest_rt", "worker_day"]

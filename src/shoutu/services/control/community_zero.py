@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shoutu.domain.access import EVERYWHERE
 from shoutu.domain.regions import level_code
 from shoutu.domain.timeutil import end_of_day, local_date
 from shoutu.domain.vocabulary import CommunityZeroStatus, RegionLevel
@@ -34,6 +35,7 @@ from shoutu.io.provenance import build_provenance
 from shoutu.protocols.schema import CommunityZero
 from shoutu.rules.community_zero import community_zero
 from shoutu.services.context import ServiceContext
+from shoutu.services.guard import may_list
 from shoutu.services.registry.situation import default_as_of
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import entities
@@ -217,9 +219,13 @@ def from_registry(
     day: dt.date | None = None,
     level: str = RegionLevel.DISTRICT.value,
     protocol: str | None = None,
+    published: bool = False,
 ) -> CommunityZeroReport:
     """Community zero of the registry's regions at ``level`` (default day: today, or a
-    simulated registry's last day)."""
+    simulated registry's last day), of the cases and residents in the caller's jurisdiction
+    (``published``: the whole city's, as the public bulletin publishes it, for anyone)."""
+    if not published:
+        may_list(ctx, "community_zero")
     with options_checked():
         parsed = RegionLevel.parse(level)
     rule, name, digest = protocol_rule(ctx, protocol)
@@ -230,8 +236,11 @@ def from_registry(
         found = cases_repo.found_by_region(conn, until=end_of_day(day, tz))
         residents = entities.count_by(conn, table=table(Person), column="home_region_code")
         stated = regions_repo.populations(conn)
+    view = EVERYWHERE if published else ctx.principal.view  # its residents and cases only
     population: dict[str, int] = {}  # the residents registered, unless the regions say
     for code, n in residents.items():
+        if not view.covers(code):
+            continue
         at = level_code(code, parsed)
         if at is not None:
             population[at] = population.get(at, 0) + n
@@ -241,6 +250,8 @@ def from_registry(
     rows: dict[tuple[dt.date, str], list[int]] = {}
     unplaced = 0
     for report_time, in_control, code in found:
+        if not view.covers(code):
+            continue
         at = level_code(code, parsed)
         if at is None:
             unplaced += 0 if in_control else 1

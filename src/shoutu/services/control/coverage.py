@@ -33,6 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shoutu.domain.access import Jurisdiction
 from shoutu.domain.regions import level_code
 from shoutu.domain.timeutil import end_of_day, zone
 from shoutu.domain.vocabulary import AuditAction, ContactKind, ControlKind, RegionLevel
@@ -42,6 +43,7 @@ from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.contacts import rules_for
 from shoutu.services.control.due import due_tests, samples_around
+from shoutu.services.guard import may_list
 from shoutu.services.registry.people import masked_contacts
 from shoutu.services.registry.roster import roster
 from shoutu.store.repositories import cases as cases_repo
@@ -150,15 +152,27 @@ def _table(due: dict[int, tuple[bool, dict[str, Any]]], schema: pa.Schema) -> pa
     return pa.Table.from_pydict(columns, schema=schema)
 
 
-def _regions(people: pa.Table, known: np.ndarray, ids: pa.Array, level: RegionLevel) -> pa.Array:
-    """Each person's home region at ``level`` (the roster is sorted by person id: ``known``
-    its ids)."""
+def _homes(people: pa.Table, known: np.ndarray, ids: pa.Array) -> Any:
+    """Each person's home region code (the roster is sorted by person id: ``known`` its
+    ids; None: not in the roster)."""
     wanted = np.asarray(ids.to_numpy(zero_copy_only=False), np.int64)
     if len(known) == 0:
         return pa.nulls(len(wanted), pa.string())
     at = np.minimum(np.searchsorted(known, wanted), len(known) - 1)
     homes = people["home_region_code"].take(pa.array(at))
-    homes = pc.if_else(pa.array(known[at] == wanted), homes, pa.scalar(None, pa.string()))
+    return pc.if_else(pa.array(known[at] == wanted), homes, pa.scalar(None, pa.string()))
+
+
+def _inside(homes: Any, view: Jurisdiction) -> Any:
+    """Which homes lie in the caller's view (a person of no home only in the whole tree)."""
+    inside = pa.array(np.zeros(len(homes), bool))
+    for prefix in view.prefixes or ():
+        inside = pc.or_(inside, pc.starts_with(homes, prefix).fill_null(False))
+    return inside
+
+
+def _regions(homes: Any, level: RegionLevel) -> pa.Array:
+    """Each home's region at ``level``."""
     encoded = (
         pc.dictionary_encode(homes).combine_chunks()
         if isinstance(homes, pa.ChunkedArray)
@@ -177,7 +191,9 @@ def coverage(
     limit: int | None = 1000,
 ) -> Coverage:
     """The four rates per region on ``date`` and who was not covered (see the module);
-    the JSON lists at most ``limit`` people each (the files all)."""
+    the JSON lists at most ``limit`` people each (the files all); the caller's jurisdiction
+    holds the people counted and listed (by their home)."""
+    may_list(ctx, "coverage_lists")
     with options_checked():
         parsed = RegionLevel.parse(level)
     protocol, digest = ctx.protocol()
@@ -222,8 +238,13 @@ def coverage(
     }
     report.due["manage"] = _table(manage, MANAGE)
     known = np.asarray(people["person_id"].to_numpy(), np.int64)
-    for name in LISTS:
-        report.regions[name] = _regions(people, known, report.due[name]["person_id"], parsed)
+    view = ctx.principal.view
+    for name in LISTS:  # the caller's jurisdiction: the people whose home lies in it
+        homes = _homes(people, known, report.due[name]["person_id"])
+        if view.prefixes is not None:
+            inside = _inside(homes, view)
+            report.due[name], homes = report.due[name].filter(inside), homes.filter(inside)
+        report.regions[name] = _regions(homes, parsed)
     with writing(ctx) as unit:
         for name in LISTS:
             count = report.missed(name).num_rows

@@ -298,7 +298,8 @@ def _community_zero(ctx: ServiceContext, day: dt.date) -> dict[str, str]:
 
     if ctx.protocol()[0].community_zero is None:
         return {}
-    return {r.region: r.status.value for r in from_registry(ctx, day=day).regions}
+    found = from_registry(ctx, day=day, published=True)  # the city's, published to all
+    return {r.region: r.status.value for r in found.regions}
 
 
 def _areas(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
