@@ -294,3 +294,32 @@ def test_a_help_request_is_triaged_and_taken_at_the_control_desk(
     _shot(page, f"control-{lang}")
     assert errors == []
     page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_four_lists_and_community_zero_of_ones_district(
+    served: tuple[World, str], browser: Browser, lang: str
+) -> None:
+    """The four lists page on a desktop (an epidemiologist) and on a phone (a community
+    worker), in each language: their district's regions only, each list and community zero."""
+    from shoutu.domain.timeutil import local_date, utcnow
+
+    world, base = served
+    district = "310101000000" if lang == "zh" else "310104000000"
+    other = "310104000000" if lang == "zh" else "310101000000"
+    day = local_date(utcnow(), world.ctx.settings.timezone)  # the world's contacts' day
+    for role, phone in ((Role.EPIDEMIOLOGIST, False), (Role.COMMUNITY_WORKER, True)):
+        page, errors = _page(browser, lang, phone=phone)
+        _log_in(page, base, world.user(role, district))
+        page.goto(f"{base}/control/four?date={day.isoformat()}")
+        title = "四应四尽" if lang == "zh" else "The four shoulds"
+        expect(page.locator("h1")).to_contain_text(title)
+        assert page.locator(f"#four-regions tr[data-region='{district}']").count() == 1
+        assert page.locator(f"tr[data-region='{other}']").count() == 0
+        for name in ("test", "isolate", "treat", "manage"):
+            expect(page.locator(f"#missed-{name}")).to_be_visible()
+        zero = page.locator(f"#community-zero tr[data-region='{district}'] td[data-status]")
+        assert zero.get_attribute("data-status") in {"zero", "basic_zero", "not_zero"}
+        _shot(page, f"four-{lang}-{'phone' if phone else 'desktop'}")
+        assert errors == []
+        page.context.close()

@@ -9,6 +9,7 @@ Audit values never hold personal identifiers in plaintext: callers pass the row 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -48,35 +49,21 @@ class Unit:
     unit_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     written: int = 0  # events appended so far
     last_hash: str = repo.ZERO
-    _stamps: tuple[Any, dict[str, Any], dict[str, Any]] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
 
     @property
     def actor(self) -> str:
         return self.ctx.actor
 
-    @property
+    @functools.cached_property
     def stamp(self) -> dict[str, Any]:
-        """The columns of a new row: created and updated now, by the actor (the same dict for
-        a unit's rows, to merge into theirs, never to change)."""
-        return self._stamped()[1]
+        """The columns of a new row: created and updated now, by the actor (made once a unit,
+        the same dict for its rows: to merge into theirs, never to change)."""
+        return {"created_at": self.now, "updated_at": self.now, "updated_by": self.actor}
 
-    @property
+    @functools.cached_property
     def touch(self) -> dict[str, Any]:
         """The columns of a changed row (shared like :attr:`stamp`)."""
-        return self._stamped()[2]
-
-    def _stamped(self) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-        key = (self.now, self.actor)  # made once a unit (a batch merges them into every row)
-        if self._stamps is None or self._stamps[0] != key:
-            now, actor = key
-            self._stamps = (
-                key,
-                {"created_at": now, "updated_at": now, "updated_by": actor},
-                {"updated_at": now, "updated_by": actor},
-            )
-        return self._stamps
+        return {"updated_at": self.now, "updated_by": self.actor}
 
     def event(
         self,

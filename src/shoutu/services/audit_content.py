@@ -55,20 +55,27 @@ def _ready(value: Any) -> Any:
     """A value as audit values hold it: dates as ISO text, vocabulary as its value."""
     if isinstance(value, enum.Enum):
         return value._value_
-    if isinstance(value, dt.datetime):  # a batch's rows share a few (isoformat: 1.4 µs)
-        key = (value, value.tzinfo, value.fold)  # equal instants in other zones read apart
-        text = _ISO.get(key)
-        if text is None:
-            if len(_ISO) >= 65_536:
-                _ISO.clear()
-            text = _ISO[key] = value.isoformat()
-        return text
+    if isinstance(value, dt.datetime):
+        return _iso_texts(value)[0]
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
 
 
-_ISO: dict[tuple[dt.datetime, dt.tzinfo | None, int], str] = {}
+def _iso_texts(value: dt.datetime) -> tuple[str, str]:
+    """A time's ISO text, and the same quoted as JSON, remembered: a batch's rows share a few
+    (isoformat: 1.4 µs)."""
+    key = (value, value.tzinfo, value.fold)  # equal instants in other zones read apart
+    texts = _ISO.get(key)
+    if texts is None:
+        if len(_ISO) >= 65_536:
+            _ISO.clear()
+        text = value.isoformat()
+        texts = _ISO[key] = (text, encode_basestring(text))
+    return texts
+
+
+_ISO: dict[tuple[dt.datetime, dt.tzinfo | None, int], tuple[str, str]] = {}
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -179,7 +186,7 @@ def encoded_rows(rows: Iterable[Any]) -> list[Any]:
             elif kind is int:
                 parts.append(prefix + int.__repr__(value))
             elif kind is dt.datetime:
-                parts.append(prefix + _quoted(value))
+                parts.append(prefix + _iso_texts(value)[1])
             elif isinstance(value, enum.Enum):
                 text = _MEMBERS.get(value)
                 if text is None:
@@ -203,18 +210,6 @@ def _plan(names: tuple[Any, ...]) -> list[tuple[str, str]] | None:
     return [(n, encode_basestring(n) + ": ") for n in kept]
 
 
-def _quoted(value: dt.datetime) -> str:
-    """A datetime as an audit value's JSON text (quoted ISO), remembered like :func:`_ready`."""
-    key = (value, value.tzinfo, value.fold)
-    text = _QUOTED.get(key)
-    if text is None:
-        if len(_QUOTED) >= 65_536:
-            _QUOTED.clear()
-        text = _QUOTED[key] = encode_basestring(value.isoformat())
-    return text
-
-
-_QUOTED: dict[tuple[dt.datetime, dt.tzinfo | None, int], str] = {}
 #: vocabulary members as JSON (equal members hold equal values: the same text)
 _MEMBERS: dict[enum.Enum, str] = {}
 

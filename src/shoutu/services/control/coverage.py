@@ -33,7 +33,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shoutu.domain.access import Jurisdiction
 from shoutu.domain.regions import level_code
 from shoutu.domain.timeutil import end_of_day, zone
 from shoutu.domain.vocabulary import AuditAction, ContactKind, ControlKind, RegionLevel
@@ -45,7 +44,7 @@ from shoutu.services.control.contacts import rules_for
 from shoutu.services.control.due import due_tests, samples_around
 from shoutu.services.guard import may_list
 from shoutu.services.registry.people import masked_contacts
-from shoutu.services.registry.roster import roster
+from shoutu.services.registry.roster import homes_within, roster
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import checks as checks_repo
 from shoutu.store.repositories import contacts as contacts_repo
@@ -163,14 +162,6 @@ def _homes(people: pa.Table, known: np.ndarray, ids: pa.Array) -> Any:
     return pc.if_else(pa.array(known[at] == wanted), homes, pa.scalar(None, pa.string()))
 
 
-def _inside(homes: Any, view: Jurisdiction) -> Any:
-    """Which homes lie in the caller's view (a person of no home only in the whole tree)."""
-    inside = pa.array(np.zeros(len(homes), bool))
-    for prefix in view.prefixes or ():
-        inside = pc.or_(inside, pc.starts_with(homes, prefix).fill_null(False))
-    return inside
-
-
 def _regions(homes: Any, level: RegionLevel) -> pa.Array:
     """Each home's region at ``level``."""
     encoded = (
@@ -242,7 +233,7 @@ def coverage(
     for name in LISTS:  # the caller's jurisdiction: the people whose home lies in it
         homes = _homes(people, known, report.due[name]["person_id"])
         if view.prefixes is not None:
-            inside = _inside(homes, view)
+            inside = pa.array(homes_within(homes, view))
             report.due[name], homes = report.due[name].filter(inside), homes.filter(inside)
         report.regions[name] = _regions(homes, parsed)
     with writing(ctx) as unit:

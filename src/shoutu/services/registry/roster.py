@@ -53,12 +53,20 @@ def roster_ids(ctx: ServiceContext, within: Jurisdiction = EVERYWHERE) -> np.nda
     ``within`` (a person without a home only in the whole tree)."""
     people = roster(ctx)
     if within.prefixes is not None:
-        inside = np.zeros(people.num_rows, bool)
-        for prefix in within.prefixes:
-            starts = pc.starts_with(people["home_region_code"], prefix).fill_null(False)
-            inside |= np.asarray(starts.to_numpy(zero_copy_only=False), bool)
-        people = people.filter(pa.array(inside))
+        people = people.filter(pa.array(homes_within(people["home_region_code"], within)))
     return np.asarray(people.column("person_id").to_numpy(), np.int64)
+
+
+def homes_within(homes: Any, within: Jurisdiction) -> np.ndarray:
+    """Which home region codes (a string array) lie in ``within`` (no home: only in the
+    whole tree)."""
+    if within.prefixes is None:
+        return np.ones(len(homes), bool)
+    inside = np.zeros(len(homes), bool)
+    for prefix in within.prefixes:
+        starts = pc.starts_with(homes, prefix).fill_null(False)
+        inside |= np.asarray(starts.to_numpy(zero_copy_only=False), bool)
+    return inside
 
 
 def known(ids: np.ndarray, person_ids: np.ndarray) -> np.ndarray:
@@ -116,4 +124,4 @@ def _targets(people: pa.Table, places: dict[int, str], region_code: str) -> tupl
     return homes, home_in, workplace, pc.or_(home_in, work_in)
 
 
-__all__ = ["known", "region_targets", "roster", "roster_ids", "target_ids"]
+__all__ = ["homes_within", "known", "region_targets", "roster", "roster_ids", "target_ids"]
