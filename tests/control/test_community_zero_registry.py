@@ -152,3 +152,40 @@ def test_the_default_day_is_today() -> None:
     after = local_date(utcnow(), "Asia/Shanghai").isoformat()
     assert data["date"] in (before, after)
     assert data["all_zero"] is True  # 2022's cases are long past
+
+
+@pytest.mark.usefixtures("registry")
+def test_the_reads_take_the_jurisdiction(ctx: ServiceContext, tmp_path: Path) -> None:
+    """The repositories behind community zero and the four lists read only the caller's
+    jurisdiction: cases by their region (else their person's home), or by the home alone;
+    residents by their home. Case 5 was found in Huangpu of a person living in Xuhui."""
+    import datetime as dt
+
+    from shoutu.domain.access import EVERYWHERE, Jurisdiction
+    from shoutu.store.repositories import cases as cases_repo
+    from shoutu.store.repositories import people as people_repo
+
+    (tmp_path / "more.csv").write_text(
+        CASES.splitlines()[0]
+        + "\n5,2003,confirmed,local,fever_clinic,false,310101002001,2022-03-21T09:00,"
+        "cn-9th-2022\n",
+        encoding="utf-8",
+    )
+    import_file(ctx, "cases", tmp_path / "more.csv")
+    xuhui = Jurisdiction.of(["310104"])
+    until = dt.datetime(2022, 3, 23, tzinfo=dt.UTC)
+    start = dt.datetime(2022, 3, 1, tzinfo=dt.UTC)
+    with ctx.connect() as conn:
+        found = cases_repo.found_by_region(conn, until=until, within=xuhui)
+        everywhere = cases_repo.found_by_region(conn, until=until, within=EVERYWHERE)
+        by_region = cases_repo.reported_between(conn, start=start, end=until, within=xuhui)
+        by_home = cases_repo.reported_between(
+            conn, start=start, end=until, within=xuhui, by_home=True
+        )
+        residents = people_repo.residents(conn, within=xuhui)
+        nowhere = people_repo.residents(conn, within=Jurisdiction.of([]))
+    assert len(everywhere) == 5 and len(found) == 2  # cases 3 and 4
+    assert {code for _, _, code in found} == {XUJIAHUI}
+    assert [c["case_id"] for c in by_region] == [3, 4]
+    assert [c["case_id"] for c in by_home] == [3, 4, 5]
+    assert residents == {XUJIAHUI: 3} and nowhere == {}

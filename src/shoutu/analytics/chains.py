@@ -45,7 +45,8 @@ home, and a distance kernel on the class links or on a neighbourhood setting bet
 households; later (issue 13, item 17) a shift of the class links' serial interval, a
 transmission time shared by a source's offspring, community links between all cases,
 exposure per pair as the serial interval's distribution function at the lag (a hazard
-model's escape) rather than one per pair, and fractional onsets taken to the day
+model's escape) rather than one per pair, fractional onsets taken to the day, and the
+community as the source of last resort of the cases no group explains
 (tests/investigation/test_chains_days.py gives the figures).
 """
 

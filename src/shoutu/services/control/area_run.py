@@ -123,6 +123,7 @@ def run_areas(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
             unit.conn,
             start=start_of_day(earliest_clock, tz),
             end=start_of_day(day + dt.timedelta(1), tz),
+            within=EVERYWHERE,  # the city's areas, whoever runs the day
         )
         homes = people_repo.home_regions(
             unit.conn, person_ids=sorted({int(c["person_id"]) for c in reported})

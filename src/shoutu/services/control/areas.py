@@ -138,7 +138,10 @@ def propose_areas(
     tz = ctx.settings.timezone
     with ctx.connect() as conn:
         reported = cases_repo.reported_between(
-            conn, start=start_of_day(day, tz), end=start_of_day(day + dt.timedelta(days=1), tz)
+            conn,
+            start=start_of_day(day, tz),
+            end=start_of_day(day + dt.timedelta(days=1), tz),
+            within=EVERYWHERE,
         )
         known = repo.listed(conn, within=EVERYWHERE, statuses=OPEN)
     behind = {int(i) for a in known for i in a["cases"] or ()}

@@ -38,9 +38,8 @@ from shoutu.services.context import ServiceContext
 from shoutu.services.guard import may_list
 from shoutu.services.registry.situation import default_as_of
 from shoutu.store.repositories import cases as cases_repo
-from shoutu.store.repositories import entities
+from shoutu.store.repositories import people as people_repo
 from shoutu.store.repositories import regions as regions_repo
-from shoutu.store.tables import Person, table
 
 COMMAND = "control community-zero"
 EPOCH = dt.date(1970, 1, 1)
@@ -233,14 +232,12 @@ def from_registry(
     with ctx.connect() as conn:
         if day is None:
             day = local_date(default_as_of(conn), tz)
-        found = cases_repo.found_by_region(conn, until=end_of_day(day, tz))
-        residents = entities.count_by(conn, table=table(Person), column="home_region_code")
+        view = EVERYWHERE if published else ctx.principal.view  # its residents and cases only
+        found = cases_repo.found_by_region(conn, until=end_of_day(day, tz), within=view)
+        residents = people_repo.residents(conn, within=view)
         stated = regions_repo.populations(conn)
-    view = EVERYWHERE if published else ctx.principal.view  # its residents and cases only
     population: dict[str, int] = {}  # the residents registered, unless the regions say
     for code, n in residents.items():
-        if not view.covers(code):
-            continue
         at = level_code(code, parsed)
         if at is not None:
             population[at] = population.get(at, 0) + n
@@ -250,8 +247,6 @@ def from_registry(
     rows: dict[tuple[dt.date, str], list[int]] = {}
     unplaced = 0
     for report_time, in_control, code in found:
-        if not view.covers(code):
-            continue
         at = level_code(code, parsed)
         if at is None:
             unplaced += 0 if in_control else 1

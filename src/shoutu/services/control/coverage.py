@@ -44,7 +44,7 @@ from shoutu.services.control.contacts import rules_for
 from shoutu.services.control.due import due_tests, samples_around
 from shoutu.services.guard import may_list
 from shoutu.services.registry.people import masked_contacts
-from shoutu.services.registry.roster import homes_within, roster
+from shoutu.services.registry.roster import roster_within
 from shoutu.store.repositories import cases as cases_repo
 from shoutu.store.repositories import checks as checks_repo
 from shoutu.store.repositories import contacts as contacts_repo
@@ -196,17 +196,18 @@ def coverage(
         parameters={"date": date.isoformat(), "level": parsed.value},
         protocol=(protocol.name, digest),
     )
+    view = ctx.principal.view  # the people whose home lies in it, in every list
     with ctx.connect() as conn:
         episodes = measures_repo.in_force_during(
             conn,
             start=start,
             end=end,
-            within=ctx.principal.view,
+            within=view,
             columns=("measure_id", "person_id", "kind", "stages_text"),
         )
         managed = [e for e in episodes if e["kind"] in MANAGED]
-        contacts = contacts_repo.identified_between(conn, start=start, end=end)
-        cases = cases_repo.reported_between(conn, start=start, end=end)
+        contacts = contacts_repo.identified_between(conn, start=start, end=end, within=view)
+        cases = cases_repo.reported_between(conn, start=start, end=end, within=view, by_home=True)
         followed = checks_repo.of_people(
             conn,
             person_ids=sorted({int(e["person_id"]) for e in managed}),
@@ -216,7 +217,7 @@ def coverage(
         watched = sorted({int(c["person_id"]) for c in [*contacts, *cases]})
         theirs = measures_repo.spans_of_people(conn, person_ids=watched)
     samples = samples_around(ctx, date)
-    people = roster(ctx)
+    people = roster_within(ctx, view)
     report.due["test"] = due_tests(ctx, protocol, people, episodes, samples, date, start, end)
     report.due["isolate"] = _table(_isolate(protocol, contacts, theirs, end, tz), ISOLATE)
     report.due["treat"] = _table(_treat(protocol, cases, theirs, tz), TREAT)
@@ -229,13 +230,10 @@ def coverage(
     }
     report.due["manage"] = _table(manage, MANAGE)
     known = np.asarray(people["person_id"].to_numpy(), np.int64)
-    view = ctx.principal.view
-    for name in LISTS:  # the caller's jurisdiction: the people whose home lies in it
-        homes = _homes(people, known, report.due[name]["person_id"])
-        if view.prefixes is not None:
-            inside = pa.array(homes_within(homes, view))
-            report.due[name], homes = report.due[name].filter(inside), homes.filter(inside)
-        report.regions[name] = _regions(homes, parsed)
+    for name in LISTS:
+        report.regions[name] = _regions(
+            _homes(people, known, report.due[name]["person_id"]), parsed
+        )
     with writing(ctx) as unit:
         for name in LISTS:
             count = report.missed(name).num_rows

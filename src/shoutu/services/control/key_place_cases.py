@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from shoutu.domain.access import EVERYWHERE
 from shoutu.domain.timeutil import start_of_day
 from shoutu.domain.vocabulary import PlaceType, TaskKind
 from shoutu.protocols.plans import plan_for
@@ -49,8 +50,11 @@ def trigger_for_cases(
     """Trigger the plans of the key places the day's cases touched (see the module)."""
     tz = ctx.settings.timezone
     with ctx.connect() as conn:
-        cases = cases_repo.reported_between(
-            conn, start=start_of_day(day, tz), end=start_of_day(day + dt.timedelta(days=1), tz)
+        cases = cases_repo.reported_between(  # the city's key places, whoever runs the day
+            conn,
+            start=start_of_day(day, tz),
+            end=start_of_day(day + dt.timedelta(days=1), tz),
+            within=EVERYWHERE,
         )
     places_touched = touched(ctx, cases)
     known = plans(ctx)

@@ -98,10 +98,14 @@ def bulletin(ctx: ServiceContext, day: dt.date) -> Bulletin:
     protocol, digest = ctx.protocol()
     start, end = start_of_day(day, tz), end_of_day(day, tz)
     with ctx.connect() as conn:
-        reported = cases_repo.reported_between(conn, start=EPOCH, end=end + dt.timedelta(0, 0, 1))
+        reported = cases_repo.reported_between(  # the bulletin is the whole city's
+            conn, start=EPOCH, end=end + dt.timedelta(0, 0, 1), within=EVERYWHERE
+        )
         changes = reclass_repo.of_cases(conn, case_ids=[int(c["case_id"]) for c in reported])
-        traced = contacts_repo.identified_between(conn, start=start, end=end)
-        traced_total = len(contacts_repo.identified_between(conn, start=EPOCH, end=end))
+        traced = contacts_repo.identified_between(conn, start=start, end=end, within=EVERYWHERE)
+        traced_total = len(
+            contacts_repo.identified_between(conn, start=EPOCH, end=end, within=EVERYWHERE)
+        )
         in_force = measures_repo.active_counts(conn, at=end, within=EVERYWHERE)  # city counts
         released = measures_repo.ended_between(
             conn, kinds=[k.value for k in OBSERVATION], status="released", start=start, end=end

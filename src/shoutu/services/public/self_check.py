@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from shoutu.domain.access import EVERYWHERE
 from shoutu.domain.timeutil import end_of_day, start_of_day
 from shoutu.errors import BadRequest
 from shoutu.events.store import day_files
@@ -38,8 +39,8 @@ def published_windows(ctx: ServiceContext, day: dt.date, *, days: int = DAYS) ->
     protocol, _ = ctx.protocol()
     first = day - dt.timedelta(days=days - 1)
     with ctx.connect() as conn:
-        cases = cases_repo.reported_between(
-            conn, start=start_of_day(first, tz), end=end_of_day(day, tz)
+        cases = cases_repo.reported_between(  # the public's check: against every case
+            conn, start=start_of_day(first, tz), end=end_of_day(day, tz), within=EVERYWHERE
         )
     if not cases:
         return _empty()

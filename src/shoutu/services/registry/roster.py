@@ -48,13 +48,19 @@ def roster(ctx: ServiceContext) -> pa.Table:
     return table
 
 
+def roster_within(ctx: ServiceContext, within: Jurisdiction) -> pa.Table:
+    """The snapshot's people whose home lies in ``within`` (a person without a home only in
+    the whole tree)."""
+    people = roster(ctx)
+    if within.prefixes is None:
+        return people
+    return people.filter(pa.array(homes_within(people["home_region_code"], within)))
+
+
 def roster_ids(ctx: ServiceContext, within: Jurisdiction = EVERYWHERE) -> np.ndarray:
     """Sorted person ids of the registry (int64), of the people whose home lies in
-    ``within`` (a person without a home only in the whole tree)."""
-    people = roster(ctx)
-    if within.prefixes is not None:
-        people = people.filter(pa.array(homes_within(people["home_region_code"], within)))
-    return np.asarray(people.column("person_id").to_numpy(), np.int64)
+    ``within`` (:func:`roster_within`)."""
+    return np.asarray(roster_within(ctx, within).column("person_id").to_numpy(), np.int64)
 
 
 def homes_within(homes: Any, within: Jurisdiction) -> np.ndarray:
@@ -124,4 +130,12 @@ def _targets(people: pa.Table, places: dict[int, str], region_code: str) -> tupl
     return homes, home_in, workplace, pc.or_(home_in, work_in)
 
 
-__all__ = ["homes_within", "known", "region_targets", "roster", "roster_ids", "target_ids"]
+__all__ = [
+    "homes_within",
+    "known",
+    "region_targets",
+    "roster",
+    "roster_ids",
+    "roster_within",
+    "target_ids",
+]

@@ -119,7 +119,10 @@ def clocks(
     tz = ctx.settings.timezone
     with ctx.connect() as conn:
         cases = cases_repo.reported_between(
-            conn, start=start_of_day(start, tz), end=start_of_day(end + dt.timedelta(days=1), tz)
+            conn,
+            start=start_of_day(start, tz),
+            end=start_of_day(end + dt.timedelta(days=1), tz),
+            within=ctx.principal.view,
         )
     if within is not None:
         cases = [c for c in cases if (c["region_code"] or "").startswith(within)]

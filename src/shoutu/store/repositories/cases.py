@@ -133,15 +133,16 @@ def times(conn: Connection) -> list[tuple[dt.datetime, dt.datetime | None, str, 
 
 
 def found_by_region(
-    conn: Connection, *, until: dt.datetime
+    conn: Connection, *, until: dt.datetime, within: Jurisdiction
 ) -> list[tuple[dt.datetime, bool, str | None]]:
-    """(report time, found in control, region code) of every case reported by ``until``; the
-    region is the case's own, else its person's home region (None when neither is known)."""
+    """(report time, found in control, region code) of every case in ``within`` reported by
+    ``until``; the region is the case's own, else its person's home region (None when neither
+    is known)."""
     region = func.coalesce(TABLE.c.region_code, PEOPLE.c.home_region_code)
     rows = conn.execute(
         select(TABLE.c.report_time, TABLE.c.found_in_control, region)
         .select_from(TABLE.outerjoin(PEOPLE, PEOPLE.c.person_id == TABLE.c.person_id))
-        .where(TABLE.c.report_time <= until)
+        .where(TABLE.c.report_time <= until, inside(region, within))
     )
     return [(r, bool(f), g) for r, f, g in rows]
 
@@ -153,12 +154,19 @@ def by_ids(conn: Connection, *, case_ids: Sequence[int]) -> dict[int, dict[str, 
 
 
 def reported_between(
-    conn: Connection, *, start: dt.datetime, end: dt.datetime
+    conn: Connection,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    within: Jurisdiction,
+    by_home: bool = False,
 ) -> list[dict[str, Any]]:
-    """Cases reported in [start, end), by id."""
+    """Cases reported in [start, end) in ``within`` (by their region, as every read of
+    cases; ``by_home``: by their person's home), by id."""
+    place = inside(HOME, within) if by_home else _by_region(lambda code: inside(code, within))
     statement = (
         select(TABLE)
-        .where(TABLE.c.report_time >= start, TABLE.c.report_time < end)
+        .where(TABLE.c.report_time >= start, TABLE.c.report_time < end, place)
         .order_by(TABLE.c.case_id)
     )
     return [dict(r) for r in conn.execute(statement).mappings()]

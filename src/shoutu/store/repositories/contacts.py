@@ -161,12 +161,19 @@ def add(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
 
 
 def identified_between(
-    conn: Connection, *, start: dt.datetime, end: dt.datetime
+    conn: Connection, *, start: dt.datetime, end: dt.datetime, within: Jurisdiction
 ) -> list[dict[str, Any]]:
     """Contacts identified in [start, end) (``identified_time``, else when they were
-    recorded): id, index case, person, kind, those times, and the index case's
-    ``report_time`` as ``index_report_time``."""
+    recorded) whose person lives in ``within``: id, index case, person, kind, those times,
+    and the index case's ``report_time`` as ``index_report_time``."""
+    from shoutu.store.repositories.people import TABLE as PEOPLE
+
     found = func.coalesce(TABLE.c.identified_time, TABLE.c.created_at)
+    home = (
+        select(PEOPLE.c.home_region_code)
+        .where(PEOPLE.c.person_id == TABLE.c.person_id)
+        .scalar_subquery()
+    )
     statement = (
         select(
             TABLE.c.contact_id,
@@ -178,7 +185,7 @@ def identified_between(
             CASES.c.report_time.label("index_report_time"),
         )
         .join(CASES, CASES.c.case_id == TABLE.c.index_case_id)
-        .where(found >= start, found < end)
+        .where(found >= start, found < end, inside(home, within))
         .order_by(TABLE.c.contact_id)
     )
     return records(conn.execute(statement))

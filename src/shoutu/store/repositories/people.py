@@ -127,6 +127,14 @@ def all_home_regions(conn: Connection) -> dict[int, str | None]:
     return dict(conn.execute(select(TABLE.c.person_id, TABLE.c.home_region_code)).tuples().all())
 
 
+def residents(conn: Connection, *, within: Jurisdiction) -> dict[str | None, int]:
+    """How many people live in each home region code of ``within`` (None: no home, only in
+    the whole tree)."""
+    home = TABLE.c.home_region_code
+    rows = conn.execute(select(home, func.count()).where(inside(home, within)).group_by(home))
+    return {code: int(n) for code, n in rows}
+
+
 def workplace_members(conn: Connection, *, person_id: int) -> list[tuple[int, int]]:
     """(person, workplace) of everyone who works where ``person_id`` works (them included)."""
     work = conn.execute(
@@ -147,6 +155,7 @@ __all__ = [
     "get",
     "home_regions",
     "key_populations",
+    "residents",
     "roster_rows",
     "roster_stamp",
     "schools",
