@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from shoutu.cli.app import app
+from shoutu.domain.access import EVERYWHERE
 from shoutu.errors import BadRequest, Conflict
 from shoutu.services.audit import recent
 from shoutu.services.context import ServiceContext
@@ -31,6 +32,8 @@ from shoutu.services.public.areas import public_areas
 from shoutu.services.public.bulletin import public_map
 from shoutu.services.registry.imports.specs import import_file
 from shoutu.services.screening.lab_results import import_results
+from shoutu.store.repositories import measures as measures_repo
+from shoutu.store.repositories import people as people_repo
 
 COUNTY, OTHER_COUNTY = "310101000000", "310104000000"
 A1, A2, B1 = "3101010020010001", "3101010020010002", "3101010020020001"
@@ -216,6 +219,10 @@ def test_timers_day_by_day_with_the_day_7_round(ctx: ServiceContext, tmp_path: P
             ("area_controlled", "released", "2022-07-10", "2022-07-13"),
         ]
     assert list_episodes(ctx, person_id=1) == [] and list_episodes(ctx, person_id=5) == []
+    with ctx.connect() as conn:  # each resident's home is responsible for their episodes
+        stored = measures_repo.listing(conn, within=EVERYWHERE)
+        homes = people_repo.home_regions(conn, person_ids=[2, 3, 4])
+    assert len(stored) == 6 and all(e["resp_region"] == homes[e["person_id"]] for e in stored)
     managed = coverage(ctx, date=dt.date(2022, 7, 11), level="district").as_json()["totals"]
     assert managed["manage"]["due"] == 3  # the three residents under a controlled area
     assert area  # the area judged is the approved one

@@ -204,4 +204,21 @@ def test_a_community_worker_sees_the_quarantine_tests_of_its_residents(
     mine = list_tasks(worker("310101002001"), subject_type="control_measures", limit=None)
     assert sorted(t["task_id"] for t in mine) == sorted(t["task_id"] for t in everyone)
     assert list_tasks(worker("310104"), subject_type="control_measures", limit=None) == []
+    # the episodes too: their person's home is responsible, and its supervisors see them on
+    # the board once they run past their planned end
+    import datetime as dt
+
+    from shoutu.domain.access import EVERYWHERE
+    from shoutu.domain.vocabulary import Right
+    from shoutu.services.supervision.board import board
+    from shoutu.store.repositories import measures as measures_repo
+
+    with ctx.connect() as conn:
+        episodes = measures_repo.listing(conn, within=EVERYWHERE)
+    assert len(episodes) >= 2 and {e["resp_region"] for e in episodes} == {"3101010020010002"}
+    late = max(e["planned_end_time"] for e in episodes).date() + dt.timedelta(days=2)
+    for prefix, seen in (("310101002001", len(episodes)), ("310104", 0)):
+        supervisor = Principal("supervisor", frozenset(Right), view=Jurisdiction((prefix,)))
+        found = board(ctx.acting_as(supervisor), late, level="community")["parties"]
+        assert sum(p["by_kind"].get("episode_past_end", {}).get("open", 0) for p in found) == seen
     assert reassign(ctx)["changed"] == []  # already where their people live

@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 
 from paths import DATA
 from shoutu.cli.app import app
-from shoutu.domain.vocabulary import TaskKind, TaskStatus
+from shoutu.domain.access import Jurisdiction, Principal
+from shoutu.domain.regions import parse_region_code
+from shoutu.domain.vocabulary import Right, TaskKind, TaskStatus
 from shoutu.errors import InputError, InvalidTransition
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext, open_context
@@ -30,6 +32,7 @@ from shoutu.services.supervision.tasks import (
     open_tasks,
     update_task,
 )
+from shoutu.store.repositories import tasks as tasks_repo
 
 T0 = dt.datetime(2022, 3, 20, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
 DISTRICT, TOWN, COMMUNITY = "310101000000", "310101002000", "310101002001"
@@ -210,6 +213,13 @@ def test_the_board_ranks_parties_and_keeps_the_trend(city: ServiceContext) -> No
     by_district = board(city, day, level="district")["parties"]
     assert [p["party"] for p in by_district] == [DISTRICT]
     assert by_district[0]["open"] == 2
+    # a user of the district sees its parties; of another district, none (the reads filter)
+    for prefix, parties in ((parse_region_code(DISTRICT).prefix, 2), ("310104", 0)):
+        user = Principal("user", frozenset(Right), view=Jurisdiction.of([prefix]))
+        assert len(board(city.acting_as(user), day, level="person")["parties"]) == parties
+        with city.connect() as conn:
+            read = tasks_repo.in_window(conn, start=day0, end=T0, within=user.view)
+        assert len(read) == (3 if parties else 0)
 
 
 def test_cli_board_and_task_update(city: ServiceContext, cli_env: dict[str, str]) -> None:

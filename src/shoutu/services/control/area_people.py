@@ -37,13 +37,18 @@ def residents(
 ) -> np.ndarray:
     """Person ids (ascending) of the registry's people (``people``: the roster, if read
     already) whose home is inside any of ``codes``."""
+    return np.asarray(_living_in(ctx, codes, people)["person_id"].to_numpy(), np.int64)
+
+
+def _living_in(ctx: ServiceContext, codes: Sequence[str], people: pa.Table | None) -> pa.Table:
+    """The roster's rows (by person id) of the people whose home is inside any of ``codes``."""
     people = roster(ctx) if people is None else people
     homes = people["home_region_code"]
     found = pa.array(np.zeros(len(people), bool))
     for code in codes:
         prefix = parse_region_code(code).prefix
         found = pc.or_(found, pc.starts_with(homes, prefix).fill_null(False))
-    return np.asarray(people["person_id"].filter(found).to_numpy(), np.int64)
+    return people.filter(found)
 
 
 def not_cases(conn: Connection, people: np.ndarray, by: dt.datetime) -> np.ndarray:
@@ -68,11 +73,15 @@ def open_area_episodes(
     if kind is None:
         return 0
     tz = unit.ctx.settings.timezone
-    found = residents(unit.ctx, area["extent"] or [area["region_code"]], people)
-    found = not_cases(unit.conn, found, end_of_day(since, tz))
+    living = _living_in(unit.ctx, area["extent"] or [area["region_code"]], people)
+    ids = np.asarray(living["person_id"].to_numpy(), np.int64)
+    found = not_cases(unit.conn, ids, end_of_day(since, tz))
+    kept = np.isin(ids, found)
+    homes = living["home_region_code"].filter(pa.array(kept)).to_pylist()
     rows = [
         {
             "person_id": int(p),
+            "resp_region": home,  # the person's home is responsible, as for every episode
             "kind": kind,
             "status": ControlStatus.ACTIVE,
             "reason": f"risk area {area['area_id']} ({area['region_code']}, {level.value})",
@@ -83,11 +92,11 @@ def open_area_episodes(
             "area_id": area["area_id"],
             **unit.stamp,
         }
-        for p in found
+        for p, home in zip(found.tolist(), homes, strict=True)
     ]
-    ids = measures_repo.add(unit.conn, rows=rows)
-    unit.created("control_measures", ids)
-    return len(ids)
+    added = measures_repo.add(unit.conn, rows=rows)
+    unit.created("control_measures", added)
+    return len(added)
 
 
 def end_area_episodes(unit: Unit, area_id: int, day: dt.date) -> int:

@@ -205,7 +205,7 @@ def approve_areas(
         for area in chosen:
             writable(ctx, area["region_code"], f"area {area['area_id']}")
             since = effective or area["proposed_date"]
-            reported = cases_repo.by_ids(unit.conn, case_ids=area["cases"] or [])
+            reported = cases_repo.by_ids(unit.conn, case_ids=area["cases"] or [], within=EVERYWHERE)
             days = [local_date(c["report_time"], tz) for c in reported.values()]
             clock = min(max(days, default=since), since)
             values = {

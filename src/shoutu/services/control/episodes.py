@@ -275,6 +275,7 @@ def open_episodes(
             "site": None,
             "stages": planned.stages,
             "previous_planned_end_time": None,
+            "resp_region": homes.get(reason.person_id),  # the person's home is responsible
         }
         new_rows.append(row)
         current[reason.person_id] = row
@@ -283,7 +284,7 @@ def open_episodes(
     unit.created("control_measures", ids, new_rows)
     for measure_id, row in zip(ids, new_rows, strict=True):
         days = [dt.date.fromisoformat(d) for s in row["stages"] for d in s["test_days"]]
-        new_tasks += test_tasks(measure_id, days, tz, region=homes.get(row["person_id"]))
+        new_tasks += test_tasks(measure_id, days, tz, region=row["resp_region"])
     done.tasks = len(open_tasks(unit, protocol, new_tasks))
     return done
 

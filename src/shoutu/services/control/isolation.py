@@ -100,14 +100,15 @@ def open_isolation(
         for c in cases
         if int(c["case_id"]) not in have and (row := isolation_row(protocol, c, tz)) is not None
     ]
+    homes = people_repo.home_regions(unit.conn, person_ids=sorted({r["person_id"] for r in rows}))
+    for row in rows:  # responsible: the person's home (as for every episode), else the case's
+        row["resp_region"] = homes.get(row["person_id"]) or row["resp_region"]
     measure_ids = repo.add(unit.conn, rows=[{**r, **unit.stamp} for r in rows])
     unit.created("control_measures", measure_ids, rows)
     tasks: list[NewTask] = []
-    homes = people_repo.home_regions(unit.conn, person_ids=sorted({r["person_id"] for r in rows}))
     for measure_id, row in zip(measure_ids, rows, strict=True):
         days = [dt.date.fromisoformat(d) for d in row["stages"][0]["test_days"]]
-        region = homes.get(row["person_id"]) or row["resp_region"]  # the home, else the case's
-        tasks += test_tasks(measure_id, days, tz, TaskKind.RELEASE, region=region)
+        tasks += test_tasks(measure_id, days, tz, TaskKind.RELEASE, region=row["resp_region"])
     converted = _convert(unit, [r for r in rows if r["status"] == ControlStatus.ACTIVE])
     return {
         "isolations_opened": len(rows),

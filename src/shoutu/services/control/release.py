@@ -26,6 +26,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shoutu.domain.access import EVERYWHERE
 from shoutu.domain.timeutil import end_of_day, local_date, zone
 from shoutu.domain.vocabulary import (
     OPEN_CONTROL_STATUSES,
@@ -138,7 +139,9 @@ def run_release(ctx: ServiceContext, *, date: dt.date, dry_run: bool = False) ->
         samples = pcr_samples(ctx, people, first, date)
         isolated = [e for e in episodes if e["kind"] == ControlKind.ISOLATION]
         cases = cases_repo.by_ids(
-            unit.conn, case_ids=[int(e["case_id"]) for e in isolated if e["case_id"]]
+            unit.conn,
+            case_ids=[int(e["case_id"]) for e in isolated if e["case_id"]],
+            within=EVERYWHERE,  # the release of every isolation due, whoever runs the day
         )
         checks = checks_repo.of_people(
             unit.conn,

@@ -45,11 +45,7 @@ def case_chain(
                     conn, index_case_ids=sorted(by_id), person_ids=sorted(by_person)
                 )
                 index_ids = sorted({int(r["index_case_id"]) for r in links} - set(nodes))
-                indexes = {
-                    int(c["case_id"]): c
-                    for c in cases_repo.by_ids(conn, case_ids=index_ids).values()
-                    if view.covers(c["region_code"])
-                }
+                indexes = cases_repo.by_ids(conn, case_ids=index_ids, within=view)
                 onward = cases_repo.of_people(
                     conn,
                     person_ids=sorted({int(r["person_id"]) for r in links}),

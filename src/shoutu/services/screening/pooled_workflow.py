@@ -118,6 +118,7 @@ def run_workflow(
                         "start_time": r["result_time"],
                         "planned_end_time": r["result_time"] + recall,
                         "protocol": name,
+                        "resp_region": homes.get(int(r["person_id"])),  # the person's home
                         **unit.stamp,
                     }
                     for r in new

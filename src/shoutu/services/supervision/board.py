@@ -65,11 +65,15 @@ def _state(item: dict[str, Any], at: dt.datetime, day_start: dt.datetime) -> tup
 
 
 def _items(ctx: ServiceContext, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-    """What the board counts in the window, each with its parties' columns."""
+    """What the board counts in the window, each with its parties' columns: of the parties
+    in the caller's jurisdiction (a web user sees their own)."""
+    view = ctx.principal.view
     with ctx.connect() as conn:
-        tasks = tasks_repo.in_window(conn, start=start, end=end)
-        episodes = measures_repo.past_planned_end(conn, start=start, end=end, kinds=AREA_KINDS)
-        requests = help_repo.due_by(conn, start=start, end=end)
+        tasks = tasks_repo.in_window(conn, start=start, end=end, within=view)
+        episodes = measures_repo.past_planned_end(
+            conn, start=start, end=end, kinds=AREA_KINDS, within=view
+        )
+        requests = help_repo.due_by(conn, start=start, end=end, within=view)
     items: list[dict[str, Any]] = []
     for t in tasks:
         status = str(t["status"])
@@ -130,10 +134,7 @@ def board(ctx: ServiceContext, day: dt.date, *, level: str = "district") -> dict
         lambda: {"open": 0, "overdue": 0, "failed": 0, "by_kind": defaultdict(lambda: [0, 0, 0])}
     )
     trend: dict[str, list[int]] = defaultdict(lambda: [0] * TREND_DAYS)
-    view = ctx.principal.view  # a web user sees the parties of their own jurisdiction
     for item in _items(ctx, starts[0], ends[-1]):
-        if not view.covers(item.get("resp_region")):
-            continue
         key = party(item)
         for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
             is_open, overdue, failed = _state(item, end, start)

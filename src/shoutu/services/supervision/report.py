@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from shoutu.domain.access import Jurisdiction
 from shoutu.domain.regions import parse_region_code
 from shoutu.domain.timeutil import start_of_day
 from shoutu.domain.vocabulary import RegionLevel, TaskStatus
@@ -53,10 +54,12 @@ def accountability(
         if _within(item["responsible"], prefix) or item["responsible"] is None
     ]
     with ctx.connect() as conn:
-        opened = tasks_repo.in_window(conn, start=start_of_day(start, tz), end=until)
+        opened = tasks_repo.in_window(
+            conn, start=start_of_day(start, tz), end=until, within=Jurisdiction.of([prefix])
+        )
     failed = []
     for t in opened:
-        if not _within(t["resp_region"], prefix) or t["open_time"] < start_of_day(start, tz):
+        if t["open_time"] < start_of_day(start, tz):
             continue
         status, due, done = str(t["status"]), t["due_time"], t["done_time"]
         why = (

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from shoutu.domain.access import EVERYWHERE
 from shoutu.domain.regions import parse_region_code
 from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
@@ -84,7 +85,7 @@ def _homes(unit: Unit, tasks: list[dict[str, Any]]) -> dict[int, str | None]:
     cases = [int(t["subject_id"]) for t in by_type.get("cases", [])]
     episodes = [int(t["subject_id"]) for t in by_type.get("control_measures", [])]
     rows = {
-        "cases": cases_repo.by_ids(unit.conn, case_ids=cases),
+        "cases": cases_repo.by_ids(unit.conn, case_ids=cases, within=EVERYWHERE),
         "control_measures": measures_repo.by_ids(unit.conn, measure_ids=episodes),
     }
     for kind, found in rows.items():

@@ -147,9 +147,12 @@ def found_by_region(
     return [(r, bool(f), g) for r, f, g in rows]
 
 
-def by_ids(conn: Connection, *, case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """These cases by id."""
-    statement = lambda chunk: select(TABLE).where(TABLE.c.case_id.in_(chunk))  # noqa: E731
+def by_ids(
+    conn: Connection, *, case_ids: Sequence[int], within: Jurisdiction
+) -> dict[int, dict[str, Any]]:
+    """These cases by id, those in ``within``."""
+    place = _by_region(lambda code: inside(code, within))
+    statement = lambda chunk: select(TABLE).where(TABLE.c.case_id.in_(chunk), place)  # noqa: E731
     return {int(r["case_id"]): dict(r) for r in rows_in(conn, statement, case_ids)}
 
 

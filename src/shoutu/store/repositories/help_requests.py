@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, func, or_, select, update
 
 from shoutu.domain.access import Jurisdiction
 from shoutu.store.repositories.entities import insert_generated, rows_in
@@ -66,9 +66,12 @@ def listed(
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def due_by(conn: Connection, *, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+def due_by(
+    conn: Connection, *, start: dt.datetime, end: dt.datetime, within: Jurisdiction
+) -> list[dict[str, Any]]:
     """Requests received by ``end``, due by then, whose deadline was not met before
-    ``start`` (resp columns, region, times)."""
+    ``start`` (resp columns, region, times), whose responsible region (else their own) lies
+    in ``within``."""
     statement = (
         select(
             TABLE.c.request_id,
@@ -84,6 +87,7 @@ def due_by(conn: Connection, *, start: dt.datetime, end: dt.datetime) -> list[di
             TABLE.c.received_time <= end,
             TABLE.c.due_time <= end,
             or_(TABLE.c.met_time.is_(None), TABLE.c.met_time >= start),
+            inside(func.coalesce(TABLE.c.resp_region, TABLE.c.region_code), within),
         )
         .order_by(TABLE.c.request_id)
     )

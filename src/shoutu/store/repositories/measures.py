@@ -22,6 +22,9 @@ REGION = (
     .where(PEOPLE.c.person_id == TABLE.c.person_id)
     .scalar_subquery()
 )
+#: an episode's responsible region: its own, else (quarantine episodes opened before every
+#: episode took its person's home) its person's home
+RESPONSIBLE = func.coalesce(TABLE.c.resp_region, REGION)
 
 
 def in_force_between(
@@ -304,13 +307,21 @@ def of_arrivals(conn: Connection, *, arrival_ids: Sequence[int]) -> list[dict[st
 
 
 def past_planned_end(
-    conn: Connection, *, start: dt.datetime, end: dt.datetime, kinds: Sequence[str]
+    conn: Connection,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    kinds: Sequence[str],
+    within: Jurisdiction,
 ) -> list[dict[str, Any]]:
     """Episodes (not of ``kinds``, not cancelled) whose planned end came before ``end`` and
-    that had not ended before ``start``: in force past their end at some time in between."""
+    that had not ended before ``start``: in force past their end at some time in between;
+    those whose responsible region (``RESPONSIBLE``, as ``resp_region``) lies in ``within``."""
+    columns = [c for c in TABLE.c if c.name != "resp_region"]
     statement = (
-        select(TABLE)
+        select(*columns, RESPONSIBLE.label("resp_region"))
         .where(
+            inside(RESPONSIBLE, within),
             TABLE.c.kind.not_in(list(kinds)),
             TABLE.c.status != ControlStatus.CANCELLED.value,
             TABLE.c.planned_end_time.is_not(None),

@@ -147,13 +147,17 @@ def count_opened(
     return int(conn.execute(statement).scalar_one())
 
 
-def in_window(conn: Connection, *, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-    """Tasks opened by ``end`` and not closed before ``start`` (the board's window)."""
+def in_window(
+    conn: Connection, *, start: dt.datetime, end: dt.datetime, within: Jurisdiction
+) -> list[dict[str, Any]]:
+    """Tasks opened by ``end`` and not closed before ``start`` (the board's window) whose
+    responsible region lies in ``within``."""
     statement = (
         select(TABLE)
         .where(
             TABLE.c.open_time <= end,
             or_(TABLE.c.done_time.is_(None), TABLE.c.done_time >= start),
+            inside(TABLE.c.resp_region, within),
         )
         .order_by(TABLE.c.task_id)
     )
