@@ -20,7 +20,7 @@ from shoutu.services.control.arrivals import import_arrivals
 from shoutu.services.control.contacts import import_contacts
 from shoutu.services.control.episode_list import list_episodes
 from shoutu.services.registry.imports.specs import import_file
-from shoutu.services.supervision.tasks import list_tasks
+from shoutu.services.supervision.task_list import list_tasks
 
 PORTS = (
     "place_id,name,type,region_code,lat,lon,venue_code\n"

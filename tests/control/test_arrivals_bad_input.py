@@ -15,7 +15,7 @@ from shoutu.cli.app import app, main
 from shoutu.services.audit import recent
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.episode_list import list_episodes
-from shoutu.services.supervision.tasks import list_tasks
+from shoutu.services.supervision.task_list import list_tasks
 from shoutu.store.repositories import arrivals as arrivals_repo
 
 BAD = (

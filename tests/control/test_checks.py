@@ -26,7 +26,7 @@ from shoutu.services.control.checks import record_check
 from shoutu.services.control.contacts import import_contacts
 from shoutu.services.control.episode_list import list_episodes
 from shoutu.services.screening.lab_results import import_results
-from shoutu.services.supervision.tasks import list_tasks
+from shoutu.services.supervision.task_list import list_tasks
 from shoutu.settings import Settings
 
 SHANGHAI = zone("Asia/Shanghai")

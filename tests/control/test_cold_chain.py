@@ -23,7 +23,7 @@ from shoutu.services.control.cold_chain import (
     import_shifts,
 )
 from shoutu.services.registry.imports.specs import import_file
-from shoutu.services.supervision.tasks import list_tasks
+from shoutu.services.supervision.task_list import list_tasks
 from shoutu.store.tables import ControlMeasure, EnvironmentSample, table
 
 TZ = dt.timezone(dt.timedelta(hours=8))

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from shoutu.cli.app import app, main
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.episode_list import list_episodes
-from shoutu.services.supervision.tasks import list_tasks
+from shoutu.services.supervision.task_list import list_tasks
 
 BAD = (
     "index_case_id,person_id,kind,setting,last_exposure_time,place_id,identified_time\n"

@@ -22,7 +22,7 @@ from shoutu.services.control.episode_list import list_episodes
 from shoutu.services.registry.cases import list_cases
 from shoutu.services.registry.imports.specs import import_file
 from shoutu.services.screening.lab_results import import_results
-from shoutu.services.supervision.tasks import list_tasks
+from shoutu.services.supervision.task_list import list_tasks
 
 SHANGHAI = zone("Asia/Shanghai")
 CASES = (

@@ -17,7 +17,8 @@ from shoutu.protocols.plans import load_plans
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.key_places import Trigger, plan_report, run_plan
 from shoutu.services.registry.imports.specs import import_file
-from shoutu.services.supervision.tasks import complete_task, list_tasks
+from shoutu.services.supervision.task_list import list_tasks
+from shoutu.services.supervision.tasks import complete_task
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 DISTRICT, TOWN, COMMUNITY = "310101000000", "310101002000", "310101002001"

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from test_episodes import CONTACTS, SHANGHAI, _contacts, registry
 
+from shoutu.domain.access import EVERYWHERE
 from shoutu.protocols.schema import Release
 from shoutu.rules.release import Sample, clears, isolation_verdict
 from shoutu.services.context import ServiceContext
@@ -22,7 +23,8 @@ from shoutu.services.control.isolation import import_cases
 from shoutu.services.control.release import run_release
 from shoutu.services.registry.cases import list_cases
 from shoutu.services.screening.lab_results import import_results
-from shoutu.services.supervision.tasks import list_tasks
+from shoutu.services.supervision.task_list import list_tasks
+from shoutu.store.repositories import measures as measures_repo
 
 HEADER = (
     "sample_id,tube_id,pool_size,person_id,sample_time,result_time,method,result,ct_n,ct_orf1ab\n"
@@ -144,6 +146,13 @@ def test_isolation_releases_on_two_samples_at_or_above_ct_35_a_day_apart(
     assert follow["planned_end"] == "2022-07-17T16:00:00+08:00"
     assert follow["stages"][0]["test_days"] == ["2022-07-13", "2022-07-17"]
     assert done.test_tasks == 2 and done.monitoring_opened == 1
+    monitoring = list_tasks(
+        ctx, subject_type="control_measures", subject_id=str(follow["episode_id"]), limit=None
+    )
+    assert {t["resp_region"] for t in monitoring} == {"3101010020010002"}  # 1005's home
+    with ctx.connect() as conn:  # the episodes' responsible region: the home too
+        stored = measures_repo.listing(conn, within=EVERYWHERE, person_id=1005)
+    assert {e["resp_region"] for e in stored} == {"3101010020010002"}
     # the CLI shows the same run's JSON; a later run finds nothing more to release
     from typer.testing import CliRunner
 

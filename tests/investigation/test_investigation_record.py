@@ -15,7 +15,8 @@ from shoutu.services.context import ServiceContext
 from shoutu.services.investigation.record import investigate
 from shoutu.services.registry.imports.specs import import_file
 from shoutu.services.supervision.clocks import clocks
-from shoutu.services.supervision.tasks import NewTask, list_tasks, open_tasks
+from shoutu.services.supervision.task_list import list_tasks
+from shoutu.services.supervision.tasks import NewTask, open_tasks
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 COMMUNITY = "310101002001"

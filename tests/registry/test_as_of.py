@@ -16,7 +16,8 @@ from shoutu.domain.vocabulary import TaskKind
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.simulation.importer import import_simulation
-from shoutu.services.supervision.tasks import NewTask, finish_tasks, list_tasks, open_tasks
+from shoutu.services.supervision.task_list import list_tasks
+from shoutu.services.supervision.tasks import NewTask, finish_tasks, open_tasks
 
 
 def test_a_simulated_registry_speaks_of_its_own_days(

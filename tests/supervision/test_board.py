@@ -23,12 +23,11 @@ from shoutu.services.registry.imports.specs import import_file
 from shoutu.services.registry.responsibilities import import_responsibilities
 from shoutu.services.supervision.board import board
 from shoutu.services.supervision.responsible import reassign
+from shoutu.services.supervision.task_list import get_task, list_tasks
 from shoutu.services.supervision.tasks import (
     NewTask,
     Responsible,
     complete_task,
-    get_task,
-    list_tasks,
     open_tasks,
     update_task,
 )

@@ -12,13 +12,13 @@ from shoutu.domain.vocabulary import TaskKind, TaskStatus
 from shoutu.services.audit import writing
 from shoutu.services.context import ServiceContext
 from shoutu.services.registry.imports.specs import import_file
+from shoutu.services.supervision.task_list import list_tasks
 from shoutu.services.supervision.tasks import (
     DUE_HOURS,
     NewTask,
     Responsible,
     due_time,
     finish_tasks,
-    list_tasks,
     open_by_subject,
     open_tasks,
 )

@@ -222,7 +222,7 @@ def test_a_second_run_on_a_day_changes_nothing(ctx: ServiceContext, tmp_path: Pa
     none, opens no second response task and writes no audit event; the next day still
     extends, and re-running the whole range (as the demo does) changes nothing."""
     from shoutu.domain.vocabulary import TaskKind
-    from shoutu.services.supervision.tasks import list_tasks
+    from shoutu.services.supervision.task_list import list_tasks
 
     _cases(ctx, tmp_path)
     day = START + dt.timedelta(days=15)
@@ -270,7 +270,7 @@ def test_concurrent_runs_of_a_day_record_it_once(
 
     from shoutu.domain.vocabulary import TaskKind
     from shoutu.services.context import open_context
-    from shoutu.services.supervision.tasks import list_tasks
+    from shoutu.services.supervision.task_list import list_tasks
 
     _cases(ctx, tmp_path)
     day = START + dt.timedelta(days=15)
@@ -294,7 +294,7 @@ def test_a_replayed_alarm_is_due_from_its_own_day(ctx: ServiceContext, tmp_path:
     response tasks with them; the daily job (today or yesterday) counts from the run."""
     from shoutu.domain.timeutil import utcnow
     from shoutu.domain.vocabulary import TaskKind
-    from shoutu.services.supervision.tasks import list_tasks
+    from shoutu.services.supervision.task_list import list_tasks
     from shoutu.services.surveillance.signals import raised_at
 
     _cases(ctx, tmp_path)

@@ -366,7 +366,8 @@ def test_review_fixes_hold(world: World) -> None:
 
     from shoutu.errors import PreconditionFailed, Unauthenticated
     from shoutu.services.access.sessions import login
-    from shoutu.services.supervision.tasks import get_task, update_task
+    from shoutu.services.supervision.task_list import get_task
+    from shoutu.services.supervision.tasks import update_task
 
     anonymous = world.client()
     for target in ("//evil.example/x", "/\\evil.example", "https://evil.example/", "/%0d%0aX"):

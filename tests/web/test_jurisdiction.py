@@ -22,7 +22,7 @@ def _records(world: World) -> dict[str, dict[str, list[dict[str, Any]]]]:
     )
     from shoutu.services.control.help_views import list_requests
     from shoutu.services.registry.cases import list_cases
-    from shoutu.services.supervision.tasks import list_tasks
+    from shoutu.services.supervision.task_list import list_tasks
     from shoutu.services.surveillance.signals import list_signals
 
     found: dict[str, dict[str, list[dict[str, Any]]]] = {}
@@ -50,7 +50,7 @@ def test_no_user_reaches_the_other_district(world: World) -> None:
     records = _records(world)
     etags = {}
     admin = world.ctx
-    from shoutu.services.supervision.tasks import get_task
+    from shoutu.services.supervision.task_list import get_task
     from shoutu.web.api import etag
 
     for rows in records.values():

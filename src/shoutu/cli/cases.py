@@ -245,7 +245,7 @@ def list_tasks(
     json: JsonOpt = False,
 ) -> None:
     """Tasks, oldest first."""
-    from shoutu.services.supervision.tasks import list_tasks as run
+    from shoutu.services.supervision.task_list import list_tasks as run
 
     with errors_as_exit(json):
         subject_type, subject_id = _subject(subject)
@@ -341,7 +341,7 @@ def show_task(
     json: JsonOpt = False,
 ) -> None:
     """One task."""
-    from shoutu.services.supervision.tasks import get_task
+    from shoutu.services.supervision.task_list import get_task
 
     with errors_as_exit(json):
         task = get_task(state(ctx).context(), task_id)

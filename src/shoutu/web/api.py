@@ -160,7 +160,7 @@ def tasks(
     cursor: Cursor = None,
 ) -> paging.Page:
     """Tasks in the caller's jurisdiction, oldest first."""
-    from shoutu.services.supervision.tasks import list_tasks
+    from shoutu.services.supervision.task_list import list_tasks
 
     after = paging.after_id(cursor)
     rows = list_tasks(ctx, status=status, kind=kind, limit=limit + 1, after=after)
@@ -170,7 +170,7 @@ def tasks(
 @router.get("/tasks/{task_id}", tags=["tasks"])
 def task(task_id: Id, ctx: Caller, response: Response) -> dict[str, Any]:
     """One task; its ETag goes in If-Match to change it."""
-    from shoutu.services.supervision.tasks import get_task
+    from shoutu.services.supervision.task_list import get_task
 
     found = get_task(ctx, task_id)
     response.headers["ETag"] = etag(found)
@@ -201,7 +201,8 @@ async def change_task(
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """Work a task (status, reply, priority); If-Match must carry its current ETag."""
-    from shoutu.services.supervision.tasks import get_task, update_task
+    from shoutu.services.supervision.task_list import get_task
+    from shoutu.services.supervision.tasks import update_task
 
     if if_match is None:
         raise PreconditionRequired("send If-Match with the task's ETag (GET the task first)")

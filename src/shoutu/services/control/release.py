@@ -149,6 +149,9 @@ def run_release(ctx: ServiceContext, *, date: dt.date, dry_run: bool = False) ->
             start=min((e["start_time"] for e in isolated), default=cutoff),
             end=cutoff,
         )
+        homes = people_repo.home_regions(
+            unit.conn, person_ids=sorted({int(e["person_id"]) for e in isolated})
+        )
         for e in episodes:
             name = str(e["protocol"])
             if name not in protocols:
@@ -157,7 +160,7 @@ def run_release(ctx: ServiceContext, *, date: dt.date, dry_run: bool = False) ->
             mine = samples.get(int(e["person_id"]), [])
             if e["kind"] == ControlKind.ISOLATION:
                 case = cases.get(int(e["case_id"])) if e["case_id"] else None
-                _isolation(unit, run, protocol, e, case, mine, checks, cutoff, tz)
+                _isolation(unit, run, protocol, e, case, mine, checks, homes, cutoff, tz)
             else:
                 _staged(unit, run, e, mine, cutoff, date, tz)
     return run
@@ -272,9 +275,12 @@ def _isolation(
     case: dict[str, Any] | None,
     samples: list[tuple[dt.date, Sample]],
     checks: dict[int, list[dict[str, Any]]],
+    homes: dict[int, str | None],
     cutoff: dt.datetime,
     tz: str,
 ) -> None:
+    """One isolation judged (``checks`` and ``homes``: the isolated people's): released
+    (with its post-release monitoring, its home responsible), held, or left to run."""
     fever = protocol.health_checks.fever_celsius if protocol.health_checks else None
     symptomatic = [
         c["check_time"]
@@ -323,11 +329,12 @@ def _isolation(
     )
     if follow is None:
         return
+    # responsible, as for every episode: the person's home, else the isolation's region
+    follow["resp_region"] = homes.get(int(follow["person_id"])) or follow["resp_region"]
     ids = repo.add(unit.conn, rows=[{**follow, **unit.stamp}])
     unit.created("control_measures", ids, [follow])
     days = [dt.date.fromisoformat(d) for s in follow["stages"] for d in s["test_days"]]
-    home = people_repo.home_regions(unit.conn, person_ids=[int(follow["person_id"])])
-    tasks = test_tasks(ids[0], days, tz, region=home.get(int(follow["person_id"])))
+    tasks = test_tasks(ids[0], days, tz, region=follow["resp_region"])
     run.test_tasks += len(open_tasks(unit, protocol, tasks))
 
 

@@ -13,7 +13,7 @@ from shoutu.errors import BadRequest, NotFound
 from shoutu.services.audit import one_unit, reading
 from shoutu.services.context import ServiceContext
 from shoutu.services.guard import may_list, refusals, require
-from shoutu.services.supervision.tasks import list_tasks
+from shoutu.services.supervision.task_list import list_tasks
 from shoutu.store.repositories import cases as repo
 from shoutu.store.repositories import contacts as contacts_repo
 

@@ -1,4 +1,4 @@
-"""Tasks: the only code that opens, finishes and lists them.
+"""Tasks: the only code that opens, works and finishes them (``task_list.py`` reads them).
 
 A task has a kind, a subject (a table name and its key), a title, a due time and the four
 responsible parties (四方责任: territory, department, unit, person). Its due time counts from
@@ -18,9 +18,9 @@ from shoutu.domain.timeutil import local_date, not_in_future, start_of_day
 from shoutu.domain.vocabulary import Right, TaskKind, TaskStatus
 from shoutu.errors import BadRequest, InvalidTransition, NotFound, PreconditionFailed
 from shoutu.protocols.schema import Protocol
-from shoutu.services.audit import Unit, reading, writing
+from shoutu.services.audit import Unit, writing
 from shoutu.services.context import ServiceContext
-from shoutu.services.guard import may_list, refusals, require, writable
+from shoutu.services.guard import refusals, require, writable
 from shoutu.services.supervision.responsible import Rules
 from shoutu.store.repositories import tasks as repo
 
@@ -400,48 +400,6 @@ def update_task(
     return changed
 
 
-def get_task(ctx: ServiceContext, task_id: int) -> dict[str, Any]:
-    """One task in the caller's jurisdiction; the read is audited."""
-    with refusals(ctx, "tasks", task_id):
-        require(ctx, Right.VIEW_CASES)
-        with ctx.connect() as conn:
-            found = repo.get(conn, task_id=task_id, within=ctx.principal.view)
-        if found is None:
-            raise NotFound(f"no task {task_id}")
-    with reading(ctx) as unit:
-        unit.read("tasks", [task_id], pii=False, purpose="task record")
-    return found
-
-
-def list_tasks(
-    ctx: ServiceContext,
-    *,
-    status: TaskStatus | None = None,
-    kind: TaskKind | None = None,
-    subject_type: str | None = None,
-    subject_id: str | None = None,
-    limit: int | None = 200,
-    after: int | None = None,
-) -> list[dict[str, Any]]:
-    """Tasks in the caller's jurisdiction, oldest first, filtered (``limit`` None: all;
-    ``after``: the last id of the previous page); the read is audited."""
-    may_list(ctx, "tasks")
-    with ctx.connect() as conn:
-        rows = repo.listing(
-            conn,
-            within=ctx.principal.view,
-            status=status.value if status else None,
-            kind=kind.value if kind else None,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            limit=limit,
-            after=after,
-        )
-    with reading(ctx) as unit:
-        unit.listed("tasks", [r["task_id"] for r in rows], purpose="task list")
-    return rows
-
-
 __all__ = [
     "DUE_HOURS",
     "NewTask",
@@ -451,8 +409,6 @@ __all__ = [
     "complete_task",
     "due_time",
     "finish_tasks",
-    "get_task",
-    "list_tasks",
     "open_by_subject",
     "open_tasks",
     "settle",
