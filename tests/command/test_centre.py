@@ -39,3 +39,29 @@ def test_the_command_centre_of_a_district(world: World) -> None:
     assert {p["party"][:6] for p in city["late_parties"]} == {"310101", "310104"}
     with pytest.raises(Forbidden):
         command_centre(_as(world, Role.LAB), DAY)  # type: ignore[arg-type]
+
+
+def test_a_community_commander_sees_their_community(world: World) -> None:
+    """A jurisdiction narrower than a district: the four rates and the parties behind come
+    by its community (before, its district's row was dropped as not wholly in view); Huangpu's
+    people all live in the one community, so its figures are the district commander's."""
+    from shoutu.domain.access import ROLE_RIGHTS, Jurisdiction, Principal
+    from shoutu.services.command.centre import rows_level
+
+    community = "310101002001"
+    principal = Principal(
+        "commander-guizhou",
+        ROLE_RIGHTS[Role.COMMANDER],
+        view=Jurisdiction.of([community]),
+        role=Role.COMMANDER,
+    )
+    mine = command_centre(world.ctx.acting_as(principal), DAY)
+    district = command_centre(_as(world, Role.COMMANDER), DAY)  # type: ignore[arg-type]
+    assert [r["region"] for r in mine["four_should"]["regions"]] == [community]
+    assert mine["four_should"]["totals"] == district["four_should"]["totals"]
+    assert any(t["due"] for t in mine["four_should"]["totals"].values())
+    assert {p["party"] for p in mine["late_parties"]} <= {community, "unassigned"}
+    assert rows_level(Jurisdiction.of(["3101"])).value == "district"
+    assert rows_level(Jurisdiction.of(["310101002"])).value == "town"
+    assert rows_level(Jurisdiction.of(["3101010020010001"])).value == "community"
+    assert rows_level(Jurisdiction(None)).value == "district"

@@ -5,6 +5,7 @@ numbers the whole city's report gives that district), refused without the right 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from shoutu.domain.timeutil import local_date, utcnow
 from shoutu.domain.vocabulary import Role
@@ -65,5 +66,18 @@ def test_the_page_shows_ones_regions_lists_and_zero(world: World) -> None:
         assert f'id="missed-{name}"' in html
     assert "Tested as due" in html and "Community zero" in html
     assert 'href="/control/four"' in epi.get("/control", params={"lang": "en"}).text
+    # every level the page offers is one the lists take (a "subdistrict" option gave 400),
+    # labelled in the page's language; the chosen one is selected
+    options = re.findall(r'<option value="(\w+)"( selected)?>([^<]+)</option>', html)
+    assert [(v, s != "", t) for v, s, t in options] == [
+        ("district", True, "District"),
+        ("town", False, "Town / subdistrict"),
+        ("community", False, "Community"),
+    ]
+    for level, *_ in options:
+        shown = epi.get("/control/four", params={"date": day.isoformat(), "level": level})
+        assert shown.status_code == 200 and f'value="{level}" selected' in shown.text
+    zh = epi.get("/control/four", params={"date": day.isoformat(), "lang": "zh"}).text
+    assert ">街道乡镇</option>" in zh
     anonymous = world.client()
     assert anonymous.get("/control/four", follow_redirects=False).status_code in (302, 303)

@@ -207,16 +207,20 @@ def control_page(request: Request, ctx: MaybeUser) -> Response:
 
 @router.get("/control/four", response_class=HTMLResponse)
 def four_page(
-    request: Request, ctx: MaybeUser, date: dt.date | None = None, level: str = "district"
+    request: Request, ctx: MaybeUser, date: dt.date | None = None, level: str | None = None
 ) -> Response:
     """The four "should" lists (四应) per region on a day, with who was not covered, and
-    community zero per region, of the user's jurisdiction."""
+    community zero per region, of the user's jurisdiction (by default at its own level: the
+    districts, a town's towns, a community's communities)."""
+    from shoutu.domain.vocabulary import RegionLevel
     from shoutu.services.command.centre import four_and_zero
     from shoutu.web.public_api import the_day
 
     if ctx is None:
         return to_login(request)
-    return render(request, "four.html", ctx=ctx, four=four_and_zero(ctx, the_day(ctx, date), level))
+    four = four_and_zero(ctx, the_day(ctx, date), level)
+    levels = (RegionLevel.DISTRICT, RegionLevel.TOWN, RegionLevel.COMMUNITY)
+    return render(request, "four.html", ctx=ctx, four=four, levels=levels)
 
 
 @router.get("/worker", response_class=HTMLResponse)

@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from shoutu.domain.vocabulary import Right
+from shoutu.domain.access import Jurisdiction
+from shoutu.domain.regions import LEVEL_DIGITS
+from shoutu.domain.vocabulary import RegionLevel, Right
 from shoutu.io.series import ALL, DailySeries
 from shoutu.services.context import ServiceContext
 from shoutu.services.control.coverage import LISTS, coverage
@@ -51,13 +53,24 @@ def latest_rt(curve: list[dict[str, Any]], serial_interval: str) -> dict[str, An
     }
 
 
+def rows_level(view: Jurisdiction) -> RegionLevel:
+    """The level of the command centre's rows: the districts, or for a jurisdiction within
+    one district (a town's, a community's) the level of its own scope, so that its rows are
+    its own regions rather than a district it sees only part of."""
+    digits = min((len(p) for p in view.prefixes or ()), default=0)
+    for level in (RegionLevel.COMMUNITY, RegionLevel.TOWN):  # a building's: its community
+        if digits >= LEVEL_DIGITS[level]:
+            return level
+    return RegionLevel.DISTRICT
+
+
 def command_centre(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
     """The command centre on ``day`` (see the module)."""
     may_list(ctx, "cases")
-    view = ctx.principal.view
+    level = rows_level(ctx.principal.view)
     found = bulletin(ctx, day)
-    four = coverage(ctx, date=day, limit=0)
-    rates = [r for r in four.rates() if r["region"] is not None and view.covers(r["region"])]
+    four = coverage(ctx, date=day, level=level.value, limit=0)  # the jurisdiction's people
+    rates = [r for r in four.rates() if r["region"] is not None]
     totals = {}
     for name in LISTS:
         met = sum(r[name]["met"] for r in rates)
@@ -68,7 +81,7 @@ def command_centre(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
         "situation": situation(ctx, day=day),
         "rt": latest_rt(found.curve, ctx.settings.serial_interval),
         "four_should": {"totals": totals, "regions": rates},
-        "late_parties": board(ctx, day)["parties"][:LATE_PARTIES],
+        "late_parties": board(ctx, day, level=level.value)["parties"][:LATE_PARTIES],
         "open_signals": list_signals(ctx, open_only=True, limit=20),
     }
 
@@ -91,12 +104,14 @@ def control_desk(ctx: ServiceContext) -> dict[str, Any]:
 
 
 def four_and_zero(
-    ctx: ServiceContext, day: dt.date, level: str = "district", list_limit: int = 50
+    ctx: ServiceContext, day: dt.date, level: str | None = None, list_limit: int = 50
 ) -> dict[str, Any]:
     """The four "should" rates per region on ``day`` with the first ``list_limit`` people of
     each list of who was not covered, and community zero per region — of the caller's
-    jurisdiction (the page of the four lists)."""
+    jurisdiction (the page of the four lists), at ``level`` (default :func:`rows_level`)."""
     from shoutu.services.control.community_zero import from_registry
+
+    level = level or rows_level(ctx.principal.view).value
 
     four = coverage(ctx, date=day, level=level, limit=list_limit).as_json()
     zero = from_registry(ctx, day=day, level=level).as_json()
