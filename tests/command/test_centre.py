@@ -28,6 +28,11 @@ def test_the_command_centre_of_a_district(world: World) -> None:
     huangpu = command_centre(_as(world, Role.COMMANDER), DAY)  # type: ignore[arg-type]
     city = command_centre(world.ctx, DAY)
     assert huangpu["situation"]["cases"]["total"] * 2 == city["situation"]["cases"]["total"] == 92
+    # the registry's counts too are the district's: its residents and places (the region tree
+    # is reference data, the whole city's)
+    mine, whole = huangpu["situation"], city["situation"]
+    assert 0 < mine["people"] < whole["people"] and mine["regions"] == whole["regions"]
+    assert 0 < sum(mine["places"].values()) < sum(whole["places"].values())
     # R_t: the last 7-day window over the city's daily local cases (each district's 2, 4, … 9)
     daily = [2 * (9 if d in (15, 16) else 1 + d % 2) for d in range(DAYS)]
     series = DailySeries.from_counts([ALL], START, np.array([daily], float), np.zeros((1, DAYS)))

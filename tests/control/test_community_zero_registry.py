@@ -182,8 +182,8 @@ def test_the_reads_take_the_jurisdiction(ctx: ServiceContext, tmp_path: Path) ->
         by_home = cases_repo.reported_between(
             conn, start=start, end=until, within=xuhui, by_home=True
         )
-        residents = people_repo.residents(conn, within=xuhui)
-        nowhere = people_repo.residents(conn, within=Jurisdiction.of([]))
+        residents = people_repo.count_by(conn, column="home_region_code", within=xuhui)
+        nowhere = people_repo.count_by(conn, column="sex", within=Jurisdiction.of([]))
     assert len(everywhere) == 5 and len(found) == 2  # cases 3 and 4
     assert {code for _, _, code in found} == {XUJIAHUI}
     assert [c["case_id"] for c in by_region] == [3, 4]

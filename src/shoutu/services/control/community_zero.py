@@ -234,7 +234,7 @@ def from_registry(
             day = local_date(default_as_of(conn), tz)
         view = EVERYWHERE if published else ctx.principal.view  # its residents and cases only
         found = cases_repo.found_by_region(conn, until=end_of_day(day, tz), within=view)
-        residents = people_repo.residents(conn, within=view)
+        residents = people_repo.count_by(conn, column="home_region_code", within=view)
         stated = regions_repo.populations(conn)
     population: dict[str, int] = {}  # the residents registered, unless the regions say
     for code, n in residents.items():

@@ -20,8 +20,10 @@ from shoutu.domain.vocabulary import (
 from shoutu.io.provenance import build_provenance
 from shoutu.services.context import ServiceContext
 from shoutu.store.repositories import cases, entities, measures, meta, risk_areas, tasks
+from shoutu.store.repositories import people as people_repo
+from shoutu.store.repositories import places as places_repo
 from shoutu.store.repositories import signals as signals_repo
-from shoutu.store.tables import Person, Place, Region, table
+from shoutu.store.tables import Person, Region, table
 
 
 def _ordered(counts: dict[Any, int], order: list[Any]) -> dict[str, int]:
@@ -47,11 +49,11 @@ def situation(
     with ctx.connect() as conn:
         if now is None:
             now = default_as_of(conn)
-        regions = entities.count_by(conn, table=table(Region), column="level")
-        places = entities.count_by(conn, table=table(Place), column="type")
-        key_pops = entities.count_by(conn, table=table(Person), column="key_population")
-        synthetic = entities.count_by(conn, table=table(Person), column="synthetic")
         view = ctx.principal.view  # the caller's jurisdiction (the whole tree at a terminal)
+        regions = entities.count_by(conn, table=table(Region), column="level")  # the tree
+        places = places_repo.count_by_type(conn, within=view)
+        key_pops = people_repo.count_by(conn, column="key_population", within=view)
+        synthetic = people_repo.count_by(conn, column="synthetic", within=view)
         found = cases.counts(conn, until=now, within=view)
         active = measures.active_counts(conn, at=now, within=view)
         areas = risk_areas.active_counts(conn, at=now)

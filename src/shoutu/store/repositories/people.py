@@ -127,12 +127,13 @@ def all_home_regions(conn: Connection) -> dict[int, str | None]:
     return dict(conn.execute(select(TABLE.c.person_id, TABLE.c.home_region_code)).tuples().all())
 
 
-def residents(conn: Connection, *, within: Jurisdiction) -> dict[str | None, int]:
-    """How many people live in each home region code of ``within`` (None: no home, only in
-    the whole tree)."""
+def count_by(conn: Connection, *, column: str, within: Jurisdiction) -> dict[Any, int]:
+    """How many people whose home lies in ``within`` (no home: only in the whole tree) have
+    each value of ``column`` (``home_region_code``: the residents of each home region)."""
+    col = TABLE.c[column]
     home = TABLE.c.home_region_code
-    rows = conn.execute(select(home, func.count()).where(inside(home, within)).group_by(home))
-    return {code: int(n) for code, n in rows}
+    rows = conn.execute(select(col, func.count()).where(inside(home, within)).group_by(col))
+    return {value: int(n) for value, n in rows}
 
 
 def workplace_members(conn: Connection, *, person_id: int) -> list[tuple[int, int]]:
@@ -152,10 +153,10 @@ __all__ = [
     "a_ciphertext",
     "all_home_regions",
     "by_id_hash",
+    "count_by",
     "get",
     "home_regions",
     "key_populations",
-    "residents",
     "roster_rows",
     "roster_stamp",
     "schools",

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
+from shoutu.domain.access import Jurisdiction
 from shoutu.store.repositories.entities import chunks, rows_in
+from shoutu.store.repositories.jurisdiction import inside
 from shoutu.store.tables import Place, table
 
 TABLE = table(Place)
@@ -24,6 +26,16 @@ def types(conn: Connection) -> dict[int, str]:
 def regions(conn: Connection) -> dict[int, str]:
     """Every place's region code."""
     return dict(conn.execute(select(TABLE.c.place_id, TABLE.c.region_code)).tuples().all())
+
+
+def count_by_type(conn: Connection, *, within: Jurisdiction) -> dict[str, int]:
+    """How many places of each type lie in ``within`` (by their region)."""
+    rows = conn.execute(
+        select(TABLE.c.type, func.count())
+        .where(inside(TABLE.c.region_code, within))
+        .group_by(TABLE.c.type)
+    )
+    return {kind: int(n) for kind, n in rows}
 
 
 def types_of(conn: Connection, *, place_ids: Sequence[int]) -> dict[int, str]:
@@ -61,4 +73,4 @@ def get(conn: Connection, *, place_id: int) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-__all__ = ["get", "of_types", "regions", "types", "types_of"]
+__all__ = ["count_by_type", "described", "get", "of_types", "regions", "types", "types_of"]
