@@ -70,3 +70,40 @@ def test_a_community_commander_sees_their_community(world: World) -> None:
     assert rows_level(Jurisdiction.of(["310101002"])).value == "town"
     assert rows_level(Jurisdiction.of(["3101010020010001"])).value == "community"
     assert rows_level(Jurisdiction(None)).value == "district"
+
+
+def test_rt_of_a_quiet_window_is_not_shown() -> None:
+    """A last window with fewer local cases than EpiEstim's rule asks for (11 for a CV of 0.3
+    with the default prior) gives no R_t (its estimate would be mostly the prior's mean of 5);
+    one with enough gives EpiEstim's."""
+    from shoutu.services.command.centre import latest_rt
+
+    def curve(daily: list[int]) -> list[dict[str, object]]:
+        day0 = dt.date(2022, 3, 1)
+        return [
+            {"date": (day0 + dt.timedelta(days=i)).isoformat(), "in_control": 0,
+             "community": n, "imported": 0}
+            for i, n in enumerate(daily)
+        ]  # fmt: skip
+
+    quiet = latest_rt(curve([5] * 10 + [1, 1, 2, 1, 1, 2, 1]), "3.3,2.0")  # 9 in the window
+    busy = latest_rt(curve([5] * 10 + [2] * 7), "3.3,2.0")  # 14
+    assert quiet is None and busy is not None and 0 < busy["mean"] < 5
+
+
+def test_the_control_desk_pages_its_episodes(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A city has tens of thousands of episodes in force: the desk lists a page of them and
+    links the next (here a page of one)."""
+    import shoutu.services.command.centre as centre
+
+    monkeypatch.setattr(centre, "DESK_EPISODES", 1)
+    first = centre.control_desk(world.ctx)
+    (only,) = first["episodes"]
+    assert first["episodes_next"] == only["episode_id"]
+    rest = centre.control_desk(world.ctx, after=only["episode_id"])
+    assert rest["episodes"] and rest["episodes"][0]["episode_id"] > only["episode_id"]
+    page = world.client(world.user(Role.COMMANDER)).get("/control").text  # the district's one
+    section = page.split('id="episodes"')[1]
+    assert section.count("<tr><td>") == 1 and 'id="more-episodes"' not in section
+    last = centre.control_desk(world.ctx, after=rest["episodes"][-1]["episode_id"] + 10**9)
+    assert last["episodes"] == [] and last["episodes_next"] is None

@@ -189,3 +189,23 @@ def test_the_reads_take_the_jurisdiction(ctx: ServiceContext, tmp_path: Path) ->
     assert [c["case_id"] for c in by_region] == [3, 4]
     assert [c["case_id"] for c in by_home] == [3, 4, 5]
     assert residents == {XUJIAHUI: 3} and nowhere == {}
+
+
+@pytest.mark.usefixtures("registry")
+def test_a_partial_view_counts_the_residents_it_sees(ctx: ServiceContext) -> None:
+    """A community's user asking for the district level: the district's row holds the
+    community's cases and its registered residents, not the regions file's population of the
+    whole district (1,113,078 for Xuhui); the district's own user gets that figure."""
+    import datetime as dt
+
+    from shoutu.domain.access import Jurisdiction, Principal
+    from shoutu.domain.vocabulary import Right
+    from shoutu.services.control.community_zero import from_registry
+
+    def rows(prefix: str) -> dict[str, Any]:
+        user = Principal("user", frozenset(Right), view=Jurisdiction.of([prefix]))
+        found = from_registry(ctx.acting_as(user), day=dt.date(2022, 3, 22), level="district")
+        return {r["region"]: r for r in found.as_json()["regions"]}
+
+    assert rows(XUJIAHUI)[XUHUI]["population"] == 3
+    assert rows("310104")[XUHUI]["population"] == 1113078

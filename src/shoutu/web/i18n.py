@@ -61,4 +61,36 @@ def label(value: object, lang: str) -> str:
     return value.label(lang) if isinstance(value, Labeled) else str(value)
 
 
-__all__ = ["CATALOGUES", "COOKIE", "LANGS", "LOCALES", "label", "negotiate", "translations"]
+@cache
+def _vocabularies() -> dict[str, type[Labeled]]:
+    found: dict[str, type[Labeled]] = {}
+    pending: list[type[Labeled]] = [Labeled]
+    while pending:
+        for cls in pending.pop().__subclasses__():
+            found[cls.__name__] = cls
+            pending.append(cls)
+    return found
+
+
+def term(kind: str, value: object, lang: str) -> str:
+    """The label in ``lang`` of a code as JSON holds it (``value``) of the vocabulary named
+    ``kind`` (its class, e.g. ``ControlStatus``); an unknown code as it is."""
+    vocabulary = _vocabularies().get(kind)
+    if vocabulary is None or value is None:
+        return "" if value is None else str(value)
+    try:
+        return vocabulary.parse(str(value)).label(lang)
+    except ValueError:
+        return str(value)
+
+
+__all__ = [
+    "CATALOGUES",
+    "COOKIE",
+    "LANGS",
+    "LOCALES",
+    "label",
+    "negotiate",
+    "term",
+    "translations",
+]

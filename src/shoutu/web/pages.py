@@ -21,7 +21,7 @@ from shoutu.services.context import ServiceContext
 from shoutu.web.api import Id, set_cookie
 from shoutu.web.auth import COOKIE, CSRF_FIELD, base, caller, maybe_caller, public
 from shoutu.web.i18n import COOKIE as LANG_COOKIE
-from shoutu.web.i18n import label, negotiate, translations
+from shoutu.web.i18n import label, negotiate, term, translations
 from shoutu.web.public_api import plausible, the_day
 
 router = APIRouter(include_in_schema=False)
@@ -43,6 +43,7 @@ def context(request: Request, ctx: ServiceContext | None = None) -> dict[str, An
         "lang": lang,
         "_": translations(lang).gettext,
         "label": lambda v: label(v, lang),
+        "term": lambda kind, v: term(kind, v, lang),
         "user": ctx.principal if ctx is not None else None,
         "rights": {r.value for r in ctx.principal.rights} if ctx is not None else set(),
         "csrf": csrf,
@@ -184,25 +185,29 @@ CONTACTS_PER_PAGE = 50
 
 @router.get("/signals/{signal_id}", response_class=HTMLResponse)
 def signal_page(request: Request, signal_id: Id, ctx: MaybeUser) -> Response:
-    """A signal and its response workflow: the next steps it may take."""
+    """A signal and its response workflow: the next steps it may take (none shown to a
+    user without the right to respond)."""
+    from shoutu.domain.vocabulary import Right
     from shoutu.services.surveillance.signals import NEXT, get_signal
 
     if ctx is None:
         return to_login(request)
     found = get_signal(ctx, signal_id)
     steps = sorted(NEXT[found["status"]], key=lambda s: s.value)
+    if not ctx.principal.may(Right.RESPOND_TO_SIGNALS):  # an observer: no buttons it may not use
+        steps = []
     return render(request, "signal.html", ctx=ctx, signal=found, steps=steps)
 
 
 @router.get("/control", response_class=HTMLResponse)
-def control_page(request: Request, ctx: MaybeUser) -> Response:
-    """The control desk: episodes in force, open help requests with their steps, proposed
-    risk areas to approve."""
+def control_page(request: Request, ctx: MaybeUser, episodes: Id | None = None) -> Response:
+    """The control desk: episodes in force (a page after the episode ``episodes``), open
+    help requests with their steps, proposed risk areas to approve."""
     from shoutu.services.command.centre import control_desk
 
     if ctx is None:
         return to_login(request)
-    return render(request, "control.html", ctx=ctx, desk=control_desk(ctx))
+    return render(request, "control.html", ctx=ctx, desk=control_desk(ctx, after=episodes))
 
 
 @router.get("/control/four", response_class=HTMLResponse)
@@ -212,14 +217,20 @@ def four_page(
     """The four "should" lists (四应) per region on a day, with who was not covered, and
     community zero per region, of the user's jurisdiction (by default at its own level: the
     districts, a town's towns, a community's communities)."""
+    from shoutu.domain.regions import LEVEL_DIGITS
     from shoutu.domain.vocabulary import RegionLevel
-    from shoutu.services.command.centre import four_and_zero
+    from shoutu.services.command.centre import four_and_zero, rows_level
     from shoutu.web.public_api import the_day
 
     if ctx is None:
         return to_login(request)
     four = four_and_zero(ctx, the_day(ctx, date), level)
-    levels = (RegionLevel.DISTRICT, RegionLevel.TOWN, RegionLevel.COMMUNITY)
+    own = LEVEL_DIGITS[rows_level(ctx.principal.view)]  # no level above the user's own
+    levels = [
+        lv
+        for lv in (RegionLevel.DISTRICT, RegionLevel.TOWN, RegionLevel.COMMUNITY)
+        if LEVEL_DIGITS[lv] >= own
+    ]
     return render(request, "four.html", ctx=ctx, four=four, levels=levels)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from shoutu.analytics.rt import min_cases_for_cv
 from shoutu.domain.access import Jurisdiction
 from shoutu.domain.regions import LEVEL_DIGITS
 from shoutu.domain.vocabulary import RegionLevel, Right
@@ -30,11 +31,14 @@ WINDOW = 7  # R_t's window (days), as EpiEstim's default
 
 def latest_rt(curve: list[dict[str, Any]], serial_interval: str) -> dict[str, Any] | None:
     """R_t of the last window of the curve's local infections (imported ones infect, are not
-    infected: EpiEstim's local/imported split); None when the curve is too short or too
-    quiet for an estimate."""
+    infected: EpiEstim's local/imported split); None when the curve is too short or the
+    window too quiet for an estimate: fewer local cases than EpiEstim's rule asks for (a
+    posterior CV of 0.3, ``min_cases_for_cv``), where the estimate is mostly the prior's."""
     if len(curve) <= WINDOW:
         return None
     local = np.array([[p["in_control"] + p["community"] for p in curve]], float)
+    if local[0, -WINDOW:].sum() < min_cases_for_cv():
+        return None
     imported = np.array([[p["imported"] for p in curve]], float)
     series = DailySeries.from_counts(
         [ALL], dt.date.fromisoformat(curve[0]["date"]), local, imported
@@ -86,17 +90,26 @@ def command_centre(ctx: ServiceContext, day: dt.date) -> dict[str, Any]:
     }
 
 
-def control_desk(ctx: ServiceContext) -> dict[str, Any]:
-    """The control desk now: the episodes in force, the open help requests (overdue first)
-    and the risk areas proposed, of the caller's jurisdiction, and which steps they may take."""
+#: Episodes in force a page of the control desk lists (a city has tens of thousands)
+DESK_EPISODES = 200
+
+
+def control_desk(ctx: ServiceContext, *, after: int | None = None) -> dict[str, Any]:
+    """The control desk now: the episodes in force (a page of ``DESK_EPISODES`` after the
+    episode ``after``, with the next page's start), the open help requests (overdue first) and
+    the risk areas proposed, of the caller's jurisdiction, and which steps they may take."""
     from shoutu.domain.vocabulary import AreaStatus, ControlStatus
     from shoutu.services.control.areas import list_areas
     from shoutu.services.control.episode_list import list_episodes
 
     may_list(ctx, "control_measures")
     help_requests = _open_help(ctx)
+    episodes = list_episodes(ctx, status=ControlStatus.ACTIVE, limit=DESK_EPISODES + 1, after=after)
+    more = len(episodes) > DESK_EPISODES
+    episodes = episodes[:DESK_EPISODES]
     return {
-        "episodes": list_episodes(ctx, status=ControlStatus.ACTIVE),
+        "episodes": episodes,
+        "episodes_next": episodes[-1]["episode_id"] if more else None,
         "proposed_areas": list_areas(ctx, status=AreaStatus.PROPOSED),
         **help_requests,
         "may": {**help_requests["may"], "approve": ctx.principal.may(Right.APPROVE_RISK_AREAS)},

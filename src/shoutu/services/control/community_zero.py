@@ -241,8 +241,8 @@ def from_registry(
         at = level_code(code, parsed)
         if at is not None:
             population[at] = population.get(at, 0) + n
-    for code in population:  # the regions file's figure, as channels' rates use
-        if stated.get(code):
+    for code in population:  # the regions file's figure, as channels' rates use, for a region
+        if stated.get(code) and view.covers(code):  # wholly in view (else its residents seen)
             population[code] = int(stated[code])
     rows: dict[tuple[dt.date, str], list[int]] = {}
     unplaced = 0
