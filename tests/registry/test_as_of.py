@@ -68,3 +68,10 @@ def test_a_simulated_registry_speaks_of_its_own_days(
     assert early["tasks"]["overdue"] == overdue
     bad = runner.invoke(app, ["summary", "--date", "10/03/2022"])
     assert bad.exit_code == 2 and "--date" in bad.stderr
+    # a worker's round speaks of the same day (it spoke of the wall clock's)
+    from shoutu.services.control.check_days import check_day, round_list
+
+    assert (
+        check_day(ctx).date == dt.date(2022, 3, 20) == check_day(ctx, day).date + dt.timedelta(10)
+    )
+    assert round_list(ctx)["date"] == "2022-03-20"

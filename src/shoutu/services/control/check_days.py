@@ -78,13 +78,18 @@ def check_day(
     protocol: str | None = None,
     now: dt.datetime | None = None,
 ) -> CheckDay:
-    """The health reports of local day ``day`` (default today) by the protocol's
-    ``health_checks`` rules; the read is audited."""
+    """The health reports of local day ``day`` (default today; for a simulated registry its
+    last day, as every report's) by the protocol's ``health_checks`` rules; the read is
+    audited."""
+    from shoutu.services.registry.situation import default_as_of
+
     loaded, _ = ctx.protocol(protocol)
     rules = health_rules(loaded)
     tz = ctx.settings.timezone
+    if day is None:
+        with ctx.connect() as conn:
+            day = local_date(now or default_as_of(conn), tz)
     now = now or utcnow()
-    day = day or local_date(now, tz)
     start = dt.datetime.combine(day, dt.time(), zone(tz)).astimezone(dt.UTC)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone(tz)).astimezone(dt.UTC)
     cutoff = min(end - dt.timedelta(microseconds=1), now)
