@@ -475,6 +475,10 @@ def test_a_cases_chain_stays_in_the_callers_jurisdiction(world: World) -> None:
     infected = get_case(world.ctx, target)["case"]
     assert infected["person_id"] == 2002 and infected["region_code"].startswith("310104")
     assert case_chain(world.ctx, target)["infector"] == 2
+    # the case's record names the same likely infector (none recorded by an investigation:
+    # the one tracing names; the page said "not known" beside the chain's)
+    assert infected["infector_case_id"] is None
+    assert get_case(world.ctx, target)["likely_infector"] == 2
     # 2002's first case after case 2's report
     assert infected["report_time"] > get_case(world.ctx, 2)["case"]["report_time"]
     huangpu = world.client(world.user(Role.EPIDEMIOLOGIST)).get("/api/v1/cases/2/chain").json()
@@ -482,6 +486,7 @@ def test_a_cases_chain_stays_in_the_callers_jurisdiction(world: World) -> None:
     xuhui = world.client(world.user(Role.EPIDEMIOLOGIST, XUHUI))
     assert xuhui.get("/api/v1/cases/2/chain").status_code == 404
     assert xuhui.get(f"/api/v1/cases/{target}/chain").json()["infector"] is None  # not theirs
+    assert xuhui.get(f"/api/v1/cases/{target}").json()["likely_infector"] is None
     # the case's contacts: 2002 by id, and the case 2002 became only for a city-wide reader
     city_epi = world.client(world.user(Role.COMMANDER))  # of Huangpu: not Xuhui's case
     (contact,) = city_epi.get("/api/v1/cases/2/contacts").json()["items"]

@@ -72,14 +72,14 @@ def case_chain(
                     if int(c["case_id"]) not in nodes and len(nodes) < most:
                         nodes[int(c["case_id"])] = c
                         frontier.append(c)
+            infector = contacts_repo.traced_source(conn, case_id=case_id, within=view)
     edges = {k: v for k, v in edges.items() if k[0] in nodes and k[1] in nodes}
-    before = [(nodes[s]["report_time"], s) for (s, t) in edges if t == case_id and s in nodes]
     with reading(ctx) as unit:
         unit.read("cases", sorted(nodes), pii=False, purpose=f"chain of case {case_id}")
     tz = ctx.settings.timezone
     return {
         "case_id": case_id,
-        "infector": max(before)[1] if before else None,
+        "infector": infector,
         "nodes": [
             {
                 "case_id": i,

@@ -73,6 +73,10 @@ def _case(ctx: ServiceContext, case_id: int) -> dict[str, Any]:
                 conn, case_id=int(infector), within=ctx.principal.view
             ):
                 case["infector_case_id"] = None  # another jurisdiction's case: not theirs
+            # the likely infector: the investigation's, else the one tracing names (the chain's)
+            likely = case["infector_case_id"] or contacts_repo.traced_source(
+                conn, case_id=case_id, within=ctx.principal.view
+            )
     with reading(ctx) as unit:
         unit.read("cases", [case_id], pii=False, purpose="case record")
     tasks = list_tasks(ctx, subject_type="cases", subject_id=str(case_id), limit=None)
@@ -80,7 +84,13 @@ def _case(ctx: ServiceContext, case_id: int) -> dict[str, Any]:
     for _, kind, _, _ in contacts:
         kinds[ContactKind(kind)] = kinds.get(ContactKind(kind), 0) + 1
     person = masked_view(ctx, int(case["person_id"]), purpose=f"case record {case_id}")
-    return {"case": case, "person": person, "contacts": kinds, "tasks": tasks}
+    return {
+        "case": case,
+        "likely_infector": likely,
+        "person": person,
+        "contacts": kinds,
+        "tasks": tasks,
+    }
 
 
 def case_contacts(

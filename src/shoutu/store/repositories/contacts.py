@@ -150,6 +150,38 @@ def links(
     return found
 
 
+def traced_source(conn: Connection, *, case_id: int, within: Jurisdiction) -> int | None:
+    """The case tracing names as this case's source: of the index cases in ``within`` (by
+    their region, else their person's home) that listed its person as a contact and were
+    reported before it, the latest reported (then the highest id); None for none."""
+    from shoutu.store.repositories.people import TABLE as PEOPLE
+
+    index, case = INDEX_CASE, CASES.alias("traced_case")
+    home = (
+        select(PEOPLE.c.home_region_code)
+        .where(PEOPLE.c.person_id == index.c.person_id)
+        .scalar_subquery()
+    )
+    statement = (
+        select(index.c.case_id)
+        .select_from(
+            TABLE.join(index, index.c.case_id == TABLE.c.index_case_id).join(
+                case, case.c.person_id == TABLE.c.person_id
+            )
+        )
+        .where(
+            case.c.case_id == case_id,
+            index.c.report_time < case.c.report_time,
+            index.c.person_id != case.c.person_id,
+            inside(func.coalesce(index.c.region_code, home), within),
+        )
+        .order_by(index.c.report_time.desc(), index.c.case_id.desc())
+        .limit(1)
+    )
+    found = conn.execute(statement).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
 def change(conn: Connection, *, contact_id: int, values: dict[str, Any]) -> None:
     """Set ``values`` on one contact."""
     conn.execute(update(TABLE).where(TABLE.c.contact_id == contact_id).values(**values))
